@@ -1,0 +1,161 @@
+/** Command-line wiring only: flags come from the option schema, work is done by the command modules. */
+import { Command, CommanderError, Option } from 'commander';
+import pc from 'picocolors';
+import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { FRAMEWORKS } from './frameworks/index.js';
+import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options.js';
+import { cliVersion } from './paths.js';
+import { createUi, type Ui } from './ui.js';
+import { runInterruptCleanups } from './write.js';
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const CHOICES: Partial<Record<OptionKey, readonly string[]>> = {
+  framework: FRAMEWORKS.map((f) => f.name),
+  exporter: EXPORTERS,
+  sampler: SAMPLERS,
+};
+
+function defaultLabel(key: OptionKey): string | undefined {
+  const defaults = serviceOptionsSchema.parse({ serviceName: 'x' });
+  if (key === 'serviceName' || key === 'endpoint') return undefined;
+  const value = defaults[key];
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'object') return undefined;
+  return String(value);
+}
+
+/** One flag per schema option; values stay raw strings for the schema to parse and report. */
+function addOptionFlags(command: Command): void {
+  for (const key of OPTION_KEYS) {
+    const meta = optionMeta(key);
+    const isBoolean = !meta.valueName;
+    const flag = new Option(`--${meta.flag}${isBoolean ? '' : ` ${meta.valueName}`}`, meta.description);
+    const choices = CHOICES[key];
+    if (choices) flag.description = `${meta.description} (${choices.join(' | ')})`;
+    const def = defaultLabel(key);
+    if (def !== undefined && !isBoolean) flag.description += ` [default: ${def}]`;
+    if (meta.repeatable) flag.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    command.addOption(flag);
+    if (isBoolean) command.addOption(new Option(`--no-${meta.flag}`, `turn --${meta.flag} off [default]`));
+  }
+}
+
+/** The schema options the user actually typed (commander has no defaults for them, so presence = given). */
+function givenOptions(command: Command): Record<string, unknown> {
+  const opts = command.opts();
+  const given: Record<string, unknown> = {};
+  for (const key of OPTION_KEYS) {
+    const value = opts[camel(optionMeta(key).flag)];
+    if (value !== undefined) given[key] = value;
+  }
+  return given;
+}
+
+function isInteractive(flags: { yes?: boolean; json?: boolean }): boolean {
+  return !flags.yes && !flags.json && process.env.CI !== 'true' && process.env.CI !== '1' && process.stdin.isTTY === true;
+}
+
+/** JSON for --json: bigint nanoseconds become strings, byte arrays hex. */
+function printJson(value: unknown): void {
+  const text = JSON.stringify(
+    value,
+    (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
+    2,
+  );
+  process.stdout.write(`${text}\n`);
+}
+
+export function buildProgram(run: (code: number) => void): Command {
+  const program = new Command();
+  program
+    .name('create-traced-service')
+    .description('Generate a Python web service wired for OpenTelemetry, then prove the wiring with a built-in OTLP receiver.')
+    .version(cliVersion(), '-v, --version')
+    .argument('[dir]', 'project directory to create')
+    .option('-y, --yes', 'accept defaults for everything not given; never prompt')
+    .option('--config <file>', 'JSON file with options (or a previous .create-traced-service.json)')
+    .option('--dry-run', 'print the file tree that would be written and write nothing')
+    .option('--force', 'write into a non-empty directory, replacing files the plan writes (never deletes anything)')
+    .option('--no-install', 'do not create .venv or install dependencies (implies --no-smoke)')
+    .option('--no-smoke', 'skip the smoke test after installing')
+    .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  addOptionFlags(program);
+  program.addHelpText(
+    'after',
+    `
+Frameworks:
+${FRAMEWORKS.map((f) => `  ${f.name.padEnd(10)} ${f.displayName}: ${f.hint}`).join('\n')}
+
+Prompts appear only when stdin is a terminal and neither --yes, --json nor CI=true is set.
+Exit codes: 0 success, 1 install or smoke test failed, 2 invalid input, 130 cancelled.
+
+Examples:
+  npx create-traced-service my-svc
+  npx create-traced-service my-svc --yes --exporter otlp-http --sampler-ratio 0.1
+  npx create-traced-service smoke my-svc --json`,
+  );
+  program.action(async (dir: string | undefined, flags: { yes?: boolean; json?: boolean; dryRun?: boolean; install: boolean; smoke: boolean; force?: boolean; config?: string }) => {
+    const ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+    // Command modules load on demand so --help and bad-flag errors stay fast.
+    const { createCommand } = await import('./commands/create.js');
+    const { code, result } = await createCommand(dir, givenOptions(program), flags, ui);
+    if (flags.json) printJson(result);
+    run(code);
+  });
+
+  program
+    .command('smoke')
+    .description('start a generated service, send requests and check the spans it exports')
+    .argument('[dir]', 'project directory', '.')
+    .option('--json', 'print the report as JSON on stdout')
+    .exitOverride()
+    .action(async (dir: string, flags: { json?: boolean }) => {
+      const ui: Ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+      const { smokeCommand } = await import('./commands/smoke.js');
+      const { code, result } = await smokeCommand(dir, ui);
+      if (flags.json) printJson(result);
+      run(code);
+    });
+  return program;
+}
+
+function fail(message: string): void {
+  process.stderr.write(`${pc.red('error:')} ${message}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = EXIT_OK;
+  const onSigint = () => {
+    runInterruptCleanups();
+    process.stderr.write('\ncancelled\n');
+    process.exit(EXIT_CANCELLED);
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    await buildProgram((code) => (exitCode = code)).parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with code 0; parse errors were already printed by commander.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof CancelledError) {
+      runInterruptCleanups();
+      process.stderr.write('cancelled\n');
+      return EXIT_CANCELLED;
+    }
+    if (error instanceof UsageError) {
+      fail(error.message);
+      return EXIT_USAGE;
+    }
+    fail(error instanceof Error ? error.message : String(error));
+    return EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}

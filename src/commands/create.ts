@@ -1,0 +1,146 @@
+/** The default command: gather options, plan, write, install, smoke-test. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import pc from 'picocolors';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
+import { OptionsError, parseServiceOptions, type OptionSource, type ServiceOptions } from '../options.js';
+import { plan, type Plan } from '../plan.js';
+import { promptDirectory, promptForOptions } from '../prompts.js';
+import type { Ui } from '../ui.js';
+import { TargetError, writeTree, type WriteResult } from '../write.js';
+import { installAndSmoke, type PipelineResult } from './pipeline.js';
+
+export interface CreateFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+  install: boolean;
+  smoke: boolean;
+  force?: boolean;
+  config?: string;
+}
+
+/** Reads a --config file: either bare options or an answers file ({ cliVersion, options }). */
+export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--config: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--config: ${file} is not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`--config: ${file} must hold a JSON object`);
+  const record = data as Record<string, unknown>;
+  if ('options' in record && typeof record.options === 'object' && record.options !== null) {
+    return record.options as Record<string, unknown>;
+  }
+  return record;
+}
+
+export function parseOptionsOrThrow(raw: Record<string, unknown>, sourceOf?: (key: string) => OptionSource): ServiceOptions {
+  try {
+    return parseServiceOptions(raw, sourceOf);
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export function renderPlanTree(p: Plan, color: boolean): string {
+  const c = color ? pc : pc.createColors(false);
+  const lines: string[] = [];
+  const paths = p.files.map((f) => f.path);
+  paths.forEach((file, i) => {
+    const parts = file.split('/');
+    const prev = i > 0 ? paths[i - 1]!.split('/') : [];
+    // Print each directory once, the first time a file below it appears.
+    let common = 0;
+    while (common < parts.length - 1 && prev[common] === parts[common]) common++;
+    for (let d = common; d < parts.length - 1; d++) lines.push(`${'  '.repeat(d)}${c.blue(`${parts[d]}/`)}`);
+    const size = Buffer.byteLength(p.files[i]!.content);
+    lines.push(`${'  '.repeat(parts.length - 1)}${parts.at(-1)} ${c.dim(`(${size} B)`)}`);
+  });
+  return lines.join('\n');
+}
+
+export interface CreateResult {
+  ok: boolean;
+  directory: string;
+  dryRun: boolean;
+  options: ServiceOptions;
+  files: string[];
+  write?: WriteResult;
+  pipeline?: PipelineResult;
+}
+
+export async function createCommand(
+  dirArg: string | undefined,
+  flagOptions: Record<string, unknown>,
+  flags: CreateFlags,
+  ui: Ui,
+): Promise<{ code: number; result: CreateResult }> {
+  const fromConfig = flags.config ? await readConfigFile(flags.config) : {};
+  // Flags win over the config file; prompts only ask for what neither gave.
+  const raw: Record<string, unknown> = { ...fromConfig, ...flagOptions };
+  const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
+
+  let directory = dirArg?.trim();
+  if (!directory) {
+    if (!ui.interactive) throw new UsageError('missing project directory: pass it as the first argument, e.g. create-traced-service my-service --yes');
+    directory = await promptDirectory(undefined);
+  }
+  if (/[\u0000-\u001f]/.test(directory)) throw new UsageError('project directory must not contain control characters');
+  const target = path.resolve(directory);
+
+  // Fail on bad flags before asking anything; the directory name stands in for a missing service name.
+  let options = parseOptionsOrThrow({ serviceName: path.basename(target), ...raw }, sourceOf);
+  if (ui.interactive) options = parseOptionsOrThrow(await promptForOptions(raw, directory), sourceOf);
+
+  const p = plan(options);
+  const files = p.files.map((f) => f.path);
+  const result: CreateResult = { ok: true, directory: target, dryRun: Boolean(flags.dryRun), options, files };
+
+  if (flags.dryRun) {
+    ui.block(`${pc.bold(`Would write ${files.length} files to ${target}`)}\n${renderPlanTree(p, !ui.json)}`);
+    return { code: EXIT_OK, result };
+  }
+
+  try {
+    result.write = await ui.step(`Writing ${files.length} files to ${path.relative(process.cwd(), target) || '.'}`, () =>
+      writeTree(target, p.files, { force: flags.force ?? false }),
+    );
+  } catch (error) {
+    if (error instanceof TargetError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (result.write.overwritten.length > 0) ui.warn(`overwrote ${result.write.overwritten.join(', ')} (--force)`);
+
+  if (!flags.install) {
+    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
+  } else {
+    result.pipeline = await installAndSmoke(target, options, { smoke: flags.smoke }, ui);
+    result.ok = result.pipeline.ok;
+  }
+
+  const rel = path.relative(process.cwd(), target) || '.';
+  if (result.ok) {
+    ui.block(
+      [
+        '',
+        pc.bold('Next steps'),
+        `  cd ${rel}`,
+        ...(flags.install ? [] : ['  python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt']),
+        '  source .venv/bin/activate',
+        `  ${p.framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}`,
+        '  pytest                              # the service\'s own tracing tests',
+        `  npx create-traced-service smoke ${rel === '.' ? '' : rel}   # prove the wiring again`.trimEnd(),
+      ].join('\n'),
+    );
+  }
+  return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
+}

@@ -1,0 +1,46 @@
+/** The steps after writing, shared by create, smoke and add-tracing: prepare the venv, run the smoke test. */
+import pc from 'picocolors';
+import type { ServiceOptions } from '../options.js';
+import { InstallError, preparePythonEnv, type PythonEnv } from '../python-env.js';
+import type { SmokeReport, SmokeTarget } from '../smoke/run.js';
+import type { Ui } from '../ui.js';
+
+export interface PipelineResult {
+  ok: boolean;
+  install?: { installer: PythonEnv['installer']; reused: boolean; durationMs: number; error?: string; rerun?: string };
+  smoke?: SmokeReport;
+}
+
+export async function installAndSmoke(
+  projectDir: string,
+  options: ServiceOptions,
+  settings: { smoke: boolean; target?: Partial<SmokeTarget> },
+  ui: Ui,
+): Promise<PipelineResult> {
+  const started = performance.now();
+  let env: PythonEnv;
+  try {
+    env = await ui.step('Installing Python dependencies', (update) => preparePythonEnv(projectDir, { onProgress: update }));
+  } catch (error) {
+    if (!(error instanceof InstallError)) throw error;
+    ui.block(pc.red(`Install failed: ${error.message}`));
+    if (error.outputTail) ui.block(error.outputTail.split('\n').map((l) => pc.dim(`  ${l}`)).join('\n'));
+    if (error.rerun) ui.block(`Rerun it with:\n  ${error.rerun}`);
+    return {
+      ok: false,
+      install: { installer: 'pip', reused: false, durationMs: performance.now() - started, error: error.message, rerun: error.rerun },
+    };
+  }
+  const install = { installer: env.installer, reused: env.reused, durationMs: performance.now() - started };
+  if (env.reused) ui.info('reused the existing .venv (requirements unchanged)');
+  if (!settings.smoke) return { ok: true, install };
+
+  // The receiver (gRPC, protobuf) loads only when a smoke test actually runs.
+  const { runSmoke } = await import('../smoke/run.js');
+  const { formatSmokeReport } = await import('../smoke/report.js');
+  const smoke = await ui.step('Smoke test: start the service, send requests, receive its spans', (update) =>
+    runSmoke({ projectDir, venvDir: env.venvDir, options, ...settings.target }, update),
+  );
+  ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));
+  return { ok: smoke.ok, install, smoke };
+}

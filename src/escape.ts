@@ -1,0 +1,83 @@
+/**
+ * Escapers for every language a user-typed value can land in. Each returns a complete literal
+ * (quotes included) that, parsed by that language, yields exactly the input string.
+ */
+
+const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
+
+// Non-printable: C0/C1 controls, DEL, line/paragraph separators, BOM, and lone surrogates.
+const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Python str literal in double quotes; source files are UTF-8, so printable unicode stays as is. */
+export function pythonString(value: string): string {
+  const body = value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(NON_PRINTABLE, (c) => {
+      const code = c.charCodeAt(0);
+      if (c === '\n') return '\\n';
+      if (c === '\r') return '\\r';
+      if (c === '\t') return '\\t';
+      return code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
+    });
+  return `"${body}"`;
+}
+
+/** TOML basic string. */
+export function tomlString(value: string): string {
+  if (/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) {
+    throw new Error('TOML strings cannot hold lone surrogates');
+  }
+  const body = value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(NON_PRINTABLE, (c) => {
+      if (c === '\n') return '\\n';
+      if (c === '\t') return '\\t';
+      if (c === '\r') return '\\r';
+      return `\\u${hex(c.charCodeAt(0), 4)}`;
+    });
+  return `"${body}"`;
+}
+
+/** YAML double-quoted scalar. */
+export function yamlString(value: string): string {
+  const body = value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(NON_PRINTABLE, (c) => {
+      if (c === '\n') return '\\n';
+      if (c === '\t') return '\\t';
+      if (c === '\r') return '\\r';
+      return `\\u${hex(c.charCodeAt(0), 4)}`;
+    });
+  return `"${body}"`;
+}
+
+/** YAML scalar inside a compose file, where `$` starts variable interpolation and must be doubled. */
+export function composeString(value: string): string {
+  return yamlString(value.replace(/\$/g, '$$$$'));
+}
+
+/** POSIX shell word. */
+export function shellWord(value: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Markdown inline text: every character that could start markup is backslash-escaped. */
+export function markdownText(value: string): string {
+  return value
+    .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/[\r\n]+/g, ' ');
+}
+
+/** Markdown code span, fenced with more backticks than the value contains in a row. */
+export function markdownCode(value: string): string {
+  const longest = Math.max(0, ...(value.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${value.replace(/[\r\n]+/g, ' ')}${pad}${fence}`;
+}

@@ -1,0 +1,44 @@
+import type { OtelLine, PythonPackage } from '../versions.js';
+
+/** What one request to the sample route must produce, per the guide's "Verification" section. */
+export interface SampleExpectation {
+  /** Concrete path requested, e.g. /process/12345. */
+  requestPath: string;
+  /** Templated route, e.g. /process/{item_id}: the server span is named after it, never the concrete path. */
+  route: string;
+  serverSpanName: string;
+  childSpanName: string;
+  /** Attributes the manual child span must carry. */
+  childAttributes: Record<string, string>;
+  /** Spans one request yields: the server span and its manual child, nothing else. */
+  spansPerRequest: number;
+}
+
+export interface ServerCommandOptions {
+  host: string;
+  port: number;
+  workers?: number;
+}
+
+/**
+ * Everything the CLI knows about one framework. Adding a framework means one descriptor in this folder,
+ * one entry in ./index.ts and one folder of templates under templates/<name>/.
+ */
+export interface FrameworkDescriptor {
+  name: string;
+  displayName: string;
+  /** One line shown next to the choice in prompts and --help. */
+  hint: string;
+  /** Folder under templates/ layered over templates/common/. */
+  templateDir: string;
+  /** Runtime packages for a matched OpenTelemetry line: the framework, its server and its instrumentor. */
+  packages(line: OtelLine): PythonPackage[];
+  /** Packages the generated test suite needs on top of the runtime ones. */
+  testPackages(line: OtelLine): PythonPackage[];
+  /** argv that starts the service: the one command used by the Dockerfile, the README and the smoke test. */
+  serverCommand(options: ServerCommandOptions): string[];
+  sample: SampleExpectation;
+  healthPath: string;
+  /** Distribution names whose presence in a project's dependencies identifies the framework. */
+  detectDistributions: string[];
+}

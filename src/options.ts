@@ -1,0 +1,295 @@
+/**
+ * The single source of truth for what a generated service is made from.
+ * Flags, prompts, `--config` files and the answers file are all parsed through `serviceOptionsSchema`;
+ * the CLI builds its flags and prompts from the `meta` attached to each field.
+ */
+import { z } from 'zod';
+import { FRAMEWORK_NAMES } from './frameworks/index.js';
+import { OTEL_LINES, DEFAULT_OTEL_LINE } from './versions.js';
+
+export const EXPORTERS = ['otlp-grpc', 'otlp-http', 'console'] as const;
+export type Exporter = (typeof EXPORTERS)[number];
+
+export const SAMPLERS = [
+  'parentbased_traceidratio',
+  'parentbased_always_on',
+  'always_on',
+  'traceidratio',
+  'always_off',
+] as const;
+export type Sampler = (typeof SAMPLERS)[number];
+
+/** Samplers that take a ratio argument. */
+export const RATIO_SAMPLERS: readonly Sampler[] = ['parentbased_traceidratio', 'traceidratio'];
+
+export const DEFAULT_ENDPOINTS: Record<Exporter, string> = {
+  'otlp-grpc': 'otel-collector:4317',
+  'otlp-http': 'https://otel-collector:4318/v1/traces',
+  console: '',
+};
+
+/** Paths that fire constantly and carry no diagnostic value: probes, scrapes and the docs UI. */
+export const DEFAULT_EXCLUDED_URLS = ['/healthz', '/readyz', '/metrics', '/docs', '/redoc', '/openapi.json'];
+
+/** What the CLI needs to know about one option besides its type: its flag and how to ask for it. */
+export type OptionMeta = {
+  /** Long flag name without dashes. */
+  flag: string;
+  /** Placeholder shown in --help, e.g. "<name>"; absent for booleans. */
+  valueName?: string;
+  description: string;
+  /** Repeatable flag (collects values). */
+  repeatable?: boolean;
+  /** Question asked interactively; options without one are flags-only. */
+  prompt?: string;
+};
+
+// Characters that would let a value break out of a line in any generated file (and make no sense in a name).
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const noControl = (s: string) => !CONTROL_CHARS.test(s);
+const NO_CONTROL_MESSAGE = 'must not contain control characters such as newlines or tabs';
+
+const text = (what: string, max: number) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .trim()
+    .min(1, { error: `${what} must not be empty` })
+    .max(max, { error: `${what} must be at most ${max} characters` })
+    .refine(noControl, { error: NO_CONTROL_MESSAGE });
+
+const int = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+    z
+      .number({ error: 'must be a whole number' })
+      .int({ error: 'must be a whole number' })
+      .min(min, { error: `must be between ${min} and ${max}` })
+      .max(max, { error: `must be between ${min} and ${max}` }),
+  );
+
+const bool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(s)) return true;
+  if (['false', '0', 'no'].includes(s)) return false;
+  return v;
+}, z.boolean({ error: 'must be true or false' }));
+
+const HOST = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)`;
+const HOST_PORT = new RegExp(`^${HOST}:(\\d{1,5})$`);
+
+/** An OTLP endpoint is either `host:port` (gRPC style) or an http(s) URL. */
+export function endpointProblem(value: string): string | undefined {
+  const hostPort = HOST_PORT.exec(value);
+  if (hostPort) {
+    const port = Number(hostPort[1]);
+    return port >= 1 && port <= 65535 ? undefined : 'port must be between 1 and 65535';
+  }
+  if (!/^https?:\/\//i.test(value)) return 'must be host:port (e.g. otel-collector:4317) or an http(s):// URL';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (url.username || url.password) return 'must not contain credentials; put tokens in OTEL_EXPORTER_OTLP_HEADERS at run time';
+  if (url.search || url.hash) return 'must not contain a query string or fragment';
+  if (!new RegExp(`^${HOST}$`).test(url.hostname)) return 'has an invalid host name';
+  return undefined;
+}
+
+const endpoint = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .superRefine((value, ctx) => {
+    if (value === '') return; // empty means "the exporter's default", resolved later
+    const problem = endpointProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+const RESERVED_ATTRIBUTE_KEYS = new Set(['service.name', 'deployment.environment']);
+
+/** `key=value` strings (from flags) or a plain object (from a config file). */
+const resourceAttributes = z.preprocess(
+  (v) => {
+    if (typeof v === 'string') v = v === '' ? [] : [v];
+    if (!Array.isArray(v)) return v;
+    const out: Record<string, unknown> = {};
+    for (const item of v) {
+      if (typeof item !== 'string' || !item.includes('=')) return { __invalid__: item };
+      const at = item.indexOf('=');
+      out[item.slice(0, at).trim()] = item.slice(at + 1);
+    }
+    return out;
+  },
+  z.record(z.string(), z.unknown()).superRefine((record, ctx) => {
+    for (const [key, value] of Object.entries(record)) {
+      if (key === '__invalid__') {
+        ctx.addIssue({ code: 'custom', message: `expected key=value, got ${JSON.stringify(value)}` });
+      } else if (!ATTRIBUTE_KEY.test(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `key ${JSON.stringify(key)} must start with a letter and contain only letters, digits, "_", "." or "-"`,
+        });
+      } else if (RESERVED_ATTRIBUTE_KEYS.has(key)) {
+        ctx.addIssue({ code: 'custom', message: `${key} has its own option; do not set it as a resource attribute` });
+      } else if (typeof value !== 'string' || value === '') {
+        ctx.addIssue({ code: 'custom', message: `value of ${key} must be a non-empty string` });
+      } else if (!noControl(value)) {
+        ctx.addIssue({ code: 'custom', message: `value of ${key} ${NO_CONTROL_MESSAGE}` });
+      } else if (value.length > 255) {
+        ctx.addIssue({ code: 'custom', message: `value of ${key} must be at most 255 characters` });
+      }
+    }
+  }) as z.ZodType<Record<string, string>>,
+);
+
+/** A comma list (from flags/prompts) or an array (from a config file) of URL path fragments. */
+const excludedUrls = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string({ error: 'must be a list of strings' })).superRefine((list, ctx) => {
+    for (const item of list) {
+      if (item.trim() === '' || /[\s,]/.test(item) || !noControl(item)) {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} must be a non-empty path fragment without spaces or commas` });
+        continue;
+      }
+      try {
+        new RegExp(item);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} is not a valid regular expression` });
+      }
+    }
+  }),
+);
+
+const meta = (m: OptionMeta) => m;
+
+export const serviceOptionsSchema = z
+  .object({
+    serviceName: text('service name', 100).meta(
+      meta({ flag: 'service-name', valueName: '<name>', description: 'service.name resource attribute (default: the directory name)', prompt: 'Service name' }),
+    ),
+    framework: z
+      .enum(FRAMEWORK_NAMES, { error: `must be one of: ${FRAMEWORK_NAMES.join(', ')}` })
+      .default(FRAMEWORK_NAMES[0])
+      .meta(meta({ flag: 'framework', valueName: '<name>', description: 'web framework', prompt: 'Framework' })),
+    exporter: z
+      .enum(EXPORTERS, { error: `must be one of: ${EXPORTERS.join(', ')}` })
+      .default('otlp-grpc')
+      .meta(meta({ flag: 'exporter', valueName: '<kind>', description: 'span exporter', prompt: 'Exporter' })),
+    endpoint: endpoint
+      .default('')
+      .meta(
+        meta({
+          flag: 'endpoint',
+          valueName: '<host:port|url>',
+          description: `OTLP endpoint (default: ${DEFAULT_ENDPOINTS['otlp-grpc']} for gRPC, ${DEFAULT_ENDPOINTS['otlp-http']} for HTTP); OTEL_EXPORTER_OTLP_ENDPOINT overrides it at run time`,
+          prompt: 'OTLP endpoint',
+        }),
+      ),
+    insecure: bool
+      .default(false)
+      .meta(meta({ flag: 'insecure', description: 'send OTLP without TLS by default (OTEL_EXPORTER_OTLP_INSECURE overrides it)', prompt: 'Disable TLS to the collector?' })),
+    sampler: z
+      .enum(SAMPLERS, { error: `must be one of: ${SAMPLERS.join(', ')}` })
+      .default('parentbased_traceidratio')
+      .meta(meta({ flag: 'sampler', valueName: '<name>', description: 'head sampler (OTEL_TRACES_SAMPLER overrides it)', prompt: 'Sampler' })),
+    samplerRatio: z
+      .preprocess(
+        (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+        z
+          .number({ error: 'must be a number between 0 and 1' })
+          .min(0, { error: 'must be a number between 0 and 1' })
+          .max(1, { error: 'must be a number between 0 and 1' }),
+      )
+      .default(1)
+      .meta(meta({ flag: 'sampler-ratio', valueName: '<0..1>', description: 'ratio for the traceidratio samplers', prompt: 'Sampling ratio (0..1)' })),
+    environment: text('deployment environment', 100)
+      .default('production')
+      .meta(meta({ flag: 'environment', valueName: '<name>', description: 'deployment.environment resource attribute', prompt: 'Deployment environment' })),
+    resourceAttributes: resourceAttributes
+      .default({})
+      .meta(meta({ flag: 'resource-attribute', valueName: '<key=value>', description: 'extra resource attribute (repeatable)', repeatable: true })),
+    excludedUrls: excludedUrls
+      .default(DEFAULT_EXCLUDED_URLS)
+      .meta(meta({ flag: 'excluded-urls', valueName: '<list>', description: 'comma-separated URL fragments that never produce a span', prompt: 'URLs to keep out of traces (comma-separated)' })),
+    maxQueueSize: int(1, 1_000_000)
+      .default(2048)
+      .meta(meta({ flag: 'max-queue-size', valueName: '<n>', description: 'BatchSpanProcessor queue size (about 2x peak concurrent requests)' })),
+    scheduleDelayMillis: int(100, 60_000)
+      .default(5000)
+      .meta(meta({ flag: 'schedule-delay', valueName: '<ms>', description: 'BatchSpanProcessor delay between exports (2000-5000 amortizes I/O)' })),
+    maxExportBatchSize: int(1, 1_000_000)
+      .default(512)
+      .meta(meta({ flag: 'max-export-batch-size', valueName: '<n>', description: 'BatchSpanProcessor spans per export' })),
+    exportTimeoutMillis: int(100, 60_000)
+      .default(5000)
+      .meta(meta({ flag: 'export-timeout', valueName: '<ms>', description: 'exporter timeout, bounded so retries cannot pile up (OTEL_EXPORTER_OTLP_TIMEOUT overrides it)' })),
+    otelVersion: z
+      .enum(Object.keys(OTEL_LINES) as [string, ...string[]], {
+        error: `must be one of the matched OpenTelemetry releases: ${Object.keys(OTEL_LINES).join(', ')}`,
+      })
+      .default(DEFAULT_OTEL_LINE)
+      .meta(meta({ flag: 'otel-version', valueName: '<1.N>', description: 'OpenTelemetry Python release line; picks a matched SDK + instrumentation set' })),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.maxExportBatchSize > o.maxQueueSize) {
+      ctx.addIssue({ code: 'custom', path: ['maxExportBatchSize'], message: `must not exceed --max-queue-size (${o.maxQueueSize})` });
+    }
+    if (o.exporter === 'console' && o.endpoint !== '') {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'does not apply to the console exporter' });
+    }
+  });
+
+export type ServiceOptionsInput = z.input<typeof serviceOptionsSchema>;
+/** Options after parsing, with every default applied and the endpoint resolved. */
+export type ServiceOptions = z.output<typeof serviceOptionsSchema>;
+export type OptionKey = keyof ServiceOptions;
+
+export const OPTION_KEYS = Object.keys(serviceOptionsSchema.shape) as OptionKey[];
+
+export function optionMeta(key: OptionKey): OptionMeta {
+  const m = serviceOptionsSchema.shape[key].meta() as OptionMeta | undefined;
+  if (!m) throw new Error(`option ${key} has no metadata`);
+  return m;
+}
+
+/** The endpoint the generated code falls back to when no environment variable names one. */
+export function effectiveEndpoint(o: Pick<ServiceOptions, 'exporter' | 'endpoint'>): string {
+  return o.endpoint !== '' ? o.endpoint : DEFAULT_ENDPOINTS[o.exporter];
+}
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+/** Turns the first zod issue into one line that names the flag the user would change. */
+export type OptionSource = 'flag' | 'config';
+
+export function formatIssue(issue: z.core.$ZodIssue, sourceOf: (key: string) => OptionSource = () => 'flag'): string {
+  const key = issue.path[0];
+  let subject: string;
+  if (typeof key === 'string' && key in serviceOptionsSchema.shape) {
+    const flag = optionMeta(key as OptionKey).flag;
+    subject = sourceOf(key) === 'flag' ? `--${flag}` : `config "${key}" (--${flag})`;
+  } else if (issue.code === 'unrecognized_keys') {
+    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; known options: ${OPTION_KEYS.join(', ')}`;
+  } else {
+    subject = 'options';
+  }
+  return `${subject}: ${issue.message}`;
+}
+
+export function parseServiceOptions(input: unknown, sourceOf?: (key: string) => OptionSource): ServiceOptions {
+  const result = serviceOptionsSchema.safeParse(input);
+  if (!result.success) throw new OptionsError(formatIssue(result.error.issues[0]!, sourceOf));
+  return result.data;
+}

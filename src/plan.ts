@@ -1,0 +1,176 @@
+/**
+ * plan(options) -> files: renders a whole project in memory. Writing, installing, dry runs, tests and
+ * add-tracing all start from this, so what is shown is exactly what is written.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
+import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
+import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from './paths.js';
+import { renderTemplate } from './render.js';
+import { corePackages, otelLine, type PythonPackage } from './versions.js';
+
+export interface PlannedFile {
+  /** POSIX path relative to the project root. */
+  path: string;
+  content: string;
+  /** File mode for executables; undefined means the default. */
+  mode?: number;
+}
+
+export interface Plan {
+  options: ServiceOptions;
+  framework: FrameworkDescriptor;
+  files: PlannedFile[];
+}
+
+/** Names npm would drop or mangle when publishing, shipped with a leading underscore instead. */
+const RENAMED: Record<string, string> = { _gitignore: '.gitignore', _dockerignore: '.dockerignore' };
+
+/** Port the service listens on inside its container and in the README's commands. */
+export const SERVICE_PORT = 8000;
+
+export interface AnswersFile {
+  cliVersion: string;
+  options: ServiceOptions;
+}
+
+export function pythonFloat(n: number): string {
+  return Number.isInteger(n) ? `${n}.0` : String(n);
+}
+
+/** A PEP 508 distribution name derived from the service name (which itself may hold any text). */
+export function distributionName(serviceName: string): string {
+  const slug = serviceName
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return slug === '' ? 'traced-service' : slug.slice(0, 64).replace(/-+$/, '');
+}
+
+function samplerExpression(o: ServiceOptions): { expression: string; imports: string[] } {
+  const ratio = pythonFloat(o.samplerRatio);
+  switch (o.sampler) {
+    case 'parentbased_traceidratio':
+      return { expression: `ParentBased(TraceIdRatioBased(${ratio}))`, imports: ['ParentBased', 'TraceIdRatioBased'] };
+    case 'traceidratio':
+      return { expression: `TraceIdRatioBased(${ratio})`, imports: ['TraceIdRatioBased'] };
+    case 'parentbased_always_on':
+      return { expression: 'ParentBased(ALWAYS_ON)', imports: ['ALWAYS_ON', 'ParentBased'] };
+    case 'always_on':
+      return { expression: 'ALWAYS_ON', imports: ['ALWAYS_ON'] };
+    case 'always_off':
+      return { expression: 'ALWAYS_OFF', imports: ['ALWAYS_OFF'] };
+  }
+}
+
+export function runtimePackages(o: ServiceOptions): PythonPackage[] {
+  const line = otelLine(o.otelVersion);
+  return [...corePackages(line, o.exporter), ...getFramework(o.framework).packages(line)];
+}
+
+/** Everything templates may refer to. Values typed by users stay raw here; templates escape them. */
+export function templateContext(o: ServiceOptions) {
+  const framework = getFramework(o.framework);
+  const line = otelLine(o.otelVersion);
+  const sampler = samplerExpression(o);
+  const serverCommand = framework.serverCommand({ host: '0.0.0.0', port: SERVICE_PORT });
+  const devServerCommand = framework.serverCommand({ host: '127.0.0.1', port: SERVICE_PORT });
+  return {
+    cliVersion: cliVersion(),
+    serviceName: o.serviceName,
+    distributionName: distributionName(o.serviceName),
+    environment: o.environment,
+    resourceAttributes: Object.entries(o.resourceAttributes).map(([key, value]) => ({ key, value })),
+    framework: {
+      name: framework.name,
+      displayName: framework.displayName,
+      serverCommand,
+      serverCommandShell: serverCommand.join(' '),
+      devServerCommandShell: devServerCommand.join(' '),
+      healthPath: framework.healthPath,
+      sample: framework.sample,
+    },
+    exporter: {
+      kind: o.exporter,
+      isGrpc: o.exporter === 'otlp-grpc',
+      isHttp: o.exporter === 'otlp-http',
+      isConsole: o.exporter === 'console',
+      isOtlp: o.exporter !== 'console',
+      endpoint: effectiveEndpoint(o),
+      insecure: o.insecure,
+      /** What the compose file points the service at: the collector on the compose network. */
+      composeEndpoint: o.exporter === 'otlp-http' ? 'http://otel-collector:4318' : 'http://otel-collector:4317',
+    },
+    sampler: {
+      name: o.sampler,
+      ratio: pythonFloat(o.samplerRatio),
+      usesRatio: RATIO_SAMPLERS.includes(o.sampler),
+      expression: sampler.expression,
+      imports: sampler.imports.join(', '),
+    },
+    batch: {
+      maxQueueSize: o.maxQueueSize,
+      scheduleDelayMillis: o.scheduleDelayMillis,
+      maxExportBatchSize: o.maxExportBatchSize,
+      exportTimeoutMillis: o.exportTimeoutMillis,
+    },
+    excludedUrls: o.excludedUrls,
+    excludedUrlsJoined: o.excludedUrls.join(','),
+    otel: { line: o.otelVersion, sdk: line.sdk, contrib: line.contrib },
+    packages: runtimePackages(o),
+    testPackages: framework.testPackages(line),
+    port: SERVICE_PORT,
+  };
+}
+
+export type TemplateContext = ReturnType<typeof templateContext>;
+
+function listFiles(root: string, dir = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...listFiles(root, rel));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+function outputPath(templatePath: string): string {
+  return templatePath
+    .split('/')
+    .map((segment) => RENAMED[segment] ?? segment)
+    .join('/')
+    .replace(/\.hbs$/, '');
+}
+
+/** Template layers, later ones overriding earlier ones file by file. */
+function templateLayers(framework: FrameworkDescriptor): string[] {
+  return [path.join(TEMPLATES_DIR, 'common'), path.join(TEMPLATES_DIR, framework.templateDir)];
+}
+
+export function renderFiles(context: TemplateContext, layers: string[]): PlannedFile[] {
+  const byPath = new Map<string, PlannedFile>();
+  for (const layer of layers) {
+    for (const rel of listFiles(layer)) {
+      const source = readFileSync(path.join(layer, rel), 'utf8');
+      const content = rel.endsWith('.hbs') ? renderTemplate(source, context, rel) : source;
+      const executable = (statSync(path.join(layer, rel)).mode & 0o111) !== 0;
+      byPath.set(outputPath(rel), { path: outputPath(rel), content, ...(executable ? { mode: 0o755 } : {}) });
+    }
+  }
+  return [...byPath.values()];
+}
+
+export function answersFile(o: ServiceOptions): PlannedFile {
+  const answers: AnswersFile = { cliVersion: cliVersion(), options: o };
+  return { path: ANSWERS_FILE, content: `${JSON.stringify(answers, null, 2)}\n` };
+}
+
+export function plan(options: ServiceOptions): Plan {
+  const framework = getFramework(options.framework);
+  const files = [...renderFiles(templateContext(options), templateLayers(framework)), answersFile(options)];
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  return { options, framework, files };
+}

@@ -1,0 +1,170 @@
+/**
+ * OTLP trace message definitions, written inline so the receiver needs no downloaded .proto files.
+ * Field numbers follow opentelemetry-proto (common/v1, resource/v1, trace/v1, collector/trace/v1);
+ * only what a trace receiver needs is declared. Unknown fields (e.g. Resource.entity_refs) are
+ * skipped by the protobuf decoder, so newer senders still decode.
+ */
+import protobuf from 'protobufjs';
+
+const COMMON = `
+syntax = "proto3";
+package opentelemetry.proto.common.v1;
+
+message AnyValue {
+  oneof value {
+    string string_value = 1;
+    bool bool_value = 2;
+    int64 int_value = 3;
+    double double_value = 4;
+    ArrayValue array_value = 5;
+    KeyValueList kvlist_value = 6;
+    bytes bytes_value = 7;
+  }
+}
+message ArrayValue { repeated AnyValue values = 1; }
+message KeyValueList { repeated KeyValue values = 1; }
+message KeyValue {
+  string key = 1;
+  AnyValue value = 2;
+}
+message InstrumentationScope {
+  string name = 1;
+  string version = 2;
+  repeated KeyValue attributes = 3;
+  uint32 dropped_attributes_count = 4;
+}
+`;
+
+const RESOURCE = `
+syntax = "proto3";
+package opentelemetry.proto.resource.v1;
+
+message Resource {
+  repeated opentelemetry.proto.common.v1.KeyValue attributes = 1;
+  uint32 dropped_attributes_count = 2;
+}
+`;
+
+const TRACE = `
+syntax = "proto3";
+package opentelemetry.proto.trace.v1;
+
+message ResourceSpans {
+  opentelemetry.proto.resource.v1.Resource resource = 1;
+  repeated ScopeSpans scope_spans = 2;
+  string schema_url = 3;
+}
+message ScopeSpans {
+  opentelemetry.proto.common.v1.InstrumentationScope scope = 1;
+  repeated Span spans = 2;
+  string schema_url = 3;
+}
+message Span {
+  bytes trace_id = 1;
+  bytes span_id = 2;
+  string trace_state = 3;
+  bytes parent_span_id = 4;
+  fixed32 flags = 16;
+  string name = 5;
+  enum SpanKind {
+    SPAN_KIND_UNSPECIFIED = 0;
+    SPAN_KIND_INTERNAL = 1;
+    SPAN_KIND_SERVER = 2;
+    SPAN_KIND_CLIENT = 3;
+    SPAN_KIND_PRODUCER = 4;
+    SPAN_KIND_CONSUMER = 5;
+  }
+  SpanKind kind = 6;
+  fixed64 start_time_unix_nano = 7;
+  fixed64 end_time_unix_nano = 8;
+  repeated opentelemetry.proto.common.v1.KeyValue attributes = 9;
+  uint32 dropped_attributes_count = 10;
+  message Event {
+    fixed64 time_unix_nano = 1;
+    string name = 2;
+    repeated opentelemetry.proto.common.v1.KeyValue attributes = 3;
+    uint32 dropped_attributes_count = 4;
+  }
+  repeated Event events = 11;
+  uint32 dropped_events_count = 12;
+  message Link {
+    bytes trace_id = 1;
+    bytes span_id = 2;
+    string trace_state = 3;
+    repeated opentelemetry.proto.common.v1.KeyValue attributes = 4;
+    uint32 dropped_attributes_count = 5;
+    fixed32 flags = 6;
+  }
+  repeated Link links = 13;
+  uint32 dropped_links_count = 14;
+  Status status = 15;
+}
+message Status {
+  reserved 1;
+  string message = 2;
+  enum StatusCode {
+    STATUS_CODE_UNSET = 0;
+    STATUS_CODE_OK = 1;
+    STATUS_CODE_ERROR = 2;
+  }
+  StatusCode code = 3;
+}
+`;
+
+const COLLECTOR = `
+syntax = "proto3";
+package opentelemetry.proto.collector.trace.v1;
+
+service TraceService {
+  rpc Export(ExportTraceServiceRequest) returns (ExportTraceServiceResponse) {}
+}
+message ExportTraceServiceRequest {
+  repeated opentelemetry.proto.trace.v1.ResourceSpans resource_spans = 1;
+}
+message ExportTraceServiceResponse {
+  ExportTracePartialSuccess partial_success = 1;
+}
+message ExportTracePartialSuccess {
+  int64 rejected_spans = 1;
+  string error_message = 2;
+}
+`;
+
+// OTLP/HTTP error bodies are google.rpc.Status (details omitted: we never send any).
+const RPC_STATUS = `
+syntax = "proto3";
+package google.rpc;
+
+message Status {
+  int32 code = 1;
+  string message = 2;
+}
+`;
+
+function buildRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  // Default (camelCase) field names match OTLP/JSON keys, so one decoder serves both forms.
+  for (const src of [COMMON, RESOURCE, TRACE, COLLECTOR, RPC_STATUS]) protobuf.parse(src, root);
+  root.resolveAll();
+  return root;
+}
+
+export const otlpRoot: protobuf.Root = buildRoot();
+
+export const ExportTraceServiceRequest: protobuf.Type = otlpRoot.lookupType(
+  'opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest',
+);
+export const ExportTraceServiceResponse: protobuf.Type = otlpRoot.lookupType(
+  'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
+);
+export const RpcStatus: protobuf.Type = otlpRoot.lookupType('google.rpc.Status');
+
+/** gRPC method path clients call (service full name + method). */
+export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+
+/** protobuf.Type.toObject options giving a plain, OTLP/JSON-shaped object (see decode.ts). */
+export const TO_PLAIN_OBJECT: protobuf.IConversionOptions = {
+  longs: String, // int64/fixed64 as decimal strings, exactly as OTLP/JSON allows
+  enums: Number,
+  defaults: false, // only fields present on the wire, so oneof members are unambiguous
+};

@@ -1,0 +1,58 @@
+/** The embedded OTLP trace receiver: one gRPC and one HTTP listener feeding a shared span store. */
+import { hostPort, startGrpcServer } from './grpc.js';
+import { startHttpServer } from './http.js';
+import type { ReceivedSpan } from './model.js';
+import { type RequestRecord, SpanStore } from './store.js';
+
+export interface Receiver {
+  grpcPort: number;
+  httpPort: number;
+  /** e.g. 'http://127.0.0.1:41234': OTEL_EXPORTER_OTLP_ENDPOINT for the gRPC exporter. */
+  grpcEndpoint: string;
+  /** e.g. 'http://127.0.0.1:41235': base URL; the HTTP exporter appends /v1/traces. */
+  httpEndpoint: string;
+  /** Everything received so far, in arrival order. */
+  spans: ReceivedSpan[];
+  requests: RequestRecord[];
+  /** Called with each request's batch as it arrives; returns an unsubscribe function. */
+  onSpans(listener: (batch: ReceivedSpan[]) => void): () => void;
+  /** true once spans.length >= count; false on timeout (or if the receiver closes first). */
+  waitForSpans(count: number, timeoutMs: number): Promise<boolean>;
+  /** Frees both ports; idempotent; force-closes lingering connections after a short grace. */
+  close(): Promise<void>;
+}
+
+export interface StartReceiverOptions {
+  /** Interface to listen on (default 127.0.0.1); both listeners take an OS-chosen free port. */
+  host?: string;
+  /** How long close() lets in-flight exports finish before cutting connections (default 1000 ms). */
+  closeGraceMs?: number;
+}
+
+export async function startReceiver(opts: StartReceiverOptions = {}): Promise<Receiver> {
+  const host = opts.host ?? '127.0.0.1';
+  const graceMs = opts.closeGraceMs ?? 1000;
+  const store = new SpanStore();
+
+  const grpcServer = await startGrpcServer(host, store.ingest);
+  const http = await startHttpServer(host, store.ingest).catch(async (err: unknown) => {
+    await grpcServer.close(0); // don't leak the first port when the second fails
+    throw err;
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    grpcPort: grpcServer.port,
+    httpPort: http.port,
+    grpcEndpoint: `http://${hostPort(host, grpcServer.port)}`,
+    httpEndpoint: `http://${hostPort(host, http.port)}`,
+    spans: store.spans,
+    requests: store.requests,
+    onSpans: (listener) => store.onSpans(listener),
+    waitForSpans: (count, timeoutMs) => store.waitForSpans(count, timeoutMs),
+    close: () => {
+      closing ??= Promise.all([grpcServer.close(graceMs), http.close(graceMs)]).then(() => store.close());
+      return closing;
+    },
+  };
+}

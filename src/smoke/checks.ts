@@ -1,0 +1,306 @@
+/**
+ * The smoke test's verdicts: pure functions from what was sent and what was received to named pass/fail
+ * lines, each failure explained in the guide's own terms.
+ */
+import type { AttrValue, ReceivedSpan } from '../receiver/model.js';
+
+export interface SmokeExpectation {
+  serviceName: string;
+  environment: string;
+  serverSpanName: string;
+  route: string;
+  childSpanName: string;
+  childAttributes: Record<string, string>;
+  spansPerRequest: number;
+  /** Paths requested that must produce no span. */
+  excludedPaths: string[];
+  /** The delay after which the batch processor would have exported on its own. */
+  scheduleDelayMillis: number;
+}
+
+export interface SentRequest {
+  purpose: 'sample' | 'traceparent' | 'excluded';
+  path: string;
+  status: number;
+  durationMs: number;
+  /** For the traceparent request: the inbound ids. */
+  inbound?: { traceId: string; spanId: string };
+  error?: string;
+}
+
+export interface ShutdownOutcome {
+  /** ms from SIGTERM to exit; undefined if it had to be killed. */
+  exitAfterMs?: number;
+  exitCode: number | null;
+  signal: string | null;
+  killed: boolean;
+  /** Date.now() when SIGTERM was sent. */
+  sigtermAtMs: number;
+}
+
+export interface SmokeCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  /** What a failure means and what to do, in the guide's terms. */
+  diagnosis?: string;
+}
+
+/** A request that took longer than this is treated as blocked on export. */
+export const BLOCKED_REQUEST_MS = 1000;
+
+const attr = (span: ReceivedSpan, ...keys: string[]): AttrValue | undefined => {
+  for (const key of keys) if (span.attributes[key] !== undefined) return span.attributes[key];
+  return undefined;
+};
+
+// Old and stable HTTP semantic conventions: instrumentations emit one or the other (or both).
+export const HTTP_METHOD_KEYS = ['http.request.method', 'http.method'];
+export const HTTP_ROUTE_KEYS = ['http.route'];
+export const HTTP_STATUS_KEYS = ['http.response.status_code', 'http.status_code'];
+const HTTP_PATH_KEYS = ['url.path', 'http.target', 'http.url', 'url.full'];
+
+const check = (name: string, ok: boolean, detail: string, diagnosis?: string): SmokeCheck =>
+  ok ? { name, ok, detail } : { name, ok, detail, ...(diagnosis ? { diagnosis } : {}) };
+
+function serverSpansNamed(spans: ReceivedSpan[], name: string): ReceivedSpan[] {
+  return spans.filter((s) => s.kind === 'SERVER' && s.name === name);
+}
+
+function describeSpans(spans: ReceivedSpan[]): string {
+  if (spans.length === 0) return 'none';
+  return spans
+    .slice(0, 6)
+    .map((s) => `${s.kind} "${s.name}"`)
+    .join(', ') + (spans.length > 6 ? `, … (${spans.length} in all)` : '');
+}
+
+export interface SmokeInput {
+  expectation: SmokeExpectation;
+  spans: ReceivedSpan[];
+  requests: SentRequest[];
+  shutdown: ShutdownOutcome;
+  /** Whether spans could only arrive at exit (console exporter: read from stdout afterwards). */
+  spansReadAfterExit: boolean;
+}
+
+export function runChecks(input: SmokeInput): SmokeCheck[] {
+  const { expectation: e, spans, requests, shutdown } = input;
+  const checks: SmokeCheck[] = [];
+  const sample = requests.find((r) => r.purpose === 'sample');
+  const continued = requests.find((r) => r.purpose === 'traceparent');
+
+  // Requests themselves: the service must answer, and promptly.
+  const failedRequests = requests.filter((r) => r.error !== undefined || r.status >= 500 || r.status === 0);
+  checks.push(
+    check(
+      'service answered every request',
+      failedRequests.length === 0,
+      failedRequests.length === 0
+        ? `${requests.length} requests answered`
+        : failedRequests.map((r) => `${r.path}: ${r.error ?? `HTTP ${r.status}`}`).join('; '),
+      'the service failed while handling requests; see its output above',
+    ),
+  );
+  const slow = requests.filter((r) => r.durationMs > BLOCKED_REQUEST_MS);
+  checks.push(
+    check(
+      'no request blocked on export',
+      slow.length === 0,
+      slow.length === 0
+        ? `slowest request ${Math.round(Math.max(0, ...requests.map((r) => r.durationMs)))}ms`
+        : slow.map((r) => `${r.path} took ${Math.round(r.durationMs)}ms`).join('; '),
+      'spans are exported on the request path: a SimpleSpanProcessor (or a synchronous exporter call) blocks the event loop on every span; use a BatchSpanProcessor, which exports from a background thread',
+    ),
+  );
+
+  // Nothing at all: the exporter, the processor or the flush is wrong before any span-level check matters.
+  if (spans.length === 0) {
+    checks.push(
+      check(
+        'spans received',
+        false,
+        'no spans arrived',
+        'the provider was never flushed, or the exporter points somewhere else: the app must export through the provider it registers, and force_flush()/shutdown() must run on shutdown (lifespan); also check that the service reads OTEL_EXPORTER_OTLP_ENDPOINT',
+      ),
+    );
+    return checks;
+  }
+
+  // 1. The sample request's server span.
+  const servers = serverSpansNamed(spans, e.serverSpanName);
+  const sampleServer = servers.find((s) => !continued?.inbound || s.traceId !== continued.inbound.traceId);
+  const anyServer = spans.filter((s) => s.kind === 'SERVER');
+  if (!sampleServer) {
+    const concrete = sample ? anyServer.find((s) => s.name.includes(sample.path)) : undefined;
+    checks.push(
+      check(
+        'server span',
+        false,
+        `no SERVER span named "${e.serverSpanName}" (received: ${describeSpans(spans)})`,
+        concrete
+          ? 'the server span is named by the concrete path, not the templated route: span names must stay low-cardinality'
+          : anyServer.length === 0
+            ? 'no SERVER span at all: the app is not instrumented (instrument_app was not called on this app, or it was bound to a provider that does not export)'
+            : 'the server span has an unexpected name',
+      ),
+    );
+  } else {
+    const method = attr(sampleServer, ...HTTP_METHOD_KEYS);
+    const route = attr(sampleServer, ...HTTP_ROUTE_KEYS);
+    const status = attr(sampleServer, ...HTTP_STATUS_KEYS);
+    const missing = [
+      method === undefined ? 'method' : '',
+      route !== e.route ? `route (got ${route === undefined ? 'none' : JSON.stringify(route)})` : '',
+      status === undefined ? 'status code' : '',
+    ].filter(Boolean);
+    checks.push(
+      check(
+        'server span',
+        missing.length === 0,
+        missing.length === 0
+          ? `SERVER "${sampleServer.name}" with method ${String(method)}, route ${String(route)}, status ${String(status)}`
+          : `SERVER "${sampleServer.name}" lacks ${missing.join(', ')}`,
+        'the HTTP instrumentation did not record the standard attributes; check the instrumentation version matches the SDK',
+      ),
+    );
+  }
+
+  // 2. Resource.
+  const resourceSource = sampleServer ?? spans[0]!;
+  const serviceName = resourceSource.resource['service.name'];
+  const environment = resourceSource.resource['deployment.environment'] ?? resourceSource.resource['deployment.environment.name'];
+  checks.push(
+    check(
+      'resource',
+      serviceName === e.serviceName && environment === e.environment,
+      `service.name=${JSON.stringify(serviceName ?? null)}, deployment.environment=${JSON.stringify(environment ?? null)}` +
+        (serviceName === e.serviceName && environment === e.environment
+          ? ''
+          : ` (expected ${JSON.stringify(e.serviceName)}, ${JSON.stringify(e.environment)})`),
+      serviceName === 'unknown_service' || String(serviceName ?? '').startsWith('unknown_service')
+        ? 'the resource fell back to unknown_service: build the Resource with programmatic defaults before the provider'
+        : 'the spans were exported with another resource: the middleware may be bound to a provider other than the one built in the telemetry module',
+    ),
+  );
+
+  // 3. The manual child, parented by the server span.
+  if (sampleServer) {
+    const children = spans.filter((s) => s.name === e.childSpanName && s.kind === 'INTERNAL');
+    const child = children.find((s) => s.traceId === sampleServer.traceId) ?? children[0];
+    if (!child) {
+      checks.push(
+        check(
+          'child span',
+          false,
+          `no INTERNAL span named "${e.childSpanName}"`,
+          'the handler did not record its manual span, or recorded it with another tracer provider',
+        ),
+      );
+    } else {
+      const badAttrs = Object.entries(e.childAttributes).filter(([k, v]) => child.attributes[k] !== v);
+      const sameTrace = child.traceId === sampleServer.traceId;
+      const parented = child.parentSpanId === sampleServer.spanId;
+      const ok = sameTrace && parented && badAttrs.length === 0;
+      const problems = [
+        sameTrace ? '' : `trace ${child.traceId} differs from the server span's ${sampleServer.traceId}`,
+        parented ? '' : `parent is ${child.parentSpanId || 'empty'}, not the server span ${sampleServer.spanId}`,
+        ...badAttrs.map(([k, v]) => `${k}=${JSON.stringify(child.attributes[k] ?? null)} (expected ${JSON.stringify(v)})`),
+      ].filter(Boolean);
+      checks.push(
+        check(
+          'child span',
+          ok,
+          ok ? `INTERNAL "${child.name}" in the same trace, parent = server span ${sampleServer.spanId}` : problems.join('; '),
+          sameTrace && parented
+            ? 'the manual span lacks the attributes the handler sets'
+            : 'async context was lost: the child was started outside the request context (e.g. in a thread or task without the context carried over, or under the opentelemetry-instrument wrapper instead of instrument_app)',
+        ),
+      );
+    }
+
+    // 4. Exactly the spans the guide predicts.
+    const inTrace = spans.filter((s) => s.traceId === sampleServer.traceId);
+    checks.push(
+      check(
+        'spans per request',
+        inTrace.length === e.spansPerRequest,
+        `${inTrace.length} span(s) in the sample trace (expected ${e.spansPerRequest}): ${describeSpans(inTrace)}`,
+        inTrace.length > e.spansPerRequest
+          ? 'extra spans per request: the ASGI instrumentation is emitting internal send/receive spans; pass exclude_spans=["receive", "send"] to instrument_app'
+          : 'fewer spans than expected in the request trace: the child was exported in another trace (context lost)',
+      ),
+    );
+  }
+
+  // 5. Inbound traceparent continued.
+  if (continued?.inbound) {
+    const { traceId, spanId } = continued.inbound;
+    const server = servers.find((s) => s.traceId === traceId);
+    const ok = server !== undefined && server.parentSpanId === spanId;
+    checks.push(
+      check(
+        'inbound traceparent continued',
+        ok,
+        ok
+          ? `server span joined trace ${traceId} with parent ${spanId}`
+          : server
+            ? `server span in trace ${traceId} has parent ${server.parentSpanId || 'empty'}, expected ${spanId}`
+            : `no server span in the inbound trace ${traceId}`,
+        'the middleware did not extract traceparent: the W3C propagator is not installed or the app is wrapped in a way that bypasses the ASGI middleware',
+      ),
+    );
+  }
+
+  // 6. Excluded URLs produce nothing.
+  const excludedHits = spans.filter((s) =>
+    e.excludedPaths.some((p) => {
+      const target = attr(s, ...HTTP_PATH_KEYS);
+      return (typeof target === 'string' && target.includes(p)) || s.name.endsWith(` ${p}`) || attr(s, ...HTTP_ROUTE_KEYS) === p;
+    }),
+  );
+  checks.push(
+    check(
+      'excluded URLs produce no span',
+      excludedHits.length === 0,
+      excludedHits.length === 0
+        ? `${e.excludedPaths.length} excluded path(s) requested, no span`
+        : `spans for excluded paths: ${describeSpans(excludedHits)}`,
+      'excluded_urls is not applied: pass it to instrument_app so health checks and scrapes never create spans',
+    ),
+  );
+
+  // 7. Delivery: every expected span was exported by the time the process exited.
+  const expected = requests.filter((r) => r.purpose === 'sample' || r.purpose === 'traceparent').length * e.spansPerRequest;
+  const relevant = spans.filter((s) => servers.some((srv) => srv.traceId === s.traceId));
+  const early = input.spansReadAfterExit ? [] : spans.filter((s) => s.receivedAtMs < shutdown.sigtermAtMs);
+  const flushOk = relevant.length >= expected && !shutdown.killed;
+  checks.push(
+    check(
+      'all spans delivered by shutdown',
+      flushOk,
+      shutdown.killed
+        ? 'the service had to be killed, so nothing after SIGTERM is trustworthy'
+        : `${relevant.length}/${expected} spans received by exit` +
+            (input.spansReadAfterExit ? '' : `, ${spans.length - early.length} of them after SIGTERM (batch delay ${e.scheduleDelayMillis}ms not reached)`),
+      'spans were lost at shutdown: the provider must be force-flushed and shut down in the lifespan handler (SIGKILL skips it entirely)',
+    ),
+  );
+
+  // 8. Graceful stop. uvicorn re-raises the SIGTERM it handled once shutdown is complete, so dying
+  // by SIGTERM (or 128+15 from a shell) after a clean lifespan shutdown is a graceful stop too.
+  const graceful = !shutdown.killed && (shutdown.exitCode === 0 || shutdown.exitCode === 143 || shutdown.signal === 'SIGTERM');
+  checks.push(
+    check(
+      'graceful stop',
+      graceful,
+      shutdown.killed
+        ? 'did not exit after SIGTERM and was killed'
+        : `exited ${shutdown.exitCode === null ? `on ${shutdown.signal}` : `with code ${shutdown.exitCode}`} ${shutdown.exitAfterMs ?? '?'}ms after SIGTERM`,
+      shutdown.killed
+        ? 'the server did not stop on SIGTERM: the shutdown flush may be hanging (bound force_flush with a timeout) or the process ignores SIGTERM'
+        : 'the server crashed while shutting down; see its output',
+    ),
+  );
+  return checks;
+}

@@ -1,0 +1,126 @@
+/**
+ * Runs the service under test as its own process group, so that stopping it (or our own interrupt) never
+ * leaves a worker or a port behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { onInterruptCleanup } from '../write.js';
+import type { ShutdownOutcome } from './checks.js';
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface RunningService {
+  child: ChildProcess;
+  /** Everything the service printed, stdout and stderr apart. */
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited: () => boolean;
+  /** SIGTERM, then SIGKILL to the whole group after `graceMs`. */
+  stop(graceMs: number): Promise<ShutdownOutcome>;
+  /** Kills the whole group now (used on errors and interrupts). */
+  kill(): void;
+}
+
+/** Environment for the service: ours, minus any OTEL_* the caller's shell has that would redirect spans. */
+export function serviceEnv(venvDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
+  env.PATH = `${path.join(venvDir, process.platform === 'win32' ? 'Scripts' : 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
+  env.VIRTUAL_ENV = venvDir;
+  env.PYTHONUNBUFFERED = '1';
+  env.PYTHONDONTWRITEBYTECODE = '1';
+  return { ...env, ...extra };
+}
+
+export function startService(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): RunningService {
+  const [command, ...args] = argv;
+  if (!command) throw new Error('empty server command');
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
+  let exitedFlag = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('error', (e) => {
+      err += `\n${e.message}`;
+      exitedFlag = true;
+      resolve({ code: 127, signal: null });
+    });
+    child.on('exit', (code, signal) => {
+      exitedFlag = true;
+      resolve({ code, signal });
+    });
+  });
+  const killGroup = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // group already gone
+    }
+  };
+  const unregister = onInterruptCleanup(() => killGroup('SIGKILL'));
+  void exited.then(() => {
+    // The main process is gone; make sure no worker of its group survives it.
+    killGroup('SIGKILL');
+    unregister();
+  });
+
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    hasExited: () => exitedFlag,
+    kill: () => killGroup('SIGKILL'),
+    async stop(graceMs) {
+      const sigtermAtMs = Date.now();
+      if (exitedFlag) {
+        const r = await exited;
+        return { exitCode: r.code, signal: r.signal, killed: false, sigtermAtMs, exitAfterMs: 0 };
+      }
+      // Like an orchestrator: SIGTERM to the main process only; it is the server's job to stop its workers.
+      child.kill('SIGTERM');
+      const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+      const outcome = await Promise.race([exited, timer]);
+      if (outcome === 'timeout') {
+        killGroup('SIGKILL');
+        const r = await exited;
+        return { exitCode: r.code, signal: r.signal, killed: true, sigtermAtMs };
+      }
+      return { exitCode: outcome.code, signal: outcome.signal, killed: false, sigtermAtMs, exitAfterMs: Date.now() - sigtermAtMs };
+    },
+  };
+}
+
+/** Polls `url` until it answers (any HTTP status below 500) or the service exits or time runs out. */
+export async function waitUntilReady(url: string, service: RunningService, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.hasExited()) {
+      const r = await service.exited;
+      throw new Error(`the service exited during start-up (${r.code === null ? `signal ${r.signal}` : `code ${r.code}`})`);
+    }
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the service did not answer ${url} within ${Math.round(timeoutMs / 1000)}s`);
+}

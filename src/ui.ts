@@ -1,0 +1,68 @@
+/**
+ * Where human-readable progress goes. With --json, stdout carries only the final JSON document and all
+ * progress goes to stderr; without a TTY, spinners become one line per finished step with its time.
+ */
+import * as clack from '@clack/prompts';
+import pc from 'picocolors';
+
+export interface Ui {
+  readonly json: boolean;
+  readonly interactive: boolean;
+  info(message: string): void;
+  warn(message: string): void;
+  success(message: string): void;
+  /** Multi-line block shown as is (trees, diffs, reports). */
+  block(text: string): void;
+  /** Runs `work`, showing a spinner with the elapsed time, and reports how long it took. */
+  step<T>(title: string, work: (update: (message: string) => void) => Promise<T>): Promise<T>;
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
+}
+
+export function createUi(options: { json: boolean; tty: boolean }): Ui {
+  const out = options.json ? process.stderr : process.stdout;
+  const write = (line: string) => out.write(`${line}\n`);
+  const fancy = options.tty && !options.json;
+  return {
+    json: options.json,
+    interactive: fancy,
+    info: (m) => (fancy ? clack.log.info(m) : write(m)),
+    warn: (m) => (fancy ? clack.log.warn(m) : write(`${pc.yellow('warning:')} ${m}`)),
+    success: (m) => (fancy ? clack.log.success(m) : write(`${pc.green('✔')} ${m}`)),
+    block: (text) => write(text),
+    async step(title, work) {
+      const started = performance.now();
+      if (fancy) {
+        const spin = clack.spinner({ indicator: 'timer' });
+        spin.start(title);
+        try {
+          const result = await work((m) => spin.message(`${title}: ${m}`));
+          spin.stop(`${title} ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          return result;
+        } catch (error) {
+          spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          throw error;
+        }
+      }
+      write(`${pc.dim('…')} ${title}`);
+      let lastUpdate = 0;
+      try {
+        const result = await work((m) => {
+          // Without a spinner, progress is a line at most every 5 s so logs stay readable.
+          const now = performance.now();
+          if (now - lastUpdate > 5000) {
+            lastUpdate = now;
+            write(`  ${pc.dim(`${title}: ${m} (${formatDuration(now - started)})`)}`);
+          }
+        });
+        write(`${pc.green('✔')} ${title} ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+        return result;
+      } catch (error) {
+        write(`${pc.red('✖')} ${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+        throw error;
+      }
+    },
+  };
+}

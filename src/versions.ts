@@ -1,0 +1,80 @@
+/**
+ * Matched OpenTelemetry Python release sets.
+ *
+ * The API/SDK/exporters are released as 1.N.p and the contrib instrumentations built against them as
+ * 0.(N+21)b<p>: each instrumentation release depends on `opentelemetry-semantic-conventions` and
+ * `opentelemetry-instrumentation` of the same 0.(N+21) line, which in turn pin the API 1.N line.
+ * Mixing lines is what makes `pip` resolve an SDK and instrumentation that fall out of step.
+ */
+
+export const CONTRIB_MINOR_OFFSET = 21;
+
+export interface OtelLine {
+  /** opentelemetry-api, -sdk and -exporter-otlp-* version. */
+  sdk: string;
+  /** opentelemetry-instrumentation-* version released against `sdk`. */
+  contrib: string;
+  /**
+   * Frameworks, servers and test tools verified to install with this line. They are pinned per line
+   * because frameworks move too: fastapi 0.142 and later require opentelemetry-api >= 1.44.
+   */
+  thirdParty: Record<string, string>;
+}
+
+const CURRENT_THIRD_PARTY = {
+  fastapi: '0.165.0',
+  uvicorn: '0.54.0',
+  pytest: '9.2.0',
+  httpx: '0.28.1',
+};
+
+export const OTEL_LINES = {
+  '1.45': { sdk: '1.45.2', contrib: '0.66b2', thirdParty: CURRENT_THIRD_PARTY },
+  '1.44': { sdk: '1.44.0', contrib: '0.65b0', thirdParty: CURRENT_THIRD_PARTY },
+  '1.42': { sdk: '1.42.1', contrib: '0.63b1', thirdParty: { ...CURRENT_THIRD_PARTY, fastapi: '0.141.1' } },
+  '1.39': { sdk: '1.39.1', contrib: '0.60b1', thirdParty: { ...CURRENT_THIRD_PARTY, fastapi: '0.141.1' } },
+} as const satisfies Record<string, OtelLine>;
+
+export type OtelLineName = keyof typeof OTEL_LINES;
+export const DEFAULT_OTEL_LINE: OtelLineName = '1.45';
+
+/** The contrib 0.M line that pairs with SDK line 1.N (M = N + 21). */
+export function contribLineFor(sdkVersion: string): string {
+  const minor = Number(sdkVersion.split('.')[1]);
+  return `0.${minor + CONTRIB_MINOR_OFFSET}`;
+}
+
+/** True when `contrib` was released against `sdk` (same patch train, see the rule above). */
+export function isMatchedPair(sdk: string, contrib: string): boolean {
+  const line = contribLineFor(sdk);
+  return contrib.startsWith(`${line}b`);
+}
+
+export interface PythonPackage {
+  name: string;
+  version: string;
+}
+
+/** An exact pin for a third-party distribution on a line; a missing pin is a bug in this table. */
+export function pin(line: OtelLine, name: string): PythonPackage {
+  const version = line.thirdParty[name];
+  if (!version) throw new Error(`no pinned version of ${name} for OpenTelemetry ${line.sdk}`);
+  return { name, version };
+}
+
+export function otelLine(name: string): OtelLine {
+  const line = (OTEL_LINES as Record<string, OtelLine>)[name];
+  if (!line) throw new Error(`unknown OpenTelemetry line ${name}; known: ${Object.keys(OTEL_LINES).join(', ')}`);
+  return line;
+}
+
+/** The SDK-side packages every generated service needs, whatever its framework. */
+export function corePackages(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http' | 'console'): PythonPackage[] {
+  const pkgs: PythonPackage[] = [
+    { name: 'opentelemetry-api', version: line.sdk },
+    { name: 'opentelemetry-sdk', version: line.sdk },
+  ];
+  if (exporter === 'otlp-grpc') pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-grpc', version: line.sdk });
+  if (exporter === 'otlp-http') pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-http', version: line.sdk });
+  return pkgs;
+}

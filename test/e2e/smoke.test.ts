@@ -1,0 +1,172 @@
+/**
+ * The real thing, once per exporter: generate, install from the package index, run the generated
+ * project's own tests, start it, and check its spans. Then break a generated project on purpose in each
+ * of the ways the guide warns about, and check the smoke test fails with the right diagnosis.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, scratchDir } from '../helpers.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  diagnosis?: string;
+}
+interface SmokeJson {
+  ok: boolean;
+  checks: Check[];
+  spans: { name: string; kind: string; traceId: string; parentSpanId: string }[];
+  requests: { path: string; durationMs: number }[];
+}
+
+const root = scratchDir('cts-e2e-');
+const projects: Record<string, string> = {};
+
+async function generate(exporter: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; result: { ok: boolean; pipeline: { smoke: SmokeJson } }; stderr: string }> {
+  const dir = `svc-${exporter}`;
+  const r = await runCli([dir, '--yes', '--json', '--exporter', exporter, '--service-name', `shop "${exporter}"`, '--environment', 'e2e'], {
+    cwd: root,
+    env,
+    timeoutMs: 570_000,
+  });
+  projects[exporter] = path.join(root, dir);
+  return { code: r.code, result: JSON.parse(r.stdout || '{}'), stderr: r.stderr };
+}
+
+describe.each([
+  ['otlp-grpc', {}],
+  // One run goes through pip instead of uv, so the fallback installer is exercised too.
+  ['otlp-http', { CTS_INSTALLER: 'pip' }],
+  ['console', {}],
+])('generated service with %s exporter', (exporter, env) => {
+  let outcome: Awaited<ReturnType<typeof generate>>;
+  beforeAll(async () => {
+    outcome = await generate(exporter, env);
+  }, 600_000);
+
+  it('installs and passes every smoke check', () => {
+    const smoke = outcome.result.pipeline?.smoke;
+    expect(smoke, outcome.stderr).toBeDefined();
+    const failedChecks = smoke.checks.filter((c) => !c.ok);
+    expect(failedChecks, outcome.stderr).toEqual([]);
+    expect(outcome.code).toBe(0);
+    expect(smoke.checks.map((c) => c.name)).toContain('child span');
+    // The report's trace tree is shown to a person too.
+    expect(outcome.stderr).toContain('└─ process_item_logic');
+  });
+
+  it("passes the generated project's own pytest suite", () => {
+    const python = path.join(projects[exporter]!, '.venv', 'bin', 'python');
+    const out = execFileSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: projects[exporter], encoding: 'utf8', timeout: 120_000 });
+    expect(out).toMatch(/\d+ passed/);
+    expect(out).not.toMatch(/failed|error/i);
+  });
+});
+
+/** A copy of the gRPC project sharing its venv, with `mutate` applied. */
+function brokenCopy(name: string, mutate: (dir: string) => void): string {
+  const base = projects['otlp-grpc']!;
+  const dir = path.join(root, `broken-${name}`);
+  cpSync(base, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.venv`) && !src.includes('__pycache__') });
+  symlinkSync(path.join(base, '.venv'), path.join(dir, '.venv'));
+  mutate(dir);
+  return dir;
+}
+
+const appendToMain = (code: string) => (dir: string) => appendFileSync(path.join(dir, 'app', 'main.py'), `\n\n# --- broken on purpose by the test suite ---\n${code}\n`);
+
+async function smokeOf(dir: string): Promise<{ code: number | null; report: SmokeJson }> {
+  const r = await runCli(['smoke', dir, '--json'], { cwd: root, timeoutMs: 180_000 });
+  return { code: r.code, report: JSON.parse(r.stdout) as SmokeJson };
+}
+
+function failing(report: SmokeJson): Record<string, string> {
+  return Object.fromEntries(report.checks.filter((c) => !c.ok).map((c) => [c.name, c.diagnosis ?? '']));
+}
+
+describe('the smoke test fails on a service wired wrong', () => {
+  beforeAll(() => {
+    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv'))) throw new Error('the gRPC project was not generated');
+  });
+
+  it('instrumentation removed', async () => {
+    const dir = brokenCopy('no-instrumentation', appendToMain('FastAPIInstrumentor.uninstrument_app(app)'));
+    expect(readFileSync(path.join(dir, 'app', 'main.py'), 'utf8')).toContain('FastAPIInstrumentor');
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    expect(failing(report)['server span']).toMatch(/not instrumented/);
+  });
+
+  it('middleware bound to a provider other than the one that exports', async () => {
+    const dir = brokenCopy(
+      'other-provider',
+      appendToMain(
+        [
+          'from opentelemetry.sdk.trace import TracerProvider as _OtherProvider',
+          'FastAPIInstrumentor.uninstrument_app(app)',
+          'FastAPIInstrumentor.instrument_app(app, tracer_provider=_OtherProvider(), exclude_spans=["receive", "send"])',
+        ].join('\n'),
+      ),
+    );
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    expect(failing(report)['server span']).toMatch(/provider that does not export/);
+  });
+
+  it('SimpleSpanProcessor swapped in, exporting nowhere: the stall shows', async () => {
+    const dir = brokenCopy(
+      'simple-processor',
+      appendToMain(
+        [
+          'from opentelemetry.sdk.trace.export import SimpleSpanProcessor as _Simple',
+          'from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as _Exporter',
+          '# Replace the batch processor: every span now exports synchronously, on the request path, to a closed port.',
+          'telemetry.provider._active_span_processor._span_processors = (_Simple(_Exporter(endpoint="127.0.0.1:9", insecure=True, timeout=2)),)',
+        ].join('\n'),
+      ),
+    );
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    const failures = failing(report);
+    expect(failures['no request blocked on export']).toMatch(/SimpleSpanProcessor/);
+    expect(failures['spans received']).toMatch(/never flushed, or the exporter points somewhere else/);
+    expect(Math.max(...report.requests.map((r) => r.durationMs))).toBeGreaterThan(1000);
+  }, 120_000);
+
+  it('exclusions removed', async () => {
+    const dir = brokenCopy(
+      'no-exclusions',
+      appendToMain(['FastAPIInstrumentor.uninstrument_app(app)', 'FastAPIInstrumentor.instrument_app(app, tracer_provider=telemetry.provider, exclude_spans=["receive", "send"])'].join('\n')),
+    );
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    expect(Object.keys(failing(report))).toEqual(['excluded URLs produce no span']);
+  });
+
+  it('child span started in a thread without the request context', async () => {
+    const dir = brokenCopy(
+      'thread-context',
+      appendToMain(
+        [
+          'import asyncio as _asyncio',
+          'app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/process/{item_id}"]',
+          '',
+          '@app.get("/process/{item_id}")',
+          'async def _process_in_thread(item_id: str):',
+          '    def work():',
+          '        with tracer.start_as_current_span("process_item_logic", attributes={"item.id": item_id, "processing.status": "completed"}):',
+          '            pass',
+          '    # run_in_executor does not copy contextvars: the thread starts with an empty context.',
+          '    await _asyncio.get_running_loop().run_in_executor(None, work)',
+          '    return {"item_id": item_id}',
+        ].join('\n'),
+      ),
+    );
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    expect(failing(report)['child span']).toMatch(/async context was lost/);
+  });
+});
