@@ -80,6 +80,7 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--no-install', 'do not create .venv or install dependencies (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after installing')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
+    .configureHelp({ helpWidth: 110 })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   addOptionFlags(program);

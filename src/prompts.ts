@@ -34,9 +34,10 @@ function answered<T>(value: T | symbol): T {
   return value as T;
 }
 
-function validator(key: OptionKey) {
+/** Validates with the schema; an empty answer means the pre-filled default (clack validates before applying it). */
+function validator(key: OptionKey, fallback: string) {
   return (value: string | undefined) => {
-    const result = serviceOptionsSchema.shape[key].safeParse(value ?? '');
+    const result = serviceOptionsSchema.shape[key].safeParse(value === undefined || value === '' ? fallback : value);
     return result.success ? undefined : result.error.issues[0]?.message;
   };
 }
@@ -102,7 +103,7 @@ export async function promptForOptions(given: Record<string, unknown>, directory
               ? (defaults[key] as string[]).join(',')
               : String(defaults[key]);
         answers[key] = answered(
-          await clack.text({ message: meta.prompt, placeholder: fallback, defaultValue: fallback, validate: validator(key) }),
+          await clack.text({ message: meta.prompt, placeholder: fallback, defaultValue: fallback, validate: validator(key, fallback) }),
         );
       }
     }

@@ -39,7 +39,7 @@ export function createUi(options: { json: boolean; tty: boolean }): Ui {
         spin.start(title);
         try {
           const result = await work((m) => spin.message(`${title}: ${m}`));
-          spin.stop(`${title} ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          spin.stop(title); // the timer indicator already shows the elapsed time
           return result;
         } catch (error) {
           spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);

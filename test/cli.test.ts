@@ -130,7 +130,8 @@ describe('create (no TTY)', () => {
     for (const flag of ['--service-name', '--framework', '--exporter', '--endpoint', '--insecure', '--sampler', '--sampler-ratio', '--environment', '--resource-attribute', '--excluded-urls', '--max-queue-size', '--schedule-delay', '--max-export-batch-size', '--export-timeout', '--otel-version', '--yes', '--dry-run', '--json', '--config', '--force', '--no-install', '--no-smoke']) {
       expect(r.stdout).toContain(flag);
     }
-    expect(r.stdout).toContain('[default: parentbased_traceidratio]');
+    expect(r.stdout).toMatch(/\[default:\s+parentbased_traceidratio\]/);
+    expect(r.stdout).toMatch(/\[default:\s+2048\]/);
   });
 });
 
@@ -138,7 +139,8 @@ describe('create (no TTY)', () => {
 function runInTty(args: string[], cwd: string, keys: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], {
+    // A pty from `script` starts 0 columns wide; give it a real size so prompts render as in a terminal.
+    const child = spawn('script', ['-qec', `stty cols 100 rows 40; ${command}`, '/dev/null'], {
       cwd,
       env: { ...process.env, CI: '', NO_COLOR: '1', TERM: 'xterm' },
       stdio: ['pipe', 'pipe', 'pipe'],
