@@ -173,7 +173,11 @@ const meta = (m: OptionMeta) => m;
 
 export const serviceOptionsSchema = z
   .object({
-    serviceName: text('service name', 100).meta(
+    serviceName: text('service name', 100)
+      .refine((v) => !v.includes('/') && v !== '.' && v !== '..', {
+        error: 'must not contain "/" (it names a service, not a path)',
+      })
+      .meta(
       meta({ flag: 'service-name', valueName: '<name>', description: 'service.name resource attribute (default: the directory name)', prompt: 'Service name' }),
     ),
     framework: z

@@ -80,6 +80,9 @@ export async function checkTarget(target: string, files: PlannedFile[], force: b
 }
 
 async function stage(dir: string, files: PlannedFile[]): Promise<void> {
+  // Not recursive: the parent exists, and a recursive mkdir can spin forever where creation is
+  // impossible (e.g. inside /proc) instead of failing.
+  await fs.mkdir(dir);
   for (const file of files) {
     const dest = path.join(dir, file.path);
     await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -100,7 +103,11 @@ export async function writeTree(target: string, files: PlannedFile[], options: {
   const removeStaging = () => fs.removeSync(staging);
   const unregister = onInterruptCleanup(removeStaging);
   try {
-    await stage(staging, files);
+    try {
+      await stage(staging, files);
+    } catch (error) {
+      throw new TargetError(`cannot write in ${parent}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
     const state = await inspectTarget(target);
     if (!state.exists) {
       // The common case: one rename makes the whole tree appear at once.

@@ -19,7 +19,7 @@ const hostile = fc
   .filter((s) => s.trim() !== '' && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s) && !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
 
 const optionsArbitrary = fc.record({
-  serviceName: hostile,
+  serviceName: hostile.filter((s) => !s.includes('/') && !['.', '..'].includes(s.trim())),
   environment: hostile,
   framework: fc.constantFrom(...FRAMEWORKS.map((f) => f.name)),
   exporter: fc.constantFrom(...EXPORTERS),
