@@ -81,7 +81,11 @@ export function buildProgram(run: (code: number) => void): Command {
     .option('--no-smoke', 'skip the smoke test after installing')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .configureHelp({ helpWidth: 110 })
+    // Options before a subcommand belong to the program, after it to the subcommand (e.g. `smoke --json`).
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
+    // Options after a subcommand's name belong to the subcommand (`smoke dir --json`, `add-tracing --yes`).
+    .enablePositionalOptions()
     .exitOverride();
   addOptionFlags(program);
   program.addHelpText(
@@ -96,7 +100,9 @@ Exit codes: 0 success, 1 install or smoke test failed, 2 invalid input, 130 canc
 Examples:
   npx create-traced-service my-svc
   npx create-traced-service my-svc --yes --exporter otlp-http --sampler-ratio 0.1
-  npx create-traced-service smoke my-svc --json`,
+  npx create-traced-service smoke my-svc --json
+  npx create-traced-service add-tracing ./existing-service --dry-run
+  npx create-traced-service doctor ./existing-service`,
   );
   program.action(async (dir: string | undefined, flags: { yes?: boolean; json?: boolean; dryRun?: boolean; install: boolean; smoke: boolean; force?: boolean; config?: string }) => {
     const ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
@@ -117,6 +123,44 @@ Examples:
       const ui: Ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
       const { smokeCommand } = await import('./commands/smoke.js');
       const { code, result } = await smokeCommand(dir, ui);
+      if (flags.json) printJson(result);
+      run(code);
+    });
+
+  const addTracing = program
+    .command('add-tracing')
+    .description('trace an existing Python web service the way generated services are, then smoke-test it')
+    .argument('[dir]', 'the existing project', '.')
+    .option('--app <module:attr>', 'the app to trace when the project has several (a factory function works too)')
+    .option('--route <path>', 'GET route the smoke test requests (default: one from the app\'s route table)')
+    .option('-y, --yes', 'write the changes without asking')
+    .option('--dry-run', 'print the diff and write nothing')
+    .option('--force', 'write even when git shows uncommitted changes in the files it touches')
+    .option('--config <file>', 'JSON file with options (or a .create-traced-service.json)')
+    .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
+    .option('--no-smoke', 'skip the smoke test after installing')
+    .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
+    .exitOverride();
+  addOptionFlags(addTracing);
+  addTracing.action(async (dir: string, flags: { app?: string; route?: string; yes?: boolean; dryRun?: boolean; force?: boolean; config?: string; install: boolean; smoke: boolean; json?: boolean }) => {
+    const ui: Ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+    const { addTracingCommand } = await import('./commands/add-tracing.js');
+    const { code, result } = await addTracingCommand(dir, givenOptions(addTracing), flags, ui);
+    if (flags.json) printJson(result);
+    run(code);
+  });
+
+  program
+    .command('doctor')
+    .description('report what is missing or wrong in an existing service\'s OpenTelemetry setup (exit 1 on problems)')
+    .argument('[dir]', 'the project', '.')
+    .option('--app <module:attr>', 'the app to diagnose when the project has several')
+    .option('--json', 'print the findings as JSON on stdout')
+    .exitOverride()
+    .action(async (dir: string, flags: { app?: string; json?: boolean }) => {
+      const ui: Ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+      const { doctorCommand } = await import('./commands/doctor.js');
+      const { code, result } = await doctorCommand(dir, flags, ui);
       if (flags.json) printJson(result);
       run(code);
     });

@@ -248,6 +248,9 @@ export const serviceOptionsSchema = z
     if (o.maxExportBatchSize > o.maxQueueSize) {
       ctx.addIssue({ code: 'custom', path: ['maxExportBatchSize'], message: `must not exceed --max-queue-size (${o.maxQueueSize})` });
     }
+    if (o.exporter === 'otlp-http' && o.endpoint !== '' && !/^https?:\/\//i.test(o.endpoint)) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'must be an http(s):// URL for the otlp-http exporter' });
+    }
     if (o.exporter === 'console' && o.endpoint !== '') {
       ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'does not apply to the console exporter' });
     }
@@ -266,9 +269,17 @@ export function optionMeta(key: OptionKey): OptionMeta {
   return m;
 }
 
-/** The endpoint the generated code falls back to when no environment variable names one. */
+/**
+ * The endpoint the generated code falls back to when no environment variable names one. The HTTP
+ * exporter takes the full traces URL when given one in code, so a bare base URL gets /v1/traces.
+ */
 export function effectiveEndpoint(o: Pick<ServiceOptions, 'exporter' | 'endpoint'>): string {
-  return o.endpoint !== '' ? o.endpoint : DEFAULT_ENDPOINTS[o.exporter];
+  if (o.endpoint === '') return DEFAULT_ENDPOINTS[o.exporter];
+  if (o.exporter === 'otlp-http') {
+    const url = new URL(o.endpoint);
+    if (url.pathname === '/' || url.pathname === '') return `${o.endpoint.replace(/\/$/, '')}/v1/traces`;
+  }
+  return o.endpoint;
 }
 
 export class OptionsError extends Error {

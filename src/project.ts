@@ -5,11 +5,29 @@ import { UsageError } from './errors.js';
 import { OptionsError, parseServiceOptions, type ServiceOptions } from './options.js';
 import { ANSWERS_FILE } from './paths.js';
 
+/** Written by add-tracing: how to start and probe a service that was not generated, and what was done to it. */
+export interface ExistingAnswers {
+  /** module:attr of the app (or of its factory). */
+  app: string;
+  factory?: boolean;
+  /** Directory the module is imported from, relative to the project ('' or absent = the root). */
+  appDir?: string;
+  /** argv that starts it for the smoke test, with `{port}` where the port goes. */
+  serverCommand: string[];
+  /** The GET route the smoke test requests; absent until one was picked from the app's route table. */
+  route?: { path: string; template: string };
+  /** The telemetry module add-tracing wrote, relative to the project. */
+  telemetryModule?: string;
+  /** Dependency files holding the matched set (the first is installed by the smoke test). */
+  dependencyFiles?: string[];
+  /** One line per change add-tracing made. */
+  did?: string[];
+}
+
 export interface AnswersData {
   cliVersion: string;
   options: ServiceOptions;
-  /** Written by add-tracing: how to start and probe a service that was not generated. */
-  existing?: { app: string; serverCommand: string[]; route: { path: string; template: string } };
+  existing?: ExistingAnswers;
 }
 
 export async function readAnswers(projectDir: string): Promise<AnswersData> {

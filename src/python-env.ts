@@ -12,7 +12,8 @@ import { onInterruptCleanup } from './write.js';
 
 export const VENV_DIR = '.venv';
 const STAMP_FILE = '.create-traced-service-stamp';
-export const MIN_PYTHON: [number, number] = [3, 9];
+// The pinned FastAPI line needs 3.11; the generated pyproject.toml says the same.
+export const MIN_PYTHON: [number, number] = [3, 11];
 
 export interface PythonEnv {
   /** The venv's interpreter. */
@@ -46,7 +47,7 @@ async function commandWorks(command: string, args: string[]): Promise<string | u
   }
 }
 
-/** The interpreter to build the venv from: $CTS_PYTHON, else python3, else python; must be >= 3.9. */
+/** The interpreter to build the venv from: $CTS_PYTHON, else python3, else python; must be >= MIN_PYTHON. */
 export async function findPython(): Promise<{ command: string; version: string }> {
   const candidates = [process.env.CTS_PYTHON, 'python3', 'python'].filter((c): c is string => Boolean(c));
   for (const command of candidates) {

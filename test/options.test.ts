@@ -92,3 +92,16 @@ describe('service options schema', () => {
     (value) => expect(endpointProblem(value)).toBeUndefined(),
   );
 });
+
+describe('endpoint resolution', () => {
+  it('gives the HTTP exporter a full traces URL', () => {
+    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example:4318' }))).toBe('https://c.example:4318/v1/traces');
+    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example:4318/' }))).toBe('https://c.example:4318/v1/traces');
+    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example/otlp/v1/traces' }))).toBe('https://c.example/otlp/v1/traces');
+    expect(effectiveEndpoint(parse({ exporter: 'otlp-grpc', endpoint: 'c:4317' }))).toBe('c:4317');
+  });
+
+  it('refuses host:port for the HTTP exporter', () => {
+    expect(errorOf({ exporter: 'otlp-http', endpoint: 'c:4318' })).toBe('--endpoint: must be an http(s):// URL for the otlp-http exporter');
+  });
+});

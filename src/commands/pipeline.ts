@@ -14,13 +14,22 @@ export interface PipelineResult {
 export async function installAndSmoke(
   projectDir: string,
   options: ServiceOptions,
-  settings: { smoke: boolean; target?: Partial<SmokeTarget> },
+  settings: {
+    smoke: boolean;
+    target?: Partial<SmokeTarget>;
+    /** Requirements file to install, relative to the project (default: requirements-dev.txt). */
+    requirementsFile?: string;
+    /** Completes the target once the environment exists (add-tracing reads the app's routes with it). */
+    resolveTarget?: (env: PythonEnv) => Promise<Partial<SmokeTarget>>;
+  },
   ui: Ui,
 ): Promise<PipelineResult> {
   const started = performance.now();
   let env: PythonEnv;
   try {
-    env = await ui.step('Installing Python dependencies', (update) => preparePythonEnv(projectDir, { onProgress: update }));
+    env = await ui.step('Installing Python dependencies', (update) =>
+      preparePythonEnv(projectDir, { onProgress: update, ...(settings.requirementsFile ? { requirementsFile: settings.requirementsFile } : {}) }),
+    );
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
     ui.block(pc.red(`Install failed: ${error.message}`));
@@ -38,8 +47,9 @@ export async function installAndSmoke(
   // The receiver (gRPC, protobuf) loads only when a smoke test actually runs.
   const { runSmoke } = await import('../smoke/run.js');
   const { formatSmokeReport } = await import('../smoke/report.js');
+  const target = settings.resolveTarget ? { ...settings.target, ...(await settings.resolveTarget(env)) } : settings.target;
   const smoke = await ui.step('Smoke test: start the service, send requests, receive its spans', (update) =>
-    runSmoke({ projectDir, venvDir: env.venvDir, options, ...settings.target }, update),
+    runSmoke({ projectDir, venvDir: env.venvDir, options, ...target }, update),
   );
   ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));
   return { ok: smoke.ok, install, smoke };

@@ -139,7 +139,14 @@ describe('the smoke test fails on a service wired wrong', () => {
   it('exclusions removed', async () => {
     const dir = brokenCopy(
       'no-exclusions',
-      appendToMain(['FastAPIInstrumentor.uninstrument_app(app)', 'FastAPIInstrumentor.instrument_app(app, tracer_provider=telemetry.provider, exclude_spans=["receive", "send"])'].join('\n')),
+      appendToMain(
+        [
+          'FastAPIInstrumentor.uninstrument_app(app)',
+          'FastAPIInstrumentor.instrument_app(app, tracer_provider=telemetry.provider, exclude_spans=["receive", "send"])',
+          '# Starlette caches the middleware stack; drop it so the new instrumentation takes effect.',
+          'app.middleware_stack = None',
+        ].join('\n'),
+      ),
     );
     const { code, report } = await smokeOf(dir);
     expect(code).toBe(1);

@@ -84,10 +84,12 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
 async def send_order_confirmation(order_id: str, request_span_context: trace.SpanContext) -> None:
     """Runs after the response was sent, i.e. after the server span has ended.
 
-    The request's (ended) server span is still the *current* span when this runs, so a plain
-    start_as_current_span() would parent this span to it and stretch the request's trace past its
-    end. Instead start a new trace (empty parent context) and link it back to the request: a
-    backend shows the two side by side and lets you jump between them.
+    The context here still belongs to the request: the current span is the ended server span (or,
+    with recent opentelemetry-instrumentation-fastapi releases, a "BackgroundTask <function>" span
+    the instrumentor opens under it). A plain start_as_current_span() would make this work a late
+    child of a request that is already over. Instead start a new trace (empty parent context) and
+    link it back to the request's span: backends show the link both ways. The new trace gets its
+    own sampling decision.
     """
     with tracer.start_as_current_span(
         "send_order_confirmation",

@@ -23,9 +23,11 @@ def _closed_local_port() -> int:
 
 
 for _name in list(os.environ):
-    # Hermetic: a developer's shell settings must not change what the tests see.
-    if _name.startswith("OTEL_") or _name == "FASTAPI_OTEL_AUTO_CONFIGURE":
+    # Hermetic: a developer's shell settings must not change what the tests see. The semantic
+    # conventions opt-in stays: the tests accept both the older and the stable HTTP attribute names.
+    if _name.startswith("OTEL_") and _name != "OTEL_SEMCONV_STABILITY_OPT_IN":
         del os.environ[_name]
+os.environ.pop("FASTAPI_OTEL_AUTO_CONFIGURE", None)
 os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{_closed_local_port()}"
 os.environ["OTEL_EXPORTER_OTLP_INSECURE"] = "true"
 # "1" is a short timeout whichever unit the exporter reads it in (seconds today, see telemetry.py).

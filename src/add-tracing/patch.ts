@@ -1,0 +1,228 @@
+/**
+ * planChanges(report, inputs) -> [{path, before, after}]: the whole change add-tracing makes, computed in
+ * memory. Pure. Edits to the user's code are insertions at the positions the analyzer reported (an
+ * import line before the app is built, an instrument_app() call right after the construction); nothing
+ * else in the file moves. A second run over the result finds the markers and plans nothing.
+ */
+import path from 'node:path';
+import type { OtelLine, PythonPackage } from '../versions.js';
+import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
+import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { removeWrapper } from './start-commands.js';
+import type { AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
+
+export interface FileChange {
+  path: string;
+  /** null: the file is created. */
+  before: string | null;
+  after: string;
+  /** One line per thing done to this file, for the summary and the answers file. */
+  summary: string[];
+}
+
+export interface PatchInputs {
+  /** The rendered telemetry module (common template + the framework wiring). */
+  renderTelemetry: (placement: TelemetryPlacement) => string;
+  line: OtelLine;
+  lineName: string;
+  /** The matched set: core packages + the framework's. */
+  wanted: PythonPackage[];
+  frameworkDistributions: string[];
+  /** Contents of the answers file to write; undefined = leave it to the caller. */
+  answers?: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => string | undefined;
+  /** Rewrite an existing add-tracing telemetry module even if the options did not change. */
+  optionsChanged: boolean;
+}
+
+export interface TelemetryPlacement {
+  /** Path of the telemetry module, relative to the project root. */
+  path: string;
+  /** The import statement the app module gets. */
+  importLine: string;
+  /** Dotted module name (for messages). */
+  module: string;
+}
+
+const IMPORT_COMMENT = '# isort: skip - create-traced-service: before the app is built';
+const INSTRUMENT_COMMENT = '# create-traced-service: right after construction';
+
+/** Where the telemetry module goes and how the app module imports it. */
+export function telemetryPlacement(file: AnalyzedFile, existing: (rel: string) => 'ours' | 'theirs' | 'absent'): TelemetryPlacement {
+  const dir = path.posix.dirname(file.path);
+  const parts = file.module.split('.');
+  const pkg = file.isPackageInit ? parts : parts.slice(0, -1);
+  const pkgModule = pkg.join('.');
+  const names = file.packageDir ? ['telemetry', 'otel_telemetry'] : ['otel_telemetry'];
+  for (const name of names) {
+    const rel = dir === '.' ? `${name}.py` : `${dir}/${name}.py`;
+    if (existing(rel) === 'theirs') continue;
+    const importLine = pkgModule
+      ? `from ${pkgModule} import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`
+      : `import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`;
+    return { path: rel, importLine, module: pkgModule ? `${pkgModule}.${name}` : name };
+  }
+  throw new Error(`both ${dir}/telemetry.py and ${dir}/otel_telemetry.py exist and were not written by add-tracing; rename one`);
+}
+
+function splitKeep(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
+}
+
+/** Index in a JS string for a UTF-8 byte column (what Python's ast reports). */
+function byteColToIndex(line: string, byteCol: number): number {
+  let bytes = 0;
+  let i = 0;
+  while (i < line.length && bytes < byteCol) {
+    const cp = line.codePointAt(i)!;
+    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  return i;
+}
+
+/** The two insertions in the app module: the telemetry import and the instrument_app() call. */
+export function instrumentSource(text: string, app: AppCandidate, placement: TelemetryPlacement): { text: string; summary: string[] } {
+  const file = app.file;
+  const c = app.construction;
+  const nl = text.includes('\r\n') ? '\r\n' : '\n';
+  const lines = splitKeep(text);
+  if (lines.length > 0 && !lines.at(-1)!.endsWith('\n')) lines[lines.length - 1] += nl;
+  const before = new Map<number, string[]>(); // 0-based line index -> lines inserted before it
+  const summary: string[] = [];
+  const insertBefore = (index: number, content: string) => before.set(index, [...(before.get(index) ?? []), content + nl]);
+
+  if (!file.ourImport) {
+    const after = file.importAfterLine ?? 0;
+    const first = file.firstStatementLine ?? null;
+    const index = first !== null && first > after ? first - 1 : after;
+    insertBefore(index, `${placement.importLine}  ${IMPORT_COMMENT}`);
+    summary.push(`imports ${placement.module} before the app is built (line ${index + 1})`);
+  }
+  if (!app.instrumented) {
+    if (c.kind === 'assign' && c.target && c.statementStartsLine) {
+      insertBefore(c.endLine, `${c.indent}${TELEMETRY_BINDING}.instrument_app(${c.target})  ${INSTRUMENT_COMMENT}`);
+      summary.push(`instruments \`${c.target}\` right after FastAPI() (line ${c.endLine})`);
+    } else {
+      // `return FastAPI(...)` or a construction sharing its line: wrap the call itself.
+      const startLine = lines[c.call.line - 1]!;
+      const endLine = lines[c.call.endLine - 1]!;
+      const s = byteColToIndex(startLine, c.call.col);
+      if (c.call.line === c.call.endLine) {
+        const e = byteColToIndex(startLine, c.call.endCol);
+        lines[c.call.line - 1] = `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s, e)})${startLine.slice(e)}`;
+      } else {
+        const e = byteColToIndex(endLine, c.call.endCol);
+        lines[c.call.line - 1] = `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s)}`;
+        lines[c.call.endLine - 1] = `${endLine.slice(0, e)})${endLine.slice(e)}`;
+      }
+      summary.push(`instruments the app where FastAPI() is called (line ${c.call.line})`);
+    }
+  }
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    for (const ins of before.get(i) ?? []) out.push(ins);
+    out.push(l);
+  });
+  for (const ins of before.get(lines.length) ?? []) out.push(ins);
+  let result = out.join('');
+  // A file that had no final newline keeps not having one.
+  if (!text.endsWith('\n') && text !== '' && result.endsWith(nl)) result = result.slice(0, -nl.length);
+  return { text: result, summary };
+}
+
+export interface PlanResult {
+  changes: FileChange[];
+  placement: TelemetryPlacement;
+  /** Dependency edits that could not be made in place (hash-pinned lines, ...). */
+  notes: string[];
+  /** The dependency files the matched set went into (for the install step and the answers file). */
+  dependencyFiles: string[];
+}
+
+export function planChanges(report: ProjectReport & { texts: Record<string, string> }, inputs: PatchInputs): PlanResult {
+  const app = report.selected;
+  if (!app) throw new Error('no app selected');
+  const texts = report.texts;
+  const changes: FileChange[] = [];
+  const notes: string[] = [];
+  const existing = (rel: string): 'ours' | 'theirs' | 'absent' =>
+    texts[rel] === undefined ? 'absent' : texts[rel]!.includes(TELEMETRY_MARKER) ? 'ours' : 'theirs';
+  const placement = telemetryPlacement(app.file, existing);
+
+  // 1. The telemetry module.
+  const rendered = inputs.renderTelemetry(placement);
+  const current = texts[placement.path];
+  if (current === undefined) {
+    changes.push({ path: placement.path, before: null, after: rendered, summary: [`adds ${placement.path}: resource, sampler, TracerProvider with a BatchSpanProcessor, instrument_app() and the flush on shutdown`] });
+  } else if (current !== rendered && inputs.optionsChanged) {
+    changes.push({ path: placement.path, before: current, after: rendered, summary: [`regenerates ${placement.path} for the new options`] });
+  }
+
+  // 2. The app module.
+  const source = texts[app.file.path];
+  if (source === undefined) throw new Error(`cannot read ${app.file.path}`);
+  const instrumented = instrumentSource(source, app, placement);
+  if (instrumented.text !== source) changes.push({ path: app.file.path, before: source, after: instrumented.text, summary: instrumented.summary });
+
+  // 3. Start commands: drop the opentelemetry-instrument launcher.
+  const byFile = new Map<string, number[]>();
+  for (const cmd of report.startCommands.filter((c) => c.wrapper)) byFile.set(cmd.path, [...(byFile.get(cmd.path) ?? []), cmd.line]);
+  for (const [rel, lineNos] of byFile) {
+    const text = texts[rel];
+    if (text === undefined) continue;
+    const lines = splitKeep(text);
+    for (const n of lineNos) {
+      const raw = lines[n - 1]!;
+      const terminator = raw.endsWith('\r\n') ? '\r\n' : raw.endsWith('\n') ? '\n' : '';
+      lines[n - 1] = removeWrapper(raw.slice(0, raw.length - terminator.length)) + terminator;
+    }
+    const after = lines.join('');
+    if (after !== text) changes.push({ path: rel, before: text, after, summary: [`drops the opentelemetry-instrument launcher (line${lineNos.length > 1 ? 's' : ''} ${lineNos.join(', ')})`] });
+  }
+
+  // 4. Dependencies: the matched set, in the files the project already uses.
+  const deps = planDependencies(report.dependencyFiles, inputs.wanted, inputs.frameworkDistributions, inputs.line);
+  const touched = new Set<string>([...deps.align.keys(), ...(deps.target && deps.add.length > 0 ? [deps.target.path] : [])]);
+  const dependencyFiles: string[] = deps.target ? [deps.target.path] : ['requirements.txt'];
+  const header = `OpenTelemetry ${inputs.lineName}, a matched set (create-traced-service add-tracing)`;
+  const pyprojectEdits = new Map<string, string>();
+  for (const rel of touched) {
+    const kinds = report.dependencyFiles.filter((f) => f.path === rel);
+    let text = pyprojectEdits.get(rel) ?? texts[rel];
+    if (text === undefined) continue;
+    const summary: string[] = [];
+    for (const file of kinds as DependencyFile[]) {
+      const request = {
+        add: deps.target && deps.target.path === rel && deps.target.kind === file.kind ? deps.add : [],
+        align: deps.align.get(rel) ?? new Map<string, string>(),
+        header,
+      };
+      const result = editDependencyText(file.kind, text, request);
+      text = result.text;
+      if (result.added.length > 0) summary.push(`adds ${result.added.map((p) => `${p.name}==${p.version}`).join(', ')}`);
+      for (const a of result.aligned) summary.push(`aligns ${a.name} ${a.from} → ${a.to} (line ${a.line}) to the matched set`);
+      for (const s of result.skipped) notes.push(`${rel}:${s.line}: ${s.name} must be ${deps.align.get(rel)?.get(s.name) ?? 'aligned'} but is ${s.reason}; change it by hand`);
+    }
+    pyprojectEdits.set(rel, text);
+    if (text !== texts[rel]) {
+      const prior = changes.find((c) => c.path === rel);
+      if (prior) {
+        prior.after = text;
+        prior.summary.push(...summary);
+      } else changes.push({ path: rel, before: texts[rel]!, after: text, summary });
+    }
+  }
+  if (!deps.target) {
+    const body = [`# ${header}`, ...deps.add.map((p) => `${p.name}==${p.version}`)].join('\n') + '\n';
+    changes.push({ path: 'requirements.txt', before: null, after: body, summary: [`adds requirements.txt with ${deps.add.map((p) => `${p.name}==${p.version}`).join(', ')}`] });
+  }
+
+  // 5. The answers file: what was done, how to start and probe the app.
+  const answers = inputs.answers?.(changes, placement, dependencyFiles);
+  if (answers !== undefined) {
+    const rel = '.create-traced-service.json';
+    const before = texts[rel] ?? null;
+    if (before !== answers) changes.push({ path: rel, before, after: answers, summary: [before === null ? 'records what add-tracing did' : 'updates the record of what add-tracing did'] });
+  }
+  return { changes, placement, notes, dependencyFiles };
+}

@@ -1,0 +1,112 @@
+/** What add-tracing and doctor know about an existing project: the analyzer's output, resolved. */
+import type { DependencyFile } from './deps.js';
+import type { StartCommand } from './start-commands.js';
+
+/** One Python file as analyze.py reports it (only the fields the TypeScript side reads). */
+export interface AnalyzedFile {
+  path: string;
+  module: string;
+  /** '' (project root) or 'src'. */
+  importRoot: string;
+  isPackageInit: boolean;
+  /** The file's directory holds an __init__.py (a regular package). */
+  packageDir: boolean;
+  crlf?: boolean;
+  skipped?: string;
+  readError?: string;
+  syntaxError?: { line: number | null; col: number | null; message: string };
+  lineCount?: number;
+  importAfterLine?: number;
+  firstStatementLine?: number | null;
+  imports?: { kind: 'import' | 'from'; module: string; name: string | null; as: string | null; line: number; endLine: number; level: number; function: string | null }[];
+  apps?: AppConstruction[];
+  eventHandlers?: { target: string; event: 'startup' | 'shutdown'; line: number; via: 'decorator' | 'add_event_handler'; function: string | null }[];
+  mounts?: { target: string; path: string | null; app: string; line: number }[];
+  includeRouters?: { target: string; router: string | null; prefix: string; line: number }[];
+  routes?: { target: string; path: string; line: number; function: string | null }[];
+  routers?: { var: string; prefix: string; line: number }[];
+  otel?: OtelRecord[];
+  factoryCalls?: { var: string; callee: string; line: number; function: string | null; hasArgs: boolean }[];
+  uvicornRuns?: { app: string | null; isString: boolean; factory: boolean; line: number }[];
+  setupFunctions?: { name: string; line: number }[];
+  calls?: { callee: string; line: number; function: string | null }[];
+  moduleBindings?: string[];
+  ourImport?: { line: number; endLine: number } | null;
+}
+
+export interface AppConstruction {
+  framework: string;
+  constructor: string;
+  /** 'assign': `target = FastAPI(...)`; 'return': `return FastAPI(...)`. */
+  kind: 'assign' | 'return';
+  target: string | null;
+  line: number;
+  endLine: number;
+  indent: string;
+  /** The statement is alone on its lines (a line can be added after it). */
+  statementStartsLine: boolean;
+  /** Already wrapped as otel_telemetry.instrument_app(FastAPI(...)). */
+  wrapped?: boolean;
+  call: { line: number; col: number; endLine: number; endCol: number };
+  function: string | null;
+  className: string | null;
+  lifespan: { source: string | null; line: number } | null;
+  onStartup: boolean;
+  onShutdown: boolean;
+}
+
+export type OtelRecord =
+  | { kind: 'provider'; line: number; function: string | null }
+  | { kind: 'processor'; line: number; function: string | null; processor: 'SimpleSpanProcessor' | 'BatchSpanProcessor'; exporter: string | null; networkExporter: boolean | null }
+  | { kind: 'setProvider'; line: number; function: string | null }
+  | { kind: 'instrumentApp' | 'ourInstrument'; line: number; function: string | null; target: string | null; instrumentor: string | null; hasProvider: boolean; hasExcludedUrls: boolean }
+  | { kind: 'instrumentGlobal'; line: number; function: string | null; instrumentor: string }
+  | { kind: 'flush'; line: number; function: string | null; method: 'force_flush' | 'shutdown'; receiver: string };
+
+/** How a server is pointed at the app: `uvicorn <module>:<attr>` (with --factory for a factory). */
+export interface ServeTarget {
+  module: string;
+  attr: string;
+  factory: boolean;
+  /** Directory to import from, relative to the project root ('' = the root). */
+  appDir: string;
+  /** Where we learned it. */
+  source: 'flag' | 'start-command' | 'uvicorn.run' | 'module' | 'factory-call' | 'factory';
+}
+
+export interface AppCandidate {
+  /** "path:line", stable across runs. */
+  id: string;
+  file: AnalyzedFile;
+  construction: AppConstruction;
+  /** Every way this app can be served, best first. */
+  serve: ServeTarget[];
+  /** Mounted into another app (so traced through that one). */
+  mountedIn?: string;
+  eventHandlers: NonNullable<AnalyzedFile['eventHandlers']>;
+  /** add-tracing's own instrument call is present for this construction. */
+  instrumented: boolean;
+}
+
+export interface ProjectReport {
+  root: string;
+  python: { command: string; version: string; fromProjectVenv: boolean };
+  framework?: { name: string; evidence: string[] };
+  /** From pyproject ([project] or [tool.poetry]) when it has one. */
+  projectName?: string;
+  files: AnalyzedFile[];
+  syntaxErrors: { path: string; line: number | null; message: string }[];
+  candidates: AppCandidate[];
+  /** The app add-tracing works on, when it could decide (or --app said). */
+  selected?: AppCandidate;
+  selectedServe?: ServeTarget;
+  /** Why no app was selected. */
+  ambiguity?: string;
+  dependencyFiles: DependencyFile[];
+  startCommands: StartCommand[];
+  /** The telemetry module add-tracing wrote earlier, if any (path relative to the root). */
+  telemetryModule?: { path: string; ours: boolean };
+  /** The answers file, when there is one. */
+  answers?: { raw: Record<string, unknown>; generated: boolean };
+  truncated: boolean;
+}

@@ -1,0 +1,304 @@
+/**
+ * `add-tracing [dir]`: trace an existing FastAPI service the way generated services are, show the change
+ * as a diff, write it (atomically, only with consent), record it in the answers file, then smoke-test it.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import * as clack from '@clack/prompts';
+import pc from 'picocolors';
+import { checkWritable, applyChanges } from '../add-tracing/apply.js';
+import { describeTarget, detectProject } from '../add-tracing/detect.js';
+import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
+import { renderDiff } from '../add-tracing/diff.js';
+import { DETECTION, TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
+import { dirtyFiles } from '../add-tracing/git.js';
+import { routeFromFlag, serverCommand, type RouteChoice } from '../add-tracing/install.js';
+import { planChanges, type FileChange, type TelemetryPlacement } from '../add-tracing/patch.js';
+import { existingSmokeSettings } from '../add-tracing/smoke-target.js';
+import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
+import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
+import { getFramework } from '../frameworks/index.js';
+import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
+import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from '../paths.js';
+import { plan, templateContext } from '../plan.js';
+import type { ExistingAnswers } from '../project.js';
+import { renderTemplate } from '../render.js';
+import type { Ui } from '../ui.js';
+import { corePackages, otelLine } from '../versions.js';
+import { writeFileAtomic } from '../write.js';
+import { parseOptionsOrThrow, readConfigFile } from './create.js';
+import { installAndSmoke, type PipelineResult } from './pipeline.js';
+
+export interface AddTracingFlags {
+  app?: string;
+  route?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  install: boolean;
+  smoke: boolean;
+  config?: string;
+}
+
+export interface AddTracingResult {
+  ok: boolean;
+  directory: string;
+  dryRun: boolean;
+  /** Whether files were (or, with --dry-run, would be) changed. */
+  changed: boolean;
+  project: ReturnType<typeof summarizeReport>;
+  options?: ServiceOptions;
+  /** The diagnosis before the change. */
+  findings: Finding[];
+  changes: { path: string; action: 'create' | 'modify'; summary: string[] }[];
+  /** The change as a plain unified diff. */
+  diff: string;
+  written: string[];
+  notes: string[];
+  route?: RouteChoice;
+  pipeline?: PipelineResult;
+}
+
+/** The parts of a ProjectReport worth printing as JSON (the analyzer's raw output stays out). */
+export function summarizeReport(report: ProjectReport) {
+  return {
+    root: report.root,
+    python: report.python,
+    framework: report.framework,
+    projectName: report.projectName,
+    app: report.selected
+      ? {
+          id: report.selected.id,
+          target: report.selected.construction.target,
+          factoryFunction: report.selected.construction.function,
+          lifespan: report.selected.construction.lifespan?.source ?? null,
+          eventHandlers: report.selected.eventHandlers.map((h) => ({ event: h.event, function: h.function, line: h.line })),
+          instrumented: report.selected.instrumented,
+          serve: report.selectedServe,
+        }
+      : null,
+    candidates: report.candidates.map((c) => ({ id: c.id, serve: c.serve.map(describeTarget), mountedIn: c.mountedIn ?? null })),
+    ambiguity: report.ambiguity ?? null,
+    dependencyFiles: report.dependencyFiles.map((f) => ({ path: f.path, kind: f.kind, error: f.error ?? null })),
+    startCommands: report.startCommands,
+    syntaxErrors: report.syntaxErrors,
+    telemetryModule: report.telemetryModule ?? null,
+  };
+}
+
+/** Renders the telemetry module: the templates' common telemetry.py plus the FastAPI wiring. */
+export function renderTelemetryModule(options: ServiceOptions, placement: TelemetryPlacement, appModule: string): string {
+  const base = plan(options).files.find((f) => f.path === 'app/telemetry.py');
+  if (!base) throw new Error('the templates have no app/telemetry.py');
+  const addendumSource = readFileSync(path.join(TEMPLATES_DIR, 'add-tracing', `${options.framework}.py.hbs`), 'utf8');
+  const addendum = renderTemplate(addendumSource, { ...templateContext(options), marker: TELEMETRY_MARKER, appModule }, `add-tracing/${options.framework}.py.hbs`);
+  // The template speaks of the generated layout (app.main, app.telemetry); name this project's modules.
+  const body = base.content.replaceAll('`app.main` imports it', `\`${appModule}\` imports it`).replaceAll('before app.telemetry was imported', `before ${placement.module} was imported`);
+  return `${body.replace(/\n+$/, '\n')}${addendum}`;
+}
+
+async function chooseApp(report: ProjectReport, ui: Ui): Promise<{ serve: ServeTarget; id: string }> {
+  const options = report.candidates.filter((c) => !c.mountedIn).flatMap((c) => c.serve.map((s) => ({ c, s })));
+  if (!ui.interactive || options.length === 0) throw new UsageError(`${report.ambiguity ?? 'cannot decide which app to trace'}; pass --app module:attr`);
+  const picked = await clack.select({
+    message: 'Which app should be traced?',
+    options: options.map((o, i) => ({ value: i, label: describeTarget(o.s), hint: o.c.id })),
+  });
+  if (clack.isCancel(picked)) throw new CancelledError();
+  const o = options[picked as number]!;
+  return { serve: o.s, id: o.c.id };
+}
+
+function sameTopPackage(a: string, b: string): boolean {
+  const top = (p: string) => (p.includes('/') ? p.split('/')[0]! : '');
+  return top(a) === top(b);
+}
+
+export async function addTracingCommand(
+  dirArg: string | undefined,
+  flagOptions: Record<string, unknown>,
+  flags: AddTracingFlags,
+  ui: Ui,
+): Promise<{ code: number; result: AddTracingResult }> {
+  const root = path.resolve(dirArg ?? '.');
+  if (flags.route !== undefined && !flags.route.startsWith('/')) throw new UsageError(`--route ${JSON.stringify(flags.route)} must be a path starting with /`);
+  let report = await ui.step(`Analysing ${path.relative(process.cwd(), root) || '.'}`, () => detectProject(root, { app: flags.app }));
+
+  if (report.answers?.generated) {
+    ui.info(`${root} was generated by create-traced-service and is traced already; run \`create-traced-service smoke\` to check it`);
+    const result: AddTracingResult = { ok: true, directory: root, dryRun: Boolean(flags.dryRun), changed: false, project: summarizeReport(report), findings: [], changes: [], diff: '', written: [], notes: [] };
+    return { code: EXIT_OK, result };
+  }
+
+  // Refuse what cannot be handled, before anything is shown or touched.
+  const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;
+  const blocking = report.syntaxErrors.filter((e) => !report.selected || sameTopPackage(e.path, report.selected.file.path));
+  if (blocking.length > 0) {
+    const e = blocking[0]!;
+    throw new UsageError(`cannot parse ${e.path}${e.line ? `:${e.line}` : ''} (${e.message}); fix the syntax error first — nothing was changed`);
+  }
+  if (framework && !framework.supported) throw new UsageError(`${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing supports FastAPI only for now — nothing was changed`);
+  if (report.candidates.length === 0) {
+    throw new UsageError(`no FastAPI app found in ${root}: no module constructs FastAPI(...)${report.framework ? ` (although ${report.framework.evidence[0]})` : ''}; run it in the service's directory or pass --app module:attr`);
+  }
+  if (!report.selected) {
+    if (flags.app !== undefined) throw new UsageError(report.ambiguity ?? `--app ${flags.app} not found`);
+    const chosen = await chooseApp(report, ui);
+    report = await detectProject(root, { app: `${chosen.serve.module}:${chosen.serve.attr}` });
+  }
+  const app = report.selected!;
+  const serve = report.selectedServe!;
+
+  // Options: the previous run's answers, then --config, then flags; the service name defaults to the project's.
+  const prevRaw = report.answers?.raw as { options?: Record<string, unknown>; existing?: ExistingAnswers; cliVersion?: string } | undefined;
+  const prevExisting = prevRaw?.existing;
+  const fromConfig = flags.config ? await readConfigFile(flags.config) : {};
+  const base: Record<string, unknown> = { serviceName: report.projectName ?? path.basename(root), ...(prevRaw?.options ?? {}) };
+  const raw = Object.fromEntries(Object.entries({ ...base, ...fromConfig, ...flagOptions }).filter(([k]) => (OPTION_KEYS as string[]).includes(k)));
+  const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
+  const options = parseOptionsOrThrow(raw, sourceOf);
+  if (options.framework !== 'fastapi') throw new UsageError(`--framework ${options.framework}: add-tracing supports FastAPI only for now`);
+  const line = otelLine(options.otelVersion);
+  const frameworkDescriptor = getFramework(options.framework);
+  const optionsChanged = JSON.stringify(prevRaw?.options ?? null) !== JSON.stringify(options);
+
+  const appRef = `${serve.module}:${serve.attr}`;
+  const sameApp = prevExisting?.app === appRef;
+  let route: RouteChoice | undefined = flags.route?.includes('{') ? routeFromFlag(flags.route) : sameApp && !flags.route ? prevExisting?.route : undefined;
+
+  const existingRecord = (placement: TelemetryPlacement, dependencyFiles: string[], did: string[]): ExistingAnswers => ({
+    app: appRef,
+    ...(serve.factory ? { factory: true } : {}),
+    ...(serve.appDir ? { appDir: serve.appDir } : {}),
+    serverCommand: serverCommand(serve),
+    ...(route ? { route } : {}),
+    telemetryModule: placement.path,
+    dependencyFiles,
+    did,
+  });
+  // One key order, whichever way the record was built, so an unchanged record is byte-identical.
+  const canonical = (e: ExistingAnswers): ExistingAnswers => ({
+    app: e.app,
+    ...(e.factory ? { factory: true } : {}),
+    ...(e.appDir ? { appDir: e.appDir } : {}),
+    serverCommand: e.serverCommand,
+    ...(e.route ? { route: { path: e.route.path, template: e.route.template } } : {}),
+    ...(e.telemetryModule ? { telemetryModule: e.telemetryModule } : {}),
+    ...(e.dependencyFiles ? { dependencyFiles: e.dependencyFiles } : {}),
+    did: e.did ?? [],
+  });
+  const answersText = (existing: ExistingAnswers) => `${JSON.stringify({ cliVersion: cliVersion(), options, existing: canonical(existing) }, null, 2)}\n`;
+  let record: ExistingAnswers | undefined;
+
+  const planned = planChanges(report, {
+    renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
+    line,
+    lineName: options.otelVersion,
+    wanted: [...corePackages(line, options.exporter), ...frameworkDescriptor.packages(line)],
+    frameworkDistributions: frameworkDescriptor.detectDistributions,
+    optionsChanged,
+    answers: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => {
+      const did = changes.length > 0 ? changes.flatMap((c) => c.summary.map((s) => `${c.path}: ${s}`)) : prevExisting?.did ?? [];
+      record = existingRecord(placement, dependencyFiles, did);
+      const text = answersText(record);
+      const previous = report.texts[ANSWERS_FILE];
+      if (changes.length === 0 && previous !== undefined && prevExisting) {
+        // Nothing else changes: keep the file as it is unless what it records changed.
+        const strip = (s: string) => JSON.stringify({ ...(JSON.parse(s) as object), cliVersion: undefined });
+        try {
+          if (strip(previous) === strip(text)) return previous;
+        } catch {
+          // not JSON: rewrite it
+        }
+      }
+      return text;
+    },
+  });
+
+  const findings = diagnose(report);
+  const diffPlain = renderDiff(planned.changes, false);
+  const result: AddTracingResult = {
+    ok: true,
+    directory: root,
+    dryRun: Boolean(flags.dryRun),
+    changed: planned.changes.length > 0,
+    project: summarizeReport(report),
+    options,
+    findings,
+    changes: planned.changes.map((c) => ({ path: c.path, action: c.before === null ? 'create' : 'modify', summary: c.summary })),
+    diff: diffPlain,
+    written: [],
+    notes: planned.notes,
+    ...(route ? { route } : {}),
+  };
+
+  const color = !ui.json && process.stdout.isTTY === true;
+  ui.block(`${pc.bold('Diagnosis')}\n${formatFindings(findings, { color })}`);
+  for (const note of planned.notes) ui.warn(note);
+
+  if (planned.changes.length === 0) {
+    ui.success('Nothing to change: the app is traced already (add-tracing changes nothing the second time)');
+  } else {
+    ui.block(`\n${pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${planned.changes.length} file${planned.changes.length === 1 ? '' : 's'}`)}\n${renderDiff(planned.changes, color)}`);
+    if (flags.dryRun) {
+      ui.info('--dry-run: nothing was written');
+      return { code: EXIT_OK, result };
+    }
+    const touched = planned.changes.map((c) => c.path);
+    await checkWritable(root, planned.changes);
+    if (!flags.force) {
+      const dirty = await dirtyFiles(root, touched);
+      if (dirty.length > 0) throw new UsageError(`uncommitted changes in ${dirty.join(', ')}: commit or stash them first, or pass --force — nothing was changed`);
+    }
+    if (!flags.yes) {
+      if (!ui.interactive) throw new UsageError('add-tracing changes your files: pass --yes to write them (or --dry-run to only see the diff) — nothing was changed');
+      const ok = await clack.confirm({ message: `Write these changes to ${planned.changes.length} file${planned.changes.length === 1 ? '' : 's'}?`, initialValue: true });
+      if (clack.isCancel(ok) || !ok) throw new CancelledError();
+    }
+    await ui.step(`Writing ${planned.changes.length} file${planned.changes.length === 1 ? '' : 's'}`, () => applyChanges(root, planned.changes));
+    result.written = touched;
+    for (const c of planned.changes) for (const s of c.summary) ui.success(`${c.path}: ${s}`);
+  }
+  if (flags.dryRun) return { code: EXIT_OK, result };
+
+  if (!flags.install) {
+    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
+    return { code: EXIT_OK, result };
+  }
+  const recorded = record ?? existingRecord({ path: planned.placement.path, importLine: '', module: '' }, planned.dependencyFiles, prevExisting?.did ?? []);
+  const settings = await existingSmokeSettings(root, recorded, options, ui, flags.route);
+  const resolve = settings.pipeline.resolveTarget;
+  settings.pipeline.resolveTarget = async (env) => {
+    const target = await resolve(env);
+    const picked = settings.route();
+    // Record the route picked from the app's route table, so `smoke` requests the same one.
+    if (picked && (picked.path !== recorded.route?.path || picked.template !== recorded.route?.template)) {
+      route = picked;
+      const updated = answersText({ ...recorded, route: picked });
+      await writeFileAtomic(path.join(root, ANSWERS_FILE), updated);
+      ui.info(`smoke test route: GET ${picked.path} (${picked.template}), recorded in ${ANSWERS_FILE}`);
+    }
+    return target;
+  };
+  try {
+    result.pipeline = await installAndSmoke(root, options, { smoke: flags.smoke, ...settings.pipeline }, ui);
+  } finally {
+    await settings.cleanup();
+  }
+  if (route) result.route = route;
+  result.ok = result.pipeline.ok;
+  if (result.ok) {
+    const rel = path.relative(process.cwd(), root) || '.';
+    ui.block(
+      [
+        '',
+        pc.bold('Next steps'),
+        `  git -C ${rel} diff                         # review what changed`,
+        `  npx create-traced-service doctor ${rel}    # the diagnosis again (exit 1 on problems)`,
+        `  npx create-traced-service smoke ${rel}     # prove the wiring again`,
+      ].join('\n'),
+    );
+  }
+  return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
+}

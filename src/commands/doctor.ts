@@ -1,0 +1,24 @@
+/** `doctor [dir]`: the add-tracing diagnosis alone; exit 1 when something is wrong (for CI). */
+import path from 'node:path';
+import pc from 'picocolors';
+import { detectProject } from '../add-tracing/detect.js';
+import { diagnose, formatFindings, hasErrors, type Finding } from '../add-tracing/diagnose.js';
+import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
+import type { Ui } from '../ui.js';
+import { summarizeReport } from './add-tracing.js';
+
+export interface DoctorResult {
+  ok: boolean;
+  directory: string;
+  findings: Finding[];
+  project: ReturnType<typeof summarizeReport>;
+}
+
+export async function doctorCommand(dirArg: string | undefined, flags: { app?: string }, ui: Ui): Promise<{ code: number; result: DoctorResult }> {
+  const root = path.resolve(dirArg ?? '.');
+  const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
+  const findings = diagnose(report);
+  const ok = !hasErrors(findings);
+  ui.block(`${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`);
+  return { code: ok ? EXIT_OK : EXIT_FAILURE, result: { ok, directory: root, findings, project: summarizeReport(report) } };
+}

@@ -1,0 +1,556 @@
+"""Static analysis of an existing Python web service for `create-traced-service add-tracing` / `doctor`.
+
+Run by the project's own interpreter (so the syntax it accepts is the project's), it parses every
+Python file of the project with `ast` -- never with regular expressions -- and prints one JSON
+document on stdout describing, per file:
+
+* where web-app objects are constructed (`FastAPI(...)` assigned to a name or attribute, returned,
+  or passed on), in which scope (module level or a factory function), with the `lifespan=` /
+  `on_startup=` / `on_shutdown=` arguments;
+* `@app.on_event(...)`, `app.add_event_handler(...)`, `app.mount(...)`, `include_router(...)`;
+* GET routes declared with decorators whose path is a string literal;
+* existing OpenTelemetry usage (providers, span processors and their exporters, set_tracer_provider,
+  FastAPIInstrumentor, force_flush/shutdown), each with its line and scope;
+* the lines where an import of the telemetry module can go (after the docstring and __future__
+  imports) and whether add-tracing's own lines (`otel_telemetry`) are already there.
+
+Usage: analyze.py PROJECT_DIR CONFIG_JSON
+CONFIG_JSON: {"constructors": {"fastapi": [["fastapi", "FastAPI"]]}, "marker": "otel_telemetry",
+              "maxFiles": 3000}
+Standard library only; works on Python 3.8+.
+"""
+
+import ast
+import json
+import os
+import sys
+
+SKIP_DIRS = {
+    ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "__pycache__", ".tox", ".nox",
+    "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", ".eggs", ".idea", ".vscode",
+}
+MAX_FILE_BYTES = 2_000_000
+
+NETWORK_EXPORTERS = {"OTLPSpanExporter", "JaegerExporter", "ZipkinExporter", "CloudTraceSpanExporter", "AzureMonitorTraceExporter"}
+EXPORTERS = NETWORK_EXPORTERS | {"ConsoleSpanExporter", "InMemorySpanExporter"}
+PROCESSORS = {"SimpleSpanProcessor", "BatchSpanProcessor"}
+
+
+def dotted(node):
+    """'a.b.c' for Name/Attribute chains, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def last_name(node):
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def string_value(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def segment(source_lines, node):
+    """Source text of a node (ast.get_source_segment is 3.8+, but lines are cheaper to keep)."""
+    try:
+        start, end = node.lineno - 1, node.end_lineno - 1
+        if start == end:
+            return source_lines[start].encode("utf-8")[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+        first = source_lines[start].encode("utf-8")[node.col_offset:].decode("utf-8", "replace")
+        middle = source_lines[start + 1:end]
+        last = source_lines[end].encode("utf-8")[:node.end_col_offset].decode("utf-8", "replace")
+        return "\n".join([first] + middle + [last])
+    except Exception:  # pragma: no cover - best effort
+        return None
+
+
+def module_name(rel_path, import_root):
+    rel = rel_path[len(import_root) + 1:] if import_root else rel_path
+    parts = rel[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def import_root_for(rel_path):
+    """The directory a module is imported from: `src` for a src layout, else the project root."""
+    first = rel_path.split("/", 1)[0]
+    if first == "src" and "/" in rel_path:
+        return "src"
+    return ""
+
+
+class FileAnalyzer(ast.NodeVisitor):
+    def __init__(self, rel_path, source, config):
+        self.rel_path = rel_path
+        self.source_lines = source.splitlines()
+        self.config = config
+        self.marker = config.get("marker", "otel_telemetry")
+        # local name -> (framework, dotted constructor) for constructor classes
+        self.constructor_names = {}
+        # module alias -> framework module for `import fastapi` / `import fastapi as fa`
+        self.module_aliases = {}
+        self.imports = []
+        self.apps = []
+        self.event_handlers = []
+        self.mounts = []
+        self.include_routers = []
+        self.routes = []
+        self.routers = []
+        self.otel = []
+        self.factory_calls = []
+        self.uvicorn_runs = []
+        self.setup_functions = []
+        self.calls = []
+        self.scope = []  # stack of function names
+        self.class_scope = []
+        self.statement_stack = []
+        self.provider_vars = set()
+        self.exporter_vars = {}
+        self.module_bindings = set()
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def current_function(self):
+        return self.scope[-1] if self.scope else None
+
+    def constructor_of(self, call):
+        """(framework, class name) when `call` constructs a web app."""
+        func = call.func
+        name = dotted(func)
+        if name is None:
+            return None
+        if name in self.constructor_names:
+            return self.constructor_names[name]
+        if "." in name:
+            head, attr = name.rsplit(".", 1)
+            module = self.module_aliases.get(head)
+            if module is not None:
+                for framework, pairs in self.config["constructors"].items():
+                    for mod, cls in pairs:
+                        if mod == module and cls == attr:
+                            return (framework, cls)
+        return None
+
+    def record_otel(self, kind, node, **extra):
+        entry = {"kind": kind, "line": node.lineno, "function": self.current_function()}
+        entry.update(extra)
+        self.otel.append(entry)
+
+    # --- imports -----------------------------------------------------------------------------
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            if not self.scope:
+                self.module_bindings.add(bound)
+            self.module_aliases[alias.asname or alias.name] = alias.name
+            self.imports.append({
+                "kind": "import", "module": alias.name, "name": None, "as": alias.asname,
+                "line": node.lineno, "endLine": node.end_lineno, "level": 0, "function": self.current_function(),
+            })
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node):
+        module = node.module or ""
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            if not self.scope:
+                self.module_bindings.add(bound)
+            for framework, pairs in self.config["constructors"].items():
+                for mod, cls in pairs:
+                    if node.level == 0 and module == mod and alias.name == cls:
+                        self.constructor_names[bound] = (framework, cls)
+            if node.level == 0 and module and alias.name:
+                self.module_aliases[bound] = module + "." + alias.name
+            self.imports.append({
+                "kind": "from", "module": module, "name": alias.name, "as": alias.asname,
+                "line": node.lineno, "endLine": node.end_lineno, "level": node.level,
+                "function": self.current_function(),
+            })
+        self.generic_visit(node)
+
+    # --- scopes ------------------------------------------------------------------------------
+
+    def _visit_function(self, node):
+        for deco in node.decorator_list:
+            self.visit_decorator(deco, node)
+        self.scope.append(node.name)
+        body_start = len(self.otel)
+        for child in node.body:
+            self.visit(child)
+        for default in node.args.defaults + node.args.kw_defaults:
+            if default is not None:
+                self.visit(default)
+        self.scope.pop()
+        if any(o["kind"] == "setProvider" for o in self.otel[body_start:]):
+            self.setup_functions.append({"name": node.name, "line": node.lineno})
+
+    def visit_FunctionDef(self, node):
+        self._visit_function(node)
+
+    def visit_AsyncFunctionDef(self, node):
+        self._visit_function(node)
+
+    def visit_ClassDef(self, node):
+        self.class_scope.append(node.name)
+        self.generic_visit(node)
+        self.class_scope.pop()
+
+    # --- decorators: routes and event handlers ----------------------------------------------
+
+    def visit_decorator(self, deco, func):
+        if isinstance(deco, ast.Call) and isinstance(deco.func, ast.Attribute):
+            target = dotted(deco.func.value)
+            method = deco.func.attr
+            if target is not None:
+                if method in ("get", "api_route", "route") and deco.args:
+                    path = string_value(deco.args[0])
+                    methods = ["GET"] if method == "get" else []
+                    if method != "get":
+                        for kw in deco.keywords:
+                            if kw.arg == "methods" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                                methods = [string_value(e) or "" for e in kw.value.elts]
+                        if not methods and method == "route":
+                            methods = ["GET"]
+                    if path is not None and "GET" in [m.upper() for m in methods]:
+                        self.routes.append({"target": target, "path": path, "line": deco.lineno, "function": func.name})
+                if method == "on_event" and deco.args:
+                    event = string_value(deco.args[0])
+                    if event in ("startup", "shutdown"):
+                        self.event_handlers.append({
+                            "target": target, "event": event, "line": deco.lineno, "via": "decorator",
+                            "function": func.name,
+                        })
+        self.visit(deco)
+
+    # --- statements --------------------------------------------------------------------------
+
+    def visit_Assign(self, node):
+        self.handle_assignment(node, node.targets, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self.handle_assignment(node, [node.target], node.value)
+        self.generic_visit(node)
+
+    def handle_assignment(self, stmt, targets, value):
+        if not self.scope:
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    self.module_bindings.add(t.id)
+        if not isinstance(value, ast.Call):
+            return
+        target_text = None
+        if len(targets) == 1 and isinstance(targets[0], (ast.Name, ast.Attribute)):
+            target_text = dotted(targets[0]) or segment(self.source_lines, targets[0])
+        inner, wrapped = self.unwrap(value)
+        ctor = self.constructor_of(inner)
+        if ctor is not None and target_text is not None:
+            self.add_app(stmt, inner, ctor, "assign", target_text, wrapped)
+            return
+        callee = last_name(value.func)
+        if callee == "TracerProvider" and target_text:
+            self.provider_vars.add(target_text)
+        if callee in EXPORTERS and target_text:
+            self.exporter_vars[target_text] = callee
+        if callee == "APIRouter" and target_text:
+            prefix = ""
+            for kw in value.keywords:
+                if kw.arg == "prefix":
+                    prefix = string_value(kw.value) or ""
+            self.routers.append({"var": target_text, "prefix": prefix, "line": stmt.lineno})
+        if target_text and isinstance(value.func, (ast.Name, ast.Attribute)):
+            self.factory_calls.append({
+                "var": target_text, "callee": dotted(value.func), "line": stmt.lineno,
+                "function": self.current_function(), "hasArgs": bool(value.args or value.keywords),
+            })
+
+    def visit_Return(self, node):
+        if isinstance(node.value, ast.Call):
+            inner, wrapped = self.unwrap(node.value)
+            ctor = self.constructor_of(inner)
+            if ctor is not None:
+                self.add_app(node, inner, ctor, "return", None, wrapped)
+        self.generic_visit(node)
+
+    def unwrap(self, call):
+        """`otel_telemetry.instrument_app(FastAPI(...))` -> (the FastAPI(...) call, True)."""
+        if (
+            isinstance(call, ast.Call) and dotted(call.func) == self.marker + ".instrument_app"
+            and len(call.args) == 1 and isinstance(call.args[0], ast.Call)
+        ):
+            return call.args[0], True
+        return call, False
+
+    def add_app(self, stmt, call, ctor, kind, target_text, wrapped=False):
+        framework, cls = ctor
+        lifespan = None
+        on_startup = False
+        on_shutdown = False
+        for kw in call.keywords:
+            if kw.arg == "lifespan":
+                lifespan = {"source": segment(self.source_lines, kw.value), "line": kw.value.lineno}
+            elif kw.arg == "on_startup":
+                on_startup = True
+            elif kw.arg == "on_shutdown":
+                on_shutdown = True
+        line_text = self.source_lines[stmt.lineno - 1] if stmt.lineno - 1 < len(self.source_lines) else ""
+        indent = line_text[: len(line_text) - len(line_text.lstrip())]
+        self.apps.append({
+            "framework": framework,
+            "constructor": cls,
+            "kind": kind,
+            "target": target_text,
+            "line": stmt.lineno,
+            "endLine": stmt.end_lineno,
+            "indent": indent,
+            # False for `if x: app = FastAPI()` or `a = 1; app = FastAPI()`: no line can be added after it.
+            "statementStartsLine": stmt.col_offset == len(indent.encode("utf-8")) and self.statement_is_alone(stmt),
+            "call": {
+                "line": call.lineno, "col": call.col_offset,
+                "endLine": call.end_lineno, "endCol": call.end_col_offset,
+            },
+            "function": self.current_function(),
+            "className": self.class_scope[-1] if self.class_scope else None,
+            "wrapped": wrapped,
+            "lifespan": lifespan,
+            "onStartup": on_startup,
+            "onShutdown": on_shutdown,
+        })
+
+    def statement_is_alone(self, stmt):
+        """True when nothing but comments follows the statement on its last line."""
+        line = self.source_lines[stmt.end_lineno - 1].encode("utf-8")
+        rest = line[stmt.end_col_offset:].decode("utf-8", "replace").strip()
+        return rest == "" or rest.startswith("#")
+
+    def visit_Call(self, node):
+        func = node.func
+        name = dotted(func)
+        callee = last_name(func)
+        self.calls.append({"callee": name, "line": node.lineno, "function": self.current_function()})
+        if isinstance(func, ast.Attribute):
+            target = dotted(func.value)
+            if func.attr == "add_event_handler" and node.args and target:
+                event = string_value(node.args[0])
+                if event in ("startup", "shutdown"):
+                    handler = dotted(node.args[1]) if len(node.args) > 1 else None
+                    self.event_handlers.append({
+                        "target": target, "event": event, "line": node.lineno, "via": "add_event_handler",
+                        "function": handler,
+                    })
+            elif func.attr == "mount" and target and len(node.args) >= 2:
+                self.mounts.append({
+                    "target": target, "path": string_value(node.args[0]),
+                    "app": dotted(node.args[1]) or segment(self.source_lines, node.args[1]), "line": node.lineno,
+                })
+            elif func.attr == "mount" and target:
+                path = None
+                app = None
+                for i, arg in enumerate(node.args):
+                    if i == 0:
+                        path = string_value(arg)
+                for kw in node.keywords:
+                    if kw.arg == "path":
+                        path = string_value(kw.value)
+                    if kw.arg == "app":
+                        app = dotted(kw.value) or segment(self.source_lines, kw.value)
+                if app:
+                    self.mounts.append({"target": target, "path": path, "app": app, "line": node.lineno})
+            elif func.attr == "include_router" and target and node.args:
+                prefix = ""
+                for kw in node.keywords:
+                    if kw.arg == "prefix":
+                        prefix = string_value(kw.value) or ""
+                self.include_routers.append({
+                    "target": target, "router": dotted(node.args[0]), "prefix": prefix, "line": node.lineno,
+                })
+            elif func.attr == "add_api_route" and target and node.args:
+                path = string_value(node.args[0])
+                methods = None
+                for kw in node.keywords:
+                    if kw.arg == "methods" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                        methods = [(string_value(e) or "").upper() for e in kw.value.elts]
+                if path is not None and (methods is None or "GET" in methods):
+                    self.routes.append({"target": target, "path": path, "line": node.lineno, "function": None})
+
+        # OpenTelemetry usage.
+        if callee == "TracerProvider":
+            self.record_otel("provider", node)
+        elif callee in PROCESSORS:
+            exporter = None
+            if node.args:
+                first = node.args[0]
+                if isinstance(first, ast.Call):
+                    exporter = last_name(first.func)
+                else:
+                    exporter = self.exporter_vars.get(dotted(first) or "", None)
+            self.record_otel(
+                "processor", node, processor=callee, exporter=exporter,
+                networkExporter=exporter in NETWORK_EXPORTERS if exporter else None,
+            )
+        elif callee == "set_tracer_provider":
+            self.record_otel("setProvider", node)
+        elif callee == "instrument_app" and isinstance(func, ast.Attribute):
+            receiver = dotted(func.value)
+            keywords = {kw.arg for kw in node.keywords}
+            ours = receiver == self.marker
+            instrumentor = last_name(func.value) if not isinstance(func.value, ast.Call) else last_name(func.value.func)
+            self.record_otel(
+                "ourInstrument" if ours else "instrumentApp", node,
+                target=dotted(node.args[0]) if node.args else None,
+                instrumentor=instrumentor,
+                hasProvider="tracer_provider" in keywords,
+                hasExcludedUrls="excluded_urls" in keywords,
+            )
+        elif callee == "instrument" and isinstance(func, ast.Attribute):
+            instrumentor = last_name(func.value.func) if isinstance(func.value, ast.Call) else last_name(func.value)
+            if instrumentor and instrumentor.endswith("Instrumentor"):
+                self.record_otel("instrumentGlobal", node, instrumentor=instrumentor)
+        elif callee in ("force_flush", "shutdown") and isinstance(func, ast.Attribute):
+            receiver = dotted(func.value) or ""
+            is_provider = receiver in self.provider_vars or "provider" in receiver.lower() or (
+                isinstance(func.value, ast.Call) and last_name(func.value.func) == "get_tracer_provider"
+            )
+            if is_provider:
+                self.record_otel("flush", node, method=callee, receiver=receiver)
+        elif name in ("uvicorn.run",) or (callee == "run" and name == "run" and "uvicorn" in self.module_aliases.get("run", "")):
+            if node.args:
+                first = node.args[0]
+                ref = string_value(first) or dotted(first)
+                factory = any(kw.arg == "factory" and isinstance(kw.value, ast.Constant) and kw.value.value is True for kw in node.keywords)
+                self.uvicorn_runs.append({"app": ref, "isString": string_value(first) is not None, "factory": factory, "line": node.lineno})
+        self.generic_visit(node)
+
+
+def insertion_point(tree, source_lines):
+    """Line after which an import can go: after the docstring and `from __future__` imports."""
+    after = 0
+    body = tree.body
+    i = 0
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str):
+        after = body[0].end_lineno
+        i = 1
+    while i < len(body) and isinstance(body[i], ast.ImportFrom) and body[i].module == "__future__":
+        after = body[i].end_lineno
+        i += 1
+    first_statement = body[i].lineno if i < len(body) else None
+    # Decorators come before the def line.
+    if i < len(body) and getattr(body[i], "decorator_list", None):
+        first_statement = min([d.lineno for d in body[i].decorator_list] + [first_statement])
+    return after, first_statement
+
+
+def analyze_file(root, rel_path, config):
+    full = os.path.join(root, rel_path)
+    result = {"path": rel_path}
+    import_root = import_root_for(rel_path)
+    result["importRoot"] = import_root
+    result["module"] = module_name(rel_path, import_root)
+    result["isPackageInit"] = rel_path.endswith("__init__.py")
+    result["packageDir"] = os.path.isfile(os.path.join(os.path.dirname(full), "__init__.py"))
+    try:
+        with open(full, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        result["readError"] = str(error)
+        return result
+    if len(raw) > MAX_FILE_BYTES:
+        result["skipped"] = "too large"
+        return result
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        result["skipped"] = "not UTF-8"
+        return result
+    result["crlf"] = "\r\n" in source
+    try:
+        tree = ast.parse(source, filename=rel_path)
+    except SyntaxError as error:
+        result["syntaxError"] = {"line": error.lineno, "col": error.offset, "message": error.msg}
+        return result
+    except ValueError as error:  # null bytes
+        result["syntaxError"] = {"line": None, "col": None, "message": str(error)}
+        return result
+    analyzer = FileAnalyzer(rel_path, source, config)
+    for stmt in tree.body:
+        analyzer.visit(stmt)
+    after, first_statement = insertion_point(tree, analyzer.source_lines)
+    result.update({
+        "lineCount": len(analyzer.source_lines),
+        "importAfterLine": after,
+        "firstStatementLine": first_statement,
+        "imports": analyzer.imports,
+        "apps": analyzer.apps,
+        "eventHandlers": analyzer.event_handlers,
+        "mounts": analyzer.mounts,
+        "includeRouters": analyzer.include_routers,
+        "routes": analyzer.routes,
+        "routers": analyzer.routers,
+        "otel": analyzer.otel,
+        "factoryCalls": analyzer.factory_calls,
+        "uvicornRuns": analyzer.uvicorn_runs,
+        "setupFunctions": analyzer.setup_functions,
+        # Module-level calls, to see when a setup function defined elsewhere runs relative to the app.
+        "calls": [c for c in analyzer.calls if c["callee"] and c["function"] is None],
+        "moduleBindings": sorted(analyzer.module_bindings),
+        "ourImport": next(
+            (i for i in analyzer.imports if (i["as"] or i["name"] or i["module"]) == config.get("marker") and i["function"] is None),
+            None,
+        ),
+    })
+    return result
+
+
+def walk(root, max_files):
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        # A directory holding pyvenv.cfg is a virtualenv, whatever it is called.
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in SKIP_DIRS and not d.endswith(".egg-info")
+            and not os.path.isfile(os.path.join(dirpath, d, "pyvenv.cfg"))
+        )
+        for name in sorted(filenames):
+            if name.endswith(".py"):
+                rel = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
+                out.append(rel)
+                if len(out) >= max_files:
+                    return out, True
+    return out, False
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.stderr.write("usage: analyze.py PROJECT_DIR [CONFIG_JSON]\n")
+        return 2
+    root = argv[1]
+    config = json.loads(argv[2]) if len(argv) > 2 else {}
+    config.setdefault("constructors", {"fastapi": [["fastapi", "FastAPI"]]})
+    config.setdefault("marker", "otel_telemetry")
+    files, truncated = walk(root, int(config.get("maxFiles", 3000)))
+    report = {
+        "python": "%d.%d.%d" % sys.version_info[:3],
+        "files": [analyze_file(root, rel, config) for rel in files],
+        "truncated": truncated,
+    }
+    sys.stdout.write(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
