@@ -80,7 +80,9 @@ const appendToMain = (code: string) => (dir: string) => appendFileSync(path.join
 
 async function smokeOf(dir: string): Promise<{ code: number | null; report: SmokeJson }> {
   const r = await runCli(['smoke', dir, '--json'], { cwd: root, timeoutMs: 180_000 });
-  return { code: r.code, report: JSON.parse(r.stdout) as SmokeJson };
+  const result = JSON.parse(r.stdout) as { ok: boolean; smoke: SmokeJson };
+  expect(result.ok).toBe(result.smoke.ok);
+  return { code: r.code, report: result.smoke };
 }
 
 function failing(report: SmokeJson): Record<string, string> {
