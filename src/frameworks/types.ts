@@ -39,6 +39,11 @@ export interface FrameworkDescriptor {
   serverCommand(options: ServerCommandOptions): string[];
   sample: SampleExpectation;
   healthPath: string;
+  /**
+   * Servers that fork workers: the smoke test runs a second phase with this many workers and checks that
+   * each exports and nothing is lost when the main process gets SIGTERM.
+   */
+  multiWorker?: { workers: number; requests: number };
   /** Distribution names whose presence in a project's dependencies identifies the framework. */
   detectDistributions: string[];
 }

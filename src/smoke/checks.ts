@@ -314,3 +314,43 @@ export function runChecks(input: SmokeInput): SmokeCheck[] {
   );
   return checks;
 }
+
+export interface MultiWorkerInput {
+  expectation: SmokeExpectation;
+  workers: number;
+  spans: ReceivedSpan[];
+  requests: SentRequest[];
+  shutdown: ShutdownOutcome;
+}
+
+/**
+ * A run with several worker processes: each worker must build its own provider after the fork (an
+ * export thread started in the master does not survive into the workers), and each must flush when
+ * the server stops it.
+ */
+export function runMultiWorkerChecks(input: MultiWorkerInput): SmokeCheck[] {
+  const { expectation: e, workers, spans, requests, shutdown } = input;
+  const answered = requests.filter((r) => r.status > 0 && r.status < 500).length;
+  const expected = answered * e.spansPerRequest;
+  const providers = new Set(spans.map((s) => String(s.resource['service.instance.id'] ?? '')).filter(Boolean));
+  const pids = new Set(spans.map((s) => String(s.resource['process.pid'] ?? '')).filter(Boolean));
+  const exporters = Math.max(providers.size, pids.size);
+  return [
+    check(
+      `every worker exports (${workers} workers)`,
+      exporters >= workers,
+      `spans from ${exporters} distinct provider(s) across ${answered} answered requests`,
+      exporters === 0
+        ? 'no worker exported anything: a provider created in the master before the fork has no export thread in the workers; build it in each worker (no preload, or in a post_fork hook)'
+        : 'fewer workers exported than were started: a provider created before the fork is shared by copy, or requests reached only one worker',
+    ),
+    check(
+      `nothing lost on SIGTERM (${workers} workers)`,
+      spans.length === expected && !shutdown.killed,
+      shutdown.killed ? 'the server had to be killed' : `${spans.length}/${expected} spans received`,
+      spans.length < expected
+        ? 'spans were lost when the workers stopped: flush in each worker on exit (e.g. a gunicorn worker_exit hook calling shutdown_telemetry)'
+        : 'more spans than requests explain: stray spans (internal send/receive or duplicate instrumentation)',
+    ),
+  ];
+}

@@ -4,11 +4,12 @@
  * then check what arrived.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { getFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import { parseConsoleSpans, startReceiver, type Receiver } from '../receiver/index.js';
 import type { ReceivedSpan } from '../receiver/model.js';
-import { runChecks, type SentRequest, type SmokeCheck, type SmokeExpectation, type ShutdownOutcome } from './checks.js';
+import { runChecks, runMultiWorkerChecks, type SentRequest, type SmokeCheck, type SmokeExpectation, type ShutdownOutcome } from './checks.js';
 import { freePort, serviceEnv, startService, waitUntilReady, type RunningService } from './service.js';
 
 export interface SmokeTarget {
@@ -63,19 +64,86 @@ export function expectationFor(target: SmokeTarget): SmokeExpectation & { reques
   };
 }
 
-async function send(base: string, request: Omit<SentRequest, 'status' | 'durationMs'>, headers: Record<string, string> = {}): Promise<SentRequest> {
+/**
+ * One GET on a fresh connection (no keep-alive), like independent clients: with several workers
+ * sharing a listening socket, each connection may be accepted by any of them.
+ */
+function send(base: string, request: Omit<SentRequest, 'status' | 'durationMs'>, headers: Record<string, string> = {}): Promise<SentRequest> {
   const started = performance.now();
-  try {
-    const res = await fetch(base + request.path, { headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    await res.arrayBuffer();
-    return { ...request, status: res.status, durationMs: performance.now() - started };
-  } catch (error) {
-    return { ...request, status: 0, durationMs: performance.now() - started, error: (error as Error).message };
-  }
+  return new Promise((resolve) => {
+    const done = (fields: Pick<SentRequest, 'status'> & { error?: string }) => resolve({ ...request, ...fields, durationMs: performance.now() - started });
+    const req = http.get(base + request.path, { headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      res.resume();
+      res.on('end', () => done({ status: res.statusCode ?? 0 }));
+      res.on('error', (e) => done({ status: 0, error: e.message }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
+    req.on('error', (e) => done({ status: 0, error: e.message }));
+  });
 }
 
 function tail(text: string, lines = 20): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+interface PhaseResult {
+  requests: SentRequest[];
+  shutdown: ShutdownOutcome;
+  spans: ReceivedSpan[];
+  output: () => string;
+}
+
+/** Starts the service with the given worker count, lets `drive` send requests, stops it, collects spans. */
+async function runPhase(
+  target: SmokeTarget,
+  env: Record<string, string>,
+  workers: number | undefined,
+  drive: (base: string) => Promise<SentRequest[]>,
+  onProgress: (message: string) => void,
+  started: { service?: RunningService; receiver?: Receiver },
+): Promise<PhaseResult> {
+  const { options } = target;
+  const framework = getFramework(options.framework);
+  const phaseEnv = { ...env };
+  if (options.exporter !== 'console') {
+    const receiver = await startReceiver();
+    started.receiver = receiver;
+    phaseEnv.OTEL_EXPORTER_OTLP_ENDPOINT = options.exporter === 'otlp-grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint;
+    // Plaintext is right only here: the receiver listens on loopback inside this process.
+    phaseEnv.OTEL_EXPORTER_OTLP_INSECURE = 'true';
+  }
+  const port = await freePort();
+  const argv = target.serverCommand
+    ? target.serverCommand(port)
+    : framework.serverCommand({ host: '127.0.0.1', port, ...(workers ? { workers } : {}) });
+  onProgress(`starting ${argv.join(' ')}`);
+  const service = startService(argv, { cwd: target.projectDir, env: serviceEnv(target.venvDir, phaseEnv) });
+  started.service = service;
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilReady(base + framework.healthPath, service, READY_TIMEOUT_MS);
+  onProgress('sending requests');
+  const requests = await drive(base);
+  onProgress('stopping the service with SIGTERM');
+  const shutdown = await service.stop(STOP_GRACE_MS);
+  // No wait needed: an exporter returns only after the receiver answered, and the receiver records first.
+  const spans = started.receiver ? [...started.receiver.spans] : parseConsoleSpans(service.stdout());
+  const output = () => tail(`${service.stderr()}\n${options.exporter === 'console' ? '' : service.stdout()}`);
+  await started.receiver?.close();
+  return { requests, shutdown, spans, output };
+}
+
+/** Runs `count` requests, `concurrency` at a time. */
+async function sendMany(base: string, path: string, count: number, concurrency: number): Promise<SentRequest[]> {
+  const results: SentRequest[] = [];
+  let next = 0;
+  const lanes = Array.from({ length: concurrency }, async () => {
+    while (next < count) {
+      next++;
+      results.push(await send(base, { purpose: 'sample', path }));
+    }
+  });
+  await Promise.all(lanes);
+  return results;
 }
 
 export async function runSmoke(target: SmokeTarget, onProgress: (message: string) => void = () => {}): Promise<SmokeReport> {
@@ -84,69 +152,62 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
   const framework = getFramework(options.framework);
   const expectation = expectationFor(target);
   const notes: string[] = [];
-  let receiver: Receiver | undefined;
-  let service: RunningService | undefined;
+  const running: { service?: RunningService; receiver?: Receiver } = {};
+  const env: Record<string, string> = {};
+  if (options.sampler !== 'parentbased_always_on' && options.sampler !== 'always_on') {
+    env.OTEL_TRACES_SAMPLER = 'parentbased_always_on';
+    notes.push(`sampler overridden with OTEL_TRACES_SAMPLER=parentbased_always_on for the test (configured: ${options.sampler}${options.sampler.includes('ratio') ? ` ${options.samplerRatio}` : ''})`);
+  }
+  const report = (fields: Omit<SmokeReport, 'exporter' | 'notes' | 'durationMs'>): SmokeReport => ({
+    ...fields,
+    exporter: options.exporter,
+    notes,
+    durationMs: performance.now() - started,
+  });
   try {
-    const env: Record<string, string> = {};
-    if (options.exporter !== 'console') {
-      onProgress('starting OTLP receiver');
-      receiver = await startReceiver();
-      env.OTEL_EXPORTER_OTLP_ENDPOINT = options.exporter === 'otlp-grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint;
-      // Plaintext is right only here: the receiver listens on loopback inside this process.
-      env.OTEL_EXPORTER_OTLP_INSECURE = 'true';
-    }
-    if (options.sampler !== 'parentbased_always_on' && options.sampler !== 'always_on') {
-      env.OTEL_TRACES_SAMPLER = 'parentbased_always_on';
-      notes.push(`sampler overridden with OTEL_TRACES_SAMPLER=parentbased_always_on for the test (configured: ${options.sampler}${options.sampler.includes('ratio') ? ` ${options.samplerRatio}` : ''})`);
-    }
-
-    const port = await freePort();
-    const argv = target.serverCommand ? target.serverCommand(port) : framework.serverCommand({ host: '127.0.0.1', port });
-    onProgress(`starting ${argv.join(' ')}`);
-    service = startService(argv, { cwd: target.projectDir, env: serviceEnv(target.venvDir, env) });
-    const base = `http://127.0.0.1:${port}`;
-    await waitUntilReady(base + framework.healthPath, service, READY_TIMEOUT_MS);
-
-    onProgress('sending requests');
-    const requests: SentRequest[] = [];
-    requests.push(await send(base, { purpose: 'sample', path: expectation.requestPath }));
-    const inbound = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
-    requests.push(
-      await send(base, { purpose: 'traceparent', path: expectation.requestPath, inbound }, { traceparent: `00-${inbound.traceId}-${inbound.spanId}-01` }),
+    const main = await runPhase(
+      target,
+      env,
+      undefined,
+      async (base) => {
+        const requests: SentRequest[] = [];
+        requests.push(await send(base, { purpose: 'sample', path: expectation.requestPath }));
+        const inbound = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+        requests.push(
+          await send(base, { purpose: 'traceparent', path: expectation.requestPath, inbound }, { traceparent: `00-${inbound.traceId}-${inbound.spanId}-01` }),
+        );
+        for (const p of expectation.excludedPaths) requests.push(await send(base, { purpose: 'excluded', path: p }));
+        return requests;
+      },
+      onProgress,
+      running,
     );
-    for (const p of expectation.excludedPaths) requests.push(await send(base, { purpose: 'excluded', path: p }));
+    const checks = runChecks({ expectation, spans: main.spans, requests: main.requests, shutdown: main.shutdown, spansReadAfterExit: options.exporter === 'console' });
+    let output = checks.every((c) => c.ok) ? undefined : main.output();
 
-    onProgress('stopping the service with SIGTERM');
-    const shutdown = await service.stop(STOP_GRACE_MS);
-    // No wait needed: an exporter returns only after the receiver answered, and the receiver records first.
-    const spans = receiver ? [...receiver.spans] : parseConsoleSpans(service.stdout());
-    const checks = runChecks({ expectation, spans, requests, shutdown, spansReadAfterExit: options.exporter === 'console' });
+    const multi = framework.multiWorker;
+    if (multi && !target.serverCommand && options.exporter === 'console') {
+      notes.push(`the ${multi.workers}-worker run needs an OTLP exporter (console output from several processes interleaves); skipped`);
+    } else if (multi && !target.serverCommand) {
+      onProgress(`${multi.workers}-worker run`);
+      const phase = await runPhase(target, env, multi.workers, (base) => sendMany(base, expectation.requestPath, multi.requests, multi.workers * 2), onProgress, running);
+      const multiChecks = runMultiWorkerChecks({ expectation, workers: multi.workers, spans: phase.spans, requests: phase.requests, shutdown: phase.shutdown });
+      checks.push(...multiChecks);
+      if (output === undefined && !multiChecks.every((c) => c.ok)) output = phase.output();
+    }
     const ok = checks.every((c) => c.ok);
-    return {
-      ok,
-      checks,
-      requests,
-      spans,
-      shutdown,
-      exporter: options.exporter,
-      notes,
-      durationMs: performance.now() - started,
-      ...(ok ? {} : { serviceOutput: tail(`${service.stderr()}\n${options.exporter === 'console' ? '' : service.stdout()}`) }),
-    };
+    return report({ ok, checks, requests: main.requests, spans: main.spans, shutdown: main.shutdown, ...(output !== undefined ? { serviceOutput: output } : {}) });
   } catch (error) {
-    const output = service ? tail(`${service.stderr()}\n${service.stdout()}`) : undefined;
-    return {
+    const service = running.service;
+    return report({
       ok: false,
       checks: [{ name: 'service started', ok: false, detail: (error as Error).message, diagnosis: 'see the service output below' }],
       requests: [],
-      spans: receiver ? [...receiver.spans] : [],
-      exporter: options.exporter,
-      notes,
-      durationMs: performance.now() - started,
-      ...(output !== undefined ? { serviceOutput: output } : {}),
-    };
+      spans: running.receiver ? [...running.receiver.spans] : [],
+      ...(service ? { serviceOutput: tail(`${service.stderr()}\n${service.stdout()}`) } : {}),
+    });
   } finally {
-    service?.kill();
-    await receiver?.close();
+    running.service?.kill();
+    await running.receiver?.close();
   }
 }
