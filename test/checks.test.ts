@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedSpan } from '../src/receiver/model.js';
-import { runChecks, type SentRequest, type ShutdownOutcome, type SmokeExpectation } from '../src/smoke/checks.js';
+import { runChecks, runMultiWorkerChecks, type SentRequest, type ShutdownOutcome, type SmokeExpectation } from '../src/smoke/checks.js';
 import { renderTraceTree } from '../src/smoke/tree.js';
 
 const expectation: SmokeExpectation = {
@@ -163,5 +163,28 @@ describe('trace tree', () => {
     expect(lines[0]).toBe(`trace ${'1'.repeat(32)}`);
     expect(lines[1]).toMatch(/^ {2}GET \/process\/\{item_id\}\s+SERVER\s+50\.0ms\s+█+$/);
     expect(lines[2]).toMatch(/^ {2}└─ process_item_logic\s+INTERNAL\s+48\.0ms\s+█+$/);
+  });
+});
+
+describe('multi-worker checks', () => {
+  const worker = (id: string, n: number) =>
+    Array.from({ length: n }, (_, i) => requestSpans(id.repeat(32).slice(0, 32), `${i}`.padStart(16, '0'), `${i}`.padStart(16, '1')))
+      .flat()
+      .map((s) => ({ ...s, resource: { ...s.resource, 'service.instance.id': `worker-${id}` } }));
+  const sent = (n: number): SentRequest[] => Array.from({ length: n }, () => ({ purpose: 'sample' as const, path: '/process/12345', status: 200, durationMs: 50 }));
+  const multi = (spans: ReceivedSpan[], n = 4) => runMultiWorkerChecks({ expectation, workers: 2, spans, requests: sent(n), shutdown: cleanStop });
+
+  it('pass when both workers export every span', () => {
+    expect(multi([...worker('a', 2), ...worker('b', 2)]).every((c) => c.ok)).toBe(true);
+  });
+
+  it('fail when only one worker exported', () => {
+    const checks = multi(worker('a', 4));
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['every worker exports (2 workers)']);
+  });
+
+  it('fail when a worker lost spans at shutdown', () => {
+    const checks = multi([...worker('a', 2), ...worker('b', 1)]);
+    expect(checks.find((c) => !c.ok)?.diagnosis).toMatch(/worker_exit/);
   });
 });
