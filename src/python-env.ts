@@ -4,7 +4,7 @@
  * and interpreter are unchanged.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -124,14 +124,21 @@ export async function preparePythonEnv(
   }
 
   const onLine = (line: string) => progress(line.length > 80 ? `${line.slice(0, 77)}...` : line);
-  if (!existsSync(python)) {
-    progress('creating virtual environment');
-    if (uv) await run(uv, ['venv', '--quiet', '--python', base.command, VENV_DIR], projectDir, onLine);
-    else await run(base.command, ['-m', 'venv', VENV_DIR], projectDir, onLine);
+  // An interrupted install must not leave a half-built venv that looks usable: a venv created here is
+  // removed if Ctrl-C arrives before it is complete (an existing one only lacks its stamp and is redone).
+  const unregister = existsSync(venvDir) ? () => {} : onInterruptCleanup(() => rmSync(venvDir, { recursive: true, force: true }));
+  try {
+    if (!existsSync(python)) {
+      progress('creating virtual environment');
+      if (uv) await run(uv, ['venv', '--quiet', '--python', base.command, VENV_DIR], projectDir, onLine);
+      else await run(base.command, ['-m', 'venv', VENV_DIR], projectDir, onLine);
+    }
+    progress(`installing ${requirementsFile} with ${installer}`);
+    if (uv) await run(uv, ['pip', 'install', '--python', python, '-r', requirementsFile], projectDir, onLine);
+    else await run(python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', requirementsFile], projectDir, onLine);
+    await writeFile(stampPath, `${stamp}\n`);
+  } finally {
+    unregister();
   }
-  progress(`installing ${requirementsFile} with ${installer}`);
-  if (uv) await run(uv, ['pip', 'install', '--python', python, '-r', requirementsFile], projectDir, onLine);
-  else await run(python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', requirementsFile], projectDir, onLine);
-  await writeFile(stampPath, `${stamp}\n`);
   return { python, venvDir, installer, reused: false };
 }
