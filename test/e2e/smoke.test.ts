@@ -3,11 +3,11 @@
  * project's own tests, start it, and check its spans. Then break a generated project on purpose in each
  * of the ways the guide warns about, and check the smoke test fails with the right diagnosis.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, scratchDir } from '../helpers.js';
+import { CLI, runCli, scratchDir } from '../helpers.js';
 
 interface Check {
   name: string;
@@ -177,5 +177,28 @@ describe('the smoke test fails on a service wired wrong', () => {
     const { code, report } = await smokeOf(dir);
     expect(code).toBe(1);
     expect(failing(report)['child span']).toMatch(/async context was lost/);
+  });
+});
+
+describe('interrupting the smoke test', () => {
+  it('Ctrl-C while the service runs: exit 130, no process left behind', async () => {
+    const dir = projects['otlp-grpc']!;
+    const uvicorn = path.join(dir, '.venv', 'bin', 'uvicorn');
+    const running = () => spawnSync('pgrep', ['-f', uvicorn], { encoding: 'utf8' }).stdout.trim();
+    expect(running()).toBe('');
+    const child = spawn(process.execPath, [CLI, 'smoke', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    while (running() === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(running(), output).not.toBe('');
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(output).toContain('cancelled');
+    // The service's whole process group went with it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(running()).toBe('');
   });
 });
