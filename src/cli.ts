@@ -84,8 +84,6 @@ export function buildProgram(run: (code: number) => void): Command {
     // Options before a subcommand belong to the program, after it to the subcommand (e.g. `smoke --json`).
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
-    // Options after a subcommand's name belong to the subcommand (`smoke dir --json`, `add-tracing --yes`).
-    .enablePositionalOptions()
     .exitOverride();
   addOptionFlags(program);
   program.addHelpText(

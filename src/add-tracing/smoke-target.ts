@@ -53,7 +53,7 @@ export async function existingSmokeSettings(
       requirementsFile: install.requirementsFile,
       resolveTarget: async (env) => {
         let routes: { template: string; path: string; pathParams: number }[] = [];
-        if (!existing.route || routeFlag) {
+        if (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag)) {
           try {
             routes = await discoverRoutes(env.python, root, { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' });
           } catch (error) {
@@ -61,7 +61,8 @@ export async function existingSmokeSettings(
             ui.warn(importError);
           }
         }
-        chosen = routeFlag ? routeFromFlag(routeFlag, routes) : existing.route ?? chooseRoute(routes, options.excludedUrls);
+        const recorded = existing.route && (!routeFlag || existing.route.path === routeFlag || existing.route.template === routeFlag) ? existing.route : undefined;
+        chosen = recorded ?? (routeFlag ? routeFromFlag(routeFlag, routes) : chooseRoute(routes, options.excludedUrls));
         if (!chosen) {
           if (!importError) ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / (pass --route /path to choose one)`);
           chosen = { template: '/', path: '/' };

@@ -2,7 +2,7 @@
  * `add-tracing [dir]`: trace an existing FastAPI service the way generated services are, show the change
  * as a diff, write it (atomically, only with consent), record it in the answers file, then smoke-test it.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
@@ -20,7 +20,7 @@ import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js'
 import { getFramework } from '../frameworks/index.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
 import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from '../paths.js';
-import { plan, templateContext } from '../plan.js';
+import { templateContext } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
 import { renderTemplate } from '../render.js';
 import type { Ui } from '../ui.js';
@@ -87,14 +87,21 @@ export function summarizeReport(report: ProjectReport) {
   };
 }
 
-/** Renders the telemetry module: the templates' common telemetry.py plus the FastAPI wiring. */
+/**
+ * Renders the telemetry module: the templates' app/telemetry.py.hbs (the framework's layer if it has one,
+ * else the common one) with the same context `create` uses, plus the FastAPI wiring. Only this one
+ * template is rendered, so a template elsewhere that is being edited cannot break add-tracing.
+ */
 export function renderTelemetryModule(options: ServiceOptions, placement: TelemetryPlacement, appModule: string): string {
-  const base = plan(options).files.find((f) => f.path === 'app/telemetry.py');
-  if (!base) throw new Error('the templates have no app/telemetry.py');
+  const framework = getFramework(options.framework);
+  const source = [path.join(TEMPLATES_DIR, framework.templateDir, 'app', 'telemetry.py.hbs'), path.join(TEMPLATES_DIR, 'common', 'app', 'telemetry.py.hbs')].find((f) => existsSync(f));
+  if (!source) throw new Error('the templates have no app/telemetry.py.hbs');
+  const context = templateContext(options);
+  const base = renderTemplate(readFileSync(source, 'utf8'), context, 'app/telemetry.py.hbs');
   const addendumSource = readFileSync(path.join(TEMPLATES_DIR, 'add-tracing', `${options.framework}.py.hbs`), 'utf8');
-  const addendum = renderTemplate(addendumSource, { ...templateContext(options), marker: TELEMETRY_MARKER, appModule }, `add-tracing/${options.framework}.py.hbs`);
+  const addendum = renderTemplate(addendumSource, { ...context, marker: TELEMETRY_MARKER, appModule }, `add-tracing/${options.framework}.py.hbs`);
   // The template speaks of the generated layout (app.main, app.telemetry); name this project's modules.
-  const body = base.content.replaceAll('`app.main` imports it', `\`${appModule}\` imports it`).replaceAll('before app.telemetry was imported', `before ${placement.module} was imported`);
+  const body = base.replaceAll('`app.main` imports it', `\`${appModule}\` imports it`).replaceAll('before app.telemetry was imported', `before ${placement.module} was imported`);
   return `${body.replace(/\n+$/, '\n')}${addendum}`;
 }
 
@@ -136,7 +143,9 @@ export async function addTracingCommand(
   const blocking = report.syntaxErrors.filter((e) => !report.selected || sameTopPackage(e.path, report.selected.file.path));
   if (blocking.length > 0) {
     const e = blocking[0]!;
-    throw new UsageError(`cannot parse ${e.path}${e.line ? `:${e.line}` : ''} (${e.message}); fix the syntax error first — nothing was changed`);
+    throw new UsageError(
+      `cannot parse ${e.path}${e.line ? `:${e.line}` : ''} with Python ${report.python.version} (${e.message}); fix the syntax error first — nothing was changed`,
+    );
   }
   if (framework && !framework.supported) throw new UsageError(`${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing supports FastAPI only for now — nothing was changed`);
   if (report.candidates.length === 0) {
@@ -165,7 +174,15 @@ export async function addTracingCommand(
 
   const appRef = `${serve.module}:${serve.attr}`;
   const sameApp = prevExisting?.app === appRef;
-  let route: RouteChoice | undefined = flags.route?.includes('{') ? routeFromFlag(flags.route) : sameApp && !flags.route ? prevExisting?.route : undefined;
+  // The route: --route (a template now, a concrete path once the route table maps it), else the recorded one.
+  const recordedRoute = sameApp ? prevExisting?.route : undefined;
+  let route: RouteChoice | undefined = !flags.route
+    ? recordedRoute
+    : flags.route.includes('{')
+      ? routeFromFlag(flags.route)
+      : recordedRoute?.path === flags.route
+        ? recordedRoute
+        : undefined;
 
   const existingRecord = (placement: TelemetryPlacement, dependencyFiles: string[], did: string[]): ExistingAnswers => ({
     app: appRef,

@@ -505,8 +505,9 @@ def analyze_file(root, rel_path, config):
         "factoryCalls": analyzer.factory_calls,
         "uvicornRuns": analyzer.uvicorn_runs,
         "setupFunctions": analyzer.setup_functions,
-        # Module-level calls, to see when a setup function defined elsewhere runs relative to the app.
-        "calls": [c for c in analyzer.calls if c["callee"] and c["function"] is None],
+        # Every call; main() keeps those to functions that set the tracer provider (in any file), to
+        # see when such a setup runs relative to the app's construction.
+        "calls": [c for c in analyzer.calls if c["callee"]],
         "moduleBindings": sorted(analyzer.module_bindings),
         "ourImport": next(
             (i for i in analyzer.imports if (i["as"] or i["name"] or i["module"]) == config.get("marker") and i["function"] is None),
@@ -543,9 +544,14 @@ def main(argv):
     config.setdefault("constructors", {"fastapi": [["fastapi", "FastAPI"]]})
     config.setdefault("marker", "otel_telemetry")
     files, truncated = walk(root, int(config.get("maxFiles", 3000)))
+    analyzed = [analyze_file(root, rel, config) for rel in files]
+    setup_names = {s["name"] for f in analyzed for s in f.get("setupFunctions", [])}
+    for f in analyzed:
+        if "calls" in f:
+            f["calls"] = [c for c in f["calls"] if c["callee"].split(".")[-1] in setup_names]
     report = {
         "python": "%d.%d.%d" % sys.version_info[:3],
-        "files": [analyze_file(root, rel, config) for rel in files],
+        "files": analyzed,
         "truncated": truncated,
     }
     sys.stdout.write(json.dumps(report))
