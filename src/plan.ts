@@ -8,7 +8,7 @@ import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
 import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from './paths.js';
 import { renderTemplate } from './render.js';
-import { corePackages, otelLine, type PythonPackage } from './versions.js';
+import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from './versions.js';
 
 export interface PlannedFile {
   /** POSIX path relative to the project root. */
@@ -65,15 +65,21 @@ function samplerExpression(o: ServiceOptions): { expression: string; imports: st
   }
 }
 
-export function runtimePackages(o: ServiceOptions): PythonPackage[] {
+/** The OpenTelemetry set the service installs: its line, or an earlier patch its instrumentation needs. */
+export function frameworkLine(o: ServiceOptions): OtelLine {
   const line = otelLine(o.otelVersion);
+  return matchedSetFor(line, getFramework(o.framework).packages(line).map((p) => p.name));
+}
+
+export function runtimePackages(o: ServiceOptions): PythonPackage[] {
+  const line = frameworkLine(o);
   return [...corePackages(line, o.exporter), ...getFramework(o.framework).packages(line)];
 }
 
 /** Everything templates may refer to. Values typed by users stay raw here; templates escape them. */
 export function templateContext(o: ServiceOptions) {
   const framework = getFramework(o.framework);
-  const line = otelLine(o.otelVersion);
+  const line = frameworkLine(o);
   const sampler = samplerExpression(o);
   const serverCommand = framework.serverCommand({ host: '0.0.0.0', port: SERVICE_PORT });
   const devServerCommand = framework.serverCommand({ host: '127.0.0.1', port: SERVICE_PORT });
@@ -91,6 +97,10 @@ export function templateContext(o: ServiceOptions) {
       devServerCommandShell: devServerCommand.join(' '),
       healthPath: framework.healthPath,
       sample: framework.sample,
+      copyPaths: framework.copyPaths ?? [],
+      pythonPackages: framework.pythonPackages ?? [],
+      writableDirs: framework.writableDirs ?? [],
+      dockerNotes: framework.dockerNotes ?? { flushOnStop: 'runs the lifespan shutdown', setupFiles: 'app/telemetry.py and app/main.py' },
     },
     exporter: {
       kind: o.exporter,

@@ -19,6 +19,13 @@ export interface OtelLine {
    * because frameworks move too: fastapi 0.142 and later require opentelemetry-api >= 1.44.
    */
   thirdParty: Record<string, string>;
+  /**
+   * Contrib instrumentations that were not re-released in this line's latest patch (`contrib`). Each
+   * contrib release pins `opentelemetry-semantic-conventions` exactly, and so does the SDK, so such an
+   * instrumentation cannot be installed next to `sdk` at all: a service that needs one gets this earlier
+   * matched pair of the same line instead (see `matchedSetFor`).
+   */
+  previousPatch?: { sdk: string; contrib: string; for: readonly string[] };
 }
 
 const CURRENT_THIRD_PARTY = {
@@ -26,10 +33,23 @@ const CURRENT_THIRD_PARTY = {
   uvicorn: '0.54.0',
   pytest: '9.2.0',
   httpx: '0.28.1',
+  starlette: '1.10.0',
+  // starlette.testclient prefers httpx2 from Starlette 1.x on (plain httpx is deprecated there).
+  httpx2: '2.16.2',
+  flask: '3.1.3',
+  gunicorn: '27.0.1',
+  // Django 5.2 is the LTS release that still runs on Python 3.11 (6.0 needs 3.12).
+  django: '5.2.19',
 };
 
 export const OTEL_LINES = {
-  '1.45': { sdk: '1.45.2', contrib: '0.66b2', thirdParty: CURRENT_THIRD_PARTY },
+  '1.45': {
+    sdk: '1.45.2',
+    contrib: '0.66b2',
+    thirdParty: CURRENT_THIRD_PARTY,
+    // 0.66b2 re-released only some instrumentations; these two exist up to 0.66b1 (with SDK 1.45.1).
+    previousPatch: { sdk: '1.45.1', contrib: '0.66b1', for: ['opentelemetry-instrumentation-starlette', 'opentelemetry-instrumentation-flask'] },
+  },
   '1.44': { sdk: '1.44.0', contrib: '0.65b0', thirdParty: CURRENT_THIRD_PARTY },
   '1.42': { sdk: '1.42.1', contrib: '0.63b1', thirdParty: { ...CURRENT_THIRD_PARTY, fastapi: '0.141.1' } },
   '1.39': { sdk: '1.39.1', contrib: '0.60b1', thirdParty: { ...CURRENT_THIRD_PARTY, fastapi: '0.141.1' } },
@@ -53,6 +73,16 @@ export function isMatchedPair(sdk: string, contrib: string): boolean {
 export interface PythonPackage {
   name: string;
   version: string;
+}
+
+/**
+ * The matched set a service installs on `line`, given the distributions it needs: the line itself, or
+ * its `previousPatch` when one of them was not re-released in the latest patch.
+ */
+export function matchedSetFor(line: OtelLine, distributions: readonly string[]): OtelLine {
+  const previous = line.previousPatch;
+  if (!previous || !distributions.some((d) => previous.for.includes(d))) return line;
+  return { ...line, sdk: previous.sdk, contrib: previous.contrib };
 }
 
 /** An exact pin for a third-party distribution on a line; a missing pin is a bug in this table. */

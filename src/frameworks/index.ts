@@ -1,10 +1,13 @@
+import { django } from './django.js';
 import { fastapi } from './fastapi.js';
+import { flask } from './flask.js';
+import { starlette } from './starlette.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export type { FrameworkDescriptor, SampleExpectation, ServerCommandOptions } from './types.js';
 
 /** Every framework the CLI can generate, in the order prompts list them. The first is the default. */
-export const FRAMEWORKS = [fastapi] as const satisfies readonly FrameworkDescriptor[];
+export const FRAMEWORKS = [fastapi, starlette, flask, django] as const satisfies readonly FrameworkDescriptor[];
 
 export const FRAMEWORK_NAMES = FRAMEWORKS.map((f) => f.name) as [string, ...string[]];
 

@@ -44,6 +44,17 @@ export interface FrameworkDescriptor {
    * each exports and nothing is lost when the main process gets SIGTERM.
    */
   multiWorker?: { workers: number; requests: number };
+  /** Files or folders besides app/ that the container image needs (Dockerfile COPY), relative to the project. */
+  copyPaths?: string[];
+  /** Python packages besides app/ that make up the service (pyproject.toml `[tool.setuptools] packages`). */
+  pythonPackages?: string[];
+  /** Folders the service writes to at run time (e.g. a SQLite file): created in the image, owned by its user. */
+  writableDirs?: string[];
+  /**
+   * Wording for the Dockerfile's comments when the FastAPI defaults do not fit: what flushes the spans
+   * after SIGTERM ("runs the lifespan shutdown") and which files set tracing up ("app/telemetry.py and app/main.py").
+   */
+  dockerNotes?: { flushOnStop: string; setupFiles: string };
   /** Distribution names whose presence in a project's dependencies identifies the framework. */
   detectDistributions: string[];
 }

@@ -190,7 +190,10 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
       notes.push(`the ${multi.workers}-worker run needs an OTLP exporter (console output from several processes interleaves); skipped`);
     } else if (multi && !target.serverCommand) {
       onProgress(`${multi.workers}-worker run`);
-      const phase = await runPhase(target, env, multi.workers, (base) => sendMany(base, expectation.requestPath, multi.requests, multi.workers * 2), onProgress, running);
+      // SDKs before 1.44 put no service.instance.id in the resource; the process detector adds
+      // process.pid, which runMultiWorkerChecks counts too, so workers stay distinguishable on every line.
+      const multiEnv = { ...env, OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'process' };
+      const phase = await runPhase(target, multiEnv, multi.workers, (base) => sendMany(base, expectation.requestPath, multi.requests, multi.workers * 2), onProgress, running);
       const multiChecks = runMultiWorkerChecks({ expectation, workers: multi.workers, spans: phase.spans, requests: phase.requests, shutdown: phase.shutdown });
       checks.push(...multiChecks);
       if (output === undefined && !multiChecks.every((c) => c.ok)) output = phase.output();

@@ -1,0 +1,53 @@
+import { pin } from '../versions.js';
+import type { FrameworkDescriptor } from './types.js';
+
+export const django: FrameworkDescriptor = {
+  name: 'django',
+  displayName: 'Django',
+  hint: 'WSGI, served by gunicorn (ASGI entry point for uvicorn included)',
+  templateDir: 'django',
+  packages: (line) => [
+    pin(line, 'django'),
+    pin(line, 'gunicorn'),
+    // config/asgi.py is served by uvicorn; DjangoInstrumentor traces ASGI requests only when
+    // opentelemetry-instrumentation-asgi is installed, and silently skips them otherwise.
+    pin(line, 'uvicorn'),
+    { name: 'opentelemetry-instrumentation-django', version: line.contrib },
+    { name: 'opentelemetry-instrumentation-asgi', version: line.contrib },
+    // SQLite client spans through dbapi.wrap_connect (what SQLite3Instrumentor does): the sqlite3
+    // instrumentation itself is not released for every contrib patch (none for 0.66b2).
+    { name: 'opentelemetry-instrumentation-dbapi', version: line.contrib },
+  ],
+  testPackages: (line) => [pin(line, 'pytest')],
+  serverCommand: ({ host, port, workers }) => [
+    'gunicorn',
+    '--config',
+    'gunicorn.conf.py',
+    '--bind',
+    `${host}:${port}`,
+    ...(workers && workers > 1 ? ['--workers', String(workers)] : []),
+    'config.wsgi:application',
+  ],
+  sample: {
+    requestPath: '/process/12345',
+    // Django's route template: the urlpatterns entry as written, without a leading slash.
+    route: 'process/<str:item_id>',
+    // DjangoInstrumentor names the server span "<method> <route>" (same with or without
+    // OTEL_SEMCONV_STABILITY_OPT_IN).
+    serverSpanName: 'GET process/<str:item_id>',
+    childSpanName: 'process_item_logic',
+    childAttributes: { 'item.id': '12345', 'processing.status': 'completed' },
+    spansPerRequest: 2,
+  },
+  healthPath: '/healthz',
+  // gunicorn forks its workers; each must build its own provider and flush it in worker_exit.
+  multiWorker: { workers: 2, requests: 20 },
+  copyPaths: ['config', 'gunicorn.conf.py', 'manage.py'],
+  pythonPackages: ['config'],
+  writableDirs: ['var'],
+  dockerNotes: {
+    flushOnStop: 'each gunicorn worker runs its worker_exit hook',
+    setupFiles: 'app/telemetry.py and config/otel.py',
+  },
+  detectDistributions: ['django'],
+};

@@ -1,0 +1,132 @@
+/**
+ * Flask end to end, once per OTLP exporter: generate, install from the package index, run the generated
+ * project's own tests, start it under gunicorn (one worker, then two), and check its spans. Then break
+ * the gunicorn configuration the ways that lose spans, and check the smoke test (or gunicorn) says so.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, scratchDir } from '../helpers.js';
+
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+  diagnosis?: string;
+}
+interface SmokeJson {
+  ok: boolean;
+  checks: Check[];
+  spans: { name: string; kind: string; traceId: string; parentSpanId: string }[];
+  serviceOutput?: string;
+}
+
+const FRAMEWORK = 'flask';
+const root = scratchDir(`cts-e2e-${FRAMEWORK}-`);
+const projects: Record<string, string> = {};
+
+async function generate(exporter: string, env: NodeJS.ProcessEnv = {}) {
+  const dir = `svc-${exporter}`;
+  const r = await runCli(
+    [dir, '--yes', '--json', '--framework', FRAMEWORK, '--exporter', exporter, '--service-name', `shop "${exporter}"`, '--environment', 'e2e'],
+    { cwd: root, env, timeoutMs: 570_000 },
+  );
+  projects[exporter] = path.join(root, dir);
+  return { code: r.code, result: JSON.parse(r.stdout || '{}') as { ok: boolean; pipeline?: { smoke?: SmokeJson } }, stderr: r.stderr };
+}
+
+describe.each([
+  ['otlp-grpc', {}],
+  // One run goes through pip instead of uv, so the fallback installer is exercised too.
+  ['otlp-http', { CTS_INSTALLER: 'pip' }],
+])(`generated ${FRAMEWORK} service with %s exporter`, (exporter, env) => {
+  let outcome: Awaited<ReturnType<typeof generate>>;
+  beforeAll(async () => {
+    outcome = await generate(exporter, env);
+  }, 600_000);
+
+  it('installs and passes every smoke check, with one gunicorn worker and with two', () => {
+    const smoke = outcome.result.pipeline?.smoke;
+    expect(smoke, outcome.stderr).toBeDefined();
+    expect(smoke!.checks.filter((c) => !c.ok), outcome.stderr).toEqual([]);
+    expect(outcome.code).toBe(0);
+    const names = smoke!.checks.map((c) => c.name);
+    expect(names).toContain('child span');
+    expect(names).toContain('every worker exports (2 workers)');
+    expect(names).toContain('nothing lost on SIGTERM (2 workers)');
+    // Flask's URL rule names the server span.
+    expect(new Set(smoke!.spans.map((s) => s.name))).toEqual(new Set(['GET /process/<item_id>', 'process_item_logic']));
+    expect(outcome.stderr).toContain('└─ process_item_logic');
+  });
+
+  it("passes the generated project's own pytest suite (gunicorn workers and development servers flush on SIGTERM)", () => {
+    const python = path.join(projects[exporter]!, '.venv', 'bin', 'python');
+    const out = execFileSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: projects[exporter], encoding: 'utf8', timeout: 180_000 });
+    expect(out).toMatch(/\d+ passed/);
+    expect(out).not.toMatch(/failed|error|skipped/i);
+  });
+
+  it('ships gunicorn.conf.py in the image', () => {
+    const dockerfile = readFileSync(path.join(projects[exporter]!, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain('COPY gunicorn.conf.py ./gunicorn.conf.py');
+    expect(dockerfile).toContain('CMD ["gunicorn","--config","gunicorn.conf.py","--bind","0.0.0.0:8000","app.main:app"]');
+  });
+});
+
+/** A copy of the gRPC project sharing its venv, with `mutate` applied. */
+function brokenCopy(name: string, mutate: (dir: string) => void): string {
+  const base = projects['otlp-grpc']!;
+  const dir = path.join(root, `broken-${name}`);
+  cpSync(base, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.venv`) && !src.includes('__pycache__') });
+  symlinkSync(path.join(base, '.venv'), path.join(dir, '.venv'));
+  mutate(dir);
+  return dir;
+}
+
+async function smokeOf(dir: string): Promise<{ code: number | null; report: SmokeJson }> {
+  const r = await runCli(['smoke', dir, '--json'], { cwd: root, timeoutMs: 180_000 });
+  return { code: r.code, report: (JSON.parse(r.stdout) as { smoke: SmokeJson }).smoke };
+}
+
+const failing = (report: SmokeJson) => Object.fromEntries(report.checks.filter((c) => !c.ok).map((c) => [c.name, c.diagnosis ?? '']));
+
+describe(`the smoke test fails on a ${FRAMEWORK} service wired wrong`, () => {
+  beforeAll(() => {
+    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv'))) throw new Error('the gRPC project was not generated');
+  });
+
+  it('workers that exit without flushing lose the buffered spans', async () => {
+    const dir = brokenCopy('no-flush', (d) => {
+      const conf = path.join(d, 'gunicorn.conf.py');
+      // os._exit skips both worker_exit's flush and the atexit hook, like a worker killed outright.
+      const text = readFileSync(conf, 'utf8').replace('def worker_exit(server, worker):', 'def worker_exit(server, worker):\n    import os; os._exit(0)');
+      writeFileSync(conf, text);
+    });
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    const failures = failing(report);
+    // The batch delay (5 s) is never reached in the run: nothing arrives at all.
+    expect(failures['spans received']).toMatch(/never flushed/);
+    expect(failures['nothing lost on SIGTERM (2 workers)']).toMatch(/worker_exit/);
+  });
+
+  it('a preloaded app (provider built in the master) is refused before any worker serves', async () => {
+    const dir = brokenCopy('preload', (d) => appendFileSync(path.join(d, 'gunicorn.conf.py'), '\npreload_app = True  # broken on purpose\n'));
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    expect(Object.keys(failing(report))).toEqual(['service started']);
+    expect(report.serviceOutput).toMatch(/imported in the gunicorn master/);
+  });
+
+  it('exclusions not passed to instrument_app', async () => {
+    const dir = brokenCopy('no-exclusions', (d) => {
+      const main = path.join(d, 'app', 'main.py');
+      writeFileSync(main, readFileSync(main, 'utf8').replace('    excluded_urls=EXCLUDED_URLS,\n', ''));
+    });
+    const { code, report } = await smokeOf(dir);
+    expect(code).toBe(1);
+    expect(failing(report)['excluded URLs produce no span']).toMatch(/excluded_urls/);
+    expect(failing(report)['server span']).toBeUndefined();
+  });
+});
