@@ -128,7 +128,7 @@ export function runChecks(input: SmokeInput): SmokeCheck[] {
         'spans received',
         false,
         'no spans arrived',
-        'the provider was never flushed, or the exporter points somewhere else: the app must export through the provider it registers, and force_flush()/shutdown() must run on shutdown (lifespan); also check that the service reads OTEL_EXPORTER_OTLP_ENDPOINT',
+        'the provider was never flushed, or the exporter points somewhere else: the app must export through the provider it registers, and force_flush()/shutdown() must run on shutdown (the lifespan for ASGI apps, worker_exit under gunicorn); also check that the service reads OTEL_EXPORTER_OTLP_ENDPOINT',
       ),
     );
     return checks;
@@ -237,7 +237,7 @@ export function runChecks(input: SmokeInput): SmokeCheck[] {
         atLeast ? inTrace.length >= e.spansPerRequest : inTrace.length === e.spansPerRequest,
         `${inTrace.length} span(s) in the sample trace (expected ${atLeast ? 'at least ' : ''}${e.spansPerRequest}): ${describeSpans(inTrace)}`,
         inTrace.length > e.spansPerRequest
-          ? 'extra spans per request: the ASGI instrumentation is emitting internal send/receive spans; pass exclude_spans=["receive", "send"] to instrument_app'
+          ? 'extra spans per request: the instrumentation emits more than the server span and its child (for ASGI apps, internal send/receive spans: pass exclude_spans=["receive", "send"] to instrument_app)'
           : 'fewer spans than expected in the request trace: the child was exported in another trace (context lost)',
       ),
     );
@@ -257,7 +257,7 @@ export function runChecks(input: SmokeInput): SmokeCheck[] {
           : server
             ? `server span in trace ${traceId} has parent ${server.parentSpanId || 'empty'}, expected ${spanId}`
             : `no server span in the inbound trace ${traceId}`,
-        'the middleware did not extract traceparent: the W3C propagator is not installed or the app is wrapped in a way that bypasses the ASGI middleware',
+        'the middleware did not extract traceparent: the W3C propagator is not installed or the app is wrapped in a way that bypasses the instrumentation middleware',
       ),
     );
   }
@@ -293,7 +293,7 @@ export function runChecks(input: SmokeInput): SmokeCheck[] {
         ? 'the service had to be killed, so nothing after SIGTERM is trustworthy'
         : `${relevant.length}/${expected} spans received by exit` +
             (input.spansReadAfterExit ? '' : `, ${spans.length - early.length} of them after SIGTERM (batch delay ${e.scheduleDelayMillis}ms not reached)`),
-      'spans were lost at shutdown: the provider must be force-flushed and shut down in the lifespan handler (SIGKILL skips it entirely)',
+      'spans were lost at shutdown: the provider must be force-flushed and shut down when the server stops (the lifespan for ASGI apps, worker_exit under gunicorn); SIGKILL skips it entirely',
     ),
   );
 
