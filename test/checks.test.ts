@@ -99,6 +99,8 @@ describe('smoke checks', () => {
     const checks = run(spans);
     expect(failed(checks)).toContain('child span');
     expect(checks.find((c) => c.name === 'child span')!.diagnosis).toMatch(/async context was lost/);
+    // The child was delivered, only in the wrong trace: the flush is not to blame.
+    expect(failed(checks)).not.toContain('all spans delivered by shutdown');
   });
 
   it('diagnose missing instrumentation when no server span arrives', () => {
@@ -186,5 +188,12 @@ describe('multi-worker checks', () => {
   it('fail when a worker lost spans at shutdown', () => {
     const checks = multi([...worker('a', 2), ...worker('b', 1)]);
     expect(checks.find((c) => !c.ok)?.diagnosis).toMatch(/worker_exit/);
+  });
+});
+
+describe('trace tree of a continued trace', () => {
+  it('names the remote parent of a root span', () => {
+    const text = renderTraceTree(goodSpans().slice(2));
+    expect(text.split('\n')[1]).toContain(`GET /process/{item_id} (remote parent ${inbound.spanId})`);
   });
 });

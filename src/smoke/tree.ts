@@ -61,8 +61,10 @@ export function renderTraceTree(spans: ReceivedSpan[], options: { color?: boolea
       const s = node.span;
       const offset = Math.floor((Number(s.startTimeUnixNano - start) / total) * BAR_WIDTH);
       const width = Math.max(1, Math.round((Number(s.endTimeUnixNano - s.startTimeUnixNano) / total) * BAR_WIDTH));
+      // A root with a parent id continues a trace started elsewhere (an inbound traceparent).
+      const remote = isRoot && s.parentSpanId ? ` (remote parent ${s.parentSpanId})` : '';
       rows.push({
-        label: `${isRoot ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`}${s.name}`,
+        label: `${isRoot ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`}${s.name}${remote}`,
         kind: s.kind,
         duration: formatMs(durationMs(s)),
         bar: ' '.repeat(Math.min(offset, BAR_WIDTH - 1)) + '█'.repeat(Math.min(width, BAR_WIDTH - Math.min(offset, BAR_WIDTH - 1))),
