@@ -6,7 +6,7 @@ import { FRAMEWORKS } from './frameworks/index.js';
 import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options.js';
 import { cliVersion } from './paths.js';
 import { createUi, type Ui } from './ui.js';
-import { runInterruptCleanups } from './write.js';
+import { runInterruptCleanups } from './interrupt.js';
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -103,7 +103,7 @@ Examples:
   npx create-traced-service doctor ./existing-service`,
   );
   program.action(async (dir: string | undefined, flags: { yes?: boolean; json?: boolean; dryRun?: boolean; install: boolean; smoke: boolean; force?: boolean; config?: string }) => {
-    const ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+    const ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
     // Command modules load on demand so --help and bad-flag errors stay fast.
     const { createCommand } = await import('./commands/create.js');
     const { code, result } = await createCommand(dir, givenOptions(program), flags, ui);
@@ -118,7 +118,7 @@ Examples:
     .option('--json', 'print the report as JSON on stdout')
     .exitOverride()
     .action(async (dir: string, flags: { json?: boolean }) => {
-      const ui: Ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+      const ui: Ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
       const { smokeCommand } = await import('./commands/smoke.js');
       const { code, result } = await smokeCommand(dir, ui);
       if (flags.json) printJson(result);
@@ -141,7 +141,7 @@ Examples:
     .exitOverride();
   addOptionFlags(addTracing);
   addTracing.action(async (dir: string, flags: { app?: string; route?: string; yes?: boolean; dryRun?: boolean; force?: boolean; config?: string; install: boolean; smoke: boolean; json?: boolean }) => {
-    const ui: Ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+    const ui: Ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
     const { addTracingCommand } = await import('./commands/add-tracing.js');
     const { code, result } = await addTracingCommand(dir, givenOptions(addTracing), flags, ui);
     if (flags.json) printJson(result);
@@ -156,7 +156,7 @@ Examples:
     .option('--json', 'print the findings as JSON on stdout')
     .exitOverride()
     .action(async (dir: string, flags: { app?: string; json?: boolean }) => {
-      const ui: Ui = createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+      const ui: Ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
       const { doctorCommand } = await import('./commands/doctor.js');
       const { code, result } = await doctorCommand(dir, flags, ui);
       if (flags.json) printJson(result);

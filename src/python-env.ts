@@ -8,7 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { onInterruptCleanup } from './write.js';
+import { onInterruptCleanup } from './interrupt.js';
 
 export const VENV_DIR = '.venv';
 const STAMP_FILE = '.create-traced-service-stamp';

@@ -2,7 +2,6 @@
  * Where human-readable progress goes. With --json, stdout carries only the final JSON document and all
  * progress goes to stderr; without a TTY, spinners become one line per finished step with its time.
  */
-import * as clack from '@clack/prompts';
 import pc from 'picocolors';
 
 export interface Ui {
@@ -21,20 +20,22 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
 
-export function createUi(options: { json: boolean; tty: boolean }): Ui {
+/** Creates the UI; @clack/prompts is loaded only for a terminal, so CI and --json runs start faster. */
+export async function createUi(options: { json: boolean; tty: boolean }): Promise<Ui> {
   const out = options.json ? process.stderr : process.stdout;
   const write = (line: string) => out.write(`${line}\n`);
   const fancy = options.tty && !options.json;
+  const clack = fancy ? await import('@clack/prompts') : undefined;
   return {
     json: options.json,
     interactive: fancy,
-    info: (m) => (fancy ? clack.log.info(m) : write(m)),
-    warn: (m) => (fancy ? clack.log.warn(m) : write(`${pc.yellow('warning:')} ${m}`)),
-    success: (m) => (fancy ? clack.log.success(m) : write(`${pc.green('✔')} ${m}`)),
+    info: (m) => (clack ? clack.log.info(m) : write(m)),
+    warn: (m) => (clack ? clack.log.warn(m) : write(`${pc.yellow('warning:')} ${m}`)),
+    success: (m) => (clack ? clack.log.success(m) : write(`${pc.green('✔')} ${m}`)),
     block: (text) => write(text),
     async step(title, work) {
       const started = performance.now();
-      if (fancy) {
+      if (clack) {
         const spin = clack.spinner({ indicator: 'timer' });
         spin.start(title);
         try {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'fs-extra';
 import path from 'node:path';
+import { onInterruptCleanup } from './interrupt.js';
 import type { PlannedFile } from './plan.js';
 
 export class TargetError extends Error {
@@ -19,25 +20,6 @@ export interface WriteResult {
   overwritten: string[];
   /** Files that existed with exactly the planned content. */
   unchanged: string[];
-}
-
-/** Cleanup callbacks for an interrupt (Ctrl-C) while something is half-done. */
-const pendingCleanups = new Set<() => void>();
-
-export function onInterruptCleanup(cleanup: () => void): () => void {
-  pendingCleanups.add(cleanup);
-  return () => pendingCleanups.delete(cleanup);
-}
-
-export function runInterruptCleanups(): void {
-  for (const cleanup of pendingCleanups) {
-    try {
-      cleanup();
-    } catch {
-      // best effort: the process is going away
-    }
-  }
-  pendingCleanups.clear();
 }
 
 export interface TargetState {

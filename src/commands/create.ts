@@ -5,10 +5,12 @@ import pc from 'picocolors';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { OptionsError, parseServiceOptions, type OptionSource, type ServiceOptions } from '../options.js';
 import { plan, type Plan } from '../plan.js';
-import { promptDirectory, promptForOptions } from '../prompts.js';
 import type { Ui } from '../ui.js';
 import { TargetError, writeTree, type WriteResult } from '../write.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
+
+// Prompts (and @clack/prompts) load only when someone is there to answer them.
+const prompts = () => import('../prompts.js');
 
 export interface CreateFlags {
   yes?: boolean;
@@ -92,14 +94,14 @@ export async function createCommand(
   let directory = dirArg?.trim();
   if (!directory) {
     if (!ui.interactive) throw new UsageError('missing project directory: pass it as the first argument, e.g. create-traced-service my-service --yes');
-    directory = await promptDirectory(undefined);
+    directory = await (await prompts()).promptDirectory(undefined);
   }
   if (/[\u0000-\u001f]/.test(directory)) throw new UsageError('project directory must not contain control characters');
   const target = path.resolve(directory);
 
   // Fail on bad flags before asking anything; the directory name stands in for a missing service name.
   let options = parseOptionsOrThrow({ serviceName: path.basename(target), ...raw }, sourceOf);
-  if (ui.interactive) options = parseOptionsOrThrow(await promptForOptions(raw, directory), sourceOf);
+  if (ui.interactive) options = parseOptionsOrThrow(await (await prompts()).promptForOptions(raw, directory), sourceOf);
 
   const p = plan(options);
   const files = p.files.map((f) => f.path);

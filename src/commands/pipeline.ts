@@ -1,7 +1,7 @@
 /** The steps after writing, shared by create, smoke and add-tracing: prepare the venv, run the smoke test. */
 import pc from 'picocolors';
 import type { ServiceOptions } from '../options.js';
-import { InstallError, preparePythonEnv, type PythonEnv } from '../python-env.js';
+import type { PythonEnv } from '../python-env.js';
 import type { SmokeReport, SmokeTarget } from '../smoke/run.js';
 import type { Ui } from '../ui.js';
 
@@ -25,6 +25,8 @@ export async function installAndSmoke(
   ui: Ui,
 ): Promise<PipelineResult> {
   const started = performance.now();
+  // execa and the installer load only when something is installed (not for --no-install or --dry-run).
+  const { InstallError, preparePythonEnv } = await import('../python-env.js');
   let env: PythonEnv;
   try {
     env = await ui.step('Installing Python dependencies', (update) =>

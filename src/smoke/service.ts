@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { onInterruptCleanup } from '../write.js';
+import { onInterruptCleanup } from '../interrupt.js';
 import type { ShutdownOutcome } from './checks.js';
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
