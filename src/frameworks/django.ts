@@ -1,4 +1,5 @@
 import { pin } from '../versions.js';
+import { gunicornCommand, guideSample } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const django: FrameworkDescriptor = {
@@ -19,26 +20,10 @@ export const django: FrameworkDescriptor = {
     { name: 'opentelemetry-instrumentation-dbapi', version: line.contrib },
   ],
   testPackages: (line) => [pin(line, 'pytest')],
-  serverCommand: ({ host, port, workers }) => [
-    'gunicorn',
-    '--config',
-    'gunicorn.conf.py',
-    '--bind',
-    `${host}:${port}`,
-    ...(workers && workers > 1 ? ['--workers', String(workers)] : []),
-    'config.wsgi:application',
-  ],
-  sample: {
-    requestPath: '/process/12345',
-    // Django's route template: the urlpatterns entry as written, without a leading slash.
-    route: 'process/<str:item_id>',
-    // DjangoInstrumentor names the server span "<method> <route>" (same with or without
-    // OTEL_SEMCONV_STABILITY_OPT_IN).
-    serverSpanName: 'GET process/<str:item_id>',
-    childSpanName: 'process_item_logic',
-    childAttributes: { 'item.id': '12345', 'processing.status': 'completed' },
-    spansPerRequest: 2,
-  },
+  serverCommand: gunicornCommand('config.wsgi:application'),
+  // Django's route template as written in urlpatterns, without a leading slash; DjangoInstrumentor
+  // names the server span "<method> <route>" with or without OTEL_SEMCONV_STABILITY_OPT_IN.
+  sample: guideSample('process/<str:item_id>', 'GET process/<str:item_id>'),
   healthPath: '/healthz',
   // gunicorn forks its workers; each must build its own provider and flush it in worker_exit.
   multiWorker: { workers: 2, requests: 20 },

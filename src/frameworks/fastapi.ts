@@ -1,4 +1,5 @@
 import { pin } from '../versions.js';
+import { guideSample, uvicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const fastapi: FrameworkDescriptor = {
@@ -12,23 +13,8 @@ export const fastapi: FrameworkDescriptor = {
     { name: 'opentelemetry-instrumentation-fastapi', version: line.contrib },
   ],
   testPackages: (line) => [pin(line, 'pytest'), pin(line, 'httpx')],
-  serverCommand: ({ host, port, workers }) => [
-    'uvicorn',
-    'app.main:app',
-    '--host',
-    host,
-    '--port',
-    String(port),
-    ...(workers && workers > 1 ? ['--workers', String(workers)] : []),
-  ],
-  sample: {
-    requestPath: '/process/12345',
-    route: '/process/{item_id}',
-    serverSpanName: 'GET /process/{item_id}',
-    childSpanName: 'process_item_logic',
-    childAttributes: { 'item.id': '12345', 'processing.status': 'completed' },
-    spansPerRequest: 2,
-  },
+  serverCommand: uvicornCommand('app.main:app'),
+  sample: guideSample('/process/{item_id}', 'GET /process/{item_id}'),
   healthPath: '/healthz',
   detectDistributions: ['fastapi'],
 };

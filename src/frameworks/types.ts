@@ -41,7 +41,9 @@ export interface FrameworkDescriptor {
   healthPath: string;
   /**
    * Servers that fork workers: the smoke test runs a second phase with this many workers and checks that
-   * each exports and nothing is lost when the main process gets SIGTERM.
+   * each exports and nothing is lost when the main process gets SIGTERM. Only for workers that serve one
+   * request at a time (sync gunicorn workers): an async worker may accept every connection itself, so
+   * which workers serve would be left to chance.
    */
   multiWorker?: { workers: number; requests: number };
   /** Files or folders besides app/ that the container image needs (Dockerfile COPY), relative to the project. */

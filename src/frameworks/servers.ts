@@ -1,0 +1,29 @@
+/** Server command lines and sample expectations the framework descriptors share. */
+import type { SampleExpectation, ServerCommandOptions } from './types.js';
+
+const workersFlag = (workers: number | undefined) => (workers && workers > 1 ? ['--workers', String(workers)] : []);
+
+/** uvicorn serving an ASGI app; `--workers` starts fresh interpreters (spawn) that import the app themselves. */
+export const uvicornCommand =
+  (app: string) =>
+  ({ host, port, workers }: ServerCommandOptions): string[] => ['uvicorn', app, '--host', host, '--port', String(port), ...workersFlag(workers)];
+
+/**
+ * gunicorn with the generated gunicorn.conf.py, which never preloads the app (each worker builds its own
+ * provider after the fork) and flushes in worker_exit. Without --workers it reads WEB_CONCURRENCY (default 1).
+ */
+export const gunicornCommand =
+  (app: string) =>
+  ({ host, port, workers }: ServerCommandOptions): string[] => ['gunicorn', '--config', 'gunicorn.conf.py', '--bind', `${host}:${port}`, ...workersFlag(workers), app];
+
+/** The guide's sample: GET /process/12345 yields the server span and its manual child, nothing else. */
+export function guideSample(route: string, serverSpanName: string): SampleExpectation {
+  return {
+    requestPath: '/process/12345',
+    route,
+    serverSpanName,
+    childSpanName: 'process_item_logic',
+    childAttributes: { 'item.id': '12345', 'processing.status': 'completed' },
+    spansPerRequest: 2,
+  };
+}
