@@ -4,8 +4,7 @@
  * phase). Then the ASGI entry point under uvicorn, with one worker and with two, and projects broken on
  * purpose in the ways the generated README warns about.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,35 +14,9 @@ import { startReceiver } from '../../src/receiver/index.js';
 import { runMultiWorkerChecks, type SentRequest } from '../../src/smoke/checks.js';
 import { expectationFor, runSmoke, type SmokeReport } from '../../src/smoke/run.js';
 import { freePort, serviceEnv, startService, waitUntilReady } from '../../src/smoke/service.js';
-import { runCli, scratchDir } from '../helpers.js';
+import { e2eHarness, failing, projectPytest } from './harness.js';
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  diagnosis?: string;
-}
-interface SmokeJson {
-  ok: boolean;
-  checks: Check[];
-}
-
-const root = scratchDir('cts-e2e-django-');
-const projects: Record<string, string> = {};
-
-async function generate(exporter: string): Promise<{ code: number | null; result: { ok: boolean; pipeline: { smoke: SmokeJson } }; stderr: string }> {
-  const dir = `django-${exporter}`;
-  const r = await runCli(
-    [dir, '--yes', '--json', '--framework', 'django', '--exporter', exporter, '--service-name', `shop "${exporter}"`, '--environment', 'e2e'],
-    { cwd: root, timeoutMs: 570_000 },
-  );
-  projects[exporter] = path.join(root, dir);
-  return { code: r.code, result: JSON.parse(r.stdout || '{}'), stderr: r.stderr };
-}
-
-function failing(checks: Check[]): Record<string, string> {
-  return Object.fromEntries(checks.filter((c) => !c.ok).map((c) => [c.name, c.diagnosis ?? '']));
-}
+const { projects, generate, brokenCopy, smokeOf } = e2eHarness({ framework: 'django', rootPrefix: 'cts-e2e-django-', projectPrefix: 'django' });
 
 describe.each(['otlp-grpc', 'otlp-http', 'console'])('generated Django service with %s exporter', (exporter) => {
   let outcome: Awaited<ReturnType<typeof generate>>;
@@ -69,8 +42,7 @@ describe.each(['otlp-grpc', 'otlp-http', 'console'])('generated Django service w
   });
 
   it("passes the generated project's own pytest suite", () => {
-    const python = path.join(projects[exporter]!, '.venv', 'bin', 'python');
-    const out = execFileSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: projects[exporter], encoding: 'utf8', timeout: 120_000 });
+    const out = projectPytest(projects[exporter]!, 120_000);
     expect(out).toMatch(/\d+ passed/);
     expect(out).not.toMatch(/failed|error/i);
   });
@@ -198,33 +170,19 @@ describe('the ASGI entry point under uvicorn', () => {
 
   it('flushes every worker on SIGTERM with two workers', async () => {
     const { checks, output } = await uvicornWorkers(dir, 2, 20);
-    expect(checks.filter((c) => !c.ok), output).toEqual([]);
+    // Nothing lost is the point. Which async worker accepts each connection is up to the kernel (one
+    // may take them all), so "every worker exports" is not asserted for uvicorn.
+    expect(checks.filter((c) => !c.ok && !c.name.startsWith('every worker exports')), output).toEqual([]);
   }, 120_000);
 
   it("loses the buffered spans with Django's bare ASGI handler (why config/asgi.py answers the lifespan)", async () => {
     const report = await smokeWith(dir, uvicorn('config.asgi:django_application'));
     // Requests were served and traced, but nothing flushed the batch processor before the process died.
-    expect(failing(report.checks)['spans received']).toMatch(/never flushed/);
+    expect(failing(report)['spans received']).toMatch(/never flushed/);
   }, 120_000);
 });
 
 // --- Broken on purpose ------------------------------------------------------------------------------
-
-/** A copy of the gRPC project sharing its venv, with `mutate` applied. */
-function brokenCopy(name: string, mutate: (dir: string) => void): string {
-  const base = projects['otlp-grpc']!;
-  const dir = path.join(root, `broken-${name}`);
-  cpSync(base, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.venv`) && !src.includes('__pycache__') });
-  symlinkSync(path.join(base, '.venv'), path.join(dir, '.venv'));
-  mutate(dir);
-  return dir;
-}
-
-async function smokeOf(dir: string): Promise<{ code: number | null; checks: Check[] }> {
-  const r = await runCli(['smoke', dir, '--json'], { cwd: root, timeoutMs: 180_000 });
-  const result = JSON.parse(r.stdout) as { ok: boolean; smoke: SmokeJson };
-  return { code: r.code, checks: result.smoke.checks };
-}
 
 describe('the smoke test fails on a Django service wired wrong', () => {
   beforeAll(() => {
@@ -239,9 +197,9 @@ describe('the smoke test fails on a Django service wired wrong', () => {
       expect(moved).not.toBe(source);
       writeFileSync(file, moved);
     });
-    const { code, checks } = await smokeOf(dir);
+    const { code, report } = await smokeOf(dir);
     expect(code).toBe(1);
-    expect(failing(checks)['server span']).toMatch(/not instrumented/);
+    expect(failing(report)['server span']).toMatch(/not instrumented/);
   }, 180_000);
 
   it('exclusions removed: the health check gets spans', async () => {
@@ -252,11 +210,11 @@ describe('the smoke test fails on a Django service wired wrong', () => {
       expect(broken).not.toBe(source);
       writeFileSync(file, broken);
     });
-    const { code, checks } = await smokeOf(dir);
+    const { code, report } = await smokeOf(dir);
     expect(code).toBe(1);
     // The readiness polls of /healthz now produce spans too, which the two-worker phase counts as
     // "more spans than requests explain"; every other check of the main phase still passes.
-    const failed = Object.keys(failing(checks)).filter((name) => !name.endsWith('(2 workers)'));
+    const failed = Object.keys(failing(report)).filter((name) => !name.endsWith('(2 workers)'));
     expect(failed).toEqual(['excluded URLs produce no span']);
   }, 180_000);
 });

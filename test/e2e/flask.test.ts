@@ -3,38 +3,13 @@
  * project's own tests, start it under gunicorn (one worker, then two), and check its spans. Then break
  * the gunicorn configuration the ways that lose spans, and check the smoke test (or gunicorn) says so.
  */
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, scratchDir } from '../helpers.js';
-
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  diagnosis?: string;
-}
-interface SmokeJson {
-  ok: boolean;
-  checks: Check[];
-  spans: { name: string; kind: string; traceId: string; parentSpanId: string }[];
-  serviceOutput?: string;
-}
+import { e2eHarness, failing, projectPytest } from './harness.js';
 
 const FRAMEWORK = 'flask';
-const root = scratchDir(`cts-e2e-${FRAMEWORK}-`);
-const projects: Record<string, string> = {};
-
-async function generate(exporter: string, env: NodeJS.ProcessEnv = {}) {
-  const dir = `svc-${exporter}`;
-  const r = await runCli(
-    [dir, '--yes', '--json', '--framework', FRAMEWORK, '--exporter', exporter, '--service-name', `shop "${exporter}"`, '--environment', 'e2e'],
-    { cwd: root, env, timeoutMs: 570_000 },
-  );
-  projects[exporter] = path.join(root, dir);
-  return { code: r.code, result: JSON.parse(r.stdout || '{}') as { ok: boolean; pipeline?: { smoke?: SmokeJson } }, stderr: r.stderr };
-}
+const { projects, generate, brokenCopy, smokeOf } = e2eHarness({ framework: FRAMEWORK, rootPrefix: `cts-e2e-${FRAMEWORK}-` });
 
 describe.each([
   ['otlp-grpc', {}],
@@ -61,8 +36,7 @@ describe.each([
   });
 
   it("passes the generated project's own pytest suite (gunicorn workers and development servers flush on SIGTERM)", () => {
-    const python = path.join(projects[exporter]!, '.venv', 'bin', 'python');
-    const out = execFileSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: projects[exporter], encoding: 'utf8', timeout: 180_000 });
+    const out = projectPytest(projects[exporter]!, 180_000);
     expect(out).toMatch(/\d+ passed/);
     expect(out).not.toMatch(/failed|error|skipped/i);
   });
@@ -73,23 +47,6 @@ describe.each([
     expect(dockerfile).toContain('CMD ["gunicorn","--config","gunicorn.conf.py","--bind","0.0.0.0:8000","app.main:app"]');
   });
 });
-
-/** A copy of the gRPC project sharing its venv, with `mutate` applied. */
-function brokenCopy(name: string, mutate: (dir: string) => void): string {
-  const base = projects['otlp-grpc']!;
-  const dir = path.join(root, `broken-${name}`);
-  cpSync(base, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.venv`) && !src.includes('__pycache__') });
-  symlinkSync(path.join(base, '.venv'), path.join(dir, '.venv'));
-  mutate(dir);
-  return dir;
-}
-
-async function smokeOf(dir: string): Promise<{ code: number | null; report: SmokeJson }> {
-  const r = await runCli(['smoke', dir, '--json'], { cwd: root, timeoutMs: 180_000 });
-  return { code: r.code, report: (JSON.parse(r.stdout) as { smoke: SmokeJson }).smoke };
-}
-
-const failing = (report: SmokeJson) => Object.fromEntries(report.checks.filter((c) => !c.ok).map((c) => [c.name, c.diagnosis ?? '']));
 
 describe(`the smoke test fails on a ${FRAMEWORK} service wired wrong`, () => {
   beforeAll(() => {

@@ -3,38 +3,15 @@
  * project's own tests, start it, and check its spans. Then break a generated project on purpose in each
  * of the ways the guide warns about, and check the smoke test fails with the right diagnosis.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli, scratchDir } from '../helpers.js';
+import { CLI } from '../helpers.js';
+import { appendToMain, e2eHarness, failing, projectPytest } from './harness.js';
 
-interface Check {
-  name: string;
-  ok: boolean;
-  detail: string;
-  diagnosis?: string;
-}
-interface SmokeJson {
-  ok: boolean;
-  checks: Check[];
-  spans: { name: string; kind: string; traceId: string; parentSpanId: string }[];
-  requests: { path: string; durationMs: number }[];
-}
-
-const root = scratchDir('cts-e2e-');
-const projects: Record<string, string> = {};
-
-async function generate(exporter: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; result: { ok: boolean; pipeline: { smoke: SmokeJson } }; stderr: string }> {
-  const dir = `svc-${exporter}`;
-  const r = await runCli([dir, '--yes', '--json', '--exporter', exporter, '--service-name', `shop "${exporter}"`, '--environment', 'e2e'], {
-    cwd: root,
-    env,
-    timeoutMs: 570_000,
-  });
-  projects[exporter] = path.join(root, dir);
-  return { code: r.code, result: JSON.parse(r.stdout || '{}'), stderr: r.stderr };
-}
+// No --framework: the CLI's default (FastAPI) is what runs.
+const { projects, generate, brokenCopy, smokeOf: smokeRun } = e2eHarness({ rootPrefix: 'cts-e2e-' });
 
 describe.each([
   ['otlp-grpc', {}],
@@ -59,34 +36,17 @@ describe.each([
   });
 
   it("passes the generated project's own pytest suite", () => {
-    const python = path.join(projects[exporter]!, '.venv', 'bin', 'python');
-    const out = execFileSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: projects[exporter], encoding: 'utf8', timeout: 120_000 });
+    const out = projectPytest(projects[exporter]!, 120_000);
     expect(out).toMatch(/\d+ passed/);
     expect(out).not.toMatch(/failed|error/i);
   });
 });
 
-/** A copy of the gRPC project sharing its venv, with `mutate` applied. */
-function brokenCopy(name: string, mutate: (dir: string) => void): string {
-  const base = projects['otlp-grpc']!;
-  const dir = path.join(root, `broken-${name}`);
-  cpSync(base, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.venv`) && !src.includes('__pycache__') });
-  symlinkSync(path.join(base, '.venv'), path.join(dir, '.venv'));
-  mutate(dir);
-  return dir;
-}
-
-const appendToMain = (code: string) => (dir: string) => appendFileSync(path.join(dir, 'app', 'main.py'), `\n\n# --- broken on purpose by the test suite ---\n${code}\n`);
-
-async function smokeOf(dir: string): Promise<{ code: number | null; report: SmokeJson }> {
-  const r = await runCli(['smoke', dir, '--json'], { cwd: root, timeoutMs: 180_000 });
-  const result = JSON.parse(r.stdout) as { ok: boolean; smoke: SmokeJson };
-  expect(result.ok).toBe(result.smoke.ok);
-  return { code: r.code, report: result.smoke };
-}
-
-function failing(report: SmokeJson): Record<string, string> {
-  return Object.fromEntries(report.checks.filter((c) => !c.ok).map((c) => [c.name, c.diagnosis ?? '']));
+/** As the harness's, and the CLI's overall result agrees with the smoke report. */
+async function smokeOf(dir: string) {
+  const run = await smokeRun(dir);
+  expect(run.ok).toBe(run.report.ok);
+  return run;
 }
 
 describe('the smoke test fails on a service wired wrong', () => {

@@ -1,42 +1,27 @@
 """Test setup: spans go to an in-memory exporter; nothing ever reaches a real collector.
 
-Django is started the way config/wsgi.py starts it (settings module, then config.otel.instrument(),
-then Django), so the tests see the production wiring: the same provider, the same middleware. Only:
+tests/otel_test_env.py makes the environment hermetic and provides the `spans` fixture. It is
+imported first: app.telemetry reads the environment when it is imported. What is Django's own is here.
 
-* the OTLP exporter points at a closed local port with a short timeout, so an export attempt fails
-  fast instead of reaching a collector (the console exporter just prints);
-* sampling is forced on, so the assertions do not depend on the ratio chosen at generation time;
-* an InMemorySpanExporter is added to the same provider through a SimpleSpanProcessor (tests only:
-  it exports synchronously, so spans are readable as soon as a request returns);
+Django is started the way config/wsgi.py starts it (settings module, then config.otel.instrument(),
+then Django), so the tests see the production wiring: the same provider, the same middleware. Besides
+the shared settings:
+
+* DJANGO_DEBUG and DJANGO_ALLOWED_HOSTS from a developer's shell are cleared;
 * the SQLite database is a file in a temporary directory.
 
-The environment is set before app.telemetry is imported, hence at the top of this file.
+Django's environment is set before config.otel (and with it app.telemetry) is imported, hence at the
+top of this file.
 """
 
 import os
 import shutil
-import socket
 import tempfile
 
+import otel_test_env  # first: sets the environment before anything imports app.telemetry
 
-def _closed_local_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # free now, and nothing listens on it once closed
-
-
-for _name in list(os.environ):
-    # Hermetic: a developer's shell settings must not change what the tests see. The semantic
-    # conventions opt-in stays: the tests accept both the older and the stable HTTP attribute names.
-    if _name.startswith("OTEL_") and _name != "OTEL_SEMCONV_STABILITY_OPT_IN":
-        del os.environ[_name]
 for _name in ("DJANGO_DEBUG", "DJANGO_ALLOWED_HOSTS"):
     os.environ.pop(_name, None)
-os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{_closed_local_port()}"
-os.environ["OTEL_EXPORTER_OTLP_INSECURE"] = "true"
-# "1" is a short timeout whichever unit the exporter reads it in (seconds today, see telemetry.py).
-os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1"
-os.environ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
 os.environ["DJANGO_SECRET_KEY"] = "tests-only-not-a-secret"
 _database_dir = tempfile.mkdtemp(prefix="service-tests-")
@@ -53,15 +38,13 @@ django.setup()
 import pytest  # noqa: E402
 from django.test import AsyncClient, Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+from otel_test_env import spans  # noqa: E402,F401  (the fixture, for every test)
 
 from app import telemetry  # noqa: E402
 
 setup_test_environment()  # what Django's test runner does: allows the test client's "testserver" host
 
-_memory_exporter = InMemorySpanExporter()
-telemetry.provider.add_span_processor(SimpleSpanProcessor(_memory_exporter))
+otel_test_env.record_spans(telemetry.provider)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -88,11 +71,3 @@ class SyncAsyncClient:
 def client(request):
     """Each test runs twice: through Django's WSGI handler (gunicorn) and its ASGI handler (uvicorn)."""
     return Client() if request.param == "wsgi" else SyncAsyncClient()
-
-
-@pytest.fixture
-def spans():
-    """The in-memory exporter, emptied before each test."""
-    _memory_exporter.clear()
-    yield _memory_exporter
-    _memory_exporter.clear()

@@ -1,0 +1,55 @@
+"""Hermetic OpenTelemetry settings for the tests, shared by every framework's tests/conftest.py.
+
+app.telemetry builds the production pipeline at import time, from the environment, and installs it
+as the global provider. The tests keep that pipeline (same provider, same exporter class) and only:
+
+* point the OTLP exporter at a closed local port with a short timeout, so an export attempt
+  fails fast instead of reaching a collector (the console exporter just prints);
+* force sampling on, so the assertions do not depend on the ratio chosen at generation time;
+* add an InMemorySpanExporter to the same provider through a SimpleSpanProcessor (tests only:
+  it exports synchronously, so spans are readable as soon as a request returns).
+
+Importing this module sets the environment, so conftest.py imports it first, before anything that
+imports app.telemetry. It is found as a top-level module because pytest's default ("prepend") import
+mode puts tests/ on sys.path before it imports tests/conftest.py (tests/ has no __init__.py).
+"""
+
+import os
+import socket
+
+
+def _closed_local_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # free now, and nothing listens on it once closed
+
+
+for _name in list(os.environ):
+    # Hermetic: a developer's shell settings must not change what the tests see. The semantic
+    # conventions opt-in stays: the tests accept both the older and the stable HTTP attribute names.
+    if _name.startswith("OTEL_") and _name != "OTEL_SEMCONV_STABILITY_OPT_IN":
+        del os.environ[_name]
+os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{_closed_local_port()}"
+os.environ["OTEL_EXPORTER_OTLP_INSECURE"] = "true"
+# "1" is a short timeout whichever unit the exporter reads it in (seconds today, see telemetry.py).
+os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1"
+os.environ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
+
+import pytest  # noqa: E402
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
+
+_memory_exporter = InMemorySpanExporter()
+
+
+def record_spans(provider) -> None:
+    """Adds the in-memory exporter to `provider` (app.telemetry.provider), behind a SimpleSpanProcessor."""
+    provider.add_span_processor(SimpleSpanProcessor(_memory_exporter))
+
+
+@pytest.fixture
+def spans():
+    """The in-memory exporter, emptied before each test."""
+    _memory_exporter.clear()
+    yield _memory_exporter
+    _memory_exporter.clear()
