@@ -1,0 +1,82 @@
+/**
+ * The three collector states the benchmark exposes a service to: up (the CLI's own OTLP receiver, which
+ * also counts spans), down (a closed port) and hanging (accepts connections, never answers a byte).
+ */
+import { createServer } from 'node:net';
+import { onCleanup } from './proc.mjs';
+
+let receiverModule;
+async function loadReceiver() {
+  receiverModule ??= await import('../../dist/receiver/index.js');
+  return receiverModule;
+}
+
+/** Collector up: the built-in receiver on 127.0.0.1. */
+export async function startUpCollector() {
+  const { startReceiver } = await loadReceiver();
+  const receiver = await startReceiver({ host: '127.0.0.1', closeGraceMs: 500 });
+  const unregister = onCleanup(() => receiver.close());
+  return {
+    kind: 'up',
+    endpoint: receiver.grpcEndpoint,
+    receiver,
+    spanCount: () => receiver.spans.length,
+    close: async () => {
+      unregister();
+      await receiver.close();
+    },
+  };
+}
+
+/** A port nobody listens on: bind an ephemeral port, then close it. */
+export async function startDownCollector() {
+  const port = await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port: p } = s.address();
+      s.close(() => resolve(p));
+    });
+  });
+  return { kind: 'down', endpoint: `http://127.0.0.1:${port}`, spanCount: () => 0, close: async () => {} };
+}
+
+/** Accepts every connection and never writes: the gRPC handshake never completes. */
+export async function startHangingCollector() {
+  const sockets = new Set();
+  let accepted = 0;
+  const server = createServer((socket) => {
+    accepted++;
+    sockets.add(socket);
+    socket.on('data', () => {}); // read and discard, never answer
+    socket.on('error', () => {});
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const close = () =>
+    new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  const unregister = onCleanup(close);
+  return {
+    kind: 'hanging',
+    endpoint: `http://127.0.0.1:${server.address().port}`,
+    spanCount: () => 0,
+    accepted: () => accepted,
+    close: async () => {
+      unregister();
+      await close();
+    },
+  };
+}
+
+export function startCollector(kind) {
+  if (kind === 'up') return startUpCollector();
+  if (kind === 'down') return startDownCollector();
+  if (kind === 'hanging') return startHangingCollector();
+  throw new Error(`unknown collector state ${kind}`);
+}
