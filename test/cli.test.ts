@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, listTree, runCli, scratchDir } from './helpers.js';
+import { listTree, runCli, runInTty, scratchDir } from './helpers.js';
 
 const NO_PYTHON = ['--no-install'];
 
@@ -135,43 +134,11 @@ describe('create (no TTY)', () => {
   });
 });
 
-/** Runs the CLI inside a pseudo-terminal (util-linux `script`), typing `keys` one chunk at a time. */
-function runInTty(args: string[], cwd: string, keys: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    // A pty from `script` starts 0 columns wide; give it a real size so prompts render as in a terminal.
-    const child = spawn('script', ['-qec', `stty cols 100 rows 40; ${command}`, '/dev/null'], {
-      cwd,
-      env: { ...process.env, CI: '', NO_COLOR: '1', TERM: 'xterm' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-    const pending = [...keys];
-    let seen = 0;
-    // Type the next key once a new prompt has been drawn (each clack prompt ends its frame with the message).
-    const timer = setInterval(() => {
-      if (pending.length === 0 || output.length === seen) return;
-      seen = output.length;
-      setTimeout(() => child.stdin.write(pending.shift()!), 150);
-    }, 400);
-    const killer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`TTY session timed out:\n${output}`));
-    }, 30_000);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      clearTimeout(killer);
-      resolve({ code, output });
-    });
-  });
-}
-
 describe('create (interactive, in a TTY)', () => {
   it('asks, accepts the pre-filled defaults and writes the project', async () => {
     const cwd = scratchDir();
     // directory, service name, framework, exporter, endpoint, insecure, sampler, ratio, environment, excluded URLs
-    const r = await runInTty(['--no-install'], cwd, ['my-svc\r', ...Array(9).fill('\r')]);
+    const r = await runInTty(['--no-install'], ['my-svc\r', ...Array(9).fill('\r')], { cwd });
     expect(r.output).toContain('Service name');
     expect(r.output).toContain('Sampler');
     expect(r.code).toBe(0);
@@ -181,7 +148,7 @@ describe('create (interactive, in a TTY)', () => {
 
   it('Ctrl-C at a prompt prints "cancelled", exits 130 and leaves nothing', async () => {
     const cwd = scratchDir();
-    const r = await runInTty(['--no-install'], cwd, ['my-svc\r', '\x03']);
+    const r = await runInTty(['--no-install'], ['my-svc\r', '\x03'], { cwd });
     expect(r.output).toContain('cancelled');
     expect(r.code).toBe(130);
     expect(readdirSync(cwd)).toEqual([]);

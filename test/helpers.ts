@@ -52,3 +52,49 @@ export function listTree(dir: string, rel = ''): string[] {
   }
   return out.sort();
 }
+
+/**
+ * Runs the CLI in a pseudo-terminal (util-linux `script`), as a person at a keyboard would: each key is
+ * sent once new output appeared and then stayed quiet (a prompt is waiting).
+ */
+export function runInTty(
+  args: string[],
+  keys: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    // A pty has no size by default, and prompts wrap at its width: give it a real terminal's.
+    const child = spawn('script', ['-qec', `stty cols 160 rows 50; ${command}`, '/dev/null'], {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env, CI: '', NO_COLOR: '1', TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
+    const pending = [...keys];
+    let sentAt = 0;
+    let lastLength = 0;
+    let quietSince = Date.now();
+    const timer = setInterval(() => {
+      if (output.length !== lastLength) {
+        lastLength = output.length;
+        quietSince = Date.now();
+        return;
+      }
+      if (pending.length > 0 && output.length > sentAt && Date.now() - quietSince >= 700) {
+        sentAt = output.length;
+        child.stdin.write(pending.shift()!);
+      }
+    }, 100);
+    const killer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`TTY session timed out:\n${output}`));
+    }, 60_000);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      clearTimeout(killer);
+      resolve({ code, output });
+    });
+  });
+}

@@ -1,51 +1,13 @@
 /** add-tracing with a person at the keyboard: it asks which app when it cannot decide, and before writing. */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers.js';
+import { runInTty as runInTtyWith } from '../helpers.js';
 import { changedFiles, committedCopy, E2E_ENV, removeScratch, snapshot } from './e2e-helpers.js';
 
 afterAll(removeScratch);
 
-/** Runs the CLI in a pseudo-terminal (util-linux `script`), sending each key once new output appeared. */
-function runInTty(args: string[], keys: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    // A pty has no size by default, and prompts wrap at its width: give it a real terminal's.
-    const child = spawn('script', ['-qec', `stty cols 160 rows 50; ${command}`, '/dev/null'], {
-      env: { ...process.env, ...E2E_ENV, CI: '', NO_COLOR: '1', TERM: 'xterm' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
-    const pending = [...keys];
-    // Send the next key once the output grew since the last key and then stayed quiet (a prompt waits).
-    let sentAt = 0;
-    let lastLength = 0;
-    let quietSince = Date.now();
-    const timer = setInterval(() => {
-      if (output.length !== lastLength) {
-        lastLength = output.length;
-        quietSince = Date.now();
-        return;
-      }
-      if (pending.length > 0 && output.length > sentAt && Date.now() - quietSince >= 700) {
-        sentAt = output.length;
-        child.stdin.write(pending.shift()!);
-      }
-    }, 100);
-    const killer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`TTY session timed out:\n${output}`));
-    }, 60_000);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      clearTimeout(killer);
-      resolve({ code, output });
-    });
-  });
-}
+const runInTty = (args: string[], keys: string[]) => runInTtyWith(args, keys, { env: E2E_ENV });
 
 function twoApps(): string {
   return committedCopy(null, (d) => {
