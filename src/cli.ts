@@ -66,6 +66,19 @@ function printJson(value: unknown): void {
   process.stdout.write(`${text}\n`);
 }
 
+/**
+ * Every command's action: make the UI, load the command module on demand (so --help and bad-flag errors
+ * stay fast), run it, print --json, record the exit code.
+ */
+function action(run: (code: number) => void, flags: { yes?: boolean; json?: boolean }, work: (ui: Ui) => Promise<{ code: number; result: unknown }>) {
+  return (async () => {
+    const ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
+    const { code, result } = await work(ui);
+    if (flags.json) printJson(result);
+    run(code);
+  })();
+}
+
 export function buildProgram(run: (code: number) => void): Command {
   const program = new Command();
   program
@@ -102,14 +115,9 @@ Examples:
   npx create-traced-service add-tracing ./existing-service --dry-run
   npx create-traced-service doctor ./existing-service`,
   );
-  program.action(async (dir: string | undefined, flags: { yes?: boolean; json?: boolean; dryRun?: boolean; install: boolean; smoke: boolean; force?: boolean; config?: string }) => {
-    const ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
-    // Command modules load on demand so --help and bad-flag errors stay fast.
-    const { createCommand } = await import('./commands/create.js');
-    const { code, result } = await createCommand(dir, givenOptions(program), flags, ui);
-    if (flags.json) printJson(result);
-    run(code);
-  });
+  program.action((dir: string | undefined, flags: { yes?: boolean; json?: boolean; dryRun?: boolean; install: boolean; smoke: boolean; force?: boolean; config?: string }) =>
+    action(run, flags, async (ui) => (await import('./commands/create.js')).createCommand(dir, givenOptions(program), flags, ui)),
+  );
 
   program
     .command('smoke')
@@ -117,13 +125,9 @@ Examples:
     .argument('[dir]', 'project directory', '.')
     .option('--json', 'print the report as JSON on stdout')
     .exitOverride()
-    .action(async (dir: string, flags: { json?: boolean }) => {
-      const ui: Ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
-      const { smokeCommand } = await import('./commands/smoke.js');
-      const { code, result } = await smokeCommand(dir, ui);
-      if (flags.json) printJson(result);
-      run(code);
-    });
+    .action((dir: string, flags: { json?: boolean }) =>
+      action(run, flags, async (ui) => (await import('./commands/smoke.js')).smokeCommand(dir, ui)),
+    );
 
   const addTracing = program
     .command('add-tracing')
@@ -140,13 +144,9 @@ Examples:
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();
   addOptionFlags(addTracing);
-  addTracing.action(async (dir: string, flags: { app?: string; route?: string; yes?: boolean; dryRun?: boolean; force?: boolean; config?: string; install: boolean; smoke: boolean; json?: boolean }) => {
-    const ui: Ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
-    const { addTracingCommand } = await import('./commands/add-tracing.js');
-    const { code, result } = await addTracingCommand(dir, givenOptions(addTracing), flags, ui);
-    if (flags.json) printJson(result);
-    run(code);
-  });
+  addTracing.action((dir: string, flags: { app?: string; route?: string; yes?: boolean; dryRun?: boolean; force?: boolean; config?: string; install: boolean; smoke: boolean; json?: boolean }) =>
+    action(run, flags, async (ui) => (await import('./commands/add-tracing.js')).addTracingCommand(dir, givenOptions(addTracing), flags, ui)),
+  );
 
   program
     .command('doctor')
@@ -155,13 +155,9 @@ Examples:
     .option('--app <module:attr>', 'the app to diagnose when the project has several')
     .option('--json', 'print the findings as JSON on stdout')
     .exitOverride()
-    .action(async (dir: string, flags: { app?: string; json?: boolean }) => {
-      const ui: Ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
-      const { doctorCommand } = await import('./commands/doctor.js');
-      const { code, result } = await doctorCommand(dir, flags, ui);
-      if (flags.json) printJson(result);
-      run(code);
-    });
+    .action((dir: string, flags: { app?: string; json?: boolean }) =>
+      action(run, flags, async (ui) => (await import('./commands/doctor.js')).doctorCommand(dir, flags, ui)),
+    );
   return program;
 }
 
