@@ -254,7 +254,8 @@ function makePlain(dir) {
   let text = read(main);
   text = mustReplace(text, /^from app import telemetry\b.*\n/m, '', 'plain');
   text = text.replace(/^from opentelemetry\.instrumentation\.fastapi import FastAPIInstrumentor\n/m, '');
-  text = removeCall(text, 'FastAPIInstrumentor.instrument_app(', 'plain');
+  // The generated app instruments inside `if not telemetry.SDK_DISABLED:`; the plain copy drops the block.
+  text = mustReplace(text, /^if not telemetry\.SDK_DISABLED:\n(?:(?: {4}.*)?\n)+/m, '', 'plain');
   text = mustReplace(text, LIFESPAN_FLUSH, '$1pass  # bench: no telemetry module in this copy', 'plain');
   if (codeLines(text).some((l) => /(^|[^\w./])telemetry\.[A-Za-z_]/.test(l))) {
     throw new Error('bench: app/main.py still uses the telemetry module after stripping it; update the plain variant');
