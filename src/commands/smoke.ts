@@ -8,17 +8,14 @@ import { installAndSmoke, type PipelineResult } from './pipeline.js';
 export async function smokeCommand(dirArg: string | undefined, ui: Ui): Promise<{ code: number; result: PipelineResult & { directory: string } }> {
   const directory = path.resolve(dirArg ?? '.');
   const answers = await readAnswers(directory);
-  if (answers.existing) {
-    // An existing service traced by add-tracing: its own dependencies, start command and route.
-    const { existingSmokeSettings } = await import('../add-tracing/smoke-target.js');
-    const settings = await existingSmokeSettings(directory, answers.existing, answers.options, ui);
-    try {
-      const result = await installAndSmoke(directory, answers.options, { smoke: true, ...settings.pipeline }, ui);
-      return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result: { ...result, directory } };
-    } finally {
-      await settings.cleanup();
-    }
+  // An existing service traced by add-tracing brings its own dependencies, start command and route.
+  const settings = answers.existing
+    ? await (await import('../add-tracing/smoke-target.js')).existingSmokeSettings(directory, answers.existing, answers.options, ui)
+    : undefined;
+  try {
+    const result = await installAndSmoke(directory, answers.options, { smoke: true, ...settings?.pipeline }, ui);
+    return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result: { ...result, directory } };
+  } finally {
+    await settings?.cleanup();
   }
-  const result = await installAndSmoke(directory, answers.options, { smoke: true }, ui);
-  return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result: { ...result, directory } };
 }
