@@ -6,6 +6,7 @@ import { FRAMEWORKS } from './frameworks/index.js';
 import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options.js';
 import { cliVersion } from './paths.js';
 import { createUi, type Ui } from './ui.js';
+import { OTEL_LINES } from './versions.js';
 import { runInterruptCleanups } from './interrupt.js';
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -147,6 +148,22 @@ Examples:
   addTracing.action((dir: string, flags: { app?: string; route?: string; yes?: boolean; dryRun?: boolean; force?: boolean; config?: string; install: boolean; smoke: boolean; json?: boolean }) =>
     action(run, flags, async (ui) => (await import('./commands/add-tracing.js')).addTracingCommand(dir, givenOptions(addTracing), flags, ui)),
   );
+
+  program
+    .command('upgrade')
+    .description('move a generated or add-tracing\'d project to the newest matched OpenTelemetry set and these templates, keeping your edits')
+    .argument('[dir]', 'the project', '.')
+    .option('--otel-version <1.N>', `matched set to move to (${Object.keys(OTEL_LINES).join(' | ')}) [default: the newest the project's Python supports]`)
+    .option('-y, --yes', 'write the upgrade without asking')
+    .option('--dry-run', 'print the plan and the diff, write nothing')
+    .option('--force', 'write even when git shows uncommitted changes in the files it touches')
+    .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
+    .option('--no-smoke', 'skip the smoke test after writing')
+    .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
+    .exitOverride()
+    .action((dir: string, flags: { otelVersion?: string; yes?: boolean; dryRun?: boolean; force?: boolean; install: boolean; smoke: boolean; json?: boolean }) =>
+      action(run, flags, async (ui) => (await import('./commands/upgrade.js')).upgradeCommand(dir, flags, ui)),
+    );
 
   program
     .command('doctor')
