@@ -170,9 +170,10 @@ Examples:
     .description('report what is missing or wrong in an existing service\'s OpenTelemetry setup (exit 1 on problems)')
     .argument('[dir]', 'the project', '.')
     .option('--app <module:attr>', 'the app to diagnose when the project has several')
+    .option('--check-pypi', 'also ask PyPI whether a newer OpenTelemetry release exists than this CLI knows')
     .option('--json', 'print the findings as JSON on stdout')
     .exitOverride()
-    .action((dir: string, flags: { app?: string; json?: boolean }) =>
+    .action((dir: string, flags: { app?: string; checkPypi?: boolean; json?: boolean }) =>
       action(run, flags, async (ui) => (await import('./commands/doctor.js')).doctorCommand(dir, flags, ui)),
     );
   return program;
