@@ -105,13 +105,6 @@ function upgradedAnswers(doc: AnswersDocument, options: ServiceOptions, plans: F
   return serializeAnswers({ ...doc, cliVersion: cliVersion(), options, ...recordFiles(withBase, hashOnly) });
 }
 
-/** The diff shows the answers file with its base blob summarized: a base64 line helps no reader. */
-function readableChange(change: FileChange): FileChange {
-  if (change.path !== ANSWERS_FILE) return change;
-  const mask = (text: string) => text.replace(/("data": ")([A-Za-z0-9+/=]+)(")/, (_m, a: string, data: string, b: string) => `${a}<${data.length} characters of base texts>${b}`);
-  return { ...change, before: change.before === null ? null : mask(change.before), after: mask(change.after) };
-}
-
 async function confirm(ui: Ui, count: number): Promise<void> {
   if (!ui.interactive) throw new UsageError('upgrade changes your files: pass --yes to write them (or --dry-run to only see the plan) — nothing was changed');
   const clack = await import('@clack/prompts');
@@ -173,13 +166,18 @@ export async function upgradeCommand(dirArg: string | undefined, flags: UpgradeF
     pins: plans.flatMap((p) => p.pins),
     conflicts: plans.filter((p) => p.action === 'conflict').map((p) => p.path),
     written: [],
-    diff: renderDiff(changes.map(readableChange), false),
+    // The answers file's own diff is hashes and a base64 blob: the plan names what it records instead.
+    diff: renderDiff(changes.filter((c) => c.path !== ANSWERS_FILE), false),
   };
 
   ui.block(`${pc.bold(`Upgrade of ${path.relative(process.cwd(), root) || '.'}`)}\n  ${formatVersions(versions, color)}`);
   for (const m of migrated.applied) ui.info(`migration ${m.id}: ${m.summary}`);
   for (const n of migrated.notes) ui.warn(n);
-  ui.block(formatPlan(plans, { color, dryRun: Boolean(flags.dryRun) }));
+  const recorded = plans.filter((p) => p.newBase !== undefined).length;
+  const record = changes.some((c) => c.path === ANSWERS_FILE)
+    ? `${ANSWERS_FILE}  ${versions.fromLine === versions.toLine ? '' : `otelVersion ${versions.fromLine} → ${versions.toLine}; `}hashes and base texts of ${recorded} file${recorded === 1 ? '' : 's'}`
+    : undefined;
+  ui.block(formatPlan(plans, { color, dryRun: Boolean(flags.dryRun), ...(record ? { record } : {}) }));
 
   if (changes.length === 0) {
     if (leftover.length > 0) {
@@ -189,7 +187,8 @@ export async function upgradeCommand(dirArg: string | undefined, flags: UpgradeF
     ui.success('Nothing to upgrade: the project is on this CLI\'s newest matched set and templates');
     return { code: EXIT_OK, result };
   }
-  ui.block(`\n${pc.bold(flags.dryRun ? 'Would change' : 'Changes')}\n${renderDiff(changes.map(readableChange), color)}`);
+  const shown = changes.filter((c) => c.path !== ANSWERS_FILE);
+  if (shown.length > 0) ui.block(`\n${pc.bold(flags.dryRun ? 'Would change' : 'Changes')}\n${renderDiff(shown, color)}`);
   const conflictText = formatConflicts(plans, color);
   if (flags.dryRun) {
     if (conflictText) ui.block(conflictText.replace(/^Conflicts/, 'Would conflict'));

@@ -37,7 +37,7 @@ export function formatVersions(v: VersionMove, color: boolean): string {
   return `OpenTelemetry ${v.fromLine} → ${c.bold(v.toLine)} (SDK ${v.fromSet.sdk} → ${v.toSet.sdk}, contrib ${v.fromSet.contrib} → ${v.toSet.contrib}): ${v.why}`;
 }
 
-export function formatPlan(plans: FilePlan[], options: { color: boolean; dryRun: boolean }): string {
+export function formatPlan(plans: FilePlan[], options: { color: boolean; dryRun: boolean; record?: string }): string {
   const c = options.color ? pc : pc.createColors(false);
   const lines: string[] = [];
   const pins = plans.flatMap((p) => p.pins);
@@ -56,6 +56,7 @@ export function formatPlan(plans: FilePlan[], options: { color: boolean; dryRun:
         : p.reason ?? DETAIL[p.action];
     lines.push(`  ${label} ${p.path}${detail ? c.dim(`  ${detail}`) : ''}`);
   }
+  if (options.record) lines.push(`  ${'record'.padEnd(9)} ${options.record}`);
   if (unchanged > 0) lines.push(c.dim(`  ${unchanged} file${unchanged === 1 ? '' : 's'} unchanged`));
   return lines.join('\n');
 }
