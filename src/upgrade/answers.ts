@@ -30,12 +30,16 @@ export function parseAnswersDocument(text: string): AnswersDocument {
   } catch (error) {
     throw new AnswersShapeError(`not valid JSON (${(error as Error).message})`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new AnswersShapeError('must hold a JSON object');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new AnswersShapeError('must hold a JSON object');
   const raw = data as Record<string, unknown>;
   if (typeof raw.options !== 'object' || raw.options === null) throw new AnswersShapeError('has no "options" object');
   const schemaVersion = typeof raw.schemaVersion === 'number' ? raw.schemaVersion : 1;
   if (schemaVersion > ANSWERS_SCHEMA_VERSION) {
-    throw new AnswersShapeError(`was written by a newer create-traced-service (answers schema ${schemaVersion}, this CLI reads up to ${ANSWERS_SCHEMA_VERSION}); upgrade the CLI first`);
+    throw new AnswersShapeError(
+      `was written by a newer create-traced-service (answers schema ${schemaVersion}, ` +
+        `this CLI reads up to ${ANSWERS_SCHEMA_VERSION}); upgrade the CLI first`,
+    );
   }
   return {
     schemaVersion,

@@ -27,7 +27,12 @@ export interface Retargeted {
 
 export function isDependencyFile(relPath: string): boolean {
   const base = relPath.split('/').at(-1)!;
-  return base === 'pyproject.toml' || base === 'setup.cfg' || /^requirements.*\.txt$/.test(base) || relPath.startsWith('requirements/');
+  return (
+    base === 'pyproject.toml' ||
+    base === 'setup.cfg' ||
+    /^requirements.*\.txt$/.test(base) ||
+    relPath.startsWith('requirements/')
+  );
 }
 
 export function parseDependencyFile(relPath: string, text: string): DependencyFile[] {
@@ -40,13 +45,19 @@ export function parseDependencyFile(relPath: string, text: string): DependencyFi
 /** normalized name -> exact version, for every exactly pinned declaration. */
 export function declaredPins(relPath: string, text: string): Map<string, string> {
   const pins = new Map<string, string>();
-  for (const f of parseDependencyFile(relPath, text)) for (const r of f.requirements) if (r.exact) pins.set(r.name, r.exact);
+  for (const f of parseDependencyFile(relPath, text))
+    for (const r of f.requirements) if (r.exact) pins.set(r.name, r.exact);
   return pins;
 }
 
 const bare = (spec: string) => spec.replace(/^==/, '');
 
-function edit(relPath: string, text: string, alignFor: (f: DependencyFile) => Map<string, string>, add: (f: DependencyFile) => PythonPackage[] = () => []): Retargeted {
+function edit(
+  relPath: string,
+  text: string,
+  alignFor: (f: DependencyFile) => Map<string, string>,
+  add: (f: DependencyFile) => PythonPackage[] = () => [],
+): Retargeted {
   const changes: PinChange[] = [];
   let current = text;
   for (const kind of parseDependencyFile(relPath, text).map((f) => f.kind)) {
@@ -68,7 +79,12 @@ function edit(relPath: string, text: string, alignFor: (f: DependencyFile) => Ma
  * A generated project's file: OpenTelemetry pins always move to the new render's; any other pin moves only
  * where it still holds what the tool wrote (`basePins`), so a version the user chose is kept.
  */
-export function retargetGenerated(relPath: string, text: string, basePins: Map<string, string>, newPins: Map<string, string>): Retargeted {
+export function retargetGenerated(
+  relPath: string,
+  text: string,
+  basePins: Map<string, string>,
+  newPins: Map<string, string>,
+): Retargeted {
   return edit(relPath, text, (file) => {
     const align = new Map<string, string>();
     for (const r of file.requirements) {
@@ -95,7 +111,15 @@ export function retargetExisting(
   const out = new Map<string, Retargeted>();
   for (const [p, t] of texts) {
     const align = plan.align.get(p) ?? new Map<string, string>();
-    out.set(p, edit(p, t, () => align, (f) => (plan.target && plan.target.path === p && plan.target.kind === f.kind ? plan.add : [])));
+    out.set(
+      p,
+      edit(
+        p,
+        t,
+        () => align,
+        (f) => (plan.target && plan.target.path === p && plan.target.kind === f.kind ? plan.add : []),
+      ),
+    );
   }
   return out;
 }

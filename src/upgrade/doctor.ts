@@ -40,7 +40,9 @@ export function newerSetFinding(current: string, python: string | undefined): Fi
   return {
     code: 'newer-matched-set',
     severity: 'warning',
-    message: `OpenTelemetry ${newer} is a newer matched set than the project's ${current} (known to this CLI${python ? `, supports Python ${python}` : ''})`,
+    message:
+      `OpenTelemetry ${newer} is a newer matched set than the project's ${current} ` +
+      `(known to this CLI${python ? `, supports Python ${python}` : ''})`,
     fix: `run \`create-traced-service upgrade\` (--dry-run shows the plan first)`,
   };
 }
@@ -48,7 +50,13 @@ export function newerSetFinding(current: string, python: string | undefined): Fi
 /** Compares PyPI's newest opentelemetry-sdk with the newest line this CLI knows. */
 export function pypiFinding(latest: string | undefined, error?: string): Finding {
   if (latest === undefined) {
-    return { code: 'pypi-unreachable', severity: 'info', message: `could not ask PyPI for the newest OpenTelemetry release (${error ?? 'no answer'}); the offline check above still holds` };
+    return {
+      code: 'pypi-unreachable',
+      severity: 'info',
+      message:
+        `could not ask PyPI for the newest OpenTelemetry release (${error ?? 'no answer'}); ` +
+        'the offline check above still holds',
+    };
   }
   const newestKnown = knownLines()[0]!;
   const line = latest.split('.').slice(0, 2).join('.');
@@ -57,21 +65,32 @@ export function pypiFinding(latest: string | undefined, error?: string): Finding
     return {
       code: 'pypi-newer-set',
       severity: 'warning',
-      message: `PyPI has opentelemetry-sdk ${latest}, newer than the newest matched set this CLI knows (${newestKnown})`,
-      fix: 'update create-traced-service (npx create-traced-service@latest upgrade) to get a verified matched set for it',
+      message: `PyPI has opentelemetry-sdk ${latest}, newer than the newest set this CLI knows (${newestKnown})`,
+      fix: 'update create-traced-service (npx create-traced-service@latest upgrade) for a verified matched set',
     };
   }
-  return { code: 'pypi-current', severity: 'info', message: `PyPI's newest opentelemetry-sdk is ${latest}: no matched set newer than ${newestKnown} exists` };
+  return {
+    code: 'pypi-current',
+    severity: 'info',
+    message: `PyPI's newest opentelemetry-sdk is ${latest}: no matched set newer than ${newestKnown} exists`,
+  };
 }
 
 export async function latestSdkOnPypi(timeoutMs = 3000): Promise<{ version?: string; error?: string }> {
   try {
-    const response = await fetch(PYPI_SDK_URL, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    const response = await fetch(PYPI_SDK_URL, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json' },
+    });
     if (!response.ok) return { error: `HTTP ${response.status}` };
     const data = (await response.json()) as { info?: { version?: unknown } };
-    return typeof data.info?.version === 'string' ? { version: data.info.version } : { error: 'no version in the answer' };
+    return typeof data.info?.version === 'string'
+      ? { version: data.info.version }
+      : { error: 'no version in the answer' };
   } catch (error) {
-    return { error: (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message };
+    return {
+      error: (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message,
+    };
   }
 }
 
@@ -83,7 +102,8 @@ export async function upgradeFindings(root: string, options: { checkPypi?: boole
   try {
     doc = parseAnswersDocument(readFileSync(answersPath, 'utf8'));
   } catch (error) {
-    if (error instanceof AnswersShapeError) return [{ code: 'answers-unreadable', severity: 'warning', where: ANSWERS_FILE, message: error.message }];
+    if (error instanceof AnswersShapeError)
+      return [{ code: 'answers-unreadable', severity: 'warning', where: ANSWERS_FILE, message: error.message }];
     throw error;
   }
   const texts = new Map<string, string>();

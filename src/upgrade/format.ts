@@ -33,8 +33,10 @@ const DETAIL: Record<FileAction, string> = {
 
 export function formatVersions(v: VersionMove, color: boolean): string {
   const c = color ? pc : pc.createColors(false);
-  if (v.fromLine === v.toLine) return `OpenTelemetry ${v.toLine} (SDK ${v.toSet.sdk}, contrib ${v.toSet.contrib}): ${v.why}`;
-  return `OpenTelemetry ${v.fromLine} → ${c.bold(v.toLine)} (SDK ${v.fromSet.sdk} → ${v.toSet.sdk}, contrib ${v.fromSet.contrib} → ${v.toSet.contrib}): ${v.why}`;
+  if (v.fromLine === v.toLine)
+    return `OpenTelemetry ${v.toLine} (SDK ${v.toSet.sdk}, contrib ${v.toSet.contrib}): ${v.why}`;
+  const sets = `SDK ${v.fromSet.sdk} → ${v.toSet.sdk}, contrib ${v.fromSet.contrib} → ${v.toSet.contrib}`;
+  return `OpenTelemetry ${v.fromLine} → ${c.bold(v.toLine)} (${sets}): ${v.why}`;
 }
 
 export function formatPlan(plans: FilePlan[], options: { color: boolean; dryRun: boolean; record?: string }): string {
@@ -53,7 +55,7 @@ export function formatPlan(plans: FilePlan[], options: { color: boolean; dryRun:
     const detail =
       p.action === 'conflict'
         ? `${DETAIL.conflict}: ${p.conflicts} conflict${p.conflicts === 1 ? '' : 's'} written as markers`
-        : p.reason ?? DETAIL[p.action];
+        : (p.reason ?? DETAIL[p.action]);
     lines.push(`  ${label} ${p.path}${detail ? c.dim(`  ${detail}`) : ''}`);
   }
   if (options.record) lines.push(`  ${'record'.padEnd(9)} ${options.record}`);
@@ -67,7 +69,10 @@ export function formatConflicts(plans: FilePlan[], color: boolean): string | und
   const c = color ? pc : pc.createColors(false);
   return [
     c.red(c.bold(`Conflicts in ${conflicted.length} file${conflicted.length === 1 ? '' : 's'}:`)),
-    ...conflicted.map((p) => `  ${p.path} (${p.conflicts} block${p.conflicts === 1 ? '' : 's'} between <<<<<<< and >>>>>>>)`),
-    'Keep what you want between the markers, delete the marker lines, then run `create-traced-service doctor` (it exits 1 while markers remain).',
+    ...conflicted.map(
+      (p) => `  ${p.path} (${p.conflicts} block${p.conflicts === 1 ? '' : 's'} between <<<<<<< and >>>>>>>)`,
+    ),
+    'Keep what you want between the markers, delete the marker lines, then run `create-traced-service doctor` ' +
+      '(it exits 1 while markers remain).',
   ].join('\n');
 }

@@ -18,5 +18,7 @@ export function editedSinceGenerated(target: string, overwritten: string[]): str
   } catch (error) {
     if (!(error instanceof AnswersShapeError)) throw error;
   }
-  return overwritten.filter((p) => p !== ANSWERS_FILE && files[p] !== contentHash(readFileSync(path.join(target, p), 'utf8')));
+  return overwritten.filter(
+    (p) => p !== ANSWERS_FILE && files[p] !== contentHash(readFileSync(path.join(target, p), 'utf8')),
+  );
 }

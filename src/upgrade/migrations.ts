@@ -34,14 +34,19 @@ const answersSchema2: Migration = {
       if (rendered) {
         return {
           doc: { ...doc, schemaVersion: ANSWERS_SCHEMA_VERSION, ...recordFiles(rendered) },
-          notes: [`the answers file recorded no base; create-traced-service ${doc.cliVersion} (this version) rendered it again from the recorded options`],
+          notes: [
+            `the answers file recorded no base; create-traced-service ${doc.cliVersion} (this version) ` +
+              'rendered it again from the recorded options',
+          ],
         };
       }
     }
     return {
       doc: { ...doc, schemaVersion: ANSWERS_SCHEMA_VERSION },
       notes: [
-        `the answers file was written by create-traced-service ${doc.cliVersion}, which recorded no base: files that differ from the new render cannot be merged and are kept as they are (marked "not merged: no base recorded"); compare them with the upgrade's render yourself`,
+        `the answers file was written by create-traced-service ${doc.cliVersion}, which recorded no base: ` +
+          'files that differ from the new render cannot be merged and are kept as they are ' +
+          '(marked "not merged: no base recorded"); compare them with the upgrade\'s render yourself',
       ],
     };
   },
@@ -56,7 +61,11 @@ export interface MigrationRun {
   notes: string[];
 }
 
-export function runMigrations(doc: AnswersDocument, ctx: MigrationContext, migrations: readonly Migration[] = MIGRATIONS): MigrationRun {
+export function runMigrations(
+  doc: AnswersDocument,
+  ctx: MigrationContext,
+  migrations: readonly Migration[] = MIGRATIONS,
+): MigrationRun {
   let current = doc;
   const applied: MigrationRun['applied'] = [];
   const notes: string[] = [];

@@ -16,20 +16,38 @@ export interface Rendered {
   content: string;
 }
 
-export type RenderTelemetry = (options: ServiceOptions, placement: { path: string; importLine: string; module: string }, appModule: string) => string;
+export type RenderTelemetry = (
+  options: ServiceOptions,
+  placement: { path: string; importLine: string; module: string },
+  appModule: string,
+) => string;
 
 /** Module name of a file below the project (or below its import root, e.g. src/). */
 function moduleOf(relPath: string, appDir: string | undefined): string {
   const rel = appDir && relPath.startsWith(`${appDir}/`) ? relPath.slice(appDir.length + 1) : relPath;
-  return rel.replace(/\.py$/, '').replace(/\/__init__$/, '').split('/').join('.');
+  return rel
+    .replace(/\.py$/, '')
+    .replace(/\/__init__$/, '')
+    .split('/')
+    .join('.');
 }
 
 /** What the tool renders for `options`: the whole project, or an add-tracing'd project's telemetry module. */
-export function renderOwned(options: ServiceOptions, existing: ExistingAnswers | undefined, renderTelemetry: RenderTelemetry): Rendered[] {
+export function renderOwned(
+  options: ServiceOptions,
+  existing: ExistingAnswers | undefined,
+  renderTelemetry: RenderTelemetry,
+): Rendered[] {
   if (!existing) return renderProject(options).map((f) => ({ path: f.path, content: f.content }));
   if (!existing.telemetryModule) return [];
-  const placement = { path: existing.telemetryModule, importLine: '', module: moduleOf(existing.telemetryModule, existing.appDir) };
-  return [{ path: existing.telemetryModule, content: renderTelemetry(options, placement, existing.app.split(':')[0]!) }];
+  const placement = {
+    path: existing.telemetryModule,
+    importLine: '',
+    module: moduleOf(existing.telemetryModule, existing.appDir),
+  };
+  return [
+    { path: existing.telemetryModule, content: renderTelemetry(options, placement, existing.app.split(':')[0]!) },
+  ];
 }
 
 export interface OwnedInputs {
@@ -84,7 +102,12 @@ export function ownedInputs(args: {
     }
     const line = frameworkLine(newOptions);
     const framework = getFramework(newOptions.framework);
-    const moved = retargetExisting(texts, [...corePackages(line, newOptions.exporter), ...framework.packages(line)], framework.detectDistributions ?? [], line);
+    const moved = retargetExisting(
+      texts,
+      [...corePackages(line, newOptions.exporter), ...framework.packages(line)],
+      framework.detectDistributions ?? [],
+      line,
+    );
     for (const [p, r] of moved) inputs.push(dependencyOnly(p, texts.get(p)!, r));
   }
   return inputs;
@@ -92,5 +115,13 @@ export function ownedInputs(args: {
 
 /** A user's dependency file with only pins to move: "theirs" is the user's file with the pins moved. */
 function dependencyOnly(relPath: string, text: string, moved: Retargeted): FileInput {
-  return { path: relPath, ours: text, theirs: moved.text, base: text, recorded: false, retarget: () => moved, noRecord: true };
+  return {
+    path: relPath,
+    ours: text,
+    theirs: moved.text,
+    base: text,
+    recorded: false,
+    retarget: () => moved,
+    noRecord: true,
+  };
 }

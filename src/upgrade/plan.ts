@@ -73,18 +73,27 @@ export function planFile(input: FileInput, labels: MergeLabels): FilePlan {
   }
   const retarget = input.retarget ?? NO_RETARGET;
   const mine = retarget(ours);
-  const unedited = ours === input.base || (input.recordedHash !== undefined && contentHash(ours) === input.recordedHash);
+  const unedited =
+    ours === input.base || (input.recordedHash !== undefined && contentHash(ours) === input.recordedHash);
   if (unedited) return result('replace', theirs, { pins: mine.changes });
   if (input.base === undefined) {
     if (mine.text === theirs) return result('replace', theirs, { pins: mine.changes });
     const reason = input.recorded
-      ? `not merged: no base recorded${mine.changes.length > 0 ? ' (only its version pins were moved)' : ''}; your file is kept as it is`
+      ? `not merged: no base recorded${mine.changes.length > 0 ? ' (only its version pins were moved)' : ''}; ` +
+        'your file is kept as it is'
       : 'not merged: it exists but create-traced-service did not write it; your file is kept as it is';
     // Nothing recorded as its base: the next upgrade must not mistake the new render for what the user started from.
-    return result('kept', mine.changes.length > 0 ? mine.text : null, { reason, pins: mine.changes, newBase: undefined });
+    return result('kept', mine.changes.length > 0 ? mine.text : null, {
+      reason,
+      pins: mine.changes,
+      newBase: undefined,
+    });
   }
   const merged = merge3(retarget(input.base).text, mine.text, theirs, labels);
-  return result(merged.conflicts > 0 ? 'conflict' : 'merge', merged.text, { conflicts: merged.conflicts, pins: mine.changes });
+  return result(merged.conflicts > 0 ? 'conflict' : 'merge', merged.text, {
+    conflicts: merged.conflicts,
+    pins: mine.changes,
+  });
 }
 
 export function planFiles(inputs: FileInput[], labels: MergeLabels): FilePlan[] {

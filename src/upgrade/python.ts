@@ -11,8 +11,13 @@ async function read(file: string): Promise<string | undefined> {
 }
 
 /** "3.11" from a `>=3.11`-style lower bound, a `.python-version` line or pyvenv.cfg's version. */
-export function pythonFromTexts(texts: { pyproject?: string; pythonVersion?: string; pyvenv?: string }): string | undefined {
-  const bound = texts.pyproject && /^\s*requires-python\s*=\s*["'][^"']*?(?:>=|~=|==)\s*(\d+\.\d+)/m.exec(texts.pyproject);
+export function pythonFromTexts(texts: {
+  pyproject?: string;
+  pythonVersion?: string;
+  pyvenv?: string;
+}): string | undefined {
+  const bound =
+    texts.pyproject && /^\s*requires-python\s*=\s*["'][^"']*?(?:>=|~=|==)\s*(\d+\.\d+)/m.exec(texts.pyproject);
   if (bound) return bound[1];
   const pinned = texts.pythonVersion && /^\s*(\d+\.\d+)/.exec(texts.pythonVersion);
   if (pinned) return pinned[1];

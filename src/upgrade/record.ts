@@ -20,7 +20,10 @@ export function contentHash(content: string): string {
 }
 
 /** Paths sorted, so the same files always give the same bytes (a rerun that changes nothing rewrites nothing). */
-export function recordFiles(files: { path: string; content: string }[], hashOnly: Record<string, string> = {}): FileRecord {
+export function recordFiles(
+  files: { path: string; content: string }[],
+  hashOnly: Record<string, string> = {},
+): FileRecord {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const texts: Record<string, string> = {};
   const hashes: Record<string, string> = {};
@@ -63,7 +66,13 @@ export function telemetryRecord(
   previous: { files?: unknown; base?: unknown } | undefined,
 ): Partial<FileRecord> {
   if (written) return recordFiles([{ path: written.path, content: written.after }]);
-  if (previous && typeof previous.files === 'object' && previous.files && typeof previous.base === 'object' && previous.base) {
+  if (
+    previous &&
+    typeof previous.files === 'object' &&
+    previous.files &&
+    typeof previous.base === 'object' &&
+    previous.base
+  ) {
     return { files: previous.files as FileRecord['files'], base: previous.base as FileRecord['base'] };
   }
   return {};

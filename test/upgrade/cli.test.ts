@@ -48,17 +48,23 @@ describe.each(['fastapi', 'starlette', 'flask', 'django'])('upgrade of a generat
 });
 
 describe('upgrade conflicts', () => {
-  it('writes markers where the user and the template changed the same line, exits 1, and doctor exits 1 until resolved', async () => {
+  it('writes markers where both sides changed a line, exits 1, and doctor exits 1 until resolved', async () => {
     const dir = await generateCommitted(tempDir(), 'fastapi');
     // An older CLI wrote 4000 where this one writes 5000; the user changed the same line.
     olderTemplate(dir, 'app/telemetry.py', 'SCHEDULE_DELAY_MILLIS = 4000', 'SCHEDULE_DELAY_MILLIS = 5000');
-    writeFileSync(path.join(dir, 'app/telemetry.py'), read(dir, 'app/telemetry.py').replace('SCHEDULE_DELAY_MILLIS = 4000', CHANGED_SETTING));
+    writeFileSync(
+      path.join(dir, 'app/telemetry.py'),
+      read(dir, 'app/telemetry.py').replace('SCHEDULE_DELAY_MILLIS = 4000', CHANGED_SETTING),
+    );
     git(dir, 'commit', '-qam', 'my setting');
 
     const r = await upgrade(dir, ['--yes', '--no-install']);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const text = read(dir, 'app/telemetry.py');
-    expect(text).toContain(`<<<<<<< yours\n${CHANGED_SETTING}\n||||||| create-traced-service 0.1.0, OpenTelemetry 1.42\nSCHEDULE_DELAY_MILLIS = 4000\n=======\nSCHEDULE_DELAY_MILLIS = 5000\n>>>>>>> `);
+    expect(text).toContain(
+      `<<<<<<< yours\n${CHANGED_SETTING}\n||||||| create-traced-service 0.1.0, OpenTelemetry 1.42\n` +
+        'SCHEDULE_DELAY_MILLIS = 4000\n=======\nSCHEDULE_DELAY_MILLIS = 5000\n>>>>>>> ',
+    );
     expect(r.stdout).toMatch(/CONFLICT\s+app\/telemetry\.py/);
     expect(r.stdout.trimEnd().split('\n').slice(-3).join('\n')).toMatch(/Conflicts in 1 file:\n\s+app\/telemetry\.py/);
     expectNewestPins(dir);
@@ -72,7 +78,10 @@ describe('upgrade conflicts', () => {
     expect((await upgrade(dir, ['--yes', '--no-install', '--force'])).code).toBe(1);
     expect(snapshot(dir)).toEqual(before);
 
-    writeFileSync(path.join(dir, 'app/telemetry.py'), text.replace(/<<<<<<< yours\n(.*\n)\|\|\|\|\|\|\| [^]*?>>>>>>> .*\n/, '$1'));
+    writeFileSync(
+      path.join(dir, 'app/telemetry.py'),
+      text.replace(/<<<<<<< yours\n(.*\n)\|\|\|\|\|\|\| [^]*?>>>>>>> .*\n/, '$1'),
+    );
     expect(read(dir, 'app/telemetry.py')).toContain(CHANGED_SETTING);
     const resolved = await runCli(['doctor', dir]);
     expect(resolved.code, resolved.stdout).toBe(0);
@@ -128,8 +137,10 @@ describe('upgrade safety', () => {
     expect(r.stdout).toMatch(/Pins that would change/);
     expect(r.stdout).toMatch(/replace\s+requirements\.txt/);
     expect(r.stdout).toMatch(/^-opentelemetry-sdk==1\.42\.1$/m);
-    expect(r.stdout).toMatch(/record\s+\.create-traced-service\.json  otelVersion 1\.42 → 1\.45; hashes and base texts of 19 files/);
-    expect(r.stdout).not.toContain("sha256:");
+    expect(r.stdout).toMatch(
+      /record\s+\.create-traced-service\.json  otelVersion 1\.42 → 1\.45; hashes and base texts of 19 files/,
+    );
+    expect(r.stdout).not.toContain('sha256:');
     expect(snapshot(dir)).toEqual(before);
   });
 
@@ -181,15 +192,18 @@ describe('upgrade safety', () => {
   });
 });
 
-describe('upgrade of an add-tracing\'d project', () => {
-  it('moves its matched set in place, keeps an edit to its telemetry module, and is a no-op the second time', async () => {
+describe("upgrade of an add-tracing'd project", () => {
+  it('moves its matched set in place, keeps a telemetry module edit, and is a no-op the second time', async () => {
     const dir = committedCopy('package-main');
     const traced = await addTracing(dir, ['--yes', '--no-install', '--otel-version', '1.42']);
     expect(traced.code, traced.stdout + traced.stderr).toBe(0);
     expect(read(dir, 'requirements.txt')).toContain('opentelemetry-sdk==1.42.1');
     const answers = JSON.parse(read(dir, ANSWERS));
     expect(Object.keys(answers.files)).toEqual(['app/telemetry.py']);
-    writeFileSync(path.join(dir, 'app/telemetry.py'), read(dir, 'app/telemetry.py').replace('SCHEDULE_DELAY_MILLIS = 5000', CHANGED_SETTING));
+    writeFileSync(
+      path.join(dir, 'app/telemetry.py'),
+      read(dir, 'app/telemetry.py').replace('SCHEDULE_DELAY_MILLIS = 5000', CHANGED_SETTING),
+    );
     git(dir, 'add', '-A');
     git(dir, 'commit', '-qm', 'traced, then my setting');
     const requirementsBefore = read(dir, 'requirements.txt');
@@ -199,7 +213,9 @@ describe('upgrade of an add-tracing\'d project', () => {
     expect(r.stdout).toMatch(/requirements\.txt: opentelemetry-sdk 1\.42\.1 → 1\.45\.2/);
     expect(read(dir, 'app/telemetry.py')).toContain(CHANGED_SETTING);
     // Surgical: only the pin lines differ.
-    const changed = read(dir, 'requirements.txt').split('\n').filter((l, i) => l !== requirementsBefore.split('\n')[i]);
+    const changed = read(dir, 'requirements.txt')
+      .split('\n')
+      .filter((l, i) => l !== requirementsBefore.split('\n')[i]);
     expect(changed.length).toBeGreaterThan(0);
     for (const l of changed) expect(l).toMatch(/^opentelemetry-[a-z-]+==(1\.45\.2|0\.66b2)$/);
 

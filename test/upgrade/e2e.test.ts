@@ -6,7 +6,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addTracing, committedCopy, E2E_ENV, git, jsonOf, removeScratch, tempDir } from '../add-tracing/e2e-helpers.js';
-import { CHANGED_SETTING, expectEditsKept, expectNewestPins, generateCommitted, upgrade, userEdits } from './helpers.js';
+import {
+  CHANGED_SETTING,
+  expectEditsKept,
+  expectNewestPins,
+  generateCommitted,
+  upgrade,
+  userEdits,
+} from './helpers.js';
 
 afterAll(removeScratch);
 
@@ -16,26 +23,29 @@ function expectSmokePassed(result: Record<string, any>, output: string): void {
   expect(result.pipeline.smoke.ok).toBe(true);
 }
 
-describe.each(['fastapi', 'starlette', 'flask', 'django'])('upgrade of a generated %s project, installed and smoke-tested', (framework) => {
-  it('passes the smoke test on the newest set with every user edit kept', async () => {
-    const dir = await generateCommitted(tempDir('cts-upgrade-e2e-'), framework);
-    userEdits(dir, framework);
-    const r = await upgrade(dir, ['--yes', '--json'], E2E_ENV);
-    expect(r.code, r.stderr).toBe(0);
-    expectSmokePassed(jsonOf(r), r.stderr);
-    expectNewestPins(dir);
-    expectEditsKept(dir, framework);
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'upgraded');
-    const again = await upgrade(dir, ['--yes', '--json'], E2E_ENV);
-    expect(again.code, again.stderr).toBe(0);
-    expect(jsonOf(again)).toMatchObject({ ok: true, written: [] });
-    expect(git(dir, 'status', '--porcelain')).toBe('');
-  });
-});
+describe.each(['fastapi', 'starlette', 'flask', 'django'])(
+  'upgrade of a generated %s project, installed and smoke-tested',
+  (framework) => {
+    it('passes the smoke test on the newest set with every user edit kept', async () => {
+      const dir = await generateCommitted(tempDir('cts-upgrade-e2e-'), framework);
+      userEdits(dir, framework);
+      const r = await upgrade(dir, ['--yes', '--json'], E2E_ENV);
+      expect(r.code, r.stderr).toBe(0);
+      expectSmokePassed(jsonOf(r), r.stderr);
+      expectNewestPins(dir);
+      expectEditsKept(dir, framework);
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', 'upgraded');
+      const again = await upgrade(dir, ['--yes', '--json'], E2E_ENV);
+      expect(again.code, again.stderr).toBe(0);
+      expect(jsonOf(again)).toMatchObject({ ok: true, written: [] });
+      expect(git(dir, 'status', '--porcelain')).toBe('');
+    });
+  },
+);
 
-describe('upgrade of an add-tracing\'d project, installed and smoke-tested', () => {
-  it('passes the smoke test on the newest set with the user\'s telemetry edit kept', async () => {
+describe("upgrade of an add-tracing'd project, installed and smoke-tested", () => {
+  it("passes the smoke test on the newest set with the user's telemetry edit kept", async () => {
     const dir = committedCopy('package-main');
     const traced = await addTracing(dir, ['--yes', '--no-install', '--otel-version', '1.42']);
     expect(traced.code, traced.stderr).toBe(0);

@@ -30,11 +30,21 @@ const edit = (dir: string, rel: string, change: (text: string) => string) => {
 
 /** Where each framework's new route goes, and a line that proves it is still there. */
 const ROUTE: Record<string, { file: string; add: (text: string) => string; marker: string }[]> = {
-  fastapi: [{ file: 'app/main.py', add: (t) => `${t}\n\n@app.get("/extra")\nasync def extra() -> dict[str, str]:\n    return {"extra": "kept"}\n`, marker: '@app.get("/extra")' }],
+  fastapi: [
+    {
+      file: 'app/main.py',
+      add: (t) => `${t}\n\n@app.get("/extra")\nasync def extra() -> dict[str, str]:\n    return {"extra": "kept"}\n`,
+      marker: '@app.get("/extra")',
+    },
+  ],
   flask: [
     {
       file: 'app/main.py',
-      add: (t) => t.replace('\nif __name__ == "__main__":', '\n@app.get("/extra")\ndef extra():\n    return {"extra": "kept"}\n\n\nif __name__ == "__main__":'),
+      add: (t) =>
+        t.replace(
+          '\nif __name__ == "__main__":',
+          '\n@app.get("/extra")\ndef extra():\n    return {"extra": "kept"}\n\n\nif __name__ == "__main__":',
+        ),
       marker: '@app.get("/extra")',
     },
   ],
@@ -43,14 +53,30 @@ const ROUTE: Record<string, { file: string; add: (text: string) => string; marke
       file: 'app/main.py',
       add: (t) =>
         t
-          .replace('\n\napp = Starlette(', '\n\nasync def extra(request):\n    from starlette.responses import JSONResponse\n\n    return JSONResponse({"extra": "kept"})\n\n\napp = Starlette(')
-          .replace('        Route("/process/{item_id}", process_item, methods=["GET"]),\n', '        Route("/process/{item_id}", process_item, methods=["GET"]),\n        Route("/extra", extra, methods=["GET"]),\n'),
+          .replace(
+            '\n\napp = Starlette(',
+            '\n\nasync def extra(request):\n    from starlette.responses import JSONResponse\n\n' +
+              '    return JSONResponse({"extra": "kept"})\n\n\napp = Starlette(',
+          )
+          .replace(
+            '        Route("/process/{item_id}", process_item, methods=["GET"]),\n',
+            '        Route("/process/{item_id}", process_item, methods=["GET"]),\n' +
+              '        Route("/extra", extra, methods=["GET"]),\n',
+          ),
       marker: 'Route("/extra", extra, methods=["GET"])',
     },
   ],
   django: [
-    { file: 'app/views.py', add: (t) => `${t}\n\ndef extra(request):\n    return JsonResponse({"extra": "kept"})\n`, marker: 'def extra(request):' },
-    { file: 'app/urls.py', add: (t) => t.replace('urlpatterns = [\n', 'urlpatterns = [\n    path("extra", views.extra),\n'), marker: 'path("extra", views.extra)' },
+    {
+      file: 'app/views.py',
+      add: (t) => `${t}\n\ndef extra(request):\n    return JsonResponse({"extra": "kept"})\n`,
+      marker: 'def extra(request):',
+    },
+    {
+      file: 'app/urls.py',
+      add: (t) => t.replace('urlpatterns = [\n', 'urlpatterns = [\n    path("extra", views.extra),\n'),
+      marker: 'path("extra", views.extra)',
+    },
   ],
 };
 

@@ -1,6 +1,11 @@
 /** The upgrade's pure parts: record, merge, per-file plan, pin moves, migrations, line choice, doctor findings. */
 import { describe, expect, it } from 'vitest';
-import { ANSWERS_SCHEMA_VERSION, parseAnswersDocument, serializeAnswers, type AnswersDocument } from '../../src/upgrade/answers.js';
+import {
+  ANSWERS_SCHEMA_VERSION,
+  parseAnswersDocument,
+  serializeAnswers,
+  type AnswersDocument,
+} from '../../src/upgrade/answers.js';
 import { declaredPins, retargetExisting, retargetGenerated } from '../../src/upgrade/deps.js';
 import { conflictFindings, newerSetFinding, pypiFinding } from '../../src/upgrade/doctor.js';
 import { newerKnownLine, newestLineFor } from '../../src/upgrade/lines.js';
@@ -15,14 +20,23 @@ const labels = { ours: 'yours', base: 'old', theirs: 'new' };
 
 describe('record', () => {
   it('keeps hashes readable and the base texts recoverable offline', () => {
-    const record = recordFiles([{ path: 'b.py', content: 'B\n' }, { path: 'a.py', content: 'A\n' }]);
+    const record = recordFiles([
+      { path: 'b.py', content: 'B\n' },
+      { path: 'a.py', content: 'A\n' },
+    ]);
     expect(Object.keys(record.files)).toEqual(['a.py', 'b.py']);
     expect(record.files['a.py']).toBe(contentHash('A\n'));
-    expect([...readBase(record)]).toEqual([['a.py', 'A\n'], ['b.py', 'B\n']]);
+    expect([...readBase(record)]).toEqual([
+      ['a.py', 'A\n'],
+      ['b.py', 'B\n'],
+    ]);
   });
 
   it('is byte-identical for the same files, so a rerun rewrites nothing', () => {
-    const files = [{ path: 'x', content: 'one\n' }, { path: 'y', content: 'two\n' }];
+    const files = [
+      { path: 'x', content: 'one\n' },
+      { path: 'y', content: 'two\n' },
+    ];
     expect(JSON.stringify(recordFiles(files))).toBe(JSON.stringify(recordFiles([...files].reverse())));
   });
 
@@ -60,7 +74,13 @@ describe('merge3', () => {
 });
 
 describe('planFile', () => {
-  const input = (over: Partial<FileInput>): FileInput => ({ path: 'app/x.py', ours: 'a\n', theirs: 'a\n', recorded: true, ...over });
+  const input = (over: Partial<FileInput>): FileInput => ({
+    path: 'app/x.py',
+    ours: 'a\n',
+    theirs: 'a\n',
+    recorded: true,
+    ...over,
+  });
 
   it('replaces a file the user never edited', () => {
     const p = planFile(input({ base: 'old\n', ours: 'old\n', theirs: 'new\n' }), labels);
@@ -96,13 +116,25 @@ describe('planFile', () => {
   });
 
   it('creates a file new in this version and writes nothing when nothing changes', () => {
-    expect(planFile(input({ ours: null, recorded: false, theirs: 'n\n' }), labels)).toMatchObject({ action: 'create', after: 'n\n' });
-    expect(planFile(input({ base: 'a\n', ours: 'mine\n', theirs: 'a\n' }), labels)).toMatchObject({ action: 'unchanged', after: null });
+    expect(planFile(input({ ours: null, recorded: false, theirs: 'n\n' }), labels)).toMatchObject({
+      action: 'create',
+      after: 'n\n',
+    });
+    expect(planFile(input({ base: 'a\n', ours: 'mine\n', theirs: 'a\n' }), labels)).toMatchObject({
+      action: 'unchanged',
+      after: null,
+    });
   });
 
   it('moves pins on both sides first, so a version bump next to a user line is no conflict', () => {
-    const basePins = new Map([['fastapi', '0.141.1'], ['opentelemetry-sdk', '1.42.1']]);
-    const newPins = new Map([['fastapi', '0.165.0'], ['opentelemetry-sdk', '1.45.2']]);
+    const basePins = new Map([
+      ['fastapi', '0.141.1'],
+      ['opentelemetry-sdk', '1.42.1'],
+    ]);
+    const newPins = new Map([
+      ['fastapi', '0.165.0'],
+      ['opentelemetry-sdk', '1.45.2'],
+    ]);
     const retarget = (t: string) => retargetGenerated('requirements.txt', t, basePins, newPins);
     const base = '# SDK 1.42.1\nopentelemetry-sdk==1.42.1\nfastapi==0.141.1\n';
     const ours = '# SDK 1.42.1\nopentelemetry-sdk==1.42.1\nfastapi==0.141.1\nrequests==2.32.3\n';
@@ -110,14 +142,25 @@ describe('planFile', () => {
     const p = planFile({ path: 'requirements.txt', ours, theirs, base, recorded: true, retarget }, labels);
     expect(p.action).toBe('merge');
     expect(p.after).toBe('# SDK 1.45.2\nopentelemetry-sdk==1.45.2\nfastapi==0.165.0\nrequests==2.32.3\n');
-    expect(p.pins.map((c) => `${c.name} ${c.from} → ${c.to}`)).toEqual(['opentelemetry-sdk 1.42.1 → 1.45.2', 'fastapi 0.141.1 → 0.165.0']);
+    expect(p.pins.map((c) => `${c.name} ${c.from} → ${c.to}`)).toEqual([
+      'opentelemetry-sdk 1.42.1 → 1.45.2',
+      'fastapi 0.141.1 → 0.165.0',
+    ]);
   });
 });
 
 describe('pin moves', () => {
   it('keeps a third-party pin the user changed, but always moves the OpenTelemetry set', () => {
     const text = 'fastapi==0.150.0\nopentelemetry-sdk==1.43.0  # mine\n';
-    const r = retargetGenerated('requirements.txt', text, new Map([['fastapi', '0.141.1']]), new Map([['fastapi', '0.165.0'], ['opentelemetry-sdk', '1.45.2']]));
+    const r = retargetGenerated(
+      'requirements.txt',
+      text,
+      new Map([['fastapi', '0.141.1']]),
+      new Map([
+        ['fastapi', '0.165.0'],
+        ['opentelemetry-sdk', '1.45.2'],
+      ]),
+    );
     expect(r.text).toBe('fastapi==0.150.0\nopentelemetry-sdk==1.45.2  # mine\n');
   });
 
@@ -130,10 +173,20 @@ describe('pin moves', () => {
 
   it('moves an existing project’s matched set wherever it is declared and leaves its own constraints', () => {
     const line = otelLine('1.45');
-    const texts = new Map([['requirements.txt', 'fastapi>=0.100\nopentelemetry-sdk==1.42.1\nopentelemetry-instrumentation-fastapi==0.63b1\n']]);
-    const wanted = [{ name: 'opentelemetry-sdk', version: line.sdk }, { name: 'opentelemetry-instrumentation-fastapi', version: line.contrib }];
+    const texts = new Map([
+      [
+        'requirements.txt',
+        'fastapi>=0.100\nopentelemetry-sdk==1.42.1\nopentelemetry-instrumentation-fastapi==0.63b1\n',
+      ],
+    ]);
+    const wanted = [
+      { name: 'opentelemetry-sdk', version: line.sdk },
+      { name: 'opentelemetry-instrumentation-fastapi', version: line.contrib },
+    ];
     const r = retargetExisting(texts, wanted, ['fastapi'], line).get('requirements.txt')!;
-    expect(r.text).toBe(`fastapi>=0.100\nopentelemetry-sdk==${line.sdk}\nopentelemetry-instrumentation-fastapi==${line.contrib}\n`);
+    expect(r.text).toBe(
+      `fastapi>=0.100\nopentelemetry-sdk==${line.sdk}\nopentelemetry-instrumentation-fastapi==${line.contrib}\n`,
+    );
   });
 });
 
@@ -143,7 +196,9 @@ describe('answers and migrations', () => {
 
   it('reads a schema-1 file and refuses one from a newer CLI', () => {
     expect(parseAnswersDocument(v1)).toMatchObject({ schemaVersion: 1, migrations: [] });
-    expect(() => parseAnswersDocument(JSON.stringify({ schemaVersion: 99, options: {} }))).toThrow(/newer create-traced-service/);
+    expect(() => parseAnswersDocument(JSON.stringify({ schemaVersion: 99, options: {} }))).toThrow(
+      /newer create-traced-service/,
+    );
   });
 
   it('brings schema 1 to 2 once, explaining that edits cannot be merged without a base', () => {
@@ -162,7 +217,11 @@ describe('answers and migrations', () => {
 
   it('runs each named migration once and records it', () => {
     const seen: string[] = [];
-    const m: Migration = { id: 'rename', summary: 's', run: (doc) => (seen.push('ran'), { doc: { ...doc, options: { ...doc.options, renamed: true } }, notes: [] }) };
+    const m: Migration = {
+      id: 'rename',
+      summary: 's',
+      run: (doc) => (seen.push('ran'), { doc: { ...doc, options: { ...doc.options, renamed: true } }, notes: [] }),
+    };
     const first = runMigrations(parseAnswersDocument(v1), ctx('0.1.0'), [...MIGRATIONS, m]);
     expect(first.doc.migrations).toEqual(['answers-schema-2', 'rename']);
     const again = runMigrations(parseAnswersDocument(serializeAnswers(first.doc)), ctx('0.1.0'), [...MIGRATIONS, m]);
@@ -171,8 +230,22 @@ describe('answers and migrations', () => {
   });
 
   it('serializes in one key order', () => {
-    const doc: AnswersDocument = { schemaVersion: 2, cliVersion: '1', options: {}, migrations: [], files: {}, base: { encoding: 'gzip+base64:json', data: '' } };
-    expect(Object.keys(JSON.parse(serializeAnswers(doc)))).toEqual(['schemaVersion', 'cliVersion', 'options', 'migrations', 'files', 'base']);
+    const doc: AnswersDocument = {
+      schemaVersion: 2,
+      cliVersion: '1',
+      options: {},
+      migrations: [],
+      files: {},
+      base: { encoding: 'gzip+base64:json', data: '' },
+    };
+    expect(Object.keys(JSON.parse(serializeAnswers(doc)))).toEqual([
+      'schemaVersion',
+      'cliVersion',
+      'options',
+      'migrations',
+      'files',
+      'base',
+    ]);
   });
 });
 
