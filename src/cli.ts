@@ -151,9 +151,12 @@ Examples:
 
   program
     .command('upgrade')
-    .description('move a generated or add-tracing\'d project to the newest matched OpenTelemetry set and these templates, keeping your edits')
+    .description('move a generated or add-tracing\'d project to the newest matched set and templates, keeping edits')
     .argument('[dir]', 'the project', '.')
-    .option('--otel-version <1.N>', `matched set to move to (${Object.keys(OTEL_LINES).join(' | ')}) [default: the newest the project's Python supports]`)
+    .option(
+      '--otel-version <1.N>',
+      `matched set to move to (${Object.keys(OTEL_LINES).join(' | ')}) [default: the newest its Python supports]`,
+    )
     .option('-y, --yes', 'write the upgrade without asking')
     .option('--dry-run', 'print the plan and the diff, write nothing')
     .option('--force', 'write even when git shows uncommitted changes in the files it touches')
@@ -161,7 +164,7 @@ Examples:
     .option('--no-smoke', 'skip the smoke test after writing')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride()
-    .action((dir: string, flags: { otelVersion?: string; yes?: boolean; dryRun?: boolean; force?: boolean; install: boolean; smoke: boolean; json?: boolean }) =>
+    .action((dir: string, flags: import('./commands/upgrade.js').UpgradeFlags) =>
       action(run, flags, async (ui) => (await import('./commands/upgrade.js')).upgradeCommand(dir, flags, ui)),
     );
 

@@ -110,4 +110,9 @@ export function corePackages(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http'
 }
 
 /** Lowest Python each line's SDK installs on (`requires-python` of opentelemetry-sdk on PyPI). */
-export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = { '1.45': '3.10', '1.44': '3.10', '1.42': '3.10', '1.39': '3.9' };
+export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = {
+  '1.45': '3.10',
+  '1.44': '3.10',
+  '1.42': '3.10',
+  '1.39': '3.9',
+};

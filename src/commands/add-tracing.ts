@@ -209,9 +209,17 @@ export async function addTracingCommand(
     did: e.did ?? [],
   });
   // What was written (the telemetry module's hash and text), so `upgrade` can merge the user's edits later.
-  let fileRecord: Partial<FileRecord> = telemetryRecord(undefined, prevRaw as { files?: unknown; base?: unknown } | undefined);
+  const prevRecord = prevRaw as { files?: unknown; base?: unknown } | undefined;
+  let fileRecord: Partial<FileRecord> = telemetryRecord(undefined, prevRecord);
   const answersText = (existing: ExistingAnswers) =>
-    serializeAnswers({ schemaVersion: ANSWERS_SCHEMA_VERSION, cliVersion: cliVersion(), options, existing: canonical(existing), migrations: MIGRATION_IDS, ...fileRecord });
+    serializeAnswers({
+      schemaVersion: ANSWERS_SCHEMA_VERSION,
+      cliVersion: cliVersion(),
+      options,
+      existing: canonical(existing),
+      migrations: MIGRATION_IDS,
+      ...fileRecord,
+    });
   let record: ExistingAnswers | undefined;
 
   const planned = planChanges(report, {

@@ -119,7 +119,9 @@ export async function createCommand(
     const edited = editedSinceGenerated(target, overwritten);
     if (edited && edited.length > 0) {
       throw new UsageError(
-        `${directory} holds a create-traced-service project whose files ${edited.join(', ')} were edited since they were written; --force would overwrite them: run \`create-traced-service upgrade ${directory}\` to merge instead — nothing was changed`,
+        `${directory} holds a create-traced-service project whose files ${edited.join(', ')} were edited since ` +
+          `they were written; --force would overwrite them: run \`create-traced-service upgrade ${directory}\` ` +
+          'to merge instead — nothing was changed',
       );
     }
   }

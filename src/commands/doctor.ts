@@ -15,7 +15,11 @@ export interface DoctorResult {
   project: ReturnType<typeof summarizeReport>;
 }
 
-export async function doctorCommand(dirArg: string | undefined, flags: { app?: string; checkPypi?: boolean }, ui: Ui): Promise<{ code: number; result: DoctorResult }> {
+export async function doctorCommand(
+  dirArg: string | undefined,
+  flags: { app?: string; checkPypi?: boolean },
+  ui: Ui,
+): Promise<{ code: number; result: DoctorResult }> {
   const root = path.resolve(dirArg ?? '.');
   const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
   const findings = [...diagnose(report), ...(await upgradeFindings(root, { checkPypi: flags.checkPypi }))];
