@@ -19,6 +19,7 @@ const LABEL: Record<FileAction, string> = {
   conflict: 'CONFLICT',
   deleted: 'deleted',
   kept: 'kept',
+  pins: 'pins',
 };
 
 const DETAIL: Record<FileAction, string> = {
@@ -29,6 +30,7 @@ const DETAIL: Record<FileAction, string> = {
   conflict: 'edited by you where the template changed too',
   deleted: '',
   kept: '',
+  pins: 'your file: only the OpenTelemetry pins moved',
 };
 
 export function formatVersions(v: VersionMove, color: boolean): string {

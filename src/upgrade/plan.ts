@@ -21,7 +21,9 @@ export type FileAction =
   /** The tool wrote it, the user deleted it: stays deleted. */
   | 'deleted'
   /** Different from the new render with no base to merge against: only its pins move (if any), kept otherwise. */
-  | 'kept';
+  | 'kept'
+  /** The user's own dependency file: only its OpenTelemetry pins move. */
+  | 'pins';
 
 export interface FileInput {
   path: string;
@@ -75,7 +77,7 @@ export function planFile(input: FileInput, labels: MergeLabels): FilePlan {
   const mine = retarget(ours);
   const unedited =
     ours === input.base || (input.recordedHash !== undefined && contentHash(ours) === input.recordedHash);
-  if (unedited) return result('replace', theirs, { pins: mine.changes });
+  if (unedited) return result(input.noRecord ? 'pins' : 'replace', theirs, { pins: mine.changes });
   if (input.base === undefined) {
     if (mine.text === theirs) return result('replace', theirs, { pins: mine.changes });
     const reason = input.recorded

@@ -19,6 +19,8 @@ export function pythonFromTexts(texts: {
   const bound =
     texts.pyproject && /^\s*requires-python\s*=\s*["'][^"']*?(?:>=|~=|==)\s*(\d+\.\d+)/m.exec(texts.pyproject);
   if (bound) return bound[1];
+  const poetry = texts.pyproject && /^\s*python\s*=\s*["'][^"'\d]*(\d+\.\d+)/m.exec(texts.pyproject);
+  if (poetry) return poetry[1];
   const pinned = texts.pythonVersion && /^\s*(\d+\.\d+)/.exec(texts.pythonVersion);
   if (pinned) return pinned[1];
   const venv = texts.pyvenv && /^\s*version(?:_info)?\s*=\s*(\d+\.\d+)/m.exec(texts.pyvenv);

@@ -211,6 +211,7 @@ describe("upgrade of an add-tracing'd project", () => {
     const r = await upgrade(dir, ['--yes', '--no-install']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/requirements\.txt: opentelemetry-sdk 1\.42\.1 → 1\.45\.2/);
+    expect(r.stdout).toMatch(/pins\s+requirements\.txt\s+your file: only the OpenTelemetry pins moved/);
     expect(read(dir, 'app/telemetry.py')).toContain(CHANGED_SETTING);
     // Surgical: only the pin lines differ.
     const changed = read(dir, 'requirements.txt')
