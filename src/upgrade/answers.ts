@@ -28,7 +28,7 @@ export function parseAnswersDocument(text: string): AnswersDocument {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new AnswersShapeError(`not valid JSON (${(error as Error).message})`);
+    throw new AnswersShapeError(`is not valid JSON (${(error as Error).message})`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new AnswersShapeError('must hold a JSON object');

@@ -166,6 +166,10 @@ describe('upgrade safety', () => {
     expect(bad.stderr).toMatch(/--otel-version 1\.99: not a matched set this CLI knows/);
     expect((await upgrade(tempDir(), ['--yes'])).stderr).toMatch(/has no \.create-traced-service\.json/);
     expect(snapshot(dir)).toEqual(before);
+    writeFileSync(path.join(dir, ANSWERS), '{ not json');
+    const corrupt = await upgrade(dir, ['--yes', '--no-install']);
+    expect(corrupt.code).toBe(2);
+    expect(corrupt.stderr).toMatch(/^error: .*\.create-traced-service\.json is not valid JSON .*nothing was changed\n$/);
   });
 
   it('--otel-version moves to the line asked for', async () => {
