@@ -1,6 +1,9 @@
-/** Built from templates/ by scripts/templates.mjs: precompiled `.hbs` files, every other file as text. */
+/**
+ * Built from templates/ by scripts/templates.mjs: every `.hbs` file precompiled by Handlebars (`spec`:
+ * the JavaScript source of its template specification), every other file as text.
+ */
 declare module 'virtual:cts-templates' {
-  const templates: Record<string, { spec?: TemplateSpecification; text?: string; mode?: number }>;
+  const templates: Record<string, { spec?: string; text?: string; mode?: number }>;
   export default templates;
 }
 
