@@ -14,7 +14,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const templatesPlugin = {
   name: 'cts-templates',
   setup(b) {
-    b.onResolve({ filter: /^virtual:cts-templates$/ }, () => ({ path: TEMPLATES_MODULE_ID, namespace: 'cts-templates' }));
+    b.onResolve({ filter: /^virtual:cts-templates$/ }, () => ({
+      path: TEMPLATES_MODULE_ID,
+      namespace: 'cts-templates',
+    }));
     b.onLoad({ filter: /.*/, namespace: 'cts-templates' }, () => {
       const { code, files } = templatesModule();
       return { contents: code, loader: 'js', resolveDir: root, watchFiles: files, watchDirs: [TEMPLATES_DIR] };
@@ -29,7 +32,10 @@ const templatesPlugin = {
 const englishOnlyZod = {
   name: 'zod-english-only',
   setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({ contents: 'export { default as en } from "./en.js";', loader: 'js' }));
+    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
+      contents: 'export { default as en } from "./en.js";',
+      loader: 'js',
+    }));
   },
 };
 
@@ -52,7 +58,9 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
   // Dependencies written as CommonJS call require() for Node's own modules.
-  banner: { js: "import { createRequire as __ctsRequire } from 'node:module';\nconst require = __ctsRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __ctsRequire } from 'node:module';\nconst require = __ctsRequire(import.meta.url);",
+  },
   plugins: [templatesPlugin, englishOnlyZod],
   metafile: metafileArg > 0,
 });

@@ -21,7 +21,9 @@ export function cacheDir(): string {
   if (process.env.CTS_CACHE_DIR) return path.resolve(process.env.CTS_CACHE_DIR);
   const base =
     process.env.XDG_CACHE_HOME ||
-    (process.platform === 'win32' ? (process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local')) : path.join(os.homedir(), '.cache'));
+    (process.platform === 'win32'
+      ? (process.env.LOCALAPPDATA ?? path.join(os.homedir(), 'AppData', 'Local'))
+      : path.join(os.homedir(), '.cache'));
   return path.join(base, 'create-traced-service');
 }
 
@@ -60,10 +62,14 @@ export async function ensurePrivateUv(python: string, onLine: (line: string) => 
   try {
     onLine(`installing uv ${PRIVATE_UV_VERSION} with pip into ${venv} (once)`);
     await execa(python, ['-m', 'venv', staging], { timeout: 120_000 });
-    await execa(path.join(binDir(staging), exe('python')), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `uv==${PRIVATE_UV_VERSION}`], {
-      timeout: 300_000,
-      env: { PIP_NO_INPUT: '1' },
-    });
+    await execa(
+      path.join(binDir(staging), exe('python')),
+      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `uv==${PRIVATE_UV_VERSION}`],
+      {
+        timeout: 300_000,
+        env: { PIP_NO_INPUT: '1' },
+      },
+    );
     await rename(staging, venv).catch(async () => {
       if (existsSync(uv)) return; // another process finished first
       await rm(venv, { recursive: true, force: true }); // a broken leftover
@@ -76,7 +82,11 @@ export async function ensurePrivateUv(python: string, onLine: (line: string) => 
 }
 
 /** Resolves --installer (auto also honours CTS_INSTALLER=uv|pip, for CI) to the tool that runs. */
-export async function resolveInstaller(choice: Installer, python: string, onLine: (line: string) => void): Promise<InstallerTool> {
+export async function resolveInstaller(
+  choice: Installer,
+  python: string,
+  onLine: (line: string) => void,
+): Promise<InstallerTool> {
   const env = process.env.CTS_INSTALLER;
   const wanted = choice === 'auto' && (env === 'uv' || env === 'pip') ? env : choice;
   if (wanted === 'pip') return { kind: 'pip' };
@@ -84,7 +94,9 @@ export async function resolveInstaller(choice: Installer, python: string, onLine
   if (onPath) return { kind: 'uv', command: onPath, private: false };
   if (wanted === 'uv') {
     if (existsSync(privateUvPath())) return { kind: 'uv', command: privateUvPath(), private: true };
-    throw new Error('--installer uv: uv is not on PATH; install it (https://docs.astral.sh/uv/) or use --installer auto');
+    throw new Error(
+      '--installer uv: uv is not on PATH; install it (https://docs.astral.sh/uv/) or use --installer auto',
+    );
   }
   try {
     return { kind: 'uv', command: await ensurePrivateUv(python, onLine), private: true };

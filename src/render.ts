@@ -1,6 +1,14 @@
-import Handlebars from 'handlebars/runtime';
 import TEMPLATES from 'virtual:cts-templates';
-import { composeString, markdownCode, markdownText, pythonString, shellWord, tomlString, yamlString } from './escape.js';
+import Handlebars from 'handlebars/runtime';
+import {
+  composeString,
+  markdownCode,
+  markdownText,
+  pythonString,
+  shellWord,
+  tomlString,
+  yamlString,
+} from './escape.js';
 
 /**
  * The templates, precompiled at build time (scripts/templates.mjs) and run on the Handlebars runtime:
@@ -28,8 +36,8 @@ hb.registerHelper({
   not: (a: unknown) => !a,
 });
 
-/** A precompiled template from its source; indirect eval, as Handlebars.compile itself does with new Function. */
-const load = (spec: string) => hb.template((0, eval)(`(${spec})`) as TemplateSpecification);
+/** A precompiled template from its source (built from templates/, never from input), as Handlebars.compile does. */
+const load = (spec: string) => hb.template(new Function(`return (${spec});`)() as TemplateSpecification);
 
 // A template below a `partials/` directory is a partial, named by its path after it without `.hbs`.
 const PARTIAL = /(?:^|\/)partials\/(.+)\.hbs$/;
@@ -45,7 +53,10 @@ export function renderTemplate(key: string, context: object): string {
   const entry = TEMPLATES[key];
   if (!entry?.spec) throw new Error(`template ${key}: no such template`);
   let template = compiled.get(key);
-  if (!template) compiled.set(key, (template = load(entry.spec)));
+  if (!template) {
+    template = load(entry.spec);
+    compiled.set(key, template);
+  }
   try {
     return template(context);
   } catch (error) {

@@ -1,7 +1,7 @@
 /** The "Next steps" a created project prints work when pasted into a shell in order. */
 import { execFileSync } from 'node:child_process';
-import { afterAll, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
+import { afterAll, expect, it } from 'vitest';
 import { runCli, scratchDir } from '../helpers.js';
 
 const cwd = scratchDir('cts-next-steps-');
@@ -19,7 +19,12 @@ it('the printed next steps run as pasted: tests, smoke test, then the server', a
   expect(steps[0]).toBe('cd svc');
   // The server runs until stopped, so it comes last; everything before it must pass as pasted.
   expect(steps.at(-1)).toMatch(/^uvicorn app\.main:app /);
-  const out = execFileSync('bash', ['-ec', steps.slice(0, -1).join('\n')], { cwd, encoding: 'utf8', timeout: 300_000, env: { ...process.env, NO_COLOR: '1' } });
+  const out = execFileSync('bash', ['-ec', steps.slice(0, -1).join('\n')], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   expect(out).toMatch(/passed/);
   expect(out).toMatch(/Smoke test passed/);
 });

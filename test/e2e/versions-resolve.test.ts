@@ -18,14 +18,25 @@ describe('pinned OpenTelemetry sets against PyPI', () => {
     (line, framework) => {
       const dir = scratchDir('cts-resolve-');
       const pins = [
-        ...runtimePackages(parseServiceOptions({ serviceName: 'x', framework, otelVersion: line, exporter: 'otlp-grpc' })),
-        ...runtimePackages(parseServiceOptions({ serviceName: 'x', framework, otelVersion: line, exporter: 'otlp-http' })),
+        ...runtimePackages(
+          parseServiceOptions({ serviceName: 'x', framework, otelVersion: line, exporter: 'otlp-grpc' }),
+        ),
+        ...runtimePackages(
+          parseServiceOptions({ serviceName: 'x', framework, otelVersion: line, exporter: 'otlp-http' }),
+        ),
       ];
       const requirements = path.join(dir, 'requirements.txt');
       writeFileSync(requirements, [...new Set(pins.map((p) => `${p.name}==${p.version}`))].join('\n'));
       const result = uv
-        ? spawnSync('uv', ['pip', 'compile', '--quiet', '--python-version', '3.11', requirements], { encoding: 'utf8', timeout: 240_000 })
-        : spawnSync('python3', ['-m', 'pip', 'install', '--dry-run', '--ignore-installed', '--quiet', '-r', requirements], { encoding: 'utf8', timeout: 240_000 });
+        ? spawnSync('uv', ['pip', 'compile', '--quiet', '--python-version', '3.11', requirements], {
+            encoding: 'utf8',
+            timeout: 240_000,
+          })
+        : spawnSync(
+            'python3',
+            ['-m', 'pip', 'install', '--dry-run', '--ignore-installed', '--quiet', '-r', requirements],
+            { encoding: 'utf8', timeout: 240_000 },
+          );
       expect(result.stderr + (result.error?.message ?? '')).not.toMatch(/error|conflict/i);
       expect(result.status).toBe(0);
     },
