@@ -122,7 +122,10 @@ function addGcHook(dir) {
 export async function toolEnv() {
   const env = { ...process.env };
   if (await probe('uv', ['--version'])) return { env, uv: 'uv' };
-  for (const dir of [process.env.BENCH_UV_DIR, '/tmp/uvtools/bin', path.join(process.env.HOME ?? '', '.local/bin'), path.join(process.env.HOME ?? '', '.cargo/bin')]) {
+  // The private uv the CLI installs for itself (--installer auto) when there is none on PATH.
+  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(process.env.HOME ?? '', '.cache'), 'create-traced-service');
+  const privateUv = existsSync(cache) ? readdirSync(cache).filter((d) => /^uv-[\d.]+$/.test(d)).map((d) => path.join(cache, d, 'bin')) : [];
+  for (const dir of [process.env.BENCH_UV_DIR, ...privateUv, '/tmp/uvtools/bin', path.join(process.env.HOME ?? '', '.local/bin'), path.join(process.env.HOME ?? '', '.cargo/bin')]) {
     if (dir && existsSync(path.join(dir, 'uv'))) {
       env.PATH = `${dir}${path.delimiter}${env.PATH ?? ''}`;
       return { env, uv: path.join(dir, 'uv') };
@@ -131,10 +134,10 @@ export async function toolEnv() {
   return { env, uv: undefined };
 }
 
-/** `npx tsc -p .`: the bench imports dist/ and runs bin/, so both must match src/. */
+/** `npm run build`: the bench runs bin/, which runs the dist/ bundle, so it must match src/ and templates/. */
 export async function build(log) {
-  log('building dist/ (tsc -p .)');
-  await runCmd(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { cwd: ROOT, timeoutMs: 180_000 });
+  log('building dist/ (scripts/build.mjs)');
+  await runCmd(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, timeoutMs: 180_000 });
 }
 
 function read(file) {
