@@ -334,6 +334,22 @@ function collectorSection(d) {
       .join('; ')} ms.`,
     '',
   ];
+  const off = d.cells['batch:off'];
+  const traced = ['batch:up', 'batch64:up', 'freeze:up', 'freeze64:up'].map((k) => d.cells[k]).filter(Boolean);
+  if (off && traced.length) {
+    const spansPerSec = c.rate * 2;
+    const batchOf = (x) => (x.id.includes('64') ? 64 : (d.exportBatchSize ?? 512));
+    out.push(
+      `Tail latency, traced against untraced (goal: traced p99 ≤ 2 × untraced, ${ms(off.p99, 2)} here with \`OTEL_SDK_DISABLED=true\`), with what each default costs: at ${spansPerSec} spans/s an export starts every time a batch fills (or every ${(d.config.scheduleDelayMillis ?? 5000) / 1000} s), and a SIGKILL loses what is queued or in flight — about one batch at this rate (part 4 measures it). Serialising one batch under the GIL: ${Object.entries(d.serialise ?? {}).map(([b, r]) => (r.error ? `${b} spans: —` : `${b} spans ${fmt(r.ms, 1)} ms`)).join(', ')}.`,
+      '',
+      table(
+        ['Traced configuration', 'p99 ms', 'p99 / untraced', 'longest GC pause ms', 'exports/s at this rate', 'spans at risk on SIGKILL (≈ one batch)'],
+        traced.map((x) => [x.label, fmt(x.p99, 2), `${fmt(x.p99 / off.p99, 2)} ×`, x.gcLongestMs == null ? '—' : fmt(x.gcLongestMs, 0), fmt(spansPerSec / batchOf(x), 1), String(batchOf(x))]),
+        [null, 'r', 'r', 'r', 'r', 'r'],
+      ),
+      '',
+    );
+  }
   if (d.soak?.length) {
     out.push(
       `Memory soak: the generated service with the collector away for ${d.soak[0].seconds} s at ${c.rate} requests/s (${fmt(d.soak[0].spansProduced, 0)} spans, ${fmt(d.soak[0].spansProduced / (d.queueSize ?? 2048), 1)} × the ${d.queueSize ?? 2048}-span queue), RSS of the service every second, and twice (half-way, end) the number of objects still alive after a forced full garbage collection (SIGUSR2 to the bench's GC hook; the collection itself shows as a dip in RSS):`,
