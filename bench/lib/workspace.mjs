@@ -136,8 +136,9 @@ export async function toolEnv() {
 
 /** `npm run build`: the bench runs bin/, which runs the dist/ bundle, so it must match src/ and templates/. */
 export async function build(log) {
-  log('building dist/ (scripts/build.mjs)');
+  log('building dist/ (scripts/build.mjs) and the modules the bench drives directly');
   await runCmd(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, timeoutMs: 180_000 });
+  await (await import('./internals.mjs')).buildInternals();
 }
 
 function read(file) {
@@ -359,7 +360,7 @@ urlpatterns.append(path("bench/<str:item_id>", _bench_item))
  * bench route in place. Best effort: a framework that cannot be prepared is reported, not fatal.
  */
 export async function prepareWsgiServices(log) {
-  const { FRAMEWORKS } = await import('../../dist/frameworks/index.js');
+  const { FRAMEWORKS } = await (await import('./internals.mjs')).importInternal('frameworks');
   const { env } = await toolEnv();
   const out = [];
   for (const fw of FRAMEWORKS) {
