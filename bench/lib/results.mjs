@@ -10,7 +10,7 @@ import { BENCH_DIR } from './workspace.mjs';
 
 export const RESULTS_JSON = path.join(BENCH_DIR, 'results.json');
 export const RESULTS_MD = path.join(BENCH_DIR, 'RESULTS.md');
-export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown'];
+export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'profile'];
 
 export function loadStore() {
   if (!existsSync(RESULTS_JSON)) return { parts: {} };
@@ -383,6 +383,29 @@ function collectorSection(d) {
   return out.join('\n');
 }
 
+function profileSection(d, overhead) {
+  if (!d) return '## 5. Where a traced request\'s CPU goes\n\nNot run yet: `npm run bench -- profile`.\n';
+  const perRequestUs = overhead ? overhead.goal.ours * 1000 : undefined;
+  const tracingSamples = d.categories.filter(([name]) => !name.startsWith('not tracing')).reduce((a, [, n]) => a + n, 0);
+  const rows = d.categories.map(([name, n]) => [
+    name,
+    `${fmt((100 * n) / d.samples, 1)} %`,
+    name.startsWith('not tracing') || perRequestUs == null ? '' : `${fmt((perRequestUs * n) / tracingSamples, 0)} µs`,
+  ]);
+  return [
+    "## 5. Where a traced request's CPU goes",
+    '',
+    `${d.config.pySpy} sampled the generated service (both threads: the event loop and the span processor's export thread) at ${d.config.sampleHz} Hz for ${d.config.durationSec} s while it served the bench route at ${d.config.rate} requests/s with the collector up (${d.requests} requests). Each sample counts for the innermost frame that belongs to OpenTelemetry or to the server, the framework or the app (standard-library frames count for whoever called them); bench/lib/profile_classify.py groups them. OpenTelemetry's share of the process's samples: **${fmt(100 * d.tracingShare, 1)} %**.${perRequestUs != null ? ` The last column splits part 2's ${fmt(perRequestUs, 0)} µs of CPU per traced request over tracing off by these shares.` : ''}`,
+    '',
+    table(['Where', 'share of samples', 'per traced request'], rows, [null, 'r', 'r']),
+    '',
+    'The OpenTelemetry functions with the most samples (innermost OpenTelemetry frame):',
+    '',
+    table(['Function', 'share of samples'], d.functions.slice(0, 15).map(([f, n]) => [`\`${f}\``, `${fmt((100 * n) / d.samples, 1)} %`]), [null, 'r']),
+    '',
+  ].join('\n');
+}
+
 function shutdownSection(d) {
   if (!d) return '## 4. Graceful shutdown\n\nNot run yet: `npm run bench -- shutdown`.\n';
   const c = d.config;
@@ -528,13 +551,14 @@ export function renderResults(store) {
     overheadSection(p.overhead?.data, p.collector?.data),
     collectorSection(p.collector?.data),
     shutdownSection(p.shutdown?.data),
+    profileSection(p.profile?.data, p.overhead?.data),
     findingsSection(p),
     '## Rerun',
     '',
     '```sh',
     'npm ci                      # autocannon is a devDependency',
     'npm run bench               # all parts, about 8 minutes on 2 cores',
-    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown)',
+    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile)',
     'npm run bench -- --quick    # fewer/shorter runs, to check the bench itself',
     '```',
     '',
