@@ -118,7 +118,7 @@ function quickstartSection(d) {
     '',
     'Wall time of `node bin/create-traced-service.js my-svc --yes --json` from spawn to exit: write, install a new `.venv`, start the service, send the smoke requests, SIGTERM, check. For each installer one warm-up run first fills its package cache (' +
       d.byInstaller.map((m) => `${m.installer} ${ms(m.warmupMs)}`).join(', ') +
-      ', not counted). The CLI uses uv when it is on PATH, pip otherwise.',
+      ', not counted). `pip` is `CTS_INSTALLER=pip`; `auto` is the default `--installer auto`: uv from PATH, else the private uv the CLI keeps in the user\'s cache.',
     '',
     table(['Installer', 'Run', 'Total', 'Install', 'Smoke test'], rows, ['l', 'l', 'r', 'r', 'r']),
     '',
