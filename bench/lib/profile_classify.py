@@ -25,6 +25,7 @@ MAIN = [
     ("app's own span code (app/main.py)", r"app/main\.py|app/telemetry\.py"),
 ]
 
+EXPORT_THREAD = re.compile(r"^(\w+\.)?worker \(.*opentelemetry/sdk/(_shared_internal|trace/export)/")
 OWNER = re.compile(r"/(starlette|fastapi|uvicorn|h11|pydantic|pydantic_core|anyio|asyncio|flask|werkzeug|django|gunicorn)/|app/(main|examples)\.py")
 
 
@@ -43,7 +44,8 @@ for line in open(sys.argv[1]):
     if any("_find_and_load" in f or "import_from_string" in f for f in fs):
         continue  # start-up
     all_samples += n
-    thread_export = any(re.search(r"BatchProcessor.worker|_export_batch|BatchSpanProcessor.worker|worker \(opentelemetry", f) for f in fs)
+    # The span processor's thread: its worker loop (py-spy names it with or without the class).
+    thread_export = any(EXPORT_THREAD.search(f) for f in fs)
     otel = [f for f in fs if "opentelemetry" in f or "app/main.py" in f]
     if thread_export:
         cat = "export thread: other"
