@@ -17,8 +17,9 @@ const CHOICES: Partial<Record<OptionKey, readonly string[]>> = {
   sampler: SAMPLERS,
 };
 
+let defaults: ReturnType<typeof serviceOptionsSchema.parse> | undefined;
 function defaultLabel(key: OptionKey): string | undefined {
-  const defaults = serviceOptionsSchema.parse({ serviceName: 'x' });
+  defaults ??= serviceOptionsSchema.parse({ serviceName: 'x' });
   if (key === 'serviceName' || key === 'endpoint') return undefined;
   const value = defaults[key];
   if (Array.isArray(value)) return value.join(',');

@@ -2,7 +2,6 @@
  * `add-tracing [dir]`: trace an existing FastAPI service the way generated services are, show the change
  * as a diff, write it (atomically, only with consent), record it in the answers file, then smoke-test it.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
@@ -19,10 +18,10 @@ import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { getFramework } from '../frameworks/index.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
-import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from '../paths.js';
+import { ANSWERS_FILE, cliVersion } from '../paths.js';
 import { templateContext } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
-import { renderTemplate } from '../render.js';
+import { hasTemplate, renderTemplate } from '../render.js';
 import type { Ui } from '../ui.js';
 import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js';
 import { MIGRATION_IDS } from '../upgrade/migrations.js';
@@ -97,12 +96,11 @@ export function summarizeReport(report: ProjectReport) {
  */
 export function renderTelemetryModule(options: ServiceOptions, placement: TelemetryPlacement, appModule: string): string {
   const framework = getFramework(options.framework);
-  const source = [path.join(TEMPLATES_DIR, framework.templateDir, 'app', 'telemetry.py.hbs'), path.join(TEMPLATES_DIR, 'common', 'app', 'telemetry.py.hbs')].find((f) => existsSync(f));
+  const source = [`${framework.templateDir}/app/telemetry.py.hbs`, 'common/app/telemetry.py.hbs'].find(hasTemplate);
   if (!source) throw new Error('the templates have no app/telemetry.py.hbs');
   const context = templateContext(options);
-  const base = renderTemplate(readFileSync(source, 'utf8'), context, 'app/telemetry.py.hbs');
-  const addendumSource = readFileSync(path.join(TEMPLATES_DIR, 'add-tracing', `${options.framework}.py.hbs`), 'utf8');
-  const addendum = renderTemplate(addendumSource, { ...context, marker: TELEMETRY_MARKER, appModule }, `add-tracing/${options.framework}.py.hbs`);
+  const base = renderTemplate(source, context);
+  const addendum = renderTemplate(`add-tracing/${options.framework}.py.hbs`, { ...context, marker: TELEMETRY_MARKER, appModule });
   // The template speaks of the generated layout (app.main, app.telemetry); name this project's modules.
   const body = base.replaceAll('`app.main` imports it', `\`${appModule}\` imports it`).replaceAll('before app.telemetry was imported', `before ${placement.module} was imported`);
   return `${body.replace(/\n+$/, '\n')}${addendum}`;

@@ -9,6 +9,8 @@ import type { Ui } from '../ui.js';
 import { editedSinceGenerated } from '../upgrade/guard.js';
 import { checkTarget, TargetError, writeTree, type WriteResult } from '../write.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
+import { shellWord } from '../escape.js';
+import { cliCommand } from '../invocation.js';
 
 // Prompts (and @clack/prompts) load only when someone is there to answer them.
 const prompts = () => import('../prompts.js');
@@ -148,12 +150,13 @@ export async function createCommand(
       [
         '',
         pc.bold('Next steps'),
-        `  cd ${rel}`,
+        // Pasted in order: after the cd, every command runs inside the project.
+        ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
         ...(flags.install ? [] : ['  python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt']),
         '  source .venv/bin/activate',
-        `  ${p.framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}`,
         '  pytest                              # the service\'s own tracing tests',
-        `  npx create-traced-service smoke ${rel === '.' ? '' : rel}   # prove the wiring again`.trimEnd(),
+        `  ${cliCommand(target)} smoke   # prove the wiring again`,
+        `  ${p.framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
       ].join('\n'),
     );
   }
