@@ -1,19 +1,20 @@
 /**
  * detect(dir) -> ProjectReport: everything add-tracing and doctor need to know about an existing project,
- * gathered before anything is touched. Python code is parsed by templates/add-tracing/analyze.py, run
- * with the project's own interpreter (.venv/bin/python when there is one, else python3), so the syntax
- * accepted is the project's; dependency and start files are read here.
+ * gathered before anything is touched. Python code is parsed by templates/add-tracing/analyze.py, run in
+ * isolated mode by the newest interpreter on the machine (never one from the project: inspecting a
+ * checkout executes none of its code); dependency and start files are read here.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../errors.js';
 import { ANSWERS_FILE, TEMPLATES_DIR } from '../paths.js';
-import { findPython, venvPython, VENV_DIR } from '../python-env.js';
 import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
 import { DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
 
@@ -50,23 +51,11 @@ async function listProjectFiles(root: string): Promise<string[]> {
   return out;
 }
 
-export async function projectPython(root: string): Promise<ProjectReport['python']> {
-  const own = venvPython(path.join(root, VENV_DIR));
-  if (existsSync(own)) {
-    try {
-      const { stdout } = await execa(own, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { timeout: 15_000 });
-      return { command: own, version: stdout.trim(), fromProjectVenv: true };
-    } catch {
-      // a broken venv: fall back to the system interpreter
-    }
-  }
-  const found = await findPython();
-  return { command: found.command, version: found.version, fromProjectVenv: false };
-}
-
 export async function runAnalyzer(python: string, root: string): Promise<{ files: AnalyzedFile[]; truncated: boolean }> {
   const constructors = Object.fromEntries(DETECTION.filter((d) => d.constructors.length > 0).map((d) => [d.name, d.constructors]));
-  const result = await execa(python, [ANALYZER, root, JSON.stringify({ constructors, marker: TELEMETRY_BINDING })], {
+  // -I: no PYTHON* variables, no user site, no script or current directory on sys.path; cwd outside the project.
+  const result = await execa(python, ['-I', '-B', ANALYZER, root, JSON.stringify({ constructors, marker: TELEMETRY_BINDING })], {
+    cwd: os.tmpdir(),
     timeout: 120_000,
     reject: false,
     maxBuffer: 256 * 1024 * 1024,
@@ -267,7 +256,8 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   }
   if (!s.isDirectory()) throw new UsageError(`${root} is not a directory`);
 
-  const python = await projectPython(root);
+  const parser = await parserPython(root);
+  const python = { command: parser.command, version: parser.version, fromProjectVenv: false };
   const analyzed = await runAnalyzer(python.command, root);
   const listing = await listProjectFiles(root);
   const { deps, texts, projectName } = await readDependencyFiles(root, listing);
@@ -303,6 +293,7 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     ...(projectName ? { projectName } : {}),
     files: analyzed.files,
     syntaxErrors: analyzed.files.filter((f) => f.syntaxError).map((f) => ({ path: f.path, line: f.syntaxError!.line, message: f.syntaxError!.message })),
+    unread: analyzed.files.filter((f) => f.skipped || f.readError).map((f) => ({ path: f.path, reason: f.skipped ?? f.readError! })),
     candidates,
     ...(selected ? { selected } : {}),
     ...(serve ? { selectedServe: serve } : {}),

@@ -50,9 +50,10 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
     add({
       code: 'no-app',
       severity: 'error',
-      message: report.framework
-        ? `FastAPI is a dependency (${report.framework.evidence[0]}) but no FastAPI(...) construction was found in the code`
-        : 'no FastAPI app found: no dependency file names fastapi and no module constructs FastAPI(...)',
+      message:
+        (report.framework
+          ? `FastAPI is a dependency (${report.framework.evidence[0]}) but no FastAPI(...) construction was found in the code`
+          : 'no FastAPI app found: no dependency file names fastapi and no module constructs FastAPI(...)') + unreadNote(report),
       fix: 'run it in the service\'s directory, or pass --app module:attr',
     });
     return findings;
@@ -236,6 +237,13 @@ function describeRecord(r: Located): string {
     case 'flush':
       return `${r.receiver}.${r.method}()`;
   }
+}
+
+/** "; not parsed: big.py (larger than 2 MB), ..." when files were left out, so "no app" is never a silent guess. */
+export function unreadNote(report: Pick<ProjectReport, 'unread'>): string {
+  if (report.unread.length === 0) return '';
+  const named = report.unread.slice(0, 3).map((u) => `${u.path} (${u.reason})`);
+  return `; not parsed: ${named.join(', ')}${report.unread.length > 3 ? ` and ${report.unread.length - 3} more` : ''}`;
 }
 
 export function hasErrors(findings: Finding[]): boolean {
