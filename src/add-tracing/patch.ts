@@ -46,8 +46,27 @@ export interface TelemetryPlacement {
 const IMPORT_COMMENT = '# isort: skip - create-traced-service: before the app is built';
 const INSTRUMENT_COMMENT = '# create-traced-service: right after construction';
 
+/**
+ * A package written with relative imports is imported under more than one name (its tests import
+ * `src.app.main`, its server `app.main` from src/): only a relative import works under all of them.
+ */
+export function usesRelativeImports(file: AnalyzedFile, all: AnalyzedFile[]): boolean {
+  const relative = (f: AnalyzedFile) => (f.imports ?? []).some((i) => i.level > 0);
+  if (!file.packageDir) return false;
+  if (relative(file)) return true;
+  // The module already names its own package absolutely: keep that style.
+  const topName = file.module.split('.')[0]!;
+  if ((file.imports ?? []).some((i) => i.level === 0 && (i.module === topName || i.module.startsWith(`${topName}.`)))) return false;
+  const top = (f: AnalyzedFile) => `${f.importRoot}/${f.module.split('.')[0]}`;
+  return all.some((f) => f.packageDir && top(f) === top(file) && relative(f));
+}
+
 /** Where the telemetry module goes and how the app module imports it. */
-export function telemetryPlacement(file: AnalyzedFile, existing: (rel: string) => 'ours' | 'theirs' | 'absent'): TelemetryPlacement {
+export function telemetryPlacement(
+  file: AnalyzedFile,
+  existing: (rel: string) => 'ours' | 'theirs' | 'absent',
+  relative = false,
+): TelemetryPlacement {
   const dir = path.posix.dirname(file.path);
   const parts = file.module.split('.');
   const pkg = file.isPackageInit ? parts : parts.slice(0, -1);
@@ -56,8 +75,9 @@ export function telemetryPlacement(file: AnalyzedFile, existing: (rel: string) =
   for (const name of names) {
     const rel = dir === '.' ? `${name}.py` : `${dir}/${name}.py`;
     if (existing(rel) === 'theirs') continue;
-    const importLine = pkgModule
-      ? `from ${pkgModule} import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`
+    const from = relative && pkgModule ? '.' : pkgModule;
+    const importLine = from
+      ? `from ${from} import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`
       : `import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`;
     return { path: rel, importLine, module: pkgModule ? `${pkgModule}.${name}` : name };
   }
@@ -81,7 +101,10 @@ function byteColToIndex(line: string, byteCol: number): number {
 }
 
 /** The two insertions in the app module: the telemetry import and the instrument_app() call. */
-export function instrumentSource(text: string, app: AppCandidate, placement: TelemetryPlacement): { text: string; summary: string[] } {
+export function instrumentSource(original: string, app: AppCandidate, placement: TelemetryPlacement): { text: string; summary: string[] } {
+  // A byte-order mark is kept as it is; the analyzer's columns do not count it.
+  const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const text = original.slice(bom.length);
   const file = app.file;
   const c = app.construction;
   const nl = text.includes('\r\n') ? '\r\n' : '\n';
@@ -127,7 +150,7 @@ export function instrumentSource(text: string, app: AppCandidate, placement: Tel
   let result = out.join('');
   // A file that had no final newline keeps not having one.
   if (!text.endsWith('\n') && text !== '' && result.endsWith(nl)) result = result.slice(0, -nl.length);
-  return { text: result, summary };
+  return { text: bom + result, summary };
 }
 
 export interface PlanResult {
@@ -147,7 +170,7 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
   const notes: string[] = [];
   const existing = (rel: string): 'ours' | 'theirs' | 'absent' =>
     texts[rel] === undefined ? 'absent' : texts[rel]!.includes(TELEMETRY_MARKER) ? 'ours' : 'theirs';
-  const placement = telemetryPlacement(app.file, existing);
+  const placement = telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
 
   // 1. The telemetry module.
   const rendered = inputs.renderTelemetry(placement);
