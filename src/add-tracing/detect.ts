@@ -283,7 +283,13 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   }
   const frameworkName = evidence.has('fastapi') ? 'fastapi' : [...evidence.keys()].find((n) => n !== 'starlette') ?? [...evidence.keys()][0];
 
-  const candidates = buildCandidates(analyzed.files, startCommands);
+  // A module linked to another file of the project is that file: keep the link (the name it is served
+  // by) and drop the target's duplicate; edits go to the target through the link.
+  const linkedTargets = new Set(analyzed.files.map((f) => f.symlink).filter((t): t is string => typeof t === 'string'));
+  const candidates = buildCandidates(
+    analyzed.files.filter((f) => !linkedTargets.has(f.path)),
+    startCommands,
+  );
   const { selected, serve, ambiguity } = selectApp(candidates, options.app);
 
   const report: ProjectReport & { texts: Record<string, string> } = {
