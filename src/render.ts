@@ -1,4 +1,5 @@
 import Handlebars from 'handlebars';
+import { registerPartials } from './partials.js';
 import { composeString, markdownCode, markdownText, pythonString, shellWord, tomlString, yamlString } from './escape.js';
 
 /**
@@ -7,6 +8,7 @@ import { composeString, markdownCode, markdownText, pythonString, shellWord, tom
  * mode turns a misspelt variable into an error instead of an empty string.
  */
 const hb = Handlebars.create();
+registerPartials(hb);
 
 const str = (v: unknown) => {
   if (typeof v !== 'string' && typeof v !== 'number') throw new Error(`expected a string, got ${typeof v}`);

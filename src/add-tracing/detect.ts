@@ -13,7 +13,7 @@ import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../errors.js';
 import { ANSWERS_FILE, TEMPLATES_DIR } from '../paths.js';
 import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
-import { DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
 import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
@@ -230,7 +230,7 @@ export function selectApp(
       if (t) return { selected: c, serve: { ...t, source: 'flag' } };
     }
     const known = candidates.flatMap((c) => c.serve.map(describeTarget));
-    return { ambiguity: `--app ${flag} does not name a FastAPI app built in this project${known.length ? ` (found: ${known.join(', ')})` : ''}` };
+    return { ambiguity: `--app ${flag} does not name an app built in this project${known.length ? ` (found: ${known.join(', ')})` : ''}` };
   }
   const roots = candidates.filter((c) => !c.mountedIn);
   if (roots.length === 0) return {};
@@ -239,10 +239,10 @@ export function selectApp(
   const started = servable.filter((c) => c.serve[0]!.source === 'start-command' || c.serve[0]!.source === 'uvicorn.run');
   if (started.length === 1) return { selected: started[0]!, serve: started[0]!.serve[0]! };
   if (roots.length === 1) {
-    return { ambiguity: `the FastAPI app at ${roots[0]!.id} is built inside ${roots[0]!.construction.className ? `class ${roots[0]!.construction.className}` : 'a function'} and cannot be served by name` };
+    return { ambiguity: `the ${roots[0]!.construction.constructor} app at ${roots[0]!.id} is built inside ${roots[0]!.construction.className ? `class ${roots[0]!.construction.className}` : 'a function'} and cannot be served by name` };
   }
   return {
-    ambiguity: `found ${roots.length} FastAPI apps (${roots.map((c) => `${c.id}${c.serve[0] ? ` as ${describeTarget(c.serve[0])}` : ''}`).join('; ')}) and no start command that picks one`,
+    ambiguity: `found ${roots.length} ${new Set(roots.map((c) => c.construction.constructor)).size === 1 ? `${roots[0]!.construction.constructor} ` : ''}apps (${roots.map((c) => `${c.id}${c.serve[0] ? ` as ${describeTarget(c.serve[0])}` : ''}`).join('; ')}) and no start command that picks one`,
   };
 }
 
@@ -281,7 +281,6 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     for (const f of analyzed.files) for (const a of f.apps ?? []) if (a.framework === d.name) ev.push(`${a.constructor}() in ${f.path}:${a.line}`);
     if (ev.length > 0) evidence.set(d.name, ev);
   }
-  const frameworkName = evidence.has('fastapi') ? 'fastapi' : [...evidence.keys()].find((n) => n !== 'starlette') ?? [...evidence.keys()][0];
 
   // A module linked to another file of the project is that file: keep the link (the name it is served
   // by) and drop the target's duplicate; edits go to the target through the link.
@@ -291,6 +290,13 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     startCommands,
   );
   const { selected, serve, ambiguity } = selectApp(candidates, options.app);
+  // The framework of the app being traced; else of the apps the code builds; else the dependencies'.
+  const built = candidates.filter((c) => !c.mountedIn).map((c) => c.construction.framework);
+  const frameworkName =
+    selected?.construction.framework ??
+    DEPENDENCY_PRIORITY.find((n) => built.includes(n)) ??
+    DEPENDENCY_PRIORITY.find((n) => evidence.has(n)) ??
+    [...evidence.keys()][0];
 
   const report: ProjectReport & { texts: Record<string, string> } = {
     root,

@@ -1,8 +1,10 @@
 /**
- * How add-tracing recognises each framework in an existing project. Only frameworks with templates can be
- * traced; the others are recognised so the error can say what was found. When Flask, Django or Starlette
- * templates land, their entry gains `supported: true` (and, ideally, this moves into the descriptor).
+ * How add-tracing recognises each framework in an existing project: read from the framework descriptors
+ * (src/frameworks/), the one registry. Frameworks whose wiring add-tracing does not have yet are still
+ * recognised, so the error can say what was found.
  */
+import { FRAMEWORKS } from '../frameworks/index.js';
+
 export interface DetectionInfo {
   name: string;
   displayName: string;
@@ -10,15 +12,24 @@ export interface DetectionInfo {
   distributions: string[];
   /** [module, class] pairs whose call constructs an app. */
   constructors: [string, string][];
+  instrumentor: string;
   supported: boolean;
 }
 
-export const DETECTION: DetectionInfo[] = [
-  { name: 'fastapi', displayName: 'FastAPI', distributions: ['fastapi'], constructors: [['fastapi', 'FastAPI'], ['fastapi.applications', 'FastAPI']], supported: true },
-  { name: 'starlette', displayName: 'Starlette', distributions: [], constructors: [['starlette.applications', 'Starlette']], supported: false },
-  { name: 'flask', displayName: 'Flask', distributions: ['flask'], constructors: [['flask', 'Flask']], supported: false },
-  { name: 'django', displayName: 'Django', distributions: ['django'], constructors: [], supported: false },
-];
+export const DETECTION: DetectionInfo[] = FRAMEWORKS.map((f) => ({
+  name: f.name,
+  displayName: f.displayName,
+  distributions: f.detectDistributions,
+  constructors: f.existing.constructors,
+  instrumentor: f.existing.instrumentor,
+  supported: f.existing.supported,
+}));
+
+/**
+ * When the dependency files name several frameworks (FastAPI requires Starlette; a Django project may
+ * list Flask for a side tool), the one whose app the code builds decides; otherwise this order does.
+ */
+export const DEPENDENCY_PRIORITY = ['fastapi', 'django', 'flask', 'starlette'];
 
 /** The import name add-tracing binds the telemetry module to in the app's module. */
 export const TELEMETRY_BINDING = 'otel_telemetry';

@@ -1,5 +1,5 @@
 import { pin } from '../versions.js';
-import { gunicornCommand, guideSample } from './servers.js';
+import { existingUvicorn, guideSample, gunicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const django: FrameworkDescriptor = {
@@ -35,4 +35,11 @@ export const django: FrameworkDescriptor = {
     setupFiles: 'app/telemetry.py and config/otel.py',
   },
   detectDistributions: ['django'],
+  existing: {
+    constructors: [],
+    instrumentor: 'DjangoInstrumentor',
+    excludedUrlsEnv: 'OTEL_PYTHON_DJANGO_EXCLUDED_URLS',
+    supported: false,
+    serverCommand: existingUvicorn,
+  },
 };

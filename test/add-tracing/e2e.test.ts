@@ -21,6 +21,12 @@ interface Layout {
   touched: string[];
   /** The user's own shutdown code writes this line to FIXTURE_SHUTDOWN_MARKER. */
   shutdownMarker?: string;
+  /** The app's class (FastAPI unless said). */
+  appClass?: string;
+  /** Extra flags for the first run (e.g. --route where the route table cannot be read). */
+  args?: string[];
+  /** Module names the project also imports the app module by (its tests' `src.app.main`), from the root. */
+  alsoImportedAs?: string[];
 }
 
 const LAYOUTS: Layout[] = [
@@ -52,14 +58,30 @@ const LAYOUTS: Layout[] = [
     app: 'app.main:app',
     touched: ['.create-traced-service.json', 'Dockerfile', 'Procfile', 'app/main.py', 'app/telemetry.py', 'requirements.txt'],
   },
+  {
+    name: 'starlette-board',
+    app: 'board.app:application',
+    appClass: 'Starlette',
+    args: ['--route', '/messages/{message_id}'],
+    touched: ['.create-traced-service.json', 'board/app.py', 'board/telemetry.py', 'requirements.txt'],
+    shutdownMarker: 'starlette: shutdown ran',
+  },
+  {
+    name: 'src-relative',
+    app: 'app.main:app',
+    appDir: 'src',
+    touched: ['.create-traced-service.json', 'pyproject.toml', 'src/app/main.py', 'src/app/telemetry.py'],
+    alsoImportedAs: ['src.app.main'],
+  },
 ];
 
 /** Imports the project's own module with the venv the smoke test used, as its server would. */
-function importsCleanly(dir: string, layout: Layout): string {
-  const [module, attr] = layout.app.split(':') as [string, string];
+function importsCleanly(dir: string, layout: Layout, asModule?: string): string {
+  const [appModule, attr] = layout.app.split(':') as [string, string];
+  const module = asModule ?? appModule;
   const code = [
     'import importlib, sys',
-    `sys.path.insert(0, ${JSON.stringify(path.join(dir, layout.appDir ?? ''))})`,
+    `sys.path.insert(0, ${JSON.stringify(asModule ? dir : path.join(dir, layout.appDir ?? ''))})`,
     `m = importlib.import_module(${JSON.stringify(module)})`,
     `app = getattr(m, ${JSON.stringify(attr)})${layout.factory ? '()' : ''}`,
     'print(type(app).__name__, getattr(app, "_create_traced_service_instrumented", False))',
@@ -89,7 +111,7 @@ describe('add-tracing on real-world layouts', () => {
 
     // The real run: writes, installs, smoke-tests.
     const marker = path.join(tempDir('cts-marker-'), 'shutdown.log');
-    const run = await addTracing(dir, ['--yes', '--json'], { FIXTURE_SHUTDOWN_MARKER: marker });
+    const run = await addTracing(dir, ['--yes', '--json', ...(layout.args ?? [])], { FIXTURE_SHUTDOWN_MARKER: marker });
     const result = jsonOf(run);
     const failed = (result.pipeline?.smoke?.checks ?? []).filter((c: { ok: boolean }) => !c.ok);
     expect(run.code, `${JSON.stringify(failed, null, 2)}\n${result.pipeline?.smoke?.serviceOutput ?? ''}\n${run.stderr}`).toBe(0);
@@ -107,7 +129,9 @@ describe('add-tracing on real-world layouts', () => {
     if (layout.shutdownMarker) expect(readFileSync(marker, 'utf8')).toContain(layout.shutdownMarker);
 
     // The project's own code still imports, and the app it builds is instrumented.
-    expect(importsCleanly(dir, layout)).toBe('FastAPI True');
+    expect(importsCleanly(dir, layout)).toBe(`${layout.appClass ?? 'FastAPI'} True`);
+    // ... under every name the project imports it by (its tests import src.app.main from the root).
+    for (const name of layout.alsoImportedAs ?? []) expect(importsCleanly(dir, layout, name)).toBe(`${layout.appClass ?? 'FastAPI'} True`);
 
     // Twice: no change at all (the smoke test runs again, from the recorded route).
     git(dir, 'add', '-A');

@@ -26,12 +26,12 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
       writeFileSync(path.join(d, 'README.md'), '# just docs\n');
       writeFileSync(path.join(d, 'tool.py'), 'print("not a web app")\n');
     });
-    await refuses(dir, ['--yes'], /no FastAPI app found in .*pass --app module:attr/);
+    await refuses(dir, ['--yes'], /no app found in .*no module constructs FastAPI\(...\), Starlette\(...\).*pass --app module:attr — nothing was changed$/);
   });
 
   it('a syntax error in the user\'s code', async () => {
     const dir = committedCopy('single-file', (d) => appendFileSync(path.join(d, 'main.py'), '\ndef broken(:\n    pass\n'));
-    await refuses(dir, ['--yes'], /cannot parse main\.py:\d+ with Python [\d.]+ .*fix the syntax error first — nothing was changed$/);
+    await refuses(dir, ['--yes'], /cannot parse main\.py:\d+ with Python [\d.]+ .*fix the syntax error .*install that Python with pyenv or uv.* — nothing was changed$/);
   });
 
   it('a read-only file it would have to change', async () => {
@@ -59,7 +59,7 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
       writeFileSync(path.join(d, 'admin.py'), 'from fastapi import FastAPI\nadmin = FastAPI()\n');
     });
     await refuses(dir, ['--yes'], /found 2 FastAPI apps .*pass --app module:attr$/);
-    await refuses(dir, ['--yes', '--app', 'nope:app'], /--app nope:app does not name a FastAPI app/);
+    await refuses(dir, ['--yes', '--app', 'nope:app'], /--app nope:app does not name an app built in this project/);
     const r = await addTracing(dir, ['--yes', '--no-install', '--app', 'admin:admin', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(jsonOf(r).changes.map((c: { path: string }) => c.path)).toContain('admin.py');
@@ -70,7 +70,7 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
       writeFileSync(path.join(d, 'requirements.txt'), 'flask==3.1.0\n');
       writeFileSync(path.join(d, 'app.py'), 'from flask import Flask\napp = Flask(__name__)\n');
     });
-    await refuses(dir, ['--yes'], /Flask detected .*supports FastAPI only for now/);
+    await refuses(dir, ['--yes'], /Flask detected .*supports FastAPI, Starlette so far: wire it as a generated Flask project does/);
   });
 
   it('bad flags', async () => {
