@@ -14,6 +14,7 @@ import { UsageError } from '../errors.js';
 import { ANSWERS_FILE, TEMPLATES_DIR } from '../paths.js';
 import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
 import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
 import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
@@ -271,6 +272,13 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
       texts[rel] = text;
       startCommands.push(...found);
     }
+  }
+
+  // gunicorn's config: the file a start command names, and ./gunicorn.conf.py (gunicorn's default).
+  const gunicornConfigs = new Set([DEFAULT_GUNICORN_CONFIG, ...startCommands.flatMap((c) => (c.config ? [c.config.replace(/^\.\//, '')] : []))]);
+  for (const rel of gunicornConfigs) {
+    const text = await readText(path.join(root, rel));
+    if (text !== undefined) texts[rel] = text;
   }
 
   // Framework: from the dependency files and from the code.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { OtelLine, PythonPackage } from '../versions.js';
 import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
 import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
 
@@ -32,6 +33,8 @@ export interface PatchInputs {
   answers?: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => string | undefined;
   /** Rewrite an existing add-tracing telemetry module even if the options did not change. */
   optionsChanged: boolean;
+  /** The project serves the app with gunicorn: its config file gets the worker hooks. */
+  gunicorn?: { config: string; hooks: string };
 }
 
 export interface TelemetryPlacement {
@@ -124,7 +127,7 @@ export function instrumentSource(original: string, app: AppCandidate, placement:
   if (!app.instrumented) {
     if (c.kind === 'assign' && c.target && c.statementStartsLine) {
       insertBefore(c.endLine, `${c.indent}${TELEMETRY_BINDING}.instrument_app(${c.target})  ${INSTRUMENT_COMMENT}`);
-      summary.push(`instruments \`${c.target}\` right after FastAPI() (line ${c.endLine})`);
+      summary.push(`instruments \`${c.target}\` right after ${c.constructor}() (line ${c.endLine})`);
     } else {
       // `return FastAPI(...)` or a construction sharing its line: wrap the call itself.
       const startLine = lines[c.call.line - 1]!;
@@ -138,7 +141,7 @@ export function instrumentSource(original: string, app: AppCandidate, placement:
         lines[c.call.line - 1] = `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s)}`;
         lines[c.call.endLine - 1] = `${endLine.slice(0, e)})${endLine.slice(e)}`;
       }
-      summary.push(`instruments the app where FastAPI() is called (line ${c.call.line})`);
+      summary.push(`instruments the app where ${c.constructor}() is called (line ${c.call.line})`);
     }
   }
   const out: string[] = [];
@@ -186,6 +189,21 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
   if (source === undefined) throw new Error(`cannot read ${app.file.path}`);
   const instrumented = instrumentSource(source, app, placement);
   if (instrumented.text !== source) changes.push({ path: app.file.path, before: source, after: instrumented.text, summary: instrumented.summary });
+
+  // 2b. gunicorn: a provider per worker, flushed in worker_exit, composed with the project's own hooks.
+  if (inputs.gunicorn) {
+    const { config, hooks } = inputs.gunicorn;
+    const before = texts[config];
+    const after = withGunicornHooks(before, hooks);
+    if (after !== before) {
+      changes.push({
+        path: config,
+        before: before ?? null,
+        after,
+        summary: [`${before === undefined ? 'adds' : 'composes into'} ${config}: post_fork (a provider per worker) and worker_exit (the flush), after any hooks already there`],
+      });
+    }
+  }
 
   // 3. Start commands: drop the opentelemetry-instrument launcher.
   const byFile = new Map<string, number[]>();

@@ -15,6 +15,7 @@ import { dirtyFiles } from '../add-tracing/git.js';
 import { routeFromFlag, type RouteChoice } from '../add-tracing/install.js';
 import { planChanges, type FileChange, type TelemetryPlacement } from '../add-tracing/patch.js';
 import { refuseUnworkable, tracedFramework } from '../add-tracing/refuse.js';
+import { frameworkWiring } from '../add-tracing/wiring.js';
 import { existingSmokeSettings } from '../add-tracing/smoke-target.js';
 import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
@@ -25,7 +26,6 @@ import { frameworkLine, templateContext } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
 import { renderTemplate } from '../render.js';
 import type { Ui } from '../ui.js';
-import { corePackages } from '../versions.js';
 import { writeFileAtomic } from '../write.js';
 import { parseOptionsOrThrow, readConfigFile } from './create.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
@@ -155,6 +155,7 @@ export async function addTracingCommand(
   const options = parseOptionsOrThrow(raw, sourceOf);
   const line = frameworkLine(options);
   const frameworkDescriptor = getFramework(options.framework);
+  const wiring = frameworkWiring(report, options, line);
   const optionsChanged = JSON.stringify(prevRaw?.options ?? null) !== JSON.stringify(options);
 
   const appRef = `${serve.module}:${serve.attr}`;
@@ -173,7 +174,7 @@ export async function addTracingCommand(
     app: appRef,
     ...(serve.factory ? { factory: true } : {}),
     ...(serve.appDir ? { appDir: serve.appDir } : {}),
-    serverCommand: frameworkDescriptor.existing.serverCommand(serve),
+    serverCommand: wiring.serverCommand(serve),
     ...(route ? { route } : {}),
     telemetryModule: placement.path,
     dependencyFiles,
@@ -197,7 +198,8 @@ export async function addTracingCommand(
     renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
     line,
     lineName: options.otelVersion,
-    wanted: [...corePackages(line, options.exporter), ...frameworkDescriptor.packages(line)],
+    wanted: wiring.wanted,
+    ...(wiring.gunicorn ? { gunicorn: wiring.gunicorn } : {}),
     frameworkDistributions: frameworkDescriptor.detectDistributions,
     optionsChanged,
     answers: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => {

@@ -1,5 +1,5 @@
 import { pin } from '../versions.js';
-import { existingUvicorn, guideSample, gunicornCommand } from './servers.js';
+import { existingGunicorn, guideSample, gunicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const flask: FrameworkDescriptor = {
@@ -30,7 +30,11 @@ export const flask: FrameworkDescriptor = {
     constructors: [['flask', 'Flask'], ['flask.app', 'Flask']],
     instrumentor: 'FlaskInstrumentor',
     excludedUrlsEnv: 'OTEL_PYTHON_FLASK_EXCLUDED_URLS',
-    supported: false,
-    serverCommand: existingUvicorn,
+    supported: true,
+    // gunicorn when the project uses it; else Flask's development server (which flushes on SIGTERM).
+    serverCommand: (serve, { gunicornConfig }) =>
+      gunicornConfig
+        ? existingGunicorn(serve, gunicornConfig)
+        : ['flask', '--app', `${serve.module}:${serve.attr}${serve.factory ? '()' : ''}`, 'run', '--host', '127.0.0.1', '--port', '{port}'],
   },
 };

@@ -30,6 +30,19 @@ export function existingUvicorn(serve: ExistingServe): string[] {
   ];
 }
 
+/** gunicorn with the project's config (holding add-tracing's hooks) serving an existing WSGI app. */
+export function existingGunicorn(serve: ExistingServe, config: string): string[] {
+  return [
+    'gunicorn',
+    '--config',
+    config,
+    '--bind',
+    '127.0.0.1:{port}',
+    ...(serve.appDir ? ['--chdir', serve.appDir] : []),
+    `${serve.module}:${serve.attr}${serve.factory ? '()' : ''}`,
+  ];
+}
+
 /** The guide's sample: GET /process/12345 yields the server span and its manual child, nothing else. */
 export function guideSample(route: string, serverSpanName: string): SampleExpectation {
   return {

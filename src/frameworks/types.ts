@@ -81,6 +81,9 @@ export interface ExistingSupport {
   excludedUrlsEnv: string;
   /** add-tracing can wire it: templates/add-tracing/<name>.py.hbs holds the wiring. */
   supported: boolean;
-  /** argv that serves the app for the smoke test, with `{port}` where the port goes. */
-  serverCommand(serve: ExistingServe): string[];
+  /**
+   * argv that serves the app for the smoke test, with `{port}` where the port goes; `gunicornConfig` when
+   * the project serves it with gunicorn (the file holding add-tracing's hooks).
+   */
+  serverCommand(serve: ExistingServe, context: { gunicornConfig?: string }): string[];
 }

@@ -67,6 +67,21 @@ const LAYOUTS: Layout[] = [
     shutdownMarker: 'starlette: shutdown ran',
   },
   {
+    name: 'flask-single',
+    app: 'app:app',
+    appClass: 'Flask',
+    args: ['--route', '/bookmarks'],
+    touched: ['.create-traced-service.json', 'app.py', 'otel_telemetry.py', 'requirements.txt'],
+  },
+  {
+    name: 'flask-factory',
+    app: 'wsgi:app',
+    appClass: 'Flask',
+    args: ['--route', '/api/notes'],
+    touched: ['.create-traced-service.json', 'gunicorn.conf.py', 'notes/__init__.py', 'notes/telemetry.py', 'requirements.txt'],
+    shutdownMarker: 'gunicorn: worker_exit ran',
+  },
+  {
     name: 'src-relative',
     app: 'app.main:app',
     appDir: 'src',

@@ -67,10 +67,17 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
 
   it('a framework without templates yet', async () => {
     const dir = committedCopy(null, (d) => {
-      writeFileSync(path.join(d, 'requirements.txt'), 'flask==3.1.0\n');
-      writeFileSync(path.join(d, 'app.py'), 'from flask import Flask\napp = Flask(__name__)\n');
+      writeFileSync(path.join(d, 'requirements.txt'), 'django==5.1\n');
+      writeFileSync(path.join(d, 'manage.py'), 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n');
     });
-    await refuses(dir, ['--yes'], /Flask detected .*supports FastAPI, Starlette so far: wire it as a generated Flask project does/);
+    await refuses(dir, ['--yes'], /Django detected .*supports FastAPI, Starlette, Flask so far: wire it as a generated Django project does/);
+  });
+
+  it('gunicorn preloading the app in its master', async () => {
+    const dir = committedCopy('flask-factory', (d) => {
+      writeFileSync(path.join(d, 'gunicorn.conf.py'), 'workers = 2\npreload_app = True\n');
+    });
+    await refuses(dir, ['--yes'], /gunicorn preloads the app in its master \(gunicorn\.conf\.py:2 \(preload_app = True\)\).*drop preload_app/);
   });
 
   it('bad flags', async () => {

@@ -1,11 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectProject } from '../../src/add-tracing/detect.js';
 import { diagnose, hasErrors } from '../../src/add-tracing/diagnose.js';
 import { DETECTION } from '../../src/add-tracing/frameworks.js';
+import { withGunicornHooks } from '../../src/add-tracing/gunicorn.js';
 import { FRAMEWORKS } from '../../src/frameworks/index.js';
-import { scratchDir } from '../helpers.js';
+import { REPO_ROOT, scratchDir } from '../helpers.js';
+
+const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'existing');
 
 function project(files: Record<string, string>): string {
   const dir = scratchDir('cts-fw-');
@@ -66,5 +70,77 @@ describe('doctor: a wrongly wired Starlette app', () => {
     const dir = project({ 'requirements.txt': 'starlette\n', 'app.py': 'from starlette.applications import Starlette\napp = Starlette()\n' });
     const findings = diagnose(await detectProject(dir));
     expect(findings.find((f) => f.code === 'not-instrumented')?.message).toContain('StarletteInstrumentor.instrument_app(app) after Starlette()');
+  });
+});
+
+describe('Flask', () => {
+  it('doctor: a globally patched Flask with a blocking processor and no flush', async () => {
+    const dir = project({
+      'requirements.txt': 'flask==3.1.0\nopentelemetry-sdk==1.45.1\nopentelemetry-instrumentation-flask==0.66b1\n',
+      'app.py': [
+        'from flask import Flask',
+        'from opentelemetry import trace',
+        'from opentelemetry.instrumentation.flask import FlaskInstrumentor',
+        'from opentelemetry.sdk.trace import TracerProvider',
+        'from opentelemetry.sdk.trace.export import SimpleSpanProcessor',
+        'from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter',
+        'FlaskInstrumentor().instrument()',
+        'app = Flask(__name__)',
+        'provider = TracerProvider()',
+        'provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter()))',
+        'trace.set_tracer_provider(provider)',
+        '',
+      ].join('\n'),
+    });
+    const report = await detectProject(dir);
+    expect(report.framework?.name).toBe('flask');
+    const findings = diagnose(report);
+    expect(hasErrors(findings)).toBe(true);
+    expect(codes(findings, 'warning')).toContain('global-instrument');
+    expect(codes(findings, 'error')).toEqual(expect.arrayContaining(['simple-span-processor', 'no-flush']));
+  });
+
+  it('a create_app() factory served through wsgi.py is found and instrumented inside the factory', async () => {
+    const report = await detectProject(path.join(FIXTURES, 'flask-factory'));
+    expect(report.selected?.id).toBe('notes/__init__.py:9');
+    expect(report.selected?.construction.function).toBe('create_app');
+    expect(report.selectedServe).toMatchObject({ module: 'wsgi', attr: 'app', factory: false });
+  });
+});
+
+describe('gunicorn hooks', () => {
+  const hooks = '\n\n# --- create-traced-service add-tracing: gunicorn hooks ---\nworker_exit = 1\n';
+  it('are appended after the project\'s own settings, once, keeping its line endings', () => {
+    const own = 'workers = 2\r\ndef worker_exit(server, worker):\r\n    pass\r\n';
+    const once = withGunicornHooks(own, hooks);
+    expect(once.startsWith(own)).toBe(true);
+    expect(once.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(withGunicornHooks(once, hooks)).toBe(once);
+  });
+
+  it('a project with gunicorn and no config gets ./gunicorn.conf.py, which gunicorn reads by default', () => {
+    expect(withGunicornHooks(undefined, hooks)).toBe('# --- create-traced-service add-tracing: gunicorn hooks ---\nworker_exit = 1\n');
+  });
+
+  it('compose with the existing hooks: both run, the project\'s first', () => {
+    const dir = project({});
+    const own = 'calls = []\ndef worker_exit(server, worker):\n    calls.append("theirs")\n';
+    const rendered = readFileSync(path.join(REPO_ROOT, 'templates', 'add-tracing', 'gunicorn-hooks.py.hbs'), 'utf8').replace('{{marker}}', 'm');
+    const config = withGunicornHooks(own, rendered);
+    const script = [
+      'import sys, types',
+      'ns = {}',
+      `exec(open(${JSON.stringify(path.join(dir, 'gunicorn.conf.py'))}).read(), ns)`,
+      'telemetry = types.ModuleType("t")',
+      'telemetry.CREATE_TRACED_SERVICE_TELEMETRY = True',
+      'telemetry.SHUTDOWN_TIMEOUT_MILLIS = 5',
+      'telemetry.shutdown_telemetry = lambda timeout_millis: ns["calls"].append("flush")',
+      'sys.modules["t"] = telemetry',
+      'ns["worker_exit"](None, None)',
+      'print(",".join(ns["calls"]))',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'gunicorn.conf.py'), config);
+    const out = execFileSync('python3', ['-c', script], { encoding: 'utf8' }).trim();
+    expect(out).toBe('theirs,flush');
   });
 });
