@@ -199,7 +199,8 @@ export function buildCandidates(files: AnalyzedFile[], startCommands: StartComma
       serve.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
       const mountedIn = isMountedIn(file, app.target, files);
       const instrumented =
-        app.wrapped === true ||
+        (app.framework === 'django' && (file.otel ?? []).some((o) => o.kind === 'ourInstrument' && o.function === app.function && o.line < app.line)) ||
+        (app.framework !== 'django' && app.wrapped === true) ||
         (file.otel ?? []).some((o) => o.kind === 'ourInstrument' && o.target === app.target && o.function === app.function && o.line > app.line);
       const eventHandlers = (file.eventHandlers ?? []).filter((h) => app.target && (h.target === app.target || h.target === `${app.target}.router`));
       candidates.push({
@@ -214,6 +215,28 @@ export function buildCandidates(files: AnalyzedFile[], startCommands: StartComma
     }
   }
   return candidates;
+}
+
+/**
+ * The settings module of a Django project, from what manage.py / wsgi.py / asgi.py set
+ * DJANGO_SETTINGS_MODULE to (else the environment), and the files that start Django.
+ */
+export function djangoProject(files: AnalyzedFile[]): ProjectReport['django'] {
+  const entryFiles = files
+    .filter((f) => (f.apps ?? []).some((a) => a.framework === 'django') || (f.djangoCommands ?? []).length > 0)
+    .map((f) => f.path);
+  const order = (f: AnalyzedFile) => (f.path.endsWith('manage.py') ? 0 : /(^|\/)(wsgi|asgi)\.py$/.test(f.path) ? 1 : 2);
+  const setting = [...files].sort((a, b) => order(a) - order(b)).flatMap((f) => (f.djangoSettings ?? []).map((d) => ({ ...d, path: f.path })))[0];
+  const fromEnv = process.env.DJANGO_SETTINGS_MODULE;
+  const settingsModule = setting?.module ?? fromEnv;
+  if (!settingsModule) return undefined;
+  const settingsFile = files.find((f) => f.module === settingsModule)?.path;
+  return {
+    settingsModule,
+    source: setting ? `${setting.path}:${setting.line}` : 'the DJANGO_SETTINGS_MODULE environment variable',
+    ...(settingsFile ? { settingsFile } : {}),
+    entryFiles,
+  };
 }
 
 export function describeTarget(t: ServeTarget): string {
@@ -239,6 +262,11 @@ export function selectApp(
   if (roots.length === 1 && servable.length === 1) return { selected: roots[0]!, serve: roots[0]!.serve[0]! };
   const started = servable.filter((c) => c.serve[0]!.source === 'start-command' || c.serve[0]!.source === 'uvicorn.run');
   if (started.length === 1) return { selected: started[0]!, serve: started[0]!.serve[0]! };
+  // Django: the WSGI and ASGI modules are two doors to one project; every entry point gets instrumented.
+  if (servable.length > 0 && servable.every((c) => c.construction.framework === 'django')) {
+    const wsgi = servable.find((c) => c.construction.constructor === 'get_wsgi_application') ?? servable[0]!;
+    return { selected: wsgi, serve: wsgi.serve[0]! };
+  }
   if (roots.length === 1) {
     return { ambiguity: `the ${roots[0]!.construction.constructor} app at ${roots[0]!.id} is built inside ${roots[0]!.construction.className ? `class ${roots[0]!.construction.className}` : 'a function'} and cannot be served by name` };
   }
@@ -324,6 +352,16 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     texts,
   };
 
+  if (frameworkName === 'django') {
+    const django = djangoProject(analyzed.files);
+    if (django) {
+      report.django = django;
+      for (const rel of django.entryFiles) {
+        const text = await readText(path.join(root, rel));
+        if (text !== undefined) texts[rel] = text;
+      }
+    }
+  }
   if (selected) {
     const text = await readText(path.join(root, selected.file.path));
     if (text !== undefined) texts[selected.file.path] = text;

@@ -90,7 +90,9 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       severity: 'info',
       message: other.mountedIn
         ? `app at ${other.id} is mounted into another app (${other.mountedIn}): it is traced through that app's middleware`
-        : `another ${other.construction.constructor} app is built at ${other.id}`,
+        : other.construction.framework === 'django'
+          ? `Django is also started at ${other.id} (${other.construction.constructor}()): every entry point is instrumented the same way`
+          : `another ${other.construction.constructor} app is built at ${other.id}`,
     });
   }
 
@@ -142,13 +144,33 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
     }
   } else {
     const instrumentCalls = theirs.filter((r): r is Located & { kind: 'instrumentApp' } => r.kind === 'instrumentApp' && (r.instrumentor ?? '') === fw.instrumentor);
-    const globalCalls = theirs.filter((r) => r.kind === 'instrumentGlobal' && (r as { instrumentor: string }).instrumentor === fw.instrumentor);
+    // Django has no app object to instrument: DjangoInstrumentor().instrument() is the right call.
+    const isDjango = fw.name === 'django';
+    const instrumentors = theirs.filter((r) => r.kind === 'instrumentGlobal' && (r as { instrumentor: string }).instrumentor === fw.instrumentor);
+    const djangoCalls = isDjango ? instrumentors : [];
+    const globalCalls = isDjango ? [] : instrumentors;
+    if (app && isDjango) {
+      const c = app.construction;
+      for (const call of djangoCalls) {
+        if (call.file.path === app.file.path && call.function === c.function && call.line > c.endLine) {
+          add({
+            code: 'django-instrument-late',
+            severity: 'error',
+            where: at(call.file, call.line),
+            message: `DjangoInstrumentor().instrument() runs after ${c.constructor}() at ${app.id} built the handler, which read settings.MIDDLEWARE already: no request gets a span`,
+            fix: 'call it after DJANGO_SETTINGS_MODULE is set and before the handler is built, in every entry point',
+          });
+        }
+      }
+    }
     const providers = theirs.filter((r) => r.kind === 'provider');
-    if (instrumentCalls.length === 0 && globalCalls.length === 0) {
+    if (instrumentCalls.length === 0 && instrumentors.length === 0) {
       add({
         code: 'not-instrumented',
         severity: 'error',
-        message: `the app is not instrumented: nothing calls ${fw.instrumentor}.instrument_app(app) after ${ctor} is constructed, so requests produce no server span`,
+        message: isDjango
+          ? `Django is not instrumented: nothing calls DjangoInstrumentor().instrument() before ${ctor} builds the handler, so requests produce no server span`
+          : `the app is not instrumented: nothing calls ${fw.instrumentor}.instrument_app(app) after ${ctor} is constructed, so requests produce no server span`,
         ...(app ? { where: app.id } : {}),
         fix: 'create-traced-service add-tracing adds it',
       });
@@ -165,7 +187,7 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
         add({ code: 'health-not-excluded', severity: 'error', where: at(call.file, call.line), message: 'health checks are not excluded: instrument_app() has no excluded_urls, so liveness probes, metrics scrapes and the docs UI create spans that dominate volume and cost', fix: `pass excluded_urls="healthz,metrics,docs" (or set ${envName})` });
       }
     }
-    if (providers.length === 0 && (instrumentCalls.length > 0 || globalCalls.length > 0)) {
+    if (providers.length === 0 && (instrumentCalls.length > 0 || instrumentors.length > 0)) {
       add({ code: 'no-provider', severity: 'error', message: 'no TracerProvider is built in the code: the instrumentation records into the no-op default provider unless a launcher configures one', fix: 'build the resource and provider with a BatchSpanProcessor before the app exists' });
     }
     for (const p of theirs.filter((r) => r.kind === 'processor')) {

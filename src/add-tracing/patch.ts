@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { OtelLine, PythonPackage } from '../versions.js';
 import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
 import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { instrumentDjangoEntries } from './django-patch.js';
 import { withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
@@ -173,7 +174,11 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
   const notes: string[] = [];
   const existing = (rel: string): 'ours' | 'theirs' | 'absent' =>
     texts[rel] === undefined ? 'absent' : texts[rel]!.includes(TELEMETRY_MARKER) ? 'ours' : 'theirs';
-  const placement = telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
+  // Django: the telemetry module goes beside the settings module, imported absolutely (manage.py is a script).
+  const django = app.construction.framework === 'django';
+  const settingsFile = django ? report.files.find((f) => f.path === report.django?.settingsFile) : undefined;
+  if (django && !settingsFile) throw new Error(`cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`);
+  const placement = settingsFile ? telemetryPlacement(settingsFile, existing) : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
 
   // 1. The telemetry module.
   const rendered = inputs.renderTelemetry(placement);
@@ -184,11 +189,13 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
     changes.push({ path: placement.path, before: current, after: rendered, summary: [`regenerates ${placement.path} for the new options`] });
   }
 
-  // 2. The app module.
-  const source = texts[app.file.path];
-  if (source === undefined) throw new Error(`cannot read ${app.file.path}`);
-  const instrumented = instrumentSource(source, app, placement);
-  if (instrumented.text !== source) changes.push({ path: app.file.path, before: source, after: instrumented.text, summary: instrumented.summary });
+  // 2. The app module (Django: every entry point).
+  for (const file of django ? report.files.filter((f) => report.django?.entryFiles.includes(f.path)) : [app.file]) {
+    const source = texts[file.path];
+    if (source === undefined) throw new Error(`cannot read ${file.path}`);
+    const instrumented = django ? instrumentDjangoEntries(source, file, placement.importLine) : instrumentSource(source, app, placement);
+    if (instrumented.text !== source) changes.push({ path: file.path, before: source, after: instrumented.text, summary: instrumented.summary });
+  }
 
   // 2b. gunicorn: a provider per worker, flushed in worker_exit, composed with the project's own hooks.
   if (inputs.gunicorn) {

@@ -38,6 +38,12 @@ export function refuseUnworkable(report: ProjectReport): void {
         `wire it as a generated ${framework.displayName} project does (create-traced-service --framework ${framework.name}) ${NOTHING}`,
     );
   }
+  if (report.candidates.length === 0 && report.framework?.name === 'django') {
+    throw new UsageError(
+      `Django detected (${report.framework.evidence[0]}) but no module calls get_wsgi_application() or get_asgi_application()` +
+        `${unreadNote(report)}; add the project's wsgi.py (django-admin startproject writes one) and run again ${NOTHING}`,
+    );
+  }
   if (report.candidates.length === 0) {
     throw new UsageError(
       `no app found in ${report.root}: no module constructs ${constructors()}${report.framework ? ` (although ${report.framework.evidence[0]})` : ''}` +

@@ -38,6 +38,10 @@ export interface AnalyzedFile {
   setupFunctions?: { name: string; line: number }[];
   calls?: { callee: string; line: number; function: string | null }[];
   moduleBindings?: string[];
+  /** DJANGO_SETTINGS_MODULE values this file sets. */
+  djangoSettings?: { module: string; line: number }[];
+  /** execute_from_command_line() statements (manage.py). */
+  djangoCommands?: { line: number; indent: string; function: string | null }[];
   ourImport?: { line: number; endLine: number } | null;
 }
 
@@ -119,4 +123,6 @@ export interface ProjectReport {
   /** The answers file, when there is one. */
   answers?: { raw: Record<string, unknown>; generated: boolean };
   truncated: boolean;
+  /** A Django project: its settings module, where it was found, and the files that start Django. */
+  django?: { settingsModule: string; source: string; settingsFile?: string; entryFiles: string[] };
 }

@@ -86,4 +86,6 @@ export interface ExistingSupport {
    * the project serves it with gunicorn (the file holding add-tracing's hooks).
    */
   serverCommand(serve: ExistingServe, context: { gunicornConfig?: string }): string[];
+  /** The route as the instrumentation names the server span, when it differs from the URL path's form. */
+  spanRoute?(template: string): string;
 }

@@ -125,6 +125,9 @@ class FileAnalyzer(ast.NodeVisitor):
         self.provider_vars = set()
         self.exporter_vars = {}
         self.module_bindings = set()
+        # Django: DJANGO_SETTINGS_MODULE values set here, and execute_from_command_line() statements.
+        self.django_settings = []
+        self.django_commands = []
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -253,6 +256,13 @@ class FileAnalyzer(ast.NodeVisitor):
         self.generic_visit(node)
 
     def handle_assignment(self, stmt, targets, value):
+        for t in targets:
+            if (
+                isinstance(t, ast.Subscript) and dotted(t.value) in ("os.environ", "environ")
+                and string_value(t.slice.value if isinstance(t.slice, getattr(ast, "Index", ())) else t.slice) == "DJANGO_SETTINGS_MODULE"
+                and string_value(value) is not None
+            ):
+                self.django_settings.append({"module": string_value(value), "line": stmt.lineno})
         if not self.scope:
             for t in targets:
                 if isinstance(t, ast.Name):
@@ -284,6 +294,16 @@ class FileAnalyzer(ast.NodeVisitor):
                 "function": self.current_function(), "hasArgs": bool(value.args or value.keywords),
             })
 
+    def visit_Expr(self, node):
+        value = node.value
+        if isinstance(value, ast.Call) and last_name(value.func) == "execute_from_command_line":
+            line_text = self.source_lines[node.lineno - 1] if node.lineno - 1 < len(self.source_lines) else ""
+            self.django_commands.append({
+                "line": node.lineno, "indent": line_text[: len(line_text) - len(line_text.lstrip())],
+                "function": self.current_function(),
+            })
+        self.generic_visit(node)
+
     def visit_Return(self, node):
         if isinstance(node.value, ast.Call):
             inner, wrapped = self.unwrap(node.value)
@@ -295,7 +315,7 @@ class FileAnalyzer(ast.NodeVisitor):
     def unwrap(self, call):
         """`otel_telemetry.instrument_app(FastAPI(...))` -> (the FastAPI(...) call, True)."""
         if (
-            isinstance(call, ast.Call) and dotted(call.func) == self.marker + ".instrument_app"
+            isinstance(call, ast.Call) and dotted(call.func) in (self.marker + ".instrument_app", self.marker + ".asgi_with_flush")
             and len(call.args) == 1 and isinstance(call.args[0], ast.Call)
         ):
             return call.args[0], True
@@ -348,6 +368,11 @@ class FileAnalyzer(ast.NodeVisitor):
         name = dotted(func)
         callee = last_name(func)
         self.calls.append({"callee": name, "line": node.lineno, "function": self.current_function()})
+        if (
+            callee == "setdefault" and name and name.endswith("environ.setdefault") and len(node.args) == 2
+            and string_value(node.args[0]) == "DJANGO_SETTINGS_MODULE" and string_value(node.args[1]) is not None
+        ):
+            self.django_settings.append({"module": string_value(node.args[1]), "line": node.lineno})
         if isinstance(func, ast.Attribute):
             target = dotted(func.value)
             if func.attr == "add_event_handler" and node.args and target:
@@ -421,6 +446,10 @@ class FileAnalyzer(ast.NodeVisitor):
                 instrumentor=instrumentor,
                 hasProvider="tracer_provider" in keywords,
                 hasExcludedUrls="excluded_urls" in keywords,
+            )
+        elif callee == "instrument_django" and isinstance(func, ast.Attribute) and dotted(func.value) == self.marker:
+            self.record_otel(
+                "ourInstrument", node, target=None, instrumentor="DjangoInstrumentor", hasProvider=True, hasExcludedUrls=True,
             )
         elif callee == "instrument" and isinstance(func, ast.Attribute):
             instrumentor = last_name(func.value.func) if isinstance(func.value, ast.Call) else last_name(func.value)
@@ -530,6 +559,8 @@ def analyze_file(root, rel_path, config):
         # see when such a setup runs relative to the app's construction.
         "calls": [c for c in analyzer.calls if c["callee"]],
         "moduleBindings": sorted(analyzer.module_bindings),
+        "djangoSettings": analyzer.django_settings,
+        "djangoCommands": analyzer.django_commands,
         "ourImport": next(
             (i for i in analyzer.imports if (i["as"] or i["name"] or i["module"]) == config.get("marker") and i["function"] is None),
             None,

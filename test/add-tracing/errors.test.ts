@@ -65,12 +65,12 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
     expect(jsonOf(r).changes.map((c: { path: string }) => c.path)).toContain('admin.py');
   });
 
-  it('a framework without templates yet', async () => {
+  it('a Django project without a WSGI or ASGI entry point', async () => {
     const dir = committedCopy(null, (d) => {
       writeFileSync(path.join(d, 'requirements.txt'), 'django==5.1\n');
       writeFileSync(path.join(d, 'manage.py'), 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n');
     });
-    await refuses(dir, ['--yes'], /Django detected .*supports FastAPI, Starlette, Flask so far: wire it as a generated Django project does/);
+    await refuses(dir, ['--yes'], /Django detected \(django ==5\.1 .*\) but no module calls get_wsgi_application\(\) or get_asgi_application\(\); add the project's wsgi\.py/);
   });
 
   it('gunicorn preloading the app in its master', async () => {

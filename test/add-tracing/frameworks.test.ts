@@ -144,3 +144,38 @@ describe('gunicorn hooks', () => {
     expect(out).toBe('theirs,flush');
   });
 });
+
+describe('Django', () => {
+  it('finds the settings module from manage.py and every entry point', async () => {
+    const report = await detectProject(path.join(FIXTURES, 'django-site'));
+    expect(report.framework?.name).toBe('django');
+    expect(report.django).toMatchObject({ settingsModule: 'bookshelf.settings', settingsFile: 'bookshelf/settings.py', source: 'manage.py:9' });
+    expect(report.django?.entryFiles.sort()).toEqual(['bookshelf/asgi.py', 'bookshelf/wsgi.py', 'manage.py']);
+    expect(report.selectedServe).toMatchObject({ module: 'bookshelf.wsgi', attr: 'application' });
+  });
+
+  it('doctor: instrumented after the handler is built, with a blocking processor', async () => {
+    const dir = project({
+      'requirements.txt': 'django==5.1\n',
+      'site_cfg/__init__.py': '',
+      'site_cfg/settings.py': 'SECRET_KEY = "x"\n',
+      'site_cfg/wsgi.py': [
+        'import os',
+        'from django.core.wsgi import get_wsgi_application',
+        'from opentelemetry.instrumentation.django import DjangoInstrumentor',
+        'from opentelemetry.sdk.trace import TracerProvider',
+        'from opentelemetry.sdk.trace.export import SimpleSpanProcessor',
+        'from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter',
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_cfg.settings")',
+        'provider = TracerProvider()',
+        'provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter()))',
+        'application = get_wsgi_application()',
+        'DjangoInstrumentor().instrument(tracer_provider=provider)',
+        '',
+      ].join('\n'),
+    });
+    const findings = diagnose(await detectProject(dir));
+    expect(codes(findings, 'error')).toEqual(expect.arrayContaining(['django-instrument-late', 'simple-span-processor', 'no-flush']));
+    expect(codes(findings, 'error')).not.toContain('not-instrumented');
+  });
+});
