@@ -6,7 +6,8 @@ import pc from 'picocolors';
 import { describeTarget } from './detect.js';
 import { mismatchedOtelVersions } from './deps.js';
 import { getFramework } from '../frameworks/index.js';
-import { DETECTION, TELEMETRY_BINDING } from './frameworks.js';
+import { DETECTION, GUNICORN_MARKER, TELEMETRY_BINDING } from './frameworks.js';
+import { gunicornUse } from './gunicorn.js';
 import type { AnalyzedFile, OtelRecord, ProjectReport } from './types.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -239,6 +240,19 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       if ((/^opentelemetry-(sdk|api)$/.test(r.name) || r.name === `opentelemetry-instrumentation-${fw.name}`) && !r.exact) {
         add({ code: 'unpinned-otel', severity: ours ? 'error' : 'warning', where: `${f.path}:${r.line}`, message: `${r.written}${r.spec ? ` ${r.spec}` : ''} is not pinned: pip can resolve an SDK and instrumentation that fall out of step`, fix: 'pin the matched set exactly' });
       }
+    }
+  }
+  // A WSGI app served by gunicorn: without the hooks, workers share nothing but also flush nothing at exit.
+  if (ours && (fw.name === 'flask' || fw.name === 'django') && report.texts) {
+    const use = gunicornUse(report as ProjectReport & { texts: Record<string, string> });
+    if (use.used && !(report.texts[use.config] ?? '').includes(GUNICORN_MARKER)) {
+      add({
+        code: 'gunicorn-no-worker-flush',
+        severity: 'error',
+        where: use.config,
+        message: `gunicorn serves the app but ${use.config} has no worker_exit flush: spans buffered in a worker are lost when it stops`,
+        fix: 'run add-tracing again to compose the post_fork/worker_exit hooks into it',
+      });
     }
   }
   if (ours) {
