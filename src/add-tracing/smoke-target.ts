@@ -55,7 +55,10 @@ export async function existingSmokeSettings(
       requirementsFile: install.requirementsFile,
       resolveTarget: async (env) => {
         let routes: { template: string; path: string; pathParams: number }[] = [];
-        if (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag)) {
+        // The route table is read from FastAPI's OpenAPI schema; other frameworks need --route.
+        const readable = options.framework === 'fastapi';
+        if (!readable && !existing.route && !routeFlag) ui.warn(`the routes of a ${options.framework} app are not discovered; pass --route /path to request one`);
+        if (readable && (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag))) {
           try {
             routes = await discoverRoutes(env.python, root, { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' });
           } catch (error) {
@@ -66,7 +69,7 @@ export async function existingSmokeSettings(
         const recorded = existing.route && (!routeFlag || existing.route.path === routeFlag || existing.route.template === routeFlag) ? existing.route : undefined;
         chosen = recorded ?? (routeFlag ? routeFromFlag(routeFlag, routes) : chooseRoute(routes, options.excludedUrls));
         if (!chosen) {
-          if (!importError) ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / (pass --route /path to choose one)`);
+          if (!importError && readable) ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / (pass --route /path to choose one)`);
           chosen = { template: '/', path: '/' };
         }
         return existingTarget(existing, chosen, options.framework);

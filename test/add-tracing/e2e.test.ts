@@ -119,7 +119,9 @@ function importsCleanly(dir: string, layout: Layout, asModule?: string): string 
     `sys.path.insert(0, ${JSON.stringify(asModule ? dir : path.join(dir, layout.appDir ?? ''))})`,
     `m = importlib.import_module(${JSON.stringify(module)})`,
     `app = getattr(m, ${JSON.stringify(attr)})${layout.factory ? '()' : ''}`,
-    'print(type(app).__name__, getattr(app, "_create_traced_service_instrumented", False))',
+    // OTEL_SDK_DISABLED=true (set below): no OpenTelemetry middleware may be installed.
+    'otel = getattr(app, "_is_instrumented_by_opentelemetry", False)',
+    'print(type(app).__name__, getattr(app, "_create_traced_service_instrumented", False), int(otel))',
   ].join('\n');
   return execFileSync(path.join(dir, '.venv', 'bin', 'python'), ['-c', code], {
     cwd: dir,
@@ -164,9 +166,9 @@ describe('add-tracing on real-world layouts', () => {
     if (layout.shutdownMarker) expect(readFileSync(marker, 'utf8')).toContain(layout.shutdownMarker);
 
     // The project's own code still imports, and the app it builds is instrumented.
-    expect(importsCleanly(dir, layout)).toBe(layout.imported ?? `${layout.appClass ?? 'FastAPI'} True`);
+    expect(importsCleanly(dir, layout)).toBe(`${layout.imported ?? `${layout.appClass ?? 'FastAPI'} True`} 0`);
     // ... under every name the project imports it by (its tests import src.app.main from the root).
-    for (const name of layout.alsoImportedAs ?? []) expect(importsCleanly(dir, layout, name)).toBe(`${layout.appClass ?? 'FastAPI'} True`);
+    for (const name of layout.alsoImportedAs ?? []) expect(importsCleanly(dir, layout, name)).toBe(`${layout.appClass ?? 'FastAPI'} True 0`);
 
     // Twice: no change at all (the smoke test runs again, from the recorded route).
     git(dir, 'add', '-A');
@@ -188,7 +190,7 @@ describe('add-tracing on real-world layouts', () => {
     const doctor = await runCli(['doctor', dir, '--json'], { env: E2E_ENV });
     expect(doctor.code, doctor.stdout).toBe(0);
     expect(jsonOf(doctor).findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
-  });
+  }, 240_000);
 });
 
 describe('add-tracing --route', () => {
