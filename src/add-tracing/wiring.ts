@@ -24,7 +24,17 @@ export interface FrameworkWiring {
   wanted: PythonPackage[];
 }
 
-export function frameworkWiring(report: ProjectReport & { texts: Record<string, string> }, options: ServiceOptions, line: OtelLine): FrameworkWiring {
+function renderHooks(options: ServiceOptions): string {
+  const name = 'add-tracing/gunicorn-hooks.py.hbs';
+  const source = readFileSync(path.join(TEMPLATES_DIR, name), 'utf8');
+  return renderTemplate(source, { ...templateContext(options), marker: GUNICORN_MARKER }, name);
+}
+
+export function frameworkWiring(
+  report: ProjectReport & { texts: Record<string, string> },
+  options: ServiceOptions,
+  line: OtelLine,
+): FrameworkWiring {
   const descriptor = getFramework(options.framework);
   const use = WSGI.has(options.framework) ? gunicornUse(report) : undefined;
   if (use?.used && use.preload) {
@@ -33,15 +43,10 @@ export function frameworkWiring(report: ProjectReport & { texts: Record<string, 
         'drop preload_app / --preload so each worker imports the app itself — nothing was changed',
     );
   }
-  const gunicorn = use?.used
-    ? { config: use.config, hooks: renderTemplate(readFileSync(path.join(TEMPLATES_DIR, 'add-tracing', 'gunicorn-hooks.py.hbs'), 'utf8'), { ...templateContext(options), marker: GUNICORN_MARKER }, 'add-tracing/gunicorn-hooks.py.hbs') }
-    : undefined;
-  const servers = new Set(['gunicorn', 'uvicorn']);
-  const wanted = [
-    ...corePackages(line, options.exporter),
-    // A server is added only when the smoke test starts the app with it.
-    ...descriptor.packages(line).filter((p) => !servers.has(p.name) || (p.name === 'gunicorn' ? Boolean(gunicorn) : !WSGI.has(options.framework))),
-  ];
+  const gunicorn = use?.used ? { config: use.config, hooks: renderHooks(options) } : undefined;
+  // A server is added only when the smoke test starts the app with it.
+  const servedBy = (name: string) => (name === 'gunicorn' ? Boolean(gunicorn) : name === 'uvicorn' ? !WSGI.has(options.framework) : true);
+  const wanted = [...corePackages(line, options.exporter), ...descriptor.packages(line).filter((p) => servedBy(p.name))];
   return {
     serverCommand: (serve) => descriptor.existing.serverCommand(serve, gunicorn ? { gunicornConfig: gunicorn.config } : {}),
     ...(gunicorn ? { gunicorn } : {}),
