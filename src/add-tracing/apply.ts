@@ -126,3 +126,19 @@ export async function applyChanges(root: string, changes: FileChange[]): Promise
     throw error;
   }
 }
+
+/** Every path a change set writes, relative to the root: a symlinked file counts as itself and its target. */
+export async function pathsWritten(root: string, changes: FileChange[]): Promise<string[]> {
+  const realRoot = await realpath(root);
+  const out = new Set<string>();
+  for (const change of changes) {
+    out.add(change.path);
+    try {
+      const target = path.relative(realRoot, await resolveDestination(root, change));
+      if (!target.startsWith('..')) out.add(target.split(path.sep).join('/'));
+    } catch {
+      // refused later, with its own message
+    }
+  }
+  return [...out];
+}

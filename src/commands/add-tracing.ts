@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { checkWritable, applyChanges } from '../add-tracing/apply.js';
+import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.js';
 import { describeTarget, detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
@@ -252,7 +252,7 @@ export async function addTracingCommand(
     const touched = planned.changes.map((c) => c.path);
     await checkWritable(root, planned.changes);
     if (!flags.force) {
-      const dirty = await dirtyFiles(root, touched);
+      const dirty = await dirtyFiles(root, await pathsWritten(root, planned.changes));
       if (dirty.length > 0) throw new UsageError(`uncommitted changes in ${dirty.join(', ')}: commit or stash them first, or pass --force — nothing was changed`);
     }
     if (!flags.yes) {

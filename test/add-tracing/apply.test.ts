@@ -9,7 +9,7 @@ import { UsageError } from '../../src/errors.js';
 import { fastapi } from '../../src/frameworks/fastapi.js';
 import { parseServiceOptions } from '../../src/options.js';
 import { corePackages, otelLine } from '../../src/versions.js';
-import { scratchDir } from '../helpers.js';
+import { runCli, scratchDir } from '../helpers.js';
 import { changedFiles, committedCopy, removeScratch, snapshot } from './e2e-helpers.js';
 import { afterAll } from 'vitest';
 
@@ -82,5 +82,17 @@ describe('writing: symlinks and files changed since the analysis', () => {
     expect(changedFiles(edited, snapshot(dir))).toEqual([]);
     expect(changedFiles(before, edited)).toEqual([last.path]);
     expect(order.length).toBeGreaterThan(1);
+  });
+});
+
+describe('the uncommitted-changes check sees through symlinks', () => {
+  it('an uncommitted change in the target of a symlinked app module is refused (exit 2, nothing changed)', async () => {
+    const dir = committedCopy('symlinked-main');
+    writeFileSync(path.join(dir, 'shared', 'main.py'), `${readFileSync(path.join(dir, 'shared', 'main.py'), 'utf8')}# local edit\n`);
+    const before = snapshot(dir);
+    const r = await runCli(['add-tracing', dir, '--yes', '--no-install']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/uncommitted changes in .*shared\/main\.py/);
+    expect(changedFiles(before, snapshot(dir))).toEqual([]);
   });
 });

@@ -27,6 +27,8 @@ interface Layout {
   args?: string[];
   /** The route as the server span names it, when not the URL template (Django: no leading slash). */
   spanRoute?: string;
+  /** The project's own (superseded) setup instruments the app too, even with OTEL_SDK_DISABLED. */
+  ownInstrumentation?: boolean;
   /** What the import check prints, when not "<appClass> True" (Django's handler carries no mark). */
   imported?: string;
   /** Module names the project also imports the app module by (its tests' `src.app.main`), from the root. */
@@ -59,6 +61,7 @@ const LAYOUTS: Layout[] = [
   { name: 'requirements-only', app: 'service:application', touched: ['.create-traced-service.json', 'otel_telemetry.py', 'requirements/base.txt', 'service.py'] },
   {
     name: 'wrong-otel',
+    ownInstrumentation: true,
     app: 'app.main:app',
     touched: ['.create-traced-service.json', 'Dockerfile', 'Procfile', 'app/main.py', 'app/telemetry.py', 'requirements.txt'],
   },
@@ -166,7 +169,7 @@ describe('add-tracing on real-world layouts', () => {
     if (layout.shutdownMarker) expect(readFileSync(marker, 'utf8')).toContain(layout.shutdownMarker);
 
     // The project's own code still imports, and the app it builds is instrumented.
-    expect(importsCleanly(dir, layout)).toBe(`${layout.imported ?? `${layout.appClass ?? 'FastAPI'} True`} 0`);
+    expect(importsCleanly(dir, layout)).toBe(`${layout.imported ?? `${layout.appClass ?? 'FastAPI'} True`} ${layout.ownInstrumentation ? 1 : 0}`);
     // ... under every name the project imports it by (its tests import src.app.main from the root).
     for (const name of layout.alsoImportedAs ?? []) expect(importsCleanly(dir, layout, name)).toBe(`${layout.appClass ?? 'FastAPI'} True 0`);
 
