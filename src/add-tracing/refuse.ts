@@ -38,6 +38,15 @@ export function refuseUnworkable(report: ProjectReport): void {
         `wire it as a generated ${framework.displayName} project does (create-traced-service --framework ${framework.name}) ${NOTHING}`,
     );
   }
+  if (report.selected?.construction.framework === 'django' && !report.django?.settingsFile) {
+    throw new UsageError(
+      report.django
+        ? `the Django settings module ${report.django.settingsModule} (from ${report.django.source}) is not a file in this project; ` +
+            `run add-tracing in the project's root, or fix DJANGO_SETTINGS_MODULE ${NOTHING}`
+        : `no DJANGO_SETTINGS_MODULE is set in manage.py, wsgi.py or asgi.py, nor in the environment; ` +
+            `set it (os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")) and run again ${NOTHING}`,
+    );
+  }
   if (report.candidates.length === 0 && report.framework?.name === 'django') {
     throw new UsageError(
       `Django detected (${report.framework.evidence[0]}) but no module calls get_wsgi_application() or get_asgi_application()` +

@@ -1,5 +1,5 @@
 /** Input add-tracing cannot handle: one clear line, a non-zero exit, and not one byte changed. */
-import { appendFileSync, chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
@@ -71,6 +71,16 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
       writeFileSync(path.join(d, 'manage.py'), 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n');
     });
     await refuses(dir, ['--yes'], /Django detected \(django ==5\.1 .*\) but no module calls get_wsgi_application\(\) or get_asgi_application\(\); add the project's wsgi\.py/);
+  });
+
+  it('a Django project whose settings module cannot be found', async () => {
+    const dir = committedCopy('django-site', (d) => {
+      for (const f of ['manage.py', 'bookshelf/wsgi.py', 'bookshelf/asgi.py']) {
+        const file = path.join(d, f);
+        writeFileSync(file, readFileSync(file, 'utf8').replace('"bookshelf.settings"', '"bookshelf.production"'));
+      }
+    });
+    await refuses(dir, ['--yes'], /the Django settings module bookshelf\.production \(from manage\.py:9\) is not a file in this project/);
   });
 
   it('gunicorn preloading the app in its master', async () => {
