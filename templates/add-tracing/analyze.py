@@ -277,6 +277,17 @@ class FileAnalyzer(ast.NodeVisitor):
         if ctor is not None and target_text is not None:
             self.add_app(stmt, inner, ctor, "assign", target_text, wrapped)
             return
+        # Django's handler wrapped by middleware, e.g. `application = WhiteNoise(get_wsgi_application())`:
+        # Django is instrumented before the statement, so the nesting does not matter.
+        if target_text is not None:
+            for node in ast.walk(value):
+                if node is value or not isinstance(node, ast.Call):
+                    continue
+                inner, wrapped = self.unwrap(node)
+                ctor = self.constructor_of(inner)
+                if ctor is not None and ctor[0] == "django":
+                    self.add_app(stmt, inner, ctor, "assign", target_text, wrapped)
+                    return
         callee = last_name(value.func)
         if callee == "TracerProvider" and target_text:
             self.provider_vars.add(target_text)

@@ -6,6 +6,11 @@ import { detectProject } from '../../src/add-tracing/detect.js';
 import { diagnose, hasErrors } from '../../src/add-tracing/diagnose.js';
 import { DETECTION } from '../../src/add-tracing/frameworks.js';
 import { withGunicornHooks } from '../../src/add-tracing/gunicorn.js';
+import { planChanges, type PatchInputs } from '../../src/add-tracing/patch.js';
+import { renderTelemetryModule } from '../../src/commands/add-tracing.js';
+import { django as djangoDescriptor } from '../../src/frameworks/django.js';
+import { parseServiceOptions } from '../../src/options.js';
+import { corePackages, otelLine } from '../../src/versions.js';
 import { FRAMEWORKS } from '../../src/frameworks/index.js';
 import { REPO_ROOT, runCli, scratchDir } from '../helpers.js';
 
@@ -19,6 +24,17 @@ function project(files: Record<string, string>): string {
   }
   return dir;
 }
+
+const djangoOptions = parseServiceOptions({ serviceName: 'svc', framework: 'django' });
+const djangoLine = otelLine('1.45');
+const djangoInputs: PatchInputs = {
+  renderTelemetry: (p) => renderTelemetryModule(djangoOptions, p, 'cfg.wsgi'),
+  line: djangoLine,
+  lineName: '1.45',
+  wanted: [...corePackages(djangoLine, 'otlp-grpc'), ...djangoDescriptor.packages(djangoLine)],
+  frameworkDistributions: ['django'],
+  optionsChanged: false,
+};
 
 const codes = (findings: ReturnType<typeof diagnose>, severity: string) => findings.filter((f) => f.severity === severity).map((f) => f.code);
 
@@ -220,5 +236,45 @@ describe('doctor (the CLI) on a wrongly wired service of each framework', () => 
     });
     const findings = diagnose(await detectProject(dir));
     expect(codes(findings, 'error')).toEqual(['gunicorn-no-worker-flush']);
+  });
+});
+
+describe('Django entry points wrapped by middleware', () => {
+  it('application = WhiteNoise(get_wsgi_application()) and an ASGI handler inside middleware are instrumented once', async () => {
+    const dir = project({
+      'requirements.txt': 'django==5.1\nwhitenoise\n',
+      'cfg/__init__.py': '',
+      'cfg/settings.py': 'SECRET_KEY = "x"\n',
+      'cfg/wsgi.py': [
+        'import os',
+        'from django.core.wsgi import get_wsgi_application',
+        'from whitenoise import WhiteNoise',
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cfg.settings")',
+        'application = WhiteNoise(get_wsgi_application(), root="static")',
+        '',
+      ].join('\n'),
+      'cfg/asgi.py': [
+        'import os',
+        'from django.core.asgi import get_asgi_application',
+        'from asgi_middleware import Guard',
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cfg.settings")',
+        'application = Guard(get_asgi_application())',
+        '',
+      ].join('\n'),
+    });
+    const report = await detectProject(dir);
+    expect(report.selected?.id).toBe('cfg/wsgi.py:5');
+    const first = planChanges(report, djangoInputs);
+    const wsgi = first.changes.find((c) => c.path === 'cfg/wsgi.py')!.after.split('\n');
+    expect(wsgi.slice(4, 7)).toEqual([
+      'from cfg import telemetry as otel_telemetry  # noqa: E402 - create-traced-service: before Django builds its handler',
+      'otel_telemetry.instrument_django()',
+      'application = WhiteNoise(get_wsgi_application(), root="static")',
+    ]);
+    const asgi = first.changes.find((c) => c.path === 'cfg/asgi.py')!.after;
+    expect(asgi).toContain('application = Guard(otel_telemetry.asgi_with_flush(get_asgi_application()))');
+    for (const c of first.changes) writeFileSync(path.join(dir, c.path), c.after);
+    const second = planChanges(await detectProject(dir), djangoInputs);
+    expect(second.changes.filter((c) => c.path.endsWith('.py'))).toEqual([]);
   });
 });
