@@ -1,32 +1,33 @@
 /**
- * `add-tracing [dir]`: trace an existing FastAPI service the way generated services are, show the change
+ * `add-tracing [dir]`: trace an existing web service the way generated services are, show the change
  * as a diff, write it (atomically, only with consent), record it in the answers file, then smoke-test it.
  */
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { checkWritable, applyChanges } from '../add-tracing/apply.js';
+import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.js';
 import { describeTarget, detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
-import { DETECTION, TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
+import { TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
 import { dirtyFiles } from '../add-tracing/git.js';
-import { routeFromFlag, serverCommand, type RouteChoice } from '../add-tracing/install.js';
+import { routeFromFlag, type RouteChoice } from '../add-tracing/install.js';
 import { planChanges, type FileChange, type TelemetryPlacement } from '../add-tracing/patch.js';
+import { refuseUnworkable, tracedFramework } from '../add-tracing/refuse.js';
+import { frameworkWiring } from '../add-tracing/wiring.js';
 import { existingSmokeSettings } from '../add-tracing/smoke-target.js';
 import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { getFramework } from '../frameworks/index.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
 import { ANSWERS_FILE, cliVersion } from '../paths.js';
-import { templateContext } from '../plan.js';
+import { frameworkLine, templateContext } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
 import { hasTemplate, renderTemplate } from '../render.js';
 import type { Ui } from '../ui.js';
 import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js';
 import { MIGRATION_IDS } from '../upgrade/migrations.js';
 import { telemetryRecord, type FileRecord } from '../upgrade/record.js';
-import { corePackages, otelLine } from '../versions.js';
 import { writeFileAtomic } from '../write.js';
 import { parseOptionsOrThrow, readConfigFile } from './create.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
@@ -91,7 +92,7 @@ export function summarizeReport(report: ProjectReport) {
 
 /**
  * Renders the telemetry module: the templates' app/telemetry.py.hbs (the framework's layer if it has one,
- * else the common one) with the same context `create` uses, plus the FastAPI wiring. Only this one
+ * else the common one) with the same context `create` uses, plus the framework's wiring (templates/add-tracing/<framework>.py.hbs). Only this one
  * template is rendered, so a template elsewhere that is being edited cannot break add-tracing.
  */
 export function renderTelemetryModule(options: ServiceOptions, placement: TelemetryPlacement, appModule: string): string {
@@ -118,11 +119,6 @@ async function chooseApp(report: ProjectReport, ui: Ui): Promise<{ serve: ServeT
   return { serve: o.s, id: o.c.id };
 }
 
-function sameTopPackage(a: string, b: string): boolean {
-  const top = (p: string) => (p.includes('/') ? p.split('/')[0]! : '');
-  return top(a) === top(b);
-}
-
 export async function addTracingCommand(
   dirArg: string | undefined,
   flagOptions: Record<string, unknown>,
@@ -140,18 +136,7 @@ export async function addTracingCommand(
   }
 
   // Refuse what cannot be handled, before anything is shown or touched.
-  const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;
-  const blocking = report.syntaxErrors.filter((e) => !report.selected || sameTopPackage(e.path, report.selected.file.path));
-  if (blocking.length > 0) {
-    const e = blocking[0]!;
-    throw new UsageError(
-      `cannot parse ${e.path}${e.line ? `:${e.line}` : ''} with Python ${report.python.version} (${e.message}); fix the syntax error first — nothing was changed`,
-    );
-  }
-  if (framework && !framework.supported) throw new UsageError(`${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing supports FastAPI only for now — nothing was changed`);
-  if (report.candidates.length === 0) {
-    throw new UsageError(`no FastAPI app found in ${root}: no module constructs FastAPI(...)${report.framework ? ` (although ${report.framework.evidence[0]})` : ''}; run it in the service's directory or pass --app module:attr`);
-  }
+  refuseUnworkable(report);
   if (!report.selected) {
     if (flags.app !== undefined) throw new UsageError(report.ambiguity ?? `--app ${flags.app} not found`);
     const chosen = await chooseApp(report, ui);
@@ -164,13 +149,14 @@ export async function addTracingCommand(
   const prevRaw = report.answers?.raw as { options?: Record<string, unknown>; existing?: ExistingAnswers; cliVersion?: string } | undefined;
   const prevExisting = prevRaw?.existing;
   const fromConfig = flags.config ? await readConfigFile(flags.config) : {};
-  const base: Record<string, unknown> = { serviceName: report.projectName ?? path.basename(root), ...(prevRaw?.options ?? {}) };
+  const framework = tracedFramework(report, flagOptions.framework ?? (fromConfig as Record<string, unknown>).framework);
+  const base: Record<string, unknown> = { serviceName: report.projectName ?? path.basename(root), ...(prevRaw?.options ?? {}), framework };
   const raw = Object.fromEntries(Object.entries({ ...base, ...fromConfig, ...flagOptions }).filter(([k]) => (OPTION_KEYS as string[]).includes(k)));
   const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
   const options = parseOptionsOrThrow(raw, sourceOf);
-  if (options.framework !== 'fastapi') throw new UsageError(`--framework ${options.framework}: add-tracing supports FastAPI only for now`);
-  const line = otelLine(options.otelVersion);
+  const line = frameworkLine(options);
   const frameworkDescriptor = getFramework(options.framework);
+  const wiring = frameworkWiring(report, options, line);
   const optionsChanged = JSON.stringify(prevRaw?.options ?? null) !== JSON.stringify(options);
 
   const appRef = `${serve.module}:${serve.attr}`;
@@ -189,7 +175,7 @@ export async function addTracingCommand(
     app: appRef,
     ...(serve.factory ? { factory: true } : {}),
     ...(serve.appDir ? { appDir: serve.appDir } : {}),
-    serverCommand: serverCommand(serve),
+    serverCommand: wiring.serverCommand(serve),
     ...(route ? { route } : {}),
     telemetryModule: placement.path,
     dependencyFiles,
@@ -224,7 +210,8 @@ export async function addTracingCommand(
     renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
     line,
     lineName: options.otelVersion,
-    wanted: [...corePackages(line, options.exporter), ...frameworkDescriptor.packages(line)],
+    wanted: wiring.wanted,
+    ...(wiring.gunicorn ? { gunicorn: wiring.gunicorn } : {}),
     frameworkDistributions: frameworkDescriptor.detectDistributions,
     optionsChanged,
     answers: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => {
@@ -279,7 +266,7 @@ export async function addTracingCommand(
     const touched = planned.changes.map((c) => c.path);
     await checkWritable(root, planned.changes);
     if (!flags.force) {
-      const dirty = await dirtyFiles(root, touched);
+      const dirty = await dirtyFiles(root, await pathsWritten(root, planned.changes));
       if (dirty.length > 0) throw new UsageError(`uncommitted changes in ${dirty.join(', ')}: commit or stash them first, or pass --force — nothing was changed`);
     }
     if (!flags.yes) {
