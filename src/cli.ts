@@ -106,7 +106,7 @@ Frameworks:
 ${FRAMEWORKS.map((f) => `  ${f.name.padEnd(10)} ${f.displayName}: ${f.hint}`).join('\n')}
 
 Prompts appear only when stdin is a terminal and neither --yes, --json nor CI=true is set.
-Exit codes: 0 success, 1 install or smoke test failed, 2 invalid input, 130 cancelled.
+Exit codes: 0 success, 1 install or smoke test failed, 2 invalid input, 130 cancelled (129 SIGHUP, 143 SIGTERM).
 
 Examples:
   npx create-traced-service my-svc
