@@ -21,12 +21,16 @@ async function readBounded(file: string): Promise<string> {
       const { bytesRead } = await handle.read(buffer, size, buffer.length - size, null);
       if (bytesRead === 0) break;
       size += bytesRead;
-      if (size > MAX_BYTES) throw new UsageError(`--config: ${file} is larger than ${MAX_BYTES / 1024} KB; an options file is a few hundred bytes`);
+      if (size > MAX_BYTES) {
+        const limit = `${MAX_BYTES / 1024} KB`;
+        throw new UsageError(`--config: ${file} is larger than ${limit}; an options file is a few hundred bytes`);
+      }
     }
     return buffer.subarray(0, size).toString('utf8');
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`--config: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`--config: cannot read ${file} (${reason})`);
   } finally {
     await handle?.close();
   }
@@ -69,24 +73,36 @@ export function answersOptions(
   const written = record.cliVersion;
   const ours = cliVersion();
   const version = typeof written === 'string' ? parseVersion(written) : undefined;
-  if (!version) throw new UsageError(`${label}${file}: cliVersion must be a version such as ${ours}, got ${quoteValue(written)}`);
+  if (!version) {
+    throw new UsageError(`${label}${file}: cliVersion must be a version such as ${ours}, got ${quoteValue(written)}`);
+  }
   const options = record.options as Record<string, unknown>;
   const order = compare(version, parseVersion(ours) ?? [0, 0, 0]);
   if (order > 0) {
-    throw new UsageError(`${label}${file} was written by create-traced-service ${written}, newer than this one (${ours}); run that version or a newer one`);
+    throw new UsageError(
+      `${label}${file} was written by create-traced-service ${written}, newer than this one (${ours}); ` +
+        'run that version or a newer one',
+    );
   }
   if (order < 0) {
     const parsed = serviceOptionsSchema.safeParse(options);
     if (!parsed.success) {
       const issue = formatIssue(parsed.error.issues[0]!, () => 'config');
-      throw new UsageError(`${label}${file} was written by create-traced-service ${written} (this is ${ours}): ${issue}`);
+      throw new UsageError(
+        `${label}${file} was written by create-traced-service ${written} (this is ${ours}): ${issue}`,
+      );
     }
-    note(`${file} was written by create-traced-service ${written}; its options were checked against this version (${ours})`);
+    note(
+      `${file} was written by create-traced-service ${written}; its options were checked against this version (${ours})`,
+    );
   }
   return options;
 }
 
-export async function readConfigFile(file: string, note: (message: string) => void = () => {}): Promise<Record<string, unknown>> {
+export async function readConfigFile(
+  file: string,
+  note: (message: string) => void = () => {},
+): Promise<Record<string, unknown>> {
   const text = await readBounded(file);
   if (nestingDepth(text) > MAX_DEPTH) throw new UsageError(`--config: ${file} nests deeper than ${MAX_DEPTH} levels`);
   let data: unknown;
@@ -95,8 +111,12 @@ export async function readConfigFile(file: string, note: (message: string) => vo
   } catch (error) {
     throw new UsageError(`--config: ${file} is not valid JSON (${(error as Error).message.slice(0, 120)})`);
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`--config: ${file} must hold a JSON object`);
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new UsageError(`--config: ${file} must hold a JSON object`);
+  }
   const record = data as Record<string, unknown>;
-  if ('options' in record && typeof record.options === 'object' && record.options !== null) return answersOptions('--config: ', file, record, note);
+  if ('options' in record && typeof record.options === 'object' && record.options !== null) {
+    return answersOptions('--config: ', file, record, note);
+  }
   return record;
 }

@@ -90,7 +90,8 @@ const int = (min: number, max: number) =>
     if (typeof value === 'string') {
       if (!DECIMAL_INT.test(value)) {
         const numberLike = value.trim() !== '' && !Number.isNaN(Number(value));
-        ctx.addIssue({ code: 'custom', message: numberLike ? 'must be a whole number written in decimal digits' : 'must be a whole number' });
+        const message = numberLike ? 'must be a whole number written in decimal digits' : 'must be a whole number';
+        ctx.addIssue({ code: 'custom', message });
         return z.NEVER;
       }
       n = Number(value);
@@ -199,11 +200,15 @@ function excludedUrlProblem(item: string): string | undefined {
   const shown = quoteValue(item);
   const problem = textProblem(item);
   if (problem) return `${shown} ${problem}`;
-  if (item.trim() === '' || /[\s,]/.test(item)) return `${shown} must be a non-empty path fragment without spaces or commas`;
+  if (item.trim() === '' || /[\s,]/.test(item)) {
+    return `${shown} must be a non-empty path fragment without spaces or commas`;
+  }
   if (item.length > MAX_EXCLUDED_URL) return `${shown} must be at most ${MAX_EXCLUDED_URL} characters`;
   // The service compiles these with Python's re; the smoke test also matches them in JavaScript.
   const python = checkPythonRegex(item);
-  if (!python.ok && python.kind === 'invalid') return `${shown} is not a valid Python regular expression: ${python.message}`;
+  if (!python.ok && python.kind === 'invalid') {
+    return `${shown} is not a valid Python regular expression: ${python.message}`;
+  }
   if (!python.ok) return `${shown} uses ${python.message}, which excluded URLs do not support`;
   try {
     new RegExp(item);
@@ -360,7 +365,8 @@ export function formatIssue(issue: z.core.$ZodIssue, sourceOf: (key: string) => 
   } else if (issue.code === 'unrecognized_keys') {
     const shown = issue.keys.slice(0, 5).map((k) => quoteValue(k, 40)).join(', ');
     const more = issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : '';
-    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${shown}${more}; known options: ${OPTION_KEYS.join(', ')}`;
+    const plural = issue.keys.length > 1 ? 's' : '';
+    return `unknown option${plural} ${shown}${more}; known options: ${OPTION_KEYS.join(', ')}`;
   } else {
     subject = 'options';
   }

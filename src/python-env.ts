@@ -120,13 +120,20 @@ async function stopInstaller(installer: Installer): Promise<void> {
 }
 
 /** Runs an installer step, feeding its output lines to `onLine`; on failure keeps the last lines for the error. */
-async function run(installer: Installer, command: string, args: string[], cwd: string, onLine: (line: string) => void): Promise<void> {
+async function run(
+  installer: Installer,
+  command: string,
+  args: string[],
+  cwd: string,
+  onLine: (line: string) => void,
+): Promise<void> {
   if (interruptedBy()) throw new CancelledError();
   const lines: string[] = [];
   // Its own process group: a terminal's Ctrl-C reaches only the CLI, which then stops the installer once,
   // gracefully, and knows when it is done before removing the venv it was filling.
   const tmpEnv = { TMPDIR: installer.tmp, TEMP: installer.tmp, TMP: installer.tmp };
-  const child: ResultPromise = execa(command, args, { cwd, all: true, reject: false, detached: true, env: { PIP_DISABLE_PIP_VERSION_CHECK: '1', ...tmpEnv } });
+  const env = { PIP_DISABLE_PIP_VERSION_CHECK: '1', ...tmpEnv };
+  const child: ResultPromise = execa(command, args, { cwd, all: true, reject: false, detached: true, env });
   installer.child = child;
   child.all?.setEncoding('utf8');
   let partial = '';
@@ -195,7 +202,10 @@ export async function preparePythonEnv(
     }
     progress(`installing ${requirementsFile} with ${installer}`);
     if (uv) await run(running, uv, ['pip', 'install', '--python', python, '-r', requirementsFile], projectDir, onLine);
-    else await run(running, python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', requirementsFile], projectDir, onLine);
+    else {
+      const pipArgs = ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', requirementsFile];
+      await run(running, python, pipArgs, projectDir, onLine);
+    }
     await writeFile(stampPath, `${stamp}\n`);
   } finally {
     // While an interrupt is being handled, its cleanup owns the venv and the temp folder.

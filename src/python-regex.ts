@@ -215,7 +215,9 @@ class Checker {
       const c = this.take();
       if (c === undefined) throw invalid('unterminated character set');
       if (c === ']' && !empty) return;
-      if (!empty && '-&~|'.includes(c) && this.next === c) throw unsupported(`"${c}${c}" in a class (a future set operation)`);
+      if (!empty && '-&~|'.includes(c) && this.next === c) {
+        throw unsupported(`"${c}${c}" in a class (a future set operation)`);
+      }
       empty = false;
       const shown1 = c === '\\' ? `\\${this.next ?? ''}` : c;
       const lo = c === '\\' ? this.classEscape() : c.codePointAt(0);

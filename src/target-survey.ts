@@ -44,7 +44,10 @@ function specialKind(st: Stats): string {
   return 'a special file';
 }
 
-const isInside = (root: string, real: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+const isInside = (root: string, real: string) =>
+  real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+
+const REMOVE_IT = 'remove it or choose another directory';
 
 /** Follows a symlink met inside the target; it may only lead to something that exists inside it. */
 function followInside(root: string, target: string, link: string): { real: string; st: Stats } {
@@ -53,10 +56,10 @@ function followInside(root: string, target: string, link: string): { real: strin
   try {
     real = realpathSync(link);
   } catch {
-    throw new TargetError(`${link} is a symbolic link to ${to}, which does not exist; remove it or choose another directory`);
+    throw new TargetError(`${link} is a symbolic link to ${to}, which does not exist; ${REMOVE_IT}`);
   }
   if (!isInside(root, real)) {
-    throw new TargetError(`${link} is a symbolic link to ${to}, which leads out of ${target}; remove it or choose another directory`);
+    throw new TargetError(`${link} is a symbolic link to ${to}, which leads out of ${target}; ${REMOVE_IT}`);
   }
   return { real, st: statSync(real) };
 }
@@ -70,7 +73,8 @@ function surveyRoot(target: string): { root: string; entries: string[] } | undef
     root = realpathSync(target);
   } catch (error) {
     if (st.isSymbolicLink()) {
-      throw new TargetError(`${target} is a symbolic link to ${readlinkSync(target)}, which does not exist; remove the link or choose another directory`);
+      const to = readlinkSync(target);
+      throw new TargetError(`${target} is a symbolic link to ${to}, which does not exist; ${REMOVE_IT}`);
     }
     throw new TargetError(`cannot read ${target}: ${code(error)}`);
   }
@@ -99,10 +103,11 @@ function surveyFile(root: string, target: string, file: PlannedFile): 'created' 
         continue;
       }
       const what = st.isFile() ? 'a file' : specialKind(st);
-      throw new TargetError(`${shown} is ${what} where the folder ${parts.slice(0, i + 1).join('/')}/ would go; move it away first`);
+      const folder = parts.slice(0, i + 1).join('/');
+      throw new TargetError(`${shown} is ${what} where the folder ${folder}/ would go; move it away first`);
     }
     if (st.isDirectory()) throw new TargetError(`${shown} is a directory where the file ${file.path} would go`);
-    if (!st.isFile()) throw new TargetError(`${shown} is ${specialKind(st)}, which is never opened; remove it or choose another directory`);
+    if (!st.isFile()) throw new TargetError(`${shown} is ${specialKind(st)}, which is never opened; ${REMOVE_IT}`);
     return readFileSync(here, 'utf8') === file.content ? 'unchanged' : 'overwritten';
   }
   return 'created';
@@ -120,7 +125,9 @@ export function surveyTarget(target: string, files: PlannedFile[], force: boolea
     return { root: target, exists: false, result };
   }
   if (found.entries.some((e) => e !== ignore) && !force) {
-    throw new TargetError(`${target} is not empty; choose another directory or pass --force to write into it (nothing is deleted)`);
+    throw new TargetError(
+      `${target} is not empty; choose another directory or pass --force to write into it (nothing is deleted)`,
+    );
   }
   for (const file of files) result[surveyFile(found.root, target, file)].push(file.path);
   return { root: found.root, exists: true, result };

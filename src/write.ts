@@ -12,7 +12,17 @@
  * all finished or were rolled back, never in between.
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, lstatSync, mkdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import fs from 'fs-extra';
 import path from 'node:path';
 import { onInterruptCleanup } from './interrupt.js';
@@ -73,7 +83,13 @@ const exists = (file: string) => {
  * Moves `staged/<path>` to `root/<path>` for every path, keeping what was there in `backup/<path>`.
  * On any failure, every step done so far is undone in reverse order and the error is rethrown.
  */
-export function replaceAll(root: string, staged: string, backup: string, paths: string[], ops: MoveOps = realOps): void {
+export function replaceAll(
+  root: string,
+  staged: string,
+  backup: string,
+  paths: string[],
+  ops: MoveOps = realOps,
+): void {
   const undo: (() => void)[] = [];
   if (!existsSync(backup)) mkdirSync(backup);
   const ensureDir = (base: string, rel: string, record: boolean) => {
@@ -110,7 +126,10 @@ export function replaceAll(root: string, staged: string, backup: string, paths: 
       }
     }
     if (failures.length > 0) {
-      throw new Error(`${code(error)} while writing, and the originals could not all be put back (${failures.join(', ')}); they are in ${backup}`);
+      throw new Error(
+        `${code(error)} while writing, and the originals could not all be put back (${failures.join(', ')}); ` +
+          `they are in ${backup}`,
+      );
     }
     throw error;
   }
@@ -123,7 +142,8 @@ function lockedWrite(target: string, root: string, files: PlannedFile[], force: 
   } catch (error) {
     if (code(error) === 'EEXIST') {
       throw new TargetError(
-        `another create-traced-service run is writing into ${target}; if none is, a stopped run left ${lock}: put back any files from its old/ folder, then remove it`,
+        `another create-traced-service run is writing into ${target}; if none is, a stopped run left ${lock}: ` +
+          'put back any files from its old/ folder, then remove it',
       );
     }
     throw new TargetError(`cannot write in ${target}: ${code(error)}`);
@@ -166,7 +186,8 @@ function createNew(target: string, files: PlannedFile[]): void {
     } catch (error) {
       throw new TargetError(`cannot write in ${parent}: ${code(error)}`);
     }
-    const taken = () => new TargetError(`${target} was created by another process while writing; nothing was written to it`);
+    const taken = () =>
+      new TargetError(`${target} was created by another process while writing; nothing was written to it`);
     try {
       // The claim: fails if anything took the name since the check. The rename then replaces this empty
       // folder of ours, and fails if someone wrote into it meanwhile.
@@ -190,7 +211,11 @@ function createNew(target: string, files: PlannedFile[]): void {
   }
 }
 
-export async function writeTree(target: string, files: PlannedFile[], options: { force?: boolean } = {}): Promise<WriteResult> {
+export async function writeTree(
+  target: string,
+  files: PlannedFile[],
+  options: { force?: boolean } = {},
+): Promise<WriteResult> {
   const resolved = path.resolve(target);
   const survey = surveyTarget(resolved, files, options.force ?? false);
   if (!survey.exists) {
