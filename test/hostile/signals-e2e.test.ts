@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, scratchDir } from '../helpers.js';
+import { pathToFileURL } from 'node:url';
+import { REPO_ROOT, runCli, scratchDir } from '../helpers.js';
 import { descendants, groupAlive, startSession, waitFor, within } from './processes.js';
 
 const UV_DIR = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'bin');
@@ -35,6 +36,22 @@ describe('signals during the smoke test stop the service', () => {
     process.kill(-session.pid, signal);
     const exit = await within(session.exited, 20_000, `the CLI after ${signal}`);
     expect(exit.code, session.output()).toBe(EXIT_BY_SIGNAL[signal]);
+    await waitFor(`the service group ${service.pgid} to be gone`, () => !groupAlive(service.pgid), 3000);
+  }, 90_000);
+
+  it('an uncaught error in the CLI', async () => {
+    const inject = pathToFileURL(path.join(REPO_ROOT, 'test', 'hostile', 'fixtures', 'fail-on-usr2.mjs')).href;
+    const session = startSession(['smoke', 'svc'], { cwd: root, env: { PATH, NODE_OPTIONS: `--import ${inject}` } });
+    const service = await waitFor(
+      'the service to start',
+      () => descendants(session.pid).find((p) => p.pgid !== session.pid && /uvicorn|python/.test(p.cmdline)),
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, Math.random() * 1500));
+    process.kill(session.pid, 'SIGUSR2');
+    const exit = await within(session.exited, 20_000, 'the CLI after an uncaught error');
+    expect(exit.code, session.output()).toBe(1);
+    expect(session.output()).toContain('injected failure');
     await waitFor(`the service group ${service.pgid} to be gone`, () => !groupAlive(service.pgid), 3000);
   }, 90_000);
 });
