@@ -8,6 +8,8 @@ import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
 import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from './paths.js';
 import { renderTemplate } from './render.js';
+import { newAnswers, serializeAnswers } from './upgrade/answers.js';
+import { MIGRATION_IDS } from './upgrade/migrations.js';
 import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from './versions.js';
 
 export interface PlannedFile {
@@ -173,14 +175,20 @@ export function renderFiles(context: TemplateContext, layers: string[]): Planned
   return [...byPath.values()];
 }
 
-export function answersFile(o: ServiceOptions): PlannedFile {
-  const answers: AnswersFile = { cliVersion: cliVersion(), options: o };
-  return { path: ANSWERS_FILE, content: `${JSON.stringify(answers, null, 2)}\n` };
+/** The answers: options and CLI version, plus what was written (hashes and base texts) for `upgrade`. */
+export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): PlannedFile {
+  return { path: ANSWERS_FILE, content: serializeAnswers(newAnswers(cliVersion(), o, written, MIGRATION_IDS)) };
+}
+
+/** The project's files without the answers file: what `upgrade` renders again and merges. */
+export function renderProject(options: ServiceOptions): PlannedFile[] {
+  return renderFiles(templateContext(options), templateLayers(getFramework(options.framework)));
 }
 
 export function plan(options: ServiceOptions): Plan {
   const framework = getFramework(options.framework);
-  const files = [...renderFiles(templateContext(options), templateLayers(framework)), answersFile(options)];
+  const rendered = renderProject(options);
+  const files = [...rendered, answersFile(options, rendered)];
   files.sort((a, b) => a.path.localeCompare(b.path));
   return { options, framework, files };
 }

@@ -108,3 +108,11 @@ export function corePackages(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http'
   if (exporter === 'otlp-http') pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-http', version: line.sdk });
   return pkgs;
 }
+
+/** Lowest Python each line's SDK installs on (`requires-python` of opentelemetry-sdk on PyPI). */
+export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = {
+  '1.45': '3.10',
+  '1.44': '3.10',
+  '1.42': '3.10',
+  '1.39': '3.9',
+};

@@ -24,6 +24,9 @@ import { templateContext } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
 import { renderTemplate } from '../render.js';
 import type { Ui } from '../ui.js';
+import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js';
+import { MIGRATION_IDS } from '../upgrade/migrations.js';
+import { telemetryRecord, type FileRecord } from '../upgrade/record.js';
 import { corePackages, otelLine } from '../versions.js';
 import { writeFileAtomic } from '../write.js';
 import { parseOptionsOrThrow, readConfigFile } from './create.js';
@@ -205,7 +208,18 @@ export async function addTracingCommand(
     ...(e.dependencyFiles ? { dependencyFiles: e.dependencyFiles } : {}),
     did: e.did ?? [],
   });
-  const answersText = (existing: ExistingAnswers) => `${JSON.stringify({ cliVersion: cliVersion(), options, existing: canonical(existing) }, null, 2)}\n`;
+  // What was written (the telemetry module's hash and text), so `upgrade` can merge the user's edits later.
+  const prevRecord = prevRaw as { files?: unknown; base?: unknown } | undefined;
+  let fileRecord: Partial<FileRecord> = telemetryRecord(undefined, prevRecord);
+  const answersText = (existing: ExistingAnswers) =>
+    serializeAnswers({
+      schemaVersion: ANSWERS_SCHEMA_VERSION,
+      cliVersion: cliVersion(),
+      options,
+      existing: canonical(existing),
+      migrations: MIGRATION_IDS,
+      ...fileRecord,
+    });
   let record: ExistingAnswers | undefined;
 
   const planned = planChanges(report, {
@@ -218,6 +232,8 @@ export async function addTracingCommand(
     answers: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => {
       const did = changes.length > 0 ? changes.flatMap((c) => c.summary.map((s) => `${c.path}: ${s}`)) : prevExisting?.did ?? [];
       record = existingRecord(placement, dependencyFiles, did);
+      const telemetry = changes.find((c) => c.path === placement.path);
+      if (telemetry) fileRecord = telemetryRecord(telemetry, undefined);
       const text = answersText(record);
       const previous = report.texts[ANSWERS_FILE];
       if (changes.length === 0 && previous !== undefined && prevExisting) {
