@@ -63,6 +63,11 @@ function stage(dir: string, files: PlannedFile[]): void {
   }
 }
 
+/** A failed replacement whose originals could not all be put back: they stay in the backup folder. */
+class RestoreError extends Error {
+  override name = 'RestoreError';
+}
+
 /** The file operations a replacement uses (replaceable in tests to make one of them fail). */
 export interface MoveOps {
   rename(from: string, to: string): void;
@@ -126,7 +131,7 @@ export function replaceAll(
       }
     }
     if (failures.length > 0) {
-      throw new Error(
+      throw new RestoreError(
         `${code(error)} while writing, and the originals could not all be put back (${failures.join(', ')}); ` +
           `they are in ${backup}`,
       );
@@ -162,7 +167,7 @@ function lockedWrite(target: string, root: string, files: PlannedFile[], force: 
     try {
       replaceAll(root, staged, path.join(lock, 'old'), toWrite.map((f) => f.path));
     } catch (error) {
-      keepLock = /could not all be put back/.test((error as Error).message);
+      keepLock = error instanceof RestoreError;
       throw error;
     }
     return result;
