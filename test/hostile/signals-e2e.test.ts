@@ -28,7 +28,7 @@ describe('signals during the smoke test stop the service', () => {
     // The service runs in a process group of its own, below the CLI.
     const service = await waitFor(
       'the service to start',
-      () => descendants(session.pid).find((p) => p.pgid !== session.pid && /uvicorn|python/.test(p.cmdline)),
+      () => descendants(session.pid).find((p) => p.pgid !== session.pid && /uvicorn/.test(p.cmdline)),
       30_000,
     );
     // A random moment while it starts, serves or exports.
@@ -44,7 +44,7 @@ describe('signals during the smoke test stop the service', () => {
     const session = startSession(['smoke', 'svc'], { cwd: root, env: { PATH, NODE_OPTIONS: `--import ${inject}` } });
     const service = await waitFor(
       'the service to start',
-      () => descendants(session.pid).find((p) => p.pgid !== session.pid && /uvicorn|python/.test(p.cmdline)),
+      () => descendants(session.pid).find((p) => p.pgid !== session.pid && /uvicorn/.test(p.cmdline)),
       30_000,
     );
     await new Promise((r) => setTimeout(r, Math.random() * 1500));
