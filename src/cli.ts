@@ -7,7 +7,7 @@ import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, typ
 import { cliVersion } from './paths.js';
 import { createUi, type Ui } from './ui.js';
 import { OTEL_LINES } from './versions.js';
-import { runInterruptCleanups } from './interrupt.js';
+import { interruptedBy, markInterrupted, runInterruptCleanups } from './interrupt.js';
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -108,7 +108,7 @@ Frameworks:
 ${FRAMEWORKS.map((f) => `  ${f.name.padEnd(10)} ${f.displayName}: ${f.hint}`).join('\n')}
 
 Prompts appear only when stdin is a terminal and neither --yes, --json nor CI=true is set.
-Exit codes: 0 success, 1 install or smoke test failed, 2 invalid input, 130 cancelled.
+Exit codes: 0 success, 1 install or smoke test failed, 2 invalid input, 130 cancelled (129 SIGHUP, 143 SIGTERM).
 
 Examples:
   npx create-traced-service my-svc
@@ -187,28 +187,56 @@ function fail(message: string): void {
   process.stderr.write(`${pc.red('error:')} ${message}\n`);
 }
 
+/** Exit codes for the signals that end a run, as a shell reports them (128 + the signal's number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: EXIT_CANCELLED, SIGHUP: 129, SIGTERM: 143 };
+const HANDLED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Writes to stderr even when the terminal is gone (a hung-up terminal makes writes fail). */
+function say(text: string): void {
+  try {
+    process.stderr.write(text);
+  } catch {
+    // nowhere to report it
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode = EXIT_OK;
-  const onSigint = () => {
-    runInterruptCleanups();
-    process.stderr.write('\ncancelled\n');
-    process.exit(EXIT_CANCELLED);
+  // Undo what is half-done (installer, venv, service), then exit; a second signal exits at once.
+  const onSignal = (signal: NodeJS.Signals) => {
+    const code = SIGNAL_EXIT[signal] ?? EXIT_CANCELLED;
+    if (interruptedBy()) process.exit(code);
+    markInterrupted(signal);
+    if (signal !== 'SIGHUP') say('\ncancelled\n');
+    void runInterruptCleanups().finally(() => process.exit(code));
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  const onFatal = (error: unknown) => {
+    say(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    void runInterruptCleanups().finally(() => process.exit(EXIT_FAILURE));
+  };
+  const ignore = () => {};
+  process.stdout.on('error', ignore);
+  process.stderr.on('error', ignore);
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
   try {
     await buildProgram((code) => (exitCode = code)).parseAsync(argv);
-    return exitCode;
+    return interruptedBy() ? SIGNAL_EXIT[interruptedBy()!]! : exitCode;
   } catch (error) {
+    // Whatever failed because of a signal is not news: the signal handler reports and exits.
+    const signal = interruptedBy();
+    if (signal) return SIGNAL_EXIT[signal] ?? EXIT_CANCELLED;
     if (error instanceof CommanderError) {
       // --help and --version end here with code 0; parse errors were already printed by commander.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     if (error instanceof CancelledError) {
-      runInterruptCleanups();
+      await runInterruptCleanups();
       process.stderr.write('cancelled\n');
       return EXIT_CANCELLED;
     }
+    await runInterruptCleanups();
     if (error instanceof UsageError) {
       fail(error.message);
       return EXIT_USAGE;
@@ -216,7 +244,8 @@ export async function main(argv: string[]): Promise<number> {
     fail(error instanceof Error ? error.message : String(error));
     return EXIT_FAILURE;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
   }
 }

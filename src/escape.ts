@@ -8,6 +8,16 @@ const hex = (code: number, width: number) => code.toString(16).padStart(width, '
 // Non-printable: C0/C1 controls, DEL, line/paragraph separators, BOM, and lone surrogates.
 const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+// Invisible format characters (bidirectional controls, zero-width characters, tags): written as escapes,
+// so that code never reads differently from how it runs ("Trojan Source").
+const FORMAT = /\p{Cf}/gu;
+
+/** `\uXXXX` or `\UXXXXXXXX`, the escape Python, TOML and YAML share. */
+const unicodeEscape = (c: string) => {
+  const code = c.codePointAt(0)!;
+  return code > 0xffff ? `\\U${hex(code, 8)}` : `\\u${hex(code, 4)}`;
+};
+
 /** Python str literal in double quotes; source files are UTF-8, so printable unicode stays as is. */
 export function pythonString(value: string): string {
   const body = value
@@ -19,7 +29,8 @@ export function pythonString(value: string): string {
       if (c === '\r') return '\\r';
       if (c === '\t') return '\\t';
       return code <= 0xff ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
-    });
+    })
+    .replace(FORMAT, unicodeEscape);
   return `"${body}"`;
 }
 
@@ -36,7 +47,8 @@ export function tomlString(value: string): string {
       if (c === '\t') return '\\t';
       if (c === '\r') return '\\r';
       return `\\u${hex(c.charCodeAt(0), 4)}`;
-    });
+    })
+    .replace(FORMAT, unicodeEscape);
   return `"${body}"`;
 }
 
@@ -50,7 +62,8 @@ export function yamlString(value: string): string {
       if (c === '\t') return '\\t';
       if (c === '\r') return '\\r';
       return `\\u${hex(c.charCodeAt(0), 4)}`;
-    });
+    })
+    .replace(FORMAT, unicodeEscape);
   return `"${body}"`;
 }
 
@@ -71,7 +84,8 @@ export function markdownText(value: string): string {
     .replace(/[\\`*_{}[\]()#+\-.!|~>]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/[\r\n]+/g, ' ');
+    .replace(/[\r\n]+/g, ' ')
+    .replace(FORMAT, (c) => `&#x${c.codePointAt(0)!.toString(16).toUpperCase()};`);
 }
 
 /** Markdown code span, fenced with more backticks than the value contains in a row. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { FRAMEWORK_NAMES } from './frameworks/index.js';
+import { checkPythonRegex } from './python-regex.js';
 import { OTEL_LINES, DEFAULT_OTEL_LINE } from './versions.js';
 
 export const EXPORTERS = ['otlp-grpc', 'otlp-http', 'console'] as const;
@@ -51,6 +52,26 @@ export type OptionMeta = {
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const noControl = (s: string) => !CONTROL_CHARS.test(s);
 const NO_CONTROL_MESSAGE = 'must not contain control characters such as newlines or tabs';
+// Invisible format characters, bidirectional controls among them: they make code read differently from
+// how it runs ("Trojan Source"). Refused in every typed value, so README prose and code spans never hold them.
+const FORMAT_CHAR = /\p{Cf}/u;
+
+/** Why a typed value cannot be written anywhere, or undefined. */
+export function textProblem(value: string): string | undefined {
+  if (!noControl(value)) return NO_CONTROL_MESSAGE;
+  const format = FORMAT_CHAR.exec(value);
+  if (format) {
+    const code = format[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `must not contain invisible or bidirectional formatting characters (U+${code})`;
+  }
+  return undefined;
+}
+
+/** A value quoted for an error message, cut short so that a hostile value cannot flood the terminal. */
+export function quoteValue(value: unknown, max = 60): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
 
 const text = (what: string, max: number) =>
   z
@@ -58,17 +79,36 @@ const text = (what: string, max: number) =>
     .trim()
     .min(1, { error: `${what} must not be empty` })
     .max(max, { error: `${what} must be at most ${max} characters` })
-    .refine(noControl, { error: NO_CONTROL_MESSAGE });
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
+const DECIMAL_INT = /^-?[0-9]+$/;
+
+/** Whole numbers: JSON integers, or strings of decimal digits (no "0x1", "1e3", "1.0" or " 5"). */
 const int = (min: number, max: number) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
-    z
-      .number({ error: 'must be a whole number' })
-      .int({ error: 'must be a whole number' })
-      .min(min, { error: `must be between ${min} and ${max}` })
-      .max(max, { error: `must be between ${min} and ${max}` }),
-  );
+  z.unknown().transform((value, ctx) => {
+    let n = value;
+    if (typeof value === 'string') {
+      if (!DECIMAL_INT.test(value)) {
+        const numberLike = value.trim() !== '' && !Number.isNaN(Number(value));
+        const message = numberLike ? 'must be a whole number written in decimal digits' : 'must be a whole number';
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      n = Number(value);
+    }
+    if (typeof n !== 'number' || !Number.isInteger(n)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a whole number' });
+      return z.NEVER;
+    }
+    if (n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
 
 const bool = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
@@ -103,50 +143,83 @@ export function endpointProblem(value: string): string | undefined {
 
 const endpoint = z
   .string({ error: 'must be a string' })
-  .trim()
-  .superRefine((value, ctx) => {
-    if (value === '') return; // empty means "the exporter's default", resolved later
-    const problem = endpointProblem(value);
+  .superRefine((raw, ctx) => {
+    // Checked before trimming: a control character anywhere (even a trailing newline) is refused.
+    const value = raw.trim();
+    // empty means "the exporter's default", resolved later
+    const problem = textProblem(raw) ?? (value === '' ? undefined : endpointProblem(value));
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  })
+  .transform((raw) => raw.trim());
 
-const ATTRIBUTE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,127}$/;
+const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,127}$/;
 const RESERVED_ATTRIBUTE_KEYS = new Set(['service.name', 'deployment.environment']);
 
-/** `key=value` strings (from flags) or a plain object (from a config file). */
-const resourceAttributes = z.preprocess(
-  (v) => {
-    if (typeof v === 'string') v = v === '' ? [] : [v];
-    if (!Array.isArray(v)) return v;
-    const out: Record<string, unknown> = {};
+function attributeProblem(key: string, value: unknown): string | undefined {
+  if (!ATTRIBUTE_KEY.test(key)) {
+    return `key ${quoteValue(key)} must start with a letter or "_" and contain only letters, digits, "_", "." or "-"`;
+  }
+  if (RESERVED_ATTRIBUTE_KEYS.has(key)) return `${key} has its own option; do not set it as a resource attribute`;
+  if (typeof value !== 'string' || value === '') return `value of ${key} must be a non-empty string`;
+  const problem = textProblem(value);
+  if (problem) return `value of ${key} ${problem}`;
+  if (value.length > 255) return `value of ${key} must be at most 255 characters`;
+  return undefined;
+}
+
+/**
+ * `key=value` strings (from flags) or a plain object (from a config file). The result has no prototype,
+ * so keys such as `__proto__` or `constructor` are ordinary attribute names, kept like any other.
+ */
+const resourceAttributes = z.unknown().transform((input, ctx): Record<string, string> => {
+  const out = Object.create(null) as Record<string, string>;
+  const add = (key: string, value: unknown) => {
+    const problem = attributeProblem(key, value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    else Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  };
+  let v = input;
+  if (typeof v === 'string') v = v === '' ? [] : [v];
+  if (Array.isArray(v)) {
     for (const item of v) {
-      if (typeof item !== 'string' || !item.includes('=')) return { __invalid__: item };
-      const at = item.indexOf('=');
-      out[item.slice(0, at).trim()] = item.slice(at + 1);
-    }
-    return out;
-  },
-  z.record(z.string(), z.unknown()).superRefine((record, ctx) => {
-    for (const [key, value] of Object.entries(record)) {
-      if (key === '__invalid__') {
-        ctx.addIssue({ code: 'custom', message: `expected key=value, got ${JSON.stringify(value)}` });
-      } else if (!ATTRIBUTE_KEY.test(key)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `key ${JSON.stringify(key)} must start with a letter and contain only letters, digits, "_", "." or "-"`,
-        });
-      } else if (RESERVED_ATTRIBUTE_KEYS.has(key)) {
-        ctx.addIssue({ code: 'custom', message: `${key} has its own option; do not set it as a resource attribute` });
-      } else if (typeof value !== 'string' || value === '') {
-        ctx.addIssue({ code: 'custom', message: `value of ${key} must be a non-empty string` });
-      } else if (!noControl(value)) {
-        ctx.addIssue({ code: 'custom', message: `value of ${key} ${NO_CONTROL_MESSAGE}` });
-      } else if (value.length > 255) {
-        ctx.addIssue({ code: 'custom', message: `value of ${key} must be at most 255 characters` });
+      if (typeof item !== 'string' || !item.includes('=')) {
+        ctx.addIssue({ code: 'custom', message: `expected key=value, got ${quoteValue(item)}` });
+        continue;
       }
+      const at = item.indexOf('=');
+      add(item.slice(0, at).trim(), item.slice(at + 1));
     }
-  }) as z.ZodType<Record<string, string>>,
-);
+  } else if (typeof v === 'object' && v !== null) {
+    for (const key of Object.keys(v)) add(key, (v as Record<string, unknown>)[key]);
+  } else {
+    ctx.addIssue({ code: 'custom', message: 'must be key=value strings or an object of strings' });
+  }
+  return out;
+});
+
+const MAX_EXCLUDED_URL = 200;
+
+function excludedUrlProblem(item: string): string | undefined {
+  const shown = quoteValue(item);
+  const problem = textProblem(item);
+  if (problem) return `${shown} ${problem}`;
+  if (item.trim() === '' || /[\s,]/.test(item)) {
+    return `${shown} must be a non-empty path fragment without spaces or commas`;
+  }
+  if (item.length > MAX_EXCLUDED_URL) return `${shown} must be at most ${MAX_EXCLUDED_URL} characters`;
+  // The service compiles these with Python's re; the smoke test also matches them in JavaScript.
+  const python = checkPythonRegex(item);
+  if (!python.ok && python.kind === 'invalid') {
+    return `${shown} is not a valid Python regular expression: ${python.message}`;
+  }
+  if (!python.ok) return `${shown} uses ${python.message}, which excluded URLs do not support`;
+  try {
+    new RegExp(item);
+  } catch {
+    return `${shown} is not a regular expression JavaScript can also read`;
+  }
+  return undefined;
+}
 
 /** A comma list (from flags/prompts) or an array (from a config file) of URL path fragments. */
 const excludedUrls = z.preprocess(
@@ -159,15 +232,8 @@ const excludedUrls = z.preprocess(
       : v,
   z.array(z.string({ error: 'must be a list of strings' })).superRefine((list, ctx) => {
     for (const item of list) {
-      if (item.trim() === '' || /[\s,]/.test(item) || !noControl(item)) {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} must be a non-empty path fragment without spaces or commas` });
-        continue;
-      }
-      try {
-        new RegExp(item);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(item)} is not a valid regular expression` });
-      }
+      const problem = excludedUrlProblem(item);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }
   }),
 );
@@ -210,7 +276,8 @@ export const serviceOptionsSchema = z
       .meta(meta({ flag: 'sampler', valueName: '<name>', description: 'head sampler (OTEL_TRACES_SAMPLER overrides it)', prompt: 'Sampler' })),
     samplerRatio: z
       .preprocess(
-        (v) => (typeof v === 'string' && v.trim() !== '' ? Number(v) : v),
+        // Decimal notation only: "0x1" or "1e-1" are refused like any other non-number.
+        (v) => (typeof v === 'string' && /^(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$/.test(v) ? Number(v) : v),
         z
           .number({ error: 'must be a number between 0 and 1' })
           .min(0, { error: 'must be a number between 0 and 1' })
@@ -303,7 +370,10 @@ export function formatIssue(issue: z.core.$ZodIssue, sourceOf: (key: string) => 
     const flag = optionMeta(key as OptionKey).flag;
     subject = sourceOf(key) === 'flag' ? `--${flag}` : `config "${key}" (--${flag})`;
   } else if (issue.code === 'unrecognized_keys') {
-    return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}; known options: ${OPTION_KEYS.join(', ')}`;
+    const shown = issue.keys.slice(0, 5).map((k) => quoteValue(k, 40)).join(', ');
+    const more = issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : '';
+    const plural = issue.keys.length > 1 ? 's' : '';
+    return `unknown option${plural} ${shown}${more}; known options: ${OPTION_KEYS.join(', ')}`;
   } else {
     subject = 'options';
   }

@@ -1,6 +1,7 @@
 /** Reads what a project directory says about itself: its answers file, parsed through the option schema. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { answersOptions } from './config-file.js';
 import { UsageError } from './errors.js';
 import { OptionsError, parseServiceOptions, type ServiceOptions } from './options.js';
 import { ANSWERS_FILE } from './paths.js';
@@ -46,6 +47,7 @@ export async function readAnswers(projectDir: string): Promise<AnswersData> {
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
   }
+  if (typeof data.options === 'object' && data.options !== null) answersOptions('', file, data as Record<string, unknown>, () => {});
   try {
     const options = parseServiceOptions(data.options, () => 'config');
     return { cliVersion: String(data.cliVersion ?? 'unknown'), options, ...(data.existing ? { existing: data.existing as AnswersData['existing'] } : {}) };

@@ -3,11 +3,13 @@
  * --installer picks (src/installer.ts), and reused while the requirement files and interpreter are unchanged.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { onInterruptCleanup } from './interrupt.js';
+import { CancelledError } from './errors.js';
+import { interruptedBy, onInterruptCleanup } from './interrupt.js';
 import { cachedPrivateUv, resolveInstaller } from './installer.js';
 import type { Installer } from './options.js';
 
@@ -80,11 +82,60 @@ async function stampFor(projectDir: string, requirementsFile: string, pythonVers
   return hash.digest('hex');
 }
 
+/** How long an interrupted installer gets to clean up after itself (pip removes its temp folders). */
+const STOP_GRACE_MS = 8_000;
+
+/** The installer step running now, so that an interrupt can stop it. */
+interface RunningInstaller {
+  child?: ResultPromise;
+  /** Private temporary folder (TMPDIR) for the installer, removed whatever happens. */
+  tmp: string;
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Stops the installer like Ctrl-C would (SIGINT, once, to its process group), waits a bounded time for
+ * it to clean up, then kills what is left.
+ */
+async function stopInstaller(installer: RunningInstaller): Promise<void> {
+  const child = installer.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  signalGroup(child.pid, 'SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+  const outcome = await Promise.race([exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    signalGroup(child.pid, 'SIGKILL');
+    await exited;
+  }
+}
+
 /** Runs an installer step, feeding its output lines to `onLine`; on failure keeps the last lines for the error. */
-async function run(command: string, args: string[], cwd: string, onLine: (line: string) => void): Promise<void> {
+async function run(
+  installer: RunningInstaller,
+  command: string,
+  args: string[],
+  cwd: string,
+  onLine: (line: string) => void,
+): Promise<void> {
+  if (interruptedBy()) throw new CancelledError();
   const lines: string[] = [];
-  const child: ResultPromise = execa(command, args, { cwd, all: true, reject: false, env: { PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
-  const stop = onInterruptCleanup(() => child.kill('SIGKILL'));
+  // Its own process group: a terminal's Ctrl-C reaches only the CLI, which then stops the installer once,
+  // gracefully, and knows when it is done before removing the venv it was filling.
+  const tmpEnv = { TMPDIR: installer.tmp, TEMP: installer.tmp, TMP: installer.tmp };
+  const env = { PIP_DISABLE_PIP_VERSION_CHECK: '1', ...tmpEnv };
+  const child: ResultPromise = execa(command, args, { cwd, all: true, reject: false, detached: true, env });
+  installer.child = child;
   child.all?.setEncoding('utf8');
   let partial = '';
   child.all?.on('data', (chunk: string) => {
@@ -99,7 +150,8 @@ async function run(command: string, args: string[], cwd: string, onLine: (line: 
     }
   });
   const result = await child;
-  stop();
+  installer.child = undefined;
+  if (interruptedBy()) throw new CancelledError();
   if (result.exitCode !== 0 || result.failed) {
     const rerun = [command, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
     throw new InstallError(`${path.basename(command)} exited with ${result.exitCode ?? result.signal ?? 'an error'}`, [...lines, partial].slice(-15).join('\n'), `cd ${cwd} && ${rerun}`);
@@ -132,21 +184,43 @@ export async function preparePythonEnv(
   if (tool.kind === 'pip' && tool.note) progress(tool.note);
   const uv = tool.kind === 'uv' ? tool.command : undefined;
   const installer = tool.kind;
-  // An interrupted install must not leave a half-built venv that looks usable: a venv created here is
-  // removed if Ctrl-C arrives before it is complete (an existing one only lacks its stamp and is redone).
-  const unregister = existsSync(venvDir) ? () => {} : onInterruptCleanup(() => rmSync(venvDir, { recursive: true, force: true }));
+  // An interrupted install must not leave a half-built venv that looks usable: the installer is stopped
+  // first, then a venv created here is removed (an existing one only lacks its stamp and is redone).
+  const createdHere = !existsSync(venvDir);
+  const running: RunningInstaller = { tmp: mkdtempSync(path.join(os.tmpdir(), 'cts-install-')) };
+  const removeLeftovers = () => {
+    if (createdHere) rmSync(venvDir, { recursive: true, force: true });
+    rmSync(running.tmp, { recursive: true, force: true });
+  };
+  const unregister = onInterruptCleanup(
+    async () => {
+      await stopInstaller(running);
+      removeLeftovers();
+    },
+    () => {
+      signalGroup(running.child?.pid, 'SIGKILL');
+      removeLeftovers();
+    },
+  );
   try {
     if (!existsSync(python)) {
       progress('creating virtual environment');
-      if (uv) await run(uv, ['venv', '--quiet', '--python', base.command, VENV_DIR], projectDir, onLine);
-      else await run(base.command, ['-m', 'venv', VENV_DIR], projectDir, onLine);
+      if (uv) await run(running, uv, ['venv', '--quiet', '--python', base.command, VENV_DIR], projectDir, onLine);
+      else await run(running, base.command, ['-m', 'venv', VENV_DIR], projectDir, onLine);
     }
     progress(`installing ${requirementsFile} with ${installer}`);
-    if (uv) await run(uv, ['pip', 'install', '--python', python, '-r', requirementsFile], projectDir, onLine);
-    else await run(python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', requirementsFile], projectDir, onLine);
+    if (uv) await run(running, uv, ['pip', 'install', '--python', python, '-r', requirementsFile], projectDir, onLine);
+    else {
+      const pipArgs = ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', requirementsFile];
+      await run(running, python, pipArgs, projectDir, onLine);
+    }
     await writeFile(stampPath, `${stamp}\n`);
   } finally {
-    unregister();
+    // While an interrupt is being handled, its cleanup owns the venv and the temp folder.
+    if (!interruptedBy()) {
+      unregister();
+      rmSync(running.tmp, { recursive: true, force: true });
+    }
   }
   return { python, venvDir, installer, reused: false };
 }

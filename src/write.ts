@@ -1,115 +1,233 @@
 /**
- * Writes a planned tree to disk atomically: every file is first written into a temporary directory beside
- * the target (same filesystem, so the final step is a rename), and only when all of them are written is
- * anything moved into place. Nothing that exists is ever deleted.
+ * Writes a planned tree to disk all-or-nothing. Every file is first written into a staging folder on the
+ * same filesystem; only then is anything moved into place.
+ *
+ * - A new target appears in one rename. Creating it is exclusive: the empty folder made just before the
+ *   rename claims the name, so a second run into the same new directory fails instead of merging.
+ * - An existing target (empty, or with --force) is claimed by a lock folder inside it, which also holds
+ *   the staged files and the originals that get replaced. Every planned path is checked (under the lock)
+ *   before the first move; if any move fails, the originals go back, so the target is exactly as before.
+ *
+ * The moves run synchronously: a signal handler (Ctrl-C) can only run before they start or after they
+ * all finished or were rolled back, never in between.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync, rmSync } from 'node:fs';
-import fs from 'node:fs/promises';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import fs from 'fs-extra';
 import path from 'node:path';
 import { onInterruptCleanup } from './interrupt.js';
 import type { PlannedFile } from './plan.js';
+import { surveyTarget, TargetError, type WriteResult } from './target-survey.js';
 
-export class TargetError extends Error {
-  override name = 'TargetError';
-}
+export { TargetError, type WriteResult } from './target-survey.js';
 
-export interface WriteResult {
-  created: string[];
-  /** Files that existed with other content and were replaced (only with force). */
-  overwritten: string[];
-  /** Files that existed with exactly the planned content. */
-  unchanged: string[];
-}
+/** Inside an existing target while a run writes into it: staged files (new/) and replaced originals (old/). */
+export const WRITE_LOCK = '.create-traced-service.writing';
 
 export interface TargetState {
   exists: boolean;
   empty: boolean;
 }
 
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+
 export async function inspectTarget(target: string): Promise<TargetState> {
-  let stat;
-  try {
-    stat = await fs.stat(target);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, empty: true };
-    throw new TargetError(`cannot read ${target}: ${(error as Error).message}`);
-  }
-  if (!stat.isDirectory()) throw new TargetError(`${target} exists and is not a directory`);
-  const entries = await fs.readdir(target);
-  return { exists: true, empty: entries.length === 0 };
+  const survey = surveyTarget(path.resolve(target), [], true);
+  if (!survey.exists) return { exists: false, empty: true };
+  return { exists: true, empty: (await fs.readdir(survey.root)).length === 0 };
 }
 
-/** Refuses what would lose a user's work; returns what each file would do. */
+/** Refuses what would lose a user's work or write outside the target; returns what each file would do. */
 export async function checkTarget(target: string, files: PlannedFile[], force: boolean): Promise<WriteResult> {
-  const state = await inspectTarget(target);
-  const result: WriteResult = { created: [], overwritten: [], unchanged: [] };
-  if (state.exists && !state.empty && !force) {
-    throw new TargetError(`${target} is not empty; choose another directory or pass --force to write into it (nothing is deleted)`);
-  }
-  for (const file of files) {
-    const dest = path.join(target, file.path);
-    if (!state.exists || !existsSync(dest)) {
-      result.created.push(file.path);
-      continue;
-    }
-    const stat = await fs.stat(dest);
-    if (stat.isDirectory()) throw new TargetError(`${dest} is a directory where the file ${file.path} would go`);
-    const current = await fs.readFile(dest, 'utf8');
-    (current === file.content ? result.unchanged : result.overwritten).push(file.path);
-  }
-  return result;
+  return surveyTarget(path.resolve(target), files, force).result;
 }
 
-async function stage(dir: string, files: PlannedFile[]): Promise<void> {
+function stage(dir: string, files: PlannedFile[]): void {
   // Not recursive: the parent exists, and a recursive mkdir can spin forever where creation is
   // impossible (e.g. inside /proc) instead of failing.
-  await fs.mkdir(dir);
+  mkdirSync(dir);
   for (const file of files) {
     const dest = path.join(dir, file.path);
-    await fs.mkdir(path.dirname(dest), { recursive: true });
-    await fs.writeFile(dest, file.content, { mode: file.mode ?? 0o644 });
+    mkdirSync(path.dirname(dest), { recursive: true });
+    writeFileSync(dest, file.content, { mode: file.mode ?? 0o644, flag: 'wx' });
   }
 }
 
-export async function writeTree(target: string, files: PlannedFile[], options: { force?: boolean } = {}): Promise<WriteResult> {
-  const result = await checkTarget(target, files, options.force ?? false);
-  const parent = path.dirname(path.resolve(target));
+/** A failed replacement whose originals could not all be put back: they stay in the backup folder. */
+class RestoreError extends Error {
+  override name = 'RestoreError';
+}
+
+/** The file operations a replacement uses (replaceable in tests to make one of them fail). */
+export interface MoveOps {
+  rename(from: string, to: string): void;
+  mkdir(dir: string): void;
+}
+const realOps: MoveOps = { rename: renameSync, mkdir: (dir) => mkdirSync(dir) };
+
+const exists = (file: string) => {
   try {
-    await fs.mkdir(parent, { recursive: true });
-    await fs.access(parent, constants.W_OK);
+    lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Moves `staged/<path>` to `root/<path>` for every path, keeping what was there in `backup/<path>`.
+ * On any failure, every step done so far is undone in reverse order and the error is rethrown.
+ */
+export function replaceAll(
+  root: string,
+  staged: string,
+  backup: string,
+  paths: string[],
+  ops: MoveOps = realOps,
+): void {
+  const undo: (() => void)[] = [];
+  if (!existsSync(backup)) mkdirSync(backup);
+  const ensureDir = (base: string, rel: string, record: boolean) => {
+    let dir = base;
+    for (const part of rel.split('/').slice(0, -1)) {
+      dir = path.join(dir, part);
+      if (existsSync(dir)) continue;
+      ops.mkdir(dir);
+      const made = dir;
+      if (record) undo.push(() => rmdirSync(made));
+    }
+  };
+  try {
+    for (const rel of paths) {
+      const dest = path.join(root, rel);
+      ensureDir(root, rel, true);
+      if (exists(dest)) {
+        ensureDir(backup, rel, false);
+        const kept = path.join(backup, rel);
+        ops.rename(dest, kept);
+        undo.push(() => renameSync(kept, dest));
+      }
+      const from = path.join(staged, rel);
+      ops.rename(from, dest);
+      undo.push(() => renameSync(dest, from));
+    }
   } catch (error) {
-    throw new TargetError(`cannot write in ${parent}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const failures: string[] = [];
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch (undoError) {
+        failures.push(code(undoError));
+      }
+    }
+    if (failures.length > 0) {
+      throw new RestoreError(
+        `${code(error)} while writing, and the originals could not all be put back (${failures.join(', ')}); ` +
+          `they are in ${backup}`,
+      );
+    }
+    throw error;
+  }
+}
+
+function lockedWrite(target: string, root: string, files: PlannedFile[], force: boolean): WriteResult {
+  const lock = path.join(root, WRITE_LOCK);
+  try {
+    mkdirSync(lock);
+  } catch (error) {
+    if (code(error) === 'EEXIST') {
+      throw new TargetError(
+        `another create-traced-service run is writing into ${target}; if none is, a stopped run left ${lock}: ` +
+          'put back any files from its old/ folder, then remove it',
+      );
+    }
+    throw new TargetError(`cannot write in ${target}: ${code(error)}`);
+  }
+  let keepLock = false;
+  try {
+    // Checked again under the lock: what another process did since the first look counts.
+    const { result } = surveyTarget(target, files, force, WRITE_LOCK);
+    const toWrite = files.filter((f) => !result.unchanged.includes(f.path));
+    const staged = path.join(lock, 'new');
+    try {
+      stage(staged, toWrite);
+    } catch (error) {
+      throw new TargetError(`cannot write in ${target}: ${code(error)}`);
+    }
+    try {
+      replaceAll(root, staged, path.join(lock, 'old'), toWrite.map((f) => f.path));
+    } catch (error) {
+      keepLock = error instanceof RestoreError;
+      throw error;
+    }
+    return result;
+  } finally {
+    if (!keepLock) rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function createNew(target: string, files: PlannedFile[]): void {
+  const parent = path.dirname(target);
+  try {
+    mkdirSync(parent, { recursive: true });
+    accessSync(parent, constants.W_OK);
+  } catch (error) {
+    throw new TargetError(`cannot write in ${parent}: ${code(error)}`);
   }
   const staging = path.join(parent, `.${path.basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
-  const removeStaging = () => rmSync(staging, { recursive: true, force: true });
-  const unregister = onInterruptCleanup(removeStaging);
   try {
     try {
-      await stage(staging, files);
+      stage(staging, files);
     } catch (error) {
-      throw new TargetError(`cannot write in ${parent}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new TargetError(`cannot write in ${parent}: ${code(error)}`);
     }
-    const state = await inspectTarget(target);
-    if (!state.exists) {
-      // The common case: one rename makes the whole tree appear at once.
-      await fs.rename(staging, target);
-    } else {
-      const toMove = files.filter((f) => !result.unchanged.includes(f.path));
-      for (const file of toMove) {
-        const dest = path.join(target, file.path);
-        await fs.mkdir(path.dirname(dest), { recursive: true });
-        await fs.rename(path.join(staging, file.path), dest);
+    const taken = () =>
+      new TargetError(`${target} was created by another process while writing; nothing was written to it`);
+    try {
+      // The claim: fails if anything took the name since the check. The rename then replaces this empty
+      // folder of ours, and fails if someone wrote into it meanwhile.
+      mkdirSync(target);
+    } catch (error) {
+      if (code(error) === 'EEXIST') throw taken();
+      throw new TargetError(`cannot write in ${parent}: ${code(error)}`);
+    }
+    try {
+      renameSync(staging, target);
+    } catch {
+      try {
+        rmdirSync(target);
+      } catch {
+        // not empty: it is someone else's now
       }
-      removeStaging();
+      throw taken();
     }
-  } catch (error) {
-    removeStaging();
-    throw error;
   } finally {
-    unregister();
+    rmSync(staging, { recursive: true, force: true });
   }
-  return result;
+}
+
+export async function writeTree(
+  target: string,
+  files: PlannedFile[],
+  options: { force?: boolean } = {},
+): Promise<WriteResult> {
+  const resolved = path.resolve(target);
+  const survey = surveyTarget(resolved, files, options.force ?? false);
+  if (!survey.exists) {
+    createNew(resolved, files);
+    return survey.result;
+  }
+  return lockedWrite(resolved, survey.root, files, options.force ?? false);
 }
 
 /** Writes one existing or new file atomically (temp file in the same folder, then rename), keeping its mode. */
@@ -121,14 +239,15 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     // new file
   }
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(4).toString('hex')}`);
-  const unregister = onInterruptCleanup(() => rmSync(temp, { force: true }));
+  const unregister = onInterruptCleanup(() => fs.removeSync(temp));
   try {
     await fs.writeFile(temp, content, { mode });
     await fs.rename(temp, file);
   } catch (error) {
-    await fs.rm(temp, { force: true });
+    await fs.remove(temp);
     throw error;
   } finally {
     unregister();
   }
 }
+

@@ -64,7 +64,7 @@ describe('service options schema', () => {
     [{ resourceAttributes: ['service.name=x'] }, '--resource-attribute: service.name has its own option'],
     [{ resourceAttributes: ['team=a\tb'] }, '--resource-attribute: value of team must not contain control characters'],
     [{ excludedUrls: '/ok,/bad path' }, '--excluded-urls:'],
-    [{ excludedUrls: '/ok,(' }, '--excluded-urls: "(" is not a valid regular expression'],
+    [{ excludedUrls: '/ok,(' }, '--excluded-urls: "(" is not a valid Python regular expression: missing ), unterminated subpattern'],
     [{ exporter: 'console', endpoint: 'x:1' }, '--endpoint: does not apply to the console exporter'],
     [{ otelVersion: '1.2' }, '--otel-version: must be one of the matched OpenTelemetry releases'],
     [{ insecure: 'maybe' }, '--insecure: must be true or false'],

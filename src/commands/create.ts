@@ -1,7 +1,7 @@
 /** The default command: gather options, plan, write, install, smoke-test. */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pc from 'picocolors';
+import { readConfigFile } from '../config-file.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { OptionsError, parseServiceOptions, type OptionSource, type ServiceOptions } from '../options.js';
 import { plan, type Plan } from '../plan.js';
@@ -25,27 +25,7 @@ export interface CreateFlags {
   config?: string;
 }
 
-/** Reads a --config file: either bare options or an answers file ({ cliVersion, options }). */
-export async function readConfigFile(file: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--config: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--config: ${file} is not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`--config: ${file} must hold a JSON object`);
-  const record = data as Record<string, unknown>;
-  if ('options' in record && typeof record.options === 'object' && record.options !== null) {
-    return record.options as Record<string, unknown>;
-  }
-  return record;
-}
+export { readConfigFile } from '../config-file.js';
 
 export function parseOptionsOrThrow(raw: Record<string, unknown>, sourceOf?: (key: string) => OptionSource): ServiceOptions {
   try {
@@ -89,7 +69,7 @@ export async function createCommand(
   flags: CreateFlags,
   ui: Ui,
 ): Promise<{ code: number; result: CreateResult }> {
-  const fromConfig = flags.config ? await readConfigFile(flags.config) : {};
+  const fromConfig = flags.config ? await readConfigFile(flags.config, (m) => ui.info(m)) : {};
   // Flags win over the config file; prompts only ask for what neither gave.
   const raw: Record<string, unknown> = { ...fromConfig, ...flagOptions };
   const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
