@@ -137,7 +137,13 @@ class Checker {
       const c = this.take();
       if (c === undefined) throw invalid('unexpected end of pattern');
       if (UNSUPPORTED_EXTENSIONS.has(c)) throw unsupported(`the group syntax (?${c}`);
-      if (c !== ':' && c !== '=' && c !== '!') throw invalid(`unknown extension ?${c}`);
+      if (c !== ':' && c !== '=' && c !== '!') {
+        // Python's tokenizer reads a backslash and the character after it as one token.
+        if (c !== '\\') throw invalid(`unknown extension ?${c}`);
+        const escaped = this.take();
+        if (escaped === undefined) throw invalid('bad escape (end of pattern)');
+        throw invalid(`unknown extension ?\\${escaped}`);
+      }
     }
     this.alternation();
     if (this.take() !== ')') throw invalid('missing ), unterminated subpattern');

@@ -81,7 +81,8 @@ const supported: fc.Arbitrary<string> = fc.letrec<{ re: string; alt: string; seq
 })).re;
 
 describe('checkPythonRegex agrees with Python re', () => {
-  const seed = Number(process.env.CTS_FC_SEED ?? Date.now() % 2 ** 31);
+  // A fixed seed keeps CI reproducible; CTS_FC_SEED explores others.
+  const seed = Number(process.env.CTS_FC_SEED ?? 585678623);
   const pythons = interpreters();
 
   it.each(pythons)('generated noise, compiled by %s', (python) => {
@@ -117,5 +118,6 @@ describe('checkPythonRegex agrees with Python re', () => {
     expect(checkPythonRegex('/\\p{L}')).toEqual({ ok: false, kind: 'invalid', message: 'bad escape \\p' });
     expect(checkPythonRegex('/(?P<id>[0-9]+)')).toMatchObject({ ok: false, kind: 'unsupported' });
     expect(checkPythonRegex('^/api/v[0-9]+/items/.*$')).toEqual({ ok: true });
+    expect(checkPythonRegex('|(?\\(w|1')).toEqual({ ok: false, kind: 'invalid', message: 'unknown extension ?\\(' });
   });
 });
