@@ -105,15 +105,25 @@ async function run(command: string, args: string[], cwd: string, onLine: (line: 
   }
 }
 
+/** The Python version a venv was built with, from its pyvenv.cfg (nothing in it is run). */
+async function venvVersion(venvDir: string): Promise<string | undefined> {
+  try {
+    const cfg = await readFile(path.join(venvDir, 'pyvenv.cfg'), 'utf8');
+    return /^version(?:_info)?\s*=\s*(\d+\.\d+\.\d+)/m.exec(cfg)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 export async function preparePythonEnv(
   projectDir: string,
-  options: { requirementsFile?: string; onProgress?: (message: string) => void } = {},
+  options: { requirementsFile?: string; onProgress?: (message: string) => void; basePython?: { command: string; version: string } } = {},
 ): Promise<PythonEnv> {
   const requirementsFile = options.requirementsFile ?? 'requirements-dev.txt';
   const progress = options.onProgress ?? (() => {});
   const venvDir = path.join(projectDir, VENV_DIR);
   const python = venvPython(venvDir);
-  const base = await findPython();
+  const base = options.basePython ?? (await findPython());
   const stamp = await stampFor(projectDir, requirementsFile, base.version);
   const stampPath = path.join(venvDir, STAMP_FILE);
   const uv = await findUv();
@@ -128,6 +138,10 @@ export async function preparePythonEnv(
   // removed if Ctrl-C arrives before it is complete (an existing one only lacks its stamp and is redone).
   const unregister = existsSync(venvDir) ? () => {} : onInterruptCleanup(() => rmSync(venvDir, { recursive: true, force: true }));
   try {
+    if (existsSync(python) && existsSync(stampPath) && (await venvVersion(venvDir)) !== base.version) {
+      // A venv this tool built with another Python: rebuilt with the one asked for.
+      rmSync(venvDir, { recursive: true, force: true });
+    }
     if (!existsSync(python)) {
       progress('creating virtual environment');
       if (uv) await run(uv, ['venv', '--quiet', '--python', base.command, VENV_DIR], projectDir, onLine);

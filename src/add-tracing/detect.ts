@@ -1,8 +1,8 @@
 /**
  * detect(dir) -> ProjectReport: everything add-tracing and doctor need to know about an existing project,
  * gathered before anything is touched. Python code is parsed by templates/add-tracing/analyze.py, run
- * with the project's own interpreter (.venv/bin/python when there is one, else python3), so the syntax
- * accepted is the project's; dependency and start files are read here.
+ * with an installed interpreter that fits the project's declared Python (never the checkout's own venv);
+ * dependency and start files are read here.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -11,8 +11,8 @@ import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../errors.js';
 import { ANSWERS_FILE, TEMPLATES_DIR } from '../paths.js';
-import { findPython, venvPython, VENV_DIR } from '../python-env.js';
 import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
+import { interpreterForAnalysis } from './environment.js';
 import { DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
@@ -51,16 +51,8 @@ async function listProjectFiles(root: string): Promise<string[]> {
 }
 
 export async function projectPython(root: string): Promise<ProjectReport['python']> {
-  const own = venvPython(path.join(root, VENV_DIR));
-  if (existsSync(own)) {
-    try {
-      const { stdout } = await execa(own, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { timeout: 15_000 });
-      return { command: own, version: stdout.trim(), fromProjectVenv: true };
-    } catch {
-      // a broken venv: fall back to the system interpreter
-    }
-  }
-  const found = await findPython();
+  // An installed interpreter that fits what the project declares; the checkout's own .venv is never run.
+  const found = await interpreterForAnalysis(root);
   return { command: found.command, version: found.version, fromProjectVenv: false };
 }
 

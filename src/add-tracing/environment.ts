@@ -1,0 +1,77 @@
+/**
+ * The project's environment as add-tracing needs it: the Python it declares, the installed interpreter
+ * that satisfies it, the matched OpenTelemetry set that installs next to its pinned framework, and the
+ * lock files it keeps. Reads files only; the interpreters run are installed ones, never the project's.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { installedPythons } from '../python-installs.js';
+import { LINE_COMPAT, type OtelLineName } from '../versions.js';
+import type { DependencyFile } from './deps.js';
+import { chooseLine, LOCK_FILES, pinnedVersions, type LineChoice, type Pinned } from './otel-choice.js';
+import { chooseInterpreter, missingPythonMessage, readDeclaredPython, type DeclaredPython, type Interpreter } from './project-python.js';
+
+async function readIf(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export async function declaredPython(root: string): Promise<DeclaredPython> {
+  const pythonVersion = await readIf(path.join(root, '.python-version'));
+  const pyproject = await readIf(path.join(root, 'pyproject.toml'));
+  return readDeclaredPython({ ...(pythonVersion !== undefined ? { pythonVersion } : {}), ...(pyproject !== undefined ? { pyproject } : {}) });
+}
+
+export async function readLocks(root: string): Promise<{ path: string; text: string }[]> {
+  const out: { path: string; text: string }[] = [];
+  for (const name of LOCK_FILES) {
+    const text = await readIf(path.join(root, name));
+    if (text !== undefined) out.push({ path: name, text });
+  }
+  return out;
+}
+
+/**
+ * The interpreter to parse the project's code with: the newest installed one that fits the declaration,
+ * else the newest installed (newer parsers accept older syntax). Never one inside the project.
+ */
+export async function interpreterForAnalysis(root: string): Promise<Interpreter> {
+  const installed = await installedPythons(root);
+  const declared = await declaredPython(root);
+  const pick = chooseInterpreter(declared, installed) ?? chooseInterpreter({ spec: '' }, installed);
+  if (!pick) throw new Error('no Python interpreter found (looked on PATH, in pyenv and in uv-managed Pythons); install one or set CTS_PYTHON');
+  return pick;
+}
+
+export interface ProjectEnvironment {
+  declared: DeclaredPython;
+  pins: Pinned[];
+  choice: LineChoice;
+  /** The interpreter the smoke-test venv is built with; undefined when none installed fits. */
+  interpreter?: Interpreter;
+  /** Set when `interpreter` is undefined: the one-line refusal. */
+  missing?: string;
+}
+
+export async function projectEnvironment(
+  root: string,
+  framework: string,
+  deps: DependencyFile[],
+  requested?: OtelLineName,
+): Promise<ProjectEnvironment> {
+  const declared = await declaredPython(root);
+  const pins = pinnedVersions([framework, ...(framework === 'fastapi' ? ['starlette'] : [])], deps, await readLocks(root));
+  const choice = chooseLine({ framework, pins, ...(declared.lowest ? { lowestPython: declared.lowest } : {}), ...(requested ? { requested } : {}) });
+  const installed = await installedPythons(root);
+  const minimum = LINE_COMPAT[choice.line].python;
+  const interpreter = chooseInterpreter(declared, installed, minimum);
+  return {
+    declared,
+    pins,
+    choice,
+    ...(interpreter ? { interpreter } : { missing: missingPythonMessage(declared, installed, minimum) }),
+  };
+}
