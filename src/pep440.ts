@@ -94,3 +94,19 @@ export function isValidSpecifierSet(specifiers: string): boolean {
     return false;
   }
 }
+
+/** The lowest version a specifier set admits, from its lower bounds (>=, >, ==, ~=); undefined when unbounded. */
+export function specifierFloor(specifiers: string): string | undefined {
+  let floor: Version | undefined;
+  let text: string | undefined;
+  for (const clause of specifiers.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(===|==|~=|>=|>)\s*([^*\s]+)$/.exec(clause);
+    if (!m) continue;
+    const v = parseVersion(m[2]!);
+    if (v && (!floor || compareVersions(v, floor) > 0)) {
+      floor = v;
+      text = m[2]!;
+    }
+  }
+  return text;
+}

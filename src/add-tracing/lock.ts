@@ -118,6 +118,8 @@ export interface RelockResult {
   /** 'relocked' (and checked fresh), 'missing-tool' (command printed), 'failed'. */
   outcome: 'relocked' | 'missing-tool' | 'failed';
   diff?: LockDiff;
+  /** Whether the lock file's bytes changed. */
+  changed?: boolean;
   detail?: string;
 }
 
@@ -141,7 +143,7 @@ export async function relock(root: string, lock: ProjectLock, python?: string): 
     const check = await execa(cmds.check[0]!, cmds.check.slice(1), { cwd: root, reject: false, all: true, timeout: 300_000, env });
     if (check.exitCode !== 0) return { lock, command: quote(cmds.check), outcome: 'failed', diff, detail: lastLines(String(check.all ?? '')) };
   }
-  return { lock, command, outcome: 'relocked', diff };
+  return { lock, command, outcome: 'relocked', diff, changed: after !== before };
 }
 
 function lastLines(text: string, n = 6): string {

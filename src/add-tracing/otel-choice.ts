@@ -4,9 +4,9 @@
  * or locks, so that adding tracing never moves the user's framework or Python.
  */
 import { parse as parseToml } from 'smol-toml';
-import { satisfies } from '../pep440.js';
+import { satisfies, specifierFloor } from '../pep440.js';
 import { FRAMEWORK_NEEDS_API, LINE_COMPAT, OTEL_LINES, type OtelLineName } from '../versions.js';
-import { normalizeName, type DependencyFile } from './deps.js';
+import { normalizeName, poetryToPep440, type DependencyFile } from './deps.js';
 
 export const LOCK_FILES = ['uv.lock', 'poetry.lock', 'pdm.lock'] as const;
 
@@ -15,6 +15,8 @@ export interface Pinned {
   version: string;
   /** 'uv.lock', or 'requirements.txt:3'. */
   source: string;
+  /** A range's lowest admitted version rather than a pin or lock: every version it allows is at least this. */
+  floor?: boolean;
 }
 
 /** name -> version of every package in a uv/Poetry/PDM lock file (all three use `[[package]]` tables). */
@@ -42,10 +44,17 @@ export function pinnedVersions(names: string[], deps: DependencyFile[], locks: {
       out.push({ name, version: lock.version!, source: lock.path });
       continue;
     }
+    const exact = deps.flatMap((f) => f.requirements.filter((q) => q.name === name && q.exact).map((r) => ({ f, r })))[0];
+    if (exact) {
+      out.push({ name, version: exact.r.exact!, source: `${exact.f.path}:${exact.r.line}` });
+      continue;
+    }
     for (const f of deps) {
-      const r = f.requirements.find((q) => q.name === name && q.exact);
-      if (r) {
-        out.push({ name, version: r.exact!, source: `${f.path}:${r.line}` });
+      const r = f.requirements.find((q) => q.name === name && q.spec);
+      const spec = r ? (f.kind === 'poetry' ? poetryToPep440(r.spec) : r.spec) : undefined;
+      const floor = spec ? specifierFloor(spec) : undefined;
+      if (r && floor) {
+        out.push({ name, version: floor, source: `${f.path}:${r.line} (${r.spec})`, floor: true });
         break;
       }
     }
@@ -64,7 +73,7 @@ export function lineProblem(line: OtelLineName, framework: string, lowestPython:
   const compat = LINE_COMPAT[line];
   if (lowestPython && !satisfies(`${lowestPython}.0`, `>=${compat.python}`)) return `it needs Python >= ${compat.python} and the project supports ${lowestPython}`;
   const range = compat.instruments[framework];
-  const own = pins.find((p) => p.name === normalizeName(framework));
+  const own = pins.find((p) => p.name === normalizeName(framework) && !p.floor);
   if (own && range && !satisfies(own.version, range)) {
     return `its ${framework} instrumentation accepts ${framework}${range}, and the project has ${framework} ${own.version} (${own.source})`;
   }
@@ -72,7 +81,7 @@ export function lineProblem(line: OtelLineName, framework: string, lowestPython:
   for (const need of FRAMEWORK_NEEDS_API) {
     const pin = pins.find((p) => p.name === need.name);
     if (pin && satisfies(pin.version, `>=${need.from}`) && !satisfies(sdk, `>=${need.api}`)) {
-      return `${need.name} ${pin.version} (${pin.source}) requires opentelemetry-api >= ${need.api}`;
+      return `${need.name} ${pin.floor ? `>= ${pin.version}` : pin.version} (${pin.source}) requires opentelemetry-api >= ${need.api}`;
     }
   }
   return undefined;
@@ -86,7 +95,9 @@ export function chooseLine(options: { framework: string; lowestPython?: string; 
   const { framework, lowestPython, pins, requested } = options;
   const facts = [
     lowestPython ? `lowest declared Python ${lowestPython}` : '',
-    ...pins.filter((p) => p.name === normalizeName(framework) || FRAMEWORK_NEEDS_API.some((n) => n.name === p.name)).map((p) => `${p.name} ${p.version} in ${p.source}`),
+    ...pins
+      .filter((p) => p.name === normalizeName(framework) || FRAMEWORK_NEEDS_API.some((n) => n.name === p.name))
+      .map((p) => `${p.name} ${p.floor ? '>= ' : ''}${p.version} in ${p.source}`),
   ].filter(Boolean);
   const because = facts.length ? ` (${[...new Set(facts)].join(', ')})` : '';
   if (requested) {

@@ -315,6 +315,7 @@ export async function addTracingCommand(
   if (flags.dryRun) return { code: EXIT_OK, result };
 
   result.locks = await relockStep(root, result.written, ui, { skip: flags.lock === false, ...(projectEnv.interpreter ? { python: projectEnv.interpreter.command } : {}) });
+  for (const l of result.locks) if (l.outcome === 'relocked' && l.changed) result.written.push(l.lock.file);
   if (result.locks.some((l) => l.outcome === 'failed')) {
     result.ok = false;
     return { code: EXIT_FAILURE, result };

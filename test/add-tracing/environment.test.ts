@@ -98,3 +98,16 @@ describe('choosing the OpenTelemetry set', () => {
     expect(lineProblem('1.39', 'django', '3.9', [{ name: 'django', version: '1.11.29', source: 'requirements.txt:1' }])).toBeUndefined();
   });
 });
+
+describe('a declared range counts by its floor', () => {
+  it('Poetry python ^3.9 with fastapi ^0.165 cannot be served by any set, and the message says why', () => {
+    const deps = readPyproject('pyproject.toml', '[tool.poetry.dependencies]\npython = "^3.9"\nfastapi = "^0.165.0"\n');
+    const pins = pinnedVersions(['fastapi'], deps, []);
+    expect(pins).toEqual([{ name: 'fastapi', version: '0.165.0', source: 'pyproject.toml:3 (^0.165.0)', floor: true }]);
+    expect(() => chooseLine({ framework: 'fastapi', lowestPython: '3.9', pins })).toThrow(/1\.45 does not: it needs Python >= 3\.10.*1\.39 does not: fastapi >= 0\.165\.0/);
+  });
+  it('Poetry python ^3.9 with fastapi ^0.115 gets 1.39', () => {
+    const deps = readPyproject('pyproject.toml', '[tool.poetry.dependencies]\npython = "^3.9"\nfastapi = "^0.115.0"\n');
+    expect(chooseLine({ framework: 'fastapi', lowestPython: '3.9', pins: pinnedVersions(['fastapi'], deps, []) }).line).toBe('1.39');
+  });
+});
