@@ -7,11 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers.js';
 import { addTracing, changedFiles, committedCopy, E2E_ENV, git, jsonOf, removeScratch, snapshot } from './e2e-helpers.js';
 
 afterAll(removeScratch);
+// Each case installs a project and runs its smoke test up to three times.
+vi.setConfig({ testTimeout: 300_000 });
 
 const CI_BIN = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'bin');
 const POETRY_BIN = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'poetry', 'bin');
