@@ -12,6 +12,7 @@ import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.
 import { renderDiff } from '../add-tracing/diff.js';
 import { DETECTION, TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
 import { projectEnvironment } from '../add-tracing/environment.js';
+import { formatStep, type FormatResult } from '../add-tracing/format.js';
 import { refuseUncommitted } from '../add-tracing/git.js';
 import { venvIgnoreChange } from '../add-tracing/gitignore.js';
 import type { RelockResult } from '../add-tracing/lock.js';
@@ -48,6 +49,8 @@ export interface AddTracingFlags {
   lock?: boolean;
   envFile?: string;
   showNew?: boolean;
+  /** --no-format sets it false. */
+  format?: boolean;
 }
 
 export interface AddTracingResult {
@@ -69,6 +72,7 @@ export interface AddTracingResult {
   /** The OpenTelemetry set chosen and why; the Python the venv is built with. */
   environment?: { otelVersion: string; reason: string; python?: string; declaredPython: string[] };
   locks?: RelockResult[];
+  formatters?: FormatResult[];
   pipeline?: PipelineResult;
 }
 
@@ -314,6 +318,9 @@ export async function addTracingCommand(
   }
   if (flags.dryRun) return { code: EXIT_OK, result };
 
+  // The project's formatters on what was written (and only that), then its gates in check mode.
+  const formatted = result.written.length > 0 && flags.format !== false ? await formatStep(root, result.written, ui) : { ok: true, results: [] };
+  result.formatters = formatted.results;
   result.locks = await relockStep(root, result.written, ui, { skip: flags.lock === false, ...(projectEnv.interpreter ? { python: projectEnv.interpreter.command } : {}) });
   for (const l of result.locks) if (l.outcome === 'relocked' && l.changed) result.written.push(l.lock.file);
   if (result.locks.some((l) => l.outcome === 'failed')) {
@@ -323,7 +330,8 @@ export async function addTracingCommand(
 
   if (!flags.install) {
     if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
-    return { code: EXIT_OK, result };
+    result.ok = formatted.ok;
+    return { code: formatted.ok ? EXIT_OK : EXIT_FAILURE, result };
   }
   const recorded = record ?? existingRecord({ path: planned.placement.path, importLine: '', module: '' }, planned.dependencyFiles, prevExisting?.did ?? []);
   const settings = await existingSmokeSettings(root, recorded, options, ui, flags.route, flags.envFile);
@@ -347,7 +355,7 @@ export async function addTracingCommand(
     await settings.cleanup();
   }
   if (route) result.route = route;
-  result.ok = result.pipeline.ok;
+  result.ok = result.pipeline.ok && formatted.ok;
   if (result.ok) {
     const rel = path.relative(process.cwd(), root) || '.';
     ui.block(

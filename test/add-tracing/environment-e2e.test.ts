@@ -125,3 +125,24 @@ describe('an app whose settings come from the environment', () => {
     expect(answers.existing.route).toBeUndefined();
   });
 });
+
+const FORMATTERS_BIN = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'formatters', 'bin');
+const hasFormatters = ['black', 'isort', 'ruff'].every((b) => existsSync(path.join(FORMATTERS_BIN, b)));
+
+describe.runIf(hasFormatters)('projects gated by their formatters', () => {
+  const gate = (dir: string, argv: string[]) => execFileSync(path.join(FORMATTERS_BIN, argv[0]!), argv.slice(1), { cwd: dir, encoding: 'utf8' });
+  it('black + isort: the written files pass black --check and isort --check-only', async () => {
+    const dir = committedCopy('black-isort');
+    const result = await traceTwice(dir, { PATH: withDir(FORMATTERS_BIN) });
+    expect(result.formatters.map((f: { formatter: string; outcome: string }) => `${f.formatter}:${f.outcome}`)).toEqual(['isort:passed', 'black:passed']);
+    gate(dir, ['black', '--check', '.']);
+    gate(dir, ['isort', '--check-only', '.']);
+  });
+  it('ruff: the written files pass ruff format --check and ruff check', async () => {
+    const dir = committedCopy('ruff-format');
+    const result = await traceTwice(dir, { PATH: withDir(FORMATTERS_BIN) });
+    expect(result.formatters.map((f: { formatter: string; outcome: string }) => `${f.formatter}:${f.outcome}`)).toEqual(['ruff-isort:passed', 'ruff-format:passed']);
+    gate(dir, ['ruff', 'format', '--check', '.']);
+    gate(dir, ['ruff', 'check', '.']);
+  });
+});
