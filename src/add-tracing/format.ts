@@ -70,24 +70,27 @@ export async function formatWritten(root: string, files: Record<string, string |
   const py = written.filter((p) => p.endsWith('.py'));
   if (py.length === 0) return [];
   const results: FormatResult[] = [];
+  const runnable: { f: Formatter; bin: string }[] = [];
   for (const f of configuredFormatters(files)) {
-    const cmd = formatCommand(f, py);
-    const command = cmd.fix.join(' ');
     const bin = binaryFor(root, BINARY[f]);
-    if (!bin) {
-      results.push({ formatter: f, outcome: 'missing', command, detail: `${BINARY[f]} is not installed` });
-      continue;
-    }
-    await execa(bin, cmd.fix.slice(1), { cwd: root, reject: false, timeout: 120_000 });
-    const check = await execa(bin, cmd.check.slice(1), { cwd: root, reject: false, all: true, timeout: 120_000 });
+    if (bin) runnable.push({ f, bin });
+    else results.push({ formatter: f, outcome: 'missing', command: formatCommand(f, py).fix.join(' '), detail: `${BINARY[f]} is not installed` });
+  }
+  // Every fixer first, then every check: a later formatter can undo what an earlier one settled
+  // (black re-wrapping a line isort placed), and the gates run on the final text, as CI would.
+  for (const { f, bin } of runnable) await execa(bin, formatCommand(f, py).fix.slice(1), { cwd: root, reject: false, timeout: 120_000 });
+  for (const { f, bin } of runnable) {
+    const argv = formatCommand(f, py).check;
+    const check = await execa(bin, argv.slice(1), { cwd: root, reject: false, all: true, timeout: 120_000 });
     results.push({
       formatter: f,
       outcome: check.exitCode === 0 ? 'passed' : 'failed',
-      command: cmd.check.join(' '),
+      command: argv.join(' '),
       ...(check.exitCode === 0 ? {} : { detail: String(check.all ?? '').trim().split('\n').slice(-5).join('\n') }),
     });
   }
-  return results;
+  const order = configuredFormatters(files);
+  return results.sort((a, b) => order.indexOf(a.formatter) - order.indexOf(b.formatter));
 }
 
 async function readIf(file: string): Promise<string | undefined> {

@@ -87,3 +87,14 @@ describe('review and .gitignore', () => {
     expect(addVenvLine(undefined)).toBe('.venv/\n');
   });
 });
+
+describe('configured formatters', () => {
+  it('reads them from pyproject.toml, ruff.toml, setup.cfg and pre-commit, import sorters first', async () => {
+    const { configuredFormatters } = await import('../../src/add-tracing/format.js');
+    expect(configuredFormatters({ 'pyproject.toml': '[tool.black]\nline-length = 100\n[tool.isort]\nprofile = "black"\n' })).toEqual(['isort', 'black']);
+    expect(configuredFormatters({ 'pyproject.toml': '[tool.ruff.lint]\nselect = ["E", "I"]\n[tool.ruff.format]\n' })).toEqual(['ruff-isort', 'ruff-format']);
+    expect(configuredFormatters({ 'pyproject.toml': '[tool.ruff.lint]\nselect = ["E"]\n' })).toEqual([]);
+    expect(configuredFormatters({ '.pre-commit-config.yaml': 'repos:\n  - repo: x\n    hooks:\n      - id: ruff-format\n      - id: isort\n' })).toEqual(['isort', 'ruff-format']);
+    expect(configuredFormatters({ 'setup.cfg': '[isort]\nprofile = black\n' })).toEqual(['isort']);
+  });
+});
