@@ -142,6 +142,7 @@ Examples:
     .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after installing')
     .option('--no-lock', 'do not re-lock uv.lock / poetry.lock / pdm.lock / requirements.txt after editing dependencies')
+    .option('--no-project-tests', 'do not run the project\'s own tests before and after the change')
     .option('--no-format', 'do not run the project\'s formatters (ruff, black, isort) on the written files')
     .option('--env-file <file>', 'environment for importing and running the app (default: the project\'s .env)')
     .option('--show-new', 'show new files in full in the diff (default: name and size)')

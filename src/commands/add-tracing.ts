@@ -11,9 +11,12 @@ import { describeTarget, detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
 import { DETECTION, TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
-import { projectEnvironment } from '../add-tracing/environment.js';
+import { projectEnvironment, readLocks } from '../add-tracing/environment.js';
 import { formatStep, type FormatResult } from '../add-tracing/format.js';
 import { refuseUncommitted } from '../add-tracing/git.js';
+import { lockConstraints } from '../add-tracing/install.js';
+import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../add-tracing/project-tests.js';
+import { venvPython, VENV_DIR } from '../python-env.js';
 import { venvIgnoreChange } from '../add-tracing/gitignore.js';
 import type { RelockResult } from '../add-tracing/lock.js';
 import { relockStep } from '../add-tracing/relock-step.js';
@@ -49,6 +52,8 @@ export interface AddTracingFlags {
   lock?: boolean;
   envFile?: string;
   showNew?: boolean;
+  /** --no-project-tests sets it false. */
+  projectTests?: boolean;
   /** --no-format sets it false. */
   format?: boolean;
 }
@@ -73,6 +78,7 @@ export interface AddTracingResult {
   environment?: { otelVersion: string; reason: string; python?: string; declaredPython: string[] };
   locks?: RelockResult[];
   formatters?: FormatResult[];
+  projectTests?: ProjectTestsReport;
   pipeline?: PipelineResult;
 }
 
@@ -355,7 +361,12 @@ export async function addTracingCommand(
     await settings.cleanup();
   }
   if (route) result.route = route;
-  result.ok = result.pipeline.ok && formatted.ok;
+  if (flags.projectTests !== false && result.pipeline.install && !result.pipeline.install.error && planned.changes.length > 0) {
+    result.projectTests = await projectTestsStep(root, venvPython(path.join(root, VENV_DIR)), planned.changes, { constraints: lockConstraints(await readLocks(root)), env: {} }, ui);
+    reportProjectTests(result.projectTests, ui);
+  }
+  const testsOk = (result.projectTests?.regressions.length ?? 0) === 0;
+  result.ok = result.pipeline.ok && formatted.ok && testsOk;
   if (result.ok) {
     const rel = path.relative(process.cwd(), root) || '.';
     ui.block(

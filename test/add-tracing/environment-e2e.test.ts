@@ -98,6 +98,8 @@ describe('a project that pins Python 3.13 in .python-version', () => {
     const dir = committedCopy('python313');
     const result = await traceTwice(dir, {});
     expect(result.environment.python).toMatch(/^3\.13\./);
+    // Its own tests ran before and after the change, in the 3.13 venv, and still pass.
+    expect(result.projectTests).toMatchObject({ ran: true, before: { passed: 2, failed: 0 }, after: { passed: 2, failed: 0 }, regressions: [] });
     expect(readFileSync(path.join(dir, '.venv', 'pyvenv.cfg'), 'utf8')).toMatch(/^version(_info)? = 3\.13\./m);
   });
   it('when 3.13 is not installed: exit 2 naming the version and how to get it, nothing changed', async () => {

@@ -98,3 +98,24 @@ describe('configured formatters', () => {
     expect(configuredFormatters({ 'setup.cfg': '[isort]\nprofile = black\n' })).toEqual(['isort']);
   });
 });
+
+describe("the project's own tests", () => {
+  it('finds a suite, its test dependencies, and the tests add-tracing broke', async () => {
+    const { hasTestSuite, parseJunit, regressions, testRequirements } = await import('../../src/add-tracing/project-tests.js');
+    expect(hasTestSuite({}, false)).toBe(false);
+    expect(hasTestSuite({ 'pyproject.toml': '[tool.pytest.ini_options]\naddopts = "-q"\n' }, false)).toBe(true);
+    expect(hasTestSuite({ 'setup.cfg': '[tool:pytest]\n' }, false)).toBe(true);
+    expect(testRequirements({ 'pyproject.toml': '[dependency-groups]\ndev = ["pytest>=8", "httpx"]\n[tool.poetry.group.test.dependencies]\nrespx = "^0.21"\n' }, '/p')).toEqual([
+      'pytest',
+      'pytest>=8',
+      'httpx',
+      'respx>=0.21,<0.22',
+    ]);
+    const xml = (second: string) =>
+      `<testsuites><testsuite><testcase classname="tests.test_a" name="test_one" time="0.1"/>${second}<testcase classname="tests.test_a" name="test_skip"><skipped/></testcase></testsuite></testsuites>`;
+    const before = { ...parseJunit(xml('<testcase classname="tests.test_a" name="test_two"/>')), exitCode: 0, output: '' };
+    const after = { ...parseJunit(xml('<testcase classname="tests.test_a" name="test_two"><failure message="ImportError: cannot import name &apos;telemetry&apos;">tb</failure></testcase>')), exitCode: 1, output: '' };
+    expect(before.results).toEqual(new Map([['tests.test_a::test_one', true], ['tests.test_a::test_two', true]]));
+    expect(regressions(before, after)).toEqual([{ id: 'tests.test_a::test_two', error: "ImportError: cannot import name 'telemetry'" }]);
+  });
+});
