@@ -3,6 +3,7 @@
  * that satisfies it, the matched OpenTelemetry set that installs next to its pinned framework, and the
  * lock files it keeps. Reads files only; the interpreters run are installed ones, never the project's.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { installedPythons } from '../python-installs.js';
@@ -19,17 +20,35 @@ async function readIf(file: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * `name` in root or the nearest parent up to the repository's top (.git), as pyenv and uv look for
+ * `.python-version` and as a uv workspace member finds the workspace's `uv.lock`.
+ */
+export function findUp(root: string, name: string): string | undefined {
+  let dir = path.resolve(root);
+  for (;;) {
+    const file = path.join(dir, name);
+    if (existsSync(file)) return file;
+    const parent = path.dirname(dir);
+    if (parent === dir || existsSync(path.join(dir, '.git'))) return undefined;
+    dir = parent;
+  }
+}
+
 export async function declaredPython(root: string): Promise<DeclaredPython> {
-  const pythonVersion = await readIf(path.join(root, '.python-version'));
+  const versionFile = findUp(root, '.python-version');
+  const pythonVersion = versionFile ? await readIf(versionFile) : undefined;
   const pyproject = await readIf(path.join(root, 'pyproject.toml'));
   return readDeclaredPython({ ...(pythonVersion !== undefined ? { pythonVersion } : {}), ...(pyproject !== undefined ? { pyproject } : {}) });
 }
 
+/** The lock files that govern the project, paths relative to it (a uv workspace member's lock is the workspace's). */
 export async function readLocks(root: string): Promise<{ path: string; text: string }[]> {
   const out: { path: string; text: string }[] = [];
   for (const name of LOCK_FILES) {
-    const text = await readIf(path.join(root, name));
-    if (text !== undefined) out.push({ path: name, text });
+    const file = name === 'uv.lock' ? findUp(root, name) : path.join(root, name);
+    const text = file ? await readIf(file) : undefined;
+    if (file && text !== undefined) out.push({ path: path.relative(root, file), text });
   }
   return out;
 }

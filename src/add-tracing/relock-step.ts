@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ui } from '../ui.js';
 import { readDependencyFiles } from './detect.js';
+import { findUp } from './environment.js';
 import { formatLockDiff, projectLocks, relock, staleLockEntries, type RelockResult } from './lock.js';
 
 async function readIf(file: string): Promise<string | undefined> {
@@ -14,8 +15,15 @@ async function readIf(file: string): Promise<string | undefined> {
 }
 
 export async function lockFilesOf(root: string): Promise<Record<string, string | undefined>> {
-  const names = ['uv.lock', 'poetry.lock', 'pdm.lock', 'requirements.in', 'requirements.txt'];
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)));
+  const names = ['poetry.lock', 'pdm.lock', 'requirements.in', 'requirements.txt'];
+  const files: Record<string, string | undefined> = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)));
+  // A uv workspace member is locked by the workspace's uv.lock; `uv lock` run in the member finds it.
+  const uvLock = findUp(root, 'uv.lock');
+  if (uvLock) {
+    files['uv.lock'] = await readIf(uvLock);
+    files.uvLockPath = path.relative(root, uvLock);
+  }
+  return files;
 }
 
 /**
@@ -24,13 +32,14 @@ export async function lockFilesOf(root: string): Promise<Record<string, string |
  */
 export async function relockStep(root: string, changed: string[], ui: Ui, options: { skip: boolean; python?: string }): Promise<RelockResult[]> {
   const files = await lockFilesOf(root);
-  const locks = projectLocks(files);
+  const locks = projectLocks(files).map((l) => (l.tool === 'uv' && files.uvLockPath ? { ...l, file: files.uvLockPath } : l));
   if (locks.length === 0) return [];
   const { deps } = await readDependencyFiles(root, ['pyproject.toml']);
   const depChanged = changed.some((p) => /(^|\/)(pyproject\.toml|requirements[^/]*\.(txt|in)|setup\.cfg)$/.test(p));
   const results: RelockResult[] = [];
   for (const lock of locks) {
-    const stale = lock.tool === 'pip-compile' ? depChanged : depChanged || staleLockEntries(files[lock.file]!, deps).length > 0;
+    const text = files[lock.tool === 'uv' ? 'uv.lock' : lock.file] ?? '';
+    const stale = lock.tool === 'pip-compile' ? depChanged : depChanged || staleLockEntries(text, deps).length > 0;
     if (!stale) continue;
     if (options.skip) {
       ui.warn(`--no-lock: ${lock.file} was not updated; run \`${lock.tool === 'uv' ? 'uv lock' : lock.tool === 'poetry' ? 'poetry lock' : lock.tool === 'pdm' ? 'pdm lock --update-reuse' : 'pip-compile requirements.in'}\` before deploying (doctor reports it until then)`);
