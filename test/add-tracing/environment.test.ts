@@ -111,3 +111,28 @@ describe('a declared range counts by its floor', () => {
     expect(chooseLine({ framework: 'fastapi', lowestPython: '3.9', pins: pinnedVersions(['fastapi'], deps, []) }).line).toBe('1.39');
   });
 });
+
+describe('a uv workspace member', () => {
+  it("takes the workspace's uv.lock and .python-version from above, stopping at the repository's top", async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { declaredPython, readLocks } = await import('../../src/add-tracing/environment.js');
+    const top = mkdtempSync(path.join(os.tmpdir(), 'cts-ws-'));
+    try {
+      const repo = path.join(top, 'repo');
+      mkdirSync(path.join(repo, '.git'), { recursive: true });
+      mkdirSync(path.join(repo, 'backend'));
+      writeFileSync(path.join(top, '.python-version'), '3.9\n'); // outside the repository: ignored
+      writeFileSync(path.join(repo, 'uv.lock'), uvLock);
+      writeFileSync(path.join(repo, '.python-version'), '3.12\n');
+      writeFileSync(path.join(repo, 'backend', 'pyproject.toml'), '[project]\nname = "app"\nrequires-python = ">=3.11"\n');
+      expect((await readLocks(path.join(repo, 'backend'))).map((l) => l.path)).toEqual([path.join('..', 'uv.lock')]);
+      expect(await declaredPython(path.join(repo, 'backend'))).toMatchObject({ pin: '3.12', lowest: '3.11' });
+      rmSync(path.join(repo, '.python-version'));
+      expect((await declaredPython(path.join(repo, 'backend'))).pin).toBeUndefined();
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  });
+});
