@@ -10,7 +10,10 @@ export interface Version {
 }
 
 export function parseVersion(text: string): Version | undefined {
-  const m = /^\s*v?(\d+(?:\.\d+)*)(?:[-_.]?(a|alpha|b|beta|c|rc|pre|preview)[-_.]?(\d*))?(?:\.post\d+|\.dev\d+)?\s*$/i.exec(text);
+  const m =
+    /^\s*v?(\d+(?:\.\d+)*)(?:[-_.]?(a|alpha|b|beta|c|rc|pre|preview)[-_.]?(\d*))?(?:\.post\d+|\.dev\d+)?\s*$/i.exec(
+      text,
+    );
   if (!m) return undefined;
   const release = m[1]!.split('.').map(Number);
   if (!m[2]) return { release };
@@ -99,7 +102,10 @@ export function isValidSpecifierSet(specifiers: string): boolean {
 export function specifierFloor(specifiers: string): string | undefined {
   let floor: Version | undefined;
   let text: string | undefined;
-  for (const clause of specifiers.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const clause of specifiers
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^(===|==|~=|>=|>)\s*([^*\s]+)$/.exec(clause);
     if (!m) continue;
     const v = parseVersion(m[2]!);

@@ -65,7 +65,10 @@ const versions = new Map<string, Promise<string | undefined>>();
 function versionOf(command: string): Promise<string | undefined> {
   let v = versions.get(command);
   if (!v) {
-    v = execa(command, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { timeout: 15_000, env: { PYTHONDONTWRITEBYTECODE: '1' } }).then(
+    v = execa(command, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+      timeout: 15_000,
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+    }).then(
       ({ stdout }) => (/^\d+\.\d+\.\d+$/.test(stdout.trim()) ? stdout.trim() : undefined),
       () => undefined,
     );

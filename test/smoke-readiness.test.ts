@@ -17,7 +17,9 @@ afterEach(() => {
 function serve(handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler);
   servers.push(server);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
+  );
 }
 
 const alive = { hasExited: () => false } as unknown as RunningService;
@@ -49,10 +51,22 @@ describe('a non-2xx sample request', () => {
     scheduleDelayMillis: 5000,
   };
   const shutdown = { exitCode: 0, signal: null, killed: false, sigtermAtMs: 0, exitAfterMs: 10 };
-  const request = (status: number, purpose: SentRequest['purpose'] = 'sample'): SentRequest => ({ purpose, path: '/items', status, durationMs: 5, bodyExcerpt: '{"detail":"Not Found"}' });
+  const request = (status: number, purpose: SentRequest['purpose'] = 'sample'): SentRequest => ({
+    purpose,
+    path: '/items',
+    status,
+    durationMs: 5,
+    bodyExcerpt: '{"detail":"Not Found"}',
+  });
 
   it('is its own named failure with status and body, and no tracing check blames tracing', () => {
-    const checks = runChecks({ expectation, spans: [], requests: [request(404), request(404, 'traceparent')], shutdown, spansReadAfterExit: false });
+    const checks = runChecks({
+      expectation,
+      spans: [],
+      requests: [request(404), request(404, 'traceparent')],
+      shutdown,
+      spansReadAfterExit: false,
+    });
     const failed = checks.filter((c) => !c.ok);
     expect(failed.map((c) => c.name)).toEqual(['sample request answered 2xx']);
     expect(failed[0]!.detail).toBe('GET /items answered HTTP 404: {"detail":"Not Found"}');
@@ -70,8 +84,16 @@ describe('the step indicator', () => {
     }) as typeof process.stdout.write;
     try {
       const ui = await createUi({ json: false, tty: false });
-      await ui.step('Smoke test', async () => ({ ok: false }), (r) => !r.ok);
-      await ui.step('Install', async () => ({ ok: true }), (r) => !r.ok);
+      await ui.step(
+        'Smoke test',
+        async () => ({ ok: false }),
+        (r) => !r.ok,
+      );
+      await ui.step(
+        'Install',
+        async () => ({ ok: true }),
+        (r) => !r.ok,
+      );
     } finally {
       process.stdout.write = write;
     }

@@ -6,7 +6,11 @@
 /** KEY=VALUE pairs of a dotenv file: `export` prefixes, quotes, `#` comments, ${VAR} expansion. */
 export function parseDotenv(text: string, environ: Record<string, string | undefined> = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  const expand = (value: string) => value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_m, name: string, dflt?: string) => environ[name] ?? out[name] ?? dflt ?? '');
+  const expand = (value: string) =>
+    value.replace(
+      /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+      (_m, name: string, dflt?: string) => environ[name] ?? out[name] ?? dflt ?? '',
+    );
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*)$/.exec(lines[i]!);
@@ -30,8 +34,14 @@ export function parseDotenv(text: string, environ: Record<string, string | undef
   return out;
 }
 
-/** The variables to give the app: the file's, minus OTEL_* (the smoke test sets those) and minus what the shell sets (it wins, as in python-dotenv). */
-export function appEnvironment(fileVars: Record<string, string>, environ: Record<string, string | undefined>): { env: Record<string, string>; dropped: string[] } {
+/**
+ * The variables to give the app: the file's, minus OTEL_* (the smoke test sets those) and minus what
+ * the shell sets (it wins, as in python-dotenv).
+ */
+export function appEnvironment(
+  fileVars: Record<string, string>,
+  environ: Record<string, string | undefined>,
+): { env: Record<string, string>; dropped: string[] } {
   const env: Record<string, string> = {};
   const dropped: string[] = [];
   for (const [k, v] of Object.entries(fileVars)) {
@@ -46,8 +56,13 @@ export function appEnvironment(fileVars: Record<string, string>, environ: Record
  * pydantic ValidationError), with the missing settings named.
  */
 export function explainImportError(stderr: string): { summary: string; missing: string[] } {
-  const lines = stderr.replace(/\r/g, '').split('\n').filter((l) => l.trim() !== '');
-  const tracebackEnd = lines.findLastIndex((l) => /^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b|^[\w.]+: /.test(l));
+  const lines = stderr
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  const tracebackEnd = lines.findLastIndex((l) =>
+    /^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b|^[\w.]+: /.test(l),
+  );
   const missing: string[] = [];
   const validation = lines.findIndex((l) => /validation errors? for /.test(l));
   if (validation !== -1) {
@@ -55,7 +70,8 @@ export function explainImportError(stderr: string): { summary: string; missing: 
       if (/^\S/.test(lines[i]!) && /Field required|missing/i.test(lines[i + 1]!)) missing.push(lines[i]!.trim());
     }
   }
-  for (const m of stderr.matchAll(/KeyError: '([A-Z][A-Z0-9_]+)'|environment variable ['"]?([A-Z][A-Z0-9_]+)/g)) missing.push(m[1] ?? m[2]!);
+  for (const m of stderr.matchAll(/KeyError: '([A-Z][A-Z0-9_]+)'|environment variable ['"]?([A-Z][A-Z0-9_]+)/g))
+    missing.push(m[1] ?? m[2]!);
   const from = validation !== -1 ? validation : Math.max(0, tracebackEnd);
   const summary = lines.slice(from, from + (validation !== -1 ? 7 : 3)).join('\n') || lines.slice(-3).join('\n');
   return { summary, missing: [...new Set(missing)] };

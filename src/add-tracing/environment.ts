@@ -10,7 +10,13 @@ import { installedPythons } from '../python-installs.js';
 import { LINE_COMPAT, type OtelLineName } from '../versions.js';
 import type { DependencyFile } from './deps.js';
 import { chooseLine, LOCK_FILES, pinnedVersions, type LineChoice, type Pinned } from './otel-choice.js';
-import { chooseInterpreter, missingPythonMessage, readDeclaredPython, type DeclaredPython, type Interpreter } from './project-python.js';
+import {
+  chooseInterpreter,
+  missingPythonMessage,
+  readDeclaredPython,
+  type DeclaredPython,
+  type Interpreter,
+} from './project-python.js';
 
 async function readIf(file: string): Promise<string | undefined> {
   try {
@@ -39,7 +45,10 @@ export async function declaredPython(root: string): Promise<DeclaredPython> {
   const versionFile = findUp(root, '.python-version');
   const pythonVersion = versionFile ? await readIf(versionFile) : undefined;
   const pyproject = await readIf(path.join(root, 'pyproject.toml'));
-  return readDeclaredPython({ ...(pythonVersion !== undefined ? { pythonVersion } : {}), ...(pyproject !== undefined ? { pyproject } : {}) });
+  return readDeclaredPython({
+    ...(pythonVersion !== undefined ? { pythonVersion } : {}),
+    ...(pyproject !== undefined ? { pyproject } : {}),
+  });
 }
 
 /** The lock files that govern the project, paths relative to it (a uv workspace member's lock is the workspace's). */
@@ -61,7 +70,10 @@ export async function interpreterForAnalysis(root: string): Promise<Interpreter>
   const installed = await installedPythons(root);
   const declared = await declaredPython(root);
   const pick = chooseInterpreter(declared, installed) ?? chooseInterpreter({ spec: '' }, installed);
-  if (!pick) throw new Error('no Python interpreter found (looked on PATH, in pyenv and in uv-managed Pythons); install one or set CTS_PYTHON');
+  if (!pick)
+    throw new Error(
+      'no Python interpreter found (looked on PATH, in pyenv and in uv-managed Pythons); install one or set CTS_PYTHON',
+    );
   return pick;
 }
 
@@ -82,8 +94,17 @@ export async function projectEnvironment(
   requested?: OtelLineName,
 ): Promise<ProjectEnvironment> {
   const declared = await declaredPython(root);
-  const pins = pinnedVersions([framework, ...(framework === 'fastapi' ? ['starlette'] : [])], deps, await readLocks(root));
-  const choice = chooseLine({ framework, pins, ...(declared.lowest ? { lowestPython: declared.lowest } : {}), ...(requested ? { requested } : {}) });
+  const pins = pinnedVersions(
+    [framework, ...(framework === 'fastapi' ? ['starlette'] : [])],
+    deps,
+    await readLocks(root),
+  );
+  const choice = chooseLine({
+    framework,
+    pins,
+    ...(declared.lowest ? { lowestPython: declared.lowest } : {}),
+    ...(requested ? { requested } : {}),
+  });
   const installed = await installedPythons(root);
   const minimum = LINE_COMPAT[choice.line].python;
   const interpreter = chooseInterpreter(declared, installed, minimum);

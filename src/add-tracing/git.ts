@@ -8,7 +8,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 
-export type GitState = { kind: 'not-a-repo' } | { kind: 'unreadable'; reason: string } | { kind: 'repo'; dirty: string[] };
+export type GitState =
+  { kind: 'not-a-repo' } | { kind: 'unreadable'; reason: string } | { kind: 'repo'; dirty: string[] };
 
 /** A `.git` in root or above: the directory is in a repository whether or not git can read it. */
 export function insideGitCheckout(root: string): boolean {
@@ -35,7 +36,9 @@ export async function gitState(root: string, files: string[]): Promise<GitState>
   try {
     probe = await execa('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, reject: false, timeout: 15_000 });
   } catch (error) {
-    return insideGitCheckout(root) ? { kind: 'unreadable', reason: `git could not run (${(error as Error).message.split('\n')[0]})` } : { kind: 'not-a-repo' };
+    return insideGitCheckout(root)
+      ? { kind: 'unreadable', reason: `git could not run (${(error as Error).message.split('\n')[0]})` }
+      : { kind: 'not-a-repo' };
   }
   if (probe.exitCode !== 0 || String(probe.stdout).trim() !== 'true') {
     const stderr = String(probe.stderr);
@@ -44,7 +47,11 @@ export async function gitState(root: string, files: string[]): Promise<GitState>
     return { kind: 'unreadable', reason: firstLine(stderr) };
   }
   if (files.length === 0) return { kind: 'repo', dirty: [] };
-  const r = await execa('git', ['status', '--porcelain', '--untracked-files=all', '--', ...files], { cwd: root, reject: false, timeout: 30_000 });
+  const r = await execa('git', ['status', '--porcelain', '--untracked-files=all', '--', ...files], {
+    cwd: root,
+    reject: false,
+    timeout: 30_000,
+  });
   if (r.exitCode !== 0) return { kind: 'unreadable', reason: firstLine(String(r.stderr)) };
   const dirty = String(r.stdout)
     .split('\n')
@@ -68,10 +75,16 @@ export async function dirtyFiles(root: string, files: string[]): Promise<string[
 export async function refuseUncommitted(root: string, files: string[]): Promise<void> {
   const state = await gitState(root, files);
   if (state.kind === 'unreadable') {
-    const fix = /dubious ownership/i.test(state.reason) ? `git config --global --add safe.directory ${root}` : 'make git able to read it';
-    throw new UsageError(`git cannot read ${root} (${state.reason}), so uncommitted changes cannot be ruled out: ${fix}, or pass --force — nothing was changed`);
+    const fix = /dubious ownership/i.test(state.reason)
+      ? `git config --global --add safe.directory ${root}`
+      : 'make git able to read it';
+    throw new UsageError(
+      `git cannot read ${root} (${state.reason}), so uncommitted changes cannot be ruled out: ${fix}, or pass --force — nothing was changed`,
+    );
   }
   if (state.kind === 'repo' && state.dirty.length > 0) {
-    throw new UsageError(`uncommitted changes in ${state.dirty.join(', ')}: commit or stash them first, or pass --force — nothing was changed`);
+    throw new UsageError(
+      `uncommitted changes in ${state.dirty.join(', ')}: commit or stash them first, or pass --force — nothing was changed`,
+    );
   }
 }

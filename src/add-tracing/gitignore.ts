@@ -31,5 +31,10 @@ export function addVenvLine(text: string | undefined): string {
 /** The .gitignore change to plan, or undefined when .venv is ignored already. */
 export async function venvIgnoreChange(root: string, gitignore: string | undefined): Promise<FileChange | undefined> {
   if (await venvIgnored(root, gitignore)) return undefined;
-  return { path: '.gitignore', before: gitignore ?? null, after: addVenvLine(gitignore), summary: ['ignore .venv/ (the virtual environment the smoke test builds)'] };
+  return {
+    path: '.gitignore',
+    before: gitignore ?? null,
+    after: addVenvLine(gitignore),
+    summary: ['ignore .venv/ (the virtual environment the smoke test builds)'],
+  };
 }

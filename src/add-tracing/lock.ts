@@ -41,7 +41,10 @@ export function lockCommands(lock: ProjectLock, toolVersion?: string): { relock:
     case 'poetry': {
       // Poetry 2 keeps locked versions by default and dropped --no-update; Poetry 1 needs it.
       const major = Number(/(\d+)\./.exec(toolVersion ?? '2.')?.[1] ?? 2);
-      return { relock: major < 2 ? ['poetry', 'lock', '--no-update'] : ['poetry', 'lock'], check: major < 2 ? ['poetry', 'check', '--lock'] : ['poetry', 'check', '--lock'] };
+      return {
+        relock: major < 2 ? ['poetry', 'lock', '--no-update'] : ['poetry', 'lock'],
+        check: major < 2 ? ['poetry', 'check', '--lock'] : ['poetry', 'check', '--lock'],
+      };
     }
     case 'pdm':
       return { relock: ['pdm', 'lock', '--update-reuse'], check: ['pdm', 'lock', '--check'] };
@@ -61,15 +64,25 @@ export function lockDiff(before: string, after: string, tool: LockTool): LockDif
   const read = tool === 'pip-compile' ? compiledVersions : lockedVersions;
   const a = read(before);
   const b = read(after);
-  const added = [...b.keys()].filter((k) => !a.has(k)).sort().map((k) => `${k} ${b.get(k)}`);
-  const removed = [...a.keys()].filter((k) => !b.has(k)).sort().map((k) => `${k} ${a.get(k)}`);
-  const changed = [...b.keys()].filter((k) => a.has(k) && a.get(k) !== b.get(k)).sort().map((k) => `${k} ${a.get(k)} -> ${b.get(k)}`);
+  const added = [...b.keys()]
+    .filter((k) => !a.has(k))
+    .sort()
+    .map((k) => `${k} ${b.get(k)}`);
+  const removed = [...a.keys()]
+    .filter((k) => !b.has(k))
+    .sort()
+    .map((k) => `${k} ${a.get(k)}`);
+  const changed = [...b.keys()]
+    .filter((k) => a.has(k) && a.get(k) !== b.get(k))
+    .sort()
+    .map((k) => `${k} ${a.get(k)} -> ${b.get(k)}`);
   return { added, changed, removed };
 }
 
 function compiledVersions(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of text.matchAll(/^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)/gm)) out.set(normalizeName(m[1]!), m[2]!);
+  for (const m of text.matchAll(/^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)/gm))
+    out.set(normalizeName(m[1]!), m[2]!);
   return out;
 }
 
@@ -134,20 +147,43 @@ export async function relock(root: string, lock: ProjectLock, python?: string): 
   const file = path.join(root, lock.file);
   const before = existsSync(file) ? await readFile(file, 'utf8') : '';
   // uv resolves with the interpreter add-tracing chose (it would try to download one otherwise).
-  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', UV_PYTHON_DOWNLOADS: 'never', ...(python ? { UV_PYTHON: python } : {}) };
-  const run = await execa(cmds.relock[0]!, cmds.relock.slice(1), { cwd: root, reject: false, all: true, timeout: 600_000, env });
+  const env = {
+    ...process.env,
+    PYTHONDONTWRITEBYTECODE: '1',
+    UV_PYTHON_DOWNLOADS: 'never',
+    ...(python ? { UV_PYTHON: python } : {}),
+  };
+  const run = await execa(cmds.relock[0]!, cmds.relock.slice(1), {
+    cwd: root,
+    reject: false,
+    all: true,
+    timeout: 600_000,
+    env,
+  });
   if (run.exitCode !== 0) return { lock, command, outcome: 'failed', detail: lastLines(String(run.all ?? '')) };
   const after = await readFile(file, 'utf8');
   const diff = lockDiff(before, after, lock.tool);
   if (cmds.check) {
-    const check = await execa(cmds.check[0]!, cmds.check.slice(1), { cwd: root, reject: false, all: true, timeout: 300_000, env });
-    if (check.exitCode !== 0) return { lock, command: quote(cmds.check), outcome: 'failed', diff, detail: lastLines(String(check.all ?? '')) };
+    const check = await execa(cmds.check[0]!, cmds.check.slice(1), {
+      cwd: root,
+      reject: false,
+      all: true,
+      timeout: 300_000,
+      env,
+    });
+    if (check.exitCode !== 0)
+      return { lock, command: quote(cmds.check), outcome: 'failed', diff, detail: lastLines(String(check.all ?? '')) };
   }
   return { lock, command, outcome: 'relocked', diff, changed: after !== before };
 }
 
 function lastLines(text: string, n = 6): string {
-  return text.trim().split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
+  return text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n)
+    .join('\n');
 }
 
 /** doctor's view of the lock files: a stale one is an error (the image built from it lacks packages). */

@@ -35,7 +35,11 @@ export function lockedVersions(text: string): Map<string, string> {
 }
 
 /** The versions the project fixes for `names`: a lock file wins over an exact pin in a dependency file. */
-export function pinnedVersions(names: string[], deps: DependencyFile[], locks: { path: string; text: string }[]): Pinned[] {
+export function pinnedVersions(
+  names: string[],
+  deps: DependencyFile[],
+  locks: { path: string; text: string }[],
+): Pinned[] {
   const out: Pinned[] = [];
   for (const raw of names) {
     const name = normalizeName(raw);
@@ -44,7 +48,9 @@ export function pinnedVersions(names: string[], deps: DependencyFile[], locks: {
       out.push({ name, version: lock.version!, source: lock.path });
       continue;
     }
-    const exact = deps.flatMap((f) => f.requirements.filter((q) => q.name === name && q.exact).map((r) => ({ f, r })))[0];
+    const exact = deps.flatMap((f) =>
+      f.requirements.filter((q) => q.name === name && q.exact).map((r) => ({ f, r })),
+    )[0];
     if (exact) {
       out.push({ name, version: exact.r.exact!, source: `${exact.f.path}:${exact.r.line}` });
       continue;
@@ -69,19 +75,27 @@ export interface LineChoice {
 }
 
 /** Why `line` cannot be used, or undefined when it can. */
-export function lineProblem(line: OtelLineName, framework: string, lowestPython: string | undefined, pins: Pinned[]): string | undefined {
+export function lineProblem(
+  line: OtelLineName,
+  framework: string,
+  lowestPython: string | undefined,
+  pins: Pinned[],
+): string | undefined {
   const compat = LINE_COMPAT[line];
-  if (lowestPython && !satisfies(`${lowestPython}.0`, `>=${compat.python}`)) return `it needs Python >= ${compat.python} and the project supports ${lowestPython}`;
+  if (lowestPython && !satisfies(`${lowestPython}.0`, `>=${compat.python}`))
+    return `it needs Python >= ${compat.python} and the project supports ${lowestPython}`;
   const range = compat.instruments[framework];
   const own = pins.find((p) => p.name === normalizeName(framework) && !p.floor);
   if (own && range && !satisfies(own.version, range)) {
-    return `its ${framework} instrumentation accepts ${framework}${range}, and the project has ${framework} ${own.version} (${own.source})`;
+    const has = `${framework} ${own.version} (${own.source})`;
+    return `its ${framework} instrumentation accepts ${framework}${range}, and the project has ${has}`;
   }
   const sdk = OTEL_LINES[line].sdk;
   for (const need of FRAMEWORK_NEEDS_API) {
     const pin = pins.find((p) => p.name === need.name);
     if (pin && satisfies(pin.version, `>=${need.from}`) && !satisfies(sdk, `>=${need.api}`)) {
-      return `${need.name} ${pin.floor ? `>= ${pin.version}` : pin.version} (${pin.source}) requires opentelemetry-api >= ${need.api}`;
+      const version = pin.floor ? `>= ${pin.version}` : pin.version;
+      return `${need.name} ${version} (${pin.source}) requires opentelemetry-api >= ${need.api}`;
     }
   }
   return undefined;
@@ -91,7 +105,12 @@ export function lineProblem(line: OtelLineName, framework: string, lowestPython:
  * The line to use. `requested` (from --otel-version, a config or the previous run) is checked and
  * kept; otherwise the newest line without a problem is chosen. Throws a one-line message when none fits.
  */
-export function chooseLine(options: { framework: string; lowestPython?: string; pins: Pinned[]; requested?: OtelLineName }): LineChoice {
+export function chooseLine(options: {
+  framework: string;
+  lowestPython?: string;
+  pins: Pinned[];
+  requested?: OtelLineName;
+}): LineChoice {
   const { framework, lowestPython, pins, requested } = options;
   const facts = [
     lowestPython ? `lowest declared Python ${lowestPython}` : '',
@@ -102,19 +121,31 @@ export function chooseLine(options: { framework: string; lowestPython?: string; 
   const because = facts.length ? ` (${[...new Set(facts)].join(', ')})` : '';
   if (requested) {
     const problem = lineProblem(requested, framework, lowestPython, pins);
-    if (problem) throw new Error(`OpenTelemetry ${requested} does not fit this project: ${problem}; pass another --otel-version or drop it to let add-tracing choose`);
+    if (problem)
+      throw new Error(
+        `OpenTelemetry ${requested} does not fit this project: ${problem}; ` +
+          'pass another --otel-version or drop it to let add-tracing choose',
+      );
     return { line: requested, reason: `OpenTelemetry ${requested} as configured${because}` };
   }
-  const names = (Object.keys(OTEL_LINES) as OtelLineName[]).sort((a, b) => Number(b.split('.')[1]) - Number(a.split('.')[1]));
+  const names = (Object.keys(OTEL_LINES) as OtelLineName[]).sort(
+    (a, b) => Number(b.split('.')[1]) - Number(a.split('.')[1]),
+  );
   const rejected: string[] = [];
   for (const name of names) {
     const problem = lineProblem(name, framework, lowestPython, pins);
     if (!problem) {
       const newest = names[0]!;
       const note = name === newest ? 'the newest matched set' : `the newest matched set that fits; ${rejected[0]}`;
-      return { line: name, reason: `OpenTelemetry ${name} (${OTEL_LINES[name].sdk} / ${OTEL_LINES[name].contrib}): ${note}${because}` };
+      return {
+        line: name,
+        reason: `OpenTelemetry ${name} (${OTEL_LINES[name].sdk} / ${OTEL_LINES[name].contrib}): ${note}${because}`,
+      };
     }
     rejected.push(`${name} does not: ${problem}`);
   }
-  throw new Error(`no supported OpenTelemetry set fits this project: ${rejected.join('; ')} — raise the project's lowest Python or its ${framework} version; nothing was changed`);
+  throw new Error(
+    `no supported OpenTelemetry set fits this project: ${rejected.join('; ')} — ` +
+      `raise the project's lowest Python or its ${framework} version; nothing was changed`,
+  );
 }

@@ -55,7 +55,10 @@ export function readDeclaredPython(files: { pythonVersion?: string; pyproject?: 
     else unreadable.push(`.python-version (${JSON.stringify(files.pythonVersion.trim().slice(0, 40))})`);
   }
   if (files.pyproject !== undefined) {
-    let data: { project?: { 'requires-python'?: unknown }; tool?: { poetry?: { dependencies?: { python?: unknown } } } } = {};
+    let data: {
+      project?: { 'requires-python'?: unknown };
+      tool?: { poetry?: { dependencies?: { python?: unknown } } };
+    } = {};
     try {
       data = parseToml(files.pyproject) as typeof data;
     } catch {
@@ -105,15 +108,22 @@ export function fits(declared: Pick<DeclaredPython, 'spec' | 'pin'>, version: st
 }
 
 /** The newest interpreter that fits, or undefined. */
-export function chooseInterpreter(declared: Pick<DeclaredPython, 'spec' | 'pin'>, installed: Interpreter[], minimum?: string): Interpreter | undefined {
-  const usable = installed.filter((i) => fits(declared, i.version) && (!minimum || satisfies(i.version, `>=${minimum}`)));
+export function chooseInterpreter(
+  declared: Pick<DeclaredPython, 'spec' | 'pin'>,
+  installed: Interpreter[],
+  minimum?: string,
+): Interpreter | undefined {
+  const usable = installed.filter(
+    (i) => fits(declared, i.version) && (!minimum || satisfies(i.version, `>=${minimum}`)),
+  );
   return usable.sort((a, b) => compareText(b.version, a.version))[0];
 }
 
 function compareText(a: string, b: string): number {
   const va = parseVersion(a)?.release ?? [];
   const vb = parseVersion(b)?.release ?? [];
-  for (let i = 0; i < Math.max(va.length, vb.length); i++) if ((va[i] ?? 0) !== (vb[i] ?? 0)) return (va[i] ?? 0) - (vb[i] ?? 0);
+  for (let i = 0; i < Math.max(va.length, vb.length); i++)
+    if ((va[i] ?? 0) !== (vb[i] ?? 0)) return (va[i] ?? 0) - (vb[i] ?? 0);
   return 0;
 }
 
@@ -135,5 +145,9 @@ export function missingPythonMessage(declared: DeclaredPython, installed: Interp
   const want = neededVersion(declared, minimum);
   const found = installed.length ? installed.map((i) => i.version).join(', ') : 'none';
   const why = declared.sources.length ? declared.sources.join(', ') : 'no declaration';
-  return `the project needs Python ${want} (${why}${minimum ? `; OpenTelemetry needs >= ${minimum}` : ''}) and it is not installed (found: ${found}); install it with \`pyenv install ${want}\` or \`uv python install ${want}\`, or point CTS_PYTHON at one — nothing was changed`;
+  const otel = minimum ? `; OpenTelemetry needs >= ${minimum}` : '';
+  return (
+    `the project needs Python ${want} (${why}${otel}) and it is not installed (found: ${found}); ` +
+    `install it with \`pyenv install ${want}\` or \`uv python install ${want}\`, or point CTS_PYTHON at one — nothing was changed`
+  );
 }

@@ -23,13 +23,23 @@ export function hasTestSuite(files: Record<string, string | undefined>, hasTests
 /** What the suite needs besides the runtime: pytest and the dev/test groups the project declares. */
 export function testRequirements(files: Record<string, string | undefined>, root: string): string[] {
   const out = ['pytest'];
-  for (const name of ['requirements-dev.txt', 'requirements-test.txt', 'requirements/dev.txt', 'requirements/test.txt']) {
+  for (const name of [
+    'requirements-dev.txt',
+    'requirements-test.txt',
+    'requirements/dev.txt',
+    'requirements/test.txt',
+  ]) {
     if (files[name] !== undefined) out.push(`-r ${path.join(root, name)}`);
   }
   let data: {
     'dependency-groups'?: Record<string, unknown[]>;
     project?: { 'optional-dependencies'?: Record<string, string[]> };
-    tool?: { poetry?: { group?: Record<string, { dependencies?: Record<string, unknown> }>; 'dev-dependencies'?: Record<string, unknown> } };
+    tool?: {
+      poetry?: {
+        group?: Record<string, { dependencies?: Record<string, unknown> }>;
+        'dev-dependencies'?: Record<string, unknown>;
+      };
+    };
   } = {};
   try {
     data = parseToml(files['pyproject.toml'] ?? '') as typeof data;
@@ -39,7 +49,10 @@ export function testRequirements(files: Record<string, string | undefined>, root
   for (const g of DEV_GROUPS) {
     for (const item of data['dependency-groups']?.[g] ?? []) if (typeof item === 'string') out.push(item);
     for (const item of data.project?.['optional-dependencies']?.[g] ?? []) out.push(item);
-    const poetry = g === 'dev' ? { ...data.tool?.poetry?.['dev-dependencies'], ...data.tool?.poetry?.group?.dev?.dependencies } : data.tool?.poetry?.group?.[g]?.dependencies;
+    const poetry =
+      g === 'dev'
+        ? { ...data.tool?.poetry?.['dev-dependencies'], ...data.tool?.poetry?.group?.dev?.dependencies }
+        : data.tool?.poetry?.group?.[g]?.dependencies;
     for (const [name, value] of Object.entries(poetry ?? {})) {
       const spec = typeof value === 'string' ? poetryToPep440(value) : undefined;
       out.push(`${name}${spec ?? ''}`);
@@ -61,7 +74,13 @@ export interface TestOutcome {
 export function parseJunit(xml: string): Pick<TestOutcome, 'results' | 'errors'> {
   const results = new Map<string, boolean>();
   const errors = new Map<string, string>();
-  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+  const decode = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
     const attrs = m[1]!;
     const name = /\bname="([^"]*)"/.exec(attrs)?.[1] ?? '';
@@ -72,7 +91,14 @@ export function parseJunit(xml: string): Pick<TestOutcome, 'results' | 'errors'>
     const failure = /<(?:failure|error)\b([^>]*)>/.exec(body);
     results.set(id, !failure);
     const message = failure ? /\bmessage="([^"]*)"/.exec(failure[1]!)?.[1] : undefined;
-    if (failure) errors.set(id, decode(message ?? 'failed').split('\n').slice(0, 3).join(' '));
+    if (failure)
+      errors.set(
+        id,
+        decode(message ?? 'failed')
+          .split('\n')
+          .slice(0, 3)
+          .join(' '),
+      );
   }
   return { results, errors };
 }
@@ -104,7 +130,10 @@ export function regressions(before: TestOutcome, after: TestOutcome): { id: stri
 }
 
 /** A copy of the project with the original contents of the changed files (created ones removed). */
-export async function originalCopy(root: string, changes: { path: string; before: string | null }[]): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+export async function originalCopy(
+  root: string,
+  changes: { path: string; before: string | null }[],
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'cts-before-'));
   const dir = path.join(base, path.basename(root));
   const skip = new Set(['.venv', '.git', 'node_modules', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache']);
@@ -125,18 +154,39 @@ async function readIf(file: string): Promise<string | undefined> {
   }
 }
 
-async function installTestRequirements(python: string, lines: string[], constraints: string[]): Promise<string | undefined> {
+async function installTestRequirements(
+  python: string,
+  lines: string[],
+  constraints: string[],
+): Promise<string | undefined> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cts-testreq-'));
   try {
     const file = path.join(dir, 'requirements.txt');
     // The lock's versions as constraints: the tests run against what the project deploys.
     await writeFile(path.join(dir, 'constraints.txt'), `${constraints.join('\n')}\n`);
     await writeFile(file, `${[...lines, `-c ${path.join(dir, 'constraints.txt')}`].join('\n')}\n`);
-    const uv = await execa('uv', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+    const uv = await execa('uv', ['--version'], { reject: false }).then(
+      (r) => r.exitCode === 0,
+      () => false,
+    );
     const r = uv
-      ? await execa('uv', ['pip', 'install', '--python', python, '-r', file], { reject: false, all: true, timeout: 600_000 })
-      : await execa(python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', file], { reject: false, all: true, timeout: 600_000 });
-    return r.exitCode === 0 ? undefined : String(r.all ?? '').trim().split('\n').slice(-3).join('\n');
+      ? await execa('uv', ['pip', 'install', '--python', python, '-r', file], {
+          reject: false,
+          all: true,
+          timeout: 600_000,
+        })
+      : await execa(python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', file], {
+          reject: false,
+          all: true,
+          timeout: 600_000,
+        });
+    return r.exitCode === 0
+      ? undefined
+      : String(r.all ?? '')
+          .trim()
+          .split('\n')
+          .slice(-3)
+          .join('\n');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -150,7 +200,10 @@ export interface ProjectTestsReport {
   note?: string;
 }
 
-const count = (o: TestOutcome) => ({ passed: [...o.results.values()].filter(Boolean).length, failed: [...o.results.values()].filter((v) => !v).length });
+const count = (o: TestOutcome) => ({
+  passed: [...o.results.values()].filter(Boolean).length,
+  failed: [...o.results.values()].filter((v) => !v).length,
+});
 
 /** Runs the suite on the original and on the changed project, in the smoke-test venv. */
 export async function projectTestsStep(
@@ -160,8 +213,20 @@ export async function projectTestsStep(
   extra: { constraints: string[]; env: Record<string, string> },
   ui: import('../ui.js').Ui,
 ): Promise<ProjectTestsReport> {
-  const names = ['pyproject.toml', 'pytest.ini', 'conftest.py', 'setup.cfg', 'tox.ini', 'requirements-dev.txt', 'requirements-test.txt', 'requirements/dev.txt', 'requirements/test.txt'];
-  const files = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)));
+  const names = [
+    'pyproject.toml',
+    'pytest.ini',
+    'conftest.py',
+    'setup.cfg',
+    'tox.ini',
+    'requirements-dev.txt',
+    'requirements-test.txt',
+    'requirements/dev.txt',
+    'requirements/test.txt',
+  ];
+  const files = Object.fromEntries(
+    await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)),
+  );
   if (!hasTestSuite(files, existsSync(path.join(root, 'tests')))) return { ran: false, regressions: [] };
   return ui.step(
     "Running the project's tests before and after the change",
@@ -187,10 +252,14 @@ export async function projectTestsStep(
 export function reportProjectTests(r: ProjectTestsReport, ui: import('../ui.js').Ui): void {
   if (r.note) ui.warn(r.note);
   if (!r.ran) return;
-  const line = `the project's tests: ${r.before!.passed} passed / ${r.before!.failed} failed before, ${r.after!.passed} / ${r.after!.failed} after`;
+  const { before, after } = { before: r.before!, after: r.after! };
+  const line = `the project's tests: ${before.passed} passed / ${before.failed} failed before, ${after.passed} / ${after.failed} after`;
   if (r.regressions.length === 0) ui.success(line);
   else {
     const first = r.regressions[0]!;
-    ui.block(`${line}\nadd-tracing broke ${r.regressions.length} test${r.regressions.length === 1 ? '' : 's'} that passed before; first: ${first.id}: ${first.error}`);
+    ui.block(
+      `${line}\nadd-tracing broke ${r.regressions.length} test${r.regressions.length === 1 ? '' : 's'} that passed before; ` +
+        `first: ${first.id}: ${first.error}`,
+    );
   }
 }

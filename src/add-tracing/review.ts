@@ -20,7 +20,9 @@ export function renderReview(changes: FileChange[], options: { color: boolean; s
     if (options.showNew) parts.push(...created.map((c) => colorDiff(unifiedDiff(c), options.color)));
     else {
       const list = created.map((c) => `  + ${c.path} (${size(c.after)})`).join('\n');
-      const hint = options.color ? pc.dim('(pass --show-new to see them in full)') : '(pass --show-new to see them in full)';
+      const hint = options.color
+        ? pc.dim('(pass --show-new to see them in full)')
+        : '(pass --show-new to see them in full)';
       parts.push(`New files ${hint}:\n${list}\n`);
     }
   }

@@ -18,7 +18,11 @@ const spec = fc.constantFrom('', '>=0.100', '==1.2.3', '~=2.0', '>=1,<2', '[stan
 const comment = fc.constantFrom('', '  # pinned for prod', ' # why: see ADR-7');
 const quote = fc.constantFrom('"', "'");
 const eol = fc.constantFrom('\n', '\r\n');
-const extraTable = fc.constantFrom('', '[tool.ruff]\nline-length = 100\n', '[tool.pytest.ini_options]\naddopts = "-q"\n');
+const extraTable = fc.constantFrom(
+  '',
+  '[tool.ruff]\nline-length = 100\n',
+  '[tool.pytest.ini_options]\naddopts = "-q"\n',
+);
 
 const pep621 = fc
   .record({
@@ -35,13 +39,33 @@ const pep621 = fc
     const array = multiline
       ? `[\n${deps.map(([n, s, c], i) => `    ${q}${n}${s}${q}${i < deps.length - 1 || trailingComma ? ',' : ''}${c}`).join('\n')}${deps.length ? '\n' : ''}]`
       : `[${items.join(', ')}]`;
-    return [before, '[project]', 'name = "svc"', 'version = "0.1.0"', `dependencies = ${array}`, '', after].join('\n').replace(/\n/g, nl);
+    return [before, '[project]', 'name = "svc"', 'version = "0.1.0"', `dependencies = ${array}`, '', after]
+      .join('\n')
+      .replace(/\n/g, nl);
   });
 
 const poetry = fc
-  .record({ deps: fc.uniqueArray(fc.tuple(pkgName, fc.constantFrom('"^0.115"', '"*"', '{ version = "^0.30", extras = ["standard"] }')), { selector: (d) => d[0], maxLength: 4 }), eol, after: extraTable })
+  .record({
+    deps: fc.uniqueArray(
+      fc.tuple(pkgName, fc.constantFrom('"^0.115"', '"*"', '{ version = "^0.30", extras = ["standard"] }')),
+      { selector: (d) => d[0], maxLength: 4 },
+    ),
+    eol,
+    after: extraTable,
+  })
   .map(({ deps, eol: nl, after }) =>
-    ['[tool.poetry]', 'name = "svc"', '', '[tool.poetry.dependencies]', 'python = "^3.9"', ...deps.map(([n, v]) => `${n} = ${v}`), '', after].join('\n').replace(/\n/g, nl),
+    [
+      '[tool.poetry]',
+      'name = "svc"',
+      '',
+      '[tool.poetry.dependencies]',
+      'python = "^3.9"',
+      ...deps.map(([n, v]) => `${n} = ${v}`),
+      '',
+      after,
+    ]
+      .join('\n')
+      .replace(/\n/g, nl),
   );
 
 describe('dependency edits re-parse to the original data plus the added pins', () => {
@@ -51,8 +75,14 @@ describe('dependency edits re-parse to the original data plus the added pins', (
         const before = parseToml(text) as { project: { dependencies: string[] } };
         const edited = editPep621Text(text, { add: ADD, align: new Map() });
         const after = parseToml(edited.text) as { project: { dependencies: string[] } };
-        expect(after.project.dependencies).toEqual([...before.project.dependencies, ...ADD.map((p) => `${p.name}==${p.version}`)]);
-        expect({ ...after, project: { ...after.project, dependencies: [] } }).toEqual({ ...before, project: { ...before.project, dependencies: [] } });
+        expect(after.project.dependencies).toEqual([
+          ...before.project.dependencies,
+          ...ADD.map((p) => `${p.name}==${p.version}`),
+        ]);
+        expect({ ...after, project: { ...after.project, dependencies: [] } }).toEqual({
+          ...before,
+          project: { ...before.project, dependencies: [] },
+        });
         // Nothing outside the inserted text moved: removing it gives the original back, except the comma it may add.
         expect(edited.text.length).toBeGreaterThan(text.length);
       }),
@@ -65,7 +95,10 @@ describe('dependency edits re-parse to the original data plus the added pins', (
         const before = parseToml(text) as { tool: { poetry: { dependencies: Record<string, unknown> } } };
         const edited = editPoetryText(text, { add: ADD, align: new Map() });
         const after = parseToml(edited.text) as typeof before;
-        expect(after.tool.poetry.dependencies).toEqual({ ...before.tool.poetry.dependencies, ...Object.fromEntries(ADD.map((p) => [p.name, p.version])) });
+        expect(after.tool.poetry.dependencies).toEqual({
+          ...before.tool.poetry.dependencies,
+          ...Object.fromEntries(ADD.map((p) => [p.name, p.version])),
+        });
         const strip = (t: string) => t.split(/\r?\n/).filter((l) => !ADD.some((p) => l.startsWith(`${p.name} = `)));
         expect(strip(edited.text)).toEqual(strip(text));
       }),

@@ -9,7 +9,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers.js';
-import { addTracing, changedFiles, committedCopy, E2E_ENV, git, jsonOf, removeScratch, snapshot } from './e2e-helpers.js';
+import {
+  addTracing,
+  changedFiles,
+  committedCopy,
+  E2E_ENV,
+  git,
+  jsonOf,
+  removeScratch,
+  snapshot,
+} from './e2e-helpers.js';
 
 afterAll(removeScratch);
 // Each case installs a project and runs its smoke test up to three times.
@@ -25,7 +34,11 @@ const hasPoetry = existsSync(path.join(POETRY_BIN, 'poetry'));
 function failureText(r: { stdout: string; stderr: string }): string {
   try {
     const j = JSON.parse(r.stdout);
-    return `${JSON.stringify((j.pipeline?.smoke?.checks ?? []).filter((c: { ok: boolean }) => !c.ok), null, 2)}\n${j.pipeline?.smoke?.serviceOutput ?? ''}\n${r.stderr}`;
+    return `${JSON.stringify(
+      (j.pipeline?.smoke?.checks ?? []).filter((c: { ok: boolean }) => !c.ok),
+      null,
+      2,
+    )}\n${j.pipeline?.smoke?.serviceOutput ?? ''}\n${r.stderr}`;
   } catch {
     return `${r.stdout}\n${r.stderr}`;
   }
@@ -57,15 +70,22 @@ async function traceTwice(dir: string, env: NodeJS.ProcessEnv, args: string[] = 
 describe.runIf(hasUv)('uv project with uv.lock (its image runs `uv sync --frozen`)', () => {
   it('re-locks with uv lock, keeps FastAPI where the lock has it, and the lock checks fresh', async () => {
     const dir = committedCopy('uv-lock');
-    const lockedFastapi = /name = "fastapi"\nversion = "([^"]+)"/.exec(readFileSync(path.join(dir, 'uv.lock'), 'utf8'))![1];
+    const lockedFastapi = /name = "fastapi"\nversion = "([^"]+)"/.exec(
+      readFileSync(path.join(dir, 'uv.lock'), 'utf8'),
+    )![1];
     const result = await traceTwice(dir, { PATH: UV_PATH });
     expect(result.written).toContain('uv.lock');
     expect(result.locks[0]).toMatchObject({ outcome: 'relocked' });
     expect(result.locks[0].diff.added.join(' ')).toContain('opentelemetry-sdk 1.45.2');
     expect(result.locks[0].diff.changed.filter((c: string) => c.startsWith('fastapi'))).toEqual([]);
     expect(result.environment.otelVersion).toBe('1.45');
-    execFileSync('uv', ['lock', '--check'], { cwd: dir, env: { ...process.env, PATH: UV_PATH, UV_PYTHON_DOWNLOADS: 'never' } });
-    expect(/name = "fastapi"\nversion = "([^"]+)"/.exec(readFileSync(path.join(dir, 'uv.lock'), 'utf8'))![1]).toBe(lockedFastapi);
+    execFileSync('uv', ['lock', '--check'], {
+      cwd: dir,
+      env: { ...process.env, PATH: UV_PATH, UV_PYTHON_DOWNLOADS: 'never' },
+    });
+    expect(/name = "fastapi"\nversion = "([^"]+)"/.exec(readFileSync(path.join(dir, 'uv.lock'), 'utf8'))![1]).toBe(
+      lockedFastapi,
+    );
   });
 });
 
@@ -77,7 +97,9 @@ describe('lock tool missing', () => {
     expect(run.stderr).toMatch(/poetry\.lock is stale and poetry is not on PATH: run `poetry lock`/);
     const doctor = await runCli(['doctor', dir, '--json'], { env: E2E_ENV });
     expect(doctor.code).toBe(1);
-    expect(jsonOf(doctor).findings.find((f: { code: string }) => f.code === 'stale-lock')).toMatchObject({ where: 'poetry.lock' });
+    expect(jsonOf(doctor).findings.find((f: { code: string }) => f.code === 'stale-lock')).toMatchObject({
+      where: 'poetry.lock',
+    });
   });
 });
 
@@ -99,7 +121,12 @@ describe('a project that pins Python 3.13 in .python-version', () => {
     const result = await traceTwice(dir, {});
     expect(result.environment.python).toMatch(/^3\.13\./);
     // Its own tests ran before and after the change, in the 3.13 venv, and still pass.
-    expect(result.projectTests).toMatchObject({ ran: true, before: { passed: 2, failed: 0 }, after: { passed: 2, failed: 0 }, regressions: [] });
+    expect(result.projectTests).toMatchObject({
+      ran: true,
+      before: { passed: 2, failed: 0 },
+      after: { passed: 2, failed: 0 },
+      regressions: [],
+    });
     expect(readFileSync(path.join(dir, '.venv', 'pyvenv.cfg'), 'utf8')).toMatch(/^version(_info)? = 3\.13\./m);
   });
   it('when 3.13 is not installed: exit 2 naming the version and how to get it, nothing changed', async () => {
@@ -132,21 +159,26 @@ const FORMATTERS_BIN = path.join(os.homedir(), '.cache', 'create-traced-service-
 const hasFormatters = ['black', 'isort', 'ruff'].every((b) => existsSync(path.join(FORMATTERS_BIN, b)));
 
 describe.runIf(hasFormatters)('projects gated by their formatters', () => {
-  const gate = (dir: string, argv: string[]) => execFileSync(path.join(FORMATTERS_BIN, argv[0]!), argv.slice(1), { cwd: dir, encoding: 'utf8' });
+  const gate = (dir: string, argv: string[]) =>
+    execFileSync(path.join(FORMATTERS_BIN, argv[0]!), argv.slice(1), { cwd: dir, encoding: 'utf8' });
   // Known gap: the inserted import line with its `# isort: skip` comment is longer than black's line
   // length, black wraps it, and isort then rejects the wrapped form. add-tracing reports that gate as
   // failing (exit 1); this case turns green once the inserted line fits.
   it.fails('black + isort: the written files pass black --check and isort --check-only', async () => {
     const dir = committedCopy('black-isort');
     const result = await traceTwice(dir, { PATH: withDir(FORMATTERS_BIN) });
-    expect(result.formatters.map((f: { formatter: string; outcome: string }) => `${f.formatter}:${f.outcome}`)).toEqual(['isort:passed', 'black:passed']);
+    expect(result.formatters.map((f: { formatter: string; outcome: string }) => `${f.formatter}:${f.outcome}`)).toEqual(
+      ['isort:passed', 'black:passed'],
+    );
     gate(dir, ['black', '--check', '.']);
     gate(dir, ['isort', '--check-only', '.']);
   });
   it('ruff: the written files pass ruff format --check and ruff check', async () => {
     const dir = committedCopy('ruff-format');
     const result = await traceTwice(dir, { PATH: withDir(FORMATTERS_BIN) });
-    expect(result.formatters.map((f: { formatter: string; outcome: string }) => `${f.formatter}:${f.outcome}`)).toEqual(['ruff-isort:passed', 'ruff-format:passed']);
+    expect(result.formatters.map((f: { formatter: string; outcome: string }) => `${f.formatter}:${f.outcome}`)).toEqual(
+      ['ruff-isort:passed', 'ruff-format:passed'],
+    );
     gate(dir, ['ruff', 'format', '--check', '.']);
     gate(dir, ['ruff', 'check', '--select', 'I', '.']);
   });

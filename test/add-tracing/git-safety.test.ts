@@ -13,7 +13,10 @@ function repo(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cts-git-'));
   dirs.push(dir);
   writeFileSync(path.join(dir, 'main.py'), 'app = None\n');
-  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.email=t@e', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...a], { cwd: dir });
+  const git = (...a: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@e', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...a], {
+      cwd: dir,
+    });
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'initial');
@@ -34,7 +37,9 @@ describe('git safety', () => {
     try {
       expect((await gitState(dir, ['main.py'])).kind).toBe('unreadable');
       expect(await dirtyFiles(dir, ['main.py'])).toEqual(['main.py']);
-      await expect(refuseUncommitted(dir, ['main.py'])).rejects.toThrow(/uncommitted changes cannot be ruled out.*--force/);
+      await expect(refuseUncommitted(dir, ['main.py'])).rejects.toThrow(
+        /uncommitted changes cannot be ruled out.*--force/,
+      );
     } finally {
       process.env.PATH = saved;
     }
@@ -45,10 +50,13 @@ describe('git safety', () => {
     mkdirSync(path.join(dir, 'x'));
     expect((await gitState(path.join(dir, 'x'), ['a.py'])).kind).toBe('not-a-repo');
   });
-  it.runIf(process.getuid?.() === 0)('a repository git calls of dubious ownership is refused with the fix', async () => {
-    const dir = repo();
-    execFileSync('chown', ['-R', '65534:65534', dir]);
-    await expect(refuseUncommitted(dir, ['main.py'])).rejects.toThrow(/dubious ownership.*safe\.directory/);
-    chownSync(dir, 0, 0);
-  });
+  it.runIf(process.getuid?.() === 0)(
+    'a repository git calls of dubious ownership is refused with the fix',
+    async () => {
+      const dir = repo();
+      execFileSync('chown', ['-R', '65534:65534', dir]);
+      await expect(refuseUncommitted(dir, ['main.py'])).rejects.toThrow(/dubious ownership.*safe\.directory/);
+      chownSync(dir, 0, 0);
+    },
+  );
 });
