@@ -138,8 +138,8 @@ export async function preparePythonEnv(
   // removed if Ctrl-C arrives before it is complete (an existing one only lacks its stamp and is redone).
   const unregister = existsSync(venvDir) ? () => {} : onInterruptCleanup(() => rmSync(venvDir, { recursive: true, force: true }));
   try {
-    if (existsSync(python) && existsSync(stampPath) && (await venvVersion(venvDir)) !== base.version) {
-      // A venv this tool built with another Python: rebuilt with the one asked for.
+    if (options.basePython && existsSync(python) && existsSync(stampPath) && (await venvVersion(venvDir)) !== base.version) {
+      // A venv this tool built with another Python than the one the project asks for: rebuilt.
       rmSync(venvDir, { recursive: true, force: true });
     }
     if (!existsSync(python)) {

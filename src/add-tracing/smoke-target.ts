@@ -8,7 +8,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { installedPythons } from '../python-installs.js';
+import { LINE_COMPAT } from '../versions.js';
 import { appEnvironment, parseDotenv } from './app-env.js';
+import { declaredPython } from './environment.js';
+import { chooseInterpreter, type Interpreter } from './project-python.js';
 import { chooseRoute, discoverRoutes, routeFromFlag, writeInstallFile, type RouteChoice } from './install.js';
 
 export function existingTarget(existing: Pick<ExistingAnswers, 'serverCommand'>, route: RouteChoice, env: Record<string, string> = {}): Partial<SmokeTarget> {
@@ -31,6 +35,8 @@ export function existingTarget(existing: Pick<ExistingAnswers, 'serverCommand'>,
 export interface ExistingSmokeSettings {
   pipeline: {
     requirementsFile: string;
+    /** The installed interpreter that fits the project's declared Python, when there is one. */
+    basePython?: { command: string; version: string };
     resolveTarget: (env: PythonEnv) => Promise<Partial<SmokeTarget>>;
   };
   /** The route that was used (known once resolveTarget ran). */
@@ -58,9 +64,11 @@ export async function existingSmokeSettings(
   let known = false;
   let importError: string | undefined;
   const [module = '', attr = ''] = existing.app.split(':');
+  const base = await interpreterFor(root, options.otelVersion);
   return {
     pipeline: {
       requirementsFile: install.requirementsFile,
+      ...(base ? { basePython: { command: base.command, version: base.version } } : {}),
       resolveTarget: async (env) => {
         let routes: { template: string; path: string; pathParams: number }[] = [];
         if (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag)) {
@@ -89,6 +97,12 @@ export async function existingSmokeSettings(
   };
 }
 
+
+/** The newest installed interpreter that fits the project's declared Python and its OpenTelemetry set. */
+async function interpreterFor(root: string, otelVersion: string): Promise<Interpreter | undefined> {
+  const minimum = (LINE_COMPAT as Record<string, { python: string }>)[otelVersion]?.python;
+  return chooseInterpreter(await declaredPython(root), await installedPythons(root), minimum);
+}
 
 /** --env-file, else the project's .env: the variables the app reads at import (the shell's own win). */
 export async function readAppEnv(root: string, envFileFlag: string | undefined, ui: Ui): Promise<{ env: Record<string, string>; envFile?: string }> {

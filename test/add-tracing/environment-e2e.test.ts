@@ -128,6 +128,10 @@ describe('a project that pins Python 3.13 in .python-version', () => {
       regressions: [],
     });
     expect(readFileSync(path.join(dir, '.venv', 'pyvenv.cfg'), 'utf8')).toMatch(/^version(_info)? = 3\.13\./m);
+    // `smoke` later uses the same interpreter (it does not rebuild the venv with another Python).
+    const smoke = await runCli(['smoke', dir, '--json'], { env: E2E_ENV, timeoutMs: 240_000 });
+    expect(smoke.code, smoke.stderr).toBe(0);
+    expect(readFileSync(path.join(dir, '.venv', 'pyvenv.cfg'), 'utf8')).toMatch(/^version(_info)? = 3\.13\./m);
   });
   it('when 3.13 is not installed: exit 2 naming the version and how to get it, nothing changed', async () => {
     const dir = committedCopy('python313', (d) => writeFileSync(path.join(d, '.python-version'), '3.19\n'));
