@@ -23,7 +23,7 @@ import { relockStep } from '../add-tracing/relock-step.js';
 import { renderReview } from '../add-tracing/review.js';
 import { routeFromFlag, serverCommand, type RouteChoice } from '../add-tracing/install.js';
 import { planChanges, type FileChange, type TelemetryPlacement } from '../add-tracing/patch.js';
-import { existingSmokeSettings } from '../add-tracing/smoke-target.js';
+import { existingSmokeSettings, readAppEnv } from '../add-tracing/smoke-target.js';
 import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { getFramework } from '../frameworks/index.js';
@@ -362,7 +362,7 @@ export async function addTracingCommand(
   }
   if (route) result.route = route;
   if (flags.projectTests !== false && result.pipeline.install && !result.pipeline.install.error && planned.changes.length > 0) {
-    result.projectTests = await projectTestsStep(root, venvPython(path.join(root, VENV_DIR)), planned.changes, { constraints: lockConstraints(await readLocks(root)), env: {} }, ui);
+    result.projectTests = await projectTestsStep(root, venvPython(path.join(root, VENV_DIR)), planned.changes, { constraints: lockConstraints(await readLocks(root)), env: (await readAppEnv(root, flags.envFile, ui)).env }, ui);
     reportProjectTests(result.projectTests, ui);
   }
   const testsOk = (result.projectTests?.regressions.length ?? 0) === 0;
