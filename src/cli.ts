@@ -143,10 +143,15 @@ Examples:
     .option('--config <file>', 'JSON file with options (or a .create-traced-service.json)')
     .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after installing')
+    .option('--no-lock', 'do not re-lock uv.lock / poetry.lock / pdm.lock / requirements.txt after editing dependencies')
+    .option('--no-project-tests', 'do not run the project\'s own tests before and after the change')
+    .option('--no-format', 'do not run the project\'s formatters (ruff, black, isort) on the written files')
+    .option('--env-file <file>', 'environment for importing and running the app (default: the project\'s .env)')
+    .option('--show-new', 'show new files in full in the diff (default: name and size)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();
   addOptionFlags(addTracing);
-  addTracing.action((dir: string, flags: { app?: string; route?: string; yes?: boolean; dryRun?: boolean; force?: boolean; config?: string; install: boolean; smoke: boolean; json?: boolean }) =>
+  addTracing.action((dir: string, flags: import('./commands/add-tracing.js').AddTracingFlags & { json?: boolean }) =>
     action(run, flags, async (ui) => (await import('./commands/add-tracing.js')).addTracingCommand(dir, givenOptions(addTracing), flags, ui)),
   );
 

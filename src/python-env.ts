@@ -158,15 +158,30 @@ async function run(
   }
 }
 
+/** The Python version a venv was built with, from its pyvenv.cfg (nothing in it is run). */
+async function venvVersion(venvDir: string): Promise<string | undefined> {
+  try {
+    const cfg = await readFile(path.join(venvDir, 'pyvenv.cfg'), 'utf8');
+    return /^version(?:_info)?\s*=\s*(\d+\.\d+\.\d+)/m.exec(cfg)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 export async function preparePythonEnv(
   projectDir: string,
-  options: { requirementsFile?: string; installer?: Installer; onProgress?: (message: string) => void } = {},
+  options: {
+    requirementsFile?: string;
+    installer?: Installer;
+    onProgress?: (message: string) => void;
+    basePython?: { command: string; version: string };
+  } = {},
 ): Promise<PythonEnv> {
   const requirementsFile = options.requirementsFile ?? 'requirements-dev.txt';
   const progress = options.onProgress ?? (() => {});
   const venvDir = path.join(projectDir, VENV_DIR);
   const python = venvPython(venvDir);
-  const base = await findPython();
+  const base = options.basePython ?? (await findPython());
   const stamp = await stampFor(projectDir, requirementsFile, base.version);
   const stampPath = path.join(venvDir, STAMP_FILE);
 
@@ -203,6 +218,10 @@ export async function preparePythonEnv(
     },
   );
   try {
+    if (options.basePython && existsSync(python) && existsSync(stampPath) && (await venvVersion(venvDir)) !== base.version) {
+      // A venv this tool built with another Python than the one the project asks for: rebuilt.
+      rmSync(venvDir, { recursive: true, force: true });
+    }
     if (!existsSync(python)) {
       progress('creating virtual environment');
       if (uv) await run(running, uv, ['venv', '--quiet', '--python', base.command, VENV_DIR], projectDir, onLine);

@@ -12,8 +12,11 @@ export interface Ui {
   success(message: string): void;
   /** Multi-line block shown as is (trees, diffs, reports). */
   block(text: string): void;
-  /** Runs `work`, showing a spinner with the elapsed time, and reports how long it took. */
-  step<T>(title: string, work: (update: (message: string) => void) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work`, showing a spinner with the elapsed time, and reports how long it took. A step whose
+   * result `failed` says is a failure ends with ✖, like one that throws: never ✔ for a failed step.
+   */
+  step<T>(title: string, work: (update: (message: string) => void) => Promise<T>, failed?: (result: T) => boolean): Promise<T>;
 }
 
 export function formatDuration(ms: number): string {
@@ -33,14 +36,15 @@ export async function createUi(options: { json: boolean; tty: boolean }): Promis
     warn: (m) => (clack ? clack.log.warn(m) : write(`${pc.yellow('warning:')} ${m}`)),
     success: (m) => (clack ? clack.log.success(m) : write(`${pc.green('✔')} ${m}`)),
     block: (text) => write(text),
-    async step(title, work) {
+    async step(title, work, failed) {
       const started = performance.now();
       if (clack) {
         const spin = clack.spinner({ indicator: 'timer' });
         spin.start(title);
         try {
           const result = await work((m) => spin.message(`${title}: ${m}`));
-          spin.stop(title); // the timer indicator already shows the elapsed time
+          if (failed?.(result)) spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          else spin.stop(title); // the timer indicator already shows the elapsed time
           return result;
         } catch (error) {
           spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
@@ -58,7 +62,8 @@ export async function createUi(options: { json: boolean; tty: boolean }): Promis
             write(`  ${pc.dim(`${title}: ${m} (${formatDuration(now - started)})`)}`);
           }
         });
-        write(`${pc.green('✔')} ${title} ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+        const mark = failed?.(result) ? `${pc.red('✖')} ${title} failed` : `${pc.green('✔')} ${title}`;
+        write(`${mark} ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
         return result;
       } catch (error) {
         write(`${pc.red('✖')} ${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);

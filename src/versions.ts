@@ -109,10 +109,25 @@ export function corePackages(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http'
   return pkgs;
 }
 
-/** Lowest Python each line's SDK installs on (`requires-python` of opentelemetry-sdk on PyPI). */
-export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = {
-  '1.45': '3.10',
-  '1.44': '3.10',
-  '1.42': '3.10',
-  '1.39': '3.9',
+/**
+ * What each line installs on, from the PyPI metadata of its releases: the lowest Python its
+ * `opentelemetry-sdk` and contrib wheels accept (`Requires-Python`) and, per framework, the versions its
+ * instrumentation's `instruments` extra accepts (PEP 440).
+ */
+export const LINE_COMPAT: Record<OtelLineName, { python: string; instruments: Record<string, string> }> = {
+  '1.45': { python: '3.10', instruments: { fastapi: '~=0.92', starlette: '>=0.13', flask: '>=1.0', django: '>=2.0' } },
+  '1.44': { python: '3.10', instruments: { fastapi: '~=0.92', starlette: '>=0.13', flask: '>=1.0', django: '>=2.0' } },
+  '1.42': { python: '3.10', instruments: { fastapi: '~=0.92', starlette: '>=0.13', flask: '>=1.0', django: '>=2.0' } },
+  '1.39': { python: '3.9', instruments: { fastapi: '~=0.92', starlette: '>=0.13', flask: '>=1.0', django: '>=1.10' } },
 };
+
+/**
+ * Frameworks that themselves require a minimum OpenTelemetry API: fastapi 0.142.0 and later declare
+ * `opentelemetry-api>=1.44.0`, so a project locked on such a FastAPI cannot take an older line.
+ */
+export const FRAMEWORK_NEEDS_API: { name: string; from: string; api: string }[] = [{ name: 'fastapi', from: '0.142.0', api: '1.44' }];
+
+/** Lowest Python each line's SDK installs on. */
+export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = Object.fromEntries(
+  Object.entries(LINE_COMPAT).map(([line, compat]) => [line, compat.python]),
+);

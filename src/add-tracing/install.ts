@@ -10,7 +10,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { TEMPLATES_DIR } from '../paths.js';
-import { orderedFiles, poetryInstallLines, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
+import { importFailureMessage } from './app-env.js';
+import { readLocks } from './environment.js';
+import { normalizeName, orderedFiles, poetryInstallLines, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
 import type { ServeTarget } from './types.js';
 
 export const ROUTES_SCRIPT = path.join(TEMPLATES_DIR, 'add-tracing', 'routes.py');
@@ -109,9 +111,27 @@ export async function writeInstallFile(root: string, dependencyFiles: string[]):
   const lines = await installRequirementLines(root, dependencyFiles);
   const dir = path.join(os.tmpdir(), `cts-install-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true });
+  // The project's lock decides versions, so the smoke test runs what the project deploys.
+  const constraints = lockConstraints(await readLocks(root));
+  if (constraints.length > 0) {
+    await writeFile(path.join(dir, 'constraints.txt'), `${constraints.join('\n')}\n`);
+    lines.push(`-c ${path.join(dir, 'constraints.txt')}`);
+  }
   const file = path.join(dir, 'requirements.txt');
   await writeFile(file, `${lines.join('\n')}\n`);
   return { requirementsFile: path.relative(root, file), cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** name==version for every package a lock file holds at one version (several = per-platform: left free). */
+export function lockConstraints(locks: { path: string; text: string }[]): string[] {
+  const seen = new Map<string, Set<string>>();
+  for (const l of locks) {
+    for (const m of l.text.matchAll(/^\[\[package\]\]\s*\nname\s*=\s*"([^"]+)"\s*\nversion\s*=\s*"([^"]+)"/gm)) {
+      const name = normalizeName(m[1]!);
+      seen.set(name, (seen.get(name) ?? new Set()).add(m[2]!));
+    }
+  }
+  return [...seen].filter(([, v]) => v.size === 1).map(([name, v]) => `${name}==${[...v][0]}`).sort();
 }
 
 export interface RouteChoice {
@@ -136,23 +156,21 @@ export function chooseRoute(routes: { template: string; path: string; pathParams
   return best ? { template: best.template, path: best.path } : undefined;
 }
 
-/** Imports the app with the venv's interpreter and reads its route table. */
+/** Imports the app with the venv's interpreter and reads its route table; a failure carries the real error. */
 export async function discoverRoutes(
   python: string,
   root: string,
   serve: Pick<ServeTarget, 'module' | 'attr' | 'factory' | 'appDir'>,
+  appEnv: { env?: Record<string, string>; envFile?: string } = {},
 ): Promise<{ template: string; path: string; pathParams: number }[]> {
   const result = await execa(python, [ROUTES_SCRIPT, serve.appDir || '.', serve.module, serve.attr, serve.factory ? '1' : '0'], {
     cwd: root,
     reject: false,
     timeout: 60_000,
     // The telemetry module is imported too: keep its SDK quiet and its exporter unused.
-    env: { OTEL_SDK_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1' },
+    env: { ...appEnv.env, OTEL_SDK_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1' },
   });
-  if (result.exitCode !== 0) {
-    const last = String(result.stderr).trim().split('\n').pop() ?? '';
-    throw new Error(`importing ${serve.module}:${serve.attr} failed: ${last}`);
-  }
+  if (result.exitCode !== 0) throw new Error(importFailureMessage(`${serve.module}:${serve.attr}`, String(result.stderr), appEnv.envFile));
   return JSON.parse(String(result.stdout)) as { template: string; path: string; pathParams: number }[];
 }
 

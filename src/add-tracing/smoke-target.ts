@@ -5,11 +5,27 @@ import type { ExistingAnswers } from '../project.js';
 import type { PythonEnv } from '../python-env.js';
 import type { SmokeTarget } from '../smoke/run.js';
 import type { Ui } from '../ui.js';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import { installedPythons } from '../python-installs.js';
+import { LINE_COMPAT } from '../versions.js';
+import { appEnvironment, parseDotenv } from './app-env.js';
+import { declaredPython } from './environment.js';
+import { chooseInterpreter, type Interpreter } from './project-python.js';
 import { chooseRoute, discoverRoutes, routeFromFlag, writeInstallFile, type RouteChoice } from './install.js';
 
-export function existingTarget(existing: Pick<ExistingAnswers, 'serverCommand'>, route: RouteChoice, framework = 'fastapi'): Partial<SmokeTarget> {
+export function existingTarget(
+  existing: Pick<ExistingAnswers, 'serverCommand'>,
+  route: RouteChoice,
+  framework = 'fastapi',
+  env: Record<string, string> = {},
+): Partial<SmokeTarget> {
   const spanRoute = getFramework(framework).existing.spanRoute?.(route.template) ?? route.template;
   return {
+    env,
+    readyPath: '/',
     serverCommand: (port: number) => existing.serverCommand.map((a) => a.replace('{port}', String(port))),
     expectation: {
       requestPath: route.path,
@@ -26,6 +42,8 @@ export function existingTarget(existing: Pick<ExistingAnswers, 'serverCommand'>,
 export interface ExistingSmokeSettings {
   pipeline: {
     requirementsFile: string;
+    /** The installed interpreter that fits the project's declared Python, when there is one. */
+    basePython?: { command: string; version: string };
     resolveTarget: (env: PythonEnv) => Promise<Partial<SmokeTarget>>;
   };
   /** The route that was used (known once resolveTarget ran). */
@@ -45,14 +63,19 @@ export async function existingSmokeSettings(
   options: ServiceOptions,
   ui: Ui,
   routeFlag?: string,
+  envFileFlag?: string,
 ): Promise<ExistingSmokeSettings> {
+  const appEnv = await readAppEnv(root, envFileFlag, ui);
   const install = await writeInstallFile(root, existing.dependencyFiles ?? []);
   let chosen: RouteChoice | undefined;
+  let known = false;
   let importError: string | undefined;
   const [module = '', attr = ''] = existing.app.split(':');
+  const base = await interpreterFor(root, options.otelVersion);
   return {
     pipeline: {
       requirementsFile: install.requirementsFile,
+      ...(base ? { basePython: { command: base.command, version: base.version } } : {}),
       resolveTarget: async (env) => {
         let routes: { template: string; path: string; pathParams: number }[] = [];
         // The route table is read from FastAPI's OpenAPI schema; other frameworks need --route.
@@ -60,24 +83,48 @@ export async function existingSmokeSettings(
         if (!readable && !existing.route && !routeFlag) ui.warn(`the routes of a ${options.framework} app are not discovered; pass --route /path to request one`);
         if (readable && (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag))) {
           try {
-            routes = await discoverRoutes(env.python, root, { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' });
+            routes = await discoverRoutes(env.python, root, { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' }, appEnv);
           } catch (error) {
+            // The app does not import: no route is guessed, the smoke test reports this error instead.
             importError = (error as Error).message;
-            ui.warn(importError);
+            throw error;
           }
         }
         const recorded = existing.route && (!routeFlag || existing.route.path === routeFlag || existing.route.template === routeFlag) ? existing.route : undefined;
         chosen = recorded ?? (routeFlag ? routeFromFlag(routeFlag, routes) : chooseRoute(routes, options.excludedUrls));
+        known = chosen !== undefined;
         if (!chosen) {
-          if (!importError && readable) ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / (pass --route /path to choose one)`);
+          if (!importError && readable) {
+            ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / for this run only (pass --route /path to choose one)`);
+          }
           chosen = { template: '/', path: '/' };
         }
-        return existingTarget(existing, chosen, options.framework);
+        return existingTarget(existing, chosen, options.framework, appEnv.env);
       },
     },
-    route: () => chosen,
+    // Only a route that was given or discovered is worth recording.
+    route: () => (known ? chosen : undefined),
     importError: () => importError,
     cleanup: install.cleanup,
   };
 }
 
+
+/** The newest installed interpreter that fits the project's declared Python and its OpenTelemetry set. */
+async function interpreterFor(root: string, otelVersion: string): Promise<Interpreter | undefined> {
+  const minimum = (LINE_COMPAT as Record<string, { python: string }>)[otelVersion]?.python;
+  return chooseInterpreter(await declaredPython(root), await installedPythons(root), minimum);
+}
+
+/** --env-file, else the project's .env: the variables the app reads at import (the shell's own win). */
+export async function readAppEnv(root: string, envFileFlag: string | undefined, ui: Ui): Promise<{ env: Record<string, string>; envFile?: string }> {
+  const file = envFileFlag ? path.resolve(envFileFlag) : path.join(root, '.env');
+  if (!existsSync(file)) {
+    if (envFileFlag) throw new UsageError(`--env-file ${envFileFlag} does not exist; pass an existing dotenv file — nothing was changed`);
+    return { env: {} };
+  }
+  const { env, dropped } = appEnvironment(parseDotenv(await readFile(file, 'utf8'), process.env), process.env);
+  const shown = path.relative(root, file) || file;
+  if (dropped.length > 0) ui.info(`${shown}: ${dropped.join(', ')} left out (the smoke test sets OTEL_* itself)`);
+  return { env, envFile: shown };
+}

@@ -2,6 +2,7 @@
  * `add-tracing [dir]`: trace an existing web service the way generated services are, show the change
  * as a diff, write it (atomically, only with consent), record it in the answers file, then smoke-test it.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
@@ -10,12 +11,20 @@ import { describeTarget, detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
 import { TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
-import { dirtyFiles } from '../add-tracing/git.js';
-import { routeFromFlag, type RouteChoice } from '../add-tracing/install.js';
+import { projectEnvironment, readLocks } from '../add-tracing/environment.js';
+import { formatStep, type FormatResult } from '../add-tracing/format.js';
+import { refuseUncommitted } from '../add-tracing/git.js';
+import { venvIgnoreChange } from '../add-tracing/gitignore.js';
+import { lockConstraints, routeFromFlag, type RouteChoice } from '../add-tracing/install.js';
+import type { RelockResult } from '../add-tracing/lock.js';
 import { planChanges, type FileChange, type TelemetryPlacement } from '../add-tracing/patch.js';
+import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../add-tracing/project-tests.js';
 import { refuseUnworkable, tracedFramework } from '../add-tracing/refuse.js';
+import { relockStep } from '../add-tracing/relock-step.js';
+import { renderReview } from '../add-tracing/review.js';
+import { existingSmokeSettings, readAppEnv } from '../add-tracing/smoke-target.js';
 import { frameworkWiring } from '../add-tracing/wiring.js';
-import { existingSmokeSettings } from '../add-tracing/smoke-target.js';
+import { venvPython, VENV_DIR } from '../python-env.js';
 import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { getFramework } from '../frameworks/index.js';
@@ -28,6 +37,7 @@ import type { Ui } from '../ui.js';
 import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js';
 import { MIGRATION_IDS } from '../upgrade/migrations.js';
 import { telemetryRecord, type FileRecord } from '../upgrade/record.js';
+import type { OtelLineName } from '../versions.js';
 import { writeFileAtomic } from '../write.js';
 import { parseOptionsOrThrow, readConfigFile } from './create.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
@@ -42,6 +52,14 @@ export interface AddTracingFlags {
   install: boolean;
   smoke: boolean;
   config?: string;
+  /** --no-lock sets it false. */
+  lock?: boolean;
+  envFile?: string;
+  showNew?: boolean;
+  /** --no-project-tests sets it false. */
+  projectTests?: boolean;
+  /** --no-format sets it false. */
+  format?: boolean;
 }
 
 export interface AddTracingResult {
@@ -60,6 +78,11 @@ export interface AddTracingResult {
   written: string[];
   notes: string[];
   route?: RouteChoice;
+  /** The OpenTelemetry set chosen and why; the Python the venv is built with. */
+  environment?: { otelVersion: string; reason: string; python?: string; declaredPython: string[] };
+  locks?: RelockResult[];
+  formatters?: FormatResult[];
+  projectTests?: ProjectTestsReport;
   pipeline?: PipelineResult;
 }
 
@@ -127,6 +150,9 @@ export async function addTracingCommand(
 ): Promise<{ code: number; result: AddTracingResult }> {
   const root = path.resolve(dirArg ?? '.');
   if (flags.route !== undefined && !flags.route.startsWith('/')) throw new UsageError(`--route ${JSON.stringify(flags.route)} must be a path starting with /`);
+  if (flags.envFile !== undefined && !existsSync(path.resolve(flags.envFile))) {
+    throw new UsageError(`--env-file ${flags.envFile} does not exist; pass an existing dotenv file — nothing was changed`);
+  }
   let report = await ui.step(`Analysing ${path.relative(process.cwd(), root) || '.'}`, () => detectProject(root, { app: flags.app }));
 
   if (report.answers?.generated) {
@@ -154,6 +180,16 @@ export async function addTracingCommand(
   const raw = Object.fromEntries(Object.entries({ ...base, ...fromConfig, ...flagOptions }).filter(([k]) => (OPTION_KEYS as string[]).includes(k)));
   const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
   const options = parseOptionsOrThrow(raw, sourceOf);
+  // The OpenTelemetry set: the one asked for (checked), else the newest that fits the project's Python and framework.
+  const requested = (raw.otelVersion !== undefined ? options.otelVersion : undefined) as OtelLineName | undefined;
+  const projectEnv = await projectEnvironment(root, options.framework, report.dependencyFiles, requested).catch((error: Error) => {
+    throw new UsageError(error.message);
+  });
+  options.otelVersion = projectEnv.choice.line;
+  ui.info(projectEnv.choice.reason);
+  const needsVenv = flags.install && !flags.dryRun;
+  if (projectEnv.missing && needsVenv) throw new UsageError(projectEnv.missing);
+  if (projectEnv.interpreter) ui.info(`Python ${projectEnv.interpreter.version} (${projectEnv.interpreter.command}) for the smoke test${projectEnv.declared.sources.length ? `: the project declares ${projectEnv.declared.sources.join(', ')}` : ''}`);
   const line = frameworkLine(options);
   const frameworkDescriptor = getFramework(options.framework);
   const wiring = frameworkWiring(report, options, line);
@@ -234,6 +270,11 @@ export async function addTracingCommand(
     },
   });
 
+  // The smoke test builds .venv inside the project: it belongs in .gitignore.
+  if (needsVenv && !existsSync(path.join(root, '.venv')) && !planned.changes.some((c) => c.path === '.gitignore')) {
+    const ignore = await venvIgnoreChange(root, report.texts['.gitignore'] ?? (existsSync(path.join(root, '.gitignore')) ? readFileSync(path.join(root, '.gitignore'), 'utf8') : undefined));
+    if (ignore) planned.changes.push(ignore);
+  }
   const findings = diagnose(report);
   const diffPlain = renderDiff(planned.changes, false);
   const result: AddTracingResult = {
@@ -249,6 +290,12 @@ export async function addTracingCommand(
     written: [],
     notes: planned.notes,
     ...(route ? { route } : {}),
+    environment: {
+      otelVersion: projectEnv.choice.line,
+      reason: projectEnv.choice.reason,
+      ...(projectEnv.interpreter ? { python: projectEnv.interpreter.version } : {}),
+      declaredPython: projectEnv.declared.sources,
+    },
   };
 
   const color = !ui.json && process.stdout.isTTY === true;
@@ -258,17 +305,16 @@ export async function addTracingCommand(
   if (planned.changes.length === 0) {
     ui.success('Nothing to change: the app is traced already (add-tracing changes nothing the second time)');
   } else {
-    ui.block(`\n${pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${planned.changes.length} file${planned.changes.length === 1 ? '' : 's'}`)}\n${renderDiff(planned.changes, color)}`);
+    const touched = planned.changes.map((c) => c.path);
+    // Refuse before showing a diff that could not be written anyway.
+    if (!flags.dryRun && !flags.force) await refuseUncommitted(root, await pathsWritten(root, planned.changes));
+    const review = renderReview(planned.changes, { color, showNew: Boolean(flags.showNew) });
+    ui.block(`\n${pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${planned.changes.length} file${planned.changes.length === 1 ? '' : 's'}`)}\n${review}`);
     if (flags.dryRun) {
       ui.info('--dry-run: nothing was written');
       return { code: EXIT_OK, result };
     }
-    const touched = planned.changes.map((c) => c.path);
     await checkWritable(root, planned.changes);
-    if (!flags.force) {
-      const dirty = await dirtyFiles(root, await pathsWritten(root, planned.changes));
-      if (dirty.length > 0) throw new UsageError(`uncommitted changes in ${dirty.join(', ')}: commit or stash them first, or pass --force — nothing was changed`);
-    }
     if (!flags.yes) {
       if (!ui.interactive) throw new UsageError('add-tracing changes your files: pass --yes to write them (or --dry-run to only see the diff) — nothing was changed');
       const ok = await clack.confirm({ message: `Write these changes to ${planned.changes.length} file${planned.changes.length === 1 ? '' : 's'}?`, initialValue: true });
@@ -280,12 +326,23 @@ export async function addTracingCommand(
   }
   if (flags.dryRun) return { code: EXIT_OK, result };
 
+  // The project's formatters on what was written (and only that), then its gates in check mode.
+  const formatted = result.written.length > 0 && flags.format !== false ? await formatStep(root, result.written, ui) : { ok: true, results: [] };
+  result.formatters = formatted.results;
+  result.locks = await relockStep(root, result.written, ui, { skip: flags.lock === false, ...(projectEnv.interpreter ? { python: projectEnv.interpreter.command } : {}) });
+  for (const l of result.locks) if (l.outcome === 'relocked' && l.changed) result.written.push(l.lock.file);
+  if (result.locks.some((l) => l.outcome === 'failed')) {
+    result.ok = false;
+    return { code: EXIT_FAILURE, result };
+  }
+
   if (!flags.install) {
     if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
-    return { code: EXIT_OK, result };
+    result.ok = formatted.ok;
+    return { code: formatted.ok ? EXIT_OK : EXIT_FAILURE, result };
   }
   const recorded = record ?? existingRecord({ path: planned.placement.path, importLine: '', module: '' }, planned.dependencyFiles, prevExisting?.did ?? []);
-  const settings = await existingSmokeSettings(root, recorded, options, ui, flags.route);
+  const settings = await existingSmokeSettings(root, recorded, options, ui, flags.route, flags.envFile);
   const resolve = settings.pipeline.resolveTarget;
   settings.pipeline.resolveTarget = async (env) => {
     const target = await resolve(env);
@@ -300,12 +357,18 @@ export async function addTracingCommand(
     return target;
   };
   try {
-    result.pipeline = await installAndSmoke(root, options, { smoke: flags.smoke, ...settings.pipeline }, ui);
+    const basePython = projectEnv.interpreter ? { basePython: { command: projectEnv.interpreter.command, version: projectEnv.interpreter.version } } : {};
+    result.pipeline = await installAndSmoke(root, options, { smoke: flags.smoke, ...settings.pipeline, ...basePython }, ui);
   } finally {
     await settings.cleanup();
   }
   if (route) result.route = route;
-  result.ok = result.pipeline.ok;
+  if (flags.projectTests !== false && result.pipeline.install && !result.pipeline.install.error && planned.changes.length > 0) {
+    result.projectTests = await projectTestsStep(root, venvPython(path.join(root, VENV_DIR)), planned.changes, { constraints: lockConstraints(await readLocks(root)), env: (await readAppEnv(root, flags.envFile, ui)).env }, ui);
+    reportProjectTests(result.projectTests, ui);
+  }
+  const testsOk = (result.projectTests?.regressions.length ?? 0) === 0;
+  result.ok = result.pipeline.ok && formatted.ok && testsOk;
   if (result.ok) {
     const rel = path.relative(process.cwd(), root) || '.';
     ui.block(

@@ -3,6 +3,8 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, hasErrors, type Finding } from '../add-tracing/diagnose.js';
+import { lockFindings } from '../add-tracing/lock.js';
+import { lockFilesOf } from '../add-tracing/relock-step.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import type { Ui } from '../ui.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
@@ -22,7 +24,11 @@ export async function doctorCommand(
 ): Promise<{ code: number; result: DoctorResult }> {
   const root = path.resolve(dirArg ?? '.');
   const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
-  const findings = [...diagnose(report), ...(await upgradeFindings(root, { checkPypi: flags.checkPypi }))];
+  const findings = [
+    ...diagnose(report),
+    ...lockFindings(await lockFilesOf(root), report.dependencyFiles),
+    ...(await upgradeFindings(root, { checkPypi: flags.checkPypi })),
+  ];
   const ok = !hasErrors(findings);
   ui.block(`${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`);
   return { code: ok ? EXIT_OK : EXIT_FAILURE, result: { ok, directory: root, findings, project: summarizeReport(report) } };

@@ -19,6 +19,8 @@ export async function installAndSmoke(
     target?: Partial<SmokeTarget>;
     /** Requirements file to install, relative to the project (default: requirements-dev.txt). */
     requirementsFile?: string;
+    /** The interpreter to build the venv with (add-tracing: the one the project declares). */
+    basePython?: { command: string; version: string };
     /** Completes the target once the environment exists (add-tracing reads the app's routes with it). */
     resolveTarget?: (env: PythonEnv) => Promise<Partial<SmokeTarget>>;
   },
@@ -30,7 +32,12 @@ export async function installAndSmoke(
   let env: PythonEnv;
   try {
     env = await ui.step('Installing Python dependencies', (update) =>
-      preparePythonEnv(projectDir, { onProgress: update, installer: options.installer, ...(settings.requirementsFile ? { requirementsFile: settings.requirementsFile } : {}) }),
+      preparePythonEnv(projectDir, {
+        onProgress: update,
+        installer: options.installer,
+        ...(settings.requirementsFile ? { requirementsFile: settings.requirementsFile } : {}),
+        ...(settings.basePython ? { basePython: settings.basePython } : {}),
+      }),
     );
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
@@ -52,6 +59,7 @@ export async function installAndSmoke(
   const target = settings.resolveTarget ? { ...settings.target, ...(await settings.resolveTarget(env)) } : settings.target;
   const smoke = await ui.step('Smoke test: start the service, send requests, receive its spans', (update) =>
     runSmoke({ projectDir, venvDir: env.venvDir, options, ...target }, update),
+    (report) => !report.ok,
   );
   ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));
   return { ok: smoke.ok, install, smoke };

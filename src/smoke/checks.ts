@@ -33,6 +33,8 @@ export interface SentRequest {
   /** For the traceparent request: the inbound ids. */
   inbound?: { traceId: string; spanId: string };
   error?: string;
+  /** The start of the body of a non-2xx answer. */
+  bodyExcerpt?: string;
 }
 
 export interface ShutdownOutcome {
@@ -120,6 +122,24 @@ export function runChecks(input: SmokeInput): SmokeCheck[] {
       'spans are exported on the request path: a SimpleSpanProcessor (or a synchronous exporter call) blocks the event loop on every span; use a BatchSpanProcessor, which exports from a background thread',
     ),
   );
+
+  // A sample answered with 404/500 is the app's or the route's problem; no tracing check may blame
+  // tracing for it, so it is its own failure and the span checks wait for a 2xx.
+  const non2xx = requests.filter((r) => (r.purpose === 'sample' || r.purpose === 'traceparent') && r.status > 0 && (r.status < 200 || r.status > 299));
+  if (non2xx.length > 0) {
+    const r = non2xx[0]!;
+    checks.push(
+      check(
+        'sample request answered 2xx',
+        false,
+        `GET ${r.path} answered HTTP ${r.status}${r.bodyExcerpt ? `: ${r.bodyExcerpt}` : ''}`,
+        r.status === 404 || r.status === 405
+          ? 'the route does not exist as requested: pass --route with a GET path the app serves; the span checks need a 2xx answer'
+          : 'the app failed on the sample request (see its output); the span checks need a 2xx answer, so they were not run',
+      ),
+    );
+    return checks;
+  }
 
   // Nothing at all: the exporter, the processor or the flush is wrong before any span-level check matters.
   if (spans.length === 0) {

@@ -18,6 +18,10 @@ export interface SmokeTarget {
   options: ServiceOptions;
   /** argv override for projects whose start command is not the framework default (add-tracing). */
   serverCommand?: (port: number) => string[];
+  /** Readiness for projects that are not generated: any HTTP answer on this path means ready. */
+  readyPath?: string;
+  /** Variables the app needs (add-tracing: --env-file or .env); OTEL_* set by the smoke test win. */
+  env?: Record<string, string>;
   /** Sample route override for projects that are not generated (add-tracing). */
   expectation?: Partial<SmokeExpectation> & { requestPath?: string };
 }
@@ -71,10 +75,16 @@ export function expectationFor(target: SmokeTarget): SmokeExpectation & { reques
 function send(base: string, request: Omit<SentRequest, 'status' | 'durationMs'>, headers: Record<string, string> = {}): Promise<SentRequest> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const done = (fields: Pick<SentRequest, 'status'> & { error?: string }) => resolve({ ...request, ...fields, durationMs: performance.now() - started });
+    const done = (fields: Pick<SentRequest, 'status'> & { error?: string; bodyExcerpt?: string }) => resolve({ ...request, ...fields, durationMs: performance.now() - started });
     const req = http.get(base + request.path, { headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      res.resume();
-      res.on('end', () => done({ status: res.statusCode ?? 0 }));
+      const status = res.statusCode ?? 0;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => {
+        if (body.length < 400) body += c;
+      });
+      const excerpt = () => body.replace(/\s+/g, ' ').trim().slice(0, 200);
+      res.on('end', () => done({ status, ...(status >= 200 && status <= 299 ? {} : { bodyExcerpt: excerpt() }) }));
       res.on('error', (e) => done({ status: 0, error: e.message }));
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
@@ -104,7 +114,7 @@ async function runPhase(
 ): Promise<PhaseResult> {
   const { options } = target;
   const framework = getFramework(options.framework);
-  const phaseEnv = { ...env };
+  const phaseEnv = { ...target.env, ...env };
   if (options.exporter !== 'console') {
     const receiver = await startReceiver();
     started.receiver = receiver;
@@ -120,7 +130,8 @@ async function runPhase(
   const service = startService(argv, { cwd: target.projectDir, env: serviceEnv(target.venvDir, phaseEnv) });
   started.service = service;
   const base = `http://127.0.0.1:${port}`;
-  await waitUntilReady(base + framework.healthPath, service, READY_TIMEOUT_MS);
+  // A generated service has /healthz; an existing one is ready once it answers HTTP at all.
+  await waitUntilReady(base + (target.readyPath ?? framework.healthPath), service, READY_TIMEOUT_MS, { anyStatus: target.readyPath !== undefined });
   onProgress('sending requests');
   const requests = await drive(base);
   onProgress('stopping the service with SIGTERM');

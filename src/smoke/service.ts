@@ -106,8 +106,12 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
   };
 }
 
-/** Polls `url` until it answers (any HTTP status below 500) or the service exits or time runs out. */
-export async function waitUntilReady(url: string, service: RunningService, timeoutMs: number): Promise<void> {
+/**
+ * Polls `url` until the server answers, or it exits, or time runs out. A generated service is ready when
+ * its health route answers below 500; with `anyStatus` (an existing app, whose routes are unknown) any
+ * HTTP answer at all means ready, and redirects are not followed (a redirect is an answer).
+ */
+export async function waitUntilReady(url: string, service: RunningService, timeoutMs: number, options: { anyStatus?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.hasExited()) {
@@ -115,12 +119,13 @@ export async function waitUntilReady(url: string, service: RunningService, timeo
       throw new Error(`the service exited during start-up (${r.code === null ? `signal ${r.signal}` : `code ${r.code}`})`);
     }
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-      if (res.status < 500) return;
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' });
+      await res.body?.cancel();
+      if (options.anyStatus || res.status < 500) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the service did not answer ${url} within ${Math.round(timeoutMs / 1000)}s`);
+  throw new Error(`the service did not answer HTTP on ${url} within ${Math.round(timeoutMs / 1000)}s (it is still running: a start-up step may hang)`);
 }
