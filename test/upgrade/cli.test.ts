@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTracing, committedCopy, git, removeScratch, snapshot, tempDir } from '../add-tracing/e2e-helpers.js';
+import { addTracing, git, removeScratch, snapshot, tempDir } from '../add-tracing/e2e-helpers.js';
 import { runCli } from '../helpers.js';
 import {
   ANSWERS,
@@ -17,6 +17,7 @@ import {
   olderTemplate,
   upgrade,
   userEdits,
+  projectOn142,
 } from './helpers.js';
 
 afterAll(removeScratch);
@@ -198,7 +199,7 @@ describe('upgrade safety', () => {
 
 describe("upgrade of an add-tracing'd project", () => {
   it('moves its matched set in place, keeps a telemetry module edit, and is a no-op the second time', async () => {
-    const dir = committedCopy('package-main');
+    const dir = projectOn142();
     const traced = await addTracing(dir, ['--yes', '--no-install', '--otel-version', '1.42']);
     expect(traced.code, traced.stdout + traced.stderr).toBe(0);
     expect(read(dir, 'requirements.txt')).toContain('opentelemetry-sdk==1.42.1');

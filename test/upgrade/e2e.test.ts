@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTracing, committedCopy, E2E_ENV, git, jsonOf, removeScratch, tempDir } from '../add-tracing/e2e-helpers.js';
+import { addTracing, E2E_ENV, git, jsonOf, removeScratch, tempDir } from '../add-tracing/e2e-helpers.js';
 import {
   CHANGED_SETTING,
   expectEditsKept,
@@ -13,6 +13,7 @@ import {
   generateCommitted,
   upgrade,
   userEdits,
+  projectOn142,
 } from './helpers.js';
 
 afterAll(removeScratch);
@@ -46,7 +47,7 @@ describe.each(['fastapi', 'starlette', 'flask', 'django'])(
 
 describe("upgrade of an add-tracing'd project, installed and smoke-tested", () => {
   it("passes the smoke test on the newest set with the user's telemetry edit kept", async () => {
-    const dir = committedCopy('package-main');
+    const dir = projectOn142();
     const traced = await addTracing(dir, ['--yes', '--no-install', '--otel-version', '1.42']);
     expect(traced.code, traced.stderr).toBe(0);
     const telemetry = path.join(dir, 'app/telemetry.py');
