@@ -7,12 +7,8 @@ import { REPO_ROOT, runCli, scratchDir, type CliResult } from '../helpers.js';
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'existing');
 
 /** uv makes the installs fast; CI puts it on PATH, and this machine keeps one in /tmp/uvtools. */
-function pathWithUv(): string {
-  const current = process.env.PATH ?? '';
-  const onPath = current.split(path.delimiter).some((d) => d && existsSync(path.join(d, 'uv')));
-  return onPath || !existsSync('/tmp/uvtools/bin/uv') ? current : `/tmp/uvtools/bin${path.delimiter}${current}`;
-}
-export const E2E_ENV: NodeJS.ProcessEnv = { PATH: pathWithUv(), CI: 'true' };
+// In the network tier, test/setup/tools.ts has put uv on PATH.
+export const E2E_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, CI: 'true' };
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=test@example.com', '-c', 'user.name=test', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });

@@ -4,8 +4,7 @@
  * settings it needs to import read from an env file.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers.js';
@@ -24,12 +23,10 @@ afterAll(removeScratch);
 // Each case installs a project and runs its smoke test up to three times.
 vi.setConfig({ testTimeout: 300_000 });
 
-const CI_BIN = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'bin');
-const POETRY_BIN = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'poetry', 'bin');
+const POETRY_BIN = process.env.CTS_TEST_POETRY_BIN ?? '';
 const withDir = (dir: string) => `${dir}${path.delimiter}${E2E_ENV.PATH}`;
-const UV_PATH = existsSync(path.join(CI_BIN, 'uv')) ? withDir(CI_BIN) : E2E_ENV.PATH!;
-const hasUv = UV_PATH.split(path.delimiter).some((d) => d && existsSync(path.join(d, 'uv')));
-const hasPoetry = existsSync(path.join(POETRY_BIN, 'poetry'));
+// test/setup/tools.ts puts uv on PATH and installs Poetry and the formatters into the user's cache.
+const UV_PATH = E2E_ENV.PATH!;
 
 function failureText(r: { stdout: string; stderr: string }): string {
   try {
@@ -67,7 +64,7 @@ async function traceTwice(dir: string, env: NodeJS.ProcessEnv, args: string[] = 
   return result;
 }
 
-describe.runIf(hasUv)('uv project with uv.lock (its image runs `uv sync --frozen`)', () => {
+describe('uv project with uv.lock (its image runs `uv sync --frozen`)', () => {
   it('re-locks with uv lock, keeps FastAPI where the lock has it, and the lock checks fresh', async () => {
     const dir = committedCopy('uv-lock');
     const lockedFastapi = /name = "fastapi"\nversion = "([^"]+)"/.exec(
@@ -103,7 +100,7 @@ describe('lock tool missing', () => {
   });
 });
 
-describe.runIf(hasPoetry)('Poetry project with poetry.lock and python = "^3.9"', () => {
+describe('Poetry project with poetry.lock and python = "^3.9"', () => {
   it('gets the newest set that installs on Python 3.9, re-locked with poetry lock', async () => {
     const dir = committedCopy('poetry-lock');
     const result = await traceTwice(dir, { PATH: withDir(POETRY_BIN) });
@@ -159,16 +156,12 @@ describe('an app whose settings come from the environment', () => {
   });
 });
 
-const FORMATTERS_BIN = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'formatters', 'bin');
-const hasFormatters = ['black', 'isort', 'ruff'].every((b) => existsSync(path.join(FORMATTERS_BIN, b)));
+const FORMATTERS_BIN = process.env.CTS_TEST_FORMATTERS_BIN ?? '';
 
-describe.runIf(hasFormatters)('projects gated by their formatters', () => {
+describe('projects gated by their formatters', () => {
   const gate = (dir: string, argv: string[]) =>
     execFileSync(path.join(FORMATTERS_BIN, argv[0]!), argv.slice(1), { cwd: dir, encoding: 'utf8' });
-  // Known gap: the inserted import line with its `# isort: skip` comment is longer than black's line
-  // length, black wraps it, and isort then rejects the wrapped form. add-tracing reports that gate as
-  // failing (exit 1); this case turns green once the inserted line fits.
-  it.fails('black + isort: the written files pass black --check and isort --check-only', async () => {
+  it('black + isort: the written files pass black --check and isort --check-only', async () => {
     const dir = committedCopy('black-isort');
     const result = await traceTwice(dir, { PATH: withDir(FORMATTERS_BIN) });
     expect(result.formatters.map((f: { formatter: string; outcome: string }) => `${f.formatter}:${f.outcome}`)).toEqual(

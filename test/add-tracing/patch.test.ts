@@ -76,7 +76,7 @@ describe('planChanges', () => {
       '',
       'from __future__ import annotations',
       '',
-      'from app import telemetry as otel_telemetry  # isort: skip - create-traced-service: before the app is built',
+      'from app import telemetry as otel_telemetry  # isort: skip',
       'import os',
     ]);
     const close = after.indexOf(')');
@@ -91,7 +91,7 @@ describe('planChanges', () => {
     });
     const { first, second } = await planTwice(dir);
     expect(first.changes.find((c) => c.path === 'svc/factory.py')!.after).toBe(
-      '# café\nfrom svc import telemetry as otel_telemetry  # isort: skip - create-traced-service: before the app is built\nfrom fastapi import FastAPI\n\n\ndef build():\n    x = "é"; return otel_telemetry.instrument_app(FastAPI(\n        title="ünï",\n    ))  # trailing\n',
+      '# café\nfrom svc import telemetry as otel_telemetry  # isort: skip\nfrom fastapi import FastAPI\n\n\ndef build():\n    x = "é"; return otel_telemetry.instrument_app(FastAPI(\n        title="ünï",\n    ))  # trailing\n',
     );
     expect(second.changes).toEqual([]);
   });

@@ -1,11 +1,20 @@
 /**
  * What the network tier needs besides Node and Python, obtained once into the user's cache (the same
  * place the CLI keeps its private uv, outside node_modules so `npm ci` keeps it): uv, put on PATH for
- * the tests and the CLI runs they start.
+ * the tests and the CLI runs they start, and the project tools real repositories use (Poetry, black,
+ * isort, ruff), each in its own venv, named to the tests through CTS_TEST_POETRY_BIN and
+ * CTS_TEST_FORMATTERS_BIN.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { ensurePrivateUv } from '../../src/installer.js';
+import { cacheDir, ensurePrivateUv } from '../../src/installer.js';
+
+/** Pinned so a new release of a tool cannot change what the suite checks. */
+const TOOLS = {
+  poetry: { packages: ['poetry==2.5.1'], bins: ['poetry'], env: 'CTS_TEST_POETRY_BIN' },
+  formatters: { packages: ['black==26.10.1', 'isort==9.0.2', 'ruff==0.17.6'], bins: ['black', 'isort', 'ruff'], env: 'CTS_TEST_FORMATTERS_BIN' },
+} as const;
 
 function onPath(command: string): boolean {
   try {
@@ -16,8 +25,30 @@ function onPath(command: string): boolean {
   }
 }
 
+/** A venv with `packages`, built beside its final place and renamed into it, so a half-built one is never used. */
+function ensureToolVenv(uv: string, name: string, packages: readonly string[], bins: readonly string[]): string {
+  const venv = path.join(cacheDir(), 'test-tools', `${name}-${packages.join('-').replace(/[^A-Za-z0-9.=-]/g, '')}`);
+  const bin = path.join(venv, 'bin');
+  if (bins.every((b) => existsSync(path.join(bin, b)))) return bin;
+  const staging = `${venv}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  const python = process.env.CTS_PYTHON ?? 'python3';
+  execFileSync(uv, ['venv', '--quiet', '--python', python, staging], { stdio: 'inherit' });
+  execFileSync(uv, ['pip', 'install', '--quiet', '--python', path.join(staging, 'bin', 'python'), ...packages], { stdio: 'inherit' });
+  rmSync(venv, { recursive: true, force: true });
+  renameSync(staging, venv);
+  return bin;
+}
+
 export default async function setup(): Promise<void> {
-  if (onPath('uv')) return;
-  const uv = await ensurePrivateUv(process.env.CTS_PYTHON ?? 'python3', (line) => process.stderr.write(`${line}\n`));
-  process.env.PATH = `${path.dirname(uv)}${path.delimiter}${process.env.PATH ?? ''}`;
+  let uv = 'uv';
+  if (!onPath('uv')) {
+    uv = await ensurePrivateUv(process.env.CTS_PYTHON ?? 'python3', (line) => process.stderr.write(`${line}\n`));
+    process.env.PATH = `${path.dirname(uv)}${path.delimiter}${process.env.PATH ?? ''}`;
+  }
+  for (const [name, tool] of Object.entries(TOOLS)) {
+    if (process.env[tool.env]) continue;
+    // A venv's console scripts point at the venv's own interpreter, so they run from anywhere.
+    process.env[tool.env] = ensureToolVenv(uv, name, tool.packages, tool.bins);
+  }
 }
