@@ -4,7 +4,15 @@
  */
 import { open } from 'node:fs/promises';
 import { UsageError } from './errors.js';
-import { formatIssue, quoteValue, serviceOptionsSchema } from './options.js';
+import {
+  formatIssue,
+  OptionsError,
+  parseServiceOptions,
+  quoteValue,
+  serviceOptionsSchema,
+  type OptionSource,
+  type ServiceOptions,
+} from './options.js';
 import { cliVersion } from './paths.js';
 
 const MAX_BYTES = 256 * 1024;
@@ -119,4 +127,14 @@ export async function readConfigFile(
     return answersOptions('--config: ', file, record, note);
   }
   return record;
+}
+
+/** Options from flags, a config file or an answers file; a bad value is a usage error naming its flag or key. */
+export function parseOptionsOrThrow(raw: Record<string, unknown>, sourceOf?: (key: string) => OptionSource): ServiceOptions {
+  try {
+    return parseServiceOptions(raw, sourceOf);
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(error.message);
+    throw error;
+  }
 }

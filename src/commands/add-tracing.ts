@@ -10,7 +10,6 @@ import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.
 import { describeTarget, detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
-import { TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
 import { projectEnvironment, readLocks } from '../add-tracing/environment.js';
 import { formatStep, type FormatResult } from '../add-tracing/format.js';
 import { refuseUncommitted } from '../add-tracing/git.js';
@@ -23,6 +22,8 @@ import { refuseUnworkable, tracedFramework } from '../add-tracing/refuse.js';
 import { relockStep } from '../add-tracing/relock-step.js';
 import { renderReview } from '../add-tracing/review.js';
 import { existingSmokeSettings, readAppEnv } from '../add-tracing/smoke-target.js';
+import { summarizeReport } from '../add-tracing/summary.js';
+import { renderTelemetryModule } from '../add-tracing/telemetry-module.js';
 import { frameworkWiring } from '../add-tracing/wiring.js';
 import { venvPython, VENV_DIR } from '../python-env.js';
 import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
@@ -30,16 +31,15 @@ import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js'
 import { getFramework } from '../frameworks/index.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
 import { ANSWERS_FILE, cliVersion } from '../paths.js';
-import { frameworkLine, templateContext } from '../plan.js';
+import { frameworkLine } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
-import { hasTemplate, renderTemplate } from '../render.js';
 import type { Ui } from '../ui.js';
 import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js';
 import { MIGRATION_IDS } from '../upgrade/migrations.js';
 import { telemetryRecord, type FileRecord } from '../upgrade/record.js';
 import type { OtelLineName } from '../versions.js';
 import { writeFileAtomic } from '../write.js';
-import { parseOptionsOrThrow, readConfigFile } from './create.js';
+import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
 
 export interface AddTracingFlags {
@@ -84,50 +84,6 @@ export interface AddTracingResult {
   formatters?: FormatResult[];
   projectTests?: ProjectTestsReport;
   pipeline?: PipelineResult;
-}
-
-/** The parts of a ProjectReport worth printing as JSON (the analyzer's raw output stays out). */
-export function summarizeReport(report: ProjectReport) {
-  return {
-    root: report.root,
-    python: report.python,
-    framework: report.framework,
-    projectName: report.projectName,
-    app: report.selected
-      ? {
-          id: report.selected.id,
-          target: report.selected.construction.target,
-          factoryFunction: report.selected.construction.function,
-          lifespan: report.selected.construction.lifespan?.source ?? null,
-          eventHandlers: report.selected.eventHandlers.map((h) => ({ event: h.event, function: h.function, line: h.line })),
-          instrumented: report.selected.instrumented,
-          serve: report.selectedServe,
-        }
-      : null,
-    candidates: report.candidates.map((c) => ({ id: c.id, serve: c.serve.map(describeTarget), mountedIn: c.mountedIn ?? null })),
-    ambiguity: report.ambiguity ?? null,
-    dependencyFiles: report.dependencyFiles.map((f) => ({ path: f.path, kind: f.kind, error: f.error ?? null })),
-    startCommands: report.startCommands,
-    syntaxErrors: report.syntaxErrors,
-    telemetryModule: report.telemetryModule ?? null,
-  };
-}
-
-/**
- * Renders the telemetry module: the templates' app/telemetry.py.hbs (the framework's layer if it has one,
- * else the common one) with the same context `create` uses, plus the framework's wiring (templates/add-tracing/<framework>.py.hbs). Only this one
- * template is rendered, so a template elsewhere that is being edited cannot break add-tracing.
- */
-export function renderTelemetryModule(options: ServiceOptions, placement: TelemetryPlacement, appModule: string): string {
-  const framework = getFramework(options.framework);
-  const source = [`${framework.templateDir}/app/telemetry.py.hbs`, 'common/app/telemetry.py.hbs'].find(hasTemplate);
-  if (!source) throw new Error('the templates have no app/telemetry.py.hbs');
-  const context = templateContext(options);
-  const base = renderTemplate(source, context);
-  const addendum = renderTemplate(`add-tracing/${options.framework}.py.hbs`, { ...context, marker: TELEMETRY_MARKER, appModule });
-  // The template speaks of the generated layout (app.main, app.telemetry); name this project's modules.
-  const body = base.replaceAll('`app.main` imports it', `\`${appModule}\` imports it`).replaceAll('before app.telemetry was imported', `before ${placement.module} was imported`);
-  return `${body.replace(/\n+$/, '\n')}${addendum}`;
 }
 
 async function chooseApp(report: ProjectReport, ui: Ui): Promise<{ serve: ServeTarget; id: string }> {

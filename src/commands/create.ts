@@ -1,9 +1,9 @@
 /** The default command: gather options, plan, write, install, smoke-test. */
 import path from 'node:path';
 import pc from 'picocolors';
-import { readConfigFile } from '../config-file.js';
+import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
-import { OptionsError, parseServiceOptions, type OptionSource, type ServiceOptions } from '../options.js';
+import type { OptionSource, ServiceOptions } from '../options.js';
 import { plan, type Plan } from '../plan.js';
 import type { Ui } from '../ui.js';
 import { editedSinceGenerated } from '../upgrade/guard.js';
@@ -25,16 +25,6 @@ export interface CreateFlags {
   config?: string;
 }
 
-export { readConfigFile } from '../config-file.js';
-
-export function parseOptionsOrThrow(raw: Record<string, unknown>, sourceOf?: (key: string) => OptionSource): ServiceOptions {
-  try {
-    return parseServiceOptions(raw, sourceOf);
-  } catch (error) {
-    if (error instanceof OptionsError) throw new UsageError(error.message);
-    throw error;
-  }
-}
 
 export function renderPlanTree(p: Plan, color: boolean): string {
   const c = color ? pc : pc.createColors(false);

@@ -8,7 +8,7 @@ import { lockFilesOf } from '../add-tracing/relock-step.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import type { Ui } from '../ui.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
-import { summarizeReport } from './add-tracing.js';
+import { summarizeReport } from '../add-tracing/summary.js';
 
 export interface DoctorResult {
   ok: boolean;

@@ -24,7 +24,7 @@ import { planFiles, type FilePlan } from '../upgrade/plan.js';
 import { projectPython } from '../upgrade/python.js';
 import { contentHash, readBase, recordFiles } from '../upgrade/record.js';
 import { OTEL_LINES } from '../versions.js';
-import { renderTelemetryModule } from './add-tracing.js';
+import { renderTelemetryModule } from '../add-tracing/telemetry-module.js';
 import type { PipelineResult } from './pipeline.js';
 
 export interface UpgradeFlags {

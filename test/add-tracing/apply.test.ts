@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { applyChanges, checkWritable } from '../../src/add-tracing/apply.js';
 import { detectProject } from '../../src/add-tracing/detect.js';
 import { planChanges, type PatchInputs } from '../../src/add-tracing/patch.js';
-import { renderTelemetryModule } from '../../src/commands/add-tracing.js';
+import { renderTelemetryModule } from '../../src/add-tracing/telemetry-module.js';
 import { UsageError } from '../../src/errors.js';
 import { fastapi } from '../../src/frameworks/fastapi.js';
 import { parseServiceOptions } from '../../src/options.js';

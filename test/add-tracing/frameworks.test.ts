@@ -7,7 +7,7 @@ import { diagnose, hasErrors } from '../../src/add-tracing/diagnose.js';
 import { DETECTION } from '../../src/add-tracing/frameworks.js';
 import { withGunicornHooks } from '../../src/add-tracing/gunicorn.js';
 import { planChanges, type PatchInputs } from '../../src/add-tracing/patch.js';
-import { renderTelemetryModule } from '../../src/commands/add-tracing.js';
+import { renderTelemetryModule } from '../../src/add-tracing/telemetry-module.js';
 import { django as djangoDescriptor } from '../../src/frameworks/django.js';
 import { parseServiceOptions } from '../../src/options.js';
 import { corePackages, otelLine } from '../../src/versions.js';

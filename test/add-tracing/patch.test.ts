@@ -5,7 +5,7 @@ import { detectProject } from '../../src/add-tracing/detect.js';
 import { diagnose } from '../../src/add-tracing/diagnose.js';
 import { unifiedDiff } from '../../src/add-tracing/diff.js';
 import { planChanges, type PatchInputs } from '../../src/add-tracing/patch.js';
-import { renderTelemetryModule } from '../../src/commands/add-tracing.js';
+import { renderTelemetryModule } from '../../src/add-tracing/telemetry-module.js';
 import { fastapi } from '../../src/frameworks/fastapi.js';
 import { parseServiceOptions } from '../../src/options.js';
 import { corePackages, otelLine } from '../../src/versions.js';
