@@ -65,7 +65,9 @@ const versions = new Map<string, Promise<string | undefined>>();
 function versionOf(command: string): Promise<string | undefined> {
   let v = versions.get(command);
   if (!v) {
-    v = execa(command, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+    // Isolated (-I) and from outside any project: no PYTHON* variables, no user site, no cwd on sys.path.
+    v = execa(command, ['-I', '-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], {
+      cwd: os.tmpdir(),
       timeout: 15_000,
       env: { PYTHONDONTWRITEBYTECODE: '1' },
     }).then(
@@ -89,9 +91,10 @@ function realOf(file: string): string {
  * Every usable interpreter outside `exclude` (each is run once for its version, cached per process).
  * Candidates inside `exclude` are dropped before anything runs: a checkout's own venv is its code.
  */
-export async function installedPythons(exclude?: string): Promise<Interpreter[]> {
+export async function installedPythons(exclude?: string, only?: string[]): Promise<Interpreter[]> {
   const seen = new Set<string>();
-  const unique = candidatePaths().filter((c) => {
+  const candidates = only ? only.map((command) => ({ command, via: 'given' })) : candidatePaths();
+  const unique = candidates.filter((c) => {
     const real = c.command.includes(path.sep) ? realOf(c.command) : c.command;
     if (seen.has(real)) return false;
     seen.add(real);

@@ -1,36 +1,34 @@
-/** The Python a project runs on, as far as its files say: requires-python, .python-version, or its .venv. */
+/**
+ * The Python a project runs on, as far as its files say: the lowest version it declares (the same reading
+ * add-tracing makes: .python-version, requires-python, Poetry's python), else its .venv's pyvenv.cfg.
+ * Nothing is run.
+ */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { declaredPython } from '../add-tracing/environment.js';
+import { readDeclaredPython, type DeclaredPython } from '../add-tracing/project-python.js';
 
-async function read(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-/** "3.11" from a `>=3.11`-style lower bound, a `.python-version` line or pyvenv.cfg's version. */
-export function pythonFromTexts(texts: {
-  pyproject?: string;
-  pythonVersion?: string;
-  pyvenv?: string;
-}): string | undefined {
-  const bound =
-    texts.pyproject && /^\s*requires-python\s*=\s*["'][^"']*?(?:>=|~=|==)\s*(\d+\.\d+)/m.exec(texts.pyproject);
-  if (bound) return bound[1];
-  const poetry = texts.pyproject && /^\s*python\s*=\s*["'][^"'\d]*(\d+\.\d+)/m.exec(texts.pyproject);
-  if (poetry) return poetry[1];
-  const pinned = texts.pythonVersion && /^\s*(\d+\.\d+)/.exec(texts.pythonVersion);
-  if (pinned) return pinned[1];
-  const venv = texts.pyvenv && /^\s*version(?:_info)?\s*=\s*(\d+\.\d+)/m.exec(texts.pyvenv);
+/** "3.11": the declaration's pin or lowest 3.N, else the version pyvenv.cfg records. */
+export function pythonOf(declared: DeclaredPython, pyvenv?: string): string | undefined {
+  const pinned = declared.pin && /^\d+\.\d+/.exec(declared.pin)?.[0];
+  const lowest = declared.lowest ?? pinned;
+  if (lowest) return lowest;
+  const venv = pyvenv && /^\s*version(?:_info)?\s*=\s*(\d+\.\d+)/m.exec(pyvenv);
   return venv ? venv[1] : undefined;
 }
 
+/** The same from file texts, for tests and callers that have them already. */
+export function pythonFromTexts(texts: { pyproject?: string; pythonVersion?: string; pyvenv?: string }): string | undefined {
+  const { pyvenv, ...declaration } = texts;
+  return pythonOf(readDeclaredPython(declaration), pyvenv);
+}
+
 export async function projectPython(root: string): Promise<string | undefined> {
-  return pythonFromTexts({
-    pyproject: await read(path.join(root, 'pyproject.toml')),
-    pythonVersion: await read(path.join(root, '.python-version')),
-    pyvenv: await read(path.join(root, '.venv', 'pyvenv.cfg')),
-  });
+  let pyvenv: string | undefined;
+  try {
+    pyvenv = await readFile(path.join(root, '.venv', 'pyvenv.cfg'), 'utf8');
+  } catch {
+    pyvenv = undefined;
+  }
+  return pythonOf(await declaredPython(root), pyvenv);
 }

@@ -259,7 +259,7 @@ describe('lines and Python', () => {
   });
 
   it('reads the Python from requires-python, .python-version or the venv', () => {
-    expect(pythonFromTexts({ pyproject: 'requires-python = ">=3.11"\n' })).toBe('3.11');
+    expect(pythonFromTexts({ pyproject: '[project]\nrequires-python = ">=3.11"\n' })).toBe('3.11');
     expect(pythonFromTexts({ pythonVersion: '3.9.18\n' })).toBe('3.9');
     expect(pythonFromTexts({ pyproject: '[tool.poetry.dependencies]\npython = "^3.9"\n' })).toBe('3.9');
     expect(pythonFromTexts({ pyvenv: 'home = /x\nversion = 3.12.1\n' })).toBe('3.12');
