@@ -6,7 +6,8 @@
  * CTS_TEST_FORMATTERS_BIN.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheDir, ensurePrivateUv } from '../../src/installer.js';
 
@@ -25,18 +26,20 @@ function onPath(command: string): boolean {
   }
 }
 
-/** A venv with `packages`, built beside its final place and renamed into it, so a half-built one is never used. */
+/**
+ * A venv with `packages`, built in its final place (console scripts record their interpreter's absolute
+ * path, so it cannot be moved) and marked complete last, so a half-built one is rebuilt, never used.
+ */
 function ensureToolVenv(uv: string, name: string, packages: readonly string[], bins: readonly string[]): string {
-  const venv = path.join(cacheDir(), 'test-tools', `${name}-${packages.join('-').replace(/[^A-Za-z0-9.=-]/g, '')}`);
+  const venv = path.join(cacheDir(), 'test-tools', `${name}-${createHash('sha256').update(packages.join(' ')).digest('hex').slice(0, 12)}`);
   const bin = path.join(venv, 'bin');
-  if (bins.every((b) => existsSync(path.join(bin, b)))) return bin;
-  const staging = `${venv}.tmp-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  const python = process.env.CTS_PYTHON ?? 'python3';
-  execFileSync(uv, ['venv', '--quiet', '--python', python, staging], { stdio: 'inherit' });
-  execFileSync(uv, ['pip', 'install', '--quiet', '--python', path.join(staging, 'bin', 'python'), ...packages], { stdio: 'inherit' });
+  const complete = path.join(venv, '.complete');
+  if (existsSync(complete) && bins.every((b) => existsSync(path.join(bin, b)))) return bin;
   rmSync(venv, { recursive: true, force: true });
-  renameSync(staging, venv);
+  const python = process.env.CTS_PYTHON ?? 'python3';
+  execFileSync(uv, ['venv', '--quiet', '--python', python, venv], { stdio: 'inherit' });
+  execFileSync(uv, ['pip', 'install', '--quiet', '--python', path.join(bin, 'python'), ...packages], { stdio: 'inherit' });
+  writeFileSync(complete, `${packages.join('\n')}\n`);
   return bin;
 }
 
