@@ -5,7 +5,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
+import { excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
+import { signalsContext } from './signals.js';
 import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from './paths.js';
 import { renderTemplate } from './render.js';
 import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from './versions.js';
@@ -127,7 +129,8 @@ export function templateContext(o: ServiceOptions) {
       exportTimeoutMillis: o.exportTimeoutMillis,
     },
     excludedUrls: o.excludedUrls,
-    excludedUrlsJoined: o.excludedUrls.join(','),
+    excludedUrlsJoined: excludedUrlPatterns(o.excludedUrls),
+    signals: signalsContext(o),
     otel: { line: o.otelVersion, sdk: line.sdk, contrib: line.contrib },
     packages: runtimePackages(o),
     testPackages: framework.testPackages(line),

@@ -7,7 +7,8 @@ as the global provider. The tests keep that pipeline (same provider, same export
   fails fast instead of reaching a collector (the console exporter just prints);
 * force sampling on, so the assertions do not depend on the ratio chosen at generation time;
 * add an InMemorySpanExporter to the same provider through a SimpleSpanProcessor (tests only:
-  it exports synchronously, so spans are readable as soon as a request returns).
+  it exports synchronously, so spans are readable as soon as a request returns), and likewise an
+  in-memory log exporter to the logger provider.
 
 Importing this module sets the environment, so conftest.py imports it first, before anything that
 imports app.telemetry. It is found as a top-level module because pytest's default ("prepend") import
@@ -37,14 +38,29 @@ os.environ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
 
 import pytest  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk._logs.export import InMemoryLogExporter, SimpleLogRecordProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 _memory_exporter = InMemorySpanExporter()
+_memory_log_exporter = InMemoryLogExporter()
 
 
 def record_spans(provider) -> None:
     """Adds the in-memory exporter to `provider` (app.telemetry.provider), behind a SimpleSpanProcessor."""
     provider.add_span_processor(SimpleSpanProcessor(_memory_exporter))
+
+
+def record_logs(logger_provider) -> None:
+    """Adds the in-memory log exporter to `logger_provider` (app.telemetry.logger_provider)."""
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(_memory_log_exporter))
+
+
+@pytest.fixture
+def logs():
+    """The in-memory log exporter, emptied before each test."""
+    _memory_log_exporter.clear()
+    yield _memory_log_exporter
+    _memory_log_exporter.clear()
 
 
 @pytest.fixture
