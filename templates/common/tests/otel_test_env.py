@@ -35,6 +35,8 @@ os.environ["OTEL_EXPORTER_OTLP_INSECURE"] = "true"
 # "1" is a short timeout whichever unit the exporter reads it in (seconds today, see telemetry.py).
 os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1"
 os.environ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
+# No metrics export from the tests: nothing asserts on them, and each would be retried against the closed port.
+os.environ["OTEL_METRICS_EXPORTER"] = "none"
 
 import pytest  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
