@@ -16,6 +16,7 @@ import { runOverhead } from './parts/overhead.mjs';
 import { runQuickstart } from './parts/quickstart.mjs';
 import { runScaffold } from './parts/scaffold.mjs';
 import { runShutdown } from './parts/shutdown.mjs';
+import { runSignals } from './parts/signals.mjs';
 
 const WALL_LIMIT_MS = 20 * 60_000;
 
@@ -42,6 +43,7 @@ function sizes(quick) {
         overhead: { reps: 1, durationSec: 2, warmupSec: 1 },
         collector: { batchReps: 1, simpleReps: 1, durationSec: 4, soakSec: 6 },
         shutdown: { n: 200 },
+        signals: { reps: 1, durationSec: 2, warmupSec: 1 },
       }
     : {
         quickstart: { reps: 3 },
@@ -49,6 +51,7 @@ function sizes(quick) {
         overhead: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
         collector: { batchReps: 3, simpleReps: 1, rate: 400, durationSec: 6, stopGraceMs: 8_000, soakSec: 20 },
         shutdown: { n: 1000, concurrency: 4 },
+        signals: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
       };
 }
 
@@ -57,7 +60,7 @@ const log = (msg) => process.stdout.write(`${msg}\n`);
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    log('usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown ...] [--quick] [--no-build] [--render]');
+    log('usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|signals ...] [--quick] [--no-build] [--render]');
     return 0;
   }
   if (args.render) {
@@ -91,6 +94,7 @@ async function main() {
       overhead: () => runOverhead(ws, size.overhead, log),
       collector: () => runCollector(ws, size.collector, log),
       shutdown: () => runShutdown(ws, size.shutdown, log),
+      signals: () => runSignals(ws, size.signals, log),
     };
     for (const part of args.parts) {
       log(`\n== ${part} ==`);

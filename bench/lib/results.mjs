@@ -5,12 +5,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { signalsSection } from './signals-results.mjs';
 import { fmt, signed } from './stats.mjs';
 import { BENCH_DIR } from './workspace.mjs';
 
 export const RESULTS_JSON = path.join(BENCH_DIR, 'results.json');
 export const RESULTS_MD = path.join(BENCH_DIR, 'RESULTS.md');
-export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown'];
+export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'signals'];
 
 export function loadStore() {
   if (!existsSync(RESULTS_JSON)) return { parts: {} };
@@ -497,13 +498,14 @@ export function renderResults(store) {
     overheadSection(p.overhead?.data, p.collector?.data),
     collectorSection(p.collector?.data),
     shutdownSection(p.shutdown?.data),
+    signalsSection(p.signals?.data),
     findingsSection(p),
     '## Rerun',
     '',
     '```sh',
     'npm ci                      # autocannon is a devDependency',
     'npm run bench               # all parts, about 8 minutes on 2 cores',
-    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown)',
+    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | signals)',
     'npm run bench -- --quick    # fewer/shorter runs, to check the bench itself',
     '```',
     '',

@@ -27,6 +27,7 @@ export const BENCH_ROUTE_PATH = '/bench/{item_id}';
 export const BENCH_SPANS_PER_REQUEST = 2;
 export const BENCH_SERVER_SPAN = 'GET /bench/{item_id}';
 export const BENCH_CHILD_SPAN = 'bench_item_logic';
+export const BENCH_LOG_ROUTE_PATH = '/bench-logged/{item_id}';
 
 const BENCH_ROUTE = `
 
@@ -44,6 +45,23 @@ async def bench_item(item_id: str) -> dict:
         "${BENCH_CHILD_SPAN}", kind=_BenchSpanKind.INTERNAL, attributes={"item.id": item_id}
     ) as span:
         span.set_attribute("processing.status", "completed")
+    return {"item_id": item_id, "status": "processed"}
+
+
+# The same with one log record written inside the child span, for the signals part (traces only vs
+# traces, metrics and logs).
+import logging as _bench_logging  # noqa: E402
+
+_bench_log = _bench_logging.getLogger("app.bench")
+
+
+@app.get("${BENCH_LOG_ROUTE_PATH}")
+async def bench_item_logged(item_id: str) -> dict:
+    with _bench_tracer.start_as_current_span(
+        "${BENCH_CHILD_SPAN}", kind=_BenchSpanKind.INTERNAL, attributes={"item.id": item_id}
+    ) as span:
+        span.set_attribute("processing.status", "completed")
+        _bench_log.info("processed item %s", item_id)
     return {"item_id": item_id, "status": "processed"}
 `;
 
