@@ -37,6 +37,9 @@ os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1"
 os.environ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
 # No metrics export from the tests: nothing asserts on them, and each would be retried against the closed port.
 os.environ["OTEL_METRICS_EXPORTER"] = "none"
+# Log records always go through the logging bridge in the tests, whatever --signals chose, to the console
+# exporter (synchronous, no network): the tests read them from the in-memory exporter added below.
+os.environ["OTEL_LOGS_EXPORTER"] = "console"
 
 import pytest  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
