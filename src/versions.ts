@@ -110,5 +110,7 @@ export function corePackages(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http'
   void exporter;
   pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-grpc', version: line.sdk });
   pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-http', version: line.sdk });
+  // Process and CPython runtime metrics (CPU time, memory, threads, GC), released with each contrib line.
+  pkgs.push({ name: 'opentelemetry-instrumentation-system-metrics', version: line.contrib });
   return pkgs;
 }

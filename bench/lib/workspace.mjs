@@ -234,22 +234,14 @@ function makeAtexitOnly(dir) {
 
 function makeSimple(dir) {
   const file = path.join(dir, 'app', 'telemetry.py');
-  const text = read(file);
-  if (!/def exporter_kwargs\(/.test(text)) throw new Error('bench: app/telemetry.py has no exporter_kwargs(); update the simple variant');
-  const start = text.search(/^def build_span_processor\(/m);
-  if (start < 0) throw new Error('bench: app/telemetry.py has no build_span_processor()');
-  const bodyStart = text.indexOf('\n', start) + 1;
-  const after = text.slice(bodyStart).search(/^\S/m);
-  const end = after < 0 ? text.length : bodyStart + after;
-  const replacement = `def build_span_processor():
-    # bench: the SimpleSpanProcessor variant the guide warns about (same exporter, same timeout).
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-
-    return SimpleSpanProcessor(OTLPSpanExporter(**exporter_kwargs()))
-
-
-`;
-  writeFileSync(file, text.slice(0, start) + replacement + text.slice(end));
+  // bench: the SimpleSpanProcessor variant the guide warns about (same exporter, same timeout).
+  const text = mustReplace(
+    read(file),
+    /SimpleSpanProcessor\(exporter\) if kind == "console" else BatchSpanProcessor\(exporter\)/,
+    'SimpleSpanProcessor(exporter)  # bench: SimpleSpanProcessor for every exporter',
+    'simple',
+  );
+  writeFileSync(file, text);
 }
 
 /** Python source lines without comments and docstrings (good enough for generated code). */
@@ -292,10 +284,11 @@ async function makeRatio10(dir, env) {
   rmSync(gen, { recursive: true, force: true });
   await runCmd(process.execPath, [CLI_BIN, gen, '--yes', '--no-install', '--no-smoke', '--service-name', 'bench-svc', '--sampler-ratio', '0.1'], { cwd: WORK, env: { ...env, CI: '1' } });
   const telemetry = read(path.join(gen, 'app', 'telemetry.py'));
-  const m = /^\s*return (.*TraceIdRatioBased\(0\.1\).*)$/m.exec(telemetry);
-  if (!m) throw new Error('bench: a --sampler-ratio 0.1 generation has no TraceIdRatioBased(0.1) sampler');
+  const sampler = /"OTEL_TRACES_SAMPLER": "([a-z_]+)"/.exec(telemetry)?.[1];
+  const ratio = /"OTEL_TRACES_SAMPLER_ARG": "([0-9.]+)"/.exec(telemetry)?.[1];
+  if (sampler !== 'parentbased_traceidratio' || ratio !== '0.1') throw new Error('bench: a --sampler-ratio 0.1 generation has no parentbased_traceidratio 0.1 default');
   cpSync(path.join(gen, 'app', 'telemetry.py'), path.join(dir, 'app', 'telemetry.py'));
-  return { sampler: m[1].trim() };
+  return { sampler: 'ParentBased(TraceIdRatioBased(0.1))' };
 }
 
 /** A venv for the zero-code wrapper: the same pins plus the distro of the same contrib line. */
