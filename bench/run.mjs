@@ -104,7 +104,7 @@ async function main() {
       const data = await runners[part]();
       const loadAfter = os.loadavg()[0];
       store.parts[part] = { ranAt: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000, quick: args.quick, load: [loadBefore, loadAfter], machine, data };
-      log(`  goal: ${data.goal.target}: ${data.goal.met ? 'MET' : 'MISSED'}`);
+      if (data.goal) log(`  goal: ${data.goal.target}: ${data.goal.met ? 'MET' : 'MISSED'}`);
       saveStore(store);
     }
     store.lastRun = {

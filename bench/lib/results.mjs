@@ -498,7 +498,7 @@ export function renderResults(store) {
     overheadSection(p.overhead?.data, p.collector?.data),
     collectorSection(p.collector?.data),
     shutdownSection(p.shutdown?.data),
-    signalsSection(p.signals?.data),
+    signalsSection(p.signals),
     findingsSection(p),
     '## Rerun',
     '',

@@ -3,7 +3,8 @@ import { fmt } from './stats.mjs';
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
 
-export function signalsSection(d) {
+export function signalsSection(part) {
+  const d = part?.data;
   if (!d) return '## 6. Metrics and logs on top of traces\n\nNot run yet: `npm run bench -- signals`.\n';
   const m = d.modes;
   const rows = ['off', 'traces', 'all'].map((id) => {
@@ -29,6 +30,7 @@ export function signalsSection(d) {
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...rows,
     '',
+    ...(part.load ? [`- 1-minute load average ${fmt(part.load[0], 1)} before and ${fmt(part.load[1], 1)} after on ${part.machine?.cores ?? '?'} cores: the machine was shared, so absolute figures are high; the difference between modes run interleaved is the figure to read.`] : []),
     `- Metrics and logs add **${fmt(d.addedUs, 0)} µs** of CPU per request to traces alone (${fmt(d.tracesUs, 0)} → ${fmt(d.allUs, 0)} µs over telemetry off): the HTTP server metrics recorded per request, and one log record translated, batched and exported.`,
     '',
   ].join('\n');

@@ -92,7 +92,8 @@ function logRecord(l: Obj, path: string, o: Origin): ReceivedLog[] {
   ];
 }
 
-const SEVERITY_NAMES = ['UNSPECIFIED', 'TRACE', 'TRACE2', 'TRACE3', 'TRACE4', 'DEBUG', 'DEBUG2', 'DEBUG3', 'DEBUG4', 'INFO', 'INFO2', 'INFO3', 'INFO4', 'WARN', 'WARN2', 'WARN3', 'WARN4', 'ERROR', 'ERROR2', 'ERROR3', 'ERROR4', 'FATAL', 'FATAL2', 'FATAL3', 'FATAL4'];
+/** SeverityNumber names in enum order (OTLP/JSON may spell them out). */
+const SEVERITY_NAMES = ['UNSPECIFIED', ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((l) => [l, `${l}2`, `${l}3`, `${l}4`])];
 
 function severity(v: unknown, path: string): number {
   if (typeof v === 'string' && !/^\d+$/.test(v)) {
@@ -163,8 +164,10 @@ function metric(m: Obj, path: string, o: Origin): ReceivedMetricPoint[] {
     const max = optionalDouble(p, 'max', pp);
     if (max !== undefined) point.max = max;
     if (type === 'histogram') {
-      point.bucketCounts = asArray(get(p, 'bucketCounts'), `${pp}.bucketCounts`).map((c, j) => asInt64(c, `${pp}.bucketCounts[${j}]`));
-      point.explicitBounds = asArray(get(p, 'explicitBounds'), `${pp}.explicitBounds`).map((b, j) => asDouble(b, `${pp}.explicitBounds[${j}]`));
+      const counts = asArray(get(p, 'bucketCounts'), `${pp}.bucketCounts`);
+      point.bucketCounts = counts.map((c, j) => asInt64(c, `${pp}.bucketCounts[${j}]`));
+      const bounds = asArray(get(p, 'explicitBounds'), `${pp}.explicitBounds`);
+      point.explicitBounds = bounds.map((b, j) => asDouble(b, `${pp}.explicitBounds[${j}]`));
     }
     return point;
   });
@@ -194,7 +197,9 @@ function fromJson(body: string): unknown {
   }
 }
 
-export const decodeLogsProtobuf = (body: Uint8Array, ctx: DecodeContext) => decodeLogsRequest(fromProtobuf(ExportLogsServiceRequest, body), ctx);
+export const decodeLogsProtobuf = (body: Uint8Array, ctx: DecodeContext) =>
+  decodeLogsRequest(fromProtobuf(ExportLogsServiceRequest, body), ctx);
 export const decodeLogsJson = (body: string, ctx: DecodeContext) => decodeLogsRequest(fromJson(body), ctx);
-export const decodeMetricsProtobuf = (body: Uint8Array, ctx: DecodeContext) => decodeMetricsRequest(fromProtobuf(ExportMetricsServiceRequest, body), ctx);
+export const decodeMetricsProtobuf = (body: Uint8Array, ctx: DecodeContext) =>
+  decodeMetricsRequest(fromProtobuf(ExportMetricsServiceRequest, body), ctx);
 export const decodeMetricsJson = (body: string, ctx: DecodeContext) => decodeMetricsRequest(fromJson(body), ctx);

@@ -40,7 +40,11 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export async function startGrpcServer(host: string, sink: BatchSink, required?: RequiredHeader): Promise<RunningGrpcServer> {
+export async function startGrpcServer(
+  host: string,
+  sink: BatchSink,
+  required?: RequiredHeader,
+): Promise<RunningGrpcServer> {
   // grpc-js decompresses gzip/deflate request messages (grpc-encoding) itself.
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,

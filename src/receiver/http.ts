@@ -84,9 +84,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       else if (chunks.length > 0) chunks.length = 0;
       if (size > MAX_DRAIN_BYTES) req.destroy();
     });
-    req.on('end', () =>
-      size > MAX_BODY_BYTES ? reject(new HttpError(413, GRPC_RESOURCE_EXHAUSTED, tooLargeMessage(size))) : resolve(Buffer.concat(chunks)),
-    );
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) reject(new HttpError(413, GRPC_RESOURCE_EXHAUSTED, tooLargeMessage(size)));
+      else resolve(Buffer.concat(chunks));
+    });
     req.on('error', reject);
     // A client that disconnects mid-upload: no 'end' will come, so settle here.
     req.on('close', () => {
@@ -105,7 +106,9 @@ function unzstd(body: Buffer): Buffer {
   let size = 0;
   const stream = new ZstdDecompress((chunk) => {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('decompressed body too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
+    if (size > MAX_BODY_BYTES) {
+      throw Object.assign(new Error('decompressed body too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
+    }
     chunks.push(chunk);
   });
   stream.push(body, true);
@@ -155,7 +158,12 @@ function sendError(res: ServerResponse, err: HttpError, format: BodyFormat): voi
   send(res, err.status, format, body);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, sink: BatchSink, required?: RequiredHeader): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  sink: BatchSink,
+  required?: RequiredHeader,
+): Promise<void> {
   const format = formatOf(req);
   const errorFormat = format ?? 'json';
   try {
@@ -190,7 +198,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, sink: BatchSink
   }
 }
 
-export async function startHttpServer(host: string, sink: BatchSink, required?: RequiredHeader): Promise<RunningHttpServer> {
+export async function startHttpServer(
+  host: string,
+  sink: BatchSink,
+  required?: RequiredHeader,
+): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
     // handle() answers every error itself; this only guards against a failure while answering.
     handle(req, res, sink, required).catch(() => res.destroy());

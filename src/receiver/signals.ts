@@ -21,8 +21,20 @@ export interface SignalCodec<S extends SignalName = SignalName> {
 }
 
 export const CODECS: { [S in SignalName]: SignalCodec<S> } = {
-  traces: { signal: 'traces', httpPath: '/v1/traces', grpcPath: TRACE_EXPORT_PATH, protobuf: decodeProtobufRequest, json: decodeJsonRequest },
-  metrics: { signal: 'metrics', httpPath: '/v1/metrics', grpcPath: METRICS_EXPORT_PATH, protobuf: decodeMetricsProtobuf, json: decodeMetricsJson },
+  traces: {
+    signal: 'traces',
+    httpPath: '/v1/traces',
+    grpcPath: TRACE_EXPORT_PATH,
+    protobuf: decodeProtobufRequest,
+    json: decodeJsonRequest,
+  },
+  metrics: {
+    signal: 'metrics',
+    httpPath: '/v1/metrics',
+    grpcPath: METRICS_EXPORT_PATH,
+    protobuf: decodeMetricsProtobuf,
+    json: decodeMetricsJson,
+  },
   logs: { signal: 'logs', httpPath: '/v1/logs', grpcPath: LOGS_EXPORT_PATH, protobuf: decodeLogsProtobuf, json: decodeLogsJson },
 };
 
