@@ -43,11 +43,11 @@ os.environ["OTEL_LOGS_EXPORTER"] = "console"
 
 import pytest  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk._logs.export import InMemoryLogExporter, SimpleLogRecordProcessor  # noqa: E402
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 _memory_exporter = InMemorySpanExporter()
-_memory_log_exporter = InMemoryLogExporter()
+_memory_log_exporter = InMemoryLogRecordExporter()
 
 
 def record_spans(provider) -> None:
