@@ -1,12 +1,45 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type Plugin } from 'vitest/config';
+import { TEMPLATES_MODULE_ID, templatesModule } from './scripts/templates.mjs';
+
+/** The templates module the bundle is built with (scripts/build.mjs), rebuilt from templates/ on every run. */
+const templates: Plugin = {
+  name: 'cts-templates',
+  resolveId: (id) => (id === TEMPLATES_MODULE_ID ? `\0${TEMPLATES_MODULE_ID}` : undefined),
+  load(id) {
+    if (id !== `\0${TEMPLATES_MODULE_ID}`) return undefined;
+    const { code, files } = templatesModule();
+    for (const file of files) this.addWatchFile(file);
+    return code;
+  },
+};
+
+/** Tests that install Python packages, start services or reach PyPI; everything else is the unit tier. */
+const NETWORK_TIER = ['test/e2e/**/*.test.ts', 'test/**/*e2e*.test.ts'];
+
+// With pip instead of uv (CTS_INSTALLER=pip) a cold install takes minutes, not seconds.
+const installMs = process.env.CTS_INSTALLER === 'pip' ? 600_000 : 120_000;
 
 export default defineConfig({
+  plugins: [templates],
   test: {
-    include: ['test/**/*.test.ts'],
-    // End-to-end tests install Python packages and start services: give them room, and don't run
-    // more of them at once than this 2-core machine can take.
-    testTimeout: 60_000,
-    hookTimeout: 600_000,
+    // Don't run more processes at once than a 2-core machine can take.
     maxWorkers: 2,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: NETWORK_TIER, testTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'network',
+          include: NETWORK_TIER,
+          // Obtains uv once into the user's cache (outside node_modules) and puts it on PATH.
+          globalSetup: ['test/setup/tools.ts'],
+          testTimeout: installMs,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

@@ -3,7 +3,7 @@
  * npm run bench [-- <part>...] [--quick] [--no-build] [--render]
  *
  * Parts: quickstart (create + install + smoke test, wall time), scaffold (CLI speed vs create-vite), overhead (tracing cost under load), collector (collector
- * down / hanging), shutdown (spans lost on SIGTERM / SIGKILL). Default: all, in that order.
+ * down / hanging), shutdown (spans lost on SIGTERM / SIGKILL), profile (where a traced request's CPU goes, py-spy). Default: all, in that order.
  * Prints each figure as it goes and rewrites bench/RESULTS.md (from bench/results.json) after each part.
  */
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { loadStore, PART_ORDER, RESULTS_MD, saveStore } from './lib/results.mjs'
 import { build, prepareServices, toolEnv } from './lib/workspace.mjs';
 import { runCollector } from './parts/collector.mjs';
 import { runOverhead } from './parts/overhead.mjs';
+import { runProfile } from './parts/profile.mjs';
 import { runQuickstart } from './parts/quickstart.mjs';
 import { runScaffold } from './parts/scaffold.mjs';
 import { runShutdown } from './parts/shutdown.mjs';
@@ -43,6 +44,7 @@ function sizes(quick) {
         overhead: { reps: 1, durationSec: 2, warmupSec: 1 },
         collector: { batchReps: 1, simpleReps: 1, durationSec: 4, soakSec: 6 },
         shutdown: { n: 200 },
+        profile: { durationSec: 4 },
         signals: { reps: 1, durationSec: 2, warmupSec: 1 },
       }
     : {
@@ -51,6 +53,7 @@ function sizes(quick) {
         overhead: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
         collector: { batchReps: 3, simpleReps: 1, rate: 400, durationSec: 6, stopGraceMs: 8_000, soakSec: 20 },
         shutdown: { n: 1000, concurrency: 4 },
+        profile: { rate: 400, durationSec: 20 },
         signals: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
       };
 }
@@ -60,7 +63,7 @@ const log = (msg) => process.stdout.write(`${msg}\n`);
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    log('usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|signals ...] [--quick] [--no-build] [--render]');
+    log('usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals ...] [--quick] [--no-build] [--render]');
     return 0;
   }
   if (args.render) {
@@ -94,6 +97,7 @@ async function main() {
       overhead: () => runOverhead(ws, size.overhead, log),
       collector: () => runCollector(ws, size.collector, log),
       shutdown: () => runShutdown(ws, size.shutdown, log),
+      profile: () => runProfile(ws, size.profile, log),
       signals: () => runSignals(ws, size.signals, log),
     };
     for (const part of args.parts) {

@@ -1,5 +1,14 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
+import module from 'node:module';
+
+// Node >= 22.1 keeps the compiled bundle on disk, so later runs skip most of the start-up compile time.
+try {
+  module.enableCompileCache?.();
+} catch {
+  // a cache directory that cannot be written only costs speed
+}
+
+const { main } = await import('../dist/cli.js');
 
 main(process.argv).then(
   (code) => {

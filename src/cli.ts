@@ -6,6 +6,7 @@ import { FRAMEWORKS } from './frameworks/index.js';
 import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options.js';
 import { cliVersion } from './paths.js';
 import { createUi, type Ui } from './ui.js';
+import { OTEL_LINES } from './versions.js';
 import { runInterruptCleanups } from './interrupt.js';
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -16,8 +17,9 @@ const CHOICES: Partial<Record<OptionKey, readonly string[]>> = {
   sampler: SAMPLERS,
 };
 
+let defaults: ReturnType<typeof serviceOptionsSchema.parse> | undefined;
 function defaultLabel(key: OptionKey): string | undefined {
-  const defaults = serviceOptionsSchema.parse({ serviceName: 'x' });
+  defaults ??= serviceOptionsSchema.parse({ serviceName: 'x' });
   if (key === 'serviceName' || key === 'endpoint') return undefined;
   const value = defaults[key];
   if (Array.isArray(value)) return value.join(',');
@@ -149,13 +151,33 @@ Examples:
   );
 
   program
+    .command('upgrade')
+    .description('move a generated or add-tracing\'d project to the newest matched set and templates, keeping edits')
+    .argument('[dir]', 'the project', '.')
+    .option(
+      '--otel-version <1.N>',
+      `matched set to move to (${Object.keys(OTEL_LINES).join(' | ')}) [default: the newest its Python supports]`,
+    )
+    .option('-y, --yes', 'write the upgrade without asking')
+    .option('--dry-run', 'print the plan and the diff, write nothing')
+    .option('--force', 'write even when git shows uncommitted changes in the files it touches')
+    .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
+    .option('--no-smoke', 'skip the smoke test after writing')
+    .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
+    .exitOverride()
+    .action((dir: string, flags: import('./commands/upgrade.js').UpgradeFlags) =>
+      action(run, flags, async (ui) => (await import('./commands/upgrade.js')).upgradeCommand(dir, flags, ui)),
+    );
+
+  program
     .command('doctor')
     .description('report what is missing or wrong in an existing service\'s OpenTelemetry setup (exit 1 on problems)')
     .argument('[dir]', 'the project', '.')
     .option('--app <module:attr>', 'the app to diagnose when the project has several')
+    .option('--check-pypi', 'also ask PyPI whether a newer OpenTelemetry release exists than this CLI knows')
     .option('--json', 'print the findings as JSON on stdout')
     .exitOverride()
-    .action((dir: string, flags: { app?: string; json?: boolean }) =>
+    .action((dir: string, flags: { app?: string; checkPypi?: boolean; json?: boolean }) =>
       action(run, flags, async (ui) => (await import('./commands/doctor.js')).doctorCommand(dir, flags, ui)),
     );
   return program;

@@ -19,6 +19,9 @@ export const SAMPLERS = [
 ] as const;
 export type Sampler = (typeof SAMPLERS)[number];
 
+export const INSTALLERS = ['auto', 'uv', 'pip'] as const;
+export type Installer = (typeof INSTALLERS)[number];
+
 /** Samplers that take a ratio argument. */
 export const RATIO_SAMPLERS: readonly Sampler[] = ['parentbased_traceidratio', 'traceidratio'];
 
@@ -257,6 +260,10 @@ export const serviceOptionsSchema = z
       })
       .default(DEFAULT_OTEL_LINE)
       .meta(meta({ flag: 'otel-version', valueName: '<1.N>', description: 'OpenTelemetry Python release line; picks a matched SDK + instrumentation set' })),
+    installer: z
+      .enum(INSTALLERS, { error: `must be one of: ${INSTALLERS.join(', ')}` })
+      .default('auto')
+      .meta(meta({ flag: 'installer', valueName: '<name>', description: 'installs .venv: uv, pip, or auto (uv on PATH, else a private uv cached on first use, else pip)' })),
   })
   .strict()
   .superRefine((o, ctx) => {

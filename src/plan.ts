@@ -2,14 +2,14 @@
  * plan(options) -> files: renders a whole project in memory. Writing, installing, dry runs, tests and
  * add-tracing all start from this, so what is shown is exactly what is written.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
 import { excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
 import { signalsContext } from './signals.js';
-import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from './paths.js';
-import { renderTemplate } from './render.js';
+import { ANSWERS_FILE, cliVersion } from './paths.js';
+import { templateFiles } from './render.js';
+import { newAnswers, serializeAnswers } from './upgrade/answers.js';
+import { MIGRATION_IDS } from './upgrade/migrations.js';
 import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from './versions.js';
 
 export interface PlannedFile {
@@ -140,16 +140,6 @@ export function templateContext(o: ServiceOptions) {
 
 export type TemplateContext = ReturnType<typeof templateContext>;
 
-function listFiles(root: string, dir = ''): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
-    const rel = dir ? `${dir}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...listFiles(root, rel));
-    else if (entry.isFile()) out.push(rel);
-  }
-  return out;
-}
-
 function outputPath(templatePath: string): string {
   return templatePath
     .split('/')
@@ -158,32 +148,36 @@ function outputPath(templatePath: string): string {
     .replace(/\.hbs$/, '');
 }
 
-/** Template layers, later ones overriding earlier ones file by file. */
+/** Template layers (directories of templates/), later ones overriding earlier ones file by file. */
 function templateLayers(framework: FrameworkDescriptor): string[] {
-  return [path.join(TEMPLATES_DIR, 'common'), path.join(TEMPLATES_DIR, framework.templateDir)];
+  return ['common', framework.templateDir];
 }
 
 export function renderFiles(context: TemplateContext, layers: string[]): PlannedFile[] {
   const byPath = new Map<string, PlannedFile>();
   for (const layer of layers) {
-    for (const rel of listFiles(layer)) {
-      const source = readFileSync(path.join(layer, rel), 'utf8');
-      const content = rel.endsWith('.hbs') ? renderTemplate(source, context, rel) : source;
-      const executable = (statSync(path.join(layer, rel)).mode & 0o111) !== 0;
-      byPath.set(outputPath(rel), { path: outputPath(rel), content, ...(executable ? { mode: 0o755 } : {}) });
+    for (const file of templateFiles(layer)) {
+      const out = outputPath(file.path);
+      byPath.set(out, { path: out, content: file.render(context), ...(file.mode ? { mode: file.mode } : {}) });
     }
   }
   return [...byPath.values()];
 }
 
-export function answersFile(o: ServiceOptions): PlannedFile {
-  const answers: AnswersFile = { cliVersion: cliVersion(), options: o };
-  return { path: ANSWERS_FILE, content: `${JSON.stringify(answers, null, 2)}\n` };
+/** The answers: options and CLI version, plus what was written (hashes and base texts) for `upgrade`. */
+export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): PlannedFile {
+  return { path: ANSWERS_FILE, content: serializeAnswers(newAnswers(cliVersion(), o, written, MIGRATION_IDS)) };
+}
+
+/** The project's files without the answers file: what `upgrade` renders again and merges. */
+export function renderProject(options: ServiceOptions): PlannedFile[] {
+  return renderFiles(templateContext(options), templateLayers(getFramework(options.framework)));
 }
 
 export function plan(options: ServiceOptions): Plan {
   const framework = getFramework(options.framework);
-  const files = [...renderFiles(templateContext(options), templateLayers(framework)), answersFile(options)];
+  const rendered = renderProject(options);
+  const files = [...rendered, answersFile(options, rendered)];
   files.sort((a, b) => a.path.localeCompare(b.path));
   return { options, framework, files };
 }

@@ -1,7 +1,6 @@
 /**
- * The generated project's virtual environment: created in <project>/.venv, installed with uv when it is
- * on PATH (much faster with a warm cache) and with pip otherwise, and reused while the requirement files
- * and interpreter are unchanged.
+ * The generated project's virtual environment: created in <project>/.venv, installed with the tool
+ * --installer picks (src/installer.ts), and reused while the requirement files and interpreter are unchanged.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
@@ -9,6 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { onInterruptCleanup } from './interrupt.js';
+import { cachedPrivateUv, resolveInstaller } from './installer.js';
+import type { Installer } from './options.js';
 
 export const VENV_DIR = '.venv';
 const STAMP_FILE = '.create-traced-service-stamp';
@@ -65,7 +66,7 @@ export async function findPython(): Promise<{ command: string; version: string }
 
 export async function findUv(): Promise<string | undefined> {
   if (process.env.CTS_INSTALLER === 'pip') return undefined;
-  return (await commandWorks('uv', ['--version'])) ? 'uv' : undefined;
+  return (await commandWorks('uv', ['--version'])) ? 'uv' : cachedPrivateUv();
 }
 
 async function stampFor(projectDir: string, requirementsFile: string, pythonVersion: string): Promise<string> {
@@ -107,7 +108,7 @@ async function run(command: string, args: string[], cwd: string, onLine: (line: 
 
 export async function preparePythonEnv(
   projectDir: string,
-  options: { requirementsFile?: string; onProgress?: (message: string) => void } = {},
+  options: { requirementsFile?: string; installer?: Installer; onProgress?: (message: string) => void } = {},
 ): Promise<PythonEnv> {
   const requirementsFile = options.requirementsFile ?? 'requirements-dev.txt';
   const progress = options.onProgress ?? (() => {});
@@ -116,14 +117,21 @@ export async function preparePythonEnv(
   const base = await findPython();
   const stamp = await stampFor(projectDir, requirementsFile, base.version);
   const stampPath = path.join(venvDir, STAMP_FILE);
-  const uv = await findUv();
-  const installer = uv ? 'uv' : 'pip';
 
   if (existsSync(python) && existsSync(stampPath) && (await readFile(stampPath, 'utf8')).trim() === stamp) {
-    return { python, venvDir, installer, reused: true };
+    return { python, venvDir, installer: (await findUv()) ? 'uv' : 'pip', reused: true };
   }
 
   const onLine = (line: string) => progress(line.length > 80 ? `${line.slice(0, 77)}...` : line);
+  let tool: Awaited<ReturnType<typeof resolveInstaller>>;
+  try {
+    tool = await resolveInstaller(options.installer ?? 'auto', base.command, onLine);
+  } catch (error) {
+    throw new InstallError((error as Error).message, '', '');
+  }
+  if (tool.kind === 'pip' && tool.note) progress(tool.note);
+  const uv = tool.kind === 'uv' ? tool.command : undefined;
+  const installer = tool.kind;
   // An interrupted install must not leave a half-built venv that looks usable: a venv created here is
   // removed if Ctrl-C arrives before it is complete (an existing one only lacks its stamp and is redone).
   const unregister = existsSync(venvDir) ? () => {} : onInterruptCleanup(() => rmSync(venvDir, { recursive: true, force: true }));

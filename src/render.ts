@@ -1,10 +1,19 @@
-import Handlebars from 'handlebars';
-import { composeString, markdownCode, markdownText, pythonString, shellWord, tomlString, yamlString } from './escape.js';
+import TEMPLATES from 'virtual:cts-templates';
+import Handlebars from 'handlebars/runtime';
+import {
+  composeString,
+  markdownCode,
+  markdownText,
+  pythonString,
+  shellWord,
+  tomlString,
+  yamlString,
+} from './escape.js';
 
 /**
- * One Handlebars instance for all templates. HTML escaping is off: every user value goes through the
- * helper for the language of the file it lands in ({{py x}}, {{toml x}}, {{yaml x}}, ...), and strict
- * mode turns a misspelt variable into an error instead of an empty string.
+ * The templates, precompiled at build time (scripts/templates.mjs) and run on the Handlebars runtime:
+ * every user value goes through the helper for the language of the file it lands in ({{py x}},
+ * {{toml x}}, {{yaml x}}, ...), and strict mode turns a misspelt variable into an error.
  */
 const hb = Handlebars.create();
 
@@ -27,10 +36,55 @@ hb.registerHelper({
   not: (a: unknown) => !a,
 });
 
-export function renderTemplate(source: string, context: object, name: string): string {
-  try {
-    return hb.compile(source, { noEscape: true, strict: true })(context);
-  } catch (error) {
-    throw new Error(`template ${name}: ${error instanceof Error ? error.message : String(error)}`);
+/** A precompiled template from its source (built from templates/, never from input), as Handlebars.compile does. */
+const load = (spec: string) => hb.template(new Function(`return (${spec});`)() as TemplateSpecification);
+
+// A template below a `partials/` directory is a partial, named by its path after it without `.hbs`.
+const PARTIAL = /(?:^|\/)partials\/(.+)\.hbs$/;
+for (const [key, entry] of Object.entries(TEMPLATES)) {
+  const partial = PARTIAL.exec(key);
+  if (partial && entry.spec) hb.registerPartial(partial[1]!, load(entry.spec));
+}
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+
+/** Renders templates/<key> (a `.hbs` file) with `context`. */
+export function renderTemplate(key: string, context: object): string {
+  const entry = TEMPLATES[key];
+  if (!entry?.spec) throw new Error(`template ${key}: no such template`);
+  let template = compiled.get(key);
+  if (!template) {
+    template = load(entry.spec);
+    compiled.set(key, template);
   }
+  try {
+    return template(context);
+  } catch (error) {
+    throw new Error(`template ${key}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export function hasTemplate(key: string): boolean {
+  return key in TEMPLATES;
+}
+
+export interface TemplateFile {
+  /** POSIX path relative to the directory listed. */
+  path: string;
+  /** 0o755 for executables. */
+  mode?: number;
+  /** The file's content: rendered for `.hbs` files, as is for the others. */
+  render(context: object): string;
+}
+
+/** Every file below templates/<dir>, partials excepted. */
+export function templateFiles(dir: string): TemplateFile[] {
+  const prefix = `${dir}/`;
+  return Object.entries(TEMPLATES)
+    .filter(([key]) => key.startsWith(prefix) && !PARTIAL.test(key))
+    .map(([key, entry]) => ({
+      path: key.slice(prefix.length),
+      ...(entry.mode ? { mode: entry.mode } : {}),
+      render: (context: object) => (entry.spec ? renderTemplate(key, context) : (entry.text ?? '')),
+    }));
 }

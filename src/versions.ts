@@ -114,3 +114,11 @@ export function corePackages(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http'
   pkgs.push({ name: 'opentelemetry-instrumentation-system-metrics', version: line.contrib });
   return pkgs;
 }
+
+/** Lowest Python each line's SDK installs on (`requires-python` of opentelemetry-sdk on PyPI). */
+export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = {
+  '1.45': '3.10',
+  '1.44': '3.10',
+  '1.42': '3.10',
+  '1.39': '3.9',
+};

@@ -4,8 +4,8 @@
  * anything moved into place. Nothing that exists is ever deleted.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import fs from 'fs-extra';
+import { constants, existsSync, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { onInterruptCleanup } from './interrupt.js';
 import type { PlannedFile } from './plan.js';
@@ -77,12 +77,12 @@ export async function writeTree(target: string, files: PlannedFile[], options: {
   const parent = path.dirname(path.resolve(target));
   try {
     await fs.mkdir(parent, { recursive: true });
-    await fs.access(parent, fs.constants.W_OK);
+    await fs.access(parent, constants.W_OK);
   } catch (error) {
     throw new TargetError(`cannot write in ${parent}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   const staging = path.join(parent, `.${path.basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
-  const removeStaging = () => fs.removeSync(staging);
+  const removeStaging = () => rmSync(staging, { recursive: true, force: true });
   const unregister = onInterruptCleanup(removeStaging);
   try {
     try {
@@ -121,12 +121,12 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     // new file
   }
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(4).toString('hex')}`);
-  const unregister = onInterruptCleanup(() => fs.removeSync(temp));
+  const unregister = onInterruptCleanup(() => rmSync(temp, { force: true }));
   try {
     await fs.writeFile(temp, content, { mode });
     await fs.rename(temp, file);
   } catch (error) {
-    await fs.remove(temp);
+    await fs.rm(temp, { force: true });
     throw error;
   } finally {
     unregister();

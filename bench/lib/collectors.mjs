@@ -3,11 +3,12 @@
  * also counts spans), down (a closed port) and hanging (accepts connections, never answers a byte).
  */
 import { createServer } from 'node:net';
+import { importInternal } from './internals.mjs';
 import { onCleanup } from './proc.mjs';
 
 let receiverModule;
 async function loadReceiver() {
-  receiverModule ??= await import('../../dist/receiver/index.js');
+  receiverModule ??= await importInternal('receiver');
   return receiverModule;
 }
 

@@ -11,7 +11,7 @@ import { BENCH_DIR } from './workspace.mjs';
 
 export const RESULTS_JSON = path.join(BENCH_DIR, 'results.json');
 export const RESULTS_MD = path.join(BENCH_DIR, 'RESULTS.md');
-export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'signals'];
+export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'profile', 'signals'];
 
 export function loadStore() {
   if (!existsSync(RESULTS_JSON)) return { parts: {} };
@@ -44,6 +44,15 @@ function goalsSection(p) {
     q ? q.byInstaller.map((m) => `${m.installer}: ${fmt(m.median.wallMs / 1000, 1)} s (install ${fmt(m.median.installMs / 1000, 1)} s, smoke test ${fmt(m.median.smokeMs / 1000, 1)} s)`).join('; ') + `, medians of ${q.config.reps}` : '—',
     status(q?.goal.met),
   ]);
+  if (q?.coldGoal) {
+    const [pip, auto] = q.coldRuns;
+    rows.push([
+      '0. Cold quick start',
+      'the same on a new machine (empty pip/uv caches, no uv on PATH) ≤ ½ of the pip path’s time',
+      `auto (private uv through pip): ${fmt(auto.cold.wallMs / 1000, 1)} s vs pip ${fmt(pip.cold.wallMs / 1000, 1)} s (${fmt(q.coldGoal.ratio, 2)} ×); second run ${fmt(auto.second.wallMs / 1000, 1)} s vs ${fmt(pip.second.wallMs / 1000, 1)} s`,
+      status(q.coldGoal.met),
+    ]);
+  }
   const s = p.scaffold?.data;
   rows.push([
     '1. CLI speed',
@@ -110,10 +119,27 @@ function quickstartSection(d) {
     '',
     'Wall time of `node bin/create-traced-service.js my-svc --yes --json` from spawn to exit: write, install a new `.venv`, start the service, send the smoke requests, SIGTERM, check. For each installer one warm-up run first fills its package cache (' +
       d.byInstaller.map((m) => `${m.installer} ${ms(m.warmupMs)}`).join(', ') +
-      ', not counted). The CLI uses uv when it is on PATH, pip otherwise.',
+      ', not counted). `pip` is `CTS_INSTALLER=pip`; `auto` is the default `--installer auto`: uv from PATH, else the private uv the CLI keeps in the user\'s cache.',
     '',
     table(['Installer', 'Run', 'Total', 'Install', 'Smoke test'], rows, ['l', 'l', 'r', 'r', 'r']),
     '',
+    ...(d.coldRuns
+      ? [
+          '### Cold: a new machine',
+          '',
+          'The same command with empty pip, uv and create-traced-service caches and no uv on PATH (a new user with only Node and Python), then a second run with the caches the first one left. `pip` is `CTS_INSTALLER=pip`, what every such user got before `--installer auto`; `auto` is the default: it pip-installs a private uv once into the cache, then installs with it.',
+          '',
+          table(
+            ['Installer', 'Run', 'Total', 'Install', 'Smoke test'],
+            d.coldRuns.flatMap((c) => [
+              [c.name, 'cold', ms(c.cold.wallMs), ms(c.cold.installMs), ms(c.cold.smokeMs)],
+              [c.name, 'second', ms(c.second.wallMs), ms(c.second.installMs), ms(c.second.smokeMs)],
+            ]),
+            ['l', 'l', 'r', 'r', 'r'],
+          ),
+          '',
+        ]
+      : []),
   ].join('\n');
 }
 
@@ -193,21 +219,10 @@ function scaffoldSection(d) {
       '',
     );
   }
-  if (!d.goal.met) {
-    const scaffoldPkgs = census[keys[0]].byPackage;
-    const avoidable = Object.keys(scaffoldPkgs).filter((k) => /prompts|installer/.test(d.purpose[k] ?? ''));
-    const avoidableMs = avoidable.reduce((a, k) => a + (d.imports.costs[k] ?? 0), 0);
-    const budget = d.vite.median * 1.5;
+  const dist = census[keys[0]].byPackage['(create-traced-service dist/)'];
+  if (dist) {
     out.push(
-      `**Missed**: ${ms(d.ours.median)} against a budget of ${ms(budget)} (1.5 × ${ms(d.vite.median)}). A bare Node start is ${ms(d.imports.bareNodeMs)} of both figures; create-vite spends about ${ms(d.vite.median - d.imports.bareNodeMs)} after it (one pre-bundled file, templates copied as they are), we spend ${ms(d.ours.median - d.imports.bareNodeMs)}.`,
-      '',
-      'What it would take (changes in src/ and the build, for their owners):',
-      '',
-      avoidable.length
-        ? `1. Load only what a non-interactive, scaffold-only run needs. This run loaded ${avoidable.map((k) => `\`${k}\` (${scaffoldPkgs[k].files} files; ${chains[k] ?? 'chain unknown'})`).join('; ')} — about ${ms(avoidableMs)} of imports measured alone. Make the last static link of each chain a dynamic \`import()\` taken only when it is needed (installer: \`--install\`; prompts: an interactive terminal — a plain stderr logger is enough for \`--yes\`/CI).`
-        : '1. Nothing obviously avoidable is loaded for a scaffold-only run.',
-      `2. Precompile the Handlebars templates at build time (\`Handlebars.precompile\` in a build step, then \`Handlebars.template(spec)\` at run time with the runtime-only build \`handlebars/runtime\`): the render phase above is almost all template compilation, repeated on every run.`,
-      `3. Bundle dist/ into one ESM file (esbuild/rollup) so Node resolves and compiles one module instead of ${census[keys[0]].files}: this is what makes create-vite ${ms(d.vite.median)}. \`fs-extra\` (${d.imports.costs['fs-extra'] != null ? ms(d.imports.costs['fs-extra']) : '?'} alone) can be replaced by node:fs/promises in write.ts.`,
+      `dist/ is an esbuild bundle with the templates precompiled into it (scripts/build.mjs): the scaffold run loaded ${dist.files} of its files, ${(dist.bytes / 1024).toFixed(0)} kB; the gRPC receiver, the installer, the prompts and add-tracing are chunks it never loads. A bare Node start is ${ms(d.imports.bareNodeMs)} of both figures; create-vite spends ${ms(d.vite.median - d.imports.bareNodeMs)} after it, we spend ${ms(d.ours.median - d.imports.bareNodeMs)}, most of it compiling and running the option schema (zod) and commander, which build every flag.`,
       '',
     );
   }
@@ -320,6 +335,22 @@ function collectorSection(d) {
       .join('; ')} ms.`,
     '',
   ];
+  const off = d.cells['batch:off'];
+  const traced = ['batch:up', 'batch64:up', 'freeze:up', 'freeze64:up'].map((k) => d.cells[k]).filter(Boolean);
+  if (off && traced.length) {
+    const spansPerSec = c.rate * 2;
+    const batchOf = (x) => (x.id.includes('64') ? 64 : (d.exportBatchSize ?? 512));
+    out.push(
+      `Tail latency, traced against untraced (goal: traced p99 ≤ 2 × untraced, ${ms(off.p99, 2)} here with \`OTEL_SDK_DISABLED=true\`), with what each default costs: at ${spansPerSec} spans/s an export starts every time a batch fills (or every ${(d.config.scheduleDelayMillis ?? 5000) / 1000} s), and a SIGKILL loses what is queued or in flight — about one batch at this rate (part 4 measures it). Serialising one batch under the GIL: ${Object.entries(d.serialise ?? {}).map(([b, r]) => (r.error ? `${b} spans: —` : `${b} spans ${fmt(r.ms, 1)} ms`)).join(', ')}.`,
+      '',
+      table(
+        ['Traced configuration', 'p99 ms', 'p99 / untraced', 'longest GC pause ms', 'exports/s at this rate', 'spans at risk on SIGKILL (≈ one batch)'],
+        traced.map((x) => [x.label, fmt(x.p99, 2), `${fmt(x.p99 / off.p99, 2)} ×`, x.gcLongestMs == null ? '—' : fmt(x.gcLongestMs, 0), fmt(spansPerSec / batchOf(x), 1), String(batchOf(x))]),
+        [null, 'r', 'r', 'r', 'r', 'r'],
+      ),
+      '',
+    );
+  }
   if (d.soak?.length) {
     out.push(
       `Memory soak: the generated service with the collector away for ${d.soak[0].seconds} s at ${c.rate} requests/s (${fmt(d.soak[0].spansProduced, 0)} spans, ${fmt(d.soak[0].spansProduced / (d.queueSize ?? 2048), 1)} × the ${d.queueSize ?? 2048}-span queue), RSS of the service every second, and twice (half-way, end) the number of objects still alive after a forced full garbage collection (SIGUSR2 to the bench's GC hook; the collection itself shows as a dip in RSS):`,
@@ -351,6 +382,29 @@ function collectorSection(d) {
     );
   }
   return out.join('\n');
+}
+
+function profileSection(d, overhead) {
+  if (!d) return '## 5. Where a traced request\'s CPU goes\n\nNot run yet: `npm run bench -- profile`.\n';
+  const perRequestUs = overhead ? overhead.goal.ours * 1000 : undefined;
+  const tracingSamples = d.categories.filter(([name]) => !name.startsWith('not tracing')).reduce((a, [, n]) => a + n, 0);
+  const rows = d.categories.map(([name, n]) => [
+    name,
+    `${fmt((100 * n) / d.samples, 1)} %`,
+    name.startsWith('not tracing') || perRequestUs == null ? '' : `${fmt((perRequestUs * n) / tracingSamples, 0)} µs`,
+  ]);
+  return [
+    "## 5. Where a traced request's CPU goes",
+    '',
+    `${d.config.pySpy} sampled the generated service (both threads: the event loop and the span processor's export thread) at ${d.config.sampleHz} Hz for ${d.config.durationSec} s while it served the bench route at ${d.config.rate} requests/s with the collector up (${d.requests} requests). Each sample counts for the innermost frame that belongs to OpenTelemetry or to the server, the framework or the app (standard-library frames count for whoever called them); bench/lib/profile_classify.py groups them. OpenTelemetry's share of the process's samples: **${fmt(100 * d.tracingShare, 1)} %**.${perRequestUs != null ? ` The last column splits part 2's ${fmt(perRequestUs, 0)} µs of CPU per traced request over tracing off by these shares.` : ''}`,
+    '',
+    table(['Where', 'share of samples', 'per traced request'], rows, [null, 'r', 'r']),
+    '',
+    'The OpenTelemetry functions with the most samples (innermost OpenTelemetry frame):',
+    '',
+    table(['Function', 'share of samples'], d.functions.slice(0, 15).map(([f, n]) => [`\`${f}\``, `${fmt((100 * n) / d.samples, 1)} %`]), [null, 'r']),
+    '',
+  ].join('\n');
 }
 
 function shutdownSection(d) {
@@ -498,6 +552,7 @@ export function renderResults(store) {
     overheadSection(p.overhead?.data, p.collector?.data),
     collectorSection(p.collector?.data),
     shutdownSection(p.shutdown?.data),
+    profileSection(p.profile?.data, p.overhead?.data),
     signalsSection(p.signals),
     findingsSection(p),
     '## Rerun',
@@ -505,7 +560,7 @@ export function renderResults(store) {
     '```sh',
     'npm ci                      # autocannon is a devDependency',
     'npm run bench               # all parts, about 8 minutes on 2 cores',
-    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | signals)',
+    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile | signals)',
     'npm run bench -- --quick    # fewer/shorter runs, to check the bench itself',
     '```',
     '',

@@ -2,13 +2,14 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { importInternal } from './internals.mjs';
 import { sleep, spawnGroup, waitGroupGone } from './proc.mjs';
 import { groupCpuSeconds, groupPids, groupRssMiB } from './procfs.mjs';
 import { WORK } from './workspace.mjs';
 
 let frameworkModule;
 async function framework(name) {
-  frameworkModule ??= await import('../../dist/frameworks/index.js');
+  frameworkModule ??= await importInternal('frameworks');
   return frameworkModule.getFramework(name);
 }
 

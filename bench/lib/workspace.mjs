@@ -140,7 +140,10 @@ function addGcHook(dir) {
 export async function toolEnv() {
   const env = { ...process.env };
   if (await probe('uv', ['--version'])) return { env, uv: 'uv' };
-  for (const dir of [process.env.BENCH_UV_DIR, '/tmp/uvtools/bin', path.join(process.env.HOME ?? '', '.local/bin'), path.join(process.env.HOME ?? '', '.cargo/bin')]) {
+  // The private uv the CLI installs for itself (--installer auto) when there is none on PATH.
+  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(process.env.HOME ?? '', '.cache'), 'create-traced-service');
+  const privateUv = existsSync(cache) ? readdirSync(cache).filter((d) => /^uv-[\d.]+$/.test(d)).map((d) => path.join(cache, d, 'bin')) : [];
+  for (const dir of [process.env.BENCH_UV_DIR, ...privateUv, '/tmp/uvtools/bin', path.join(process.env.HOME ?? '', '.local/bin'), path.join(process.env.HOME ?? '', '.cargo/bin')]) {
     if (dir && existsSync(path.join(dir, 'uv'))) {
       env.PATH = `${dir}${path.delimiter}${env.PATH ?? ''}`;
       return { env, uv: path.join(dir, 'uv') };
@@ -149,10 +152,11 @@ export async function toolEnv() {
   return { env, uv: undefined };
 }
 
-/** `npx tsc -p .`: the bench imports dist/ and runs bin/, so both must match src/. */
+/** `npm run build`: the bench runs bin/, which runs the dist/ bundle, so it must match src/ and templates/. */
 export async function build(log) {
-  log('building dist/ (tsc -p .)');
-  await runCmd(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { cwd: ROOT, timeoutMs: 180_000 });
+  log('building dist/ (scripts/build.mjs) and the modules the bench drives directly');
+  await runCmd(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, timeoutMs: 180_000 });
+  await (await import('./internals.mjs')).buildInternals();
 }
 
 function read(file) {
@@ -237,8 +241,8 @@ function makeSimple(dir) {
   // bench: the SimpleSpanProcessor variant the guide warns about (same exporter, same timeout).
   const text = mustReplace(
     read(file),
-    /SimpleSpanProcessor\(exporter\) if kind == "console" else BatchSpanProcessor\(exporter\)/,
-    'SimpleSpanProcessor(exporter)  # bench: SimpleSpanProcessor for every exporter',
+    /processor = BatchSpanProcessor\(exporter\)/,
+    'processor = SimpleSpanProcessor(exporter)  # bench: SimpleSpanProcessor for the network exporter',
     'simple',
   );
   writeFileSync(file, text);
@@ -367,7 +371,7 @@ urlpatterns.append(path("bench/<str:item_id>", _bench_item))
  * bench route in place. Best effort: a framework that cannot be prepared is reported, not fatal.
  */
 export async function prepareWsgiServices(log) {
-  const { FRAMEWORKS } = await import('../../dist/frameworks/index.js');
+  const { FRAMEWORKS } = await (await import('./internals.mjs')).importInternal('frameworks');
   const { env } = await toolEnv();
   const out = [];
   for (const fw of FRAMEWORKS) {

@@ -24,7 +24,8 @@ export const COLLECTOR_STATES = ['up', 'down', 'hanging'];
  * Batch rows: the generated processor against each collector state, plus a reference on a healthy
  * collector with tracing off (p99 without any span work) and an experiment: gc.freeze() once the app is
  * warm, which takes the start-up heap out of full (generation-2) collections, the longest pauses of a
- * traced service. Simple rows: the SimpleSpanProcessor build against each state.
+ * traced service; and export batches of 64 spans instead of 512, which bound how long the export thread
+ * holds the GIL serialising one batch. Simple rows: the SimpleSpanProcessor build against each state.
  */
 export const COLLECTOR_SCENARIOS = [
   { id: 'batch:off', group: 'batch', variant: 'batch', state: 'up', label: 'Batch, tracing off (`OTEL_SDK_DISABLED=true`), reference', env: { OTEL_SDK_DISABLED: 'true' } },
@@ -33,6 +34,8 @@ export const COLLECTOR_SCENARIOS = [
   { id: 'batch:hanging', group: 'batch', variant: 'batch', state: 'hanging', label: 'Batch (generated)' },
   { id: 'freeze:up', group: 'batch', variant: 'batch', state: 'up', label: 'Batch + `gc.freeze()` after warm-up, experiment', env: { BENCH_GC_FREEZE: '1' } },
   { id: 'freeze:down', group: 'batch', variant: 'batch', state: 'down', label: 'Batch + `gc.freeze()` after warm-up, experiment', env: { BENCH_GC_FREEZE: '1' } },
+  { id: 'batch64:up', group: 'batch', variant: 'batch', state: 'up', label: 'Batch, export batches of 64 spans, experiment', env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' } },
+  { id: 'freeze64:up', group: 'batch', variant: 'batch', state: 'up', label: 'Batch + `gc.freeze()` + batches of 64, experiment', env: { BENCH_GC_FREEZE: '1', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' } },
   { id: 'simple:up', group: 'simple', variant: 'simple', state: 'up', label: 'Simple (bench variant)' },
   { id: 'simple:down', group: 'simple', variant: 'simple', state: 'down', label: 'Simple (bench variant)' },
   { id: 'simple:hanging', group: 'simple', variant: 'simple', state: 'hanging', label: 'Simple (bench variant)' },

@@ -1,5 +1,5 @@
 /**
- * Part 6: what metrics and logs cost on top of traces. The same generated service (variant `batch`) under
+ * Part 7: what metrics and logs cost on top of traces. The same generated service (variant `batch`) under
  * the same closed-loop load on GET /bench-logged/{id} (one server span, one child span, one log record
  * written inside it), once with traces only (OTEL_METRICS_EXPORTER=none, OTEL_LOGS_EXPORTER=none) and once
  * with the generated defaults (traces, metrics and logs over OTLP). Modes interleaved, median of reps.

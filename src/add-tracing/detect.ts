@@ -1,19 +1,21 @@
 /**
  * detect(dir) -> ProjectReport: everything add-tracing and doctor need to know about an existing project,
- * gathered before anything is touched. Python code is parsed by templates/add-tracing/analyze.py, run
- * with the project's own interpreter (.venv/bin/python when there is one, else python3), so the syntax
- * accepted is the project's; dependency and start files are read here.
+ * gathered before anything is touched. Python code is parsed by templates/add-tracing/analyze.py, run in
+ * isolated mode by the newest interpreter on the machine (never one from the project: inspecting a
+ * checkout executes none of its code); dependency and start files are read here.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../errors.js';
 import { ANSWERS_FILE, TEMPLATES_DIR } from '../paths.js';
-import { findPython, venvPython, VENV_DIR } from '../python-env.js';
 import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
-import { DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
+import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
 
@@ -50,23 +52,11 @@ async function listProjectFiles(root: string): Promise<string[]> {
   return out;
 }
 
-export async function projectPython(root: string): Promise<ProjectReport['python']> {
-  const own = venvPython(path.join(root, VENV_DIR));
-  if (existsSync(own)) {
-    try {
-      const { stdout } = await execa(own, ['-c', 'import sys; print("%d.%d.%d" % sys.version_info[:3])'], { timeout: 15_000 });
-      return { command: own, version: stdout.trim(), fromProjectVenv: true };
-    } catch {
-      // a broken venv: fall back to the system interpreter
-    }
-  }
-  const found = await findPython();
-  return { command: found.command, version: found.version, fromProjectVenv: false };
-}
-
 export async function runAnalyzer(python: string, root: string): Promise<{ files: AnalyzedFile[]; truncated: boolean }> {
   const constructors = Object.fromEntries(DETECTION.filter((d) => d.constructors.length > 0).map((d) => [d.name, d.constructors]));
-  const result = await execa(python, [ANALYZER, root, JSON.stringify({ constructors, marker: TELEMETRY_BINDING })], {
+  // -I: no PYTHON* variables, no user site, no script or current directory on sys.path; cwd outside the project.
+  const result = await execa(python, ['-I', '-B', ANALYZER, root, JSON.stringify({ constructors, marker: TELEMETRY_BINDING })], {
+    cwd: os.tmpdir(),
     timeout: 120_000,
     reject: false,
     maxBuffer: 256 * 1024 * 1024,
@@ -209,7 +199,8 @@ export function buildCandidates(files: AnalyzedFile[], startCommands: StartComma
       serve.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
       const mountedIn = isMountedIn(file, app.target, files);
       const instrumented =
-        app.wrapped === true ||
+        (app.framework === 'django' && (file.otel ?? []).some((o) => o.kind === 'ourInstrument' && o.function === app.function && o.line < app.line)) ||
+        (app.framework !== 'django' && app.wrapped === true) ||
         (file.otel ?? []).some((o) => o.kind === 'ourInstrument' && o.target === app.target && o.function === app.function && o.line > app.line);
       const eventHandlers = (file.eventHandlers ?? []).filter((h) => app.target && (h.target === app.target || h.target === `${app.target}.router`));
       candidates.push({
@@ -224,6 +215,28 @@ export function buildCandidates(files: AnalyzedFile[], startCommands: StartComma
     }
   }
   return candidates;
+}
+
+/**
+ * The settings module of a Django project, from what manage.py / wsgi.py / asgi.py set
+ * DJANGO_SETTINGS_MODULE to (else the environment), and the files that start Django.
+ */
+export function djangoProject(files: AnalyzedFile[]): ProjectReport['django'] {
+  const entryFiles = files
+    .filter((f) => (f.apps ?? []).some((a) => a.framework === 'django') || (f.djangoCommands ?? []).length > 0)
+    .map((f) => f.path);
+  const order = (f: AnalyzedFile) => (f.path.endsWith('manage.py') ? 0 : /(^|\/)(wsgi|asgi)\.py$/.test(f.path) ? 1 : 2);
+  const setting = [...files].sort((a, b) => order(a) - order(b)).flatMap((f) => (f.djangoSettings ?? []).map((d) => ({ ...d, path: f.path })))[0];
+  const fromEnv = process.env.DJANGO_SETTINGS_MODULE;
+  const settingsModule = setting?.module ?? fromEnv;
+  if (!settingsModule) return undefined;
+  const settingsFile = files.find((f) => f.module === settingsModule)?.path;
+  return {
+    settingsModule,
+    source: setting ? `${setting.path}:${setting.line}` : 'the DJANGO_SETTINGS_MODULE environment variable',
+    ...(settingsFile ? { settingsFile } : {}),
+    entryFiles,
+  };
 }
 
 export function describeTarget(t: ServeTarget): string {
@@ -241,7 +254,7 @@ export function selectApp(
       if (t) return { selected: c, serve: { ...t, source: 'flag' } };
     }
     const known = candidates.flatMap((c) => c.serve.map(describeTarget));
-    return { ambiguity: `--app ${flag} does not name a FastAPI app built in this project${known.length ? ` (found: ${known.join(', ')})` : ''}` };
+    return { ambiguity: `--app ${flag} does not name an app built in this project${known.length ? ` (found: ${known.join(', ')})` : ''}` };
   }
   const roots = candidates.filter((c) => !c.mountedIn);
   if (roots.length === 0) return {};
@@ -249,11 +262,16 @@ export function selectApp(
   if (roots.length === 1 && servable.length === 1) return { selected: roots[0]!, serve: roots[0]!.serve[0]! };
   const started = servable.filter((c) => c.serve[0]!.source === 'start-command' || c.serve[0]!.source === 'uvicorn.run');
   if (started.length === 1) return { selected: started[0]!, serve: started[0]!.serve[0]! };
+  // Django: the WSGI and ASGI modules are two doors to one project; every entry point gets instrumented.
+  if (servable.length > 0 && servable.every((c) => c.construction.framework === 'django')) {
+    const wsgi = servable.find((c) => c.construction.constructor === 'get_wsgi_application') ?? servable[0]!;
+    return { selected: wsgi, serve: wsgi.serve[0]! };
+  }
   if (roots.length === 1) {
-    return { ambiguity: `the FastAPI app at ${roots[0]!.id} is built inside ${roots[0]!.construction.className ? `class ${roots[0]!.construction.className}` : 'a function'} and cannot be served by name` };
+    return { ambiguity: `the ${roots[0]!.construction.constructor} app at ${roots[0]!.id} is built inside ${roots[0]!.construction.className ? `class ${roots[0]!.construction.className}` : 'a function'} and cannot be served by name` };
   }
   return {
-    ambiguity: `found ${roots.length} FastAPI apps (${roots.map((c) => `${c.id}${c.serve[0] ? ` as ${describeTarget(c.serve[0])}` : ''}`).join('; ')}) and no start command that picks one`,
+    ambiguity: `found ${roots.length} ${new Set(roots.map((c) => c.construction.constructor)).size === 1 ? `${roots[0]!.construction.constructor} ` : ''}apps (${roots.map((c) => `${c.id}${c.serve[0] ? ` as ${describeTarget(c.serve[0])}` : ''}`).join('; ')}) and no start command that picks one`,
   };
 }
 
@@ -267,7 +285,8 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   }
   if (!s.isDirectory()) throw new UsageError(`${root} is not a directory`);
 
-  const python = await projectPython(root);
+  const parser = await parserPython(root);
+  const python = { command: parser.command, version: parser.version, fromProjectVenv: false };
   const analyzed = await runAnalyzer(python.command, root);
   const listing = await listProjectFiles(root);
   const { deps, texts, projectName } = await readDependencyFiles(root, listing);
@@ -283,6 +302,13 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     }
   }
 
+  // gunicorn's config: the file a start command names, and ./gunicorn.conf.py (gunicorn's default).
+  const gunicornConfigs = new Set([DEFAULT_GUNICORN_CONFIG, ...startCommands.flatMap((c) => (c.config ? [c.config.replace(/^\.\//, '')] : []))]);
+  for (const rel of gunicornConfigs) {
+    const text = await readText(path.join(root, rel));
+    if (text !== undefined) texts[rel] = text;
+  }
+
   // Framework: from the dependency files and from the code.
   const evidence = new Map<string, string[]>();
   for (const d of DETECTION) {
@@ -291,10 +317,22 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     for (const f of analyzed.files) for (const a of f.apps ?? []) if (a.framework === d.name) ev.push(`${a.constructor}() in ${f.path}:${a.line}`);
     if (ev.length > 0) evidence.set(d.name, ev);
   }
-  const frameworkName = evidence.has('fastapi') ? 'fastapi' : [...evidence.keys()].find((n) => n !== 'starlette') ?? [...evidence.keys()][0];
 
-  const candidates = buildCandidates(analyzed.files, startCommands);
+  // A module linked to another file of the project is that file: keep the link (the name it is served
+  // by) and drop the target's duplicate; edits go to the target through the link.
+  const linkedTargets = new Set(analyzed.files.map((f) => f.symlink).filter((t): t is string => typeof t === 'string'));
+  const candidates = buildCandidates(
+    analyzed.files.filter((f) => !linkedTargets.has(f.path)),
+    startCommands,
+  );
   const { selected, serve, ambiguity } = selectApp(candidates, options.app);
+  // The framework of the app being traced; else of the apps the code builds; else the dependencies'.
+  const built = candidates.filter((c) => !c.mountedIn).map((c) => c.construction.framework);
+  const frameworkName =
+    selected?.construction.framework ??
+    DEPENDENCY_PRIORITY.find((n) => built.includes(n)) ??
+    DEPENDENCY_PRIORITY.find((n) => evidence.has(n)) ??
+    [...evidence.keys()][0];
 
   const report: ProjectReport & { texts: Record<string, string> } = {
     root,
@@ -303,6 +341,7 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     ...(projectName ? { projectName } : {}),
     files: analyzed.files,
     syntaxErrors: analyzed.files.filter((f) => f.syntaxError).map((f) => ({ path: f.path, line: f.syntaxError!.line, message: f.syntaxError!.message })),
+    unread: analyzed.files.filter((f) => f.skipped || f.readError).map((f) => ({ path: f.path, reason: f.skipped ?? f.readError! })),
     candidates,
     ...(selected ? { selected } : {}),
     ...(serve ? { selectedServe: serve } : {}),
@@ -313,6 +352,16 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     texts,
   };
 
+  if (frameworkName === 'django') {
+    const django = djangoProject(analyzed.files);
+    if (django) {
+      report.django = django;
+      for (const rel of django.entryFiles) {
+        const text = await readText(path.join(root, rel));
+        if (text !== undefined) texts[rel] = text;
+      }
+    }
+  }
   if (selected) {
     const text = await readText(path.join(root, selected.file.path));
     if (text !== undefined) texts[selected.file.path] = text;

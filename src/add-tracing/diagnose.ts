@@ -5,7 +5,9 @@
 import pc from 'picocolors';
 import { describeTarget } from './detect.js';
 import { mismatchedOtelVersions } from './deps.js';
-import { DETECTION, TELEMETRY_BINDING } from './frameworks.js';
+import { getFramework } from '../frameworks/index.js';
+import { DETECTION, GUNICORN_MARKER, TELEMETRY_BINDING } from './frameworks.js';
+import { gunicornUse } from './gunicorn.js';
 import type { AnalyzedFile, OtelRecord, ProjectReport } from './types.js';
 
 export type Severity = 'error' | 'warning' | 'info';
@@ -43,16 +45,20 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
 
   const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;
   if (framework && !framework.supported) {
-    add({ code: 'unsupported-framework', severity: 'error', message: `${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing supports FastAPI only for now` });
+    const supported = DETECTION.filter((d) => d.supported).map((d) => d.displayName).join(', ');
+    add({ code: 'unsupported-framework', severity: 'error', message: `${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing and doctor support ${supported} so far` });
     return findings;
   }
+  const fw = framework ?? DETECTION[0]!;
+  const ctor = `${fw.constructors[0]?.[1] ?? fw.displayName}()`;
   if (report.candidates.length === 0) {
     add({
       code: 'no-app',
       severity: 'error',
-      message: report.framework
-        ? `FastAPI is a dependency (${report.framework.evidence[0]}) but no FastAPI(...) construction was found in the code`
-        : 'no FastAPI app found: no dependency file names fastapi and no module constructs FastAPI(...)',
+      message:
+        (report.framework
+          ? `${fw.displayName} is a dependency (${report.framework.evidence[0]}) but no ${fw.constructors[0]?.[1] ?? fw.displayName}(...) construction was found in the code`
+          : 'no app found: no dependency file names a supported framework and no module constructs one') + unreadNote(report),
       fix: 'run it in the service\'s directory, or pass --app module:attr',
     });
     return findings;
@@ -68,7 +74,7 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
     add({
       code: 'app',
       severity: 'info',
-      message: `FastAPI app ${c.target ? `\`${c.target}\` ` : ''}built ${c.function ? `in ${c.function}() ` : ''}at ${app.id}${serve ? `, served as ${describeTarget(serve)}${serve.appDir ? ` from ${serve.appDir}/` : ''}` : ''}`,
+      message: `${fw.displayName} app ${c.target ? `\`${c.target}\` ` : ''}built ${c.function ? `in ${c.function}() ` : ''}at ${app.id}${serve ? `, served as ${describeTarget(serve)}${serve.appDir ? ` from ${serve.appDir}/` : ''}` : ''}`,
     });
     if (c.lifespan) {
       add({ code: 'lifespan', severity: 'info', message: `has a lifespan (${c.lifespan.source ?? '?'}, line ${c.lifespan.line}): kept as it is; the flush is composed after its shutdown`, where: at(app.file, c.lifespan.line) });
@@ -85,7 +91,9 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       severity: 'info',
       message: other.mountedIn
         ? `app at ${other.id} is mounted into another app (${other.mountedIn}): it is traced through that app's middleware`
-        : `another FastAPI app is built at ${other.id}`,
+        : other.construction.framework === 'django'
+          ? `Django is also started at ${other.id} (${other.construction.constructor}()): every entry point is instrumented the same way`
+          : `another ${other.construction.constructor} app is built at ${other.id}`,
     });
   }
 
@@ -102,9 +110,11 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
     add({
       code: 'cli-wrapper',
       severity: 'error',
-      message: `the opentelemetry-instrument CLI wrapper starts the service: it injects synchronous middleware that bypasses FastAPI's async ASGI stack (broken parent-child relationships)`,
+      message: fw.name === 'fastapi' || fw.name === 'starlette'
+        ? `the opentelemetry-instrument CLI wrapper starts the service: it injects synchronous middleware that bypasses ${fw.displayName}'s async ASGI stack (broken parent-child relationships)`
+        : 'the opentelemetry-instrument CLI wrapper starts the service: it instruments by patching at start-up, apart from the provider the code builds',
       where: `${cmd.path}:${cmd.line}`,
-      fix: 'drop the wrapper and call FastAPIInstrumentor.instrument_app() programmatically after the app is constructed',
+      fix: `drop the wrapper and call ${fw.instrumentor}.instrument_app() programmatically after the app is constructed`,
     });
   }
 
@@ -119,7 +129,7 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       const superseded = !runsBeforeOurs(r);
       const what = describeRecord(r);
       if (r.kind === 'instrumentGlobal') {
-        add({ code: 'global-instrument', severity: 'error', where: at(r.file, r.line), message: `${what} patches the FastAPI class globally and can pre-empt the explicit instrument_app()`, fix: 'delete it: instrument_app() already covers the app' });
+        add({ code: 'global-instrument', severity: 'error', where: at(r.file, r.line), message: `${what} patches the ${fw.displayName} class globally and can pre-empt the explicit instrument_app()`, fix: 'delete it: instrument_app() already covers the app' });
         continue;
       }
       if (r.kind === 'flush') continue;
@@ -134,30 +144,51 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       });
     }
   } else {
-    const instrumentCalls = theirs.filter((r): r is Located & { kind: 'instrumentApp' } => r.kind === 'instrumentApp' && (r.instrumentor ?? '').includes('FastAPI'));
-    const globalCalls = theirs.filter((r) => r.kind === 'instrumentGlobal' && (r as { instrumentor: string }).instrumentor.includes('FastAPI'));
+    const instrumentCalls = theirs.filter((r): r is Located & { kind: 'instrumentApp' } => r.kind === 'instrumentApp' && (r.instrumentor ?? '') === fw.instrumentor);
+    // Django has no app object to instrument: DjangoInstrumentor().instrument() is the right call.
+    const isDjango = fw.name === 'django';
+    const instrumentors = theirs.filter((r) => r.kind === 'instrumentGlobal' && (r as { instrumentor: string }).instrumentor === fw.instrumentor);
+    const djangoCalls = isDjango ? instrumentors : [];
+    const globalCalls = isDjango ? [] : instrumentors;
+    if (app && isDjango) {
+      const c = app.construction;
+      for (const call of djangoCalls) {
+        if (call.file.path === app.file.path && call.function === c.function && call.line > c.endLine) {
+          add({
+            code: 'django-instrument-late',
+            severity: 'error',
+            where: at(call.file, call.line),
+            message: `DjangoInstrumentor().instrument() runs after ${c.constructor}() at ${app.id} built the handler, which read settings.MIDDLEWARE already: no request gets a span`,
+            fix: 'call it after DJANGO_SETTINGS_MODULE is set and before the handler is built, in every entry point',
+          });
+        }
+      }
+    }
     const providers = theirs.filter((r) => r.kind === 'provider');
-    if (instrumentCalls.length === 0 && globalCalls.length === 0) {
+    if (instrumentCalls.length === 0 && instrumentors.length === 0) {
       add({
         code: 'not-instrumented',
         severity: 'error',
-        message: 'the app is not instrumented: nothing calls FastAPIInstrumentor.instrument_app(app) after FastAPI() is constructed, so requests produce no server span',
+        message: isDjango
+          ? `Django is not instrumented: nothing calls DjangoInstrumentor().instrument() before ${ctor} builds the handler, so requests produce no server span`
+          : `the app is not instrumented: nothing calls ${fw.instrumentor}.instrument_app(app) after ${ctor} is constructed, so requests produce no server span`,
         ...(app ? { where: app.id } : {}),
         fix: 'create-traced-service add-tracing adds it',
       });
     }
     for (const g of globalCalls) {
-      add({ code: 'global-instrument', severity: 'warning', where: at(g.file, g.line), message: `${describeRecord(g)} patches the FastAPI class globally instead of instrumenting the app that exists`, fix: 'call FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls=...) right after FastAPI()' });
+      add({ code: 'global-instrument', severity: 'warning', where: at(g.file, g.line), message: `${describeRecord(g)} patches the ${fw.displayName} class globally instead of instrumenting the app that exists`, fix: `call ${fw.instrumentor}.instrument_app(app, tracer_provider=provider) right after ${ctor}` });
     }
     for (const call of instrumentCalls) {
       if (!call.hasProvider) {
         add({ code: 'implicit-provider', severity: 'warning', where: at(call.file, call.line), message: 'instrument_app() is not given tracer_provider=: the middleware binds to whatever provider is global when it runs (a stale default if the provider is set later)', fix: 'pass the provider you registered explicitly' });
       }
-      if (!call.hasExcludedUrls && !mentionsEnv(report.texts, 'OTEL_PYTHON_FASTAPI_EXCLUDED_URLS') && !mentionsEnv(report.texts, 'OTEL_PYTHON_EXCLUDED_URLS')) {
-        add({ code: 'health-not-excluded', severity: 'error', where: at(call.file, call.line), message: 'health checks are not excluded: instrument_app() has no excluded_urls, so liveness probes, metrics scrapes and the docs UI create spans that dominate volume and cost', fix: 'pass excluded_urls="healthz,metrics,docs" (or set OTEL_PYTHON_FASTAPI_EXCLUDED_URLS)' });
+      const envName = excludedUrlsEnv(fw.name);
+      if (!call.hasExcludedUrls && !mentionsEnv(report.texts, envName) && !mentionsEnv(report.texts, 'OTEL_PYTHON_EXCLUDED_URLS')) {
+        add({ code: 'health-not-excluded', severity: 'error', where: at(call.file, call.line), message: 'health checks are not excluded: instrument_app() has no excluded_urls, so liveness probes, metrics scrapes and the docs UI create spans that dominate volume and cost', fix: `pass excluded_urls="healthz,metrics,docs" (or set ${envName})` });
       }
     }
-    if (providers.length === 0 && (instrumentCalls.length > 0 || globalCalls.length > 0)) {
+    if (providers.length === 0 && (instrumentCalls.length > 0 || instrumentors.length > 0)) {
       add({ code: 'no-provider', severity: 'error', message: 'no TracerProvider is built in the code: the instrumentation records into the no-op default provider unless a launcher configures one', fix: 'build the resource and provider with a BatchSpanProcessor before the app exists' });
     }
     for (const p of theirs.filter((r) => r.kind === 'processor')) {
@@ -195,7 +226,7 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
         if (setupNames.has(name) && call.function === c.function && call.line > c.endLine) late.push({ where: at(appFile, call.line), what: `${call.callee}() (which sets the tracer provider)` });
       }
       for (const l of late) {
-        add({ code: 'provider-after-app', severity: 'error', where: l.where, message: `a provider is set after the app is built: ${l.what} runs after FastAPI() at ${app.id}`, fix: 'bootstrap the provider before the app exists (import the telemetry module first)' });
+        add({ code: 'provider-after-app', severity: 'error', where: l.where, message: `a provider is set after the app is built: ${l.what} runs after ${ctor} at ${app.id}`, fix: 'bootstrap the provider before the app exists (import the telemetry module first)' });
       }
     }
   }
@@ -206,18 +237,35 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
   }
   for (const f of report.dependencyFiles) {
     for (const r of f.requirements) {
-      if (/^opentelemetry-(sdk|api|instrumentation-fastapi)$/.test(r.name) && !r.exact) {
+      if ((/^opentelemetry-(sdk|api)$/.test(r.name) || r.name === `opentelemetry-instrumentation-${fw.name}`) && !r.exact) {
         add({ code: 'unpinned-otel', severity: ours ? 'error' : 'warning', where: `${f.path}:${r.line}`, message: `${r.written}${r.spec ? ` ${r.spec}` : ''} is not pinned: pip can resolve an SDK and instrumentation that fall out of step`, fix: 'pin the matched set exactly' });
       }
     }
   }
+  // A WSGI app served by gunicorn: without the hooks, workers share nothing but also flush nothing at exit.
+  if (ours && (fw.name === 'flask' || fw.name === 'django') && report.texts) {
+    const use = gunicornUse(report as ProjectReport & { texts: Record<string, string> });
+    if (use.used && !(report.texts[use.config] ?? '').includes(GUNICORN_MARKER)) {
+      add({
+        code: 'gunicorn-no-worker-flush',
+        severity: 'error',
+        where: use.config,
+        message: `gunicorn serves the app but ${use.config} has no worker_exit flush: spans buffered in a worker are lost when it stops`,
+        fix: 'run add-tracing again to compose the post_fork/worker_exit hooks into it',
+      });
+    }
+  }
   if (ours) {
     const declared = new Set(report.dependencyFiles.flatMap((f) => f.requirements.map((r) => r.name)));
-    for (const needed of ['opentelemetry-sdk', 'opentelemetry-instrumentation-fastapi']) {
+    for (const needed of ['opentelemetry-sdk', `opentelemetry-instrumentation-${fw.name}`]) {
       if (!declared.has(needed)) add({ code: 'missing-dependency', severity: 'error', message: `${needed} is not declared in any dependency file, but the code imports it`, fix: 'run add-tracing again to add the matched set' });
     }
   }
   return findings;
+}
+
+function excludedUrlsEnv(framework: string): string {
+  return getFramework(framework).existing.excludedUrlsEnv;
 }
 
 function describeRecord(r: Located): string {
@@ -230,12 +278,19 @@ function describeRecord(r: Located): string {
       return 'trace.set_tracer_provider()';
     case 'instrumentApp':
     case 'ourInstrument':
-      return `${r.instrumentor ?? 'FastAPIInstrumentor'}.instrument_app()`;
+      return `${r.instrumentor ?? 'the instrumentor'}.instrument_app()`;
     case 'instrumentGlobal':
       return `${r.instrumentor}().instrument()`;
     case 'flush':
       return `${r.receiver}.${r.method}()`;
   }
+}
+
+/** "; not parsed: big.py (larger than 2 MB), ..." when files were left out, so "no app" is never a silent guess. */
+export function unreadNote(report: Pick<ProjectReport, 'unread'>): string {
+  if (report.unread.length === 0) return '';
+  const named = report.unread.slice(0, 3).map((u) => `${u.path} (${u.reason})`);
+  return `; not parsed: ${named.join(', ')}${report.unread.length > 3 ? ` and ${report.unread.length - 3} more` : ''}`;
 }
 
 export function hasErrors(findings: Finding[]): boolean {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { OtelLine, PythonPackage } from '../versions.js';
 import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
 import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
+import { instrumentDjangoEntries } from './django-patch.js';
+import { withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
 
@@ -32,6 +34,8 @@ export interface PatchInputs {
   answers?: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => string | undefined;
   /** Rewrite an existing add-tracing telemetry module even if the options did not change. */
   optionsChanged: boolean;
+  /** The project serves the app with gunicorn: its config file gets the worker hooks. */
+  gunicorn?: { config: string; hooks: string };
 }
 
 export interface TelemetryPlacement {
@@ -46,8 +50,27 @@ export interface TelemetryPlacement {
 const IMPORT_COMMENT = '# isort: skip - create-traced-service: before the app is built';
 const INSTRUMENT_COMMENT = '# create-traced-service: right after construction';
 
+/**
+ * A package written with relative imports is imported under more than one name (its tests import
+ * `src.app.main`, its server `app.main` from src/): only a relative import works under all of them.
+ */
+export function usesRelativeImports(file: AnalyzedFile, all: AnalyzedFile[]): boolean {
+  const relative = (f: AnalyzedFile) => (f.imports ?? []).some((i) => i.level > 0);
+  if (!file.packageDir) return false;
+  if (relative(file)) return true;
+  // The module already names its own package absolutely: keep that style.
+  const topName = file.module.split('.')[0]!;
+  if ((file.imports ?? []).some((i) => i.level === 0 && (i.module === topName || i.module.startsWith(`${topName}.`)))) return false;
+  const top = (f: AnalyzedFile) => `${f.importRoot}/${f.module.split('.')[0]}`;
+  return all.some((f) => f.packageDir && top(f) === top(file) && relative(f));
+}
+
 /** Where the telemetry module goes and how the app module imports it. */
-export function telemetryPlacement(file: AnalyzedFile, existing: (rel: string) => 'ours' | 'theirs' | 'absent'): TelemetryPlacement {
+export function telemetryPlacement(
+  file: AnalyzedFile,
+  existing: (rel: string) => 'ours' | 'theirs' | 'absent',
+  relative = false,
+): TelemetryPlacement {
   const dir = path.posix.dirname(file.path);
   const parts = file.module.split('.');
   const pkg = file.isPackageInit ? parts : parts.slice(0, -1);
@@ -56,8 +79,9 @@ export function telemetryPlacement(file: AnalyzedFile, existing: (rel: string) =
   for (const name of names) {
     const rel = dir === '.' ? `${name}.py` : `${dir}/${name}.py`;
     if (existing(rel) === 'theirs') continue;
-    const importLine = pkgModule
-      ? `from ${pkgModule} import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`
+    const from = relative && pkgModule ? '.' : pkgModule;
+    const importLine = from
+      ? `from ${from} import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`
       : `import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`;
     return { path: rel, importLine, module: pkgModule ? `${pkgModule}.${name}` : name };
   }
@@ -81,7 +105,10 @@ function byteColToIndex(line: string, byteCol: number): number {
 }
 
 /** The two insertions in the app module: the telemetry import and the instrument_app() call. */
-export function instrumentSource(text: string, app: AppCandidate, placement: TelemetryPlacement): { text: string; summary: string[] } {
+export function instrumentSource(original: string, app: AppCandidate, placement: TelemetryPlacement): { text: string; summary: string[] } {
+  // A byte-order mark is kept as it is; the analyzer's columns do not count it.
+  const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const text = original.slice(bom.length);
   const file = app.file;
   const c = app.construction;
   const nl = text.includes('\r\n') ? '\r\n' : '\n';
@@ -101,7 +128,7 @@ export function instrumentSource(text: string, app: AppCandidate, placement: Tel
   if (!app.instrumented) {
     if (c.kind === 'assign' && c.target && c.statementStartsLine) {
       insertBefore(c.endLine, `${c.indent}${TELEMETRY_BINDING}.instrument_app(${c.target})  ${INSTRUMENT_COMMENT}`);
-      summary.push(`instruments \`${c.target}\` right after FastAPI() (line ${c.endLine})`);
+      summary.push(`instruments \`${c.target}\` right after ${c.constructor}() (line ${c.endLine})`);
     } else {
       // `return FastAPI(...)` or a construction sharing its line: wrap the call itself.
       const startLine = lines[c.call.line - 1]!;
@@ -115,7 +142,7 @@ export function instrumentSource(text: string, app: AppCandidate, placement: Tel
         lines[c.call.line - 1] = `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s)}`;
         lines[c.call.endLine - 1] = `${endLine.slice(0, e)})${endLine.slice(e)}`;
       }
-      summary.push(`instruments the app where FastAPI() is called (line ${c.call.line})`);
+      summary.push(`instruments the app where ${c.constructor}() is called (line ${c.call.line})`);
     }
   }
   const out: string[] = [];
@@ -127,7 +154,7 @@ export function instrumentSource(text: string, app: AppCandidate, placement: Tel
   let result = out.join('');
   // A file that had no final newline keeps not having one.
   if (!text.endsWith('\n') && text !== '' && result.endsWith(nl)) result = result.slice(0, -nl.length);
-  return { text: result, summary };
+  return { text: bom + result, summary };
 }
 
 export interface PlanResult {
@@ -147,7 +174,11 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
   const notes: string[] = [];
   const existing = (rel: string): 'ours' | 'theirs' | 'absent' =>
     texts[rel] === undefined ? 'absent' : texts[rel]!.includes(TELEMETRY_MARKER) ? 'ours' : 'theirs';
-  const placement = telemetryPlacement(app.file, existing);
+  // Django: the telemetry module goes beside the settings module, imported absolutely (manage.py is a script).
+  const django = app.construction.framework === 'django';
+  const settingsFile = django ? report.files.find((f) => f.path === report.django?.settingsFile) : undefined;
+  if (django && !settingsFile) throw new Error(`cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`);
+  const placement = settingsFile ? telemetryPlacement(settingsFile, existing) : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
 
   // 1. The telemetry module.
   const rendered = inputs.renderTelemetry(placement);
@@ -158,11 +189,28 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
     changes.push({ path: placement.path, before: current, after: rendered, summary: [`regenerates ${placement.path} for the new options`] });
   }
 
-  // 2. The app module.
-  const source = texts[app.file.path];
-  if (source === undefined) throw new Error(`cannot read ${app.file.path}`);
-  const instrumented = instrumentSource(source, app, placement);
-  if (instrumented.text !== source) changes.push({ path: app.file.path, before: source, after: instrumented.text, summary: instrumented.summary });
+  // 2. The app module (Django: every entry point).
+  for (const file of django ? report.files.filter((f) => report.django?.entryFiles.includes(f.path)) : [app.file]) {
+    const source = texts[file.path];
+    if (source === undefined) throw new Error(`cannot read ${file.path}`);
+    const instrumented = django ? instrumentDjangoEntries(source, file, placement.importLine) : instrumentSource(source, app, placement);
+    if (instrumented.text !== source) changes.push({ path: file.path, before: source, after: instrumented.text, summary: instrumented.summary });
+  }
+
+  // 2b. gunicorn: a provider per worker, flushed in worker_exit, composed with the project's own hooks.
+  if (inputs.gunicorn) {
+    const { config, hooks } = inputs.gunicorn;
+    const before = texts[config];
+    const after = withGunicornHooks(before, hooks);
+    if (after !== before) {
+      changes.push({
+        path: config,
+        before: before ?? null,
+        after,
+        summary: [`${before === undefined ? 'adds' : 'composes into'} ${config}: post_fork (a provider per worker) and worker_exit (the flush), after any hooks already there`],
+      });
+    }
+  }
 
   // 3. Start commands: drop the opentelemetry-instrument launcher.
   const byFile = new Map<string, number[]>();

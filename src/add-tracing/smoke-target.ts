@@ -1,4 +1,5 @@
 /** The smoke test of an existing app: its own dependencies, its start command, a route from its route table. */
+import { getFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import type { ExistingAnswers } from '../project.js';
 import type { PythonEnv } from '../python-env.js';
@@ -6,13 +7,14 @@ import type { SmokeTarget } from '../smoke/run.js';
 import type { Ui } from '../ui.js';
 import { chooseRoute, discoverRoutes, routeFromFlag, writeInstallFile, type RouteChoice } from './install.js';
 
-export function existingTarget(existing: Pick<ExistingAnswers, 'serverCommand'>, route: RouteChoice): Partial<SmokeTarget> {
+export function existingTarget(existing: Pick<ExistingAnswers, 'serverCommand'>, route: RouteChoice, framework = 'fastapi'): Partial<SmokeTarget> {
+  const spanRoute = getFramework(framework).existing.spanRoute?.(route.template) ?? route.template;
   return {
     serverCommand: (port: number) => existing.serverCommand.map((a) => a.replace('{port}', String(port))),
     expectation: {
       requestPath: route.path,
-      route: route.template,
-      serverSpanName: `GET ${route.template}`,
+      route: spanRoute,
+      serverSpanName: `GET ${spanRoute}`,
       // An existing app has no manual child span of the sample's kind, and may open spans of its own.
       expectChild: false,
       spansPerRequest: 1,
@@ -53,7 +55,10 @@ export async function existingSmokeSettings(
       requirementsFile: install.requirementsFile,
       resolveTarget: async (env) => {
         let routes: { template: string; path: string; pathParams: number }[] = [];
-        if (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag)) {
+        // The route table is read from FastAPI's OpenAPI schema; other frameworks need --route.
+        const readable = options.framework === 'fastapi';
+        if (!readable && !existing.route && !routeFlag) ui.warn(`the routes of a ${options.framework} app are not discovered; pass --route /path to request one`);
+        if (readable && (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag))) {
           try {
             routes = await discoverRoutes(env.python, root, { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' });
           } catch (error) {
@@ -64,10 +69,10 @@ export async function existingSmokeSettings(
         const recorded = existing.route && (!routeFlag || existing.route.path === routeFlag || existing.route.template === routeFlag) ? existing.route : undefined;
         chosen = recorded ?? (routeFlag ? routeFromFlag(routeFlag, routes) : chooseRoute(routes, options.excludedUrls));
         if (!chosen) {
-          if (!importError) ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / (pass --route /path to choose one)`);
+          if (!importError && readable) ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / (pass --route /path to choose one)`);
           chosen = { template: '/', path: '/' };
         }
-        return existingTarget(existing, chosen);
+        return existingTarget(existing, chosen, options.framework);
       },
     },
     route: () => chosen,

@@ -16,6 +16,10 @@ export interface StartCommand {
   appDir?: string;
   /** The opentelemetry-instrument launcher wraps the server. */
   wrapper: boolean;
+  /** gunicorn's -c/--config file, as written. */
+  config?: string;
+  /** gunicorn --preload: the app (and its provider) is built in the master, before the fork. */
+  preload?: boolean;
 }
 
 const START_FILE = /(^|\/)(Dockerfile[^/]*|[^/]*\.Dockerfile|Procfile[^/]*|(docker-)?compose[^/]*\.ya?ml|[^/]*\.sh|Makefile|justfile|entrypoint[^/]*|start[^/]*)$/i;
@@ -81,11 +85,16 @@ function parseCommand(path: string, lineNo: number, text: string): StartCommand 
   let app: string | undefined;
   let appDir: string | undefined;
   let factory = false;
+  let config: string | undefined;
+  let preload = false;
   if (serverAt !== -1) {
     const rest = ws.slice(serverAt + 1);
     for (let i = 0; i < rest.length; i++) {
       const w = rest[i]!.word;
       if (w === '--factory') factory = true;
+      else if (server === 'gunicorn' && (w === '-c' || w === '--config')) config = rest[++i]?.word;
+      else if (server === 'gunicorn' && w.startsWith('--config=')) config = w.slice('--config='.length);
+      else if (server === 'gunicorn' && w === '--preload') preload = true;
       else if (w === '--app-dir' || w === '--chdir') appDir = rest[++i]?.word;
       else if (w.startsWith('--app-dir=') || w.startsWith('--chdir=')) appDir = w.slice(w.indexOf('=') + 1);
       else if (!app && /^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*(\(\))?$/.test(w)) {
@@ -95,7 +104,18 @@ function parseCommand(path: string, lineNo: number, text: string): StartCommand 
     }
   }
   const dir = appDir?.replace(/^\.\/?/, '').replace(/\/$/, '');
-  return { path, line: lineNo, text: text.trim(), server, ...(app ? { app } : {}), factory, ...(dir ? { appDir: dir } : {}), wrapper };
+  return {
+    path,
+    line: lineNo,
+    text: text.trim(),
+    server,
+    ...(app ? { app } : {}),
+    factory,
+    ...(dir ? { appDir: dir } : {}),
+    wrapper,
+    ...(config ? { config } : {}),
+    ...(preload ? { preload } : {}),
+  };
 }
 
 export function findStartCommands(relPath: string, text: string): StartCommand[] {

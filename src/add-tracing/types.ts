@@ -12,6 +12,13 @@ export interface AnalyzedFile {
   /** The file's directory holds an __init__.py (a regular package). */
   packageDir: boolean;
   crlf?: boolean;
+  /** Starts with a UTF-8 byte-order mark (kept by every edit). */
+  bom?: boolean;
+  /** A symlink: its target relative to the project root, or null when it points outside the project. */
+  symlink?: string | null;
+  /** Python 3.14 constructs the parser's interpreter predates, lowered before parsing. */
+  newerSyntax?: string[];
+  /** Why the file was not parsed (too large, not UTF-8, not a regular file). */
   skipped?: string;
   readError?: string;
   syntaxError?: { line: number | null; col: number | null; message: string };
@@ -31,6 +38,10 @@ export interface AnalyzedFile {
   setupFunctions?: { name: string; line: number }[];
   calls?: { callee: string; line: number; function: string | null }[];
   moduleBindings?: string[];
+  /** DJANGO_SETTINGS_MODULE values this file sets. */
+  djangoSettings?: { module: string; line: number }[];
+  /** execute_from_command_line() statements (manage.py). */
+  djangoCommands?: { line: number; indent: string; function: string | null }[];
   ourImport?: { line: number; endLine: number } | null;
 }
 
@@ -90,12 +101,15 @@ export interface AppCandidate {
 
 export interface ProjectReport {
   root: string;
+  /** The machine interpreter that parsed the code (never the project's own). */
   python: { command: string; version: string; fromProjectVenv: boolean };
   framework?: { name: string; evidence: string[] };
   /** From pyproject ([project] or [tool.poetry]) when it has one. */
   projectName?: string;
   files: AnalyzedFile[];
   syntaxErrors: { path: string; line: number | null; message: string }[];
+  /** Python files that were not parsed, and why: never silently left out. */
+  unread: { path: string; reason: string }[];
   candidates: AppCandidate[];
   /** The app add-tracing works on, when it could decide (or --app said). */
   selected?: AppCandidate;
@@ -109,4 +123,6 @@ export interface ProjectReport {
   /** The answers file, when there is one. */
   answers?: { raw: Record<string, unknown>; generated: boolean };
   truncated: boolean;
+  /** A Django project: its settings module, where it was found, and the files that start Django. */
+  django?: { settingsModule: string; source: string; settingsFile?: string; entryFiles: string[] };
 }

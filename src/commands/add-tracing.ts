@@ -1,30 +1,33 @@
 /**
- * `add-tracing [dir]`: trace an existing FastAPI service the way generated services are, show the change
+ * `add-tracing [dir]`: trace an existing web service the way generated services are, show the change
  * as a diff, write it (atomically, only with consent), record it in the answers file, then smoke-test it.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { checkWritable, applyChanges } from '../add-tracing/apply.js';
+import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.js';
 import { describeTarget, detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
-import { DETECTION, TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
+import { TELEMETRY_MARKER } from '../add-tracing/frameworks.js';
 import { dirtyFiles } from '../add-tracing/git.js';
-import { routeFromFlag, serverCommand, type RouteChoice } from '../add-tracing/install.js';
+import { routeFromFlag, type RouteChoice } from '../add-tracing/install.js';
 import { planChanges, type FileChange, type TelemetryPlacement } from '../add-tracing/patch.js';
+import { refuseUnworkable, tracedFramework } from '../add-tracing/refuse.js';
+import { frameworkWiring } from '../add-tracing/wiring.js';
 import { existingSmokeSettings } from '../add-tracing/smoke-target.js';
 import type { ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { getFramework } from '../frameworks/index.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
-import { ANSWERS_FILE, cliVersion, TEMPLATES_DIR } from '../paths.js';
-import { templateContext } from '../plan.js';
+import { ANSWERS_FILE, cliVersion } from '../paths.js';
+import { frameworkLine, templateContext } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
-import { renderTemplate } from '../render.js';
+import { hasTemplate, renderTemplate } from '../render.js';
 import type { Ui } from '../ui.js';
-import { corePackages, otelLine } from '../versions.js';
+import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js';
+import { MIGRATION_IDS } from '../upgrade/migrations.js';
+import { telemetryRecord, type FileRecord } from '../upgrade/record.js';
 import { writeFileAtomic } from '../write.js';
 import { parseOptionsOrThrow, readConfigFile } from './create.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
@@ -89,17 +92,16 @@ export function summarizeReport(report: ProjectReport) {
 
 /**
  * Renders the telemetry module: the templates' app/telemetry.py.hbs (the framework's layer if it has one,
- * else the common one) with the same context `create` uses, plus the FastAPI wiring. Only this one
+ * else the common one) with the same context `create` uses, plus the framework's wiring (templates/add-tracing/<framework>.py.hbs). Only this one
  * template is rendered, so a template elsewhere that is being edited cannot break add-tracing.
  */
 export function renderTelemetryModule(options: ServiceOptions, placement: TelemetryPlacement, appModule: string): string {
   const framework = getFramework(options.framework);
-  const source = [path.join(TEMPLATES_DIR, framework.templateDir, 'app', 'telemetry.py.hbs'), path.join(TEMPLATES_DIR, 'common', 'app', 'telemetry.py.hbs')].find((f) => existsSync(f));
+  const source = [`${framework.templateDir}/app/telemetry.py.hbs`, 'common/app/telemetry.py.hbs'].find(hasTemplate);
   if (!source) throw new Error('the templates have no app/telemetry.py.hbs');
   const context = templateContext(options);
-  const base = renderTemplate(readFileSync(source, 'utf8'), context, 'app/telemetry.py.hbs');
-  const addendumSource = readFileSync(path.join(TEMPLATES_DIR, 'add-tracing', `${options.framework}.py.hbs`), 'utf8');
-  const addendum = renderTemplate(addendumSource, { ...context, marker: TELEMETRY_MARKER, appModule }, `add-tracing/${options.framework}.py.hbs`);
+  const base = renderTemplate(source, context);
+  const addendum = renderTemplate(`add-tracing/${options.framework}.py.hbs`, { ...context, marker: TELEMETRY_MARKER, appModule });
   // The template speaks of the generated layout (app.main, app.telemetry); name this project's modules.
   const body = base.replaceAll('`app.main` imports it', `\`${appModule}\` imports it`).replaceAll('before app.telemetry was imported', `before ${placement.module} was imported`);
   return `${body.replace(/\n+$/, '\n')}${addendum}`;
@@ -115,11 +117,6 @@ async function chooseApp(report: ProjectReport, ui: Ui): Promise<{ serve: ServeT
   if (clack.isCancel(picked)) throw new CancelledError();
   const o = options[picked as number]!;
   return { serve: o.s, id: o.c.id };
-}
-
-function sameTopPackage(a: string, b: string): boolean {
-  const top = (p: string) => (p.includes('/') ? p.split('/')[0]! : '');
-  return top(a) === top(b);
 }
 
 export async function addTracingCommand(
@@ -139,18 +136,7 @@ export async function addTracingCommand(
   }
 
   // Refuse what cannot be handled, before anything is shown or touched.
-  const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;
-  const blocking = report.syntaxErrors.filter((e) => !report.selected || sameTopPackage(e.path, report.selected.file.path));
-  if (blocking.length > 0) {
-    const e = blocking[0]!;
-    throw new UsageError(
-      `cannot parse ${e.path}${e.line ? `:${e.line}` : ''} with Python ${report.python.version} (${e.message}); fix the syntax error first — nothing was changed`,
-    );
-  }
-  if (framework && !framework.supported) throw new UsageError(`${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing supports FastAPI only for now — nothing was changed`);
-  if (report.candidates.length === 0) {
-    throw new UsageError(`no FastAPI app found in ${root}: no module constructs FastAPI(...)${report.framework ? ` (although ${report.framework.evidence[0]})` : ''}; run it in the service's directory or pass --app module:attr`);
-  }
+  refuseUnworkable(report);
   if (!report.selected) {
     if (flags.app !== undefined) throw new UsageError(report.ambiguity ?? `--app ${flags.app} not found`);
     const chosen = await chooseApp(report, ui);
@@ -163,13 +149,14 @@ export async function addTracingCommand(
   const prevRaw = report.answers?.raw as { options?: Record<string, unknown>; existing?: ExistingAnswers; cliVersion?: string } | undefined;
   const prevExisting = prevRaw?.existing;
   const fromConfig = flags.config ? await readConfigFile(flags.config) : {};
-  const base: Record<string, unknown> = { serviceName: report.projectName ?? path.basename(root), ...(prevRaw?.options ?? {}) };
+  const framework = tracedFramework(report, flagOptions.framework ?? (fromConfig as Record<string, unknown>).framework);
+  const base: Record<string, unknown> = { serviceName: report.projectName ?? path.basename(root), ...(prevRaw?.options ?? {}), framework };
   const raw = Object.fromEntries(Object.entries({ ...base, ...fromConfig, ...flagOptions }).filter(([k]) => (OPTION_KEYS as string[]).includes(k)));
   const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
   const options = parseOptionsOrThrow(raw, sourceOf);
-  if (options.framework !== 'fastapi') throw new UsageError(`--framework ${options.framework}: add-tracing supports FastAPI only for now`);
-  const line = otelLine(options.otelVersion);
+  const line = frameworkLine(options);
   const frameworkDescriptor = getFramework(options.framework);
+  const wiring = frameworkWiring(report, options, line);
   const optionsChanged = JSON.stringify(prevRaw?.options ?? null) !== JSON.stringify(options);
 
   const appRef = `${serve.module}:${serve.attr}`;
@@ -188,7 +175,7 @@ export async function addTracingCommand(
     app: appRef,
     ...(serve.factory ? { factory: true } : {}),
     ...(serve.appDir ? { appDir: serve.appDir } : {}),
-    serverCommand: serverCommand(serve),
+    serverCommand: wiring.serverCommand(serve),
     ...(route ? { route } : {}),
     telemetryModule: placement.path,
     dependencyFiles,
@@ -205,19 +192,33 @@ export async function addTracingCommand(
     ...(e.dependencyFiles ? { dependencyFiles: e.dependencyFiles } : {}),
     did: e.did ?? [],
   });
-  const answersText = (existing: ExistingAnswers) => `${JSON.stringify({ cliVersion: cliVersion(), options, existing: canonical(existing) }, null, 2)}\n`;
+  // What was written (the telemetry module's hash and text), so `upgrade` can merge the user's edits later.
+  const prevRecord = prevRaw as { files?: unknown; base?: unknown } | undefined;
+  let fileRecord: Partial<FileRecord> = telemetryRecord(undefined, prevRecord);
+  const answersText = (existing: ExistingAnswers) =>
+    serializeAnswers({
+      schemaVersion: ANSWERS_SCHEMA_VERSION,
+      cliVersion: cliVersion(),
+      options,
+      existing: canonical(existing),
+      migrations: MIGRATION_IDS,
+      ...fileRecord,
+    });
   let record: ExistingAnswers | undefined;
 
   const planned = planChanges(report, {
     renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
     line,
     lineName: options.otelVersion,
-    wanted: [...corePackages(line, options.exporter), ...frameworkDescriptor.packages(line)],
+    wanted: wiring.wanted,
+    ...(wiring.gunicorn ? { gunicorn: wiring.gunicorn } : {}),
     frameworkDistributions: frameworkDescriptor.detectDistributions,
     optionsChanged,
     answers: (changes: FileChange[], placement: TelemetryPlacement, dependencyFiles: string[]) => {
       const did = changes.length > 0 ? changes.flatMap((c) => c.summary.map((s) => `${c.path}: ${s}`)) : prevExisting?.did ?? [];
       record = existingRecord(placement, dependencyFiles, did);
+      const telemetry = changes.find((c) => c.path === placement.path);
+      if (telemetry) fileRecord = telemetryRecord(telemetry, undefined);
       const text = answersText(record);
       const previous = report.texts[ANSWERS_FILE];
       if (changes.length === 0 && previous !== undefined && prevExisting) {
@@ -265,7 +266,7 @@ export async function addTracingCommand(
     const touched = planned.changes.map((c) => c.path);
     await checkWritable(root, planned.changes);
     if (!flags.force) {
-      const dirty = await dirtyFiles(root, touched);
+      const dirty = await dirtyFiles(root, await pathsWritten(root, planned.changes));
       if (dirty.length > 0) throw new UsageError(`uncommitted changes in ${dirty.join(', ')}: commit or stash them first, or pass --force — nothing was changed`);
     }
     if (!flags.yes) {

@@ -6,8 +6,11 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { OptionsError, parseServiceOptions, type OptionSource, type ServiceOptions } from '../options.js';
 import { plan, type Plan } from '../plan.js';
 import type { Ui } from '../ui.js';
-import { TargetError, writeTree, type WriteResult } from '../write.js';
+import { editedSinceGenerated } from '../upgrade/guard.js';
+import { checkTarget, TargetError, writeTree, type WriteResult } from '../write.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
+import { shellWord } from '../escape.js';
+import { cliCommand } from '../invocation.js';
 
 // Prompts (and @clack/prompts) load only when someone is there to answer them.
 const prompts = () => import('../prompts.js');
@@ -112,6 +115,18 @@ export async function createCommand(
     return { code: EXIT_OK, result };
   }
 
+  if (flags.force) {
+    // A project made by this tool is carried forward by `upgrade`, which merges edits instead of overwriting them.
+    const overwritten = await checkTarget(target, p.files, true).then((r) => r.overwritten, () => []);
+    const edited = editedSinceGenerated(target, overwritten);
+    if (edited && edited.length > 0) {
+      throw new UsageError(
+        `${directory} holds a create-traced-service project whose files ${edited.join(', ')} were edited since ` +
+          `they were written; --force would overwrite them: run \`create-traced-service upgrade ${directory}\` ` +
+          'to merge instead — nothing was changed',
+      );
+    }
+  }
   try {
     result.write = await ui.step(`Writing ${files.length} files to ${path.relative(process.cwd(), target) || '.'}`, () =>
       writeTree(target, p.files, { force: flags.force ?? false }),
@@ -135,12 +150,13 @@ export async function createCommand(
       [
         '',
         pc.bold('Next steps'),
-        `  cd ${rel}`,
+        // Pasted in order: after the cd, every command runs inside the project.
+        ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
         ...(flags.install ? [] : ['  python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt']),
         '  source .venv/bin/activate',
-        `  ${p.framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}`,
         '  pytest                              # the service\'s own tracing tests',
-        `  npx create-traced-service smoke ${rel === '.' ? '' : rel}   # prove the wiring again`.trimEnd(),
+        `  ${cliCommand(target)} smoke   # prove the wiring again`,
+        `  ${p.framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
       ].join('\n'),
     );
   }

@@ -5,6 +5,7 @@ import { detectProject } from '../add-tracing/detect.js';
 import { diagnose, formatFindings, hasErrors, type Finding } from '../add-tracing/diagnose.js';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import type { Ui } from '../ui.js';
+import { upgradeFindings } from '../upgrade/doctor.js';
 import { summarizeReport } from './add-tracing.js';
 
 export interface DoctorResult {
@@ -14,10 +15,14 @@ export interface DoctorResult {
   project: ReturnType<typeof summarizeReport>;
 }
 
-export async function doctorCommand(dirArg: string | undefined, flags: { app?: string }, ui: Ui): Promise<{ code: number; result: DoctorResult }> {
+export async function doctorCommand(
+  dirArg: string | undefined,
+  flags: { app?: string; checkPypi?: boolean },
+  ui: Ui,
+): Promise<{ code: number; result: DoctorResult }> {
   const root = path.resolve(dirArg ?? '.');
   const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
-  const findings = diagnose(report);
+  const findings = [...diagnose(report), ...(await upgradeFindings(root, { checkPypi: flags.checkPypi }))];
   const ok = !hasErrors(findings);
   ui.block(`${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`);
   return { code: ok ? EXIT_OK : EXIT_FAILURE, result: { ok, directory: root, findings, project: summarizeReport(report) } };

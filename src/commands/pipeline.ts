@@ -30,7 +30,7 @@ export async function installAndSmoke(
   let env: PythonEnv;
   try {
     env = await ui.step('Installing Python dependencies', (update) =>
-      preparePythonEnv(projectDir, { onProgress: update, ...(settings.requirementsFile ? { requirementsFile: settings.requirementsFile } : {}) }),
+      preparePythonEnv(projectDir, { onProgress: update, installer: options.installer, ...(settings.requirementsFile ? { requirementsFile: settings.requirementsFile } : {}) }),
     );
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;

@@ -1,5 +1,5 @@
 import { pin } from '../versions.js';
-import { gunicornCommand, guideSample } from './servers.js';
+import { existingGunicorn, existingUvicorn, guideSample, gunicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const django: FrameworkDescriptor = {
@@ -35,4 +35,23 @@ export const django: FrameworkDescriptor = {
     setupFiles: 'app/telemetry.py and config/otel.py',
   },
   detectDistributions: ['django'],
+  existing: {
+    // The WSGI/ASGI entry points build the handler: that is where Django is instrumented (before).
+    constructors: [
+      ['django.core.wsgi', 'get_wsgi_application'],
+      ['django.core.asgi', 'get_asgi_application'],
+    ],
+    instrumentor: 'DjangoInstrumentor',
+    excludedUrlsEnv: 'OTEL_PYTHON_DJANGO_EXCLUDED_URLS',
+    supported: true,
+    // gunicorn when the project uses it; uvicorn for an ASGI module; else runserver (flushes on SIGTERM).
+    serverCommand: (serve, { gunicornConfig }) =>
+      gunicornConfig
+        ? existingGunicorn(serve, gunicornConfig)
+        : serve.module.endsWith('asgi')
+          ? existingUvicorn(serve)
+          : ['python', 'manage.py', 'runserver', '--noreload', '127.0.0.1:{port}'],
+    // DjangoInstrumentor names the span after the URL pattern as written in urlpatterns: no leading slash.
+    spanRoute: (template) => template.replace(/^\//, ''),
+  },
 };

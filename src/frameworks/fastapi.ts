@@ -1,5 +1,5 @@
 import { pin } from '../versions.js';
-import { guideSample, uvicornCommand } from './servers.js';
+import { existingUvicorn, guideSample, uvicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const fastapi: FrameworkDescriptor = {
@@ -17,4 +17,11 @@ export const fastapi: FrameworkDescriptor = {
   sample: guideSample('/process/{item_id}', 'GET /process/{item_id}'),
   healthPath: '/healthz',
   detectDistributions: ['fastapi'],
+  existing: {
+    constructors: [['fastapi', 'FastAPI'], ['fastapi.applications', 'FastAPI']],
+    instrumentor: 'FastAPIInstrumentor',
+    excludedUrlsEnv: 'OTEL_PYTHON_FASTAPI_EXCLUDED_URLS',
+    supported: true,
+    serverCommand: existingUvicorn,
+  },
 };

@@ -1,5 +1,5 @@
 import { pin } from '../versions.js';
-import { gunicornCommand, guideSample } from './servers.js';
+import { existingGunicorn, guideSample, gunicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const flask: FrameworkDescriptor = {
@@ -26,4 +26,15 @@ export const flask: FrameworkDescriptor = {
     setupFiles: 'app/telemetry.py, app/main.py and gunicorn.conf.py',
   },
   detectDistributions: ['flask'],
+  existing: {
+    constructors: [['flask', 'Flask'], ['flask.app', 'Flask']],
+    instrumentor: 'FlaskInstrumentor',
+    excludedUrlsEnv: 'OTEL_PYTHON_FLASK_EXCLUDED_URLS',
+    supported: true,
+    // gunicorn when the project uses it; else Flask's development server (which flushes on SIGTERM).
+    serverCommand: (serve, { gunicornConfig }) =>
+      gunicornConfig
+        ? existingGunicorn(serve, gunicornConfig)
+        : ['flask', '--app', `${serve.module}:${serve.attr}${serve.factory ? '()' : ''}`, 'run', '--host', '127.0.0.1', '--port', '{port}'],
+  },
 };

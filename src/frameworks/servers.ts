@@ -1,5 +1,5 @@
 /** Server command lines and sample expectations the framework descriptors share. */
-import type { SampleExpectation, ServerCommandOptions } from './types.js';
+import type { ExistingServe, SampleExpectation, ServerCommandOptions } from './types.js';
 
 const workersFlag = (workers: number | undefined) => (workers && workers > 1 ? ['--workers', String(workers)] : []);
 
@@ -15,6 +15,33 @@ export const uvicornCommand =
 export const gunicornCommand =
   (app: string) =>
   ({ host, port, workers }: ServerCommandOptions): string[] => ['gunicorn', '--config', 'gunicorn.conf.py', '--bind', `${host}:${port}`, ...workersFlag(workers), app];
+
+/** uvicorn serving an existing project's ASGI app (`--factory` for a factory, `--app-dir` for a src layout). */
+export function existingUvicorn(serve: ExistingServe): string[] {
+  return [
+    'uvicorn',
+    `${serve.module}:${serve.attr}`,
+    ...(serve.factory ? ['--factory'] : []),
+    ...(serve.appDir ? ['--app-dir', serve.appDir] : []),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '{port}',
+  ];
+}
+
+/** gunicorn with the project's config (holding add-tracing's hooks) serving an existing WSGI app. */
+export function existingGunicorn(serve: ExistingServe, config: string): string[] {
+  return [
+    'gunicorn',
+    '--config',
+    config,
+    '--bind',
+    '127.0.0.1:{port}',
+    ...(serve.appDir ? ['--chdir', serve.appDir] : []),
+    `${serve.module}:${serve.attr}${serve.factory ? '()' : ''}`,
+  ];
+}
 
 /** The guide's sample: GET /process/12345 yields the server span and its manual child, nothing else. */
 export function guideSample(route: string, serverSpanName: string): SampleExpectation {

@@ -1,5 +1,5 @@
 import { pin } from '../versions.js';
-import { guideSample, uvicornCommand } from './servers.js';
+import { existingUvicorn, guideSample, uvicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
 export const starlette: FrameworkDescriptor = {
@@ -19,4 +19,11 @@ export const starlette: FrameworkDescriptor = {
   sample: guideSample('/process/{item_id}', 'GET /process/{item_id}'),
   healthPath: '/healthz',
   detectDistributions: ['starlette'],
+  existing: {
+    constructors: [['starlette.applications', 'Starlette']],
+    instrumentor: 'StarletteInstrumentor',
+    excludedUrlsEnv: 'OTEL_PYTHON_STARLETTE_EXCLUDED_URLS',
+    supported: true,
+    serverCommand: existingUvicorn,
+  },
 };

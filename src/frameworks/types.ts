@@ -59,4 +59,33 @@ export interface FrameworkDescriptor {
   dockerNotes?: { flushOnStop: string; setupFiles: string };
   /** Distribution names whose presence in a project's dependencies identifies the framework. */
   detectDistributions: string[];
+  /** How add-tracing and doctor recognise and wire the framework in an existing project. */
+  existing: ExistingSupport;
+}
+
+/** An app of the framework found in an existing project, as the smoke test serves it. */
+export interface ExistingServe {
+  module: string;
+  attr: string;
+  factory: boolean;
+  /** Directory to import from, relative to the project root ('' = the root). */
+  appDir: string;
+}
+
+export interface ExistingSupport {
+  /** [module, class] pairs whose call constructs an app. */
+  constructors: [string, string][];
+  /** The instrumentor class whose instrument_app()/instrument() call means the app is traced. */
+  instrumentor: string;
+  /** Environment variable the instrumentation reads its excluded URLs from. */
+  excludedUrlsEnv: string;
+  /** add-tracing can wire it: templates/add-tracing/<name>.py.hbs holds the wiring. */
+  supported: boolean;
+  /**
+   * argv that serves the app for the smoke test, with `{port}` where the port goes; `gunicornConfig` when
+   * the project serves it with gunicorn (the file holding add-tracing's hooks).
+   */
+  serverCommand(serve: ExistingServe, context: { gunicornConfig?: string }): string[];
+  /** The route as the instrumentation names the server span, when it differs from the URL path's form. */
+  spanRoute?(template: string): string;
 }

@@ -1,8 +1,9 @@
 """Static analysis of an existing Python web service for `create-traced-service add-tracing` / `doctor`.
 
-Run by the project's own interpreter (so the syntax it accepts is the project's), it parses every
-Python file of the project with `ast` -- never with regular expressions -- and prints one JSON
-document on stdout describing, per file:
+Run in isolated mode (-I) by the newest interpreter installed on the machine -- never one from the
+project, so inspecting a checkout runs none of its code -- it parses every Python file of the project
+with `ast` -- never with regular expressions -- and prints one JSON document on stdout describing,
+per file:
 
 * where web-app objects are constructed (`FastAPI(...)` assigned to a name or attribute, returned,
   or passed on), in which scope (module level or a factory function), with the `lifespan=` /
@@ -17,13 +18,17 @@ document on stdout describing, per file:
 Usage: analyze.py PROJECT_DIR CONFIG_JSON
 CONFIG_JSON: {"constructors": {"fastapi": [["fastapi", "FastAPI"]]}, "marker": "otel_telemetry",
               "maxFiles": 3000}
-Standard library only; works on Python 3.8+.
+Standard library only; works on Python 3.8+. Syntax newer than the interpreter is handled for the
+two additions of Python 3.14 (see lower_newer_syntax); PEP 695 (3.12) needs a 3.12+ interpreter.
 """
 
 import ast
+import io
 import json
 import os
+import stat
 import sys
+import tokenize
 
 SKIP_DIRS = {
     ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "__pycache__", ".tox", ".nox",
@@ -120,6 +125,9 @@ class FileAnalyzer(ast.NodeVisitor):
         self.provider_vars = set()
         self.exporter_vars = {}
         self.module_bindings = set()
+        # Django: DJANGO_SETTINGS_MODULE values set here, and execute_from_command_line() statements.
+        self.django_settings = []
+        self.django_commands = []
 
     # --- helpers -------------------------------------------------------------------------------
 
@@ -248,6 +256,13 @@ class FileAnalyzer(ast.NodeVisitor):
         self.generic_visit(node)
 
     def handle_assignment(self, stmt, targets, value):
+        for t in targets:
+            if (
+                isinstance(t, ast.Subscript) and dotted(t.value) in ("os.environ", "environ")
+                and string_value(t.slice.value if isinstance(t.slice, getattr(ast, "Index", ())) else t.slice) == "DJANGO_SETTINGS_MODULE"
+                and string_value(value) is not None
+            ):
+                self.django_settings.append({"module": string_value(value), "line": stmt.lineno})
         if not self.scope:
             for t in targets:
                 if isinstance(t, ast.Name):
@@ -262,6 +277,17 @@ class FileAnalyzer(ast.NodeVisitor):
         if ctor is not None and target_text is not None:
             self.add_app(stmt, inner, ctor, "assign", target_text, wrapped)
             return
+        # Django's handler wrapped by middleware, e.g. `application = WhiteNoise(get_wsgi_application())`:
+        # Django is instrumented before the statement, so the nesting does not matter.
+        if target_text is not None:
+            for node in ast.walk(value):
+                if node is value or not isinstance(node, ast.Call):
+                    continue
+                inner, wrapped = self.unwrap(node)
+                ctor = self.constructor_of(inner)
+                if ctor is not None and ctor[0] == "django":
+                    self.add_app(stmt, inner, ctor, "assign", target_text, wrapped)
+                    return
         callee = last_name(value.func)
         if callee == "TracerProvider" and target_text:
             self.provider_vars.add(target_text)
@@ -279,6 +305,16 @@ class FileAnalyzer(ast.NodeVisitor):
                 "function": self.current_function(), "hasArgs": bool(value.args or value.keywords),
             })
 
+    def visit_Expr(self, node):
+        value = node.value
+        if isinstance(value, ast.Call) and last_name(value.func) == "execute_from_command_line":
+            line_text = self.source_lines[node.lineno - 1] if node.lineno - 1 < len(self.source_lines) else ""
+            self.django_commands.append({
+                "line": node.lineno, "indent": line_text[: len(line_text) - len(line_text.lstrip())],
+                "function": self.current_function(),
+            })
+        self.generic_visit(node)
+
     def visit_Return(self, node):
         if isinstance(node.value, ast.Call):
             inner, wrapped = self.unwrap(node.value)
@@ -290,7 +326,7 @@ class FileAnalyzer(ast.NodeVisitor):
     def unwrap(self, call):
         """`otel_telemetry.instrument_app(FastAPI(...))` -> (the FastAPI(...) call, True)."""
         if (
-            isinstance(call, ast.Call) and dotted(call.func) == self.marker + ".instrument_app"
+            isinstance(call, ast.Call) and dotted(call.func) in (self.marker + ".instrument_app", self.marker + ".asgi_with_flush")
             and len(call.args) == 1 and isinstance(call.args[0], ast.Call)
         ):
             return call.args[0], True
@@ -343,6 +379,11 @@ class FileAnalyzer(ast.NodeVisitor):
         name = dotted(func)
         callee = last_name(func)
         self.calls.append({"callee": name, "line": node.lineno, "function": self.current_function()})
+        if (
+            callee == "setdefault" and name and name.endswith("environ.setdefault") and len(node.args) == 2
+            and string_value(node.args[0]) == "DJANGO_SETTINGS_MODULE" and string_value(node.args[1]) is not None
+        ):
+            self.django_settings.append({"module": string_value(node.args[1]), "line": node.lineno})
         if isinstance(func, ast.Attribute):
             target = dotted(func.value)
             if func.attr == "add_event_handler" and node.args and target:
@@ -417,6 +458,10 @@ class FileAnalyzer(ast.NodeVisitor):
                 hasProvider="tracer_provider" in keywords,
                 hasExcludedUrls="excluded_urls" in keywords,
             )
+        elif callee == "instrument_django" and isinstance(func, ast.Attribute) and dotted(func.value) == self.marker:
+            self.record_otel(
+                "ourInstrument", node, target=None, instrumentor="DjangoInstrumentor", hasProvider=True, hasExcludedUrls=True,
+            )
         elif callee == "instrument" and isinstance(func, ast.Attribute):
             instrumentor = last_name(func.value.func) if isinstance(func.value, ast.Call) else last_name(func.value)
             if instrumentor and instrumentor.endswith("Instrumentor"):
@@ -464,22 +509,38 @@ def analyze_file(root, rel_path, config):
     result["isPackageInit"] = rel_path.endswith("__init__.py")
     result["packageDir"] = os.path.isfile(os.path.join(os.path.dirname(full), "__init__.py"))
     try:
+        if os.path.islink(full):
+            target = os.path.realpath(full)
+            real_root = os.path.realpath(root)
+            inside = target.startswith(real_root + os.sep)
+            result["symlink"] = os.path.relpath(target, real_root).replace(os.sep, "/") if inside else None
+        info = os.stat(full)
+        # Never open a FIFO, socket or device: reading one can block forever.
+        if not stat.S_ISREG(info.st_mode):
+            result["skipped"] = "not a regular file"
+            return result
+        if info.st_size > MAX_FILE_BYTES:
+            result["skipped"] = "larger than %d MB" % (MAX_FILE_BYTES // 1_000_000)
+            return result
         with open(full, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as error:
         result["readError"] = str(error)
         return result
     if len(raw) > MAX_FILE_BYTES:
-        result["skipped"] = "too large"
+        result["skipped"] = "larger than %d MB" % (MAX_FILE_BYTES // 1_000_000)
         return result
+    result["bom"] = raw.startswith(b"\xef\xbb\xbf")
     try:
-        source = raw.decode("utf-8")
+        source = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         result["skipped"] = "not UTF-8"
         return result
     result["crlf"] = "\r\n" in source
     try:
-        tree = ast.parse(source, filename=rel_path)
+        tree, lowered = parse_source(source, rel_path)
+        if lowered:
+            result["newerSyntax"] = lowered
     except SyntaxError as error:
         result["syntaxError"] = {"line": error.lineno, "col": error.offset, "message": error.msg}
         return result
@@ -509,12 +570,90 @@ def analyze_file(root, rel_path, config):
         # see when such a setup runs relative to the app's construction.
         "calls": [c for c in analyzer.calls if c["callee"]],
         "moduleBindings": sorted(analyzer.module_bindings),
+        "djangoSettings": analyzer.django_settings,
+        "djangoCommands": analyzer.django_commands,
         "ourImport": next(
             (i for i in analyzer.imports if (i["as"] or i["name"] or i["module"]) == config.get("marker") and i["function"] is None),
             None,
         ),
     })
     return result
+
+
+TSTRING_PREFIX = {"t", "T", "rt", "rT", "Rt", "RT", "tr", "tR", "Tr", "TR"}
+LINE_STARTS = {tokenize.NEWLINE, tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT}
+
+
+def lower_newer_syntax(source):
+    """Rewrite Python 3.14 syntax into its older equivalent, keeping every line where it was.
+
+    * PEP 758: `except A, B:` (no parentheses, no `as`) -> `except (A, B):`;
+    * PEP 750: template strings `t"..."` -> f-strings (same length, same structure).
+
+    Only the except line's columns move, and nothing the analysis reports lives there. Returns the
+    new source and the names of what was lowered, or (None, []) when nothing applies.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None, []
+    lines = source.splitlines(keepends=True)
+    edits = []  # (line, col, old_len, new_text), applied right to left
+    lowered = set()
+    for i, tok in enumerate(tokens):
+        prev = tokens[i - 1] if i > 0 else None
+        if tok.type == tokenize.NAME and tok.string in TSTRING_PREFIX and i + 1 < len(tokens):
+            nxt = tokens[i + 1]
+            if nxt.type == tokenize.STRING and nxt.start == tok.end:
+                new = tok.string.replace("t", "f").replace("T", "F")
+                edits.append((tok.start[0], tok.start[1], len(tok.string), new))
+                lowered.add("PEP 750 template strings")
+        if tok.type == tokenize.NAME and tok.string == "except" and (prev is None or prev.type in LINE_STARTS):
+            j = i + 1
+            if j < len(tokens) and tokens[j].string == "*":
+                j += 1
+            depth, comma, has_as, end = 0, False, False, None
+            for k in range(j, len(tokens)):
+                t = tokens[k]
+                if t.type == tokenize.OP and t.string in "([{":
+                    depth += 1
+                elif t.type == tokenize.OP and t.string in ")]}":
+                    depth -= 1
+                elif depth == 0 and t.string == ",":
+                    comma = True
+                elif depth == 0 and t.type == tokenize.NAME and t.string == "as":
+                    has_as = True
+                elif depth == 0 and t.string == ":":
+                    end = k
+                    break
+                elif t.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
+                    break
+            if end is not None and comma and not has_as and end > j and tokens[j].start[0] == tokens[end].start[0]:
+                row = tokens[j].start[0]
+                first, stop = tokens[j].start[1], tokens[end].start[1]
+                text = lines[row - 1][first:stop].rstrip()
+                edits.append((row, first, len(text), "(" + text + ")"))
+                lowered.add("PEP 758 except without parentheses")
+    if not edits:
+        return None, []
+    for row, col, old_len, new in sorted(edits, reverse=True):
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + new + line[col + old_len:]
+    return "".join(lines), sorted(lowered)
+
+
+def parse_source(source, filename):
+    """ast.parse, retried once with newer syntax lowered. Returns (tree, lowered) or raises SyntaxError."""
+    try:
+        return ast.parse(source, filename=filename), []
+    except SyntaxError as error:
+        lowered_source, lowered = lower_newer_syntax(source)
+        if lowered_source is None:
+            raise
+        try:
+            return ast.parse(lowered_source, filename=filename), lowered
+        except SyntaxError:
+            raise error from None
 
 
 def walk(root, max_files):

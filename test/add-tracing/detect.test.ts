@@ -81,7 +81,7 @@ describe('detect: the fixture layouts', () => {
     expect(diagnose(ambiguous).find((f) => f.code === 'ambiguous-app')!.fix).toMatch(/--app module:attr/);
     // --app decides, and a wrong --app says what exists.
     expect(describeTarget((await detectProject(two, { app: 'b:admin' })).selectedServe!)).toBe('b:admin');
-    expect((await detectProject(two, { app: 'c:nope' })).ambiguity).toMatch(/--app c:nope does not name a FastAPI app .*found: a:app, b:admin/);
+    expect((await detectProject(two, { app: 'c:nope' })).ambiguity).toMatch(/--app c:nope does not name an app .*found: a:app, b:admin/);
   });
 
   it('reports syntax errors and skips virtualenvs', async () => {

@@ -35,7 +35,7 @@ export function removeScratch(): void {
 /** A copy of a fixture (or of nothing) in a fresh git repository with everything committed. */
 export function committedCopy(name: string | null, edit?: (dir: string) => void): string {
   const dir = path.join(tempDir(), name ?? 'project');
-  if (name) cpSync(path.join(FIXTURES, name), dir, { recursive: true });
+  if (name) cpSync(path.join(FIXTURES, name), dir, { recursive: true, verbatimSymlinks: true });
   else execFileSync('mkdir', ['-p', dir]);
   edit?.(dir);
   git(dir, 'init', '-q');

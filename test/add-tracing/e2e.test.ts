@@ -21,6 +21,18 @@ interface Layout {
   touched: string[];
   /** The user's own shutdown code writes this line to FIXTURE_SHUTDOWN_MARKER. */
   shutdownMarker?: string;
+  /** The app's class (FastAPI unless said). */
+  appClass?: string;
+  /** Extra flags for the first run (e.g. --route where the route table cannot be read). */
+  args?: string[];
+  /** The route as the server span names it, when not the URL template (Django: no leading slash). */
+  spanRoute?: string;
+  /** The project's own (superseded) setup instruments the app too, even with OTEL_SDK_DISABLED. */
+  ownInstrumentation?: boolean;
+  /** What the import check prints, when not "<appClass> True" (Django's handler carries no mark). */
+  imported?: string;
+  /** Module names the project also imports the app module by (its tests' `src.app.main`), from the root. */
+  alsoImportedAs?: string[];
 }
 
 const LAYOUTS: Layout[] = [
@@ -49,20 +61,70 @@ const LAYOUTS: Layout[] = [
   { name: 'requirements-only', app: 'service:application', touched: ['.create-traced-service.json', 'otel_telemetry.py', 'requirements/base.txt', 'service.py'] },
   {
     name: 'wrong-otel',
+    ownInstrumentation: true,
     app: 'app.main:app',
     touched: ['.create-traced-service.json', 'Dockerfile', 'Procfile', 'app/main.py', 'app/telemetry.py', 'requirements.txt'],
+  },
+  {
+    name: 'starlette-board',
+    app: 'board.app:application',
+    appClass: 'Starlette',
+    args: ['--route', '/messages/{message_id}'],
+    touched: ['.create-traced-service.json', 'board/app.py', 'board/telemetry.py', 'requirements.txt'],
+    shutdownMarker: 'starlette: shutdown ran',
+  },
+  {
+    name: 'flask-single',
+    app: 'app:app',
+    appClass: 'Flask',
+    args: ['--route', '/bookmarks'],
+    touched: ['.create-traced-service.json', 'app.py', 'otel_telemetry.py', 'requirements.txt'],
+  },
+  {
+    name: 'flask-factory',
+    app: 'wsgi:app',
+    appClass: 'Flask',
+    args: ['--route', '/api/notes'],
+    touched: ['.create-traced-service.json', 'gunicorn.conf.py', 'notes/__init__.py', 'notes/telemetry.py', 'requirements.txt'],
+    shutdownMarker: 'gunicorn: worker_exit ran',
+  },
+  {
+    name: 'django-site',
+    app: 'bookshelf.wsgi:application',
+    imported: 'WSGIHandler False',
+    spanRoute: 'books/',
+    args: ['--route', '/books/'],
+    touched: [
+      '.create-traced-service.json',
+      'bookshelf/asgi.py',
+      'bookshelf/telemetry.py',
+      'bookshelf/wsgi.py',
+      'gunicorn.conf.py',
+      'manage.py',
+      'requirements.txt',
+    ],
+  },
+  {
+    name: 'src-relative',
+    app: 'app.main:app',
+    appDir: 'src',
+    touched: ['.create-traced-service.json', 'pyproject.toml', 'src/app/main.py', 'src/app/telemetry.py'],
+    alsoImportedAs: ['src.app.main'],
   },
 ];
 
 /** Imports the project's own module with the venv the smoke test used, as its server would. */
-function importsCleanly(dir: string, layout: Layout): string {
-  const [module, attr] = layout.app.split(':') as [string, string];
+function importsCleanly(dir: string, layout: Layout, asModule?: string): string {
+  const [appModule, attr] = layout.app.split(':') as [string, string];
+  const module = asModule ?? appModule;
   const code = [
     'import importlib, sys',
-    `sys.path.insert(0, ${JSON.stringify(path.join(dir, layout.appDir ?? ''))})`,
+    `sys.path.insert(0, ${JSON.stringify(asModule ? dir : path.join(dir, layout.appDir ?? ''))})`,
     `m = importlib.import_module(${JSON.stringify(module)})`,
     `app = getattr(m, ${JSON.stringify(attr)})${layout.factory ? '()' : ''}`,
-    'print(type(app).__name__, getattr(app, "_create_traced_service_instrumented", False))',
+    // OTEL_SDK_DISABLED=true (set below): no OpenTelemetry middleware may be installed.
+    'otel = getattr(app, "_is_instrumented_by_opentelemetry", False)',
+    'print(type(app).__name__, getattr(app, "_create_traced_service_instrumented", False), int(otel))',
   ].join('\n');
   return execFileSync(path.join(dir, '.venv', 'bin', 'python'), ['-c', code], {
     cwd: dir,
@@ -89,7 +151,7 @@ describe('add-tracing on real-world layouts', () => {
 
     // The real run: writes, installs, smoke-tests.
     const marker = path.join(tempDir('cts-marker-'), 'shutdown.log');
-    const run = await addTracing(dir, ['--yes', '--json'], { FIXTURE_SHUTDOWN_MARKER: marker });
+    const run = await addTracing(dir, ['--yes', '--json', ...(layout.args ?? [])], { FIXTURE_SHUTDOWN_MARKER: marker });
     const result = jsonOf(run);
     const failed = (result.pipeline?.smoke?.checks ?? []).filter((c: { ok: boolean }) => !c.ok);
     expect(run.code, `${JSON.stringify(failed, null, 2)}\n${result.pipeline?.smoke?.serviceOutput ?? ''}\n${run.stderr}`).toBe(0);
@@ -107,7 +169,9 @@ describe('add-tracing on real-world layouts', () => {
     if (layout.shutdownMarker) expect(readFileSync(marker, 'utf8')).toContain(layout.shutdownMarker);
 
     // The project's own code still imports, and the app it builds is instrumented.
-    expect(importsCleanly(dir, layout)).toBe('FastAPI True');
+    expect(importsCleanly(dir, layout)).toBe(`${layout.imported ?? `${layout.appClass ?? 'FastAPI'} True`} ${layout.ownInstrumentation ? 1 : 0}`);
+    // ... under every name the project imports it by (its tests import src.app.main from the root).
+    for (const name of layout.alsoImportedAs ?? []) expect(importsCleanly(dir, layout, name)).toBe(`${layout.appClass ?? 'FastAPI'} True 0`);
 
     // Twice: no change at all (the smoke test runs again, from the recorded route).
     git(dir, 'add', '-A');
@@ -122,14 +186,14 @@ describe('add-tracing on real-world layouts', () => {
     // `smoke` on the traced project: the project's own dependencies, start command and recorded route.
     const smoke = await runCli(['smoke', dir, '--json'], { env: E2E_ENV, timeoutMs: 240_000 });
     expect(smoke.code, smoke.stderr).toBe(0);
-    expect(jsonOf(smoke).smoke.checks.find((c: { name: string }) => c.name === 'server span').detail).toContain(`GET ${result.route.template}`);
+    expect(jsonOf(smoke).smoke.checks.find((c: { name: string }) => c.name === 'server span').detail).toContain(`GET ${layout.spanRoute ?? result.route.template}`);
     expect(changedFiles(traced, snapshot(dir))).toEqual([]);
 
     // And the diagnosis is clean.
     const doctor = await runCli(['doctor', dir, '--json'], { env: E2E_ENV });
     expect(doctor.code, doctor.stdout).toBe(0);
     expect(jsonOf(doctor).findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
-  });
+  }, 240_000);
 });
 
 describe('add-tracing --route', () => {

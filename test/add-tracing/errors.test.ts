@@ -1,5 +1,5 @@
 /** Input add-tracing cannot handle: one clear line, a non-zero exit, and not one byte changed. */
-import { appendFileSync, chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
@@ -26,12 +26,12 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
       writeFileSync(path.join(d, 'README.md'), '# just docs\n');
       writeFileSync(path.join(d, 'tool.py'), 'print("not a web app")\n');
     });
-    await refuses(dir, ['--yes'], /no FastAPI app found in .*pass --app module:attr/);
+    await refuses(dir, ['--yes'], /no app found in .*no module constructs FastAPI\(...\), Starlette\(...\).*pass --app module:attr — nothing was changed$/);
   });
 
   it('a syntax error in the user\'s code', async () => {
     const dir = committedCopy('single-file', (d) => appendFileSync(path.join(d, 'main.py'), '\ndef broken(:\n    pass\n'));
-    await refuses(dir, ['--yes'], /cannot parse main\.py:\d+ with Python [\d.]+ .*fix the syntax error first — nothing was changed$/);
+    await refuses(dir, ['--yes'], /cannot parse main\.py:\d+ with Python [\d.]+ .*fix the syntax error .*install that Python with pyenv or uv.* — nothing was changed$/);
   });
 
   it('a read-only file it would have to change', async () => {
@@ -59,18 +59,35 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
       writeFileSync(path.join(d, 'admin.py'), 'from fastapi import FastAPI\nadmin = FastAPI()\n');
     });
     await refuses(dir, ['--yes'], /found 2 FastAPI apps .*pass --app module:attr$/);
-    await refuses(dir, ['--yes', '--app', 'nope:app'], /--app nope:app does not name a FastAPI app/);
+    await refuses(dir, ['--yes', '--app', 'nope:app'], /--app nope:app does not name an app built in this project/);
     const r = await addTracing(dir, ['--yes', '--no-install', '--app', 'admin:admin', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(jsonOf(r).changes.map((c: { path: string }) => c.path)).toContain('admin.py');
   });
 
-  it('a framework without templates yet', async () => {
+  it('a Django project without a WSGI or ASGI entry point', async () => {
     const dir = committedCopy(null, (d) => {
-      writeFileSync(path.join(d, 'requirements.txt'), 'flask==3.1.0\n');
-      writeFileSync(path.join(d, 'app.py'), 'from flask import Flask\napp = Flask(__name__)\n');
+      writeFileSync(path.join(d, 'requirements.txt'), 'django==5.1\n');
+      writeFileSync(path.join(d, 'manage.py'), 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n');
     });
-    await refuses(dir, ['--yes'], /Flask detected .*supports FastAPI only for now/);
+    await refuses(dir, ['--yes'], /Django detected \(django ==5\.1 .*\) but no module calls get_wsgi_application\(\) or get_asgi_application\(\); add the project's wsgi\.py/);
+  });
+
+  it('a Django project whose settings module cannot be found', async () => {
+    const dir = committedCopy('django-site', (d) => {
+      for (const f of ['manage.py', 'bookshelf/wsgi.py', 'bookshelf/asgi.py']) {
+        const file = path.join(d, f);
+        writeFileSync(file, readFileSync(file, 'utf8').replace('"bookshelf.settings"', '"bookshelf.production"'));
+      }
+    });
+    await refuses(dir, ['--yes'], /the Django settings module bookshelf\.production \(from manage\.py:9\) is not a file in this project/);
+  });
+
+  it('gunicorn preloading the app in its master', async () => {
+    const dir = committedCopy('flask-factory', (d) => {
+      writeFileSync(path.join(d, 'gunicorn.conf.py'), 'workers = 2\npreload_app = True\n');
+    });
+    await refuses(dir, ['--yes'], /gunicorn preloads the app in its master \(gunicorn\.conf\.py:2 \(preload_app = True\)\).*drop preload_app/);
   });
 
   it('bad flags', async () => {

@@ -130,3 +130,40 @@ describe('planChanges', () => {
     ]);
   });
 });
+
+describe('planChanges: the package\'s import style and the file\'s bytes', () => {
+  it('a package written with relative imports gets a relative import (works as app.main and as src.app.main)', async () => {
+    const dir = copyFixture('src-relative');
+    const { first, second } = await planTwice(dir);
+    const main = first.changes.find((c) => c.path === 'src/app/main.py')!;
+    expect(main.after).toContain('from . import telemetry as otel_telemetry  # isort: skip');
+    expect(main.after).not.toContain('from app import');
+    expect(first.changes.map((c) => c.path)).toContain('src/app/telemetry.py');
+    expect(second.changes.filter((c) => c.path !== 'pyproject.toml')).toEqual([]);
+  });
+
+  it('a package that imports itself absolutely keeps absolute imports', async () => {
+    const dir = copyFixture('package-main');
+    const plan = planChanges(await detectProject(dir), inputs());
+    expect(plan.changes.find((c) => c.path === 'app/main.py')!.after).toContain('from app import telemetry as otel_telemetry');
+  });
+
+  it('keeps a UTF-8 byte-order mark and CRLF line endings', async () => {
+    const dir = copyFixture('bom-crlf');
+    const { first, second } = await planTwice(dir);
+    const main = first.changes.find((c) => c.path === 'main.py')!;
+    expect(main.after.startsWith('\uFEFF"""Notes service')).toBe(true);
+    expect(main.after.split('\uFEFF').length).toBe(2);
+    expect(main.after.replace(/\r\n/g, '')).not.toContain('\n');
+    expect(main.after).toContain('app = FastAPI()\r\notel_telemetry.instrument_app(app)');
+    expect(second.changes.filter((c) => c.path === 'main.py')).toEqual([]);
+  });
+
+  it('columns on the first line of a file with a byte-order mark are the analyzer\'s', async () => {
+    const dir = write(scratchDir('cts-patch-'), { 'main.py': '\uFEFFimport fastapi; app = fastapi.FastAPI(); DEBUG = 1\r\n' });
+    const plan = planChanges(await detectProject(dir), inputs());
+    const after = plan.changes.find((c) => c.path === 'main.py')!.after;
+    expect(after).toContain('app = otel_telemetry.instrument_app(fastapi.FastAPI()); DEBUG = 1\r\n');
+    expect(after.startsWith('\uFEFF')).toBe(true);
+  });
+});

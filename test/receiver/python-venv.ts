@@ -1,6 +1,6 @@
 /**
- * Python virtualenvs for interop tests, cached under node_modules/.cache/cts-test-venvs/<name>-<hash>
- * so only the first run pays for pip. The hash covers the pins and the interpreter version. A venv is
+ * Python virtualenvs for interop tests, cached in the user's cache (test-venvs/<name>-<hash>, outside
+ * node_modules so `npm ci` keeps them) so only the first run pays for the install (uv when on PATH). The hash covers the pins and the interpreter version. A venv is
  * built in a sibling temp dir and renamed into place, so a half-built one is never reused and parallel
  * workers cannot trip over each other (we only ever run it as <venv>/bin/python, which stays valid).
  */
@@ -8,11 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { cacheDir } from '../../src/installer.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 'cts-test-venvs');
+const CACHE_DIR = path.join(cacheDir(), 'test-venvs');
 const READY_MARKER = '.cts-ready';
 
 /** Interop tests run unless CTS_SKIP_PYTHON=1; a missing python3 is then a failure, not a skip. */
@@ -45,11 +44,15 @@ export async function ensureVenv(name: string, pins: readonly string[]): Promise
   const staging = `${venv}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await execa(basePython, ['-m', 'venv', staging], { timeout: VENV_SETUP_TIMEOUT_MS });
-    await execa(
-      venvPython(staging),
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', ...pins],
-      { timeout: VENV_SETUP_TIMEOUT_MS, env: { PIP_NO_INPUT: '1' } },
-    );
+    const uv = await execa('uv', ['--version']).then(() => true, () => false);
+    if (uv) await execa('uv', ['pip', 'install', '--quiet', '--python', venvPython(staging), ...pins], { timeout: VENV_SETUP_TIMEOUT_MS });
+    else {
+      await execa(
+        venvPython(staging),
+        ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', ...pins],
+        { timeout: VENV_SETUP_TIMEOUT_MS, env: { PIP_NO_INPUT: '1' } },
+      );
+    }
     await writeFile(path.join(staging, READY_MARKER), `${pins.join('\n')}\n`);
     await rename(staging, venv).catch(async () => {
       if (isReady(venv)) return rm(staging, { recursive: true, force: true }); // another worker won

@@ -1,0 +1,47 @@
+/**
+ * The templates as one ES module, built from whatever templates/ holds at build time: each `.hbs` file
+ * precompiled by Handlebars (so the CLI only needs the runtime), every other file as text, each with
+ * its executable bit. esbuild (scripts/build.mjs) and vitest (vitest.config.ts) serve it under the same
+ * virtual module id, so the bundle and the unit tests render exactly the same code.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+
+export const TEMPLATES_MODULE_ID = 'virtual:cts-templates';
+export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
+
+/** HTML escaping off (each value goes through the helper for its file's language); strict: a misspelt variable fails. */
+export const COMPILE_OPTIONS = { noEscape: true, strict: true };
+
+function listFiles(root, dir = '') {
+  const out = [];
+  for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...listFiles(root, rel));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** Source of the module; `files` lists what it was built from, for watchers. */
+export function templatesModule(root = TEMPLATES_DIR) {
+  const files = listFiles(root);
+  const entries = files.map((rel) => {
+    const file = path.join(root, rel);
+    const source = readFileSync(file, 'utf8');
+    const mode = (statSync(file).mode & 0o111) !== 0 ? ', mode: 0o755' : '';
+    if (!rel.endsWith('.hbs')) return `  ${JSON.stringify(rel)}: { text: ${JSON.stringify(source)}${mode} },`;
+    let spec;
+    try {
+      spec = Handlebars.precompile(source, COMPILE_OPTIONS);
+    } catch (error) {
+      throw new Error(`template ${rel}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // Kept as source text, turned into code only for the templates a run renders: scanning a string
+    // costs far less start-up time than compiling every framework's templates.
+    return `  ${JSON.stringify(rel)}: { spec: ${JSON.stringify(spec)}${mode} },`;
+  });
+  return { code: `export default {\n${entries.join('\n')}\n};\n`, files: files.map((rel) => path.join(root, rel)) };
+}

@@ -1,0 +1,335 @@
+/**
+ * `upgrade [dir]`: carry a generated or add-tracing'd project to the newest matched OpenTelemetry set this
+ * CLI knows and to this CLI's templates, merging the user's edits three ways (see src/upgrade/).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import pc from 'picocolors';
+import { applyChanges, checkWritable } from '../add-tracing/apply.js';
+import { renderDiff } from '../add-tracing/diff.js';
+import { dirtyFiles } from '../add-tracing/git.js';
+import type { FileChange } from '../add-tracing/patch.js';
+import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
+import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options.js';
+import { ANSWERS_FILE, cliVersion } from '../paths.js';
+import { frameworkLine } from '../plan.js';
+import type { Ui } from '../ui.js';
+import { AnswersShapeError, parseAnswersDocument, serializeAnswers, type AnswersDocument } from '../upgrade/answers.js';
+import { formatConflicts, formatPlan, formatVersions, type VersionMove } from '../upgrade/format.js';
+import { knownLines, newerKnownLine, supportsPython } from '../upgrade/lines.js';
+import { conflictMarkerLines } from '../upgrade/merge.js';
+import { runMigrations } from '../upgrade/migrations.js';
+import { ownedInputs, renderOwned } from '../upgrade/owned.js';
+import { planFiles, type FilePlan } from '../upgrade/plan.js';
+import { projectPython } from '../upgrade/python.js';
+import { contentHash, readBase, recordFiles } from '../upgrade/record.js';
+import { OTEL_LINES } from '../versions.js';
+import { renderTelemetryModule } from './add-tracing.js';
+import type { PipelineResult } from './pipeline.js';
+
+export interface UpgradeFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  install: boolean;
+  smoke: boolean;
+  otelVersion?: string;
+}
+
+export interface UpgradeResult {
+  ok: boolean;
+  directory: string;
+  dryRun: boolean;
+  versions: VersionMove;
+  migrations: { id: string; summary: string }[];
+  notes: string[];
+  files: { path: string; action: FilePlan['action']; conflicts: number; reason?: string }[];
+  pins: FilePlan['pins'];
+  conflicts: string[];
+  written: string[];
+  diff: string;
+  pipeline?: PipelineResult;
+}
+
+function readAnswersDocument(root: string): AnswersDocument {
+  const file = path.join(root, ANSWERS_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(
+      `${root} has no ${ANSWERS_FILE}: only projects made by create-traced-service or add-tracing ` +
+        'can be upgraded — nothing was changed',
+    );
+  }
+  try {
+    return parseAnswersDocument(text);
+  } catch (error) {
+    if (error instanceof AnswersShapeError) throw new UsageError(`${file} ${error.message} — nothing was changed`);
+    throw error;
+  }
+}
+
+function parseOptions(raw: Record<string, unknown>, file: string): ServiceOptions {
+  try {
+    return parseServiceOptions(raw, () => 'config');
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(`${file}: ${error.message} — nothing was changed`);
+    throw error;
+  }
+}
+
+/** The line to move to: --otel-version, else the newest known line the project's Python supports. */
+function targetLine(
+  current: string,
+  requested: string | undefined,
+  python: string | undefined,
+): { line: string; why: string } {
+  if (requested !== undefined) {
+    if (!(requested in OTEL_LINES))
+      throw new UsageError(
+        `--otel-version ${requested}: not a matched set this CLI knows; use one of ${knownLines().join(', ')}`,
+      );
+    if (!supportsPython(requested, python))
+      throw new UsageError(
+        `--otel-version ${requested} does not support the project's Python ${python}; use one of ${knownLines()
+          .filter((l) => supportsPython(l, python))
+          .join(', ')}`,
+      );
+    return { line: requested, why: '--otel-version' };
+  }
+  const newer = newerKnownLine(current, python);
+  const py = python ? ` for Python ${python}` : '';
+  return newer
+    ? { line: newer, why: `the newest matched set this CLI knows${py}` }
+    : { line: current, why: `already the newest matched set this CLI knows${py}` };
+}
+
+function readOurs(root: string): (rel: string) => string | null {
+  return (rel) => {
+    const file = path.join(root, rel);
+    return existsSync(file) ? readFileSync(file, 'utf8') : null;
+  };
+}
+
+/** The answers after the upgrade: new options and CLI version, the migrations, and the new base of every owned file. */
+function upgradedAnswers(
+  doc: AnswersDocument,
+  options: ServiceOptions,
+  plans: FilePlan[],
+  keptRecorded: Map<string, string>,
+): string {
+  const withBase = plans.filter((p) => p.newBase !== undefined).map((p) => ({ path: p.path, content: p.newBase! }));
+  // A file kept without a base stays recorded by the hash of the render offered now (equal to it later = unedited).
+  const hashOnly: Record<string, string> = {};
+  for (const p of plans)
+    if (p.newBase === undefined && keptRecorded.has(p.path)) hashOnly[p.path] = keptRecorded.get(p.path)!;
+  return serializeAnswers({ ...doc, cliVersion: cliVersion(), options, ...recordFiles(withBase, hashOnly) });
+}
+
+async function confirm(ui: Ui, count: number): Promise<void> {
+  if (!ui.interactive)
+    throw new UsageError(
+      'upgrade changes your files: pass --yes to write them (or --dry-run to only see the plan) ' +
+        '— nothing was changed',
+    );
+  const clack = await import('@clack/prompts');
+  const ok = await clack.confirm({
+    message: `Write the upgrade to ${count} file${count === 1 ? '' : 's'}?`,
+    initialValue: true,
+  });
+  if (clack.isCancel(ok) || !ok) throw new CancelledError();
+}
+
+interface Prepared {
+  doc: AnswersDocument;
+  options: ServiceOptions;
+  versions: VersionMove;
+  migrated: ReturnType<typeof runMigrations>;
+  plans: FilePlan[];
+  /** What to write, the answers file last. */
+  changes: FileChange[];
+  /** Files still holding conflict markers that this run would not touch. */
+  leftover: string[];
+}
+
+/** Everything the upgrade would do, decided before anything is shown or written. */
+async function prepare(root: string, flags: UpgradeFlags): Promise<Prepared> {
+  const doc = readAnswersDocument(root);
+  const oldOptions = parseOptions(doc.options, path.join(root, ANSWERS_FILE));
+  const target = targetLine(oldOptions.otelVersion, flags.otelVersion, await projectPython(root));
+  const options: ServiceOptions = { ...oldOptions, otelVersion: target.line };
+  const migrated = runMigrations(doc, {
+    cliVersion: cliVersion(),
+    renderRecorded: () => renderOwned(oldOptions, doc.existing, renderTelemetryModule),
+  });
+  const ours = readOurs(root);
+  const inputs = ownedInputs({
+    newOptions: options,
+    oldOptions,
+    existing: doc.existing,
+    renderTelemetry: renderTelemetryModule,
+    ours,
+    base: readBase(migrated.doc),
+    hashes: migrated.doc.files ?? {},
+    recordedAll: migrated.doc.files === undefined,
+  });
+  const versions: VersionMove = {
+    fromLine: oldOptions.otelVersion,
+    toLine: target.line,
+    fromSet: frameworkLine(oldOptions),
+    toSet: frameworkLine(options),
+    why: target.why,
+  };
+  const plans = planFiles(inputs, {
+    ours: 'yours',
+    base: `create-traced-service ${doc.cliVersion}, OpenTelemetry ${oldOptions.otelVersion}`,
+    theirs: `create-traced-service ${cliVersion()}, OpenTelemetry ${target.line}`,
+  });
+  const changes: FileChange[] = plans
+    .filter((p) => p.after !== null)
+    .map((p) => ({ path: p.path, before: p.before, after: p.after!, summary: [p.action] }));
+  if (changes.length > 0 || migrated.applied.length > 0) {
+    const kept = new Map(inputs.filter((i) => i.recorded && !i.noRecord).map((i) => [i.path, contentHash(i.theirs)]));
+    const after = upgradedAnswers(migrated.doc, options, plans, kept);
+    const before = ours(ANSWERS_FILE);
+    if (after !== before) changes.push({ path: ANSWERS_FILE, before, after, summary: ['record'] });
+  }
+  const leftover = plans
+    .filter((p) => p.after === null && p.before !== null && conflictMarkerLines(p.before).length > 0)
+    .map((p) => p.path);
+  return { doc, options, versions, migrated, plans, changes, leftover };
+}
+
+/** The plan as the user reads it: versions, migrations, pins, files, what the answers file records. */
+function showPlan(root: string, prepared: Prepared, dryRun: boolean, color: boolean, ui: Ui): void {
+  const { versions, migrated, plans, changes } = prepared;
+  ui.block(
+    `${pc.bold(`Upgrade of ${path.relative(process.cwd(), root) || '.'}`)}\n  ${formatVersions(versions, color)}`,
+  );
+  for (const m of migrated.applied) ui.info(`migration ${m.id}: ${m.summary}`);
+  for (const n of migrated.notes) ui.warn(n);
+  const moved = versions.fromLine !== versions.toLine;
+  const recorded = plans.filter((p) => p.newBase !== undefined).length;
+  const record = changes.some((c) => c.path === ANSWERS_FILE)
+    ? `${ANSWERS_FILE}  ${moved ? `otelVersion ${versions.fromLine} → ${versions.toLine}; ` : ''}` +
+      `hashes and base texts of ${recorded} file${recorded === 1 ? '' : 's'}`
+    : undefined;
+  ui.block(formatPlan(plans, { color, dryRun, ...(record ? { record } : {}) }));
+}
+
+export async function upgradeCommand(
+  dirArg: string | undefined,
+  flags: UpgradeFlags,
+  ui: Ui,
+): Promise<{ code: number; result: UpgradeResult }> {
+  const root = path.resolve(dirArg ?? '.');
+  const prepared = await prepare(root, flags);
+  const { plans, changes, leftover } = prepared;
+  // The answers file's own diff is hashes and a base64 blob: the plan names what it records instead.
+  const shown = changes.filter((c) => c.path !== ANSWERS_FILE);
+  const result: UpgradeResult = {
+    ok: true,
+    directory: root,
+    dryRun: Boolean(flags.dryRun),
+    versions: prepared.versions,
+    migrations: prepared.migrated.applied,
+    notes: prepared.migrated.notes,
+    files: plans.map((p) => ({
+      path: p.path,
+      action: p.action,
+      conflicts: p.conflicts,
+      ...(p.reason ? { reason: p.reason } : {}),
+    })),
+    pins: plans.flatMap((p) => p.pins),
+    conflicts: plans.filter((p) => p.action === 'conflict').map((p) => p.path),
+    written: [],
+    diff: renderDiff(shown, false),
+  };
+  const color = !ui.json && process.stdout.isTTY === true;
+  showPlan(root, prepared, Boolean(flags.dryRun), color, ui);
+
+  if (changes.length === 0) {
+    if (leftover.length > 0) {
+      ui.warn(`unresolved conflict markers in ${leftover.join(', ')}: resolve them, then run doctor`);
+      return { code: EXIT_FAILURE, result: { ...result, ok: false, conflicts: leftover } };
+    }
+    ui.success("Nothing to upgrade: the project is on this CLI's newest matched set and templates");
+    return { code: EXIT_OK, result };
+  }
+  if (shown.length > 0)
+    ui.block(`\n${pc.bold(flags.dryRun ? 'Would change' : 'Changes')}\n${renderDiff(shown, color)}`);
+  const conflictText = formatConflicts(plans, color);
+  if (flags.dryRun) {
+    if (conflictText) ui.block(conflictText.replace(/^Conflicts/, 'Would conflict'));
+    ui.info('--dry-run: nothing was written');
+    return { code: EXIT_OK, result };
+  }
+
+  await write(root, changes, flags, ui);
+  result.written = changes.map((c) => c.path);
+  relockCallSite(root, [...new Set(result.pins.map((p) => p.file))], ui);
+  if (conflictText) {
+    // A project with conflict markers does not import: no smoke test until they are resolved.
+    ui.block(conflictText);
+    return { code: EXIT_FAILURE, result: { ...result, ok: false } };
+  }
+  if (!flags.install) {
+    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
+    return { code: EXIT_OK, result };
+  }
+  result.pipeline = await smokeAfterUpgrade(root, prepared.options, prepared.doc, flags.smoke, ui);
+  result.ok = result.pipeline.ok;
+  return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
+}
+
+/** Checks everything first (writable, committed, confirmed), then writes each file atomically. */
+async function write(root: string, changes: FileChange[], flags: UpgradeFlags, ui: Ui): Promise<void> {
+  await checkWritable(root, changes);
+  if (!flags.force) {
+    const dirty = await dirtyFiles(
+      root,
+      changes.map((c) => c.path),
+    );
+    if (dirty.length > 0) {
+      throw new UsageError(
+        `uncommitted changes in ${dirty.join(', ')}: commit or stash them first, or pass --force ` +
+          '— nothing was changed',
+      );
+    }
+  }
+  if (!flags.yes) await confirm(ui, changes.length);
+  await ui.step(`Writing ${changes.length} file${changes.length === 1 ? '' : 's'}`, () => applyChanges(root, changes));
+}
+
+/**
+ * Where lock files get re-locked after pins moved. Re-locking is add-tracing's job; until it can be
+ * called from here, name the lock files that are now stale.
+ */
+function relockCallSite(root: string, changedDependencyFiles: string[], ui: Ui): void {
+  if (changedDependencyFiles.length === 0) return;
+  const stale = ['uv.lock', 'poetry.lock', 'pdm.lock', 'Pipfile.lock'].filter((f) => existsSync(path.join(root, f)));
+  for (const lock of stale)
+    ui.warn(
+      `${lock} was not re-locked: run your locker (e.g. \`uv lock\` or \`poetry lock\`) so it matches the new pins`,
+    );
+}
+
+async function smokeAfterUpgrade(
+  root: string,
+  options: ServiceOptions,
+  doc: AnswersDocument,
+  smoke: boolean,
+  ui: Ui,
+): Promise<PipelineResult> {
+  const { installAndSmoke } = await import('./pipeline.js');
+  if (!doc.existing) return installAndSmoke(root, options, { smoke }, ui);
+  const { existingSmokeSettings } = await import('../add-tracing/smoke-target.js');
+  const settings = await existingSmokeSettings(root, doc.existing, options, ui);
+  try {
+    return await installAndSmoke(root, options, { smoke, ...settings.pipeline }, ui);
+  } finally {
+    await settings.cleanup();
+  }
+}

@@ -1,0 +1,24 @@
+/** `create --force` on an existing project: which files it would overwrite that the user edited. */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ANSWERS_FILE } from '../paths.js';
+import { AnswersShapeError, parseAnswersDocument } from './answers.js';
+import { contentHash } from './record.js';
+
+/**
+ * Of `overwritten` (paths whose content differs from the new plan), those not holding what the tool recorded
+ * writing; with no usable record every one counts as edited. Undefined: the directory has no answers file.
+ */
+export function editedSinceGenerated(target: string, overwritten: string[]): string[] | undefined {
+  const answersPath = path.join(target, ANSWERS_FILE);
+  if (!existsSync(answersPath)) return undefined;
+  let files: Record<string, string> = {};
+  try {
+    files = parseAnswersDocument(readFileSync(answersPath, 'utf8')).files ?? {};
+  } catch (error) {
+    if (!(error instanceof AnswersShapeError)) throw error;
+  }
+  return overwritten.filter(
+    (p) => p !== ANSWERS_FILE && files[p] !== contentHash(readFileSync(path.join(target, p), 'utf8')),
+  );
+}
