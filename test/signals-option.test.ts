@@ -17,7 +17,9 @@ describe('--signals', () => {
   });
 
   it('signals left out default to the none exporter, which the environment can still switch on', () => {
-    const telemetry = plan(parseServiceOptions({ serviceName: 's', signals: 'traces' })).files.find((f) => f.path === 'app/telemetry.py')!.content;
+    const telemetry = plan(parseServiceOptions({ serviceName: 's', signals: 'traces' })).files.find(
+      (f) => f.path === 'app/telemetry.py',
+    )!.content;
     expect(telemetry).toContain('"OTEL_TRACES_EXPORTER": "otlp"');
     expect(telemetry).toContain('"OTEL_METRICS_EXPORTER": "none"');
     expect(telemetry).toContain('"OTEL_LOGS_EXPORTER": "none"');

@@ -12,7 +12,12 @@ import { median } from '../lib/stats.mjs';
 import { commonEnv, modeService, TRACES_ONLY } from './overhead.mjs';
 
 export const SIGNALS_MODES = [
-  { id: 'off', label: 'telemetry off (`OTEL_SDK_DISABLED=true`)', variant: 'batch', env: { OTEL_SDK_DISABLED: 'true' } },
+  {
+    id: 'off',
+    label: 'telemetry off (`OTEL_SDK_DISABLED=true`)',
+    variant: 'batch',
+    env: { OTEL_SDK_DISABLED: 'true' },
+  },
   { id: 'traces', label: 'traces only', variant: 'batch', env: TRACES_ONLY },
   { id: 'all', label: 'traces, metrics and logs (the generated defaults)', variant: 'batch', env: {} },
 ];
@@ -51,7 +56,11 @@ async function oneRun(ws, mode, cfg) {
   }
 }
 
-export async function runSignals(ws, { reps = 3, durationSec = 4, warmupSec = 1, connections = 8 } = {}, log = console.log) {
+export async function runSignals(
+  ws,
+  { reps = 3, durationSec = 4, warmupSec = 1, connections = 8 } = {},
+  log = console.log,
+) {
   const cfg = { reps, durationSec, warmupSec, connections };
   const runs = [];
   for (let rep = 0; rep < reps; rep++) {

@@ -93,7 +93,10 @@ function logRecord(l: Obj, path: string, o: Origin): ReceivedLog[] {
 }
 
 /** SeverityNumber names in enum order (OTLP/JSON may spell them out). */
-const SEVERITY_NAMES = ['UNSPECIFIED', ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((l) => [l, `${l}2`, `${l}3`, `${l}4`])];
+const SEVERITY_NAMES = [
+  'UNSPECIFIED',
+  ...['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].flatMap((l) => [l, `${l}2`, `${l}3`, `${l}4`]),
+];
 
 function severity(v: unknown, path: string): number {
   if (typeof v === 'string' && !/^\d+$/.test(v)) {

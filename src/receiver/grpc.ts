@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OtlpDecodeError } from './decode.js';
 import type { SignalName } from './model.js';
 import { ExportTraceServiceResponse } from './proto.js';
-import { type BatchSink, CODECS, SIGNAL_NAMES } from './signals.js';
+import { type Batch, type BatchSink, CODECS, SIGNAL_NAMES } from './signals.js';
 import type { RequiredHeader } from './http.js';
 
 export interface RunningGrpcServer {
@@ -53,7 +53,7 @@ export async function startGrpcServer(
     server.addService(serviceFor(signal), {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const atMs = Date.now();
-        let items;
+        let items: Batch['items'];
         try {
           items = CODECS[signal].protobuf(call.request, { transport: 'otlp-grpc', receivedAtMs: atMs });
         } catch (err) {

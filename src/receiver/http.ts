@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { OtlpDecodeError } from './decode.js';
 import { ExportTraceServiceResponse, RpcStatus } from './proto.js';
-import { type BatchSink, CODECS, SIGNAL_NAMES } from './signals.js';
+import { type Batch, type BatchSink, CODECS, SIGNAL_NAMES } from './signals.js';
 
 export type HttpTransport = 'otlp-http-protobuf' | 'otlp-http-json';
 
@@ -153,8 +153,7 @@ function send(res: ServerResponse, status: number, format: BodyFormat, body: Uin
 function sendError(res: ServerResponse, err: HttpError, format: BodyFormat): void {
   if (err.status === 405) res.setHeader('Allow', 'POST');
   const status = { code: err.grpcCode, message: err.message };
-  const body =
-    format === 'protobuf' ? RpcStatus.encode(RpcStatus.fromObject(status)).finish() : JSON.stringify(status);
+  const body = format === 'protobuf' ? RpcStatus.encode(RpcStatus.fromObject(status)).finish() : JSON.stringify(status);
   send(res, err.status, format, body);
 }
 
@@ -173,13 +172,15 @@ async function handle(
     if (req.method !== 'POST') throw new HttpError(405, GRPC_UNIMPLEMENTED, `method ${req.method} not allowed`);
     if (!format) throw new HttpError(415, GRPC_UNIMPLEMENTED, `unsupported Content-Type: ${mediaType(req)}`);
 
-    const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    const encoding = String(req.headers['content-encoding'] ?? '')
+      .trim()
+      .toLowerCase();
     const body = await decodeContent(await readBody(req), encoding);
     const atMs = Date.now();
     const transport: HttpTransport = format === 'protobuf' ? 'otlp-http-protobuf' : 'otlp-http-json';
     const ctx = { transport, receivedAtMs: atMs };
     const codec = CODECS[signal];
-    let items;
+    let items: Batch['items'];
     try {
       items = format === 'protobuf' ? codec.protobuf(body, ctx) : codec.json(body.toString('utf8'), ctx);
     } catch (err) {
@@ -190,7 +191,8 @@ async function handle(
     sink({ signal, transport, items, atMs, authorized });
     send(res, 200, format, format === 'protobuf' ? EMPTY_PROTOBUF_RESPONSE : '{}');
   } catch (err) {
-    const httpErr = err instanceof HttpError ? err : new HttpError(500, GRPC_INTERNAL, `internal error: ${String(err)}`);
+    const httpErr =
+      err instanceof HttpError ? err : new HttpError(500, GRPC_INTERNAL, `internal error: ${String(err)}`);
     // Don't keep a connection whose oversized upload we'd otherwise have to drain.
     if (httpErr.status === 413) res.setHeader('Connection', 'close');
     // (Node itself discards any unread body of the other errors, keeping keep-alive usable.)

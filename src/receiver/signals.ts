@@ -35,7 +35,13 @@ export const CODECS: { [S in SignalName]: SignalCodec<S> } = {
     protobuf: decodeMetricsProtobuf,
     json: decodeMetricsJson,
   },
-  logs: { signal: 'logs', httpPath: '/v1/logs', grpcPath: LOGS_EXPORT_PATH, protobuf: decodeLogsProtobuf, json: decodeLogsJson },
+  logs: {
+    signal: 'logs',
+    httpPath: '/v1/logs',
+    grpcPath: LOGS_EXPORT_PATH,
+    protobuf: decodeLogsProtobuf,
+    json: decodeLogsJson,
+  },
 };
 
 export const SIGNAL_NAMES: readonly SignalName[] = ['traces', 'metrics', 'logs'];

@@ -81,10 +81,12 @@ function serverSpansNamed(spans: ReceivedSpan[], name: string): ReceivedSpan[] {
 
 function describeSpans(spans: ReceivedSpan[]): string {
   if (spans.length === 0) return 'none';
-  return spans
-    .slice(0, 6)
-    .map((s) => `${s.kind} "${s.name}"`)
-    .join(', ') + (spans.length > 6 ? `, … (${spans.length} in all)` : '');
+  return (
+    spans
+      .slice(0, 6)
+      .map((s) => `${s.kind} "${s.name}"`)
+      .join(', ') + (spans.length > 6 ? `, … (${spans.length} in all)` : '')
+  );
 }
 
 export interface SmokeInput {
@@ -119,8 +121,18 @@ function contextOf(input: SmokeInput): CheckContext {
   const servers = serverSpansNamed(spans, e.serverSpanName);
   const sampleServer = servers.find((s) => !continued?.inbound || s.traceId !== continued.inbound.traceId);
   const children = spans.filter((s) => s.name === e.childSpanName && s.kind === 'INTERNAL');
-  const sampleChild = sampleServer && e.expectChild !== false ? (children.find((s) => s.traceId === sampleServer.traceId) ?? children[0]) : undefined;
-  return { ...input, sample: requests.find((r) => r.purpose === 'sample'), continued, servers, sampleServer, sampleChild };
+  const sampleChild =
+    sampleServer && e.expectChild !== false
+      ? (children.find((s) => s.traceId === sampleServer.traceId) ?? children[0])
+      : undefined;
+  return {
+    ...input,
+    sample: requests.find((r) => r.purpose === 'sample'),
+    continued,
+    servers,
+    sampleServer,
+    sampleChild,
+  };
 }
 
 // Requests themselves: the service must answer, and promptly.
@@ -230,7 +242,9 @@ const childCheck: NamedCheck = ({ expectation: e, sampleServer, sampleChild: chi
   return check(
     'child span',
     ok,
-    ok ? `INTERNAL "${child.name}" in the same trace, parent = server span ${sampleServer.spanId}` : problems.join('; '),
+    ok
+      ? `INTERNAL "${child.name}" in the same trace, parent = server span ${sampleServer.spanId}`
+      : problems.join('; '),
     sameTrace && parented
       ? 'the manual span lacks the attributes the handler sets'
       : 'async context was lost: the child was started outside the request context (e.g. in a thread or task without the context carried over, or under the opentelemetry-instrument wrapper instead of instrument_app)',
@@ -275,7 +289,11 @@ const excludedCheck: NamedCheck = ({ expectation: e, spans }) => {
   const excludedHits = spans.filter((s) =>
     e.excludedPaths.some((p) => {
       const target = attr(s, ...HTTP_PATH_KEYS);
-      return (typeof target === 'string' && target.includes(p)) || s.name.endsWith(` ${p}`) || attr(s, ...HTTP_ROUTE_KEYS) === p;
+      return (
+        (typeof target === 'string' && target.includes(p)) ||
+        s.name.endsWith(` ${p}`) ||
+        attr(s, ...HTTP_ROUTE_KEYS) === p
+      );
     }),
   );
   return check(
@@ -290,7 +308,8 @@ const excludedCheck: NamedCheck = ({ expectation: e, spans }) => {
 
 // 7. Delivery: every expected span was exported by the time the process exited.
 const spanDeliveryCheck: NamedCheck = ({ expectation: e, spans, requests, shutdown, spansReadAfterExit }) => {
-  const expected = requests.filter((r) => r.purpose === 'sample' || r.purpose === 'traceparent').length * e.spansPerRequest;
+  const expected =
+    requests.filter((r) => r.purpose === 'sample' || r.purpose === 'traceparent').length * e.spansPerRequest;
   // Every span counts, whatever trace it landed in: a child that lost its context was still delivered.
   const early = spansReadAfterExit ? [] : spans.filter((s) => s.receivedAtMs < shutdown.sigtermAtMs);
   return check(
@@ -299,7 +318,9 @@ const spanDeliveryCheck: NamedCheck = ({ expectation: e, spans, requests, shutdo
     shutdown.killed
       ? 'the service had to be killed, so nothing after SIGTERM is trustworthy'
       : `${spans.length}/${expected} spans received by exit` +
-          (spansReadAfterExit ? '' : `, ${spans.length - early.length} of them after SIGTERM (batch delay ${e.scheduleDelayMillis}ms not reached)`),
+          (spansReadAfterExit
+            ? ''
+            : `, ${spans.length - early.length} of them after SIGTERM (batch delay ${e.scheduleDelayMillis}ms not reached)`),
     'spans were lost at shutdown: the provider must be force-flushed and shut down when the server stops (the lifespan for ASGI apps, worker_exit under gunicorn); SIGKILL skips it entirely',
   );
 };
@@ -361,7 +382,10 @@ export function runMultiWorkerChecks(input: MultiWorkerInput): SmokeCheck[] {
   const providers = new Set(spans.map((s) => String(s.resource['service.instance.id'] ?? '')).filter(Boolean));
   const pids = new Set(spans.map((s) => String(s.resource['process.pid'] ?? '')).filter(Boolean));
   const exporters = Math.max(providers.size, pids.size);
-  const metricChecks = input.metrics !== undefined && (e.signals ?? []).includes('metrics') ? [workerMetricsCheck(workers, input.metrics)] : [];
+  const metricChecks =
+    input.metrics !== undefined && (e.signals ?? []).includes('metrics')
+      ? [workerMetricsCheck(workers, input.metrics)]
+      : [];
   return [
     check(
       `every worker exports (${workers} workers)`,

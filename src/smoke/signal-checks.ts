@@ -13,10 +13,13 @@ const expects = (ctx: CheckContext, signal: 'logs' | 'metrics'): boolean =>
 
 /** Requests to the sample route that the service answered (each one log record, one duration count). */
 export function sampleRequests(requests: SentRequest[]): SentRequest[] {
-  return requests.filter((r) => (r.purpose === 'sample' || r.purpose === 'traceparent') && r.status > 0 && r.status < 500);
+  return requests.filter(
+    (r) => (r.purpose === 'sample' || r.purpose === 'traceparent') && r.status > 0 && r.status < 500,
+  );
 }
 
-const bodyText = (v: AttrValue): string => (typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x)));
+const bodyText = (v: AttrValue): string =>
+  typeof v === 'string' ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x));
 
 const logCorrelationCheck: NamedCheck = (ctx) => {
   const { expectation: e, sampleServer, sampleChild } = ctx;
@@ -33,7 +36,13 @@ const logCorrelationCheck: NamedCheck = (ctx) => {
     );
   }
   const span = sampleChild ?? sampleServer;
-  if (!span) return check(name, false, `${written.length} record(s) arrived, but the sample request has no span to match`, 'see the span checks above');
+  if (!span)
+    return check(
+      name,
+      false,
+      `${written.length} record(s) arrived, but the sample request has no span to match`,
+      'see the span checks above',
+    );
   const match = written.find((l) => l.traceId === span.traceId && l.spanId === span.spanId);
   const got = written[0]!;
   return check(
@@ -63,7 +72,9 @@ function requestCount(points: ReceivedMetricPoint[]): bigint {
 }
 
 function serialize(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x));
+  return JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === 'bigint' ? `${x}n` : x instanceof Uint8Array ? Buffer.from(x).toString('hex') : x,
+  );
 }
 
 const durationCheck: NamedCheck = (ctx) => {
@@ -78,7 +89,9 @@ const durationCheck: NamedCheck = (ctx) => {
     return check(
       name,
       false,
-      metrics.length === 0 ? 'no metrics arrived' : `no ${REQUEST_DURATION} histogram (received: ${names.slice(0, 6).join(', ')})`,
+      metrics.length === 0
+        ? 'no metrics arrived'
+        : `no ${REQUEST_DURATION} histogram (received: ${names.slice(0, 6).join(', ')})`,
       metrics.length === 0
         ? 'no metric reached the receiver by exit: the meter provider must be shut down when the server stops (its reader makes a last collection then), and built in each worker after a fork'
         : names.includes('http.server.duration')
@@ -110,7 +123,9 @@ const deliveryCheck: NamedCheck = (ctx) => {
   const afterSigterm = (items: { receivedAtMs: number }[]) => items.filter((x) => x.receivedAtMs >= sigterm).length;
   if (expects(ctx, 'logs')) {
     const wanted = ctx.expectation.logBody ? sampleRequests(ctx.requests).length : 1;
-    const got = (ctx.logs ?? []).filter((l) => !ctx.expectation.logBody || bodyText(l.body).includes(ctx.expectation.logBody));
+    const got = (ctx.logs ?? []).filter(
+      (l) => !ctx.expectation.logBody || bodyText(l.body).includes(ctx.expectation.logBody),
+    );
     parts.push(`logs ${got.length}/${wanted} (${afterSigterm(got)} after SIGTERM)`);
     if (got.length < wanted) missing.push('log records');
   }
@@ -136,7 +151,7 @@ export function workerMetricsCheck(workers: number, metrics: ReceivedMetricPoint
   const ids = new Set(
     metrics
       .filter((m) => m.name === REQUEST_DURATION)
-      .map((m) => String(m.resource['service.instance.id'] ?? '') + '/' + String(m.resource['process.pid'] ?? '')),
+      .map((m) => `${String(m.resource['service.instance.id'] ?? '')}/${String(m.resource['process.pid'] ?? '')}`),
   );
   return check(
     `every worker exports metrics (${workers} workers)`,

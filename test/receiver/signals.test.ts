@@ -97,7 +97,8 @@ function metricsObject() {
 }
 
 const logsBytes = () => ExportLogsServiceRequest.encode(ExportLogsServiceRequest.fromObject(logsObject())).finish();
-const metricsBytes = () => ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(metricsObject())).finish();
+const metricsBytes = () =>
+  ExportMetricsServiceRequest.encode(ExportMetricsServiceRequest.fromObject(metricsObject())).finish();
 
 function expectSampleLog(receiver: Receiver): void {
   expect(receiver.logs).toHaveLength(1);
@@ -141,15 +142,27 @@ function post(receiver: Receiver, urlPath: string, body: Uint8Array | string, he
   return fetch(`${receiver.httpEndpoint}${urlPath}`, { method: 'POST', headers, body });
 }
 
-function grpcExport(receiver: Receiver, method: string, body: Uint8Array, metadata: Record<string, string> = {}): Promise<grpc.ServiceError | null> {
+function grpcExport(
+  receiver: Receiver,
+  method: string,
+  body: Uint8Array,
+  metadata: Record<string, string> = {},
+): Promise<grpc.ServiceError | null> {
   const client = new grpc.Client(`127.0.0.1:${receiver.grpcPort}`, grpc.credentials.createInsecure());
   const md = new grpc.Metadata();
   for (const [k, v] of Object.entries(metadata)) md.set(k, v);
   return new Promise((resolve) => {
-    client.makeUnaryRequest(method, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), md, (err) => {
-      client.close();
-      resolve(err);
-    });
+    client.makeUnaryRequest(
+      method,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from(body),
+      md,
+      (err) => {
+        client.close();
+        resolve(err);
+      },
+    );
   });
 }
 
@@ -174,7 +187,13 @@ describe('logs and metrics', () => {
   it('HTTP /v1/logs and /v1/metrics, OTLP/JSON', async () => {
     receiver = await startReceiver();
     const json = (o: unknown) =>
-      JSON.stringify(o, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : (v as { type?: string })?.type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('hex') : v));
+      JSON.stringify(o, (_k, v: unknown) =>
+        Buffer.isBuffer(v)
+          ? v.toString('hex')
+          : (v as { type?: string })?.type === 'Buffer'
+            ? Buffer.from((v as { data: number[] }).data).toString('hex')
+            : v,
+      );
     expect((await post(receiver, '/v1/logs', json(logsObject()), JSON_CT)).status).toBe(200);
     expect((await post(receiver, '/v1/metrics', json(metricsObject()), JSON_CT)).status).toBe(200);
     expectSampleLog(receiver);
@@ -201,7 +220,10 @@ describe('content encodings', () => {
 
   it('answers 400 for a corrupt zstd body', async () => {
     receiver = await startReceiver();
-    const res = await post(receiver, '/v1/traces', Buffer.from('not zstd at all'), { ...PROTOBUF, 'Content-Encoding': 'zstd' });
+    const res = await post(receiver, '/v1/traces', Buffer.from('not zstd at all'), {
+      ...PROTOBUF,
+      'Content-Encoding': 'zstd',
+    });
     expect(res.status).toBe(400);
   });
 });
@@ -217,7 +239,9 @@ describe('only the run that started the service counts', () => {
     expect(receiver.logs).toHaveLength(0);
     expect(receiver.ignored).toEqual({ traces: 2, metrics: 0, logs: 1 });
 
-    expect((await post(receiver, '/v1/traces', sampleProtoBytes(), { ...PROTOBUF, 'X-CTS-Run': 'secret-123' })).status).toBe(200);
+    expect(
+      (await post(receiver, '/v1/traces', sampleProtoBytes(), { ...PROTOBUF, 'X-CTS-Run': 'secret-123' })).status,
+    ).toBe(200);
     expect(await grpcExport(receiver, LOGS_EXPORT_PATH, logsBytes(), { 'x-cts-run': 'secret-123' })).toBeNull();
     expect(receiver.spans).toHaveLength(2);
     expect(receiver.logs).toHaveLength(1);
@@ -236,7 +260,9 @@ describe('size limits', () => {
   it('a request with 200k spans is stored whole (no call-stack overflow)', async () => {
     receiver = await startReceiver();
     const spans = Array.from({ length: 200_000 }, () => ({}));
-    const body = ExportTraceServiceRequest.encode(ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] })).finish();
+    const body = ExportTraceServiceRequest.encode(
+      ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] }),
+    ).finish();
     const res = await post(receiver, '/v1/traces', body, PROTOBUF);
     expect(res.status).toBe(200);
     expect(receiver.spans).toHaveLength(200_000);
