@@ -17,6 +17,7 @@ import { runProfile } from './parts/profile.mjs';
 import { runQuickstart } from './parts/quickstart.mjs';
 import { runScaffold } from './parts/scaffold.mjs';
 import { runShutdown } from './parts/shutdown.mjs';
+import { runSignals } from './parts/signals.mjs';
 
 const WALL_LIMIT_MS = 20 * 60_000;
 
@@ -44,6 +45,7 @@ function sizes(quick) {
         collector: { batchReps: 1, simpleReps: 1, durationSec: 4, soakSec: 6 },
         shutdown: { n: 200 },
         profile: { durationSec: 4 },
+        signals: { reps: 1, durationSec: 2, warmupSec: 1 },
       }
     : {
         quickstart: { reps: 3 },
@@ -52,6 +54,7 @@ function sizes(quick) {
         collector: { batchReps: 3, simpleReps: 1, rate: 400, durationSec: 6, stopGraceMs: 8_000, soakSec: 20 },
         shutdown: { n: 1000, concurrency: 4 },
         profile: { rate: 400, durationSec: 20 },
+        signals: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
       };
 }
 
@@ -60,7 +63,7 @@ const log = (msg) => process.stdout.write(`${msg}\n`);
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    log('usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile ...] [--quick] [--no-build] [--render]');
+    log('usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals ...] [--quick] [--no-build] [--render]');
     return 0;
   }
   if (args.render) {
@@ -95,6 +98,7 @@ async function main() {
       collector: () => runCollector(ws, size.collector, log),
       shutdown: () => runShutdown(ws, size.shutdown, log),
       profile: () => runProfile(ws, size.profile, log),
+      signals: () => runSignals(ws, size.signals, log),
     };
     for (const part of args.parts) {
       log(`\n== ${part} ==`);
@@ -104,7 +108,7 @@ async function main() {
       const data = await runners[part]();
       const loadAfter = os.loadavg()[0];
       store.parts[part] = { ranAt: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000, quick: args.quick, load: [loadBefore, loadAfter], machine, data };
-      log(`  goal: ${data.goal.target}: ${data.goal.met ? 'MET' : 'MISSED'}`);
+      if (data.goal) log(`  goal: ${data.goal.target}: ${data.goal.met ? 'MET' : 'MISSED'}`);
       saveStore(store);
     }
     store.lastRun = {

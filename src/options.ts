@@ -32,6 +32,18 @@ export const DEFAULT_ENDPOINTS: Record<Exporter, string> = {
   console: '',
 };
 
+export const SIGNALS = ['traces', 'metrics', 'logs'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** A comma list (from flags/prompts) or an array (from a config file) of signals, kept in canonical order. */
+const signals = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : v),
+  z
+    .array(z.enum(SIGNALS, { error: `must be a comma-separated list of: ${SIGNALS.join(', ')}` }), { error: `must be a list of: ${SIGNALS.join(', ')}` })
+    .min(1, { error: `must name at least one of: ${SIGNALS.join(', ')}` })
+    .transform((list) => SIGNALS.filter((s) => list.includes(s))),
+);
+
 /** Paths that fire constantly and carry no diagnostic value: probes, scrapes and the docs UI. */
 export const DEFAULT_EXCLUDED_URLS = ['/healthz', '/readyz', '/metrics', '/docs', '/redoc', '/openapi.json'];
 
@@ -257,6 +269,9 @@ export const serviceOptionsSchema = z
       .enum(EXPORTERS, { error: `must be one of: ${EXPORTERS.join(', ')}` })
       .default('otlp-grpc')
       .meta(meta({ flag: 'exporter', valueName: '<kind>', description: 'span exporter', prompt: 'Exporter' })),
+    signals: signals
+      .default([...SIGNALS])
+      .meta(meta({ flag: 'signals', valueName: '<list>', description: 'signals to wire: traces, metrics, logs (OTEL_{TRACES,METRICS,LOGS}_EXPORTER override it)', prompt: 'Signals to export' })),
     endpoint: endpoint
       .default('')
       .meta(

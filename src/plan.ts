@@ -3,7 +3,9 @@
  * add-tracing all start from this, so what is shown is exactly what is written.
  */
 import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
+import { excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
+import { signalsContext } from './signals.js';
 import { ANSWERS_FILE, cliVersion } from './paths.js';
 import { templateFiles } from './render.js';
 import { newAnswers, serializeAnswers } from './upgrade/answers.js';
@@ -127,7 +129,8 @@ export function templateContext(o: ServiceOptions) {
       exportTimeoutMillis: o.exportTimeoutMillis,
     },
     excludedUrls: o.excludedUrls,
-    excludedUrlsJoined: o.excludedUrls.join(','),
+    excludedUrlsJoined: excludedUrlPatterns(o.excludedUrls),
+    signals: signalsContext(o),
     otel: { line: o.otelVersion, sdk: line.sdk, contrib: line.contrib },
     packages: runtimePackages(o),
     testPackages: framework.testPackages(line),

@@ -10,6 +10,7 @@ import {
   optionMeta,
   RATIO_SAMPLERS,
   SAMPLERS,
+  SIGNALS,
   serviceOptionsSchema,
   type OptionKey,
   type Sampler,
@@ -89,6 +90,16 @@ export async function promptForOptions(given: Record<string, unknown>, directory
             message: meta.prompt,
             options: SAMPLERS.map((s) => ({ value: s, label: s, hint: SAMPLER_HINTS[s] })),
             initialValue: defaults.sampler,
+          }),
+        );
+        break;
+      case 'signals':
+        answers[key] = answered(
+          await clack.multiselect({
+            message: meta.prompt,
+            options: SIGNALS.map((s) => ({ value: s, label: s })),
+            initialValues: [...defaults.signals],
+            required: true,
           }),
         );
         break;

@@ -104,8 +104,14 @@ export function corePackages(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http'
     { name: 'opentelemetry-api', version: line.sdk },
     { name: 'opentelemetry-sdk', version: line.sdk },
   ];
-  if (exporter === 'otlp-grpc') pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-grpc', version: line.sdk });
-  if (exporter === 'otlp-http') pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-http', version: line.sdk });
+  // Both OTLP exporters, whatever --exporter says: OTEL_EXPORTER_OTLP_PROTOCOL picks one at run time, and
+  // OTEL_{TRACES,METRICS,LOGS}_EXPORTER=otlp can turn a console project's signals to OTLP. Each ships the
+  // trace, metric and log exporters of its protocol; the SDK has the providers of all three signals.
+  void exporter;
+  pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-grpc', version: line.sdk });
+  pkgs.push({ name: 'opentelemetry-exporter-otlp-proto-http', version: line.sdk });
+  // Process and CPython runtime metrics (CPU time, memory, threads, GC), released with each contrib line.
+  pkgs.push({ name: 'opentelemetry-instrumentation-system-metrics', version: line.contrib });
   return pkgs;
 }
 

@@ -137,13 +137,14 @@ describe('create (no TTY)', () => {
 describe('create (interactive, in a TTY)', () => {
   it('asks, accepts the pre-filled defaults and writes the project', async () => {
     const cwd = scratchDir();
-    // directory, service name, framework, exporter, endpoint, insecure, sampler, ratio, environment, excluded URLs
-    const r = await runInTty(['--no-install'], ['my-svc\r', ...Array(9).fill('\r')], { cwd });
+    // directory, service name, framework, exporter, signals, endpoint, insecure, sampler, ratio, environment, excluded URLs
+    const r = await runInTty(['--no-install'], ['my-svc\r', ...Array(10).fill('\r')], { cwd });
     expect(r.output).toContain('Service name');
+    expect(r.output).toContain('Signals to export');
     expect(r.output).toContain('Sampler');
     expect(r.code).toBe(0);
     const answers = JSON.parse(readFileSync(path.join(cwd, 'my-svc', '.create-traced-service.json'), 'utf8'));
-    expect(answers.options).toMatchObject({ serviceName: 'my-svc', exporter: 'otlp-grpc', sampler: 'parentbased_traceidratio' });
+    expect(answers.options).toMatchObject({ serviceName: 'my-svc', exporter: 'otlp-grpc', signals: ['traces', 'metrics', 'logs'], sampler: 'parentbased_traceidratio' });
   });
 
   it('Ctrl-C at a prompt prints "cancelled", exits 130 and leaves nothing', async () => {

@@ -23,6 +23,18 @@ function instructions(dockerfile: string): { op: string; args: string }[] {
     });
 }
 
+const DEPRECATED_EXPORTERS = ['otlp', 'otlphttp', 'loadbalancing', 'logging'];
+
+/** Every component a pipeline names is defined, and no exporter goes by a deprecated alias. */
+function expectCurrentComponents(config: Yaml): void {
+  for (const [name, pipeline] of Object.entries(config.service.pipelines as Record<string, Yaml>)) {
+    for (const kind of ['receivers', 'processors', 'exporters'] as const) {
+      for (const id of (pipeline[kind] ?? []) as string[]) expect(config[kind]?.[id], `${name}: ${kind} ${id}`).toBeDefined();
+    }
+  }
+  for (const id of Object.keys(config.exporters)) expect(DEPRECATED_EXPORTERS, id).not.toContain(id.split('/')[0]);
+}
+
 describe.each(FRAMEWORKS.map((f) => f.name))('%s deployment files', (framework) => {
   const p = plan(parseServiceOptions({ serviceName: 'svc $HOME "x"', framework, resourceAttributes: { team: 'a$b' } }));
   const file = (name: string) => {
@@ -75,12 +87,40 @@ describe.each(FRAMEWORKS.map((f) => f.name))('%s deployment files', (framework) 
     expect(policies.some((p) => p.type === 'latency' && p.latency.threshold_ms > 0)).toBe(true);
     const pipelines = Object.values(config.service.pipelines) as Yaml[];
     expect(pipelines.some((pl) => pl.processors.includes('tail_sampling') && pl.receivers.includes('otlp'))).toBe(true);
+    // Every signal the service sends has a pipeline fed by the OTLP receiver.
+    for (const signal of ['traces', 'metrics', 'logs']) expect(config.service.pipelines[signal]?.receivers).toContain('otlp');
+    expectCurrentComponents(config);
+  });
+
+  it('compose pins a collector release that knows the current component names', () => {
+    const compose = parseYaml(file('compose.yaml')) as Yaml;
+    const image = (Object.values(compose.services) as Yaml[]).map((s) => s.image as string).find((i) => i?.startsWith('otel/opentelemetry-collector-contrib:'))!;
+    const [major, minor] = image.split(':')[1]!.split('.').map(Number) as [number, number];
+    // otlp_grpc / otlp_http from 0.144, load_balancing from 0.152.
+    expect(major > 0 || minor >= 152).toBe(true);
+  });
+
+  it('two-tier layout: load balancers route spans by trace ID to tail-sampling gateways', () => {
+    const lb = parseYaml(file('deploy/two-tier/load-balancer.yaml')) as Yaml;
+    const gw = parseYaml(file('deploy/two-tier/tail-sampling-gateway.yaml')) as Yaml;
+    expectCurrentComponents(lb);
+    expectCurrentComponents(gw);
+    expect(lb.exporters.load_balancing.routing_key).toBe('traceID');
+    expect(lb.service.pipelines.traces.exporters).toEqual(['load_balancing']);
+    expect(lb.service.pipelines.traces.processors).not.toContain('tail_sampling'); // decided only where whole traces are
+    // The gateways listen where the load balancer sends (its resolver's port).
+    const port = lb.exporters.load_balancing.resolver.dns.port as number;
+    expect(gw.receivers.otlp.protocols.grpc.endpoint).toBe(`0.0.0.0:${port}`);
+    expect(gw.service.pipelines.traces.processors).toContain('tail_sampling');
+    const policies = gw.processors.tail_sampling.policies as Yaml[];
+    expect(policies.some((p) => p.type === 'status_code')).toBe(true);
   });
 
   it('no file holds a secret or turns TLS off outside the compose network', () => {
     for (const f of p.files) {
       expect(f.content, f.path).not.toMatch(/(authorization|api[-_]?key|password|token)\s*[:=]\s*["'][^"'$]/i);
     }
-    expect(file('app/telemetry.py')).toMatch(/DEFAULT_INSECURE = False/);
+    // TLS unless --insecure: the default endpoint's scheme decides, as the OTLP specification says.
+    expect(file('app/telemetry.py')).toMatch(/DEFAULT_ENDPOINT = "https:\/\//);
   });
 });

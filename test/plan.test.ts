@@ -71,9 +71,9 @@ describe('plan', () => {
         expect(paths).toContain('.create-traced-service.json');
         expect(paths.some((f) => f.endsWith('.hbs') || f.startsWith('_'))).toBe(false);
         const telemetry = p.files.find((f) => f.path === 'app/telemetry.py')!.content;
-        // SimpleSpanProcessor appears only for the console exporter, the guide's development-only case.
-        expect(telemetry.includes('SimpleSpanProcessor(')).toBe(exporter === 'console');
-        expect(telemetry.includes('BatchSpanProcessor(')).toBe(exporter !== 'console');
+        // The exporter is a default for OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_PROTOCOL, chosen at run time.
+        expect(telemetry).toContain(`"OTEL_TRACES_EXPORTER": "${exporter === 'console' ? 'console' : 'otlp'}"`);
+        expect(telemetry).toContain(`"OTEL_EXPORTER_OTLP_PROTOCOL": "${exporter === 'otlp-http' ? 'http/protobuf' : 'grpc'}"`);
       }
     }
   });

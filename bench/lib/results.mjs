@@ -5,12 +5,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { signalsSection } from './signals-results.mjs';
 import { fmt, signed } from './stats.mjs';
 import { BENCH_DIR } from './workspace.mjs';
 
 export const RESULTS_JSON = path.join(BENCH_DIR, 'results.json');
 export const RESULTS_MD = path.join(BENCH_DIR, 'RESULTS.md');
-export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'profile'];
+export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'profile', 'signals'];
 
 export function loadStore() {
   if (!existsSync(RESULTS_JSON)) return { parts: {} };
@@ -552,13 +553,14 @@ export function renderResults(store) {
     collectorSection(p.collector?.data),
     shutdownSection(p.shutdown?.data),
     profileSection(p.profile?.data, p.overhead?.data),
+    signalsSection(p.signals),
     findingsSection(p),
     '## Rerun',
     '',
     '```sh',
     'npm ci                      # autocannon is a devDependency',
     'npm run bench               # all parts, about 8 minutes on 2 cores',
-    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile)',
+    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile | signals)',
     'npm run bench -- --quick    # fewer/shorter runs, to check the bench itself',
     '```',
     '',

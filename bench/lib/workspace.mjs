@@ -27,6 +27,7 @@ export const BENCH_ROUTE_PATH = '/bench/{item_id}';
 export const BENCH_SPANS_PER_REQUEST = 2;
 export const BENCH_SERVER_SPAN = 'GET /bench/{item_id}';
 export const BENCH_CHILD_SPAN = 'bench_item_logic';
+export const BENCH_LOG_ROUTE_PATH = '/bench-logged/{item_id}';
 
 const BENCH_ROUTE = `
 
@@ -44,6 +45,23 @@ async def bench_item(item_id: str) -> dict:
         "${BENCH_CHILD_SPAN}", kind=_BenchSpanKind.INTERNAL, attributes={"item.id": item_id}
     ) as span:
         span.set_attribute("processing.status", "completed")
+    return {"item_id": item_id, "status": "processed"}
+
+
+# The same with one log record written inside the child span, for the signals part (traces only vs
+# traces, metrics and logs).
+import logging as _bench_logging  # noqa: E402
+
+_bench_log = _bench_logging.getLogger("app.bench")
+
+
+@app.get("${BENCH_LOG_ROUTE_PATH}")
+async def bench_item_logged(item_id: str) -> dict:
+    with _bench_tracer.start_as_current_span(
+        "${BENCH_CHILD_SPAN}", kind=_BenchSpanKind.INTERNAL, attributes={"item.id": item_id}
+    ) as span:
+        span.set_attribute("processing.status", "completed")
+        _bench_log.info("processed item %s", item_id)
     return {"item_id": item_id, "status": "processed"}
 `;
 
@@ -220,22 +238,14 @@ function makeAtexitOnly(dir) {
 
 function makeSimple(dir) {
   const file = path.join(dir, 'app', 'telemetry.py');
-  const text = read(file);
-  if (!/def exporter_kwargs\(/.test(text)) throw new Error('bench: app/telemetry.py has no exporter_kwargs(); update the simple variant');
-  const start = text.search(/^def build_span_processor\(/m);
-  if (start < 0) throw new Error('bench: app/telemetry.py has no build_span_processor()');
-  const bodyStart = text.indexOf('\n', start) + 1;
-  const after = text.slice(bodyStart).search(/^\S/m);
-  const end = after < 0 ? text.length : bodyStart + after;
-  const replacement = `def build_span_processor():
-    # bench: the SimpleSpanProcessor variant the guide warns about (same exporter, same timeout).
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-
-    return SimpleSpanProcessor(OTLPSpanExporter(**exporter_kwargs()))
-
-
-`;
-  writeFileSync(file, text.slice(0, start) + replacement + text.slice(end));
+  // bench: the SimpleSpanProcessor variant the guide warns about (same exporter, same timeout).
+  const text = mustReplace(
+    read(file),
+    /processor = BatchSpanProcessor\(exporter\)/,
+    'processor = SimpleSpanProcessor(exporter)  # bench: SimpleSpanProcessor for the network exporter',
+    'simple',
+  );
+  writeFileSync(file, text);
 }
 
 /** Python source lines without comments and docstrings (good enough for generated code). */
@@ -278,10 +288,11 @@ async function makeRatio10(dir, env) {
   rmSync(gen, { recursive: true, force: true });
   await runCmd(process.execPath, [CLI_BIN, gen, '--yes', '--no-install', '--no-smoke', '--service-name', 'bench-svc', '--sampler-ratio', '0.1'], { cwd: WORK, env: { ...env, CI: '1' } });
   const telemetry = read(path.join(gen, 'app', 'telemetry.py'));
-  const m = /^\s*return (.*TraceIdRatioBased\(0\.1\).*)$/m.exec(telemetry);
-  if (!m) throw new Error('bench: a --sampler-ratio 0.1 generation has no TraceIdRatioBased(0.1) sampler');
+  const sampler = /"OTEL_TRACES_SAMPLER": "([a-z_]+)"/.exec(telemetry)?.[1];
+  const ratio = /"OTEL_TRACES_SAMPLER_ARG": "([0-9.]+)"/.exec(telemetry)?.[1];
+  if (sampler !== 'parentbased_traceidratio' || ratio !== '0.1') throw new Error('bench: a --sampler-ratio 0.1 generation has no parentbased_traceidratio 0.1 default');
   cpSync(path.join(gen, 'app', 'telemetry.py'), path.join(dir, 'app', 'telemetry.py'));
-  return { sampler: m[1].trim() };
+  return { sampler: 'ParentBased(TraceIdRatioBased(0.1))' };
 }
 
 /** A venv for the zero-code wrapper: the same pins plus the distro of the same contrib line. */

@@ -9,6 +9,7 @@
 import { parseJson } from './json.js';
 import {
   type AttrValue,
+  type ReceivedScope,
   type ReceivedSpan,
   SPAN_KINDS,
   STATUS_CODES,
@@ -33,44 +34,44 @@ export interface DecodeContext {
   receivedAtMs: number;
 }
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
-function fail(path: string, what: string): never {
+export function fail(path: string, what: string): never {
   throw new OtlpDecodeError(`${path}: ${what}`);
 }
 
-function isObj(v: unknown): v is Obj {
+export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 
 /** Reads a field by its JSON (lowerCamelCase) name, falling back to the proto (snake_case) name. */
-function get(o: Obj, camel: string): unknown {
+export function get(o: Obj, camel: string): unknown {
   if (Object.hasOwn(o, camel)) return o[camel];
   const snake = camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
   return Object.hasOwn(o, snake) ? o[snake] : undefined;
 }
 
-function has(o: Obj, camel: string): boolean {
+export function has(o: Obj, camel: string): boolean {
   const v = get(o, camel);
   return v !== undefined && v !== null;
 }
 
-function asObj(v: unknown, path: string): Obj | undefined {
+export function asObj(v: unknown, path: string): Obj | undefined {
   if (v === undefined || v === null) return undefined;
   return isObj(v) ? v : fail(path, 'expected an object');
 }
 
-function asArray(v: unknown, path: string): unknown[] {
+export function asArray(v: unknown, path: string): unknown[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? v : fail(path, 'expected an array');
 }
 
-function asString(v: unknown, path: string): string {
+export function asString(v: unknown, path: string): string {
   if (v === undefined || v === null) return '';
   return typeof v === 'string' ? v : fail(path, 'expected a string');
 }
 
-function asInt64(v: unknown, path: string): bigint {
+export function asInt64(v: unknown, path: string): bigint {
   if (v === undefined || v === null) return 0n;
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
@@ -78,7 +79,7 @@ function asInt64(v: unknown, path: string): bigint {
   return fail(path, 'expected an integer');
 }
 
-function asDouble(v: unknown, path: string): number {
+export function asDouble(v: unknown, path: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v); // a huge integer literal from the lossless JSON parser
   // proto3 JSON spells non-finite doubles as strings and may quote numbers.
@@ -89,6 +90,25 @@ function asDouble(v: unknown, path: string): number {
     if (/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(v)) return Number(v);
   }
   return fail(path, 'expected a number');
+}
+
+/** uint32 / fixed32 / int32 fields (dropped counts, flags, enums sent as numbers); 0 when absent. */
+export function asUint(v: unknown, path: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return n;
+  return fail(path, 'expected a non-negative integer');
+}
+
+/** The instrumentation scope, with its attributes (several scopes may share a name). */
+export function scopeOf(v: unknown, path: string): ReceivedScope {
+  const sc = asObj(v, path) ?? {};
+  return {
+    name: asString(get(sc, 'name'), `${path}.name`),
+    version: asString(get(sc, 'version'), `${path}.version`),
+    attributes: attributes(get(sc, 'attributes'), `${path}.attributes`),
+    droppedAttributesCount: asUint(get(sc, 'droppedAttributesCount'), `${path}.droppedAttributesCount`),
+  };
 }
 
 function toHex(bytes: Uint8Array): string {
@@ -103,7 +123,7 @@ function base64Bytes(s: string, path: string): Uint8Array {
 }
 
 /** Trace/span ids: bytes on the protobuf wire, hex strings in OTLP/JSON (base64 tolerated). */
-function asId(v: unknown, path: string): string {
+export function asId(v: unknown, path: string): string {
   if (v === undefined || v === null) return '';
   if (v instanceof Uint8Array) return toHex(v);
   if (typeof v !== 'string') return fail(path, 'expected an id');
@@ -111,7 +131,7 @@ function asId(v: unknown, path: string): string {
   return toHex(base64Bytes(v, path));
 }
 
-function asEnum<T extends string>(v: unknown, names: readonly T[], prefix: string, path: string): T {
+export function asEnum<T extends string>(v: unknown, names: readonly T[], prefix: string, path: string): T {
   const fallback = names[0] as T;
   if (v === undefined || v === null) return fallback;
   if (typeof v === 'number' && Number.isInteger(v)) return names[v] ?? fallback; // unknown future values
@@ -153,7 +173,7 @@ function anyValue(v: unknown, path: string): AttrValue {
   return null; // an empty AnyValue (e.g. Python attribute value None)
 }
 
-function attributes(list: unknown, path: string): Record<string, AttrValue> {
+export function attributes(list: unknown, path: string): Record<string, AttrValue> {
   const out: Record<string, AttrValue> = {};
   asArray(list, path).forEach((item, i) => {
     const kv = asObj(item, `${path}[${i}]`) ?? {};
@@ -162,9 +182,9 @@ function attributes(list: unknown, path: string): Record<string, AttrValue> {
   return out;
 }
 
-interface SpanOrigin {
+export interface SpanOrigin {
   resource: Record<string, AttrValue>;
-  scope: { name: string; version: string };
+  scope: ReceivedScope;
   ctx: DecodeContext;
 }
 
@@ -180,6 +200,10 @@ function span(s: Obj, path: string, origin: SpanOrigin): ReceivedSpan {
     startTimeUnixNano: asInt64(get(s, 'startTimeUnixNano'), `${path}.startTimeUnixNano`),
     endTimeUnixNano: asInt64(get(s, 'endTimeUnixNano'), `${path}.endTimeUnixNano`),
     attributes: attributes(get(s, 'attributes'), `${path}.attributes`),
+    flags: asUint(get(s, 'flags'), `${path}.flags`),
+    droppedAttributesCount: asUint(get(s, 'droppedAttributesCount'), `${path}.droppedAttributesCount`),
+    droppedEventsCount: asUint(get(s, 'droppedEventsCount'), `${path}.droppedEventsCount`),
+    droppedLinksCount: asUint(get(s, 'droppedLinksCount'), `${path}.droppedLinksCount`),
     status: {
       code: asEnum<StatusCodeName>(get(status, 'code'), STATUS_CODES, 'STATUS_CODE_', `${path}.status.code`),
       message: asString(get(status, 'message'), `${path}.status.message`),
@@ -191,6 +215,7 @@ function span(s: Obj, path: string, origin: SpanOrigin): ReceivedSpan {
         name: asString(get(ev, 'name'), `${ep}.name`),
         timeUnixNano: asInt64(get(ev, 'timeUnixNano'), `${ep}.timeUnixNano`),
         attributes: attributes(get(ev, 'attributes'), `${ep}.attributes`),
+        droppedAttributesCount: asUint(get(ev, 'droppedAttributesCount'), `${ep}.droppedAttributesCount`),
       };
     }),
     links: asArray(get(s, 'links'), `${path}.links`).map((l, i) => {
@@ -200,6 +225,9 @@ function span(s: Obj, path: string, origin: SpanOrigin): ReceivedSpan {
         traceId: asId(get(link, 'traceId'), `${lp}.traceId`),
         spanId: asId(get(link, 'spanId'), `${lp}.spanId`),
         attributes: attributes(get(link, 'attributes'), `${lp}.attributes`),
+        traceState: asString(get(link, 'traceState'), `${lp}.traceState`),
+        flags: asUint(get(link, 'flags'), `${lp}.flags`),
+        droppedAttributesCount: asUint(get(link, 'droppedAttributesCount'), `${lp}.droppedAttributesCount`),
       };
     }),
     resource: origin.resource,
@@ -222,11 +250,7 @@ export function decodeExportRequest(request: unknown, ctx: DecodeContext): Recei
     asArray(get(rs, 'scopeSpans'), `${rp}.scopeSpans`).forEach((ssRaw, j) => {
       const sp = `${rp}.scopeSpans[${j}]`;
       const ss = asObj(ssRaw, sp) ?? {};
-      const sc = asObj(get(ss, 'scope'), `${sp}.scope`) ?? {};
-      const scope = {
-        name: asString(get(sc, 'name'), `${sp}.scope.name`),
-        version: asString(get(sc, 'version'), `${sp}.scope.version`),
-      };
+      const scope = scopeOf(get(ss, 'scope'), `${sp}.scope`);
       asArray(get(ss, 'spans'), `${sp}.spans`).forEach((s, k) => {
         const p = `${sp}.spans[${k}]`;
         out.push(span(asObj(s, p) ?? {}, p, { resource, scope, ctx }));

@@ -1,9 +1,20 @@
-/** Public API of the embedded OTLP trace receiver. */
+/** Public API of the embedded OTLP receiver. */
 export { parseConsoleSpans, isoToUnixNanos } from './console.js';
 export { OtlpDecodeError, decodeExportRequest, decodeJsonRequest, decodeProtobufRequest } from './decode.js';
 export type { DecodeContext } from './decode.js';
-export type { AttrValue, ReceivedSpan, SpanKindName, StatusCodeName, Transport } from './model.js';
-export { ExportTraceServiceRequest, ExportTraceServiceResponse, TRACE_EXPORT_PATH, otlpRoot } from './proto.js';
+export type { AttrValue, ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName, SpanKindName, StatusCodeName, Transport } from './model.js';
+export { decodeLogsJson, decodeLogsProtobuf, decodeMetricsJson, decodeMetricsProtobuf } from './decode-signals.js';
+export type { RequiredHeader } from './http.js';
+export {
+  ExportLogsServiceRequest,
+  ExportMetricsServiceRequest,
+  ExportTraceServiceRequest,
+  ExportTraceServiceResponse,
+  LOGS_EXPORT_PATH,
+  METRICS_EXPORT_PATH,
+  TRACE_EXPORT_PATH,
+  otlpRoot,
+} from './proto.js';
 export { startReceiver } from './server.js';
 export type { Receiver, StartReceiverOptions } from './server.js';
 export type { RequestRecord } from './store.js';

@@ -1,7 +1,7 @@
-/** The embedded OTLP trace receiver: one gRPC and one HTTP listener feeding a shared span store. */
+/** The embedded OTLP receiver: one gRPC and one HTTP listener feeding a shared store of spans, logs and metrics. */
 import { hostPort, startGrpcServer } from './grpc.js';
-import { startHttpServer } from './http.js';
-import type { ReceivedSpan } from './model.js';
+import { type RequiredHeader, startHttpServer } from './http.js';
+import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from './model.js';
 import { type RequestRecord, SpanStore } from './store.js';
 
 export interface Receiver {
@@ -13,6 +13,10 @@ export interface Receiver {
   httpEndpoint: string;
   /** Everything received so far, in arrival order. */
   spans: ReceivedSpan[];
+  logs: ReceivedLog[];
+  metrics: ReceivedMetricPoint[];
+  /** Items received without the required header (another process), per signal; never stored. */
+  ignored: Record<SignalName, number>;
   requests: RequestRecord[];
   /** Called with each request's batch as it arrives; returns an unsubscribe function. */
   onSpans(listener: (batch: ReceivedSpan[]) => void): () => void;
@@ -27,6 +31,11 @@ export interface StartReceiverOptions {
   host?: string;
   /** How long close() lets in-flight exports finish before cutting connections (default 1000 ms). */
   closeGraceMs?: number;
+  /**
+   * Only requests carrying this header count (e.g. a per-run secret the service under test gets in
+   * OTEL_EXPORTER_OTLP_HEADERS); anything else is answered, counted in `ignored` and dropped.
+   */
+  requiredHeader?: RequiredHeader;
 }
 
 export async function startReceiver(opts: StartReceiverOptions = {}): Promise<Receiver> {
@@ -34,8 +43,9 @@ export async function startReceiver(opts: StartReceiverOptions = {}): Promise<Re
   const graceMs = opts.closeGraceMs ?? 1000;
   const store = new SpanStore();
 
-  const grpcServer = await startGrpcServer(host, store.ingest);
-  const http = await startHttpServer(host, store.ingest).catch(async (err: unknown) => {
+  const required = opts.requiredHeader ? { name: opts.requiredHeader.name.toLowerCase(), value: opts.requiredHeader.value } : undefined;
+  const grpcServer = await startGrpcServer(host, store.ingest, required);
+  const http = await startHttpServer(host, store.ingest, required).catch(async (err: unknown) => {
     await grpcServer.close(0); // don't leak the first port when the second fails
     throw err;
   });
@@ -47,6 +57,9 @@ export async function startReceiver(opts: StartReceiverOptions = {}): Promise<Re
     grpcEndpoint: `http://${hostPort(host, grpcServer.port)}`,
     httpEndpoint: `http://${hostPort(host, http.port)}`,
     spans: store.spans,
+    logs: store.logs,
+    metrics: store.metrics,
+    ignored: store.ignored,
     requests: store.requests,
     onSpans: (listener) => store.onSpans(listener),
     waitForSpans: (count, timeoutMs) => store.waitForSpans(count, timeoutMs),

@@ -1,10 +1,15 @@
-/** Accumulates received spans for all transports and lets callers subscribe or wait for a count. */
-import type { ReceivedSpan, Transport } from './model.js';
+/** Accumulates what the transports receive, per signal, and lets callers subscribe or wait for a count. */
+import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName, Transport } from './model.js';
+import type { Batch } from './signals.js';
 
 export interface RequestRecord {
   transport: Transport;
+  signal: SignalName;
+  /** Items in the request (spans, log records or metric data points). */
   spanCount: number;
   atMs: number;
+  /** The request lacked the run's header: its items were counted as ignored, not stored. */
+  ignored?: boolean;
 }
 
 export type SpansListener = (batch: ReceivedSpan[]) => void;
@@ -14,20 +19,43 @@ interface Waiter {
   settle: (reached: boolean) => void;
 }
 
+/** Appends without spreading: `push(...items)` overflows the call stack for a large enough batch. */
+function append<T>(target: T[], items: readonly T[]): void {
+  for (const item of items) target.push(item);
+}
+
 export class SpanStore {
   readonly spans: ReceivedSpan[] = [];
+  readonly logs: ReceivedLog[] = [];
+  readonly metrics: ReceivedMetricPoint[] = [];
   readonly requests: RequestRecord[] = [];
+  /** Items from requests without the run's header (another process exporting to the same port). */
+  readonly ignored: Record<SignalName, number> = { traces: 0, metrics: 0, logs: 0 };
   private readonly listeners = new Set<SpansListener>();
   private readonly waiters = new Set<Waiter>();
   private closed = false;
 
   /** Records one export request. Arrow function: handed to the transports as a callback. */
-  readonly ingest = (transport: Transport, batch: ReceivedSpan[], atMs: number): void => {
-    this.spans.push(...batch);
-    this.requests.push({ transport, spanCount: batch.length, atMs });
+  readonly ingest = (batch: Batch): void => {
+    this.requests.push({
+      transport: batch.transport,
+      signal: batch.signal,
+      spanCount: batch.items.length,
+      atMs: batch.atMs,
+      ...(batch.authorized ? {} : { ignored: true }),
+    });
+    if (!batch.authorized) {
+      this.ignored[batch.signal] += batch.items.length;
+      return;
+    }
+    if (batch.signal === 'logs') append(this.logs, batch.items as ReceivedLog[]);
+    if (batch.signal === 'metrics') append(this.metrics, batch.items as ReceivedMetricPoint[]);
+    if (batch.signal !== 'traces') return;
+    const spans = batch.items as ReceivedSpan[];
+    append(this.spans, spans);
     for (const listener of [...this.listeners]) {
       try {
-        listener(batch);
+        listener(spans);
       } catch (err) {
         // A faulty listener must not turn into an export error (the exporter would retry).
         process.emitWarning(`receiver onSpans listener threw: ${String(err)}`);

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { getFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import { parseConsoleSpans, startReceiver, type Receiver } from '../receiver/index.js';
-import type { ReceivedSpan } from '../receiver/model.js';
+import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
 import { runChecks, runMultiWorkerChecks, type SentRequest, type SmokeCheck, type SmokeExpectation, type ShutdownOutcome } from './checks.js';
 import { freePort, serviceEnv, startService, waitUntilReady, type RunningService } from './service.js';
 
@@ -31,8 +31,14 @@ export interface SmokeReport {
   checks: SmokeCheck[];
   requests: SentRequest[];
   spans: ReceivedSpan[];
+  logs: ReceivedLog[];
+  metrics: ReceivedMetricPoint[];
+  /** Items from other processes that reached the receiver without this run's header, per signal. */
+  ignored: Record<SignalName, number>;
   shutdown?: ShutdownOutcome;
   exporter: ServiceOptions['exporter'];
+  /** The OTLP protocol the service was run with (OTEL_EXPORTER_OTLP_PROTOCOL may switch it). */
+  protocol?: 'grpc' | 'http/protobuf';
   /** What the service printed when something went wrong (tail). */
   serviceOutput?: string;
   /** Notes about how the run differs from production (e.g. sampler override). */
@@ -64,8 +70,22 @@ export function expectationFor(target: SmokeTarget): SmokeExpectation & { reques
     excludedPaths: requestablePaths(target.options.excludedUrls),
     scheduleDelayMillis: target.options.scheduleDelayMillis,
     requestPath: framework.sample.requestPath,
+    // Logs and metrics are checked only where they arrive as OTLP (the console project leaves them off).
+    signals: target.options.exporter === 'console' ? [] : target.options.signals,
+    // Generated services log this line inside the sample route's span; an existing app has no known line.
+    ...(target.expectation ? {} : { logBody: 'processed item' }),
     ...target.expectation,
   };
+}
+
+/** Header the service must send (OTEL_EXPORTER_OTLP_HEADERS) for its data to count in this run. */
+export const RUN_HEADER = 'x-create-traced-service-run';
+
+/** grpc or http/protobuf: the exporter's default, unless the caller's OTEL_EXPORTER_OTLP_PROTOCOL switches it. */
+export function smokeProtocol(exporter: ServiceOptions['exporter'], env: NodeJS.ProcessEnv = process.env): 'grpc' | 'http/protobuf' {
+  const asked = env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim().toLowerCase();
+  if (asked === 'grpc' || asked === 'http/protobuf') return asked;
+  return exporter === 'otlp-http' ? 'http/protobuf' : 'grpc';
 }
 
 /**
@@ -100,10 +120,26 @@ interface PhaseResult {
   requests: SentRequest[];
   shutdown: ShutdownOutcome;
   spans: ReceivedSpan[];
+  logs: ReceivedLog[];
+  metrics: ReceivedMetricPoint[];
+  ignored: Record<SignalName, number>;
   output: () => string;
 }
 
 /** Starts the service with the given worker count, lets `drive` send requests, stops it, collects spans. */
+/** Lines the generated gunicorn.conf.py logs from post_worker_init, once per worker that loaded the app. */
+const WORKER_READY = /Worker ready \(pid: (\d+)\)/g;
+
+/** Waits (bounded) until `workers` distinct workers logged that they loaded the app; the checks report the rest. */
+async function waitForWorkers(service: RunningService, workers: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !service.hasExited()) {
+    const ready = new Set([...service.stderr().matchAll(WORKER_READY)].map((m) => m[1]));
+    if (ready.size >= workers) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function runPhase(
   target: SmokeTarget,
   env: Record<string, string>,
@@ -116,9 +152,15 @@ async function runPhase(
   const framework = getFramework(options.framework);
   const phaseEnv = { ...target.env, ...env };
   if (options.exporter !== 'console') {
-    const receiver = await startReceiver();
+    // Only data carrying this run's secret counts: any other process exporting to the same port is
+    // reported as ignored, never mistaken for the service's own.
+    const secret = randomBytes(16).toString('hex');
+    const receiver = await startReceiver({ requiredHeader: { name: RUN_HEADER, value: secret } });
     started.receiver = receiver;
-    phaseEnv.OTEL_EXPORTER_OTLP_ENDPOINT = options.exporter === 'otlp-grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint;
+    const protocol = smokeProtocol(options.exporter);
+    phaseEnv.OTEL_EXPORTER_OTLP_PROTOCOL = protocol;
+    phaseEnv.OTEL_EXPORTER_OTLP_ENDPOINT = protocol === 'grpc' ? receiver.grpcEndpoint : receiver.httpEndpoint;
+    phaseEnv.OTEL_EXPORTER_OTLP_HEADERS = `${RUN_HEADER}=${secret}`;
     // Plaintext is right only here: the receiver listens on loopback inside this process.
     phaseEnv.OTEL_EXPORTER_OTLP_INSECURE = 'true';
   }
@@ -132,15 +174,21 @@ async function runPhase(
   const base = `http://127.0.0.1:${port}`;
   // A generated service has /healthz; an existing one is ready once it answers HTTP at all.
   await waitUntilReady(base + (target.readyPath ?? framework.healthPath), service, READY_TIMEOUT_MS, { anyStatus: target.readyPath !== undefined });
+  // One worker answering says nothing of the others: requests sent while a worker still loads the app
+  // all go to the ready ones, and "every worker exports" would depend on the machine's load.
+  if (workers) await waitForWorkers(service, workers, READY_TIMEOUT_MS);
   onProgress('sending requests');
   const requests = await drive(base);
   onProgress('stopping the service with SIGTERM');
   const shutdown = await service.stop(STOP_GRACE_MS);
   // No wait needed: an exporter returns only after the receiver answered, and the receiver records first.
   const spans = started.receiver ? [...started.receiver.spans] : parseConsoleSpans(service.stdout());
+  const logs = started.receiver ? [...started.receiver.logs] : [];
+  const metrics = started.receiver ? [...started.receiver.metrics] : [];
+  const ignored = started.receiver ? { ...started.receiver.ignored } : { traces: 0, metrics: 0, logs: 0 };
   const output = () => tail(`${service.stderr()}\n${options.exporter === 'console' ? '' : service.stdout()}`);
   await started.receiver?.close();
-  return { requests, shutdown, spans, output };
+  return { requests, shutdown, spans, logs, metrics, ignored, output };
 }
 
 /** Runs `count` requests, `concurrency` at a time. */
@@ -169,9 +217,14 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
     env.OTEL_TRACES_SAMPLER = 'parentbased_always_on';
     notes.push(`sampler overridden with OTEL_TRACES_SAMPLER=parentbased_always_on for the test (configured: ${options.sampler}${options.sampler.includes('ratio') ? ` ${options.samplerRatio}` : ''})`);
   }
-  const report = (fields: Omit<SmokeReport, 'exporter' | 'notes' | 'durationMs'>): SmokeReport => ({
+  const protocol = options.exporter === 'console' ? undefined : smokeProtocol(options.exporter);
+  if (protocol && protocol !== smokeProtocol(options.exporter, {})) {
+    notes.push(`OTLP protocol switched to ${protocol} by OTEL_EXPORTER_OTLP_PROTOCOL (generated for ${options.exporter})`);
+  }
+  const report = (fields: Omit<SmokeReport, 'exporter' | 'notes' | 'durationMs' | 'protocol'>): SmokeReport => ({
     ...fields,
     exporter: options.exporter,
+    ...(protocol ? { protocol } : {}),
     notes,
     durationMs: performance.now() - started,
   });
@@ -193,7 +246,16 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
       onProgress,
       running,
     );
-    const checks = runChecks({ expectation, spans: main.spans, requests: main.requests, shutdown: main.shutdown, spansReadAfterExit: options.exporter === 'console' });
+    const checks = runChecks({
+      expectation,
+      spans: main.spans,
+      logs: main.logs,
+      metrics: main.metrics,
+      requests: main.requests,
+      shutdown: main.shutdown,
+      spansReadAfterExit: options.exporter === 'console',
+    });
+    const ignored = { ...main.ignored };
     let output = checks.every((c) => c.ok) ? undefined : main.output();
 
     const multi = framework.multiWorker;
@@ -205,12 +267,27 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
       // process.pid, which runMultiWorkerChecks counts too, so workers stay distinguishable on every line.
       const multiEnv = { ...env, OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'process' };
       const phase = await runPhase(target, multiEnv, multi.workers, (base) => sendMany(base, expectation.requestPath, multi.requests, multi.workers * 2), onProgress, running);
-      const multiChecks = runMultiWorkerChecks({ expectation, workers: multi.workers, spans: phase.spans, requests: phase.requests, shutdown: phase.shutdown });
+      const multiChecks = runMultiWorkerChecks({ expectation, workers: multi.workers, spans: phase.spans, metrics: phase.metrics, requests: phase.requests, shutdown: phase.shutdown });
+      for (const k of Object.keys(ignored) as SignalName[]) ignored[k] += phase.ignored[k];
       checks.push(...multiChecks);
       if (output === undefined && !multiChecks.every((c) => c.ok)) output = phase.output();
     }
     const ok = checks.every((c) => c.ok);
-    return report({ ok, checks, requests: main.requests, spans: main.spans, shutdown: main.shutdown, ...(output !== undefined ? { serviceOutput: output } : {}) });
+    const foreign = Object.entries(ignored).filter(([, n]) => n > 0);
+    if (foreign.length > 0) {
+      notes.push(`ignored data from another process (no run header): ${foreign.map(([k, n]) => `${n} ${k === 'traces' ? 'span(s)' : k === 'logs' ? 'log record(s)' : 'metric point(s)'}`).join(', ')}`);
+    }
+    return report({
+      ok,
+      checks,
+      requests: main.requests,
+      spans: main.spans,
+      logs: main.logs,
+      metrics: main.metrics,
+      ignored,
+      shutdown: main.shutdown,
+      ...(output !== undefined ? { serviceOutput: output } : {}),
+    });
   } catch (error) {
     const service = running.service;
     return report({
@@ -218,6 +295,9 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
       checks: [{ name: 'service started', ok: false, detail: (error as Error).message, diagnosis: 'see the service output below' }],
       requests: [],
       spans: running.receiver ? [...running.receiver.spans] : [],
+      logs: running.receiver ? [...running.receiver.logs] : [],
+      metrics: running.receiver ? [...running.receiver.metrics] : [],
+      ignored: running.receiver ? { ...running.receiver.ignored } : { traces: 0, metrics: 0, logs: 0 },
       ...(service ? { serviceOutput: tail(`${service.stderr()}\n${service.stdout()}`) } : {}),
     });
   } finally {

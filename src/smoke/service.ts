@@ -3,6 +3,7 @@
  * leaves a worker or a port behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { onInterruptCleanup } from '../interrupt.js';
@@ -111,6 +112,22 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
  * its health route answers below 500; with `anyStatus` (an existing app, whose routes are unknown) any
  * HTTP answer at all means ready, and redirects are not followed (a redirect is an answer).
  */
+/**
+ * One GET on a connection that is closed afterwards; undefined when nothing answered within a second.
+ * Never a kept-alive connection: a sync worker would stay tied to it and serve nobody else.
+ */
+function probe(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, headers: { connection: 'close' }, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
+}
+
 export async function waitUntilReady(url: string, service: RunningService, timeoutMs: number, options: { anyStatus?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -118,13 +135,8 @@ export async function waitUntilReady(url: string, service: RunningService, timeo
       const r = await service.exited;
       throw new Error(`the service exited during start-up (${r.code === null ? `signal ${r.signal}` : `code ${r.code}`})`);
     }
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1000), redirect: 'manual' });
-      await res.body?.cancel();
-      if (options.anyStatus || res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
+    const status = await probe(url);
+    if (status !== undefined && (options.anyStatus || status < 500)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`the service did not answer HTTP on ${url} within ${Math.round(timeoutMs / 1000)}s (it is still running: a start-up step may hang)`);

@@ -40,7 +40,7 @@ describe('requirements files', () => {
     const before = '# keep sorted\nfastapi==0.165.0  # web\nuvicorn==0.54.0\n';
     const r = editRequirementsText(before, request());
     expect(r.text).toBe(
-      '# keep sorted\nfastapi==0.165.0  # web\nopentelemetry-api==1.45.2\nopentelemetry-exporter-otlp-proto-grpc==1.45.2\nopentelemetry-instrumentation-fastapi==0.66b2\nopentelemetry-sdk==1.45.2\nuvicorn==0.54.0\n',
+      '# keep sorted\nfastapi==0.165.0  # web\nopentelemetry-api==1.45.2\nopentelemetry-exporter-otlp-proto-grpc==1.45.2\nopentelemetry-exporter-otlp-proto-http==1.45.2\nopentelemetry-instrumentation-fastapi==0.66b2\nopentelemetry-instrumentation-system-metrics==0.66b2\nopentelemetry-sdk==1.45.2\nuvicorn==0.54.0\n',
     );
     keepsLines(before, r.text);
     // Idempotent: a second edit changes nothing.
@@ -101,6 +101,8 @@ dependencies = ["not-this"]
       'opentelemetry-sdk==1.45.2',
       'opentelemetry-api==1.45.2',
       'opentelemetry-exporter-otlp-proto-grpc==1.45.2',
+      'opentelemetry-exporter-otlp-proto-http==1.45.2',
+      'opentelemetry-instrumentation-system-metrics==0.66b2',
       'opentelemetry-instrumentation-fastapi==0.66b2',
     ]);
     keepsLines(pep621, r.text, [5]);
@@ -158,9 +160,9 @@ describe('setup.cfg', () => {
     const before = '[metadata]\nname = x\n\n[options]\ninstall_requires =\n    fastapi>=0.100\n    opentelemetry-sdk==1.39.1\npackages = find:\n';
     const r = editSetupCfgText(before, request({ align: new Map([['opentelemetry-sdk', '1.45.2']]) }));
     expect(r.text).toBe(
-      '[metadata]\nname = x\n\n[options]\ninstall_requires =\n    fastapi>=0.100\n    opentelemetry-sdk==1.45.2\n    opentelemetry-api==1.45.2\n    opentelemetry-exporter-otlp-proto-grpc==1.45.2\n    opentelemetry-instrumentation-fastapi==0.66b2\npackages = find:\n',
+      '[metadata]\nname = x\n\n[options]\ninstall_requires =\n    fastapi>=0.100\n    opentelemetry-sdk==1.45.2\n    opentelemetry-api==1.45.2\n    opentelemetry-exporter-otlp-proto-grpc==1.45.2\n    opentelemetry-exporter-otlp-proto-http==1.45.2\n    opentelemetry-instrumentation-system-metrics==0.66b2\n    opentelemetry-instrumentation-fastapi==0.66b2\npackages = find:\n',
     );
-    expect(readSetupCfg('setup.cfg', r.text)!.requirements).toHaveLength(5);
+    expect(readSetupCfg('setup.cfg', r.text)!.requirements).toHaveLength(7);
   });
 });
 
@@ -171,7 +173,7 @@ describe('planDependencies', () => {
     const top = readRequirementsFile('requirements.txt', '-r requirements/base.txt\n');
     const p = planDependencies([top, base, dev], wanted, ['fastapi'], line);
     expect(p.target?.path).toBe('requirements/base.txt');
-    expect(p.add.map((x) => x.name)).toEqual(['opentelemetry-api', 'opentelemetry-sdk', 'opentelemetry-exporter-otlp-proto-grpc', 'uvicorn', 'opentelemetry-instrumentation-fastapi']);
+    expect(p.add.map((x) => x.name)).toEqual(['opentelemetry-api', 'opentelemetry-sdk', 'opentelemetry-exporter-otlp-proto-grpc', 'opentelemetry-exporter-otlp-proto-http', 'opentelemetry-instrumentation-system-metrics', 'uvicorn', 'opentelemetry-instrumentation-fastapi']);
     expect([...p.align.get('requirements/dev.txt')!]).toEqual([['opentelemetry-instrumentation-httpx', '0.66b2']]);
   });
 

@@ -123,7 +123,7 @@ describe('planChanges', () => {
     expect(byPath.Procfile!.after).toBe('web: uvicorn app.main:app --host 0.0.0.0 --port $PORT\n');
     expect(byPath.Dockerfile!.after.split('\n')[4]).toBe('CMD uvicorn app.main:app --host 0.0.0.0 --port 8000');
     expect(byPath['requirements.txt']!.summary).toEqual([
-      'adds opentelemetry-api==1.45.2',
+      'adds opentelemetry-api==1.45.2, opentelemetry-exporter-otlp-proto-http==1.45.2, opentelemetry-instrumentation-system-metrics==0.66b2',
       'aligns opentelemetry-sdk ==1.39.1 → ==1.45.2 (line 3) to the matched set',
       'aligns opentelemetry-exporter-otlp-proto-grpc ==1.39.1 → ==1.45.2 (line 4) to the matched set',
       'aligns opentelemetry-instrumentation-fastapi ==0.58b0 → ==0.66b2 (line 5) to the matched set',

@@ -28,7 +28,7 @@ export function sampleProtoObject(): Record<string, unknown> {
         },
         scopeSpans: [
           {
-            scope: { name: 'cts.test', version: '1.2.3' },
+            scope: { name: 'cts.test', version: '1.2.3', attributes: [{ key: 'scope.k', value: { stringValue: 'v' } }], droppedAttributesCount: 1 },
             spans: [
               {
                 traceId: hex(TRACE_ID),
@@ -48,6 +48,7 @@ export function sampleProtoObject(): Record<string, unknown> {
                   { key: 'neg', value: { intValue: '-7' } },
                   { key: 'big', value: { intValue: '9007199254740993' } },
                   { key: 'double', value: { doubleValue: 3.25 } },
+                  { key: 'integral-double', value: { doubleValue: 3 } },
                   {
                     key: 'array',
                     value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 1 }, { boolValue: false }] } },
@@ -78,8 +79,14 @@ export function sampleProtoObject(): Record<string, unknown> {
                     traceId: hex(LINK_TRACE_ID),
                     spanId: hex(LINK_SPAN_ID),
                     attributes: [{ key: 'link.reason', value: { stringValue: 'batch' } }],
+                    traceState: 'linked=1',
+                    flags: 0x301,
+                    droppedAttributesCount: 2,
                   },
                 ],
+                droppedAttributesCount: 3,
+                droppedEventsCount: 4,
+                droppedLinksCount: 5,
                 status: { code: 1, message: '' },
               },
               {
@@ -117,7 +124,7 @@ export function sampleJson(): Record<string, unknown> {
         },
         scopeSpans: [
           {
-            scope: { name: 'cts.test', version: '1.2.3' },
+            scope: { name: 'cts.test', version: '1.2.3', attributes: [{ key: 'scope.k', value: { stringValue: 'v' } }], droppedAttributesCount: 1 },
             spans: [
               {
                 traceId: TRACE_ID.toUpperCase(), // hex is case-insensitive on input
@@ -137,6 +144,7 @@ export function sampleJson(): Record<string, unknown> {
                   { key: 'neg', value: { intValue: -7 } },
                   { key: 'big', value: { intValue: '9007199254740993' } },
                   { key: 'double', value: { doubleValue: 3.25 } },
+                  { key: 'integral-double', value: { doubleValue: 3 } },
                   {
                     key: 'array',
                     value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: '1' }, { boolValue: false }] } },
@@ -167,8 +175,14 @@ export function sampleJson(): Record<string, unknown> {
                     traceId: LINK_TRACE_ID,
                     spanId: LINK_SPAN_ID,
                     attributes: [{ key: 'link.reason', value: { stringValue: 'batch' } }],
+                    traceState: 'linked=1',
+                    flags: 0x301,
+                    droppedAttributesCount: 2,
                   },
                 ],
+                droppedAttributesCount: 3,
+                droppedEventsCount: 4,
+                droppedLinksCount: 5,
                 status: { code: 'STATUS_CODE_OK' },
               },
               {
@@ -194,7 +208,7 @@ export function expectSampleSpans(spans: ReceivedSpan[], transport: Transport): 
   expect(spans).toHaveLength(2);
   const [parent, child] = spans as [ReceivedSpan, ReceivedSpan];
   const resource = { 'service.name': 'checkout', 'telemetry.sdk.language': 'python' };
-  const scope = { name: 'cts.test', version: '1.2.3' };
+  const scope = { name: 'cts.test', version: '1.2.3', attributes: { 'scope.k': 'v' }, droppedAttributesCount: 1 };
 
   expect(parent.traceId).toBe(TRACE_ID);
   expect(parent.spanId).toBe(PARENT_ID);
@@ -208,24 +222,37 @@ export function expectSampleSpans(spans: ReceivedSpan[], transport: Transport): 
     str: 'hello',
     bool: true,
     false: false,
-    int: 42,
-    zero: 0,
-    neg: -7,
+    int: 42n,
+    zero: 0n,
+    neg: -7n,
     big: 9007199254740993n,
     double: 3.25,
-    array: ['a', 1, false],
+    'integral-double': 3,
+    array: ['a', 1n, false],
     kv: { inner: 'x', nested: [0.5] },
     bytes: new Uint8Array(BYTES),
     empty: null,
   });
   expect(parent.attributes.bytes).toBeInstanceOf(Uint8Array);
   expect(parent.status).toEqual({ code: 'OK', message: '' });
+  // int vs double stay distinct: an OTLP intValue is a bigint, a doubleValue a number, even when integral.
+  expect(typeof parent.attributes.int).toBe('bigint');
+  expect(typeof parent.attributes['integral-double']).toBe('number');
   expect(parent.events).toEqual([
-    { name: 'cache.miss', timeUnixNano: 1700000000150000000n, attributes: { 'cache.key': 'items:1' } },
+    { name: 'cache.miss', timeUnixNano: 1700000000150000000n, attributes: { 'cache.key': 'items:1' }, droppedAttributesCount: 0 },
   ]);
   expect(parent.links).toEqual([
-    { traceId: LINK_TRACE_ID, spanId: LINK_SPAN_ID, attributes: { 'link.reason': 'batch' } },
+    {
+      traceId: LINK_TRACE_ID,
+      spanId: LINK_SPAN_ID,
+      attributes: { 'link.reason': 'batch' },
+      traceState: 'linked=1',
+      flags: 0x301,
+      droppedAttributesCount: 2,
+    },
   ]);
+  expect(parent.flags).toBe(0x101);
+  expect([parent.droppedAttributesCount, parent.droppedEventsCount, parent.droppedLinksCount]).toEqual([3, 4, 5]);
   expect(parent.resource).toEqual(resource);
   expect(parent.scope).toEqual(scope);
   expect(parent.transport).toBe(transport);

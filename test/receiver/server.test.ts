@@ -106,7 +106,7 @@ describe('OTLP/gRPC', () => {
     expectSampleSpans(receiver.spans, 'otlp-grpc');
     expect(receiver.spans[0]?.receivedAtMs).toBeGreaterThanOrEqual(before);
     expect(receiver.requests).toEqual([
-      { transport: 'otlp-grpc', spanCount: 2, atMs: receiver.spans[0]?.receivedAtMs },
+      { transport: 'otlp-grpc', signal: 'traces', spanCount: 2, atMs: receiver.spans[0]?.receivedAtMs },
     ]);
   });
 
@@ -173,7 +173,7 @@ describe('OTLP/HTTP', () => {
   });
 
   it('answers 404 for other paths', async () => {
-    const res = await post(receiver, sampleProtoBytes(), PROTOBUF, '/v1/metrics');
+    const res = await post(receiver, sampleProtoBytes(), PROTOBUF, '/v1/profiles');
     expect(res.status).toBe(404);
     expect((await fetch(`${receiver.httpEndpoint}/`)).status).toBe(404);
   });

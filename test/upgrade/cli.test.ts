@@ -139,7 +139,7 @@ describe('upgrade safety', () => {
     expect(r.stdout).toMatch(/replace\s+requirements\.txt/);
     expect(r.stdout).toMatch(/^-opentelemetry-sdk==1\.42\.1$/m);
     expect(r.stdout).toMatch(
-      /record\s+\.create-traced-service\.json  otelVersion 1\.42 → 1\.45; hashes and base texts of 19 files/,
+      /record\s+\.create-traced-service\.json  otelVersion 1\.42 → 1\.45; hashes and base texts of 21 files/,
     );
     expect(r.stdout).not.toContain('sha256:');
     expect(snapshot(dir)).toEqual(before);

@@ -7,7 +7,8 @@ as the global provider. The tests keep that pipeline (same provider, same export
   fails fast instead of reaching a collector (the console exporter just prints);
 * force sampling on, so the assertions do not depend on the ratio chosen at generation time;
 * add an InMemorySpanExporter to the same provider through a SimpleSpanProcessor (tests only:
-  it exports synchronously, so spans are readable as soon as a request returns).
+  it exports synchronously, so spans are readable as soon as a request returns), and likewise an
+  in-memory log exporter to the logger provider.
 
 Importing this module sets the environment, so conftest.py imports it first, before anything that
 imports app.telemetry. It is found as a top-level module because pytest's default ("prepend") import
@@ -34,17 +35,37 @@ os.environ["OTEL_EXPORTER_OTLP_INSECURE"] = "true"
 # "1" is a short timeout whichever unit the exporter reads it in (seconds today, see telemetry.py).
 os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1"
 os.environ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
+# No metrics export from the tests: nothing asserts on them, and each would be retried against the closed port.
+os.environ["OTEL_METRICS_EXPORTER"] = "none"
+# Log records always go through the logging bridge in the tests, whatever --signals chose, to the console
+# exporter (synchronous, no network): the tests read them from the in-memory exporter added below.
+os.environ["OTEL_LOGS_EXPORTER"] = "console"
 
 import pytest  # noqa: E402
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor  # noqa: E402
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: E402
 
 _memory_exporter = InMemorySpanExporter()
+_memory_log_exporter = InMemoryLogRecordExporter()
 
 
 def record_spans(provider) -> None:
     """Adds the in-memory exporter to `provider` (app.telemetry.provider), behind a SimpleSpanProcessor."""
     provider.add_span_processor(SimpleSpanProcessor(_memory_exporter))
+
+
+def record_logs(logger_provider) -> None:
+    """Adds the in-memory log exporter to `logger_provider` (app.telemetry.logger_provider)."""
+    logger_provider.add_log_record_processor(SimpleLogRecordProcessor(_memory_log_exporter))
+
+
+@pytest.fixture
+def logs():
+    """The in-memory log exporter, emptied before each test."""
+    _memory_log_exporter.clear()
+    yield _memory_log_exporter
+    _memory_log_exporter.clear()
 
 
 @pytest.fixture
