@@ -168,6 +168,7 @@ Examples:
     .option('--force', 'write even when git shows uncommitted changes in the files it touches')
     .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after writing')
+    .option('--no-lock', 'do not re-lock uv.lock, poetry.lock, pdm.lock or pip-compile outputs (they are named as stale)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride()
     .action((dir: string, flags: import('./commands/upgrade.js').UpgradeFlags) =>

@@ -203,6 +203,38 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
         });
       }
     }
+    // The other two signals: a hand-written setup that traces only leaves the instrumentation's HTTP
+    // metrics and the app's logs (and their trace ids) behind.
+    if (providers.length > 0) {
+      const where = at(providers[0]!.file, providers[0]!.line);
+      if (!theirs.some((r) => r.kind === 'meterProvider')) {
+        add({
+          code: 'no-metrics',
+          severity: 'warning',
+          where,
+          message: 'traces only, no MeterProvider: the HTTP server metrics the instrumentation records (http.server.request.duration) are dropped',
+          fix: 'build a MeterProvider with a PeriodicExportingMetricReader and pass meter_provider= to the instrumentation (add-tracing does)',
+        });
+      }
+      if (!theirs.some((r) => r.kind === 'loggerProvider')) {
+        add({
+          code: 'no-logs',
+          severity: 'warning',
+          where,
+          message: 'traces only, no LoggerProvider: log records are not exported over OTLP and carry no trace or span id to find them from a trace',
+          fix: 'build a LoggerProvider with a BatchLogRecordProcessor and hand it the logging records (add-tracing does)',
+        });
+      }
+    }
+    for (const p of theirs.filter((r) => r.kind === 'simpleLogProcessor')) {
+      add({
+        code: 'simple-log-processor',
+        severity: 'error',
+        where: at(p.file, p.line),
+        message: 'SimpleLogRecordProcessor exports every log record synchronously on the logging call, on the request path',
+        fix: 'use a BatchLogRecordProcessor, flushed on shutdown with the tracer provider',
+      });
+    }
     if (providers.length > 0 && !theirs.some((r) => r.kind === 'flush')) {
       add({
         code: 'no-flush',
@@ -283,6 +315,12 @@ function describeRecord(r: Located): string {
       return `${r.instrumentor}().instrument()`;
     case 'flush':
       return `${r.receiver}.${r.method}()`;
+    case 'meterProvider':
+      return 'a MeterProvider built here';
+    case 'loggerProvider':
+      return 'a LoggerProvider built here';
+    case 'simpleLogProcessor':
+      return 'SimpleLogRecordProcessor()';
   }
 }
 

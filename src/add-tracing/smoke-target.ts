@@ -16,6 +16,12 @@ import { declaredPython } from './environment.js';
 import { chooseInterpreter, type Interpreter } from './project-python.js';
 import { chooseRoute, discoverRoutes, routeFromFlag, writeInstallFile, type RouteChoice } from './install.js';
 
+/**
+ * Readiness of an existing app: any HTTP answer, on a path no app serves, so the probe never adds a
+ * measurement to the sample route's metrics (a 404 has no http.route) nor a span to its traces.
+ */
+export const READINESS_PATH = '/.well-known/create-traced-service/ready';
+
 export function existingTarget(
   existing: Pick<ExistingAnswers, 'serverCommand'>,
   route: RouteChoice,
@@ -25,7 +31,7 @@ export function existingTarget(
   const spanRoute = getFramework(framework).existing.spanRoute?.(route.template) ?? route.template;
   return {
     env,
-    readyPath: '/',
+    readyPath: READINESS_PATH,
     serverCommand: (port: number) => existing.serverCommand.map((a) => a.replace('{port}', String(port))),
     expectation: {
       requestPath: route.path,

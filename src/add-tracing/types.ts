@@ -70,6 +70,7 @@ export type OtelRecord =
   | { kind: 'provider'; line: number; function: string | null }
   | { kind: 'processor'; line: number; function: string | null; processor: 'SimpleSpanProcessor' | 'BatchSpanProcessor'; exporter: string | null; networkExporter: boolean | null }
   | { kind: 'setProvider'; line: number; function: string | null }
+  | { kind: 'meterProvider' | 'loggerProvider' | 'simpleLogProcessor'; line: number; function: string | null }
   | { kind: 'instrumentApp' | 'ourInstrument'; line: number; function: string | null; target: string | null; instrumentor: string | null; hasProvider: boolean; hasExcludedUrls: boolean }
   | { kind: 'instrumentGlobal'; line: number; function: string | null; instrumentor: string }
   | { kind: 'flush'; line: number; function: string | null; method: 'force_flush' | 'shutdown'; receiver: string };

@@ -8,6 +8,8 @@ import pc from 'picocolors';
 import { applyChanges, checkWritable } from '../add-tracing/apply.js';
 import { renderDiff } from '../add-tracing/diff.js';
 import { dirtyFiles } from '../add-tracing/git.js';
+import type { RelockResult } from '../add-tracing/lock.js';
+import { relockStep } from '../add-tracing/relock-step.js';
 import type { FileChange } from '../add-tracing/patch.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options.js';
@@ -34,6 +36,8 @@ export interface UpgradeFlags {
   json?: boolean;
   install: boolean;
   smoke: boolean;
+  /** false with --no-lock: lock files are named as stale, not re-locked. */
+  lock?: boolean;
   otelVersion?: string;
 }
 
@@ -49,6 +53,8 @@ export interface UpgradeResult {
   conflicts: string[];
   written: string[];
   diff: string;
+  /** Lock files re-locked (or found stale) after the pins moved. */
+  locks: RelockResult[];
   pipeline?: PipelineResult;
 }
 
@@ -246,6 +252,7 @@ export async function upgradeCommand(
     conflicts: plans.filter((p) => p.action === 'conflict').map((p) => p.path),
     written: [],
     diff: renderDiff(shown, false),
+    locks: [],
   };
   const color = !ui.json && process.stdout.isTTY === true;
   showPlan(root, prepared, Boolean(flags.dryRun), color, ui);
@@ -269,7 +276,8 @@ export async function upgradeCommand(
 
   await write(root, changes, flags, ui);
   result.written = changes.map((c) => c.path);
-  relockCallSite(root, [...new Set(result.pins.map((p) => p.file))], ui);
+  // The same re-lock add-tracing does: the project's own locker, nothing else upgraded, checked fresh.
+  result.locks = await relockStep(root, [...new Set(result.pins.map((p) => p.file))], ui, { skip: flags.lock === false });
   if (conflictText) {
     // A project with conflict markers does not import: no smoke test until they are resolved.
     ui.block(conflictText);
@@ -301,19 +309,6 @@ async function write(root: string, changes: FileChange[], flags: UpgradeFlags, u
   }
   if (!flags.yes) await confirm(ui, changes.length);
   await ui.step(`Writing ${changes.length} file${changes.length === 1 ? '' : 's'}`, () => applyChanges(root, changes));
-}
-
-/**
- * Where lock files get re-locked after pins moved. Re-locking is add-tracing's job; until it can be
- * called from here, name the lock files that are now stale.
- */
-function relockCallSite(root: string, changedDependencyFiles: string[], ui: Ui): void {
-  if (changedDependencyFiles.length === 0) return;
-  const stale = ['uv.lock', 'poetry.lock', 'pdm.lock', 'Pipfile.lock'].filter((f) => existsSync(path.join(root, f)));
-  for (const lock of stale)
-    ui.warn(
-      `${lock} was not re-locked: run your locker (e.g. \`uv lock\` or \`poetry lock\`) so it matches the new pins`,
-    );
 }
 
 async function smokeAfterUpgrade(

@@ -446,6 +446,10 @@ class FileAnalyzer(ast.NodeVisitor):
             )
         elif callee == "set_tracer_provider":
             self.record_otel("setProvider", node)
+        elif callee in ("MeterProvider", "LoggerProvider"):
+            self.record_otel("meterProvider" if callee == "MeterProvider" else "loggerProvider", node)
+        elif callee == "SimpleLogRecordProcessor":
+            self.record_otel("simpleLogProcessor", node)
         elif callee == "instrument_app" and isinstance(func, ast.Attribute):
             receiver = dotted(func.value)
             keywords = {kw.arg for kw in node.keywords}

@@ -110,7 +110,7 @@ describe('diagnose', () => {
     expect(codes(findings, 'error').sort()).toEqual(
       ['cli-wrapper', 'cli-wrapper', 'health-not-excluded', 'no-flush', 'provider-after-app', 'simple-span-processor', 'version-mismatch'].sort(),
     );
-    expect(codes(findings, 'warning')).toEqual(['implicit-provider']);
+    expect(codes(findings, 'warning')).toEqual(['implicit-provider', 'no-metrics', 'no-logs']);
     const byCode = (c: string) => findings.find((f) => f.code === c)!;
     expect(byCode('simple-span-processor').where).toBe('app/tracing.py:10');
     expect(byCode('simple-span-processor').message).toMatch(/SimpleSpanProcessor with OTLPSpanExporter/);
@@ -155,6 +155,6 @@ describe('diagnose: a provider set after the app is built', () => {
     expect(late.where).toBe('svc/main.py:8');
     expect(late.message).toMatch(/init_tracing\(\) \(which sets the tracer provider\) runs after FastAPI\(\) at svc\/main\.py:6/);
     expect(codes(findings, 'error').sort()).toEqual(['no-flush', 'provider-after-app']);
-    expect(codes(findings, 'warning')).toEqual(['implicit-provider']);
+    expect(codes(findings, 'warning')).toEqual(['implicit-provider', 'no-metrics', 'no-logs']);
   });
 });

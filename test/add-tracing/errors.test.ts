@@ -98,6 +98,16 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
 });
 
 describe('doctor', () => {
+  it('names a SimpleLogRecordProcessor, and no missing signal when all three are set up', async () => {
+    const dir = committedCopy('sync-logs');
+    const json = jsonOf(await runCli(['doctor', dir, '--json'], { env: E2E_ENV }));
+    const codes = json.findings.map((f: { code: string }) => f.code);
+    expect(codes).toContain('simple-log-processor');
+    expect(codes).not.toContain('no-metrics');
+    expect(codes).not.toContain('no-logs');
+    expect(json.ok).toBe(false);
+  });
+
   it('exits 1 on a wrong setup, listing the problems in the guide\'s terms, and changes nothing', async () => {
     const dir = committedCopy('wrong-otel');
     const before = snapshot(dir);
@@ -109,7 +119,10 @@ describe('doctor', () => {
     expect(r.stdout).toContain('mismatched OpenTelemetry versions');
     expect(r.stdout).toContain('health checks are not excluded');
     expect(r.stdout).toContain('a provider is set after the app is built');
-    expect(r.stdout).toMatch(/7 problems, 1 warning/);
+    // Traces only: the other two signals are named too, as warnings.
+    expect(r.stdout).toContain('traces only, no MeterProvider');
+    expect(r.stdout).toContain('traces only, no LoggerProvider');
+    expect(r.stdout).toMatch(/7 problems, 3 warnings/);
     const json = jsonOf(await runCli(['doctor', dir, '--json'], { env: E2E_ENV }));
     expect(json.ok).toBe(false);
     expect(json.project.app.serve).toMatchObject({ module: 'app.main', attr: 'app' });

@@ -2,6 +2,7 @@
  * `upgrade` with real installs and the smoke test: one project per framework generated on 1.42 with a
  * user's edits, and one add-tracing'd project. The fast variants (no install) are in cli.test.ts.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,5 +60,20 @@ describe("upgrade of an add-tracing'd project, installed and smoke-tested", () =
     expectSmokePassed(jsonOf(r), r.stderr);
     expect(readFileSync(telemetry, 'utf8')).toContain(CHANGED_SETTING);
     expect(readFileSync(path.join(dir, 'requirements.txt'), 'utf8')).toContain('opentelemetry-sdk==1.45.2');
+  });
+});
+
+describe('upgrade of a project with a uv.lock', () => {
+  it('re-locks it with uv, so the image built from the lock gets the new set, and the lock checks fresh', async () => {
+    const dir = await generateCommitted(tempDir('cts-upgrade-lock-'), 'fastapi');
+    execFileSync('uv', ['lock', '--quiet'], { cwd: dir, env: { ...process.env, ...E2E_ENV } });
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'locked');
+    expect(readFileSync(path.join(dir, 'uv.lock'), 'utf8')).toMatch(/name = "opentelemetry-sdk"\nversion = "1\.42\.1"/);
+    const r = await upgrade(dir, ['--yes', '--json', '--no-install'], E2E_ENV);
+    expect(r.code, r.stderr).toBe(0);
+    expect(jsonOf(r).locks[0]).toMatchObject({ outcome: 'relocked' });
+    expect(readFileSync(path.join(dir, 'uv.lock'), 'utf8')).toMatch(/name = "opentelemetry-sdk"\nversion = "1\.45\.\d+"/);
+    execFileSync('uv', ['lock', '--check', '--quiet'], { cwd: dir, env: { ...process.env, ...E2E_ENV } });
   });
 });
