@@ -30,7 +30,11 @@ function parseArgs(argv) {
     else if (a === '--render') flags.render = true;
     else if (a === '--help' || a === '-h') flags.help = true;
     else if (PART_ORDER.includes(a)) parts.push(a);
-    else throw Object.assign(new Error(`unknown argument ${a}; parts: ${PART_ORDER.join(', ')}; flags: --quick, --no-build, --render`), { usage: true });
+    else
+      throw Object.assign(
+        new Error(`unknown argument ${a}; parts: ${PART_ORDER.join(', ')}; flags: --quick, --no-build, --render`),
+        { usage: true },
+      );
   }
   return { parts: parts.length ? PART_ORDER.filter((p) => parts.includes(p)) : PART_ORDER, ...flags };
 }
@@ -63,7 +67,9 @@ const log = (msg) => process.stdout.write(`${msg}\n`);
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    log('usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals ...] [--quick] [--no-build] [--render]');
+    log(
+      'usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals ...] [--quick] [--no-build] [--render]',
+    );
     return 0;
   }
   if (args.render) {
@@ -88,7 +94,9 @@ async function main() {
     const ws = needsServices ? await prepareServices(log) : undefined;
     const { uv } = await toolEnv();
     const machine = await machineInfo({ venv: ws?.venv, zeroVenv: ws?.zeroVenv, uv });
-    log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}${machine.python ? `; ${machine.python}` : ''}`);
+    log(
+      `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}${machine.python ? `; ${machine.python}` : ''}`,
+    );
     if (args.quick) log('--quick: small runs to check the bench; figures are not for publishing');
 
     const runners = {
@@ -107,7 +115,14 @@ async function main() {
       const loadBefore = os.loadavg()[0];
       const data = await runners[part]();
       const loadAfter = os.loadavg()[0];
-      store.parts[part] = { ranAt: new Date().toISOString(), durationSec: (performance.now() - t0) / 1000, quick: args.quick, load: [loadBefore, loadAfter], machine, data };
+      store.parts[part] = {
+        ranAt: new Date().toISOString(),
+        durationSec: (performance.now() - t0) / 1000,
+        quick: args.quick,
+        load: [loadBefore, loadAfter],
+        machine,
+        data,
+      };
       if (data.goal) log(`  goal: ${data.goal.target}: ${data.goal.met ? 'MET' : 'MISSED'}`);
       saveStore(store);
     }

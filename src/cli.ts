@@ -37,7 +37,8 @@ function addOptionFlags(command: Command): void {
     if (choices) flag.description = `${meta.description} (${choices.join(' | ')})`;
     const def = defaultLabel(key);
     if (def !== undefined && !isBoolean) flag.description += ` [default: ${def}]`;
-    if (meta.repeatable) flag.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (meta.repeatable)
+      flag.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     command.addOption(flag);
     if (isBoolean) command.addOption(new Option(`--no-${meta.flag}`, `turn --${meta.flag} off [default]`));
   }
@@ -55,14 +56,17 @@ function givenOptions(command: Command): Record<string, unknown> {
 }
 
 function isInteractive(flags: { yes?: boolean; json?: boolean }): boolean {
-  return !flags.yes && !flags.json && process.env.CI !== 'true' && process.env.CI !== '1' && process.stdin.isTTY === true;
+  return (
+    !flags.yes && !flags.json && process.env.CI !== 'true' && process.env.CI !== '1' && process.stdin.isTTY === true
+  );
 }
 
 /** JSON for --json: bigint nanoseconds become strings, byte arrays hex. */
 function printJson(value: unknown): void {
   const text = JSON.stringify(
     value,
-    (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v),
+    (_key, v: unknown) =>
+      typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v,
     2,
   );
   process.stdout.write(`${text}\n`);
@@ -72,7 +76,11 @@ function printJson(value: unknown): void {
  * Every command's action: make the UI, load the command module on demand (so --help and bad-flag errors
  * stay fast), run it, print --json, record the exit code.
  */
-function action(run: (code: number) => void, flags: { yes?: boolean; json?: boolean }, work: (ui: Ui) => Promise<{ code: number; result: unknown }>) {
+function action(
+  run: (code: number) => void,
+  flags: { yes?: boolean; json?: boolean },
+  work: (ui: Ui) => Promise<{ code: number; result: unknown }>,
+) {
   return (async () => {
     const ui = await createUi({ json: Boolean(flags.json), tty: isInteractive(flags) });
     const { code, result } = await work(ui);
@@ -85,7 +93,9 @@ export function buildProgram(run: (code: number) => void): Command {
   const program = new Command();
   program
     .name('create-traced-service')
-    .description('Generate a Python web service wired for OpenTelemetry, then prove the wiring with a built-in OTLP receiver.')
+    .description(
+      'Generate a Python web service wired for OpenTelemetry, then prove the wiring with a built-in OTLP receiver.',
+    )
     .version(cliVersion(), '-v, --version')
     .argument('[dir]', 'project directory to create')
     .option('-y, --yes', 'accept defaults for everything not given; never prompt')
@@ -117,8 +127,22 @@ Examples:
   npx create-traced-service add-tracing ./existing-service --dry-run
   npx create-traced-service doctor ./existing-service`,
   );
-  program.action((dir: string | undefined, flags: { yes?: boolean; json?: boolean; dryRun?: boolean; install: boolean; smoke: boolean; force?: boolean; config?: string }) =>
-    action(run, flags, async (ui) => (await import('./commands/create.js')).createCommand(dir, givenOptions(program), flags, ui)),
+  program.action(
+    (
+      dir: string | undefined,
+      flags: {
+        yes?: boolean;
+        json?: boolean;
+        dryRun?: boolean;
+        install: boolean;
+        smoke: boolean;
+        force?: boolean;
+        config?: string;
+      },
+    ) =>
+      action(run, flags, async (ui) =>
+        (await import('./commands/create.js')).createCommand(dir, givenOptions(program), flags, ui),
+      ),
   );
 
   program
@@ -136,28 +160,33 @@ Examples:
     .description('trace an existing Python web service the way generated services are, then smoke-test it')
     .argument('[dir]', 'the existing project', '.')
     .option('--app <module:attr>', 'the app to trace when the project has several (a factory function works too)')
-    .option('--route <path>', 'GET route the smoke test requests (default: one from the app\'s route table)')
+    .option('--route <path>', "GET route the smoke test requests (default: one from the app's route table)")
     .option('-y, --yes', 'write the changes without asking')
     .option('--dry-run', 'print the diff and write nothing')
     .option('--force', 'write even when git shows uncommitted changes in the files it touches')
     .option('--config <file>', 'JSON file with options (or a .create-traced-service.json)')
     .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after installing')
-    .option('--no-lock', 'do not re-lock uv.lock / poetry.lock / pdm.lock / requirements.txt after editing dependencies')
-    .option('--no-project-tests', 'do not run the project\'s own tests before and after the change')
-    .option('--no-format', 'do not run the project\'s formatters (ruff, black, isort) on the written files')
-    .option('--env-file <file>', 'environment for importing and running the app (default: the project\'s .env)')
+    .option(
+      '--no-lock',
+      'do not re-lock uv.lock / poetry.lock / pdm.lock / requirements.txt after editing dependencies',
+    )
+    .option('--no-project-tests', "do not run the project's own tests before and after the change")
+    .option('--no-format', "do not run the project's formatters (ruff, black, isort) on the written files")
+    .option('--env-file <file>', "environment for importing and running the app (default: the project's .env)")
     .option('--show-new', 'show new files in full in the diff (default: name and size)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();
   addOptionFlags(addTracing);
   addTracing.action((dir: string, flags: import('./commands/add-tracing.js').AddTracingFlags & { json?: boolean }) =>
-    action(run, flags, async (ui) => (await import('./commands/add-tracing.js')).addTracingCommand(dir, givenOptions(addTracing), flags, ui)),
+    action(run, flags, async (ui) =>
+      (await import('./commands/add-tracing.js')).addTracingCommand(dir, givenOptions(addTracing), flags, ui),
+    ),
   );
 
   program
     .command('upgrade')
-    .description('move a generated or add-tracing\'d project to the newest matched set and templates, keeping edits')
+    .description("move a generated or add-tracing'd project to the newest matched set and templates, keeping edits")
     .argument('[dir]', 'the project', '.')
     .option(
       '--otel-version <1.N>',
@@ -168,7 +197,10 @@ Examples:
     .option('--force', 'write even when git shows uncommitted changes in the files it touches')
     .option('--no-install', 'do not install dependencies into .venv (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after writing')
-    .option('--no-lock', 'do not re-lock uv.lock, poetry.lock, pdm.lock or pip-compile outputs (they are named as stale)')
+    .option(
+      '--no-lock',
+      'do not re-lock uv.lock, poetry.lock, pdm.lock or pip-compile outputs (they are named as stale)',
+    )
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride()
     .action((dir: string, flags: import('./commands/upgrade.js').UpgradeFlags) =>
@@ -177,7 +209,7 @@ Examples:
 
   program
     .command('doctor')
-    .description('report what is missing or wrong in an existing service\'s OpenTelemetry setup (exit 1 on problems)')
+    .description("report what is missing or wrong in an existing service's OpenTelemetry setup (exit 1 on problems)")
     .argument('[dir]', 'the project', '.')
     .option('--app <module:attr>', 'the app to diagnose when the project has several')
     .option('--check-pypi', 'also ask PyPI whether a newer OpenTelemetry release exists than this CLI knows')

@@ -130,7 +130,10 @@ export async function readConfigFile(
 }
 
 /** Options from flags, a config file or an answers file; a bad value is a usage error naming its flag or key. */
-export function parseOptionsOrThrow(raw: Record<string, unknown>, sourceOf?: (key: string) => OptionSource): ServiceOptions {
+export function parseOptionsOrThrow(
+  raw: Record<string, unknown>,
+  sourceOf?: (key: string) => OptionSource,
+): ServiceOptions {
   try {
     return parseServiceOptions(raw, sourceOf);
   } catch (error) {

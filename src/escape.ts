@@ -6,7 +6,8 @@
 const hex = (code: number, width: number) => code.toString(16).padStart(width, '0');
 
 // Non-printable: C0/C1 controls, DEL, line/paragraph separators, BOM, and lone surrogates.
-const NON_PRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NON_PRINTABLE =
+  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 // Invisible format characters (bidirectional controls, zero-width characters, tags): written as escapes,
 // so that code never reads differently from how it runs ("Trojan Source").

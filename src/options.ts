@@ -37,9 +37,17 @@ export type Signal = (typeof SIGNALS)[number];
 
 /** A comma list (from flags/prompts) or an array (from a config file) of signals, kept in canonical order. */
 const signals = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter(Boolean)
+      : v,
   z
-    .array(z.enum(SIGNALS, { error: `must be a comma-separated list of: ${SIGNALS.join(', ')}` }), { error: `must be a list of: ${SIGNALS.join(', ')}` })
+    .array(z.enum(SIGNALS, { error: `must be a comma-separated list of: ${SIGNALS.join(', ')}` }), {
+      error: `must be a list of: ${SIGNALS.join(', ')}`,
+    })
     .min(1, { error: `must name at least one of: ${SIGNALS.join(', ')}` })
     .transform((list) => SIGNALS.filter((s) => list.includes(s))),
 );
@@ -122,13 +130,16 @@ const int = (min: number, max: number) =>
     return n;
   });
 
-const bool = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['true', '1', 'yes'].includes(s)) return true;
-  if (['false', '0', 'no'].includes(s)) return false;
-  return v;
-}, z.boolean({ error: 'must be true or false' }));
+const bool = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const s = v.trim().toLowerCase();
+    if (['true', '1', 'yes'].includes(s)) return true;
+    if (['false', '0', 'no'].includes(s)) return false;
+    return v;
+  },
+  z.boolean({ error: 'must be true or false' }),
+);
 
 const HOST = String.raw`(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)`;
 const HOST_PORT = new RegExp(`^${HOST}:(\\d{1,5})$`);
@@ -147,7 +158,8 @@ export function endpointProblem(value: string): string | undefined {
   } catch {
     return 'is not a valid URL';
   }
-  if (url.username || url.password) return 'must not contain credentials; put tokens in OTEL_EXPORTER_OTLP_HEADERS at run time';
+  if (url.username || url.password)
+    return 'must not contain credentials; put tokens in OTEL_EXPORTER_OTLP_HEADERS at run time';
   if (url.search || url.hash) return 'must not contain a query string or fragment';
   if (!new RegExp(`^${HOST}$`).test(url.hostname)) return 'has an invalid host name';
   return undefined;
@@ -259,8 +271,13 @@ export const serviceOptionsSchema = z
         error: 'must not contain "/" (it names a service, not a path)',
       })
       .meta(
-      meta({ flag: 'service-name', valueName: '<name>', description: 'service.name resource attribute (default: the directory name)', prompt: 'Service name' }),
-    ),
+        meta({
+          flag: 'service-name',
+          valueName: '<name>',
+          description: 'service.name resource attribute (default: the directory name)',
+          prompt: 'Service name',
+        }),
+      ),
     framework: z
       .enum(FRAMEWORK_NAMES, { error: `must be one of: ${FRAMEWORK_NAMES.join(', ')}` })
       .default(FRAMEWORK_NAMES[0])
@@ -269,26 +286,40 @@ export const serviceOptionsSchema = z
       .enum(EXPORTERS, { error: `must be one of: ${EXPORTERS.join(', ')}` })
       .default('otlp-grpc')
       .meta(meta({ flag: 'exporter', valueName: '<kind>', description: 'span exporter', prompt: 'Exporter' })),
-    signals: signals
-      .default([...SIGNALS])
-      .meta(meta({ flag: 'signals', valueName: '<list>', description: 'signals to wire: traces, metrics, logs (OTEL_{TRACES,METRICS,LOGS}_EXPORTER override it)', prompt: 'Signals to export' })),
-    endpoint: endpoint
-      .default('')
-      .meta(
-        meta({
-          flag: 'endpoint',
-          valueName: '<host:port|url>',
-          description: `OTLP endpoint (default: ${DEFAULT_ENDPOINTS['otlp-grpc']} for gRPC, ${DEFAULT_ENDPOINTS['otlp-http']} for HTTP); OTEL_EXPORTER_OTLP_ENDPOINT overrides it at run time`,
-          prompt: 'OTLP endpoint',
-        }),
-      ),
-    insecure: bool
-      .default(false)
-      .meta(meta({ flag: 'insecure', description: 'send OTLP without TLS by default (OTEL_EXPORTER_OTLP_INSECURE overrides it)', prompt: 'Disable TLS to the collector?' })),
+    signals: signals.default([...SIGNALS]).meta(
+      meta({
+        flag: 'signals',
+        valueName: '<list>',
+        description: 'signals to wire: traces, metrics, logs (OTEL_{TRACES,METRICS,LOGS}_EXPORTER override it)',
+        prompt: 'Signals to export',
+      }),
+    ),
+    endpoint: endpoint.default('').meta(
+      meta({
+        flag: 'endpoint',
+        valueName: '<host:port|url>',
+        description: `OTLP endpoint (default: ${DEFAULT_ENDPOINTS['otlp-grpc']} for gRPC, ${DEFAULT_ENDPOINTS['otlp-http']} for HTTP); OTEL_EXPORTER_OTLP_ENDPOINT overrides it at run time`,
+        prompt: 'OTLP endpoint',
+      }),
+    ),
+    insecure: bool.default(false).meta(
+      meta({
+        flag: 'insecure',
+        description: 'send OTLP without TLS by default (OTEL_EXPORTER_OTLP_INSECURE overrides it)',
+        prompt: 'Disable TLS to the collector?',
+      }),
+    ),
     sampler: z
       .enum(SAMPLERS, { error: `must be one of: ${SAMPLERS.join(', ')}` })
       .default('parentbased_traceidratio')
-      .meta(meta({ flag: 'sampler', valueName: '<name>', description: 'head sampler (OTEL_TRACES_SAMPLER overrides it)', prompt: 'Sampler' })),
+      .meta(
+        meta({
+          flag: 'sampler',
+          valueName: '<name>',
+          description: 'head sampler (OTEL_TRACES_SAMPLER overrides it)',
+          prompt: 'Sampler',
+        }),
+      ),
     samplerRatio: z
       .preprocess(
         // Decimal notation only: "0x1" or "1e-1" are refused like any other non-number.
@@ -299,46 +330,110 @@ export const serviceOptionsSchema = z
           .max(1, { error: 'must be a number between 0 and 1' }),
       )
       .default(1)
-      .meta(meta({ flag: 'sampler-ratio', valueName: '<0..1>', description: 'ratio for the traceidratio samplers', prompt: 'Sampling ratio (0..1)' })),
+      .meta(
+        meta({
+          flag: 'sampler-ratio',
+          valueName: '<0..1>',
+          description: 'ratio for the traceidratio samplers',
+          prompt: 'Sampling ratio (0..1)',
+        }),
+      ),
     environment: text('deployment environment', 100)
       .default('production')
-      .meta(meta({ flag: 'environment', valueName: '<name>', description: 'deployment.environment resource attribute', prompt: 'Deployment environment' })),
-    resourceAttributes: resourceAttributes
-      .default({})
-      .meta(meta({ flag: 'resource-attribute', valueName: '<key=value>', description: 'extra resource attribute (repeatable)', repeatable: true })),
-    excludedUrls: excludedUrls
-      .default(DEFAULT_EXCLUDED_URLS)
-      .meta(meta({ flag: 'excluded-urls', valueName: '<list>', description: 'comma-separated URL fragments that never produce a span', prompt: 'URLs to keep out of traces (comma-separated)' })),
+      .meta(
+        meta({
+          flag: 'environment',
+          valueName: '<name>',
+          description: 'deployment.environment resource attribute',
+          prompt: 'Deployment environment',
+        }),
+      ),
+    resourceAttributes: resourceAttributes.default({}).meta(
+      meta({
+        flag: 'resource-attribute',
+        valueName: '<key=value>',
+        description: 'extra resource attribute (repeatable)',
+        repeatable: true,
+      }),
+    ),
+    excludedUrls: excludedUrls.default(DEFAULT_EXCLUDED_URLS).meta(
+      meta({
+        flag: 'excluded-urls',
+        valueName: '<list>',
+        description: 'comma-separated URL fragments that never produce a span',
+        prompt: 'URLs to keep out of traces (comma-separated)',
+      }),
+    ),
     maxQueueSize: int(1, 1_000_000)
       .default(2048)
-      .meta(meta({ flag: 'max-queue-size', valueName: '<n>', description: 'BatchSpanProcessor queue size (about 2x peak concurrent requests)' })),
+      .meta(
+        meta({
+          flag: 'max-queue-size',
+          valueName: '<n>',
+          description: 'BatchSpanProcessor queue size (about 2x peak concurrent requests)',
+        }),
+      ),
     scheduleDelayMillis: int(100, 60_000)
       .default(5000)
-      .meta(meta({ flag: 'schedule-delay', valueName: '<ms>', description: 'BatchSpanProcessor delay between exports (2000-5000 amortizes I/O)' })),
+      .meta(
+        meta({
+          flag: 'schedule-delay',
+          valueName: '<ms>',
+          description: 'BatchSpanProcessor delay between exports (2000-5000 amortizes I/O)',
+        }),
+      ),
     maxExportBatchSize: int(1, 1_000_000)
       .default(512)
-      .meta(meta({ flag: 'max-export-batch-size', valueName: '<n>', description: 'BatchSpanProcessor spans per export' })),
+      .meta(
+        meta({ flag: 'max-export-batch-size', valueName: '<n>', description: 'BatchSpanProcessor spans per export' }),
+      ),
     exportTimeoutMillis: int(100, 60_000)
       .default(5000)
-      .meta(meta({ flag: 'export-timeout', valueName: '<ms>', description: 'exporter timeout, bounded so retries cannot pile up (OTEL_EXPORTER_OTLP_TIMEOUT overrides it)' })),
+      .meta(
+        meta({
+          flag: 'export-timeout',
+          valueName: '<ms>',
+          description: 'exporter timeout, bounded so retries cannot pile up (OTEL_EXPORTER_OTLP_TIMEOUT overrides it)',
+        }),
+      ),
     otelVersion: z
       .enum(Object.keys(OTEL_LINES) as [string, ...string[]], {
         error: `must be one of the matched OpenTelemetry releases: ${Object.keys(OTEL_LINES).join(', ')}`,
       })
       .default(DEFAULT_OTEL_LINE)
-      .meta(meta({ flag: 'otel-version', valueName: '<1.N>', description: 'OpenTelemetry Python release line; picks a matched SDK + instrumentation set' })),
+      .meta(
+        meta({
+          flag: 'otel-version',
+          valueName: '<1.N>',
+          description: 'OpenTelemetry Python release line; picks a matched SDK + instrumentation set',
+        }),
+      ),
     installer: z
       .enum(INSTALLERS, { error: `must be one of: ${INSTALLERS.join(', ')}` })
       .default('auto')
-      .meta(meta({ flag: 'installer', valueName: '<name>', description: 'installs .venv: uv, pip, or auto (uv on PATH, else a private uv cached on first use, else pip)' })),
+      .meta(
+        meta({
+          flag: 'installer',
+          valueName: '<name>',
+          description: 'installs .venv: uv, pip, or auto (uv on PATH, else a private uv cached on first use, else pip)',
+        }),
+      ),
   })
   .strict()
   .superRefine((o, ctx) => {
     if (o.maxExportBatchSize > o.maxQueueSize) {
-      ctx.addIssue({ code: 'custom', path: ['maxExportBatchSize'], message: `must not exceed --max-queue-size (${o.maxQueueSize})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxExportBatchSize'],
+        message: `must not exceed --max-queue-size (${o.maxQueueSize})`,
+      });
     }
     if (o.exporter === 'otlp-http' && o.endpoint !== '' && !/^https?:\/\//i.test(o.endpoint)) {
-      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'must be an http(s):// URL for the otlp-http exporter' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endpoint'],
+        message: 'must be an http(s):// URL for the otlp-http exporter',
+      });
     }
     if (o.exporter === 'console' && o.endpoint !== '') {
       ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'does not apply to the console exporter' });
@@ -385,7 +480,10 @@ export function formatIssue(issue: z.core.$ZodIssue, sourceOf: (key: string) => 
     const flag = optionMeta(key as OptionKey).flag;
     subject = sourceOf(key) === 'flag' ? `--${flag}` : `config "${key}" (--${flag})`;
   } else if (issue.code === 'unrecognized_keys') {
-    const shown = issue.keys.slice(0, 5).map((k) => quoteValue(k, 40)).join(', ');
+    const shown = issue.keys
+      .slice(0, 5)
+      .map((k) => quoteValue(k, 40))
+      .join(', ');
     const more = issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : '';
     const plural = issue.keys.length > 1 ? 's' : '';
     return `unknown option${plural} ${shown}${more}; known options: ${OPTION_KEYS.join(', ')}`;

@@ -8,7 +8,8 @@ export const TEMPLATES_DIR = path.join(PACKAGE_ROOT, 'templates');
 
 let version: string | undefined;
 export function cliVersion(): string {
-  version ??= (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  version ??= (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+    .version;
   return version;
 }
 

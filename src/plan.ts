@@ -70,7 +70,12 @@ function samplerExpression(o: ServiceOptions): { expression: string; imports: st
 /** The OpenTelemetry set the service installs: its line, or an earlier patch its instrumentation needs. */
 export function frameworkLine(o: ServiceOptions): OtelLine {
   const line = otelLine(o.otelVersion);
-  return matchedSetFor(line, getFramework(o.framework).packages(line).map((p) => p.name));
+  return matchedSetFor(
+    line,
+    getFramework(o.framework)
+      .packages(line)
+      .map((p) => p.name),
+  );
 }
 
 export function runtimePackages(o: ServiceOptions): PythonPackage[] {
@@ -102,7 +107,10 @@ export function templateContext(o: ServiceOptions) {
       copyPaths: framework.copyPaths ?? [],
       pythonPackages: framework.pythonPackages ?? [],
       writableDirs: framework.writableDirs ?? [],
-      dockerNotes: framework.dockerNotes ?? { flushOnStop: 'runs the lifespan shutdown', setupFiles: 'app/telemetry.py and app/main.py' },
+      dockerNotes: framework.dockerNotes ?? {
+        flushOnStop: 'runs the lifespan shutdown',
+        setupFiles: 'app/telemetry.py and app/main.py',
+      },
     },
     exporter: {
       kind: o.exporter,

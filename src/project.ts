@@ -47,10 +47,15 @@ export async function readAnswers(projectDir: string): Promise<AnswersData> {
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof data.options === 'object' && data.options !== null) answersOptions('', file, data as Record<string, unknown>, () => {});
+  if (typeof data.options === 'object' && data.options !== null)
+    answersOptions('', file, data as Record<string, unknown>, () => {});
   try {
     const options = parseServiceOptions(data.options, () => 'config');
-    return { cliVersion: String(data.cliVersion ?? 'unknown'), options, ...(data.existing ? { existing: data.existing as AnswersData['existing'] } : {}) };
+    return {
+      cliVersion: String(data.cliVersion ?? 'unknown'),
+      options,
+      ...(data.existing ? { existing: data.existing as AnswersData['existing'] } : {}),
+    };
   } catch (error) {
     if (error instanceof OptionsError) throw new UsageError(`${file}: ${error.message}`);
     throw error;

@@ -49,14 +49,20 @@ export async function promptDirectory(initial: string | undefined): Promise<stri
       message: 'Project directory',
       placeholder: 'traced-service',
       defaultValue: initial ?? 'traced-service',
-      validate: (v) => (v !== undefined && v.trim() !== '' && /[\u0000-\u001f]/.test(v) ? 'must not contain control characters' : undefined),
+      validate: (v) =>
+        v !== undefined && v.trim() !== '' && /[\u0000-\u001f]/.test(v)
+          ? 'must not contain control characters'
+          : undefined,
     }),
   );
   return value.trim();
 }
 
 /** Asks for every promptable option the user has not given yet; returns raw answers for the schema to parse. */
-export async function promptForOptions(given: Record<string, unknown>, directory: string): Promise<Record<string, unknown>> {
+export async function promptForOptions(
+  given: Record<string, unknown>,
+  directory: string,
+): Promise<Record<string, unknown>> {
   const answers: Record<string, unknown> = { ...given };
   const defaults = serviceOptionsSchema.parse({ serviceName: path.basename(path.resolve(directory)) });
   for (const key of OPTION_KEYS) {
@@ -114,7 +120,12 @@ export async function promptForOptions(given: Record<string, unknown>, directory
               ? (defaults[key] as string[]).join(',')
               : String(defaults[key]);
         answers[key] = answered(
-          await clack.text({ message: meta.prompt, placeholder: fallback, defaultValue: fallback, validate: validator(key, fallback) }),
+          await clack.text({
+            message: meta.prompt,
+            placeholder: fallback,
+            defaultValue: fallback,
+            validate: validator(key, fallback),
+          }),
         );
       }
     }

@@ -38,7 +38,9 @@ export class InstallError extends Error {
 }
 
 export function venvPython(venvDir: string): string {
-  return process.platform === 'win32' ? path.join(venvDir, 'Scripts', 'python.exe') : path.join(venvDir, 'bin', 'python');
+  return process.platform === 'win32'
+    ? path.join(venvDir, 'Scripts', 'python.exe')
+    : path.join(venvDir, 'bin', 'python');
 }
 
 async function commandWorks(command: string, args: string[]): Promise<string | undefined> {
@@ -154,7 +156,11 @@ async function run(
   if (interruptedBy()) throw new CancelledError();
   if (result.exitCode !== 0 || result.failed) {
     const rerun = [command, ...args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
-    throw new InstallError(`${path.basename(command)} exited with ${result.exitCode ?? result.signal ?? 'an error'}`, [...lines, partial].slice(-15).join('\n'), `cd ${cwd} && ${rerun}`);
+    throw new InstallError(
+      `${path.basename(command)} exited with ${result.exitCode ?? result.signal ?? 'an error'}`,
+      [...lines, partial].slice(-15).join('\n'),
+      `cd ${cwd} && ${rerun}`,
+    );
   }
 }
 
@@ -218,7 +224,12 @@ export async function preparePythonEnv(
     },
   );
   try {
-    if (options.basePython && existsSync(python) && existsSync(stampPath) && (await venvVersion(venvDir)) !== base.version) {
+    if (
+      options.basePython &&
+      existsSync(python) &&
+      existsSync(stampPath) &&
+      (await venvVersion(venvDir)) !== base.version
+    ) {
       // A venv this tool built with another Python than the one the project asks for: rebuilt.
       rmSync(venvDir, { recursive: true, force: true });
     }

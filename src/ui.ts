@@ -16,7 +16,11 @@ export interface Ui {
    * Runs `work`, showing a spinner with the elapsed time, and reports how long it took. A step whose
    * result `failed` says is a failure ends with ✖, like one that throws: never ✔ for a failed step.
    */
-  step<T>(title: string, work: (update: (message: string) => void) => Promise<T>, failed?: (result: T) => boolean): Promise<T>;
+  step<T>(
+    title: string,
+    work: (update: (message: string) => void) => Promise<T>,
+    failed?: (result: T) => boolean,
+  ): Promise<T>;
 }
 
 export function formatDuration(ms: number): string {
@@ -43,7 +47,8 @@ export async function createUi(options: { json: boolean; tty: boolean }): Promis
         spin.start(title);
         try {
           const result = await work((m) => spin.message(`${title}: ${m}`));
-          if (failed?.(result)) spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          if (failed?.(result))
+            spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
           else spin.stop(title); // the timer indicator already shows the elapsed time
           return result;
         } catch (error) {

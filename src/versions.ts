@@ -48,7 +48,11 @@ export const OTEL_LINES = {
     contrib: '0.66b2',
     thirdParty: CURRENT_THIRD_PARTY,
     // 0.66b2 re-released only some instrumentations; these two exist up to 0.66b1 (with SDK 1.45.1).
-    previousPatch: { sdk: '1.45.1', contrib: '0.66b1', for: ['opentelemetry-instrumentation-starlette', 'opentelemetry-instrumentation-flask'] },
+    previousPatch: {
+      sdk: '1.45.1',
+      contrib: '0.66b1',
+      for: ['opentelemetry-instrumentation-starlette', 'opentelemetry-instrumentation-flask'],
+    },
   },
   '1.44': { sdk: '1.44.0', contrib: '0.65b0', thirdParty: CURRENT_THIRD_PARTY },
   '1.42': { sdk: '1.42.1', contrib: '0.63b1', thirdParty: { ...CURRENT_THIRD_PARTY, fastapi: '0.141.1' } },
@@ -131,7 +135,9 @@ export const LINE_COMPAT: Record<OtelLineName, { python: string; instruments: Re
  * Frameworks that themselves require a minimum OpenTelemetry API: fastapi 0.142.0 and later declare
  * `opentelemetry-api>=1.44.0`, so a project locked on such a FastAPI cannot take an older line.
  */
-export const FRAMEWORK_NEEDS_API: { name: string; from: string; api: string }[] = [{ name: 'fastapi', from: '0.142.0', api: '1.44' }];
+export const FRAMEWORK_NEEDS_API: { name: string; from: string; api: string }[] = [
+  { name: 'fastapi', from: '0.142.0', api: '1.44' },
+];
 
 /** Lowest Python each line's SDK installs on. */
 export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = Object.fromEntries(

@@ -165,7 +165,12 @@ function lockedWrite(target: string, root: string, files: PlannedFile[], force: 
       throw new TargetError(`cannot write in ${target}: ${code(error)}`);
     }
     try {
-      replaceAll(root, staged, path.join(lock, 'old'), toWrite.map((f) => f.path));
+      replaceAll(
+        root,
+        staged,
+        path.join(lock, 'old'),
+        toWrite.map((f) => f.path),
+      );
     } catch (error) {
       keepLock = error instanceof RestoreError;
       throw error;
@@ -250,4 +255,3 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     unregister();
   }
 }
-

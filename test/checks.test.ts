@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedSpan } from '../src/receiver/model.js';
-import { runChecks, runMultiWorkerChecks, type SentRequest, type ShutdownOutcome, type SmokeExpectation } from '../src/smoke/checks.js';
+import {
+  runChecks,
+  runMultiWorkerChecks,
+  type SentRequest,
+  type ShutdownOutcome,
+  type SmokeExpectation,
+} from '../src/smoke/checks.js';
 import { renderTraceTree } from '../src/smoke/tree.js';
 
 const expectation: SmokeExpectation = {
@@ -48,7 +54,12 @@ function requestSpans(traceId: string, serverId: string, childId: string, parent
       parentSpanId: parent,
       name: 'GET /process/{item_id}',
       kind: 'SERVER',
-      attributes: { 'http.method': 'GET', 'http.route': '/process/{item_id}', 'http.status_code': 200, 'http.target': '/process/12345' },
+      attributes: {
+        'http.method': 'GET',
+        'http.route': '/process/{item_id}',
+        'http.status_code': 200,
+        'http.target': '/process/12345',
+      },
     }),
     span({
       traceId,
@@ -62,17 +73,32 @@ function requestSpans(traceId: string, serverId: string, childId: string, parent
   ];
 }
 
-const goodSpans = () => [...requestSpans('1'.repeat(32), '3'.repeat(16), '4'.repeat(16)), ...requestSpans(inbound.traceId, '5'.repeat(16), '6'.repeat(16), inbound.spanId)];
+const goodSpans = () => [
+  ...requestSpans('1'.repeat(32), '3'.repeat(16), '4'.repeat(16)),
+  ...requestSpans(inbound.traceId, '5'.repeat(16), '6'.repeat(16), inbound.spanId),
+];
 
 const requests: SentRequest[] = [
   { purpose: 'sample', path: '/process/12345', status: 200, durationMs: 60 },
   { purpose: 'traceparent', path: '/process/12345', status: 200, durationMs: 55, inbound },
   { purpose: 'excluded', path: '/healthz', status: 200, durationMs: 3 },
 ];
-const cleanStop: ShutdownOutcome = { exitCode: 0, signal: null, killed: false, sigtermAtMs: SIGTERM_AT, exitAfterMs: 120 };
+const cleanStop: ShutdownOutcome = {
+  exitCode: 0,
+  signal: null,
+  killed: false,
+  sigtermAtMs: SIGTERM_AT,
+  exitAfterMs: 120,
+};
 
 const run = (spans: ReceivedSpan[], opts: { requests?: SentRequest[]; shutdown?: ShutdownOutcome } = {}) =>
-  runChecks({ expectation, spans, requests: opts.requests ?? requests, shutdown: opts.shutdown ?? cleanStop, spansReadAfterExit: false });
+  runChecks({
+    expectation,
+    spans,
+    requests: opts.requests ?? requests,
+    shutdown: opts.shutdown ?? cleanStop,
+    spansReadAfterExit: false,
+  });
 const failed = (checks: ReturnType<typeof run>) => checks.filter((c) => !c.ok).map((c) => c.name);
 
 describe('smoke checks', () => {
@@ -115,19 +141,39 @@ describe('smoke checks', () => {
 
   it('flag stray ASGI send/receive spans', () => {
     const spans = goodSpans();
-    spans.push(span({ traceId: '1'.repeat(32), spanId: '7'.repeat(16), parentSpanId: '3'.repeat(16), name: 'GET /process/{item_id} http send' }));
+    spans.push(
+      span({
+        traceId: '1'.repeat(32),
+        spanId: '7'.repeat(16),
+        parentSpanId: '3'.repeat(16),
+        name: 'GET /process/{item_id} http send',
+      }),
+    );
     const check = run(spans).find((c) => c.name === 'spans per request')!;
     expect(check.ok).toBe(false);
     expect(check.diagnosis).toMatch(/exclude_spans/);
   });
 
   it('flag spans for excluded URLs', () => {
-    const spans = [...goodSpans(), span({ traceId: '9'.repeat(32), spanId: '8'.repeat(16), name: 'GET /healthz', kind: 'SERVER', attributes: { 'http.route': '/healthz', 'http.target': '/healthz' } })];
+    const spans = [
+      ...goodSpans(),
+      span({
+        traceId: '9'.repeat(32),
+        spanId: '8'.repeat(16),
+        name: 'GET /healthz',
+        kind: 'SERVER',
+        attributes: { 'http.route': '/healthz', 'http.target': '/healthz' },
+      }),
+    ];
     expect(failed(run(spans))).toEqual(['excluded URLs produce no span']);
   });
 
   it('flag an inbound traceparent that was not continued', () => {
-    const spans = goodSpans().map((s) => (s.traceId === inbound.traceId ? { ...s, traceId: 'c'.repeat(32), parentSpanId: s.kind === 'SERVER' ? '' : s.parentSpanId } : s));
+    const spans = goodSpans().map((s) =>
+      s.traceId === inbound.traceId
+        ? { ...s, traceId: 'c'.repeat(32), parentSpanId: s.kind === 'SERVER' ? '' : s.parentSpanId }
+        : s,
+    );
     expect(failed(run(spans))).toContain('inbound traceparent continued');
   });
 
@@ -139,7 +185,9 @@ describe('smoke checks', () => {
 
   it('flag spans lost at shutdown and a killed service', () => {
     expect(failed(run(goodSpans().slice(0, 3)))).toContain('all spans delivered by shutdown');
-    const killed = run(goodSpans(), { shutdown: { exitCode: null, signal: 'SIGKILL', killed: true, sigtermAtMs: SIGTERM_AT } });
+    const killed = run(goodSpans(), {
+      shutdown: { exitCode: null, signal: 'SIGKILL', killed: true, sigtermAtMs: SIGTERM_AT },
+    });
     expect(failed(killed)).toEqual(['all spans delivered by shutdown', 'graceful stop']);
     expect(failed(run(goodSpans(), { shutdown: { ...cleanStop, exitCode: null, signal: 'SIGTERM' } }))).toEqual([]);
     expect(failed(run(goodSpans(), { shutdown: { ...cleanStop, exitCode: 1 } }))).toEqual(['graceful stop']);
@@ -178,11 +226,20 @@ describe('trace tree', () => {
 
 describe('multi-worker checks', () => {
   const worker = (id: string, n: number) =>
-    Array.from({ length: n }, (_, i) => requestSpans(id.repeat(32).slice(0, 32), `${i}`.padStart(16, '0'), `${i}`.padStart(16, '1')))
+    Array.from({ length: n }, (_, i) =>
+      requestSpans(id.repeat(32).slice(0, 32), `${i}`.padStart(16, '0'), `${i}`.padStart(16, '1')),
+    )
       .flat()
       .map((s) => ({ ...s, resource: { ...s.resource, 'service.instance.id': `worker-${id}` } }));
-  const sent = (n: number): SentRequest[] => Array.from({ length: n }, () => ({ purpose: 'sample' as const, path: '/process/12345', status: 200, durationMs: 50 }));
-  const multi = (spans: ReceivedSpan[], n = 4) => runMultiWorkerChecks({ expectation, workers: 2, spans, requests: sent(n), shutdown: cleanStop });
+  const sent = (n: number): SentRequest[] =>
+    Array.from({ length: n }, () => ({
+      purpose: 'sample' as const,
+      path: '/process/12345',
+      status: 200,
+      durationMs: 50,
+    }));
+  const multi = (spans: ReceivedSpan[], n = 4) =>
+    runMultiWorkerChecks({ expectation, workers: 2, spans, requests: sent(n), shutdown: cleanStop });
 
   it('pass when both workers export every span', () => {
     expect(multi([...worker('a', 2), ...worker('b', 2)]).every((c) => c.ok)).toBe(true);

@@ -8,7 +8,10 @@ const NO_PYTHON = ['--no-install'];
 describe('create (no TTY)', () => {
   it('writes the whole tree and an answers file that reproduces it', async () => {
     const cwd = scratchDir();
-    const r = await runCli(['svc', '--yes', ...NO_PYTHON, '--service-name', 'checkout "api"', '--sampler-ratio', '0.1'], { cwd });
+    const r = await runCli(
+      ['svc', '--yes', ...NO_PYTHON, '--service-name', 'checkout "api"', '--sampler-ratio', '0.1'],
+      { cwd },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const tree = listTree(path.join(cwd, 'svc'));
@@ -35,10 +38,14 @@ describe('create (no TTY)', () => {
     expect(answers.options).toMatchObject({ serviceName: 'checkout "api"', samplerRatio: 0.1, exporter: 'otlp-grpc' });
 
     // Rerunning from the answers file into another directory gives the same files, byte for byte.
-    const again = await runCli(['svc2', '--config', path.join(cwd, 'svc', '.create-traced-service.json'), ...NO_PYTHON], { cwd });
+    const again = await runCli(
+      ['svc2', '--config', path.join(cwd, 'svc', '.create-traced-service.json'), ...NO_PYTHON],
+      { cwd },
+    );
     expect(again.code).toBe(0);
     expect(listTree(path.join(cwd, 'svc2'))).toEqual(tree);
-    for (const f of tree) expect(readFileSync(path.join(cwd, 'svc2', f), 'utf8')).toBe(readFileSync(path.join(cwd, 'svc', f), 'utf8'));
+    for (const f of tree)
+      expect(readFileSync(path.join(cwd, 'svc2', f), 'utf8')).toBe(readFileSync(path.join(cwd, 'svc', f), 'utf8'));
     // Only the target and nothing else (no staging directory left behind).
     expect(readdirSync(cwd).sort()).toEqual(['svc', 'svc2']);
   });
@@ -126,7 +133,30 @@ describe('create (no TTY)', () => {
   it('--help documents every flag with its default', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--service-name', '--framework', '--exporter', '--endpoint', '--insecure', '--sampler', '--sampler-ratio', '--environment', '--resource-attribute', '--excluded-urls', '--max-queue-size', '--schedule-delay', '--max-export-batch-size', '--export-timeout', '--otel-version', '--yes', '--dry-run', '--json', '--config', '--force', '--no-install', '--no-smoke']) {
+    for (const flag of [
+      '--service-name',
+      '--framework',
+      '--exporter',
+      '--endpoint',
+      '--insecure',
+      '--sampler',
+      '--sampler-ratio',
+      '--environment',
+      '--resource-attribute',
+      '--excluded-urls',
+      '--max-queue-size',
+      '--schedule-delay',
+      '--max-export-batch-size',
+      '--export-timeout',
+      '--otel-version',
+      '--yes',
+      '--dry-run',
+      '--json',
+      '--config',
+      '--force',
+      '--no-install',
+      '--no-smoke',
+    ]) {
       expect(r.stdout).toContain(flag);
     }
     expect(r.stdout).toMatch(/\[default:\s+parentbased_traceidratio\]/);
@@ -144,7 +174,12 @@ describe('create (interactive, in a TTY)', () => {
     expect(r.output).toContain('Sampler');
     expect(r.code).toBe(0);
     const answers = JSON.parse(readFileSync(path.join(cwd, 'my-svc', '.create-traced-service.json'), 'utf8'));
-    expect(answers.options).toMatchObject({ serviceName: 'my-svc', exporter: 'otlp-grpc', signals: ['traces', 'metrics', 'logs'], sampler: 'parentbased_traceidratio' });
+    expect(answers.options).toMatchObject({
+      serviceName: 'my-svc',
+      exporter: 'otlp-grpc',
+      signals: ['traces', 'metrics', 'logs'],
+      sampler: 'parentbased_traceidratio',
+    });
   });
 
   it('Ctrl-C at a prompt prints "cancelled", exits 130 and leaves nothing', async () => {

@@ -29,7 +29,8 @@ const DEPRECATED_EXPORTERS = ['otlp', 'otlphttp', 'loadbalancing', 'logging'];
 function expectCurrentComponents(config: Yaml): void {
   for (const [name, pipeline] of Object.entries(config.service.pipelines as Record<string, Yaml>)) {
     for (const kind of ['receivers', 'processors', 'exporters'] as const) {
-      for (const id of (pipeline[kind] ?? []) as string[]) expect(config[kind]?.[id], `${name}: ${kind} ${id}`).toBeDefined();
+      for (const id of (pipeline[kind] ?? []) as string[])
+        expect(config[kind]?.[id], `${name}: ${kind} ${id}`).toBeDefined();
     }
   }
   for (const id of Object.keys(config.exporters)) expect(DEPRECATED_EXPORTERS, id).not.toContain(id.split('/')[0]);
@@ -63,7 +64,9 @@ describe.each(FRAMEWORKS.map((f) => f.name))('%s deployment files', (framework) 
   it('compose: the service, a pinned contrib collector and Jaeger, with a stop grace period', () => {
     const compose = parseYaml(file('compose.yaml')) as Yaml;
     const services = compose.services as Yaml;
-    const images = Object.values(services).map((s: Yaml) => s.image).filter(Boolean) as string[];
+    const images = Object.values(services)
+      .map((s: Yaml) => s.image)
+      .filter(Boolean) as string[];
     const collector = images.find((i) => i.startsWith('otel/opentelemetry-collector-contrib:'));
     const jaeger = images.find((i) => i.startsWith('jaegertracing/'));
     expect(collector).toBeDefined();
@@ -88,13 +91,16 @@ describe.each(FRAMEWORKS.map((f) => f.name))('%s deployment files', (framework) 
     const pipelines = Object.values(config.service.pipelines) as Yaml[];
     expect(pipelines.some((pl) => pl.processors.includes('tail_sampling') && pl.receivers.includes('otlp'))).toBe(true);
     // Every signal the service sends has a pipeline fed by the OTLP receiver.
-    for (const signal of ['traces', 'metrics', 'logs']) expect(config.service.pipelines[signal]?.receivers).toContain('otlp');
+    for (const signal of ['traces', 'metrics', 'logs'])
+      expect(config.service.pipelines[signal]?.receivers).toContain('otlp');
     expectCurrentComponents(config);
   });
 
   it('compose pins a collector release that knows the current component names', () => {
     const compose = parseYaml(file('compose.yaml')) as Yaml;
-    const image = (Object.values(compose.services) as Yaml[]).map((s) => s.image as string).find((i) => i?.startsWith('otel/opentelemetry-collector-contrib:'))!;
+    const image = (Object.values(compose.services) as Yaml[])
+      .map((s) => s.image as string)
+      .find((i) => i?.startsWith('otel/opentelemetry-collector-contrib:'))!;
     const [major, minor] = image.split(':')[1]!.split('.').map(Number) as [number, number];
     // otlp_grpc / otlp_http from 0.144, load_balancing from 0.152.
     expect(major > 0 || minor >= 152).toBe(true);

@@ -8,18 +8,25 @@ import { composeString, markdownCode, pythonString, shellWord, tomlString, yamlS
 // Strings as users could type them, biased towards the characters that break naive templating.
 const nasty = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 30 }),
-  fc.string({ unit: fc.constantFrom('"', "'", '\\', '{', '}', '$', '`', '\n', '\t', '\u0000', 'ü', '🚀', '#', ':', '-', ' '), maxLength: 20 }),
+  fc.string({
+    unit: fc.constantFrom('"', "'", '\\', '{', '}', '$', '`', '\n', '\t', '\u0000', 'ü', '🚀', '#', ':', '-', ' '),
+    maxLength: 20,
+  }),
 );
 
 /** Evaluates Python literals in one interpreter run and returns their values. */
 function pythonValues(literals: string[]): string[] {
   const program = 'import ast, json, sys\nprint(json.dumps([ast.literal_eval(l) for l in json.load(sys.stdin)]))';
-  return JSON.parse(execFileSync('python3', ['-c', program], { input: JSON.stringify(literals) }).toString()) as string[];
+  return JSON.parse(
+    execFileSync('python3', ['-c', program], { input: JSON.stringify(literals) }).toString(),
+  ) as string[];
 }
 
 describe('escapers hold the exact value in the target language', () => {
   it('python string literals', () => {
-    const samples = fc.sample(nasty, 300).filter((s) => !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
+    const samples = fc
+      .sample(nasty, 300)
+      .filter((s) => !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
     samples.push('', '"""', "'''", '\\', 'a\\nb', '\u2028', '\ufeff');
     expect(pythonValues(samples.map(pythonString))).toEqual(samples);
   });

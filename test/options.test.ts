@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXCLUDED_URLS, effectiveEndpoint, endpointProblem, OptionsError, parseServiceOptions } from '../src/options.js';
+import {
+  DEFAULT_EXCLUDED_URLS,
+  effectiveEndpoint,
+  endpointProblem,
+  OptionsError,
+  parseServiceOptions,
+} from '../src/options.js';
 
 const parse = (input: Record<string, unknown>) => parseServiceOptions({ serviceName: 'svc', ...input });
 const errorOf = (input: Record<string, unknown>, sourceOf?: () => 'flag' | 'config') => {
@@ -34,7 +40,13 @@ describe('service options schema', () => {
   });
 
   it('coerces flag strings', () => {
-    const o = parse({ samplerRatio: '0.25', maxQueueSize: '4096', insecure: 'true', excludedUrls: '/a, /b', resourceAttributes: ['team=platform', 'tier=1=x'] });
+    const o = parse({
+      samplerRatio: '0.25',
+      maxQueueSize: '4096',
+      insecure: 'true',
+      excludedUrls: '/a, /b',
+      resourceAttributes: ['team=platform', 'tier=1=x'],
+    });
     expect(o.samplerRatio).toBe(0.25);
     expect(o.maxQueueSize).toBe(4096);
     expect(o.insecure).toBe(true);
@@ -64,7 +76,10 @@ describe('service options schema', () => {
     [{ resourceAttributes: ['service.name=x'] }, '--resource-attribute: service.name has its own option'],
     [{ resourceAttributes: ['team=a\tb'] }, '--resource-attribute: value of team must not contain control characters'],
     [{ excludedUrls: '/ok,/bad path' }, '--excluded-urls:'],
-    [{ excludedUrls: '/ok,(' }, '--excluded-urls: "(" is not a valid Python regular expression: missing ), unterminated subpattern'],
+    [
+      { excludedUrls: '/ok,(' },
+      '--excluded-urls: "(" is not a valid Python regular expression: missing ), unterminated subpattern',
+    ],
     [{ exporter: 'console', endpoint: 'x:1' }, '--endpoint: does not apply to the console exporter'],
     [{ otelVersion: '1.2' }, '--otel-version: must be one of the matched OpenTelemetry releases'],
     [{ insecure: 'maybe' }, '--insecure: must be true or false'],
@@ -75,7 +90,9 @@ describe('service options schema', () => {
   });
 
   it('names config keys when the value came from a config file', () => {
-    expect(errorOf({ samplerRatio: 7 }, () => 'config')).toBe('config "samplerRatio" (--sampler-ratio): must be a number between 0 and 1');
+    expect(errorOf({ samplerRatio: 7 }, () => 'config')).toBe(
+      'config "samplerRatio" (--sampler-ratio): must be a number between 0 and 1',
+    );
   });
 
   it('rejects unknown keys, naming them', () => {
@@ -87,21 +104,32 @@ describe('service options schema', () => {
     expect(parse({ serviceName: name }).serviceName).toBe(name);
   });
 
-  it.each(['collector:4317', '10.0.0.1:4317', '[::1]:4317', 'http://localhost:4318/v1/traces', 'https://otel.example.com'])(
-    'accepts endpoint %s',
-    (value) => expect(endpointProblem(value)).toBeUndefined(),
-  );
+  it.each([
+    'collector:4317',
+    '10.0.0.1:4317',
+    '[::1]:4317',
+    'http://localhost:4318/v1/traces',
+    'https://otel.example.com',
+  ])('accepts endpoint %s', (value) => expect(endpointProblem(value)).toBeUndefined());
 });
 
 describe('endpoint resolution', () => {
   it('gives the HTTP exporter a full traces URL', () => {
-    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example:4318' }))).toBe('https://c.example:4318/v1/traces');
-    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example:4318/' }))).toBe('https://c.example:4318/v1/traces');
-    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example/otlp/v1/traces' }))).toBe('https://c.example/otlp/v1/traces');
+    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example:4318' }))).toBe(
+      'https://c.example:4318/v1/traces',
+    );
+    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example:4318/' }))).toBe(
+      'https://c.example:4318/v1/traces',
+    );
+    expect(effectiveEndpoint(parse({ exporter: 'otlp-http', endpoint: 'https://c.example/otlp/v1/traces' }))).toBe(
+      'https://c.example/otlp/v1/traces',
+    );
     expect(effectiveEndpoint(parse({ exporter: 'otlp-grpc', endpoint: 'c:4317' }))).toBe('c:4317');
   });
 
   it('refuses host:port for the HTTP exporter', () => {
-    expect(errorOf({ exporter: 'otlp-http', endpoint: 'c:4318' })).toBe('--endpoint: must be an http(s):// URL for the otlp-http exporter');
+    expect(errorOf({ exporter: 'otlp-http', endpoint: 'c:4318' })).toBe(
+      '--endpoint: must be an http(s):// URL for the otlp-http exporter',
+    );
   });
 });

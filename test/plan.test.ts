@@ -14,9 +14,42 @@ import { scratchDir } from './helpers.js';
 const hostile = fc
   .oneof(
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }),
-    fc.string({ unit: fc.constantFrom('"', "'", '\\', '{', '}', '{{', '}}', '$', '${', '`', '#', ':', '-', '*', '<', '>', '&', '|', 'ü', '🚀', ' ', 'a', '%'), minLength: 1, maxLength: 16 }),
+    fc.string({
+      unit: fc.constantFrom(
+        '"',
+        "'",
+        '\\',
+        '{',
+        '}',
+        '{{',
+        '}}',
+        '$',
+        '${',
+        '`',
+        '#',
+        ':',
+        '-',
+        '*',
+        '<',
+        '>',
+        '&',
+        '|',
+        'ü',
+        '🚀',
+        ' ',
+        'a',
+        '%',
+      ),
+      minLength: 1,
+      maxLength: 16,
+    }),
   )
-  .filter((s) => s.trim() !== '' && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s) && !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')));
+  .filter(
+    (s) =>
+      s.trim() !== '' &&
+      !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s) &&
+      !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, '')),
+  );
 
 const optionsArbitrary = fc.record({
   serviceName: hostile.filter((s) => !s.includes('/') && !['.', '..'].includes(s.trim())),
@@ -73,14 +106,17 @@ describe('plan', () => {
         const telemetry = p.files.find((f) => f.path === 'app/telemetry.py')!.content;
         // The exporter is a default for OTEL_TRACES_EXPORTER / OTEL_EXPORTER_OTLP_PROTOCOL, chosen at run time.
         expect(telemetry).toContain(`"OTEL_TRACES_EXPORTER": "${exporter === 'console' ? 'console' : 'otlp'}"`);
-        expect(telemetry).toContain(`"OTEL_EXPORTER_OTLP_PROTOCOL": "${exporter === 'otlp-http' ? 'http/protobuf' : 'grpc'}"`);
+        expect(telemetry).toContain(
+          `"OTEL_EXPORTER_OTLP_PROTOCOL": "${exporter === 'otlp-http' ? 'http/protobuf' : 'grpc'}"`,
+        );
       }
     }
   });
 
   it('never writes a secret: no header or token values in any file', () => {
     const p = plan(parseServiceOptions({ serviceName: 'svc', endpoint: 'https://otel.example.com:4317' }));
-    for (const f of p.files) expect(f.content).not.toMatch(/authorization\s*[:=]\s*["']?\w|api[-_]?key\s*[:=]\s*["']\w/i);
+    for (const f of p.files)
+      expect(f.content).not.toMatch(/authorization\s*[:=]\s*["']?\w|api[-_]?key\s*[:=]\s*["']\w/i);
   });
 
   it('derives a valid distribution name from any service name', () => {
@@ -89,7 +125,10 @@ describe('plan', () => {
   });
 
   it('holds hostile values exactly in every language (property test: Python, TOML, YAML, JSON)', () => {
-    const samples = fc.sample(optionsArbitrary, { numRuns: 40, seed: Number(process.env.CTS_PROPERTY_SEED ?? Date.now() % 2 ** 31) });
+    const samples = fc.sample(optionsArbitrary, {
+      numRuns: 40,
+      seed: Number(process.env.CTS_PROPERTY_SEED ?? Date.now() % 2 ** 31),
+    });
     const root = scratchDir('cts-prop-');
     const projects: { dir: string; options: ServiceOptions }[] = [];
     samples.forEach((sample, i) => {
@@ -111,7 +150,9 @@ describe('plan', () => {
       }
       projects.push({ dir, options });
     });
-    const values = JSON.parse(execFileSync('python3', ['-c', PY_CHECK], { input: JSON.stringify(projects.map((p) => p.dir)) }).toString()) as {
+    const values = JSON.parse(
+      execFileSync('python3', ['-c', PY_CHECK], { input: JSON.stringify(projects.map((p) => p.dir)) }).toString(),
+    ) as {
       SERVICE_NAME: string;
       DEPLOYMENT_ENVIRONMENT: string;
       RESOURCE_DEFAULTS: Record<string, string>;

@@ -17,4 +17,3 @@ describe('pinned OpenTelemetry sets', () => {
     expect(isMatchedPair('1.45.2', '0.65b0')).toBe(false);
   });
 });
-

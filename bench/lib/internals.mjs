@@ -20,7 +20,9 @@ export async function buildInternals() {
     platform: 'node',
     target: 'node20.19',
     logLevel: 'warning',
-    banner: { js: "import { createRequire as __ctsRequire } from 'node:module';\nconst require = __ctsRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __ctsRequire } from 'node:module';\nconst require = __ctsRequire(import.meta.url);",
+    },
   });
 }
 

@@ -7,7 +7,8 @@ const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load-wor
 
 function assertLoopback(url) {
   const host = new URL(url).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') throw new Error(`refusing to load ${host}: loopback targets only`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]')
+    throw new Error(`refusing to load ${host}: loopback targets only`);
 }
 
 /**
@@ -15,12 +16,24 @@ function assertLoopback(url) {
  * rate-limited to `overallRate` req/s; or, with `paced`, the open-loop generator at `rate` req/s.
  * Killed after a hard wall-clock bound whatever happens.
  */
-export async function runLoad({ url, connections = 8, durationSec = 5, amount, overallRate, timeoutSec = 10, paced = false, rate, maxSockets }) {
+export async function runLoad({
+  url,
+  connections = 8,
+  durationSec = 5,
+  amount,
+  overallRate,
+  timeoutSec = 10,
+  paced = false,
+  rate,
+  maxSockets,
+}) {
   assertLoopback(url);
   const maxRequests = 2_000_000;
   if (amount && amount > maxRequests) throw new Error('amount too large');
   const wallMs = (amount ? 120 : durationSec + timeoutSec + 20) * 1000;
-  const worker = forkGroup(WORKER, [JSON.stringify({ url, connections, durationSec, amount, overallRate, timeoutSec, paced, rate, maxSockets })]);
+  const worker = forkGroup(WORKER, [
+    JSON.stringify({ url, connections, durationSec, amount, overallRate, timeoutSec, paced, rate, maxSockets }),
+  ]);
   try {
     const result = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`load run exceeded ${wallMs / 1000}s`)), wallMs);

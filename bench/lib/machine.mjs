@@ -8,7 +8,7 @@ import { ROOT } from './workspace.mjs';
 function cpuModel() {
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    return m ? m[1].trim() : os.cpus()[0]?.model ?? 'unknown';
+    return m ? m[1].trim() : (os.cpus()[0]?.model ?? 'unknown');
   } catch {
     return os.cpus()[0]?.model ?? 'unknown';
   }
@@ -37,10 +37,17 @@ const PY_DISTS = /^(fastapi|starlette|uvicorn|pydantic|grpcio|protobuf|opentelem
 export async function venvPackages(venv) {
   const python = path.join(venv, 'bin', 'python');
   if (!existsSync(python)) return {};
-  const out = await probe(python, ['-c', 'import importlib.metadata as m, json; print(json.dumps({d.metadata["Name"]: d.version for d in m.distributions()}))']);
+  const out = await probe(python, [
+    '-c',
+    'import importlib.metadata as m, json; print(json.dumps({d.metadata["Name"]: d.version for d in m.distributions()}))',
+  ]);
   if (!out) return {};
   const all = JSON.parse(out);
-  return Object.fromEntries(Object.entries(all).filter(([k]) => PY_DISTS.test(k)).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => PY_DISTS.test(k))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 export async function machineInfo({ venv, zeroVenv, uv } = {}) {

@@ -12,6 +12,11 @@ if (file) {
   register('./module-census-hooks.mjs', import.meta.url, { data: { file } });
   process.on('exit', () => {
     const cache = createRequire(import.meta.url).cache;
-    appendFileSync(file, Object.keys(cache).map((p) => `${p}\n`).join(''));
+    appendFileSync(
+      file,
+      Object.keys(cache)
+        .map((p) => `${p}\n`)
+        .join(''),
+    );
   });
 }

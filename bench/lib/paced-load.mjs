@@ -67,7 +67,8 @@ export async function pacedLoad({ url, rate, durationSec, timeoutSec = 10, maxSo
   for (const req of [...pending]) req.destroy();
   agent.destroy();
   const sorted = latencies.slice(0, ok).sort();
-  const pct = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : null);
+  const pct = (p) =>
+    sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : null;
   return {
     ok: true,
     scheduled: total,

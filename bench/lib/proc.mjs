@@ -126,6 +126,10 @@ export function spawnGroup(argv, { cwd, env, logFile }) {
 
 /** Forks a Node module in a new process group with an IPC channel. */
 export function forkGroup(modulePath, args, { env } = {}) {
-  const child = fork(modulePath, args, { detached: true, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: env ?? process.env });
+  const child = fork(modulePath, args, {
+    detached: true,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: env ?? process.env,
+  });
   return track(child);
 }

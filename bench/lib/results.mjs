@@ -41,7 +41,14 @@ function goalsSection(p) {
   rows.push([
     '0. Quick start',
     '`create-traced-service my-svc --yes` to a passed smoke test < 15 s, package cache warm',
-    q ? q.byInstaller.map((m) => `${m.installer}: ${fmt(m.median.wallMs / 1000, 1)} s (install ${fmt(m.median.installMs / 1000, 1)} s, smoke test ${fmt(m.median.smokeMs / 1000, 1)} s)`).join('; ') + `, medians of ${q.config.reps}` : '—',
+    q
+      ? q.byInstaller
+          .map(
+            (m) =>
+              `${m.installer}: ${fmt(m.median.wallMs / 1000, 1)} s (install ${fmt(m.median.installMs / 1000, 1)} s, smoke test ${fmt(m.median.smokeMs / 1000, 1)} s)`,
+          )
+          .join('; ') + `, medians of ${q.config.reps}`
+      : '—',
     status(q?.goal.met),
   ]);
   if (q?.coldGoal) {
@@ -64,7 +71,9 @@ function goalsSection(p) {
   rows.push([
     '2. Overhead',
     'CPU overhead per traced request ≤ ½ of the zero-code wrapper’s',
-    o ? `${fmt(o.goal.ours * 1000, 0)} µs vs ${fmt(o.goal.zero * 1000, 0)} µs per request (${fmt(o.goal.ratio, 2)} ×)` : '—',
+    o
+      ? `${fmt(o.goal.ours * 1000, 0)} µs vs ${fmt(o.goal.zero * 1000, 0)} µs per request (${fmt(o.goal.ratio, 2)} ×)`
+      : '—',
     status(o?.goal.met),
   ]);
   const c = p.collector?.data;
@@ -94,9 +103,18 @@ function machineSection(store) {
     `- **Node** ${m.node ?? '?'}, npm ${m.npm ?? '?'}, TypeScript ${m.typescript ?? '?'}, autocannon ${m.autocannon ?? '?'}${m.uv ? `, ${m.uv}` : ''}`,
     `- **create-traced-service** ${m.cli ?? '?'} (git ${m.gitCommit ?? '?'})`,
   ];
-  if (m.python) lines.push(`- **${m.python}**; generated service's venv: ${Object.entries(m.pythonPackages ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (m.python)
+    lines.push(
+      `- **${m.python}**; generated service's venv: ${Object.entries(m.pythonPackages ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   if (m.zeroCodeExtraPackages && Object.keys(m.zeroCodeExtraPackages).length) {
-    lines.push(`- zero-code wrapper's venv adds: ${Object.entries(m.zeroCodeExtraPackages).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    lines.push(
+      `- zero-code wrapper's venv adds: ${Object.entries(m.zeroCodeExtraPackages)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   }
   const when = parts
     .map((k) => {
@@ -105,21 +123,30 @@ function machineSection(store) {
       return `${k} ${part.ranAt.replace('T', ' ').slice(0, 16)} UTC (${fmt(part.durationSec, 0)} s${load}${part.quick ? ', **--quick: not for publishing**' : ''})`;
     })
     .join('; ');
-  lines.push(`- **Measured**: ${when}. A load average above 0 before a part started means other work was running on the machine (the bench itself keeps about 1.5 cores busy during load runs).`);
-  const differing = parts.filter((k) => store.parts[k].machine?.cpuModel !== m.cpuModel || store.parts[k].machine?.cores !== m.cores);
-  if (differing.length) lines.push(`- Note: ${differing.join(', ')} ran on a different machine (${differing.map((k) => `${store.parts[k].machine?.cpuModel}, ${store.parts[k].machine?.cores} cores`).join('; ')}).`);
+  lines.push(
+    `- **Measured**: ${when}. A load average above 0 before a part started means other work was running on the machine (the bench itself keeps about 1.5 cores busy during load runs).`,
+  );
+  const differing = parts.filter(
+    (k) => store.parts[k].machine?.cpuModel !== m.cpuModel || store.parts[k].machine?.cores !== m.cores,
+  );
+  if (differing.length)
+    lines.push(
+      `- Note: ${differing.join(', ')} ran on a different machine (${differing.map((k) => `${store.parts[k].machine?.cpuModel}, ${store.parts[k].machine?.cores} cores`).join('; ')}).`,
+    );
   return `## Machine and versions\n\n${lines.join('\n')}\n`;
 }
 
 function quickstartSection(d) {
   if (!d) return '## 0. Quick start\n\nNot run yet: `npm run bench -- quickstart`.\n';
-  const rows = d.byInstaller.flatMap((m) => m.runs.map((r, i) => [m.installer, String(i + 1), ms(r.wallMs), ms(r.installMs), ms(r.smokeMs)]));
+  const rows = d.byInstaller.flatMap((m) =>
+    m.runs.map((r, i) => [m.installer, String(i + 1), ms(r.wallMs), ms(r.installMs), ms(r.smokeMs)]),
+  );
   return [
     '## 0. Quick start',
     '',
     'Wall time of `node bin/create-traced-service.js my-svc --yes --json` from spawn to exit: write, install a new `.venv`, start the service, send the smoke requests, SIGTERM, check. For each installer one warm-up run first fills its package cache (' +
       d.byInstaller.map((m) => `${m.installer} ${ms(m.warmupMs)}`).join(', ') +
-      ', not counted). `pip` is `CTS_INSTALLER=pip`; `auto` is the default `--installer auto`: uv from PATH, else the private uv the CLI keeps in the user\'s cache.',
+      ", not counted). `pip` is `CTS_INSTALLER=pip`; `auto` is the default `--installer auto`: uv from PATH, else the private uv the CLI keeps in the user's cache.",
     '',
     table(['Installer', 'Run', 'Total', 'Install', 'Smoke test'], rows, ['l', 'l', 'r', 'r', 'r']),
     '',
@@ -152,14 +179,26 @@ function scaffoldSection(d) {
     table(
       ['Command', 'Median', 'Min', 'Files written'],
       [
-        ['`create-traced-service <dir> --yes --no-install --no-smoke`', ms(d.ours.median), ms(d.ours.min), d.ours.files],
-        [`\`create-vite@${d.vite.version} <dir> --template vanilla-ts --no-interactive --no-immediate\``, ms(d.vite.median), ms(d.vite.min), d.vite.files],
+        [
+          '`create-traced-service <dir> --yes --no-install --no-smoke`',
+          ms(d.ours.median),
+          ms(d.ours.min),
+          d.ours.files,
+        ],
+        [
+          `\`create-vite@${d.vite.version} <dir> --template vanilla-ts --no-interactive --no-immediate\``,
+          ms(d.vite.median),
+          ms(d.vite.min),
+          d.vite.files,
+        ],
         ['**Ratio**', `**${d.ratio.toFixed(2)} ×**`, `${(d.ours.min / d.vite.min).toFixed(2)} ×`, ''],
       ],
       [null, 'r', 'r', 'r'],
     ),
     '',
-    `Start-up: ${Object.entries(d.startup).map(([k, v]) => `\`${k}\` ${ms(v)}`).join(', ')}; a bare \`node -e 0\` takes ${ms(d.imports.bareNodeMs)} here.`,
+    `Start-up: ${Object.entries(d.startup)
+      .map(([k, v]) => `\`${k}\` ${ms(v)}`)
+      .join(', ')}; a bare \`node -e 0\` takes ${ms(d.imports.bareNodeMs)} here.`,
     '',
     '### What each command loads',
     '',
@@ -188,7 +227,11 @@ function scaffoldSection(d) {
   const ph = d.phases;
   const chains = census[keys[0]].chains ?? {};
   const staticPkgs = Object.keys(chains).filter((k) => !chains[k].includes('⇢'));
-  const createPkgs = Object.keys(chains).filter((k) => chains[k].includes('⇢ commands/create.js') && !chains[k].slice(chains[k].indexOf('commands/create.js')).includes('⇢'));
+  const createPkgs = Object.keys(chains).filter(
+    (k) =>
+      chains[k].includes('⇢ commands/create.js') &&
+      !chains[k].slice(chains[k].indexOf('commands/create.js')).includes('⇢'),
+  );
   if (Object.keys(chains).length) {
     out.push(
       'Why each package is loaded by the scaffold run (shortest import chain through the dist/ files it loaded; → static import, ⇢ dynamic `import()`):',
@@ -269,7 +312,18 @@ function overheadSection(d, collector) {
     `The generated FastAPI service with a no-sleep route \`${c.route}\` appended (server span + one manual child span, nothing else), uvicorn, ${c.workers} worker, \`${c.serverFlags}\`, on 127.0.0.1. Load: autocannon, ${c.connections} connections, closed loop, ${c.warmupSec} s warm-up then ${c.durationSec} s measured, every mode started fresh with its own receiver, modes interleaved in rotating order, **median of ${c.reps} runs**. CPU = utime+stime of the service's process group (event loop + export thread) from /proc, sampled after the warm-up and after the load, divided by the requests answered. Spans per request = spans the receiver got (after a graceful stop) / requests sent (warm-up included).`,
     '',
     table(
-      ['Mode', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'overhead vs tracing off µs', 'overhead vs no OTel µs', 'spans/request', 'overhead µs/span', 'client errors'],
+      [
+        'Mode',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'CPU µs/request',
+        'overhead vs tracing off µs',
+        'overhead vs no OTel µs',
+        'spans/request',
+        'overhead µs/span',
+        'client errors',
+      ],
       rows,
       [null, 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
@@ -314,7 +368,9 @@ function collectorSection(d) {
     `${fmt(x.rssStart, 0)} → ${fmt(x.rssEnd, 0)} (${fmt(x.rssPeak, 0)})`,
     signed(x.rssTailGrowth, 1),
     x.state === 'up' ? `${fmt(x.spansReceived, 0)}/${fmt(x.spansExpected, 0)}` : '—',
-    x.killed ? `SIGKILL after ${c.stopGraceMs / 1000} s${x.killed < (x.stopsMeasured ?? x.reps) ? ` (${x.killed}/${x.stopsMeasured ?? x.reps})` : ''}` : `${fmt(x.stopMs / 1000, 1)} s`,
+    x.killed
+      ? `SIGKILL after ${c.stopGraceMs / 1000} s${x.killed < (x.stopsMeasured ?? x.reps) ? ` (${x.killed}/${x.stopsMeasured ?? x.reps})` : ''}`
+      : `${fmt(x.stopMs / 1000, 1)} s`,
     `${fmt(x.exportTroubleLines, 0)}${x.queueFullLogged ? ', queue full' : ''}`,
     x.gcLongestMs == null ? '—' : `${fmt(x.gcLongestMs, 0)} (${fmt(x.gcGen2, 0)})`,
   ]);
@@ -324,12 +380,29 @@ function collectorSection(d) {
     `Same service and route as part 2. Open-loop load at **${c.rate} requests/s**, evenly spaced (bench/lib/paced-load.mjs, keep-alive, up to ${c.maxSockets} connections; well below capacity, so latency shows blocking, not queueing), ${c.warmupSec} s warm-up then ${c.durationSec} s measured, request timeout ${c.timeoutSec} s. Latency is measured from the moment each request was due, so a stall counts in full (no coordinated omission). autocannon's rate limit is not used here: it fires each connection's per-second budget in one burst. *Down* = OTEL_EXPORTER_OTLP_ENDPOINT on a closed port; *hanging* = a TCP server that accepts and never sends a byte. Batch rows are the median of ${c.batchReps} runs (order rotated each time), Simple rows ${c.simpleReps}; "p99 vs up" compares with the same processor's collector-up row. Client errors = error responses + requests unanswered within the timeout. "graceful stop" = SIGTERM to exit (first run of each row; the other runs with the collector away are killed, to keep the bench short).`,
     '',
     table(
-      ['Service', 'Collector', 'completed/scheduled', 'p50 ms', 'p99 ms', 'p99 vs up', 'max ms', 'client errors', 'RSS MiB start → end (peak)', `RSS growth last ${c.growthWindowSec} s MiB`, 'spans received', 'graceful stop', 'exporter log lines', 'longest GC pause ms (gen-2 runs)'],
+      [
+        'Service',
+        'Collector',
+        'completed/scheduled',
+        'p50 ms',
+        'p99 ms',
+        'p99 vs up',
+        'max ms',
+        'client errors',
+        'RSS MiB start → end (peak)',
+        `RSS growth last ${c.growthWindowSec} s MiB`,
+        'spans received',
+        'graceful stop',
+        'exporter log lines',
+        'longest GC pause ms (gen-2 runs)',
+      ],
       rows,
       [null, null, 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
-    `Goal (Batch): p99 down ${signed(d.cells['batch:down']?.p99VsUpPct, 1, ' %')}, hanging ${signed(d.cells['batch:hanging']?.p99VsUpPct, 1, ' %')} vs up (target within 10 %), client errors ${d.goal.noErrors ? '0' : 'present'}: ${status(d.goal.met)}. p99 per run: ${Object.values(d.cells)
+    `Goal (Batch): p99 down ${signed(d.cells['batch:down']?.p99VsUpPct, 1, ' %')}, hanging ${signed(d.cells['batch:hanging']?.p99VsUpPct, 1, ' %')} vs up (target within 10 %), client errors ${d.goal.noErrors ? '0' : 'present'}: ${status(d.goal.met)}. p99 per run: ${Object.values(
+      d.cells,
+    )
       .filter((x) => x.group === 'batch')
       .map((x) => `${x.id} ${x.p99All.map((v) => (v == null ? '—' : v.toFixed(1))).join('/')}`)
       .join('; ')} ms.`,
@@ -341,11 +414,29 @@ function collectorSection(d) {
     const spansPerSec = c.rate * 2;
     const batchOf = (x) => (x.id.includes('64') ? 64 : (d.exportBatchSize ?? 512));
     out.push(
-      `Tail latency, traced against untraced (goal: traced p99 ≤ 2 × untraced, ${ms(off.p99, 2)} here with \`OTEL_SDK_DISABLED=true\`), with what each default costs: at ${spansPerSec} spans/s an export starts every time a batch fills (or every ${(d.config.scheduleDelayMillis ?? 5000) / 1000} s), and a SIGKILL loses what is queued or in flight — about one batch at this rate (part 4 measures it). Serialising one batch under the GIL: ${Object.entries(d.serialise ?? {}).map(([b, r]) => (r.error ? `${b} spans: —` : `${b} spans ${fmt(r.ms, 1)} ms`)).join(', ')}.`,
+      `Tail latency, traced against untraced (goal: traced p99 ≤ 2 × untraced, ${ms(off.p99, 2)} here with \`OTEL_SDK_DISABLED=true\`), with what each default costs: at ${spansPerSec} spans/s an export starts every time a batch fills (or every ${(d.config.scheduleDelayMillis ?? 5000) / 1000} s), and a SIGKILL loses what is queued or in flight — about one batch at this rate (part 4 measures it). Serialising one batch under the GIL: ${Object.entries(
+        d.serialise ?? {},
+      )
+        .map(([b, r]) => (r.error ? `${b} spans: —` : `${b} spans ${fmt(r.ms, 1)} ms`))
+        .join(', ')}.`,
       '',
       table(
-        ['Traced configuration', 'p99 ms', 'p99 / untraced', 'longest GC pause ms', 'exports/s at this rate', 'spans at risk on SIGKILL (≈ one batch)'],
-        traced.map((x) => [x.label, fmt(x.p99, 2), `${fmt(x.p99 / off.p99, 2)} ×`, x.gcLongestMs == null ? '—' : fmt(x.gcLongestMs, 0), fmt(spansPerSec / batchOf(x), 1), String(batchOf(x))]),
+        [
+          'Traced configuration',
+          'p99 ms',
+          'p99 / untraced',
+          'longest GC pause ms',
+          'exports/s at this rate',
+          'spans at risk on SIGKILL (≈ one batch)',
+        ],
+        traced.map((x) => [
+          x.label,
+          fmt(x.p99, 2),
+          `${fmt(x.p99 / off.p99, 2)} ×`,
+          x.gcLongestMs == null ? '—' : fmt(x.gcLongestMs, 0),
+          fmt(spansPerSec / batchOf(x), 1),
+          String(batchOf(x)),
+        ]),
         [null, 'r', 'r', 'r', 'r', 'r'],
       ),
       '',
@@ -356,8 +447,18 @@ function collectorSection(d) {
       `Memory soak: the generated service with the collector away for ${d.soak[0].seconds} s at ${c.rate} requests/s (${fmt(d.soak[0].spansProduced, 0)} spans, ${fmt(d.soak[0].spansProduced / (d.queueSize ?? 2048), 1)} × the ${d.queueSize ?? 2048}-span queue), RSS of the service every second, and twice (half-way, end) the number of objects still alive after a forced full garbage collection (SIGUSR2 to the bench's GC hook; the collection itself shows as a dip in RSS):`,
       '',
       table(
-        ['Collector', 'RSS MiB, one sample per second', 'live objects after a full collection', 'requests ok / client errors'],
-        d.soak.map((m) => [m.state, m.rss.map((v) => v.toFixed(0)).join(' '), (m.live ?? []).map((l) => `${l.objects ?? '?'} at ${l.atSec} s`).join(' → '), `${m.completed}/${m.scheduled} / ${m.errors}`]),
+        [
+          'Collector',
+          'RSS MiB, one sample per second',
+          'live objects after a full collection',
+          'requests ok / client errors',
+        ],
+        d.soak.map((m) => [
+          m.state,
+          m.rss.map((v) => v.toFixed(0)).join(' '),
+          (m.live ?? []).map((l) => `${l.objects ?? '?'} at ${l.atSec} s`).join(' → '),
+          `${m.completed}/${m.scheduled} / ${m.errors}`,
+        ]),
         [null, null, 'r', 'r'],
       ),
       '',
@@ -373,7 +474,10 @@ function collectorSection(d) {
   }
   if (!d.goal.met) {
     const up = d.cells['batch:up'];
-    const worst = ['batch:down', 'batch:hanging'].map((k) => d.cells[k]).filter(Boolean).sort((a, b) => (b.p99VsUpPct ?? 0) - (a.p99VsUpPct ?? 0))[0];
+    const worst = ['batch:down', 'batch:hanging']
+      .map((k) => d.cells[k])
+      .filter(Boolean)
+      .sort((a, b) => (b.p99VsUpPct ?? 0) - (a.p99VsUpPct ?? 0))[0];
     const fWorst = worst && d.cells[`freeze:${worst.state}`];
     const gcExplains = worst?.gcLongestMs != null && up?.gcLongestMs != null && worst.gcLongestMs > up.gcLongestMs;
     out.push(
@@ -385,9 +489,11 @@ function collectorSection(d) {
 }
 
 function profileSection(d, overhead) {
-  if (!d) return '## 5. Where a traced request\'s CPU goes\n\nNot run yet: `npm run bench -- profile`.\n';
+  if (!d) return "## 5. Where a traced request's CPU goes\n\nNot run yet: `npm run bench -- profile`.\n";
   const perRequestUs = overhead ? overhead.goal.ours * 1000 : undefined;
-  const tracingSamples = d.categories.filter(([name]) => !name.startsWith('not tracing')).reduce((a, [, n]) => a + n, 0);
+  const tracingSamples = d.categories
+    .filter(([name]) => !name.startsWith('not tracing'))
+    .reduce((a, [, n]) => a + n, 0);
   const rows = d.categories.map(([name, n]) => [
     name,
     `${fmt((100 * n) / d.samples, 1)} %`,
@@ -402,7 +508,11 @@ function profileSection(d, overhead) {
     '',
     'The OpenTelemetry functions with the most samples (innermost OpenTelemetry frame):',
     '',
-    table(['Function', 'share of samples'], d.functions.slice(0, 15).map(([f, n]) => [`\`${f}\``, `${fmt((100 * n) / d.samples, 1)} %`]), [null, 'r']),
+    table(
+      ['Function', 'share of samples'],
+      d.functions.slice(0, 15).map(([f, n]) => [`\`${f}\``, `${fmt((100 * n) / d.samples, 1)} %`]),
+      [null, 'r'],
+    ),
     '',
   ].join('\n');
 }
@@ -416,20 +526,40 @@ function shutdownSection(d) {
     let exit;
     if (sc.signal === 'SIGKILL') exit = 'killed at once';
     else if (s.killed) exit = `no exit within ${c.stopGraceMs / 1000} s → SIGKILL`;
-    else exit = `${s.exitSignal ? `by ${s.exitSignal}` : `code ${s.exitCode}`} after ${fmt(s.mainExitMs / 1000, 2)} s${s.groupExitMs - s.mainExitMs > 20 ? `; workers ${fmt((s.groupExitMs - s.mainExitMs) / 1000, 2)} s later` : ''}`;
-    return [sc.label, r.requestsOk + (r.requestsFailed ? ` (+${r.requestsFailed} failed)` : ''), r.expected, r.received, `**${r.lost}**${r.lost ? ` (${fmt(r.lostPct, 1)} %)` : ''}`, exit, r.spansPerWorker.join(' + ')];
+    else
+      exit = `${s.exitSignal ? `by ${s.exitSignal}` : `code ${s.exitCode}`} after ${fmt(s.mainExitMs / 1000, 2)} s${s.groupExitMs - s.mainExitMs > 20 ? `; workers ${fmt((s.groupExitMs - s.mainExitMs) / 1000, 2)} s later` : ''}`;
+    return [
+      sc.label,
+      r.requestsOk + (r.requestsFailed ? ` (+${r.requestsFailed} failed)` : ''),
+      r.expected,
+      r.received,
+      `**${r.lost}**${r.lost ? ` (${fmt(r.lostPct, 1)} %)` : ''}`,
+      exit,
+      r.spansPerWorker.join(' + '),
+    ];
   });
   const out = [
     '## 4. Graceful shutdown',
     '',
     `N = ${c.n} requests to \`GET /bench/{i}\` (${c.concurrency} in flight), then the signal right after the last response (within ${fmt(Math.max(...d.runs.map((r) => r.stop.signalDelayMs ?? 0)), 1)} ms). SIGTERM goes to the server's main process (uvicorn, or the gunicorn master), as an orchestrator sends it; SIGKILL to the whole process group, as a container runtime does when the grace period is over. Spans expected = 2 × requests answered.`,
     '',
-    table(['Scenario', 'requests', 'spans expected', 'received', 'lost', 'exit', 'spans per worker'], rows, [null, 'r', 'r', 'r', 'r', null, null]),
+    table(['Scenario', 'requests', 'spans expected', 'received', 'lost', 'exit', 'spans per worker'], rows, [
+      null,
+      'r',
+      'r',
+      'r',
+      'r',
+      null,
+      null,
+    ]),
     '',
   ];
   const extra = d.runs.filter((r) => r.otherSpans > 0);
   if (extra.length) {
-    out.push(`Only the route's server span and manual child are counted; ${extra.map((r) => `${r.scenario} also delivered ${r.otherSpans} other spans (the wrapper's \`http send\` spans)`).join('; ')}.`, '');
+    out.push(
+      `Only the route's server span and manual child are counted; ${extra.map((r) => `${r.scenario} also delivered ${r.otherSpans} other spans (the wrapper's \`http send\` spans)`).join('; ')}.`,
+      '',
+    );
   }
   const wsgi = d.wsgi ?? [];
   if (wsgi.length === 0) out.push('gunicorn: no WSGI framework in the CLI at the time of this run.', '');
@@ -457,7 +587,10 @@ function findingsSection(p) {
       );
     }
     const zero = by['zero-w1-term'];
-    if (zero?.lost > 0) items.push(`The zero-code wrapper relies on the SDK's atexit hook and lost ${zero.lost} spans (${fmt(zero.lostPct, 1)} %) on the same SIGTERM.`);
+    if (zero?.lost > 0)
+      items.push(
+        `The zero-code wrapper relies on the SDK's atexit hook and lost ${zero.lost} spans (${fmt(zero.lostPct, 1)} %) on the same SIGTERM.`,
+      );
     const kills = sd.runs.filter((r) => sd.scenarios.find((x) => x.id === r.scenario)?.signal === 'SIGKILL');
     if (kills.length) {
       items.push(

@@ -3,7 +3,12 @@ import { spawn } from 'node:child_process';
 
 export function runCmd(command, args, { cwd, env, timeoutMs = 300_000, input } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: env ?? process.env, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, {
+      cwd,
+      env: env ?? process.env,
+      stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (c) => (out += c));

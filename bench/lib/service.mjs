@@ -41,7 +41,16 @@ let seq = 0;
  * README and Dockerfile use; uvicorn with --no-access-log), optionally behind `wrapper` argv
  * (opentelemetry-instrument).
  */
-export async function startService({ dir, venv, frameworkName = 'fastapi', workers = 1, wrapper = [], env = {}, label = 'svc', readyTimeoutMs = 30_000 }) {
+export async function startService({
+  dir,
+  venv,
+  frameworkName = 'fastapi',
+  workers = 1,
+  wrapper = [],
+  env = {},
+  label = 'svc',
+  readyTimeoutMs = 30_000,
+}) {
   const fw = await framework(frameworkName);
   const port = await freePort();
   const server = fw.serverCommand({ host: '127.0.0.1', port, workers });

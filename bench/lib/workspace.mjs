@@ -20,7 +20,9 @@ import { probe, runCmd } from './run-cmd.mjs';
 
 export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 export const ROOT = path.dirname(BENCH_DIR);
-export const WORK = process.env.BENCH_WORK_DIR ? path.resolve(process.env.BENCH_WORK_DIR) : path.join(BENCH_DIR, '.work');
+export const WORK = process.env.BENCH_WORK_DIR
+  ? path.resolve(process.env.BENCH_WORK_DIR)
+  : path.join(BENCH_DIR, '.work');
 export const CLI_BIN = path.join(ROOT, 'bin', 'create-traced-service.js');
 
 export const BENCH_ROUTE_PATH = '/bench/{item_id}';
@@ -141,9 +143,22 @@ export async function toolEnv() {
   const env = { ...process.env };
   if (await probe('uv', ['--version'])) return { env, uv: 'uv' };
   // The private uv the CLI installs for itself (--installer auto) when there is none on PATH.
-  const cache = path.join(process.env.XDG_CACHE_HOME || path.join(process.env.HOME ?? '', '.cache'), 'create-traced-service');
-  const privateUv = existsSync(cache) ? readdirSync(cache).filter((d) => /^uv-[\d.]+$/.test(d)).map((d) => path.join(cache, d, 'bin')) : [];
-  for (const dir of [process.env.BENCH_UV_DIR, ...privateUv, '/tmp/uvtools/bin', path.join(process.env.HOME ?? '', '.local/bin'), path.join(process.env.HOME ?? '', '.cargo/bin')]) {
+  const cache = path.join(
+    process.env.XDG_CACHE_HOME || path.join(process.env.HOME ?? '', '.cache'),
+    'create-traced-service',
+  );
+  const privateUv = existsSync(cache)
+    ? readdirSync(cache)
+        .filter((d) => /^uv-[\d.]+$/.test(d))
+        .map((d) => path.join(cache, d, 'bin'))
+    : [];
+  for (const dir of [
+    process.env.BENCH_UV_DIR,
+    ...privateUv,
+    '/tmp/uvtools/bin',
+    path.join(process.env.HOME ?? '', '.local/bin'),
+    path.join(process.env.HOME ?? '', '.cargo/bin'),
+  ]) {
     if (dir && existsSync(path.join(dir, 'uv'))) {
       env.PATH = `${dir}${path.delimiter}${env.PATH ?? ''}`;
       return { env, uv: path.join(dir, 'uv') };
@@ -187,7 +202,16 @@ async function generateService(env, log, { dirName = 'svc', framework } = {}) {
   if (existsSync(keep)) renameSync(keep, path.join(svc, '.venv'));
   log(`generating the ${framework ?? 'default (FastAPI)'} service with the CLI (--yes --no-smoke; installs .venv)`);
   const started = performance.now();
-  const args = [CLI_BIN, svc, '--yes', '--no-smoke', '--force', '--service-name', 'bench-svc', ...(framework ? ['--framework', framework] : [])];
+  const args = [
+    CLI_BIN,
+    svc,
+    '--yes',
+    '--no-smoke',
+    '--force',
+    '--service-name',
+    'bench-svc',
+    ...(framework ? ['--framework', framework] : []),
+  ];
   await runCmd(process.execPath, args, { cwd: WORK, env: { ...env, CI: '1' }, timeoutMs: 600_000 });
   log(`  generated and installed in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return svc;
@@ -197,12 +221,18 @@ function copyApp(svc, name) {
   const dir = path.join(WORK, 'variants', name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  cpSync(path.join(svc, 'app'), path.join(dir, 'app'), { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  cpSync(path.join(svc, 'app'), path.join(dir, 'app'), {
+    recursive: true,
+    filter: (src) => !src.includes('__pycache__'),
+  });
   return dir;
 }
 
 function mustReplace(text, pattern, replacement, what) {
-  if (!pattern.test(text)) throw new Error(`bench cannot make the ${what} variant: the generated code no longer matches ${pattern}; update bench/lib/workspace.mjs`);
+  if (!pattern.test(text))
+    throw new Error(
+      `bench cannot make the ${what} variant: the generated code no longer matches ${pattern}; update bench/lib/workspace.mjs`,
+    );
   return text.replace(pattern, replacement);
 }
 
@@ -231,7 +261,15 @@ const LIFESPAN_FLUSH = /^(\s*)telemetry\.shutdown_telemetry\(.*\)\s*$/m;
 
 function makeAtexitOnly(dir) {
   const main = path.join(dir, 'app', 'main.py');
-  writeFileSync(main, mustReplace(read(main), LIFESPAN_FLUSH, '$1pass  # bench: lifespan flush removed; only the atexit hook is left', 'atexit-only'));
+  writeFileSync(
+    main,
+    mustReplace(
+      read(main),
+      LIFESPAN_FLUSH,
+      '$1pass  # bench: lifespan flush removed; only the atexit hook is left',
+      'atexit-only',
+    ),
+  );
   const telemetry = read(path.join(dir, 'app', 'telemetry.py'));
   return { atexitHookPresent: /atexit\.register\(/.test(telemetry) };
 }
@@ -277,7 +315,12 @@ function makePlain(dir) {
   writeFileSync(main, text);
   rmSync(path.join(dir, 'app', 'telemetry.py'));
   for (const f of readdirSync(path.join(dir, 'app'))) {
-    if (f.endsWith('.py') && codeLines(read(path.join(dir, 'app', f))).some((l) => /^\s*(from app import .*\btelemetry\b|import app\.telemetry|from app\.telemetry )/.test(l))) {
+    if (
+      f.endsWith('.py') &&
+      codeLines(read(path.join(dir, 'app', f))).some((l) =>
+        /^\s*(from app import .*\btelemetry\b|import app\.telemetry|from app\.telemetry )/.test(l),
+      )
+    ) {
       throw new Error(`bench: app/${f} imports app.telemetry; the plain variant cannot run without it`);
     }
   }
@@ -286,11 +329,16 @@ function makePlain(dir) {
 async function makeRatio10(dir, env) {
   const gen = path.join(WORK, 'gen-ratio10');
   rmSync(gen, { recursive: true, force: true });
-  await runCmd(process.execPath, [CLI_BIN, gen, '--yes', '--no-install', '--no-smoke', '--service-name', 'bench-svc', '--sampler-ratio', '0.1'], { cwd: WORK, env: { ...env, CI: '1' } });
+  await runCmd(
+    process.execPath,
+    [CLI_BIN, gen, '--yes', '--no-install', '--no-smoke', '--service-name', 'bench-svc', '--sampler-ratio', '0.1'],
+    { cwd: WORK, env: { ...env, CI: '1' } },
+  );
   const telemetry = read(path.join(gen, 'app', 'telemetry.py'));
   const sampler = /"OTEL_TRACES_SAMPLER": "([a-z_]+)"/.exec(telemetry)?.[1];
   const ratio = /"OTEL_TRACES_SAMPLER_ARG": "([0-9.]+)"/.exec(telemetry)?.[1];
-  if (sampler !== 'parentbased_traceidratio' || ratio !== '0.1') throw new Error('bench: a --sampler-ratio 0.1 generation has no parentbased_traceidratio 0.1 default');
+  if (sampler !== 'parentbased_traceidratio' || ratio !== '0.1')
+    throw new Error('bench: a --sampler-ratio 0.1 generation has no parentbased_traceidratio 0.1 default');
   cpSync(path.join(gen, 'app', 'telemetry.py'), path.join(dir, 'app', 'telemetry.py'));
   return { sampler: 'ParentBased(TraceIdRatioBased(0.1))' };
 }
@@ -300,12 +348,19 @@ async function zeroCodeVenv(svc, uv, env, log) {
   const pins = parsePins(path.join(svc, 'requirements.txt'));
   const sdk = pins['opentelemetry-sdk'];
   const contrib = pins['opentelemetry-instrumentation-fastapi'];
-  if (!sdk || !contrib) throw new Error('bench: requirements.txt lacks opentelemetry-sdk or opentelemetry-instrumentation-fastapi pins');
+  if (!sdk || !contrib)
+    throw new Error('bench: requirements.txt lacks opentelemetry-sdk or opentelemetry-instrumentation-fastapi pins');
   const extra = [`opentelemetry-distro==${contrib}`, `opentelemetry-exporter-otlp==${sdk}`];
-  const base = (await runCmd(path.join(svc, '.venv', 'bin', 'python'), ['-c', 'import sys; print(sys._base_executable)'])).stdout.trim();
+  const base = (
+    await runCmd(path.join(svc, '.venv', 'bin', 'python'), ['-c', 'import sys; print(sys._base_executable)'])
+  ).stdout.trim();
   const dir = path.join(WORK, 'zerocode');
   const venv = path.join(dir, '.venv');
-  const stamp = createHash('sha256').update(read(path.join(svc, 'requirements.txt'))).update(extra.join(' ')).update(base).digest('hex');
+  const stamp = createHash('sha256')
+    .update(read(path.join(svc, 'requirements.txt')))
+    .update(extra.join(' '))
+    .update(base)
+    .digest('hex');
   const stampFile = path.join(venv, '.bench-stamp');
   if (existsSync(stampFile) && read(stampFile).trim() === stamp) return { venv, extra };
   log(`installing the zero-code wrapper's venv (${extra.join(', ')})`);
@@ -314,10 +369,27 @@ async function zeroCodeVenv(svc, uv, env, log) {
   const python = path.join(venv, 'bin', 'python');
   if (uv) {
     await runCmd(uv, ['venv', '--quiet', '--python', base, venv], { env });
-    await runCmd(uv, ['pip', 'install', '--quiet', '--python', python, '-r', path.join(svc, 'requirements.txt'), ...extra], { env, timeoutMs: 600_000 });
+    await runCmd(
+      uv,
+      ['pip', 'install', '--quiet', '--python', python, '-r', path.join(svc, 'requirements.txt'), ...extra],
+      { env, timeoutMs: 600_000 },
+    );
   } else {
     await runCmd(base, ['-m', 'venv', venv], { env });
-    await runCmd(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', path.join(svc, 'requirements.txt'), ...extra], { env, timeoutMs: 600_000 });
+    await runCmd(
+      python,
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '-r',
+        path.join(svc, 'requirements.txt'),
+        ...extra,
+      ],
+      { env, timeoutMs: 600_000 },
+    );
   }
   writeFileSync(stampFile, `${stamp}\n`);
   return { venv, extra };
@@ -386,7 +458,14 @@ export async function prepareWsgiServices(log) {
       const file = path.join(dir, route.file);
       if (!existsSync(file)) throw new Error(`generated project has no ${route.file}`);
       writeFileSync(file, `${read(file).trimEnd()}\n${route.code}`);
-      out.push({ name: fw.name, displayName: fw.displayName, dir, venv: path.join(dir, '.venv'), serverSpan: route.serverSpan, childSpan: BENCH_CHILD_SPAN });
+      out.push({
+        name: fw.name,
+        displayName: fw.displayName,
+        dir,
+        venv: path.join(dir, '.venv'),
+        serverSpan: route.serverSpan,
+        childSpan: BENCH_CHILD_SPAN,
+      });
     } catch (err) {
       out.push({ name: fw.name, error: String(err.message).split('\n').slice(0, 3).join(' ') });
     }

@@ -28,20 +28,56 @@ export const COLLECTOR_STATES = ['up', 'down', 'hanging'];
  * holds the GIL serialising one batch. Simple rows: the SimpleSpanProcessor build against each state.
  */
 export const COLLECTOR_SCENARIOS = [
-  { id: 'batch:off', group: 'batch', variant: 'batch', state: 'up', label: 'Batch, tracing off (`OTEL_SDK_DISABLED=true`), reference', env: { OTEL_SDK_DISABLED: 'true' } },
+  {
+    id: 'batch:off',
+    group: 'batch',
+    variant: 'batch',
+    state: 'up',
+    label: 'Batch, tracing off (`OTEL_SDK_DISABLED=true`), reference',
+    env: { OTEL_SDK_DISABLED: 'true' },
+  },
   { id: 'batch:up', group: 'batch', variant: 'batch', state: 'up', label: 'Batch (generated)' },
   { id: 'batch:down', group: 'batch', variant: 'batch', state: 'down', label: 'Batch (generated)' },
   { id: 'batch:hanging', group: 'batch', variant: 'batch', state: 'hanging', label: 'Batch (generated)' },
-  { id: 'freeze:up', group: 'batch', variant: 'batch', state: 'up', label: 'Batch + `gc.freeze()` after warm-up, experiment', env: { BENCH_GC_FREEZE: '1' } },
-  { id: 'freeze:down', group: 'batch', variant: 'batch', state: 'down', label: 'Batch + `gc.freeze()` after warm-up, experiment', env: { BENCH_GC_FREEZE: '1' } },
-  { id: 'batch64:up', group: 'batch', variant: 'batch', state: 'up', label: 'Batch, export batches of 64 spans, experiment', env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' } },
-  { id: 'freeze64:up', group: 'batch', variant: 'batch', state: 'up', label: 'Batch + `gc.freeze()` + batches of 64, experiment', env: { BENCH_GC_FREEZE: '1', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' } },
+  {
+    id: 'freeze:up',
+    group: 'batch',
+    variant: 'batch',
+    state: 'up',
+    label: 'Batch + `gc.freeze()` after warm-up, experiment',
+    env: { BENCH_GC_FREEZE: '1' },
+  },
+  {
+    id: 'freeze:down',
+    group: 'batch',
+    variant: 'batch',
+    state: 'down',
+    label: 'Batch + `gc.freeze()` after warm-up, experiment',
+    env: { BENCH_GC_FREEZE: '1' },
+  },
+  {
+    id: 'batch64:up',
+    group: 'batch',
+    variant: 'batch',
+    state: 'up',
+    label: 'Batch, export batches of 64 spans, experiment',
+    env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' },
+  },
+  {
+    id: 'freeze64:up',
+    group: 'batch',
+    variant: 'batch',
+    state: 'up',
+    label: 'Batch + `gc.freeze()` + batches of 64, experiment',
+    env: { BENCH_GC_FREEZE: '1', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64' },
+  },
   { id: 'simple:up', group: 'simple', variant: 'simple', state: 'up', label: 'Simple (bench variant)' },
   { id: 'simple:down', group: 'simple', variant: 'simple', state: 'down', label: 'Simple (bench variant)' },
   { id: 'simple:hanging', group: 'simple', variant: 'simple', state: 'hanging', label: 'Simple (bench variant)' },
 ];
 
-const EXPORT_TROUBLE = /Transient error|Failed to export|Exception while exporting|DEADLINE_EXCEEDED|UNAVAILABLE|timed out/i;
+const EXPORT_TROUBLE =
+  /Transient error|Failed to export|Exception while exporting|DEADLINE_EXCEEDED|UNAVAILABLE|timed out/i;
 const QUEUE_FULL = /Queue is full|dropp/i;
 
 let gcSeq = 0;
@@ -65,7 +101,11 @@ async function oneRun(ws, sc, cfg, measureStop = true) {
       dir: ws.variants[sc.variant],
       venv: ws.venv,
       label: `collector-${sc.id.replace(':', '-')}`,
-      env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: `bench-${sc.id.replace(':', '-')}`, BENCH_GC_STATS: gcFile, ...(sc.env ?? {}) }),
+      env: commonEnv(ws, collector.endpoint, {
+        OTEL_SERVICE_NAME: `bench-${sc.id.replace(':', '-')}`,
+        BENCH_GC_STATS: gcFile,
+        ...(sc.env ?? {}),
+      }),
     });
     const url = `${svc.base}/bench/12345`;
     const load = { url, paced: true, rate: cfg.rate, maxSockets: cfg.maxSockets, timeoutSec: cfg.timeoutSec };
@@ -114,7 +154,9 @@ async function oneRun(ws, sc, cfg, measureStop = true) {
       rssPeak: Math.max(rssStart, rssEnd, ...samples.map((s) => s.rss)),
       rssEnd,
       rssTailGrowth: tail.length ? rssEnd - tail[0].rss : null,
-      spansProducedBeforeTail: Math.round((cfg.warmupSec + cfg.durationSec - cfg.growthWindowSec) * cfg.rate * BENCH_SPANS_PER_REQUEST),
+      spansProducedBeforeTail: Math.round(
+        (cfg.warmupSec + cfg.durationSec - cfg.growthWindowSec) * cfg.rate * BENCH_SPANS_PER_REQUEST,
+      ),
       spansReceived: state === 'up' ? collector.spanCount() : null,
       spansExpected: sc.env?.OTEL_SDK_DISABLED ? 0 : (warm.sent + r.sent) * BENCH_SPANS_PER_REQUEST,
       exportTroubleLines: log.split('\n').filter((l) => EXPORT_TROUBLE.test(l)).length,
@@ -153,8 +195,20 @@ async function memorySoak(ws, state, cfg) {
     return null;
   };
   try {
-    svc = await startService({ dir: ws.variants.batch, venv: ws.venv, label: `soak-${state}`, env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: `bench-soak-${state}`, BENCH_GC_STATS: gcFile }) });
-    const load = runLoad({ url: `${svc.base}/bench/12345`, paced: true, rate: cfg.rate, maxSockets: cfg.maxSockets, timeoutSec: cfg.timeoutSec, durationSec: cfg.soakSec });
+    svc = await startService({
+      dir: ws.variants.batch,
+      venv: ws.venv,
+      label: `soak-${state}`,
+      env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: `bench-soak-${state}`, BENCH_GC_STATS: gcFile }),
+    });
+    const load = runLoad({
+      url: `${svc.base}/bench/12345`,
+      paced: true,
+      rate: cfg.rate,
+      maxSockets: cfg.maxSockets,
+      timeoutSec: cfg.timeoutSec,
+      durationSec: cfg.soakSec,
+    });
     const t0 = performance.now();
     const rss = [];
     const live = [];
@@ -162,7 +216,8 @@ async function memorySoak(ws, state, cfg) {
       await sleep(1000);
       rss.push(svc.rssMiB());
       // Live objects once the queue has long been full, and again at the end.
-      if (rss.length === Math.floor(cfg.soakSec / 2) || rss.length === cfg.soakSec - 1) live.push({ atSec: rss.length, objects: await census() });
+      if (rss.length === Math.floor(cfg.soakSec / 2) || rss.length === cfg.soakSec - 1)
+        live.push({ atSec: rss.length, objects: await census() });
     }
     const r = await load;
     const third = Math.max(1, Math.floor(rss.length / 3));
@@ -193,15 +248,44 @@ const ENCODE_COST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..'
 /** ms the export thread spends serialising one batch of real spans from the app (Python, under the GIL). */
 async function serialiseCost(ws, batch) {
   try {
-    const { stdout } = await runCmd(path.join(ws.venv, 'bin', 'python'), [ENCODE_COST, String(batch)], { cwd: ws.variants.batch, timeoutMs: 60_000 });
+    const { stdout } = await runCmd(path.join(ws.venv, 'bin', 'python'), [ENCODE_COST, String(batch)], {
+      cwd: ws.variants.batch,
+      timeoutMs: 60_000,
+    });
     return JSON.parse(stdout.trim().split('\n').at(-1));
   } catch (err) {
     return { error: String(err.message).split('\n')[0] };
   }
 }
 
-export async function runCollector(ws, { batchReps = 3, simpleReps = 1, rate = 400, maxSockets = 64, durationSec = 6, warmupSec = 1, timeoutSec = 10, stopGraceMs = 12_000, growthWindowSec = 3, soakSec = 20 } = {}, log = console.log) {
-  const cfg = { batchReps, simpleReps, rate, maxSockets, durationSec, warmupSec, timeoutSec, stopGraceMs, growthWindowSec: Math.min(growthWindowSec, durationSec / 2), soakSec };
+export async function runCollector(
+  ws,
+  {
+    batchReps = 3,
+    simpleReps = 1,
+    rate = 400,
+    maxSockets = 64,
+    durationSec = 6,
+    warmupSec = 1,
+    timeoutSec = 10,
+    stopGraceMs = 12_000,
+    growthWindowSec = 3,
+    soakSec = 20,
+  } = {},
+  log = console.log,
+) {
+  const cfg = {
+    batchReps,
+    simpleReps,
+    rate,
+    maxSockets,
+    durationSec,
+    warmupSec,
+    timeoutSec,
+    stopGraceMs,
+    growthWindowSec: Math.min(growthWindowSec, durationSec / 2),
+    soakSec,
+  };
   const runs = [];
   for (const group of ['batch', 'simple']) {
     const scenarios = COLLECTOR_SCENARIOS.filter((sc) => sc.group === group);
@@ -212,7 +296,11 @@ export async function runCollector(ws, { batchReps = 3, simpleReps = 1, rate = 4
       for (const sc of order) {
         const r = await oneRun(ws, sc, cfg, rep === 0);
         runs.push({ ...r, rep });
-        const stopText = !r.stop ? 'stop: not measured (killed)' : r.stop.killed ? `stop: SIGKILL after ${cfg.stopGraceMs / 1000}s` : `stop ${(r.stop.groupExitMs / 1000).toFixed(1)} s`;
+        const stopText = !r.stop
+          ? 'stop: not measured (killed)'
+          : r.stop.killed
+            ? `stop: SIGKILL after ${cfg.stopGraceMs / 1000}s`
+            : `stop ${(r.stop.groupExitMs / 1000).toFixed(1)} s`;
         log(
           `  [${rep + 1}/${reps}] ${sc.id.padEnd(14)} ${r.completed}/${r.scheduled} ok  p50 ${r.p50?.toFixed(2) ?? '—'} ms  p99 ${r.p99?.toFixed(2) ?? '—'} ms  ` +
             `max ${r.max?.toFixed(0) ?? '—'} ms  errors ${r.errors}  RSS ${r.rssStart.toFixed(0)}→${r.rssEnd.toFixed(0)} MiB (peak ${r.rssPeak.toFixed(0)})  ${stopText}`,
@@ -263,12 +351,18 @@ export async function runCollector(ws, { batchReps = 3, simpleReps = 1, rate = 4
     for (const state of ['down', 'hanging']) {
       const m = await memorySoak(ws, state, cfg);
       soak.push(m);
-      log(`  memory soak, collector ${state.padEnd(7)} ${m.seconds} s: RSS ${m.rss.map((v) => v.toFixed(0)).join(' ')} MiB; live objects after a full collection ${m.live.map((l) => `${l.objects} at ${l.atSec} s`).join(', ')}; ${m.completed}/${m.scheduled} ok`);
+      log(
+        `  memory soak, collector ${state.padEnd(7)} ${m.seconds} s: RSS ${m.rss.map((v) => v.toFixed(0)).join(' ')} MiB; live objects after a full collection ${m.live.map((l) => `${l.objects} at ${l.atSec} s`).join(', ')}; ${m.completed}/${m.scheduled} ok`,
+      );
     }
   }
   const serialise = {};
   for (const batch of [ws.options.maxExportBatchSize ?? 512, 64]) serialise[batch] = await serialiseCost(ws, batch);
-  log(`  serialising one export batch: ${Object.entries(serialise).map(([b, r]) => (r.error ? `${b} spans: ${r.error}` : `${b} spans ${r.ms.toFixed(1)} ms`)).join(', ')}`);
+  log(
+    `  serialising one export batch: ${Object.entries(serialise)
+      .map(([b, r]) => (r.error ? `${b} spans: ${r.error}` : `${b} spans ${r.ms.toFixed(1)} ms`))
+      .join(', ')}`,
+  );
   const goalCells = ['batch:down', 'batch:hanging'].map((k) => cells[k]);
   const worst = Math.max(...goalCells.map((c) => c?.p99VsUpPct ?? Infinity));
   const noErrors = goalCells.every((c) => c && c.errors === 0);

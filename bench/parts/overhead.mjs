@@ -12,18 +12,48 @@ import { startService } from '../lib/service.mjs';
 import { median } from '../lib/stats.mjs';
 import { BENCH_SPANS_PER_REQUEST } from '../lib/workspace.mjs';
 
-export const ZERO_CODE_WRAPPER = ['opentelemetry-instrument', '--traces_exporter', 'otlp', '--metrics_exporter', 'none', '--logs_exporter', 'none'];
+export const ZERO_CODE_WRAPPER = [
+  'opentelemetry-instrument',
+  '--traces_exporter',
+  'otlp',
+  '--metrics_exporter',
+  'none',
+  '--logs_exporter',
+  'none',
+];
 
 /** The generated service exports all three signals by default; these modes compare traces alone. */
 export const TRACES_ONLY = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
 
 export const OVERHEAD_MODES = [
-  { id: 'off', label: 'tracing off (`OTEL_SDK_DISABLED=true`, our wiring)', variant: 'batch', env: { OTEL_SDK_DISABLED: 'true' } },
+  {
+    id: 'off',
+    label: 'tracing off (`OTEL_SDK_DISABLED=true`, our wiring)',
+    variant: 'batch',
+    env: { OTEL_SDK_DISABLED: 'true' },
+  },
   // Traces only, like the wrapper below (the signals part measures metrics and logs on top).
-  { id: 'ours', label: 'our wiring → receiver (BatchSpanProcessor, sampler ratio 1.0)', variant: 'batch', env: TRACES_ONLY },
-  { id: 'zero', label: 'zero-code `opentelemetry-instrument` → receiver', variant: 'plain', zeroCode: true, wrapper: true },
+  {
+    id: 'ours',
+    label: 'our wiring → receiver (BatchSpanProcessor, sampler ratio 1.0)',
+    variant: 'batch',
+    env: TRACES_ONLY,
+  },
+  {
+    id: 'zero',
+    label: 'zero-code `opentelemetry-instrument` → receiver',
+    variant: 'plain',
+    zeroCode: true,
+    wrapper: true,
+  },
   { id: 'ratio10', label: 'our wiring, `ParentBased(TraceIdRatioBased(0.1))`', variant: 'ratio10', env: TRACES_ONLY },
-  { id: 'plain', label: 'reference: same app, no OpenTelemetry at all', variant: 'plain', zeroCode: true, wrapper: false },
+  {
+    id: 'plain',
+    label: 'reference: same app, no OpenTelemetry at all',
+    variant: 'plain',
+    zeroCode: true,
+    wrapper: false,
+  },
 ];
 
 export function modeService(ws, mode) {
@@ -83,7 +113,11 @@ async function oneRun(ws, mode, cfg, log) {
   }
 }
 
-export async function runOverhead(ws, { reps = 3, durationSec = 5, warmupSec = 1.5, connections = 8 } = {}, log = console.log) {
+export async function runOverhead(
+  ws,
+  { reps = 3, durationSec = 5, warmupSec = 1.5, connections = 8 } = {},
+  log = console.log,
+) {
   const cfg = { reps, durationSec, warmupSec, connections };
   const runs = [];
   for (let rep = 0; rep < reps; rep++) {
@@ -122,7 +156,13 @@ export async function runOverhead(ws, { reps = 3, durationSec = 5, warmupSec = 1
   const ours = modes.ours.overheadVsOff;
   const zero = modes.zero.overheadVsOff;
   return {
-    config: { ...cfg, route: 'GET /bench/{item_id}', expectedSpansPerRequest: BENCH_SPANS_PER_REQUEST, serverFlags: '--no-access-log', workers: 1 },
+    config: {
+      ...cfg,
+      route: 'GET /bench/{item_id}',
+      expectedSpansPerRequest: BENCH_SPANS_PER_REQUEST,
+      serverFlags: '--no-access-log',
+      workers: 1,
+    },
     runs,
     modes,
     goal: {

@@ -27,10 +27,16 @@ async function ensurePySpy(ws, log) {
   const python = path.join(ws.venv, 'bin', 'python');
   if (uv) {
     await runCmd(uv, ['venv', '--quiet', '--python', python, venv], { env });
-    await runCmd(uv, ['pip', 'install', '--quiet', '--python', path.join(venv, 'bin', 'python'), PY_SPY_SPEC], { env, timeoutMs: 300_000 });
+    await runCmd(uv, ['pip', 'install', '--quiet', '--python', path.join(venv, 'bin', 'python'), PY_SPY_SPEC], {
+      env,
+      timeoutMs: 300_000,
+    });
   } else {
     await runCmd(python, ['-m', 'venv', venv], { env });
-    await runCmd(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', PY_SPY_SPEC], { env, timeoutMs: 300_000 });
+    await runCmd(path.join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', PY_SPY_SPEC], {
+      env,
+      timeoutMs: 300_000,
+    });
   }
   return bin;
 }
@@ -43,23 +49,54 @@ export async function runProfile(ws, { rate = 400, durationSec = 20, sampleHz = 
   let svc;
   let spy;
   try {
-    svc = await startService({ dir: ws.variants.batch, venv: ws.venv, label: 'profile', env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: 'bench-profile' }) });
+    svc = await startService({
+      dir: ws.variants.batch,
+      venv: ws.venv,
+      label: 'profile',
+      env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: 'bench-profile' }),
+    });
     const url = `${svc.base}/bench/12345`;
     await runLoad({ url, paced: true, rate, maxSockets: 64, durationSec: 2 });
     // --nonblocking: sampling must not pause the service; the main process is the group leader.
-    spy = spawnGroup([pySpy, 'record', '--pid', String(svc.pgid), '--full-filenames', '--nonblocking', '-r', String(sampleHz), '-d', String(durationSec), '-f', 'raw', '-o', out], {
-      cwd: WORK,
-      env: process.env,
-      logFile: path.join(WORK, 'logs', 'py-spy.log'),
-    });
+    spy = spawnGroup(
+      [
+        pySpy,
+        'record',
+        '--pid',
+        String(svc.pgid),
+        '--full-filenames',
+        '--nonblocking',
+        '-r',
+        String(sampleHz),
+        '-d',
+        String(durationSec),
+        '-f',
+        'raw',
+        '-o',
+        out,
+      ],
+      {
+        cwd: WORK,
+        env: process.env,
+        logFile: path.join(WORK, 'logs', 'py-spy.log'),
+      },
+    );
     const load = await runLoad({ url, paced: true, rate, maxSockets: 64, durationSec });
     await spy.waitExit((durationSec + 30) * 1000);
-    if (!existsSync(out)) throw new Error(`py-spy wrote no profile: ${readFileSync(path.join(WORK, 'logs', 'py-spy.log'), 'utf8').slice(-500)}`);
+    if (!existsSync(out))
+      throw new Error(
+        `py-spy wrote no profile: ${readFileSync(path.join(WORK, 'logs', 'py-spy.log'), 'utf8').slice(-500)}`,
+      );
     const { stdout } = await runCmd('python3', [CLASSIFY, out], { cwd: WORK });
     const folded = JSON.parse(stdout);
-    const tracing = folded.categories.filter(([name]) => !name.startsWith('not tracing')).reduce((a, [, n]) => a + n, 0);
-    log(`  ${folded.samples} samples at ${rate} requests/s (${load.requests2xx} answered); OpenTelemetry ${((100 * tracing) / folded.samples).toFixed(1)} %`);
-    for (const [name, n] of folded.categories) log(`    ${((100 * n) / folded.samples).toFixed(1).padStart(5)} %  ${name}`);
+    const tracing = folded.categories
+      .filter(([name]) => !name.startsWith('not tracing'))
+      .reduce((a, [, n]) => a + n, 0);
+    log(
+      `  ${folded.samples} samples at ${rate} requests/s (${load.requests2xx} answered); OpenTelemetry ${((100 * tracing) / folded.samples).toFixed(1)} %`,
+    );
+    for (const [name, n] of folded.categories)
+      log(`    ${((100 * n) / folded.samples).toFixed(1).padStart(5)} %  ${name}`);
     return {
       config: { rate, durationSec, sampleHz, pySpy: PY_SPY_SPEC },
       requests: load.requests2xx,

@@ -34,7 +34,8 @@ function createOnce(dir, env) {
       } catch {
         return reject(new Error(`quickstart: no JSON from the CLI (exit ${code}):\n${err.slice(-2000)}`));
       }
-      if (code !== 0 || !result.ok) return reject(new Error(`quickstart: the run failed (exit ${code}):\n${err.slice(-2000)}`));
+      if (code !== 0 || !result.ok)
+        return reject(new Error(`quickstart: the run failed (exit ${code}):\n${err.slice(-2000)}`));
       resolve({
         wallMs,
         installMs: result.pipeline.install.durationMs,
@@ -53,13 +54,19 @@ async function measure(installer, env, reps, root, log) {
   for (let i = 0; i < reps; i++) {
     const run = await createOnce(path.join(root, `${installer}-my-svc-${i}`), env);
     runs.push(run);
-    log(`  ${installer}: run ${i + 1}: ${(run.wallMs / 1000).toFixed(2)} s (install ${(run.installMs / 1000).toFixed(2)} s, smoke ${(run.smokeMs / 1000).toFixed(2)} s)`);
+    log(
+      `  ${installer}: run ${i + 1}: ${(run.wallMs / 1000).toFixed(2)} s (install ${(run.installMs / 1000).toFixed(2)} s, smoke ${(run.smokeMs / 1000).toFixed(2)} s)`,
+    );
   }
   return {
     installer,
     warmupMs: warmup.wallMs,
     runs,
-    median: { wallMs: median(runs.map((r) => r.wallMs)), installMs: median(runs.map((r) => r.installMs)), smokeMs: median(runs.map((r) => r.smokeMs)) },
+    median: {
+      wallMs: median(runs.map((r) => r.wallMs)),
+      installMs: median(runs.map((r) => r.installMs)),
+      smokeMs: median(runs.map((r) => r.smokeMs)),
+    },
     min: { wallMs: min(runs.map((r) => r.wallMs)) },
   };
 }
@@ -78,10 +85,20 @@ function pathWithoutUv(p = process.env.PATH ?? '') {
  */
 async function measureCold(name, extraEnv, root, log) {
   const cache = path.join(root, `cache-${name}`);
-  const env = { ...process.env, NO_COLOR: '1', ...extraEnv, PATH: pathWithoutUv(), XDG_CACHE_HOME: cache, PIP_CACHE_DIR: path.join(cache, 'pip'), UV_CACHE_DIR: path.join(cache, 'uv') };
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    ...extraEnv,
+    PATH: pathWithoutUv(),
+    XDG_CACHE_HOME: cache,
+    PIP_CACHE_DIR: path.join(cache, 'pip'),
+    UV_CACHE_DIR: path.join(cache, 'uv'),
+  };
   delete env.CTS_CACHE_DIR;
   const cold = await createOnce(path.join(root, `cold-${name}`), env);
-  log(`  cold, ${name}: ${(cold.wallMs / 1000).toFixed(1)} s (install ${(cold.installMs / 1000).toFixed(1)} s with ${cold.installer})`);
+  log(
+    `  cold, ${name}: ${(cold.wallMs / 1000).toFixed(1)} s (install ${(cold.installMs / 1000).toFixed(1)} s with ${cold.installer})`,
+  );
   const second = await createOnce(path.join(root, `cold-${name}-again`), env);
   log(`  cold, ${name}, second run: ${(second.wallMs / 1000).toFixed(1)} s`);
   return { name, cold, second };
@@ -91,10 +108,16 @@ export async function runQuickstart({ reps = 3 } = {}, log) {
   const root = path.join(WORK, 'quickstart');
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  const coldRuns = [await measureCold('pip', { CTS_INSTALLER: 'pip' }, root, log), await measureCold('auto', {}, root, log)];
+  const coldRuns = [
+    await measureCold('pip', { CTS_INSTALLER: 'pip' }, root, log),
+    await measureCold('auto', {}, root, log),
+  ];
   const base = { ...process.env, NO_COLOR: '1' };
   // auto: uv from PATH, or the CLI's private uv in the user's cache (installed on first use).
-  const byInstaller = [await measure('pip', { ...base, CTS_INSTALLER: 'pip' }, reps, root, log), await measure('auto', base, reps, root, log)];
+  const byInstaller = [
+    await measure('pip', { ...base, CTS_INSTALLER: 'pip' }, reps, root, log),
+    await measure('auto', base, reps, root, log),
+  ];
   rmSync(root, { recursive: true, force: true });
   const worst = Math.max(...byInstaller.map((m) => m.median.wallMs));
   const [pip, auto] = coldRuns;
@@ -102,7 +125,15 @@ export async function runQuickstart({ reps = 3 } = {}, log) {
     config: { reps },
     coldRuns,
     byInstaller,
-    goal: { target: `create-traced-service my-svc --yes to a passed smoke test < ${GOAL_MS / 1000} s (warm cache)`, met: worst < GOAL_MS, wallMs: worst },
-    coldGoal: { target: 'cold quick start (empty caches, no uv) ≤ ½ of the cold pip one', ratio: auto.cold.wallMs / pip.cold.wallMs, met: auto.cold.wallMs <= pip.cold.wallMs / 2 },
+    goal: {
+      target: `create-traced-service my-svc --yes to a passed smoke test < ${GOAL_MS / 1000} s (warm cache)`,
+      met: worst < GOAL_MS,
+      wallMs: worst,
+    },
+    coldGoal: {
+      target: 'cold quick start (empty caches, no uv) ≤ ½ of the cold pip one',
+      ratio: auto.cold.wallMs / pip.cold.wallMs,
+      met: auto.cold.wallMs <= pip.cold.wallMs / 2,
+    },
   };
 }

@@ -42,7 +42,9 @@ async function ensureCreateVite(log) {
   if (!existsSync(pkg) || !JSON.parse(readFileSync(pkg, 'utf8')).version.startsWith('9.')) {
     log(`installing ${CREATE_VITE_SPEC} into bench/.work/tools (npm)`);
     mkdirSync(tools, { recursive: true });
-    await runCmd('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', tools, CREATE_VITE_SPEC], { timeoutMs: 180_000 });
+    await runCmd('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', tools, CREATE_VITE_SPEC], {
+      timeoutMs: 180_000,
+    });
   }
   const meta = JSON.parse(readFileSync(pkg, 'utf8'));
   const bin = typeof meta.bin === 'string' ? meta.bin : meta.bin['create-vite'];
@@ -62,7 +64,11 @@ function countFiles(dir) {
 function timeNode(args, { cwd, env }) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { cwd, env: env ?? { ...process.env, CI: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: env ?? { ...process.env, CI: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (c) => (err += c));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -70,7 +76,8 @@ function timeNode(args, { cwd, env }) {
       clearTimeout(timer);
       const ms = performance.now() - t0;
       if (code === 0) resolve(ms);
-      else reject(new Error(`node ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`));
+      else
+        reject(new Error(`node ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`));
     });
   });
 }
@@ -159,7 +166,10 @@ function importChains(loadedFiles) {
 /** Module files loaded by `node args`, grouped by package. */
 async function census(args, cwd) {
   const out = path.join(WORK, `census-${process.pid}.txt`);
-  await runCmd(process.execPath, ['--import', CENSUS_PRELOAD, ...args], { cwd, env: { ...process.env, CI: '1', BENCH_MODULE_CENSUS: out } });
+  await runCmd(process.execPath, ['--import', CENSUS_PRELOAD, ...args], {
+    cwd,
+    env: { ...process.env, CI: '1', BENCH_MODULE_CENSUS: out },
+  });
   const files = new Set();
   for (const line of readFileSync(out, 'utf8').split('\n')) {
     if (!line) continue;
@@ -188,7 +198,8 @@ async function census(args, cwd) {
 async function importCosts() {
   // dist/ bundles its dependencies: these are what the bundle holds, measured from node_modules.
   const costs = {};
-  const script = (spec) => `const t=performance.now();await import(${JSON.stringify(spec)});process.stdout.write(String(performance.now()-t))`;
+  const script = (spec) =>
+    `const t=performance.now();await import(${JSON.stringify(spec)});process.stdout.write(String(performance.now()-t))`;
   for (const dep of Object.keys(PURPOSE).filter((d) => existsSync(path.join(ROOT, 'node_modules', d)))) {
     const samples = [];
     for (let i = 0; i < 3; i++) {
@@ -213,7 +224,10 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
   mkdirSync(dir, { recursive: true });
   const tools = {
     ours: { args: (target) => [CLI_BIN, target, '--yes', '--no-install', '--no-smoke'], samples: [] },
-    vite: { args: (target) => [vite.bin, target, '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], samples: [] },
+    vite: {
+      args: (target) => [vite.bin, target, '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'],
+      samples: [],
+    },
   };
   const files = {};
   for (let i = 0; i < warmup + reps; i++) {
@@ -229,10 +243,25 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
       if (i >= warmup) tools[id].samples.push(ms);
     }
   }
-  const ours = { median: median(tools.ours.samples), min: min(tools.ours.samples), samples: tools.ours.samples, files: files.ours };
-  const viteR = { median: median(tools.vite.samples), min: min(tools.vite.samples), samples: tools.vite.samples, files: files.vite, version: vite.version };
-  log(`  create-traced-service --yes --no-install --no-smoke: median ${ours.median.toFixed(0)} ms (min ${ours.min.toFixed(0)}), ${ours.files} files`);
-  log(`  create-vite ${vite.version} --template vanilla-ts:    median ${viteR.median.toFixed(0)} ms (min ${viteR.min.toFixed(0)}), ${viteR.files} files`);
+  const ours = {
+    median: median(tools.ours.samples),
+    min: min(tools.ours.samples),
+    samples: tools.ours.samples,
+    files: files.ours,
+  };
+  const viteR = {
+    median: median(tools.vite.samples),
+    min: min(tools.vite.samples),
+    samples: tools.vite.samples,
+    files: files.vite,
+    version: vite.version,
+  };
+  log(
+    `  create-traced-service --yes --no-install --no-smoke: median ${ours.median.toFixed(0)} ms (min ${ours.min.toFixed(0)}), ${ours.files} files`,
+  );
+  log(
+    `  create-vite ${vite.version} --template vanilla-ts:    median ${viteR.median.toFixed(0)} ms (min ${viteR.min.toFixed(0)}), ${viteR.files} files`,
+  );
   log(`  ratio ${(ours.median / viteR.median).toFixed(2)}x`);
 
   const startup = {};
@@ -253,13 +282,23 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
     'create-vite: scaffold': await census(tools.vite.args('census-vite'), dir),
   };
   rmSync(dir, { recursive: true, force: true });
-  for (const [k, v] of Object.entries(modules)) log(`  modules loaded, ${k}: ${v.files} files from ${Object.keys(v.byPackage).length} packages`);
+  for (const [k, v] of Object.entries(modules))
+    log(`  modules loaded, ${k}: ${v.files} files from ${Object.keys(v.byPackage).length} packages`);
   const imports = await importCosts();
-  log(`  bare node start ${imports.bareNodeMs.toFixed(0)} ms; import cost alone: ${Object.entries(imports.costs).map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ')}`);
+  log(
+    `  bare node start ${imports.bareNodeMs.toFixed(0)} ms; import cost alone: ${Object.entries(imports.costs)
+      .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
+      .join(', ')}`,
+  );
 
   const ratio = ours.median / viteR.median;
   return {
-    config: { reps, warmup, command: 'node bin/create-traced-service.js <dir> --yes --no-install --no-smoke', viteCommand: `node create-vite@${vite.version} <dir> --template vanilla-ts --no-interactive --no-immediate` },
+    config: {
+      reps,
+      warmup,
+      command: 'node bin/create-traced-service.js <dir> --yes --no-install --no-smoke',
+      viteCommand: `node create-vite@${vite.version} <dir> --template vanilla-ts --no-interactive --no-immediate`,
+    },
     ours,
     vite: viteR,
     ratio,

@@ -10,17 +10,67 @@ import { startCollector } from '../lib/collectors.mjs';
 import { sendRequests } from '../lib/load.mjs';
 import { sleep, waitGroupGone } from '../lib/proc.mjs';
 import { startService } from '../lib/service.mjs';
-import { BENCH_CHILD_SPAN, BENCH_SERVER_SPAN, BENCH_SPANS_PER_REQUEST, prepareWsgiServices } from '../lib/workspace.mjs';
+import {
+  BENCH_CHILD_SPAN,
+  BENCH_SERVER_SPAN,
+  BENCH_SPANS_PER_REQUEST,
+  prepareWsgiServices,
+} from '../lib/workspace.mjs';
 import { ZERO_CODE_WRAPPER, commonEnv } from './overhead.mjs';
 
 export const SHUTDOWN_SCENARIOS = [
-  { id: 'w1-term', label: 'generated, uvicorn 1 worker, SIGTERM', variant: 'batch', workers: 1, signal: 'SIGTERM', goal: true },
-  { id: 'w2-term', label: 'generated, uvicorn `--workers 2`, SIGTERM', variant: 'batch', workers: 2, signal: 'SIGTERM', goal: true },
-  { id: 'w1-kill', label: 'generated, uvicorn 1 worker, SIGKILL (group)', variant: 'batch', workers: 1, signal: 'SIGKILL' },
-  { id: 'w2-kill', label: 'generated, uvicorn `--workers 2`, SIGKILL (group)', variant: 'batch', workers: 2, signal: 'SIGKILL' },
-  { id: 'atexit-w1-term', label: 'lifespan flush removed (atexit hook only), 1 worker, SIGTERM', variant: 'atexit', workers: 1, signal: 'SIGTERM' },
-  { id: 'atexit-w2-term', label: 'lifespan flush removed (atexit hook only), `--workers 2`, SIGTERM', variant: 'atexit', workers: 2, signal: 'SIGTERM' },
-  { id: 'zero-w1-term', label: 'zero-code `opentelemetry-instrument`, 1 worker, SIGTERM', variant: 'plain', zeroCode: true, workers: 1, signal: 'SIGTERM' },
+  {
+    id: 'w1-term',
+    label: 'generated, uvicorn 1 worker, SIGTERM',
+    variant: 'batch',
+    workers: 1,
+    signal: 'SIGTERM',
+    goal: true,
+  },
+  {
+    id: 'w2-term',
+    label: 'generated, uvicorn `--workers 2`, SIGTERM',
+    variant: 'batch',
+    workers: 2,
+    signal: 'SIGTERM',
+    goal: true,
+  },
+  {
+    id: 'w1-kill',
+    label: 'generated, uvicorn 1 worker, SIGKILL (group)',
+    variant: 'batch',
+    workers: 1,
+    signal: 'SIGKILL',
+  },
+  {
+    id: 'w2-kill',
+    label: 'generated, uvicorn `--workers 2`, SIGKILL (group)',
+    variant: 'batch',
+    workers: 2,
+    signal: 'SIGKILL',
+  },
+  {
+    id: 'atexit-w1-term',
+    label: 'lifespan flush removed (atexit hook only), 1 worker, SIGTERM',
+    variant: 'atexit',
+    workers: 1,
+    signal: 'SIGTERM',
+  },
+  {
+    id: 'atexit-w2-term',
+    label: 'lifespan flush removed (atexit hook only), `--workers 2`, SIGTERM',
+    variant: 'atexit',
+    workers: 2,
+    signal: 'SIGTERM',
+  },
+  {
+    id: 'zero-w1-term',
+    label: 'zero-code `opentelemetry-instrument`, 1 worker, SIGTERM',
+    variant: 'plain',
+    zeroCode: true,
+    workers: 1,
+    signal: 'SIGTERM',
+  },
 ];
 
 /** gunicorn scenarios for each WSGI framework the bench could prepare. */
@@ -29,9 +79,29 @@ function wsgiScenarios(wsgi) {
   for (const fw of wsgi.filter((f) => !f.error)) {
     const target = { dir: fw.dir, venv: fw.venv, frameworkName: fw.name, serverSpan: fw.serverSpan };
     out.push(
-      { id: `${fw.name}-w1-term`, label: `${fw.displayName}, gunicorn 1 worker, SIGTERM`, target, workers: 1, signal: 'SIGTERM', goal: true },
-      { id: `${fw.name}-w2-term`, label: `${fw.displayName}, gunicorn \`--workers 2\`, SIGTERM`, target, workers: 2, signal: 'SIGTERM', goal: true },
-      { id: `${fw.name}-w2-kill`, label: `${fw.displayName}, gunicorn \`--workers 2\`, SIGKILL (group)`, target, workers: 2, signal: 'SIGKILL' },
+      {
+        id: `${fw.name}-w1-term`,
+        label: `${fw.displayName}, gunicorn 1 worker, SIGTERM`,
+        target,
+        workers: 1,
+        signal: 'SIGTERM',
+        goal: true,
+      },
+      {
+        id: `${fw.name}-w2-term`,
+        label: `${fw.displayName}, gunicorn \`--workers 2\`, SIGTERM`,
+        target,
+        workers: 2,
+        signal: 'SIGTERM',
+        goal: true,
+      },
+      {
+        id: `${fw.name}-w2-kill`,
+        label: `${fw.displayName}, gunicorn \`--workers 2\`, SIGKILL (group)`,
+        target,
+        workers: 2,
+        signal: 'SIGKILL',
+      },
     );
   }
   return out;
@@ -62,7 +132,10 @@ async function oneRun(ws, sc, cfg) {
       workers: sc.workers,
       label: `shutdown-${sc.id}`,
       // process.pid on the resource tells which worker exported what.
-      env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: `bench-${sc.id}`, OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'otel,process' }),
+      env: commonEnv(ws, collector.endpoint, {
+        OTEL_SERVICE_NAME: `bench-${sc.id}`,
+        OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'otel,process',
+      }),
     });
     const sent = await sendRequests(svc.base, (i) => `/bench/${i}`, cfg.n, cfg.concurrency);
     const lastResponseAt = performance.now();
@@ -112,7 +185,11 @@ async function oneRun(ws, sc, cfg) {
   }
 }
 
-export async function runShutdown(ws, { n = 1000, concurrency = 4, reps = 1, stopGraceMs = 30_000, wsgi: withWsgi = true } = {}, log = console.log) {
+export async function runShutdown(
+  ws,
+  { n = 1000, concurrency = 4, reps = 1, stopGraceMs = 30_000, wsgi: withWsgi = true } = {},
+  log = console.log,
+) {
   const cfg = { n, concurrency, reps, stopGraceMs };
   const wsgi = withWsgi ? await prepareWsgiServices(log) : [];
   for (const f of wsgi.filter((x) => x.error)) log(`  ${f.name}: not measured (${f.error})`);
@@ -123,13 +200,25 @@ export async function runShutdown(ws, { n = 1000, concurrency = 4, reps = 1, sto
       const r = await oneRun(ws, sc, cfg);
       runs.push({ ...r, rep });
       const s = r.stop;
-      const how = sc.signal === 'SIGKILL' ? 'killed' : s.killed ? `did not exit within ${stopGraceMs / 1000}s (SIGKILL)` : `exited in ${(s.groupExitMs / 1000).toFixed(2)} s (code ${s.exitCode ?? s.exitSignal})`;
-      log(`  ${sc.id.padEnd(15)} ${r.received}/${r.expected} spans  lost ${r.lost}  (${r.requestsOk} requests ok, ${r.requestsFailed} failed; ${how}; per worker ${r.spansPerWorker.join('+')})`);
+      const how =
+        sc.signal === 'SIGKILL'
+          ? 'killed'
+          : s.killed
+            ? `did not exit within ${stopGraceMs / 1000}s (SIGKILL)`
+            : `exited in ${(s.groupExitMs / 1000).toFixed(2)} s (code ${s.exitCode ?? s.exitSignal})`;
+      log(
+        `  ${sc.id.padEnd(15)} ${r.received}/${r.expected} spans  lost ${r.lost}  (${r.requestsOk} requests ok, ${r.requestsFailed} failed; ${how}; per worker ${r.spansPerWorker.join('+')})`,
+      );
     }
   }
   const scenarios = all.map(({ target, ...sc }) => {
     const mine = runs.filter((r) => r.scenario === sc.id);
-    return { ...sc, serverSpan: targetOf(ws, { ...sc, target }).serverSpan, lostMax: Math.max(...mine.map((r) => r.lost)), lostMin: Math.min(...mine.map((r) => r.lost)) };
+    return {
+      ...sc,
+      serverSpan: targetOf(ws, { ...sc, target }).serverSpan,
+      lostMax: Math.max(...mine.map((r) => r.lost)),
+      lostMin: Math.min(...mine.map((r) => r.lost)),
+    };
   });
   const goalRuns = runs.filter((r) => all.find((s) => s.id === r.scenario)?.goal);
   return {

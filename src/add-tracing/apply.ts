@@ -39,10 +39,13 @@ export async function resolveDestination(root: string, change: FileChange): Prom
   while (!(await exists(dir))) dir = path.dirname(dir);
   const realDir = await realpath(dir);
   if (realDir !== realRoot && !within(realRoot, realDir)) {
-    throw new UsageError(`${path.relative(root, dir)} leads outside the project (to ${realDir}); add-tracing edits files inside it only ${NOTHING}`);
+    throw new UsageError(
+      `${path.relative(root, dir)} leads outside the project (to ${realDir}); add-tracing edits files inside it only ${NOTHING}`,
+    );
   }
   if (change.before === null) {
-    if (await exists(file)) throw new UsageError(`${change.path} appeared after the analysis; run add-tracing again ${NOTHING}`);
+    if (await exists(file))
+      throw new UsageError(`${change.path} appeared after the analysis; run add-tracing again ${NOTHING}`);
     return path.join(realDir, path.relative(dir, file));
   }
   const link = await lstat(file);
@@ -54,7 +57,9 @@ export async function resolveDestination(root: string, change: FileChange): Prom
       throw new UsageError(`${change.path} is a symlink to a missing file; fix or remove the link ${NOTHING}`);
     }
     if (!within(realRoot, target)) {
-      throw new UsageError(`${change.path} is a symlink to ${target}, outside the project; edit that file by hand or replace the link with a copy ${NOTHING}`);
+      throw new UsageError(
+        `${change.path} is a symlink to ${target}, outside the project; edit that file by hand or replace the link with a copy ${NOTHING}`,
+      );
     }
     return target;
   }
@@ -67,10 +72,14 @@ export async function checkWritable(root: string, changes: FileChange[]): Promis
     const file = await resolveDestination(root, change);
     if (change.before !== null) {
       const s = await stat(file);
-      if (!s.isFile()) throw new UsageError(`${change.path} is not a regular file; add-tracing edits regular files only ${NOTHING}`);
+      if (!s.isFile())
+        throw new UsageError(`${change.path} is not a regular file; add-tracing edits regular files only ${NOTHING}`);
       // Atomic writes replace the file by renaming, which a read-only mode would not stop (and root
       // ignores modes): honour the mode as the user's statement that the file must not change.
-      if ((s.mode & 0o222) === 0) throw new UsageError(`${change.path} is read-only; make it writable (chmod u+w ${change.path}) and run again ${NOTHING}`);
+      if ((s.mode & 0o222) === 0)
+        throw new UsageError(
+          `${change.path} is read-only; make it writable (chmod u+w ${change.path}) and run again ${NOTHING}`,
+        );
       await assertUnchanged(file, change);
     }
     let dir = path.dirname(file);
@@ -95,7 +104,8 @@ async function assertUnchanged(file: string, change: FileChange): Promise<void> 
   } catch {
     throw new UsageError(`${change.path} disappeared after the analysis; run add-tracing again`);
   }
-  if (current !== change.before) throw new UsageError(`${change.path} changed after the analysis; run add-tracing again to plan on the new content`);
+  if (current !== change.before)
+    throw new UsageError(`${change.path} changed after the analysis; run add-tracing again to plan on the new content`);
 }
 
 export async function applyChanges(root: string, changes: FileChange[]): Promise<void> {
@@ -121,7 +131,8 @@ export async function applyChanges(root: string, changes: FileChange[]): Promise
         // best effort
       }
     }
-    if (error instanceof UsageError && done.length > 0) throw new UsageError(`${error.message} — the files written before it were restored`);
+    if (error instanceof UsageError && done.length > 0)
+      throw new UsageError(`${error.message} — the files written before it were restored`);
     if (error instanceof UsageError) throw new UsageError(`${error.message} ${NOTHING}`);
     throw error;
   }

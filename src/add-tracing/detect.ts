@@ -21,7 +21,27 @@ import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './t
 
 export const ANALYZER = path.join(TEMPLATES_DIR, 'add-tracing', 'analyze.py');
 
-const SKIP_DIRS = new Set(['.git', '.hg', '.svn', '.venv', 'venv', 'env', 'node_modules', '__pycache__', '.tox', '.nox', 'build', 'dist', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages', '.eggs', '.idea', '.vscode']);
+const SKIP_DIRS = new Set([
+  '.git',
+  '.hg',
+  '.svn',
+  '.venv',
+  'venv',
+  'env',
+  'node_modules',
+  '__pycache__',
+  '.tox',
+  '.nox',
+  'build',
+  'dist',
+  '.mypy_cache',
+  '.pytest_cache',
+  '.ruff_cache',
+  'site-packages',
+  '.eggs',
+  '.idea',
+  '.vscode',
+]);
 const MAX_DEPTH = 4;
 
 export interface DetectOptions {
@@ -52,18 +72,29 @@ async function listProjectFiles(root: string): Promise<string[]> {
   return out;
 }
 
-export async function runAnalyzer(python: string, root: string): Promise<{ files: AnalyzedFile[]; truncated: boolean }> {
-  const constructors = Object.fromEntries(DETECTION.filter((d) => d.constructors.length > 0).map((d) => [d.name, d.constructors]));
+export async function runAnalyzer(
+  python: string,
+  root: string,
+): Promise<{ files: AnalyzedFile[]; truncated: boolean }> {
+  const constructors = Object.fromEntries(
+    DETECTION.filter((d) => d.constructors.length > 0).map((d) => [d.name, d.constructors]),
+  );
   // -I: no PYTHON* variables, no user site, no script or current directory on sys.path; cwd outside the project.
-  const result = await execa(python, ['-I', '-B', ANALYZER, root, JSON.stringify({ constructors, marker: TELEMETRY_BINDING })], {
-    cwd: os.tmpdir(),
-    timeout: 120_000,
-    reject: false,
-    maxBuffer: 256 * 1024 * 1024,
-    env: { PYTHONDONTWRITEBYTECODE: '1' },
-  });
+  const result = await execa(
+    python,
+    ['-I', '-B', ANALYZER, root, JSON.stringify({ constructors, marker: TELEMETRY_BINDING })],
+    {
+      cwd: os.tmpdir(),
+      timeout: 120_000,
+      reject: false,
+      maxBuffer: 256 * 1024 * 1024,
+      env: { PYTHONDONTWRITEBYTECODE: '1' },
+    },
+  );
   if (result.exitCode !== 0) {
-    throw new Error(`the Python analyzer failed (${python} exited with ${result.exitCode ?? result.signal}): ${String(result.stderr).trim().split('\n').pop()}`);
+    throw new Error(
+      `the Python analyzer failed (${python} exited with ${result.exitCode ?? result.signal}): ${String(result.stderr).trim().split('\n').pop()}`,
+    );
   }
   return JSON.parse(String(result.stdout)) as { files: AnalyzedFile[]; truncated: boolean };
 }
@@ -82,10 +113,16 @@ async function readText(file: string): Promise<string | undefined> {
 
 function isRequirementsFile(rel: string): boolean {
   const base = rel.split('/').pop()!;
-  return (/^requirements.*\.(txt|in)$/i.test(base) || (/(^|\/)requirements\//.test(rel) && /\.(txt|in)$/.test(base))) && !base.endsWith('.in');
+  return (
+    (/^requirements.*\.(txt|in)$/i.test(base) || (/(^|\/)requirements\//.test(rel) && /\.(txt|in)$/.test(base))) &&
+    !base.endsWith('.in')
+  );
 }
 
-export async function readDependencyFiles(root: string, files: string[]): Promise<{ deps: DependencyFile[]; texts: Record<string, string>; projectName?: string }> {
+export async function readDependencyFiles(
+  root: string,
+  files: string[],
+): Promise<{ deps: DependencyFile[]; texts: Record<string, string>; projectName?: string }> {
   const deps: DependencyFile[] = [];
   const texts: Record<string, string> = {};
   let projectName: string | undefined;
@@ -135,7 +172,11 @@ function importedFrom(file: AnalyzedFile, local: string): { module: string; name
   return undefined;
 }
 
-function serveTargets(file: AnalyzedFile, app: NonNullable<AnalyzedFile['apps']>[number], all: AnalyzedFile[]): ServeTarget[] {
+function serveTargets(
+  file: AnalyzedFile,
+  app: NonNullable<AnalyzedFile['apps']>[number],
+  all: AnalyzedFile[],
+): ServeTarget[] {
   const targets: ServeTarget[] = [];
   const appDir = file.importRoot;
   if (app.className) return targets;
@@ -154,7 +195,14 @@ function serveTargets(file: AnalyzedFile, app: NonNullable<AnalyzedFile['apps']>
           (other.path === file.path && callee.length === 1) ||
           (callee.length === 1 && importedFrom(other, last)?.module === file.module) ||
           callee.slice(0, -1).join('.') === file.module;
-        if (refersHere) targets.push({ module: other.module, attr: call.var, factory: false, appDir: other.importRoot, source: 'factory-call' });
+        if (refersHere)
+          targets.push({
+            module: other.module,
+            attr: call.var,
+            factory: false,
+            appDir: other.importRoot,
+            source: 'factory-call',
+          });
       }
     }
     targets.push({ module: file.module, attr: app.function, factory: true, appDir, source: 'factory' });
@@ -191,18 +239,39 @@ export function buildCandidates(files: AnalyzedFile[], startCommands: StartComma
       // A start command (or uvicorn.run in the code) naming one of these targets makes it the one to use.
       serve = serve.map((t) => {
         const cmd = startCommands.find((c) => c.app && matchesRef(t, c.app));
-        if (cmd) return { ...t, factory: t.factory || cmd.factory, appDir: cmd.appDir ?? t.appDir, source: 'start-command' as const };
+        if (cmd)
+          return {
+            ...t,
+            factory: t.factory || cmd.factory,
+            appDir: cmd.appDir ?? t.appDir,
+            source: 'start-command' as const,
+          };
         const run = files.some((f) => (f.uvicornRuns ?? []).some((r) => r.isString && r.app && matchesRef(t, r.app)));
         return run ? { ...t, source: 'uvicorn.run' as const } : t;
       });
-      const order: ServeTarget['source'][] = ['flag', 'start-command', 'uvicorn.run', 'module', 'factory-call', 'factory'];
+      const order: ServeTarget['source'][] = [
+        'flag',
+        'start-command',
+        'uvicorn.run',
+        'module',
+        'factory-call',
+        'factory',
+      ];
       serve.sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source));
       const mountedIn = isMountedIn(file, app.target, files);
       const instrumented =
-        (app.framework === 'django' && (file.otel ?? []).some((o) => o.kind === 'ourInstrument' && o.function === app.function && o.line < app.line)) ||
+        (app.framework === 'django' &&
+          (file.otel ?? []).some(
+            (o) => o.kind === 'ourInstrument' && o.function === app.function && o.line < app.line,
+          )) ||
         (app.framework !== 'django' && app.wrapped === true) ||
-        (file.otel ?? []).some((o) => o.kind === 'ourInstrument' && o.target === app.target && o.function === app.function && o.line > app.line);
-      const eventHandlers = (file.eventHandlers ?? []).filter((h) => app.target && (h.target === app.target || h.target === `${app.target}.router`));
+        (file.otel ?? []).some(
+          (o) =>
+            o.kind === 'ourInstrument' && o.target === app.target && o.function === app.function && o.line > app.line,
+        );
+      const eventHandlers = (file.eventHandlers ?? []).filter(
+        (h) => app.target && (h.target === app.target || h.target === `${app.target}.router`),
+      );
       candidates.push({
         id: `${file.path}:${app.line}`,
         file,
@@ -226,7 +295,9 @@ export function djangoProject(files: AnalyzedFile[]): ProjectReport['django'] {
     .filter((f) => (f.apps ?? []).some((a) => a.framework === 'django') || (f.djangoCommands ?? []).length > 0)
     .map((f) => f.path);
   const order = (f: AnalyzedFile) => (f.path.endsWith('manage.py') ? 0 : /(^|\/)(wsgi|asgi)\.py$/.test(f.path) ? 1 : 2);
-  const setting = [...files].sort((a, b) => order(a) - order(b)).flatMap((f) => (f.djangoSettings ?? []).map((d) => ({ ...d, path: f.path })))[0];
+  const setting = [...files]
+    .sort((a, b) => order(a) - order(b))
+    .flatMap((f) => (f.djangoSettings ?? []).map((d) => ({ ...d, path: f.path })))[0];
   const fromEnv = process.env.DJANGO_SETTINGS_MODULE;
   const settingsModule = setting?.module ?? fromEnv;
   if (!settingsModule) return undefined;
@@ -248,19 +319,24 @@ export function selectApp(
   flag: string | undefined,
 ): { selected?: AppCandidate; serve?: ServeTarget; ambiguity?: string } {
   if (flag !== undefined) {
-    if (!/^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(flag)) return { ambiguity: `--app ${JSON.stringify(flag)} must look like module:attr (e.g. app.main:app)` };
+    if (!/^[A-Za-z_][\w.]*:[A-Za-z_]\w*$/.test(flag))
+      return { ambiguity: `--app ${JSON.stringify(flag)} must look like module:attr (e.g. app.main:app)` };
     for (const c of candidates) {
       const t = c.serve.find((s) => matchesRef(s, flag));
       if (t) return { selected: c, serve: { ...t, source: 'flag' } };
     }
     const known = candidates.flatMap((c) => c.serve.map(describeTarget));
-    return { ambiguity: `--app ${flag} does not name an app built in this project${known.length ? ` (found: ${known.join(', ')})` : ''}` };
+    return {
+      ambiguity: `--app ${flag} does not name an app built in this project${known.length ? ` (found: ${known.join(', ')})` : ''}`,
+    };
   }
   const roots = candidates.filter((c) => !c.mountedIn);
   if (roots.length === 0) return {};
   const servable = roots.filter((c) => c.serve.length > 0);
   if (roots.length === 1 && servable.length === 1) return { selected: roots[0]!, serve: roots[0]!.serve[0]! };
-  const started = servable.filter((c) => c.serve[0]!.source === 'start-command' || c.serve[0]!.source === 'uvicorn.run');
+  const started = servable.filter(
+    (c) => c.serve[0]!.source === 'start-command' || c.serve[0]!.source === 'uvicorn.run',
+  );
   if (started.length === 1) return { selected: started[0]!, serve: started[0]!.serve[0]! };
   // Django: the WSGI and ASGI modules are two doors to one project; every entry point gets instrumented.
   if (servable.length > 0 && servable.every((c) => c.construction.framework === 'django')) {
@@ -268,14 +344,19 @@ export function selectApp(
     return { selected: wsgi, serve: wsgi.serve[0]! };
   }
   if (roots.length === 1) {
-    return { ambiguity: `the ${roots[0]!.construction.constructor} app at ${roots[0]!.id} is built inside ${roots[0]!.construction.className ? `class ${roots[0]!.construction.className}` : 'a function'} and cannot be served by name` };
+    return {
+      ambiguity: `the ${roots[0]!.construction.constructor} app at ${roots[0]!.id} is built inside ${roots[0]!.construction.className ? `class ${roots[0]!.construction.className}` : 'a function'} and cannot be served by name`,
+    };
   }
   return {
     ambiguity: `found ${roots.length} ${new Set(roots.map((c) => c.construction.constructor)).size === 1 ? `${roots[0]!.construction.constructor} ` : ''}apps (${roots.map((c) => `${c.id}${c.serve[0] ? ` as ${describeTarget(c.serve[0])}` : ''}`).join('; ')}) and no start command that picks one`,
   };
 }
 
-export async function detectProject(rootArg: string, options: DetectOptions = {}): Promise<ProjectReport & { texts: Record<string, string> }> {
+export async function detectProject(
+  rootArg: string,
+  options: DetectOptions = {},
+): Promise<ProjectReport & { texts: Record<string, string> }> {
   const root = path.resolve(rootArg);
   let s;
   try {
@@ -303,7 +384,10 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   }
 
   // gunicorn's config: the file a start command names, and ./gunicorn.conf.py (gunicorn's default).
-  const gunicornConfigs = new Set([DEFAULT_GUNICORN_CONFIG, ...startCommands.flatMap((c) => (c.config ? [c.config.replace(/^\.\//, '')] : []))]);
+  const gunicornConfigs = new Set([
+    DEFAULT_GUNICORN_CONFIG,
+    ...startCommands.flatMap((c) => (c.config ? [c.config.replace(/^\.\//, '')] : [])),
+  ]);
   for (const rel of gunicornConfigs) {
     const text = await readText(path.join(root, rel));
     if (text !== undefined) texts[rel] = text;
@@ -313,8 +397,12 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   const evidence = new Map<string, string[]>();
   for (const d of DETECTION) {
     const ev: string[] = [];
-    for (const f of deps) for (const r of f.requirements) if (d.distributions.map(normalizeName).includes(r.name)) ev.push(`${r.written}${r.spec ? ` ${r.spec}` : ''} in ${f.path}`);
-    for (const f of analyzed.files) for (const a of f.apps ?? []) if (a.framework === d.name) ev.push(`${a.constructor}() in ${f.path}:${a.line}`);
+    for (const f of deps)
+      for (const r of f.requirements)
+        if (d.distributions.map(normalizeName).includes(r.name))
+          ev.push(`${r.written}${r.spec ? ` ${r.spec}` : ''} in ${f.path}`);
+    for (const f of analyzed.files)
+      for (const a of f.apps ?? []) if (a.framework === d.name) ev.push(`${a.constructor}() in ${f.path}:${a.line}`);
     if (ev.length > 0) evidence.set(d.name, ev);
   }
 
@@ -340,8 +428,12 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     ...(frameworkName ? { framework: { name: frameworkName, evidence: evidence.get(frameworkName)! } } : {}),
     ...(projectName ? { projectName } : {}),
     files: analyzed.files,
-    syntaxErrors: analyzed.files.filter((f) => f.syntaxError).map((f) => ({ path: f.path, line: f.syntaxError!.line, message: f.syntaxError!.message })),
-    unread: analyzed.files.filter((f) => f.skipped || f.readError).map((f) => ({ path: f.path, reason: f.skipped ?? f.readError! })),
+    syntaxErrors: analyzed.files
+      .filter((f) => f.syntaxError)
+      .map((f) => ({ path: f.path, line: f.syntaxError!.line, message: f.syntaxError!.message })),
+    unread: analyzed.files
+      .filter((f) => f.skipped || f.readError)
+      .map((f) => ({ path: f.path, reason: f.skipped ?? f.readError! })),
     candidates,
     ...(selected ? { selected } : {}),
     ...(serve ? { selectedServe: serve } : {}),

@@ -40,13 +40,25 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
   const add = (f: Finding) => findings.push(f);
 
   for (const e of report.syntaxErrors) {
-    add({ code: 'syntax-error', severity: 'error', message: `cannot parse: ${e.message}`, where: `${e.path}${e.line ? `:${e.line}` : ''}`, fix: 'fix the syntax error; nothing can be analysed or changed in this file until then' });
+    add({
+      code: 'syntax-error',
+      severity: 'error',
+      message: `cannot parse: ${e.message}`,
+      where: `${e.path}${e.line ? `:${e.line}` : ''}`,
+      fix: 'fix the syntax error; nothing can be analysed or changed in this file until then',
+    });
   }
 
   const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;
   if (framework && !framework.supported) {
-    const supported = DETECTION.filter((d) => d.supported).map((d) => d.displayName).join(', ');
-    add({ code: 'unsupported-framework', severity: 'error', message: `${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing and doctor support ${supported} so far` });
+    const supported = DETECTION.filter((d) => d.supported)
+      .map((d) => d.displayName)
+      .join(', ');
+    add({
+      code: 'unsupported-framework',
+      severity: 'error',
+      message: `${framework.displayName} detected (${report.framework!.evidence[0]}); add-tracing and doctor support ${supported} so far`,
+    });
     return findings;
   }
   const fw = framework ?? DETECTION[0]!;
@@ -58,8 +70,9 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       message:
         (report.framework
           ? `${fw.displayName} is a dependency (${report.framework.evidence[0]}) but no ${fw.constructors[0]?.[1] ?? fw.displayName}(...) construction was found in the code`
-          : 'no app found: no dependency file names a supported framework and no module constructs one') + unreadNote(report),
-      fix: 'run it in the service\'s directory, or pass --app module:attr',
+          : 'no app found: no dependency file names a supported framework and no module constructs one') +
+        unreadNote(report),
+      fix: "run it in the service's directory, or pass --app module:attr",
     });
     return findings;
   }
@@ -67,7 +80,12 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
   // The app itself: which one, how it is served, what it already has.
   const app = report.selected;
   if (!app) {
-    add({ code: 'ambiguous-app', severity: 'error', message: report.ambiguity ?? 'cannot decide which app to trace', fix: 'pass --app module:attr' });
+    add({
+      code: 'ambiguous-app',
+      severity: 'error',
+      message: report.ambiguity ?? 'cannot decide which app to trace',
+      fix: 'pass --app module:attr',
+    });
   } else {
     const c = app.construction;
     const serve = report.selectedServe;
@@ -77,11 +95,20 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       message: `${fw.displayName} app ${c.target ? `\`${c.target}\` ` : ''}built ${c.function ? `in ${c.function}() ` : ''}at ${app.id}${serve ? `, served as ${describeTarget(serve)}${serve.appDir ? ` from ${serve.appDir}/` : ''}` : ''}`,
     });
     if (c.lifespan) {
-      add({ code: 'lifespan', severity: 'info', message: `has a lifespan (${c.lifespan.source ?? '?'}, line ${c.lifespan.line}): kept as it is; the flush is composed after its shutdown`, where: at(app.file, c.lifespan.line) });
+      add({
+        code: 'lifespan',
+        severity: 'info',
+        message: `has a lifespan (${c.lifespan.source ?? '?'}, line ${c.lifespan.line}): kept as it is; the flush is composed after its shutdown`,
+        where: at(app.file, c.lifespan.line),
+      });
     }
     if (app.eventHandlers.length > 0 || c.onStartup || c.onShutdown) {
       const list = app.eventHandlers.map((h) => `${h.event} ${h.function ?? ''}`.trim()).join(', ');
-      add({ code: 'event-handlers', severity: 'info', message: `has startup/shutdown handlers${list ? ` (${list})` : ''}: kept; they run before the flush` });
+      add({
+        code: 'event-handlers',
+        severity: 'info',
+        message: `has startup/shutdown handlers${list ? ` (${list})` : ''}: kept; they run before the flush`,
+      });
     }
   }
   const others = report.candidates.filter((c) => c !== app);
@@ -110,9 +137,10 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
     add({
       code: 'cli-wrapper',
       severity: 'error',
-      message: fw.name === 'fastapi' || fw.name === 'starlette'
-        ? `the opentelemetry-instrument CLI wrapper starts the service: it injects synchronous middleware that bypasses ${fw.displayName}'s async ASGI stack (broken parent-child relationships)`
-        : 'the opentelemetry-instrument CLI wrapper starts the service: it instruments by patching at start-up, apart from the provider the code builds',
+      message:
+        fw.name === 'fastapi' || fw.name === 'starlette'
+          ? `the opentelemetry-instrument CLI wrapper starts the service: it injects synchronous middleware that bypasses ${fw.displayName}'s async ASGI stack (broken parent-child relationships)`
+          : 'the opentelemetry-instrument CLI wrapper starts the service: it instruments by patching at start-up, apart from the provider the code builds',
       where: `${cmd.path}:${cmd.line}`,
       fix: `drop the wrapper and call ${fw.instrumentor}.instrument_app() programmatically after the app is constructed`,
     });
@@ -129,7 +157,13 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       const superseded = !runsBeforeOurs(r);
       const what = describeRecord(r);
       if (r.kind === 'instrumentGlobal') {
-        add({ code: 'global-instrument', severity: 'error', where: at(r.file, r.line), message: `${what} patches the ${fw.displayName} class globally and can pre-empt the explicit instrument_app()`, fix: 'delete it: instrument_app() already covers the app' });
+        add({
+          code: 'global-instrument',
+          severity: 'error',
+          where: at(r.file, r.line),
+          message: `${what} patches the ${fw.displayName} class globally and can pre-empt the explicit instrument_app()`,
+          fix: 'delete it: instrument_app() already covers the app',
+        });
         continue;
       }
       if (r.kind === 'flush') continue;
@@ -144,10 +178,15 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       });
     }
   } else {
-    const instrumentCalls = theirs.filter((r): r is Located & { kind: 'instrumentApp' } => r.kind === 'instrumentApp' && (r.instrumentor ?? '') === fw.instrumentor);
+    const instrumentCalls = theirs.filter(
+      (r): r is Located & { kind: 'instrumentApp' } =>
+        r.kind === 'instrumentApp' && (r.instrumentor ?? '') === fw.instrumentor,
+    );
     // Django has no app object to instrument: DjangoInstrumentor().instrument() is the right call.
     const isDjango = fw.name === 'django';
-    const instrumentors = theirs.filter((r) => r.kind === 'instrumentGlobal' && (r as { instrumentor: string }).instrumentor === fw.instrumentor);
+    const instrumentors = theirs.filter(
+      (r) => r.kind === 'instrumentGlobal' && (r as { instrumentor: string }).instrumentor === fw.instrumentor,
+    );
     const djangoCalls = isDjango ? instrumentors : [];
     const globalCalls = isDjango ? [] : instrumentors;
     if (app && isDjango) {
@@ -177,23 +216,57 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       });
     }
     for (const g of globalCalls) {
-      add({ code: 'global-instrument', severity: 'warning', where: at(g.file, g.line), message: `${describeRecord(g)} patches the ${fw.displayName} class globally instead of instrumenting the app that exists`, fix: `call ${fw.instrumentor}.instrument_app(app, tracer_provider=provider) right after ${ctor}` });
+      add({
+        code: 'global-instrument',
+        severity: 'warning',
+        where: at(g.file, g.line),
+        message: `${describeRecord(g)} patches the ${fw.displayName} class globally instead of instrumenting the app that exists`,
+        fix: `call ${fw.instrumentor}.instrument_app(app, tracer_provider=provider) right after ${ctor}`,
+      });
     }
     for (const call of instrumentCalls) {
       if (!call.hasProvider) {
-        add({ code: 'implicit-provider', severity: 'warning', where: at(call.file, call.line), message: 'instrument_app() is not given tracer_provider=: the middleware binds to whatever provider is global when it runs (a stale default if the provider is set later)', fix: 'pass the provider you registered explicitly' });
+        add({
+          code: 'implicit-provider',
+          severity: 'warning',
+          where: at(call.file, call.line),
+          message:
+            'instrument_app() is not given tracer_provider=: the middleware binds to whatever provider is global when it runs (a stale default if the provider is set later)',
+          fix: 'pass the provider you registered explicitly',
+        });
       }
       const envName = excludedUrlsEnv(fw.name);
-      if (!call.hasExcludedUrls && !mentionsEnv(report.texts, envName) && !mentionsEnv(report.texts, 'OTEL_PYTHON_EXCLUDED_URLS')) {
-        add({ code: 'health-not-excluded', severity: 'error', where: at(call.file, call.line), message: 'health checks are not excluded: instrument_app() has no excluded_urls, so liveness probes, metrics scrapes and the docs UI create spans that dominate volume and cost', fix: `pass excluded_urls="healthz,metrics,docs" (or set ${envName})` });
+      if (
+        !call.hasExcludedUrls &&
+        !mentionsEnv(report.texts, envName) &&
+        !mentionsEnv(report.texts, 'OTEL_PYTHON_EXCLUDED_URLS')
+      ) {
+        add({
+          code: 'health-not-excluded',
+          severity: 'error',
+          where: at(call.file, call.line),
+          message:
+            'health checks are not excluded: instrument_app() has no excluded_urls, so liveness probes, metrics scrapes and the docs UI create spans that dominate volume and cost',
+          fix: `pass excluded_urls="healthz,metrics,docs" (or set ${envName})`,
+        });
       }
     }
     if (providers.length === 0 && (instrumentCalls.length > 0 || instrumentors.length > 0)) {
-      add({ code: 'no-provider', severity: 'error', message: 'no TracerProvider is built in the code: the instrumentation records into the no-op default provider unless a launcher configures one', fix: 'build the resource and provider with a BatchSpanProcessor before the app exists' });
+      add({
+        code: 'no-provider',
+        severity: 'error',
+        message:
+          'no TracerProvider is built in the code: the instrumentation records into the no-op default provider unless a launcher configures one',
+        fix: 'build the resource and provider with a BatchSpanProcessor before the app exists',
+      });
     }
     for (const p of theirs.filter((r) => r.kind === 'processor')) {
       const proc = p as Located & { kind: 'processor' };
-      if (proc.processor === 'SimpleSpanProcessor' && proc.exporter !== 'ConsoleSpanExporter' && proc.exporter !== 'InMemorySpanExporter') {
+      if (
+        proc.processor === 'SimpleSpanProcessor' &&
+        proc.exporter !== 'ConsoleSpanExporter' &&
+        proc.exporter !== 'InMemorySpanExporter'
+      ) {
         add({
           code: 'simple-span-processor',
           severity: 'error',
@@ -212,7 +285,8 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
           code: 'no-metrics',
           severity: 'warning',
           where,
-          message: 'traces only, no MeterProvider: the HTTP server metrics the instrumentation records (http.server.request.duration) are dropped',
+          message:
+            'traces only, no MeterProvider: the HTTP server metrics the instrumentation records (http.server.request.duration) are dropped',
           fix: 'build a MeterProvider with a PeriodicExportingMetricReader and pass meter_provider= to the instrumentation (add-tracing does)',
         });
       }
@@ -221,7 +295,8 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
           code: 'no-logs',
           severity: 'warning',
           where,
-          message: 'traces only, no LoggerProvider: log records are not exported over OTLP and carry no trace or span id to find them from a trace',
+          message:
+            'traces only, no LoggerProvider: log records are not exported over OTLP and carry no trace or span id to find them from a trace',
           fix: 'build a LoggerProvider with a BatchLogRecordProcessor and hand it the logging records (add-tracing does)',
         });
       }
@@ -231,7 +306,8 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
         code: 'simple-log-processor',
         severity: 'error',
         where: at(p.file, p.line),
-        message: 'SimpleLogRecordProcessor exports every log record synchronously on the logging call, on the request path',
+        message:
+          'SimpleLogRecordProcessor exports every log record synchronously on the logging call, on the request path',
         fix: 'use a BatchLogRecordProcessor, flushed on shutdown with the tracer provider',
       });
     }
@@ -240,8 +316,9 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
         code: 'no-flush',
         severity: 'error',
         where: at(providers[0]!.file, providers[0]!.line),
-        message: 'no flush on shutdown: nothing calls provider.force_flush()/shutdown() in the lifespan or a shutdown handler, so spans buffered at exit are lost (spans lost on restart)',
-        fix: 'force-flush and shut down the provider after the lifespan\'s yield',
+        message:
+          'no flush on shutdown: nothing calls provider.force_flush()/shutdown() in the lifespan or a shutdown handler, so spans buffered at exit are lost (spans lost on restart)',
+        fix: "force-flush and shut down the provider after the lifespan's yield",
       });
     }
     // A provider set after the app is built: the middleware may bind to the stale default.
@@ -250,27 +327,50 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       const late: { where: string; what: string }[] = [];
       for (const r of theirs) {
         if (r.kind !== 'setProvider') continue;
-        if (r.file.path === appFile.path && r.function === c.function && r.line > c.endLine) late.push({ where: at(r.file, r.line), what: 'trace.set_tracer_provider()' });
+        if (r.file.path === appFile.path && r.function === c.function && r.line > c.endLine)
+          late.push({ where: at(r.file, r.line), what: 'trace.set_tracer_provider()' });
       }
       const setupNames = new Set(report.files.flatMap((f) => (f.setupFunctions ?? []).map((s) => s.name)));
       for (const call of appFile.calls ?? []) {
         const name = call.callee.split('.').pop()!;
-        if (setupNames.has(name) && call.function === c.function && call.line > c.endLine) late.push({ where: at(appFile, call.line), what: `${call.callee}() (which sets the tracer provider)` });
+        if (setupNames.has(name) && call.function === c.function && call.line > c.endLine)
+          late.push({ where: at(appFile, call.line), what: `${call.callee}() (which sets the tracer provider)` });
       }
       for (const l of late) {
-        add({ code: 'provider-after-app', severity: 'error', where: l.where, message: `a provider is set after the app is built: ${l.what} runs after ${ctor} at ${app.id}`, fix: 'bootstrap the provider before the app exists (import the telemetry module first)' });
+        add({
+          code: 'provider-after-app',
+          severity: 'error',
+          where: l.where,
+          message: `a provider is set after the app is built: ${l.what} runs after ${ctor} at ${app.id}`,
+          fix: 'bootstrap the provider before the app exists (import the telemetry module first)',
+        });
       }
     }
   }
 
   // Dependencies: matched versions.
   for (const m of mismatchedOtelVersions(report.dependencyFiles)) {
-    add({ code: 'version-mismatch', severity: 'error', where: `${m.file}:${m.line}`, message: `mismatched OpenTelemetry versions: ${m.detail}; the ASGI wrapper can fall out of step with the SDK and lose async context`, fix: 'pin a matched set (add-tracing aligns them)' });
+    add({
+      code: 'version-mismatch',
+      severity: 'error',
+      where: `${m.file}:${m.line}`,
+      message: `mismatched OpenTelemetry versions: ${m.detail}; the ASGI wrapper can fall out of step with the SDK and lose async context`,
+      fix: 'pin a matched set (add-tracing aligns them)',
+    });
   }
   for (const f of report.dependencyFiles) {
     for (const r of f.requirements) {
-      if ((/^opentelemetry-(sdk|api)$/.test(r.name) || r.name === `opentelemetry-instrumentation-${fw.name}`) && !r.exact) {
-        add({ code: 'unpinned-otel', severity: ours ? 'error' : 'warning', where: `${f.path}:${r.line}`, message: `${r.written}${r.spec ? ` ${r.spec}` : ''} is not pinned: pip can resolve an SDK and instrumentation that fall out of step`, fix: 'pin the matched set exactly' });
+      if (
+        (/^opentelemetry-(sdk|api)$/.test(r.name) || r.name === `opentelemetry-instrumentation-${fw.name}`) &&
+        !r.exact
+      ) {
+        add({
+          code: 'unpinned-otel',
+          severity: ours ? 'error' : 'warning',
+          where: `${f.path}:${r.line}`,
+          message: `${r.written}${r.spec ? ` ${r.spec}` : ''} is not pinned: pip can resolve an SDK and instrumentation that fall out of step`,
+          fix: 'pin the matched set exactly',
+        });
       }
     }
   }
@@ -290,7 +390,13 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
   if (ours) {
     const declared = new Set(report.dependencyFiles.flatMap((f) => f.requirements.map((r) => r.name)));
     for (const needed of ['opentelemetry-sdk', `opentelemetry-instrumentation-${fw.name}`]) {
-      if (!declared.has(needed)) add({ code: 'missing-dependency', severity: 'error', message: `${needed} is not declared in any dependency file, but the code imports it`, fix: 'run add-tracing again to add the matched set' });
+      if (!declared.has(needed))
+        add({
+          code: 'missing-dependency',
+          severity: 'error',
+          message: `${needed} is not declared in any dependency file, but the code imports it`,
+          fix: 'run add-tracing again to add the matched set',
+        });
     }
   }
   return findings;
@@ -345,6 +451,13 @@ export function formatFindings(findings: Finding[], options: { color: boolean })
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warning').length;
-  lines.push('', errors > 0 ? c.red(`${errors} problem${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`) : c.green(`no problems${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`));
+  lines.push(
+    '',
+    errors > 0
+      ? c.red(
+          `${errors} problem${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`,
+        )
+      : c.green(`no problems${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`),
+  );
   return lines.join('\n');
 }

@@ -5,7 +5,15 @@ import type { FileChange } from './patch.js';
 
 export function unifiedDiff(change: FileChange): string {
   const oldName = change.before === null ? '/dev/null' : `a/${change.path}`;
-  const patch = createTwoFilesPatch(oldName, `b/${change.path}`, change.before ?? '', change.after, undefined, undefined, { context: 3 });
+  const patch = createTwoFilesPatch(
+    oldName,
+    `b/${change.path}`,
+    change.before ?? '',
+    change.after,
+    undefined,
+    undefined,
+    { context: 3 },
+  );
   // createTwoFilesPatch starts with an "Index:"-less "===" header line; keep the git-style part only.
   return patch
     .split('\n')

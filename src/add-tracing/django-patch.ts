@@ -48,7 +48,11 @@ function byteColToIndex(line: string, byteCol: number): number {
 }
 
 /** The edited text of one entry-point file, and what was done. */
-export function instrumentDjangoEntries(original: string, file: AnalyzedFile, importLine: string): { text: string; summary: string[] } {
+export function instrumentDjangoEntries(
+  original: string,
+  file: AnalyzedFile,
+  importLine: string,
+): { text: string; summary: string[] } {
   const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
   const text = original.slice(bom.length);
   const nl = text.includes('\r\n') ? '\r\n' : '\n';
@@ -57,7 +61,10 @@ export function instrumentDjangoEntries(original: string, file: AnalyzedFile, im
   const before = new Map<number, string[]>();
   const summary: string[] = [];
   const ours = (file.otel ?? []).filter((o) => o.kind === 'ourInstrument');
-  const imported = (fn: string | null) => (file.imports ?? []).some((i) => (i.as ?? i.name ?? i.module) === TELEMETRY_BINDING && (i.function === null || i.function === fn));
+  const imported = (fn: string | null) =>
+    (file.imports ?? []).some(
+      (i) => (i.as ?? i.name ?? i.module) === TELEMETRY_BINDING && (i.function === null || i.function === fn),
+    );
   for (const e of djangoEntries(file)) {
     if (!ours.some((o) => o.function === e.function && o.line < e.line)) {
       const add: string[] = [];
@@ -72,7 +79,8 @@ export function instrumentDjangoEntries(original: string, file: AnalyzedFile, im
       const s = byteColToIndex(start, w.col);
       if (w.line === w.endLine) {
         const end = byteColToIndex(start, w.endCol);
-        lines[w.line - 1] = `${start.slice(0, s)}${TELEMETRY_BINDING}.asgi_with_flush(${start.slice(s, end)})${start.slice(end)}`;
+        lines[w.line - 1] =
+          `${start.slice(0, s)}${TELEMETRY_BINDING}.asgi_with_flush(${start.slice(s, end)})${start.slice(end)}`;
       } else {
         const last = lines[w.endLine - 1]!;
         const end = byteColToIndex(last, w.endCol);

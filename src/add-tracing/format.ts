@@ -26,7 +26,8 @@ export function configuredFormatters(files: Record<string, string | undefined>):
   const preCommit = files['.pre-commit-config.yaml'] ?? '';
   const hook = (id: string) => new RegExp(`^\\s*-?\\s*id:\\s*${id}\\s*$`, 'm').test(preCommit);
   const ruffConfig = tool.ruff as
-    { lint?: { select?: unknown; 'extend-select'?: unknown }; select?: unknown } | undefined;
+    | { lint?: { select?: unknown; 'extend-select'?: unknown }; select?: unknown }
+    | undefined;
   const ruffToml = files['ruff.toml'] ?? files['.ruff.toml'];
   const selectsImports = (text: string) => /["']I["']|["']I001["']/.test(text);
   if (

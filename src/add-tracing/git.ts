@@ -9,7 +9,9 @@ import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 
 export type GitState =
-  { kind: 'not-a-repo' } | { kind: 'unreadable'; reason: string } | { kind: 'repo'; dirty: string[] };
+  | { kind: 'not-a-repo' }
+  | { kind: 'unreadable'; reason: string }
+  | { kind: 'repo'; dirty: string[] };
 
 /** A `.git` in root or above: the directory is in a repository whether or not git can read it. */
 export function insideGitCheckout(root: string): boolean {

@@ -25,7 +25,11 @@ export function gunicornUse(report: ProjectReport & { texts: Record<string, stri
   const text = report.texts[config];
   const preloadCmd = commands.find((c) => c.preload);
   const preloadLine = text?.split(/\r?\n/).findIndex((l) => /^preload_app\s*=\s*True\b/.test(l)) ?? -1;
-  const preload = preloadCmd ? `${preloadCmd.path}:${preloadCmd.line} (--preload)` : preloadLine >= 0 ? `${config}:${preloadLine + 1} (preload_app = True)` : undefined;
+  const preload = preloadCmd
+    ? `${preloadCmd.path}:${preloadCmd.line} (--preload)`
+    : preloadLine >= 0
+      ? `${config}:${preloadLine + 1} (preload_app = True)`
+      : undefined;
   return { used: declared || commands.length > 0 || text !== undefined, config, preload };
 }
 

@@ -12,7 +12,15 @@ import { parse as parseToml } from 'smol-toml';
 import { TEMPLATES_DIR } from '../paths.js';
 import { importFailureMessage } from './app-env.js';
 import { readLocks } from './environment.js';
-import { normalizeName, orderedFiles, poetryInstallLines, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
+import {
+  normalizeName,
+  orderedFiles,
+  poetryInstallLines,
+  readPyproject,
+  readRequirementsFile,
+  readSetupCfg,
+  type DependencyFile,
+} from './deps.js';
 import type { ServeTarget } from './types.js';
 
 export const ROUTES_SCRIPT = path.join(TEMPLATES_DIR, 'add-tracing', 'routes.py');
@@ -89,7 +97,10 @@ export async function installRequirementLines(root: string, dependencyFiles: str
   if (!primary) return lines;
   if (primary.kind === 'requirements') {
     // requirements.txt usually includes the file that names the framework; install that one if so.
-    const top = reqFiles.has('requirements.txt') && closure('requirements.txt', reqFiles).has(primary.path) ? 'requirements.txt' : primary.path;
+    const top =
+      reqFiles.has('requirements.txt') && closure('requirements.txt', reqFiles).has(primary.path)
+        ? 'requirements.txt'
+        : primary.path;
     for (const rel of closure(top, reqFiles)) hash.update(`${rel}\n${(await readIf(path.join(root, rel))) ?? ''}\n`);
     lines.push(`# content hash ${hash.digest('hex').slice(0, 16)}`, `-r ${path.join(root, top)}`);
   } else if (primary.kind === 'pep621') {
@@ -107,7 +118,10 @@ export async function installRequirementLines(root: string, dependencyFiles: str
  * Writes the install list to a temporary file and returns its path relative to the project (the venv
  * helper resolves requirement files relative to the project and hashes their content for reuse).
  */
-export async function writeInstallFile(root: string, dependencyFiles: string[]): Promise<{ requirementsFile: string; cleanup: () => Promise<void> }> {
+export async function writeInstallFile(
+  root: string,
+  dependencyFiles: string[],
+): Promise<{ requirementsFile: string; cleanup: () => Promise<void> }> {
   const lines = await installRequirementLines(root, dependencyFiles);
   const dir = path.join(os.tmpdir(), `cts-install-${randomBytes(4).toString('hex')}`);
   await mkdir(dir, { recursive: true });
@@ -131,7 +145,10 @@ export function lockConstraints(locks: { path: string; text: string }[]): string
       seen.set(name, (seen.get(name) ?? new Set()).add(m[2]!));
     }
   }
-  return [...seen].filter(([, v]) => v.size === 1).map(([name, v]) => `${name}==${[...v][0]}`).sort();
+  return [...seen]
+    .filter(([, v]) => v.size === 1)
+    .map(([name, v]) => `${name}==${[...v][0]}`)
+    .sort();
 }
 
 export interface RouteChoice {
@@ -150,7 +167,10 @@ export function isExcluded(requestPath: string, excludedUrls: string[]): boolean
   });
 }
 
-export function chooseRoute(routes: { template: string; path: string; pathParams: number }[], excludedUrls: string[]): RouteChoice | undefined {
+export function chooseRoute(
+  routes: { template: string; path: string; pathParams: number }[],
+  excludedUrls: string[],
+): RouteChoice | undefined {
   const usable = routes.filter((r) => !isExcluded(r.path, excludedUrls));
   const best = [...usable].sort((a, b) => a.pathParams - b.pathParams)[0];
   return best ? { template: best.template, path: best.path } : undefined;
@@ -163,14 +183,19 @@ export async function discoverRoutes(
   serve: Pick<ServeTarget, 'module' | 'attr' | 'factory' | 'appDir'>,
   appEnv: { env?: Record<string, string>; envFile?: string } = {},
 ): Promise<{ template: string; path: string; pathParams: number }[]> {
-  const result = await execa(python, [ROUTES_SCRIPT, serve.appDir || '.', serve.module, serve.attr, serve.factory ? '1' : '0'], {
-    cwd: root,
-    reject: false,
-    timeout: 60_000,
-    // The telemetry module is imported too: keep its SDK quiet and its exporter unused.
-    env: { ...appEnv.env, OTEL_SDK_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  if (result.exitCode !== 0) throw new Error(importFailureMessage(`${serve.module}:${serve.attr}`, String(result.stderr), appEnv.envFile));
+  const result = await execa(
+    python,
+    [ROUTES_SCRIPT, serve.appDir || '.', serve.module, serve.attr, serve.factory ? '1' : '0'],
+    {
+      cwd: root,
+      reject: false,
+      timeout: 60_000,
+      // The telemetry module is imported too: keep its SDK quiet and its exporter unused.
+      env: { ...appEnv.env, OTEL_SDK_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1' },
+    },
+  );
+  if (result.exitCode !== 0)
+    throw new Error(importFailureMessage(`${serve.module}:${serve.attr}`, String(result.stderr), appEnv.envFile));
   return JSON.parse(String(result.stdout)) as { template: string; path: string; pathParams: number }[];
 }
 

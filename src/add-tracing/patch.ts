@@ -62,7 +62,8 @@ export function usesRelativeImports(file: AnalyzedFile, all: AnalyzedFile[]): bo
   if (relative(file)) return true;
   // The module already names its own package absolutely: keep that style.
   const topName = file.module.split('.')[0]!;
-  if ((file.imports ?? []).some((i) => i.level === 0 && (i.module === topName || i.module.startsWith(`${topName}.`)))) return false;
+  if ((file.imports ?? []).some((i) => i.level === 0 && (i.module === topName || i.module.startsWith(`${topName}.`))))
+    return false;
   const top = (f: AnalyzedFile) => `${f.importRoot}/${f.module.split('.')[0]}`;
   return all.some((f) => f.packageDir && top(f) === top(file) && relative(f));
 }
@@ -87,7 +88,9 @@ export function telemetryPlacement(
       : `import ${name}${name === TELEMETRY_BINDING ? '' : ` as ${TELEMETRY_BINDING}`}`;
     return { path: rel, importLine, module: pkgModule ? `${pkgModule}.${name}` : name };
   }
-  throw new Error(`both ${dir}/telemetry.py and ${dir}/otel_telemetry.py exist and were not written by add-tracing; rename one`);
+  throw new Error(
+    `both ${dir}/telemetry.py and ${dir}/otel_telemetry.py exist and were not written by add-tracing; rename one`,
+  );
 }
 
 function splitKeep(text: string): string[] {
@@ -107,7 +110,11 @@ function byteColToIndex(line: string, byteCol: number): number {
 }
 
 /** The two insertions in the app module: the telemetry import and the instrument_app() call. */
-export function instrumentSource(original: string, app: AppCandidate, placement: TelemetryPlacement): { text: string; summary: string[] } {
+export function instrumentSource(
+  original: string,
+  app: AppCandidate,
+  placement: TelemetryPlacement,
+): { text: string; summary: string[] } {
   // A byte-order mark is kept as it is; the analyzer's columns do not count it.
   const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
   const text = original.slice(bom.length);
@@ -118,7 +125,8 @@ export function instrumentSource(original: string, app: AppCandidate, placement:
   if (lines.length > 0 && !lines.at(-1)!.endsWith('\n')) lines[lines.length - 1] += nl;
   const before = new Map<number, string[]>(); // 0-based line index -> lines inserted before it
   const summary: string[] = [];
-  const insertBefore = (index: number, content: string) => before.set(index, [...(before.get(index) ?? []), content + nl]);
+  const insertBefore = (index: number, content: string) =>
+    before.set(index, [...(before.get(index) ?? []), content + nl]);
 
   if (!file.ourImport) {
     const after = file.importAfterLine ?? 0;
@@ -138,7 +146,8 @@ export function instrumentSource(original: string, app: AppCandidate, placement:
       const s = byteColToIndex(startLine, c.call.col);
       if (c.call.line === c.call.endLine) {
         const e = byteColToIndex(startLine, c.call.endCol);
-        lines[c.call.line - 1] = `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s, e)})${startLine.slice(e)}`;
+        lines[c.call.line - 1] =
+          `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s, e)})${startLine.slice(e)}`;
       } else {
         const e = byteColToIndex(endLine, c.call.endCol);
         lines[c.call.line - 1] = `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s)}`;
@@ -168,7 +177,10 @@ export interface PlanResult {
   dependencyFiles: string[];
 }
 
-export function planChanges(report: ProjectReport & { texts: Record<string, string> }, inputs: PatchInputs): PlanResult {
+export function planChanges(
+  report: ProjectReport & { texts: Record<string, string> },
+  inputs: PatchInputs,
+): PlanResult {
   const app = report.selected;
   if (!app) throw new Error('no app selected');
   const texts = report.texts;
@@ -179,24 +191,44 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
   // Django: the telemetry module goes beside the settings module, imported absolutely (manage.py is a script).
   const django = app.construction.framework === 'django';
   const settingsFile = django ? report.files.find((f) => f.path === report.django?.settingsFile) : undefined;
-  if (django && !settingsFile) throw new Error(`cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`);
-  const placement = settingsFile ? telemetryPlacement(settingsFile, existing) : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
+  if (django && !settingsFile)
+    throw new Error(
+      `cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`,
+    );
+  const placement = settingsFile
+    ? telemetryPlacement(settingsFile, existing)
+    : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
 
   // 1. The telemetry module.
   const rendered = inputs.renderTelemetry(placement);
   const current = texts[placement.path];
   if (current === undefined) {
-    changes.push({ path: placement.path, before: null, after: rendered, summary: [`adds ${placement.path}: resource, sampler, TracerProvider with a BatchSpanProcessor, instrument_app() and the flush on shutdown`] });
+    changes.push({
+      path: placement.path,
+      before: null,
+      after: rendered,
+      summary: [
+        `adds ${placement.path}: resource, sampler, TracerProvider with a BatchSpanProcessor, instrument_app() and the flush on shutdown`,
+      ],
+    });
   } else if (current !== rendered && inputs.optionsChanged) {
-    changes.push({ path: placement.path, before: current, after: rendered, summary: [`regenerates ${placement.path} for the new options`] });
+    changes.push({
+      path: placement.path,
+      before: current,
+      after: rendered,
+      summary: [`regenerates ${placement.path} for the new options`],
+    });
   }
 
   // 2. The app module (Django: every entry point).
   for (const file of django ? report.files.filter((f) => report.django?.entryFiles.includes(f.path)) : [app.file]) {
     const source = texts[file.path];
     if (source === undefined) throw new Error(`cannot read ${file.path}`);
-    const instrumented = django ? instrumentDjangoEntries(source, file, placement.importLine) : instrumentSource(source, app, placement);
-    if (instrumented.text !== source) changes.push({ path: file.path, before: source, after: instrumented.text, summary: instrumented.summary });
+    const instrumented = django
+      ? instrumentDjangoEntries(source, file, placement.importLine)
+      : instrumentSource(source, app, placement);
+    if (instrumented.text !== source)
+      changes.push({ path: file.path, before: source, after: instrumented.text, summary: instrumented.summary });
   }
 
   // 2b. gunicorn: a provider per worker, flushed in worker_exit, composed with the project's own hooks.
@@ -209,14 +241,17 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
         path: config,
         before: before ?? null,
         after,
-        summary: [`${before === undefined ? 'adds' : 'composes into'} ${config}: post_fork (a provider per worker) and worker_exit (the flush), after any hooks already there`],
+        summary: [
+          `${before === undefined ? 'adds' : 'composes into'} ${config}: post_fork (a provider per worker) and worker_exit (the flush), after any hooks already there`,
+        ],
       });
     }
   }
 
   // 3. Start commands: drop the opentelemetry-instrument launcher.
   const byFile = new Map<string, number[]>();
-  for (const cmd of report.startCommands.filter((c) => c.wrapper)) byFile.set(cmd.path, [...(byFile.get(cmd.path) ?? []), cmd.line]);
+  for (const cmd of report.startCommands.filter((c) => c.wrapper))
+    byFile.set(cmd.path, [...(byFile.get(cmd.path) ?? []), cmd.line]);
   for (const [rel, lineNos] of byFile) {
     const text = texts[rel];
     if (text === undefined) continue;
@@ -227,12 +262,23 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
       lines[n - 1] = removeWrapper(raw.slice(0, raw.length - terminator.length)) + terminator;
     }
     const after = lines.join('');
-    if (after !== text) changes.push({ path: rel, before: text, after, summary: [`drops the opentelemetry-instrument launcher (line${lineNos.length > 1 ? 's' : ''} ${lineNos.join(', ')})`] });
+    if (after !== text)
+      changes.push({
+        path: rel,
+        before: text,
+        after,
+        summary: [
+          `drops the opentelemetry-instrument launcher (line${lineNos.length > 1 ? 's' : ''} ${lineNos.join(', ')})`,
+        ],
+      });
   }
 
   // 4. Dependencies: the matched set, in the files the project already uses.
   const deps = planDependencies(report.dependencyFiles, inputs.wanted, inputs.frameworkDistributions, inputs.line);
-  const touched = new Set<string>([...deps.align.keys(), ...(deps.target && deps.add.length > 0 ? [deps.target.path] : [])]);
+  const touched = new Set<string>([
+    ...deps.align.keys(),
+    ...(deps.target && deps.add.length > 0 ? [deps.target.path] : []),
+  ]);
   const dependencyFiles: string[] = deps.target ? [deps.target.path] : ['requirements.txt'];
   const header = `OpenTelemetry ${inputs.lineName}, a matched set (create-traced-service add-tracing)`;
   const pyprojectEdits = new Map<string, string>();
@@ -249,9 +295,14 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
       };
       const result = editDependencyText(file.kind, text, request);
       text = result.text;
-      if (result.added.length > 0) summary.push(`adds ${result.added.map((p) => `${p.name}==${p.version}`).join(', ')}`);
-      for (const a of result.aligned) summary.push(`aligns ${a.name} ${a.from} → ${a.to} (line ${a.line}) to the matched set`);
-      for (const s of result.skipped) notes.push(`${rel}:${s.line}: ${s.name} must be ${deps.align.get(rel)?.get(s.name) ?? 'aligned'} but is ${s.reason}; change it by hand`);
+      if (result.added.length > 0)
+        summary.push(`adds ${result.added.map((p) => `${p.name}==${p.version}`).join(', ')}`);
+      for (const a of result.aligned)
+        summary.push(`aligns ${a.name} ${a.from} → ${a.to} (line ${a.line}) to the matched set`);
+      for (const s of result.skipped)
+        notes.push(
+          `${rel}:${s.line}: ${s.name} must be ${deps.align.get(rel)?.get(s.name) ?? 'aligned'} but is ${s.reason}; change it by hand`,
+        );
     }
     pyprojectEdits.set(rel, text);
     if (text !== texts[rel]) {
@@ -264,7 +315,12 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
   }
   if (!deps.target) {
     const body = [`# ${header}`, ...deps.add.map((p) => `${p.name}==${p.version}`)].join('\n') + '\n';
-    changes.push({ path: 'requirements.txt', before: null, after: body, summary: [`adds requirements.txt with ${deps.add.map((p) => `${p.name}==${p.version}`).join(', ')}`] });
+    changes.push({
+      path: 'requirements.txt',
+      before: null,
+      after: body,
+      summary: [`adds requirements.txt with ${deps.add.map((p) => `${p.name}==${p.version}`).join(', ')}`],
+    });
   }
 
   // 5. The answers file: what was done, how to start and probe the app.
@@ -272,7 +328,13 @@ export function planChanges(report: ProjectReport & { texts: Record<string, stri
   if (answers !== undefined) {
     const rel = '.create-traced-service.json';
     const before = texts[rel] ?? null;
-    if (before !== answers) changes.push({ path: rel, before, after: answers, summary: [before === null ? 'records what add-tracing did' : 'updates the record of what add-tracing did'] });
+    if (before !== answers)
+      changes.push({
+        path: rel,
+        before,
+        after: answers,
+        summary: [before === null ? 'records what add-tracing did' : 'updates the record of what add-tracing did'],
+      });
   }
   return { changes, placement, notes, dependencyFiles };
 }

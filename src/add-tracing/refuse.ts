@@ -23,7 +23,9 @@ function constructors(): string {
 }
 
 export function refuseUnworkable(report: ProjectReport): void {
-  const blocking = report.syntaxErrors.filter((e) => !report.selected || sameTopPackage(e.path, report.selected.file.path));
+  const blocking = report.syntaxErrors.filter(
+    (e) => !report.selected || sameTopPackage(e.path, report.selected.file.path),
+  );
   if (blocking.length > 0) {
     const e = blocking[0]!;
     throw new UsageError(
@@ -65,7 +67,9 @@ export function refuseUnworkable(report: ProjectReport): void {
 export function tracedFramework(report: ProjectReport, requested: unknown): string {
   const detected = report.selected?.construction.framework ?? report.framework?.name ?? 'fastapi';
   if (requested !== undefined && requested !== detected) {
-    throw new UsageError(`--framework ${String(requested)} does not match the app found (${detected} at ${report.selected?.id ?? report.root}); drop --framework ${NOTHING}`);
+    throw new UsageError(
+      `--framework ${String(requested)} does not match the app found (${detected} at ${report.selected?.id ?? report.root}); drop --framework ${NOTHING}`,
+    );
   }
   return detected;
 }

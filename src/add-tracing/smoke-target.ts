@@ -86,22 +86,36 @@ export async function existingSmokeSettings(
         let routes: { template: string; path: string; pathParams: number }[] = [];
         // The route table is read from FastAPI's OpenAPI schema; other frameworks need --route.
         const readable = options.framework === 'fastapi';
-        if (!readable && !existing.route && !routeFlag) ui.warn(`the routes of a ${options.framework} app are not discovered; pass --route /path to request one`);
-        if (readable && (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag))) {
+        if (!readable && !existing.route && !routeFlag)
+          ui.warn(`the routes of a ${options.framework} app are not discovered; pass --route /path to request one`);
+        if (
+          readable &&
+          (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag))
+        ) {
           try {
-            routes = await discoverRoutes(env.python, root, { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' }, appEnv);
+            routes = await discoverRoutes(
+              env.python,
+              root,
+              { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' },
+              appEnv,
+            );
           } catch (error) {
             // The app does not import: no route is guessed, the smoke test reports this error instead.
             importError = (error as Error).message;
             throw error;
           }
         }
-        const recorded = existing.route && (!routeFlag || existing.route.path === routeFlag || existing.route.template === routeFlag) ? existing.route : undefined;
+        const recorded =
+          existing.route && (!routeFlag || existing.route.path === routeFlag || existing.route.template === routeFlag)
+            ? existing.route
+            : undefined;
         chosen = recorded ?? (routeFlag ? routeFromFlag(routeFlag, routes) : chooseRoute(routes, options.excludedUrls));
         known = chosen !== undefined;
         if (!chosen) {
           if (!importError && readable) {
-            ui.warn(`no GET route without required parameters found in ${existing.app}; requesting / for this run only (pass --route /path to choose one)`);
+            ui.warn(
+              `no GET route without required parameters found in ${existing.app}; requesting / for this run only (pass --route /path to choose one)`,
+            );
           }
           chosen = { template: '/', path: '/' };
         }
@@ -115,7 +129,6 @@ export async function existingSmokeSettings(
   };
 }
 
-
 /** The newest installed interpreter that fits the project's declared Python and its OpenTelemetry set. */
 async function interpreterFor(root: string, otelVersion: string): Promise<Interpreter | undefined> {
   const minimum = (LINE_COMPAT as Record<string, { python: string }>)[otelVersion]?.python;
@@ -123,10 +136,17 @@ async function interpreterFor(root: string, otelVersion: string): Promise<Interp
 }
 
 /** --env-file, else the project's .env: the variables the app reads at import (the shell's own win). */
-export async function readAppEnv(root: string, envFileFlag: string | undefined, ui: Ui): Promise<{ env: Record<string, string>; envFile?: string }> {
+export async function readAppEnv(
+  root: string,
+  envFileFlag: string | undefined,
+  ui: Ui,
+): Promise<{ env: Record<string, string>; envFile?: string }> {
   const file = envFileFlag ? path.resolve(envFileFlag) : path.join(root, '.env');
   if (!existsSync(file)) {
-    if (envFileFlag) throw new UsageError(`--env-file ${envFileFlag} does not exist; pass an existing dotenv file — nothing was changed`);
+    if (envFileFlag)
+      throw new UsageError(
+        `--env-file ${envFileFlag} does not exist; pass an existing dotenv file — nothing was changed`,
+      );
     return { env: {} };
   }
   const { env, dropped } = appEnvironment(parseDotenv(await readFile(file, 'utf8'), process.env), process.env);

@@ -22,7 +22,8 @@ export interface StartCommand {
   preload?: boolean;
 }
 
-const START_FILE = /(^|\/)(Dockerfile[^/]*|[^/]*\.Dockerfile|Procfile[^/]*|(docker-)?compose[^/]*\.ya?ml|[^/]*\.sh|Makefile|justfile|entrypoint[^/]*|start[^/]*)$/i;
+const START_FILE =
+  /(^|\/)(Dockerfile[^/]*|[^/]*\.Dockerfile|Procfile[^/]*|(docker-)?compose[^/]*\.ya?ml|[^/]*\.sh|Makefile|justfile|entrypoint[^/]*|start[^/]*)$/i;
 
 export function isStartFile(relPath: string): boolean {
   return START_FILE.test(relPath) && !relPath.endsWith('.py');
@@ -71,7 +72,12 @@ function parseCommand(path: string, lineNo: number, text: string): StartCommand 
   for (let i = 0; i < ws.length; i++) {
     let at = -1;
     if ((SERVERS as readonly string[]).includes(base(i))) at = i;
-    else if (/^python[0-9.]*$/.test(base(i)) && ws[i + 1]?.word === '-m' && (SERVERS as readonly string[]).includes(ws[i + 2]?.word ?? '')) at = i + 2;
+    else if (
+      /^python[0-9.]*$/.test(base(i)) &&
+      ws[i + 1]?.word === '-m' &&
+      (SERVERS as readonly string[]).includes(ws[i + 2]?.word ?? '')
+    )
+      at = i + 2;
     if (at === -1) continue;
     const name = base(at) as StartCommand['server'];
     // `fastapi` is a server only as the fastapi CLI (`fastapi run`); elsewhere it is a package name.

@@ -15,12 +15,20 @@ export function summarizeReport(report: ProjectReport) {
           target: report.selected.construction.target,
           factoryFunction: report.selected.construction.function,
           lifespan: report.selected.construction.lifespan?.source ?? null,
-          eventHandlers: report.selected.eventHandlers.map((h) => ({ event: h.event, function: h.function, line: h.line })),
+          eventHandlers: report.selected.eventHandlers.map((h) => ({
+            event: h.event,
+            function: h.function,
+            line: h.line,
+          })),
           instrumented: report.selected.instrumented,
           serve: report.selectedServe,
         }
       : null,
-    candidates: report.candidates.map((c) => ({ id: c.id, serve: c.serve.map(describeTarget), mountedIn: c.mountedIn ?? null })),
+    candidates: report.candidates.map((c) => ({
+      id: c.id,
+      serve: c.serve.map(describeTarget),
+      mountedIn: c.mountedIn ?? null,
+    })),
     ambiguity: report.ambiguity ?? null,
     dependencyFiles: report.dependencyFiles.map((f) => ({ path: f.path, kind: f.kind, error: f.error ?? null })),
     startCommands: report.startCommands,
@@ -28,4 +36,3 @@ export function summarizeReport(report: ProjectReport) {
     telemetryModule: report.telemetryModule ?? null,
   };
 }
-

@@ -25,9 +25,24 @@ export interface AnalyzedFile {
   lineCount?: number;
   importAfterLine?: number;
   firstStatementLine?: number | null;
-  imports?: { kind: 'import' | 'from'; module: string; name: string | null; as: string | null; line: number; endLine: number; level: number; function: string | null }[];
+  imports?: {
+    kind: 'import' | 'from';
+    module: string;
+    name: string | null;
+    as: string | null;
+    line: number;
+    endLine: number;
+    level: number;
+    function: string | null;
+  }[];
   apps?: AppConstruction[];
-  eventHandlers?: { target: string; event: 'startup' | 'shutdown'; line: number; via: 'decorator' | 'add_event_handler'; function: string | null }[];
+  eventHandlers?: {
+    target: string;
+    event: 'startup' | 'shutdown';
+    line: number;
+    via: 'decorator' | 'add_event_handler';
+    function: string | null;
+  }[];
   mounts?: { target: string; path: string | null; app: string; line: number }[];
   includeRouters?: { target: string; router: string | null; prefix: string; line: number }[];
   routes?: { target: string; path: string; line: number; function: string | null }[];
@@ -68,10 +83,25 @@ export interface AppConstruction {
 
 export type OtelRecord =
   | { kind: 'provider'; line: number; function: string | null }
-  | { kind: 'processor'; line: number; function: string | null; processor: 'SimpleSpanProcessor' | 'BatchSpanProcessor'; exporter: string | null; networkExporter: boolean | null }
+  | {
+      kind: 'processor';
+      line: number;
+      function: string | null;
+      processor: 'SimpleSpanProcessor' | 'BatchSpanProcessor';
+      exporter: string | null;
+      networkExporter: boolean | null;
+    }
   | { kind: 'setProvider'; line: number; function: string | null }
   | { kind: 'meterProvider' | 'loggerProvider' | 'simpleLogProcessor'; line: number; function: string | null }
-  | { kind: 'instrumentApp' | 'ourInstrument'; line: number; function: string | null; target: string | null; instrumentor: string | null; hasProvider: boolean; hasExcludedUrls: boolean }
+  | {
+      kind: 'instrumentApp' | 'ourInstrument';
+      line: number;
+      function: string | null;
+      target: string | null;
+      instrumentor: string | null;
+      hasProvider: boolean;
+      hasExcludedUrls: boolean;
+    }
   | { kind: 'instrumentGlobal'; line: number; function: string | null; instrumentor: string }
   | { kind: 'flush'; line: number; function: string | null; method: 'force_flush' | 'shutdown'; receiver: string };
 

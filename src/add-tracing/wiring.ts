@@ -40,10 +40,15 @@ export function frameworkWiring(
   }
   const gunicorn = use?.used ? { config: use.config, hooks: renderHooks(options) } : undefined;
   // A server is added only when the smoke test starts the app with it.
-  const servedBy = (name: string) => (name === 'gunicorn' ? Boolean(gunicorn) : name === 'uvicorn' ? !WSGI.has(options.framework) : true);
-  const wanted = [...corePackages(line, options.exporter), ...descriptor.packages(line).filter((p) => servedBy(p.name))];
+  const servedBy = (name: string) =>
+    name === 'gunicorn' ? Boolean(gunicorn) : name === 'uvicorn' ? !WSGI.has(options.framework) : true;
+  const wanted = [
+    ...corePackages(line, options.exporter),
+    ...descriptor.packages(line).filter((p) => servedBy(p.name)),
+  ];
   return {
-    serverCommand: (serve) => descriptor.existing.serverCommand(serve, gunicorn ? { gunicornConfig: gunicorn.config } : {}),
+    serverCommand: (serve) =>
+      descriptor.existing.serverCommand(serve, gunicorn ? { gunicornConfig: gunicorn.config } : {}),
     ...(gunicorn ? { gunicorn } : {}),
     wanted,
   };

@@ -25,7 +25,6 @@ export interface CreateFlags {
   config?: string;
 }
 
-
 export function renderPlanTree(p: Plan, color: boolean): string {
   const c = color ? pc : pc.createColors(false);
   const lines: string[] = [];
@@ -66,7 +65,10 @@ export async function createCommand(
 
   let directory = dirArg?.trim();
   if (!directory) {
-    if (!ui.interactive) throw new UsageError('missing project directory: pass it as the first argument, e.g. create-traced-service my-service --yes');
+    if (!ui.interactive)
+      throw new UsageError(
+        'missing project directory: pass it as the first argument, e.g. create-traced-service my-service --yes',
+      );
     directory = await (await prompts()).promptDirectory(undefined);
   }
   if (/[\u0000-\u001f]/.test(directory)) throw new UsageError('project directory must not contain control characters');
@@ -87,7 +89,10 @@ export async function createCommand(
 
   if (flags.force) {
     // A project made by this tool is carried forward by `upgrade`, which merges edits instead of overwriting them.
-    const overwritten = await checkTarget(target, p.files, true).then((r) => r.overwritten, () => []);
+    const overwritten = await checkTarget(target, p.files, true).then(
+      (r) => r.overwritten,
+      () => [],
+    );
     const edited = editedSinceGenerated(target, overwritten);
     if (edited && edited.length > 0) {
       throw new UsageError(
@@ -98,8 +103,9 @@ export async function createCommand(
     }
   }
   try {
-    result.write = await ui.step(`Writing ${files.length} files to ${path.relative(process.cwd(), target) || '.'}`, () =>
-      writeTree(target, p.files, { force: flags.force ?? false }),
+    result.write = await ui.step(
+      `Writing ${files.length} files to ${path.relative(process.cwd(), target) || '.'}`,
+      () => writeTree(target, p.files, { force: flags.force ?? false }),
     );
   } catch (error) {
     if (error instanceof TargetError) throw new UsageError(error.message);
@@ -124,7 +130,7 @@ export async function createCommand(
         ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
         ...(flags.install ? [] : ['  python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt']),
         '  source .venv/bin/activate',
-        '  pytest                              # the service\'s own tracing tests',
+        "  pytest                              # the service's own tracing tests",
         `  ${cliCommand(target)} smoke   # prove the wiring again`,
         `  ${p.framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
       ].join('\n'),

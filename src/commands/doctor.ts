@@ -30,6 +30,11 @@ export async function doctorCommand(
     ...(await upgradeFindings(root, { checkPypi: flags.checkPypi })),
   ];
   const ok = !hasErrors(findings);
-  ui.block(`${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`);
-  return { code: ok ? EXIT_OK : EXIT_FAILURE, result: { ok, directory: root, findings, project: summarizeReport(report) } };
+  ui.block(
+    `${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`,
+  );
+  return {
+    code: ok ? EXIT_OK : EXIT_FAILURE,
+    result: { ok, directory: root, findings, project: summarizeReport(report) },
+  };
 }

@@ -42,11 +42,23 @@ export async function installAndSmoke(
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
     ui.block(pc.red(`Install failed: ${error.message}`));
-    if (error.outputTail) ui.block(error.outputTail.split('\n').map((l) => pc.dim(`  ${l}`)).join('\n'));
+    if (error.outputTail)
+      ui.block(
+        error.outputTail
+          .split('\n')
+          .map((l) => pc.dim(`  ${l}`))
+          .join('\n'),
+      );
     if (error.rerun) ui.block(`Rerun it with:\n  ${error.rerun}`);
     return {
       ok: false,
-      install: { installer: 'pip', reused: false, durationMs: performance.now() - started, error: error.message, rerun: error.rerun },
+      install: {
+        installer: 'pip',
+        reused: false,
+        durationMs: performance.now() - started,
+        error: error.message,
+        rerun: error.rerun,
+      },
     };
   }
   const install = { installer: env.installer, reused: env.reused, durationMs: performance.now() - started };
@@ -56,9 +68,12 @@ export async function installAndSmoke(
   // The receiver (gRPC, protobuf) loads only when a smoke test actually runs.
   const { runSmoke } = await import('../smoke/run.js');
   const { formatSmokeReport } = await import('../smoke/report.js');
-  const target = settings.resolveTarget ? { ...settings.target, ...(await settings.resolveTarget(env)) } : settings.target;
-  const smoke = await ui.step('Smoke test: start the service, send requests, receive its spans', (update) =>
-    runSmoke({ projectDir, venvDir: env.venvDir, options, ...target }, update),
+  const target = settings.resolveTarget
+    ? { ...settings.target, ...(await settings.resolveTarget(env)) }
+    : settings.target;
+  const smoke = await ui.step(
+    'Smoke test: start the service, send requests, receive its spans',
+    (update) => runSmoke({ projectDir, venvDir: env.venvDir, options, ...target }, update),
     (report) => !report.ok,
   );
   ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));

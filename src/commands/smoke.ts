@@ -5,12 +5,20 @@ import { readAnswers } from '../project.js';
 import type { Ui } from '../ui.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
 
-export async function smokeCommand(dirArg: string | undefined, ui: Ui): Promise<{ code: number; result: PipelineResult & { directory: string } }> {
+export async function smokeCommand(
+  dirArg: string | undefined,
+  ui: Ui,
+): Promise<{ code: number; result: PipelineResult & { directory: string } }> {
   const directory = path.resolve(dirArg ?? '.');
   const answers = await readAnswers(directory);
   // An existing service traced by add-tracing brings its own dependencies, start command and route.
   const settings = answers.existing
-    ? await (await import('../add-tracing/smoke-target.js')).existingSmokeSettings(directory, answers.existing, answers.options, ui)
+    ? await (await import('../add-tracing/smoke-target.js')).existingSmokeSettings(
+        directory,
+        answers.existing,
+        answers.options,
+        ui,
+      )
     : undefined;
   try {
     const result = await installAndSmoke(directory, answers.options, { smoke: true, ...settings?.pipeline }, ui);

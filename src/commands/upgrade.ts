@@ -277,7 +277,9 @@ export async function upgradeCommand(
   await write(root, changes, flags, ui);
   result.written = changes.map((c) => c.path);
   // The same re-lock add-tracing does: the project's own locker, nothing else upgraded, checked fresh.
-  result.locks = await relockStep(root, [...new Set(result.pins.map((p) => p.file))], ui, { skip: flags.lock === false });
+  result.locks = await relockStep(root, [...new Set(result.pins.map((p) => p.file))], ui, {
+    skip: flags.lock === false,
+  });
   if (conflictText) {
     // A project with conflict markers does not import: no smoke test until they are resolved.
     ui.block(conflictText);

@@ -18,7 +18,10 @@ export const fastapi: FrameworkDescriptor = {
   healthPath: '/healthz',
   detectDistributions: ['fastapi'],
   existing: {
-    constructors: [['fastapi', 'FastAPI'], ['fastapi.applications', 'FastAPI']],
+    constructors: [
+      ['fastapi', 'FastAPI'],
+      ['fastapi.applications', 'FastAPI'],
+    ],
     instrumentor: 'FastAPIInstrumentor',
     excludedUrlsEnv: 'OTEL_PYTHON_FASTAPI_EXCLUDED_URLS',
     supported: true,

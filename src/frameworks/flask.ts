@@ -27,7 +27,10 @@ export const flask: FrameworkDescriptor = {
   },
   detectDistributions: ['flask'],
   existing: {
-    constructors: [['flask', 'Flask'], ['flask.app', 'Flask']],
+    constructors: [
+      ['flask', 'Flask'],
+      ['flask.app', 'Flask'],
+    ],
     instrumentor: 'FlaskInstrumentor',
     excludedUrlsEnv: 'OTEL_PYTHON_FLASK_EXCLUDED_URLS',
     supported: true,
@@ -35,6 +38,15 @@ export const flask: FrameworkDescriptor = {
     serverCommand: (serve, { gunicornConfig }) =>
       gunicornConfig
         ? existingGunicorn(serve, gunicornConfig)
-        : ['flask', '--app', `${serve.module}:${serve.attr}${serve.factory ? '()' : ''}`, 'run', '--host', '127.0.0.1', '--port', '{port}'],
+        : [
+            'flask',
+            '--app',
+            `${serve.module}:${serve.attr}${serve.factory ? '()' : ''}`,
+            'run',
+            '--host',
+            '127.0.0.1',
+            '--port',
+            '{port}',
+          ],
   },
 };

@@ -6,7 +6,15 @@ const workersFlag = (workers: number | undefined) => (workers && workers > 1 ? [
 /** uvicorn serving an ASGI app; `--workers` starts fresh interpreters (spawn) that import the app themselves. */
 export const uvicornCommand =
   (app: string) =>
-  ({ host, port, workers }: ServerCommandOptions): string[] => ['uvicorn', app, '--host', host, '--port', String(port), ...workersFlag(workers)];
+  ({ host, port, workers }: ServerCommandOptions): string[] => [
+    'uvicorn',
+    app,
+    '--host',
+    host,
+    '--port',
+    String(port),
+    ...workersFlag(workers),
+  ];
 
 /**
  * gunicorn with the generated gunicorn.conf.py, which never preloads the app (each worker builds its own
@@ -14,7 +22,15 @@ export const uvicornCommand =
  */
 export const gunicornCommand =
   (app: string) =>
-  ({ host, port, workers }: ServerCommandOptions): string[] => ['gunicorn', '--config', 'gunicorn.conf.py', '--bind', `${host}:${port}`, ...workersFlag(workers), app];
+  ({ host, port, workers }: ServerCommandOptions): string[] => [
+    'gunicorn',
+    '--config',
+    'gunicorn.conf.py',
+    '--bind',
+    `${host}:${port}`,
+    ...workersFlag(workers),
+    app,
+  ];
 
 /** uvicorn serving an existing project's ASGI app (`--factory` for a factory, `--app-dir` for a src layout). */
 export function existingUvicorn(serve: ExistingServe): string[] {

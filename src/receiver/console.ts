@@ -5,7 +5,14 @@
  * the TraceState, and the instrumentation scope is not printed at all.
  */
 import { type JsonValue, parseJsonAt } from './json.js';
-import { type AttrValue, type ReceivedSpan, SPAN_KINDS, STATUS_CODES, type SpanKindName, type StatusCodeName } from './model.js';
+import {
+  type AttrValue,
+  type ReceivedSpan,
+  SPAN_KINDS,
+  STATUS_CODES,
+  type SpanKindName,
+  type StatusCodeName,
+} from './model.js';
 
 type JsonObj = { [k: string]: JsonValue };
 

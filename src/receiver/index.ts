@@ -2,7 +2,16 @@
 export { parseConsoleSpans, isoToUnixNanos } from './console.js';
 export { OtlpDecodeError, decodeExportRequest, decodeJsonRequest, decodeProtobufRequest } from './decode.js';
 export type { DecodeContext } from './decode.js';
-export type { AttrValue, ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName, SpanKindName, StatusCodeName, Transport } from './model.js';
+export type {
+  AttrValue,
+  ReceivedLog,
+  ReceivedMetricPoint,
+  ReceivedSpan,
+  SignalName,
+  SpanKindName,
+  StatusCodeName,
+  Transport,
+} from './model.js';
 export { decodeLogsJson, decodeLogsProtobuf, decodeMetricsJson, decodeMetricsProtobuf } from './decode-signals.js';
 export type { RequiredHeader } from './http.js';
 export {

@@ -33,7 +33,12 @@ export interface ReceivedSpan {
   endTimeUnixNano: bigint;
   attributes: Record<string, AttrValue>;
   status: { code: StatusCodeName; message: string };
-  events: { name: string; timeUnixNano: bigint; attributes: Record<string, AttrValue>; droppedAttributesCount?: number }[];
+  events: {
+    name: string;
+    timeUnixNano: bigint;
+    attributes: Record<string, AttrValue>;
+    droppedAttributesCount?: number;
+  }[];
   links: {
     traceId: string;
     spanId: string;
@@ -106,7 +111,14 @@ export interface ReceivedMetricPoint {
 export type SignalName = 'traces' | 'metrics' | 'logs';
 
 /** Index order is the OTLP enum value. */
-export const SPAN_KINDS: readonly SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+export const SPAN_KINDS: readonly SpanKindName[] = [
+  'UNSPECIFIED',
+  'INTERNAL',
+  'SERVER',
+  'CLIENT',
+  'PRODUCER',
+  'CONSUMER',
+];
 export const STATUS_CODES: readonly StatusCodeName[] = ['UNSET', 'OK', 'ERROR'];
 export const TEMPORALITIES: readonly Temporality[] = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE'];
 

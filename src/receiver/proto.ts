@@ -328,7 +328,18 @@ message Status {
 function buildRoot(): protobuf.Root {
   const root = new protobuf.Root();
   // Default (camelCase) field names match OTLP/JSON keys, so one decoder serves both forms.
-  for (const src of [COMMON, RESOURCE, TRACE, LOGS, METRICS, COLLECTOR, COLLECTOR_LOGS_METRICS, COLLECTOR_METRICS, RPC_STATUS]) protobuf.parse(src, root);
+  for (const src of [
+    COMMON,
+    RESOURCE,
+    TRACE,
+    LOGS,
+    METRICS,
+    COLLECTOR,
+    COLLECTOR_LOGS_METRICS,
+    COLLECTOR_METRICS,
+    RPC_STATUS,
+  ])
+    protobuf.parse(src, root);
   root.resolveAll();
   return root;
 }

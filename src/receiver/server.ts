@@ -43,7 +43,9 @@ export async function startReceiver(opts: StartReceiverOptions = {}): Promise<Re
   const graceMs = opts.closeGraceMs ?? 1000;
   const store = new SpanStore();
 
-  const required = opts.requiredHeader ? { name: opts.requiredHeader.name.toLowerCase(), value: opts.requiredHeader.value } : undefined;
+  const required = opts.requiredHeader
+    ? { name: opts.requiredHeader.name.toLowerCase(), value: opts.requiredHeader.value }
+    : undefined;
   const grpcServer = await startGrpcServer(host, store.ingest, required);
   const http = await startHttpServer(host, store.ingest, required).catch(async (err: unknown) => {
     await grpcServer.close(0); // don't leak the first port when the second fails

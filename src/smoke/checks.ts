@@ -175,7 +175,8 @@ const notBlockedCheck: NamedCheck = ({ requests }) => {
  */
 const non2xxCheck: NamedCheck = ({ requests }) => {
   const r = requests.find(
-    (q) => (q.purpose === 'sample' || q.purpose === 'traceparent') && q.status > 0 && (q.status < 200 || q.status > 299),
+    (q) =>
+      (q.purpose === 'sample' || q.purpose === 'traceparent') && q.status > 0 && (q.status < 200 || q.status > 299),
   );
   if (!r) return undefined;
   return check(

@@ -19,7 +19,11 @@ export function formatSmokeReport(report: SmokeReport, options: { color: boolean
   }
   for (const note of report.notes) lines.push(c.dim(`  note: ${note}`));
   if (report.serviceOutput) {
-    lines.push('', c.bold('Service output (last lines)'), ...report.serviceOutput.split('\n').map((l) => c.dim(`  ${l}`)));
+    lines.push(
+      '',
+      c.bold('Service output (last lines)'),
+      ...report.serviceOutput.split('\n').map((l) => c.dim(`  ${l}`)),
+    );
   }
   const passed = report.checks.filter((x) => x.ok).length;
   lines.push(

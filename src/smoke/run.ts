@@ -9,7 +9,14 @@ import { getFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import { parseConsoleSpans, startReceiver, type Receiver } from '../receiver/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
-import { runChecks, runMultiWorkerChecks, type SentRequest, type SmokeCheck, type SmokeExpectation, type ShutdownOutcome } from './checks.js';
+import {
+  runChecks,
+  runMultiWorkerChecks,
+  type SentRequest,
+  type SmokeCheck,
+  type SmokeExpectation,
+  type ShutdownOutcome,
+} from './checks.js';
 import { freePort, serviceEnv, startService, waitUntilReady, type RunningService } from './service.js';
 
 export interface SmokeTarget {
@@ -52,9 +59,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 
 /** Excluded URL fragments that are literal paths can be requested; regex-like ones are only checked. */
 export function requestablePaths(excludedUrls: string[]): string[] {
-  return excludedUrls
-    .filter((u) => /^\/?[A-Za-z0-9_\-./~]+$/.test(u))
-    .map((u) => (u.startsWith('/') ? u : `/${u}`));
+  return excludedUrls.filter((u) => /^\/?[A-Za-z0-9_\-./~]+$/.test(u)).map((u) => (u.startsWith('/') ? u : `/${u}`));
 }
 
 export function expectationFor(target: SmokeTarget): SmokeExpectation & { requestPath: string } {
@@ -82,7 +87,10 @@ export function expectationFor(target: SmokeTarget): SmokeExpectation & { reques
 export const RUN_HEADER = 'x-create-traced-service-run';
 
 /** grpc or http/protobuf: the exporter's default, unless the caller's OTEL_EXPORTER_OTLP_PROTOCOL switches it. */
-export function smokeProtocol(exporter: ServiceOptions['exporter'], env: NodeJS.ProcessEnv = process.env): 'grpc' | 'http/protobuf' {
+export function smokeProtocol(
+  exporter: ServiceOptions['exporter'],
+  env: NodeJS.ProcessEnv = process.env,
+): 'grpc' | 'http/protobuf' {
   const asked = env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim().toLowerCase();
   if (asked === 'grpc' || asked === 'http/protobuf') return asked;
   return exporter === 'otlp-http' ? 'http/protobuf' : 'grpc';
@@ -92,10 +100,15 @@ export function smokeProtocol(exporter: ServiceOptions['exporter'], env: NodeJS.
  * One GET on a fresh connection (no keep-alive), like independent clients: with several workers
  * sharing a listening socket, each connection may be accepted by any of them.
  */
-function send(base: string, request: Omit<SentRequest, 'status' | 'durationMs'>, headers: Record<string, string> = {}): Promise<SentRequest> {
+function send(
+  base: string,
+  request: Omit<SentRequest, 'status' | 'durationMs'>,
+  headers: Record<string, string> = {},
+): Promise<SentRequest> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const done = (fields: Pick<SentRequest, 'status'> & { error?: string; bodyExcerpt?: string }) => resolve({ ...request, ...fields, durationMs: performance.now() - started });
+    const done = (fields: Pick<SentRequest, 'status'> & { error?: string; bodyExcerpt?: string }) =>
+      resolve({ ...request, ...fields, durationMs: performance.now() - started });
     const req = http.get(base + request.path, { headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const status = res.statusCode ?? 0;
       let body = '';
@@ -173,7 +186,9 @@ async function runPhase(
   started.service = service;
   const base = `http://127.0.0.1:${port}`;
   // A generated service has /healthz; an existing one is ready once it answers HTTP at all.
-  await waitUntilReady(base + (target.readyPath ?? framework.healthPath), service, READY_TIMEOUT_MS, { anyStatus: target.readyPath !== undefined });
+  await waitUntilReady(base + (target.readyPath ?? framework.healthPath), service, READY_TIMEOUT_MS, {
+    anyStatus: target.readyPath !== undefined,
+  });
   // One worker answering says nothing of the others: requests sent while a worker still loads the app
   // all go to the ready ones, and "every worker exports" would depend on the machine's load.
   if (workers) await waitForWorkers(service, workers, READY_TIMEOUT_MS);
@@ -205,7 +220,10 @@ async function sendMany(base: string, path: string, count: number, concurrency: 
   return results;
 }
 
-export async function runSmoke(target: SmokeTarget, onProgress: (message: string) => void = () => {}): Promise<SmokeReport> {
+export async function runSmoke(
+  target: SmokeTarget,
+  onProgress: (message: string) => void = () => {},
+): Promise<SmokeReport> {
   const started = performance.now();
   const { options } = target;
   const framework = getFramework(options.framework);
@@ -215,11 +233,15 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
   const env: Record<string, string> = {};
   if (options.sampler !== 'parentbased_always_on' && options.sampler !== 'always_on') {
     env.OTEL_TRACES_SAMPLER = 'parentbased_always_on';
-    notes.push(`sampler overridden with OTEL_TRACES_SAMPLER=parentbased_always_on for the test (configured: ${options.sampler}${options.sampler.includes('ratio') ? ` ${options.samplerRatio}` : ''})`);
+    notes.push(
+      `sampler overridden with OTEL_TRACES_SAMPLER=parentbased_always_on for the test (configured: ${options.sampler}${options.sampler.includes('ratio') ? ` ${options.samplerRatio}` : ''})`,
+    );
   }
   const protocol = options.exporter === 'console' ? undefined : smokeProtocol(options.exporter);
   if (protocol && protocol !== smokeProtocol(options.exporter, {})) {
-    notes.push(`OTLP protocol switched to ${protocol} by OTEL_EXPORTER_OTLP_PROTOCOL (generated for ${options.exporter})`);
+    notes.push(
+      `OTLP protocol switched to ${protocol} by OTEL_EXPORTER_OTLP_PROTOCOL (generated for ${options.exporter})`,
+    );
   }
   const report = (fields: Omit<SmokeReport, 'exporter' | 'notes' | 'durationMs' | 'protocol'>): SmokeReport => ({
     ...fields,
@@ -238,7 +260,11 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
         requests.push(await send(base, { purpose: 'sample', path: expectation.requestPath }));
         const inbound = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
         requests.push(
-          await send(base, { purpose: 'traceparent', path: expectation.requestPath, inbound }, { traceparent: `00-${inbound.traceId}-${inbound.spanId}-01` }),
+          await send(
+            base,
+            { purpose: 'traceparent', path: expectation.requestPath, inbound },
+            { traceparent: `00-${inbound.traceId}-${inbound.spanId}-01` },
+          ),
         );
         for (const p of expectation.excludedPaths) requests.push(await send(base, { purpose: 'excluded', path: p }));
         return requests;
@@ -260,14 +286,30 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
 
     const multi = framework.multiWorker;
     if (multi && !target.serverCommand && options.exporter === 'console') {
-      notes.push(`the ${multi.workers}-worker run needs an OTLP exporter (console output from several processes interleaves); skipped`);
+      notes.push(
+        `the ${multi.workers}-worker run needs an OTLP exporter (console output from several processes interleaves); skipped`,
+      );
     } else if (multi && !target.serverCommand) {
       onProgress(`${multi.workers}-worker run`);
       // SDKs before 1.44 put no service.instance.id in the resource; the process detector adds
       // process.pid, which runMultiWorkerChecks counts too, so workers stay distinguishable on every line.
       const multiEnv = { ...env, OTEL_EXPERIMENTAL_RESOURCE_DETECTORS: 'process' };
-      const phase = await runPhase(target, multiEnv, multi.workers, (base) => sendMany(base, expectation.requestPath, multi.requests, multi.workers * 2), onProgress, running);
-      const multiChecks = runMultiWorkerChecks({ expectation, workers: multi.workers, spans: phase.spans, metrics: phase.metrics, requests: phase.requests, shutdown: phase.shutdown });
+      const phase = await runPhase(
+        target,
+        multiEnv,
+        multi.workers,
+        (base) => sendMany(base, expectation.requestPath, multi.requests, multi.workers * 2),
+        onProgress,
+        running,
+      );
+      const multiChecks = runMultiWorkerChecks({
+        expectation,
+        workers: multi.workers,
+        spans: phase.spans,
+        metrics: phase.metrics,
+        requests: phase.requests,
+        shutdown: phase.shutdown,
+      });
       for (const k of Object.keys(ignored) as SignalName[]) ignored[k] += phase.ignored[k];
       checks.push(...multiChecks);
       if (output === undefined && !multiChecks.every((c) => c.ok)) output = phase.output();
@@ -275,7 +317,9 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
     const ok = checks.every((c) => c.ok);
     const foreign = Object.entries(ignored).filter(([, n]) => n > 0);
     if (foreign.length > 0) {
-      notes.push(`ignored data from another process (no run header): ${foreign.map(([k, n]) => `${n} ${k === 'traces' ? 'span(s)' : k === 'logs' ? 'log record(s)' : 'metric point(s)'}`).join(', ')}`);
+      notes.push(
+        `ignored data from another process (no run header): ${foreign.map(([k, n]) => `${n} ${k === 'traces' ? 'span(s)' : k === 'logs' ? 'log record(s)' : 'metric point(s)'}`).join(', ')}`,
+      );
     }
     return report({
       ok,
@@ -292,7 +336,14 @@ export async function runSmoke(target: SmokeTarget, onProgress: (message: string
     const service = running.service;
     return report({
       ok: false,
-      checks: [{ name: 'service started', ok: false, detail: (error as Error).message, diagnosis: 'see the service output below' }],
+      checks: [
+        {
+          name: 'service started',
+          ok: false,
+          detail: (error as Error).message,
+          diagnosis: 'see the service output below',
+        },
+      ],
       requests: [],
       spans: running.receiver ? [...running.receiver.spans] : [],
       logs: running.receiver ? [...running.receiver.logs] : [],

@@ -16,7 +16,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
     server.on('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -48,7 +50,12 @@ export function serviceEnv(venvDir: string, extra: Record<string, string>): Node
 export function startService(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): RunningService {
   const [command, ...args] = argv;
   if (!command) throw new Error('empty server command');
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -102,7 +109,13 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
         const r = await exited;
         return { exitCode: r.code, signal: r.signal, killed: true, sigtermAtMs };
       }
-      return { exitCode: outcome.code, signal: outcome.signal, killed: false, sigtermAtMs, exitAfterMs: Date.now() - sigtermAtMs };
+      return {
+        exitCode: outcome.code,
+        signal: outcome.signal,
+        killed: false,
+        sigtermAtMs,
+        exitAfterMs: Date.now() - sigtermAtMs,
+      };
     },
   };
 }
@@ -128,16 +141,25 @@ function probe(url: string): Promise<number | undefined> {
   });
 }
 
-export async function waitUntilReady(url: string, service: RunningService, timeoutMs: number, options: { anyStatus?: boolean } = {}): Promise<void> {
+export async function waitUntilReady(
+  url: string,
+  service: RunningService,
+  timeoutMs: number,
+  options: { anyStatus?: boolean } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.hasExited()) {
       const r = await service.exited;
-      throw new Error(`the service exited during start-up (${r.code === null ? `signal ${r.signal}` : `code ${r.code}`})`);
+      throw new Error(
+        `the service exited during start-up (${r.code === null ? `signal ${r.signal}` : `code ${r.code}`})`,
+      );
     }
     const status = await probe(url);
     if (status !== undefined && (options.anyStatus || status < 500)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the service did not answer HTTP on ${url} within ${Math.round(timeoutMs / 1000)}s (it is still running: a start-up step may hang)`);
+  throw new Error(
+    `the service did not answer HTTP on ${url} within ${Math.round(timeoutMs / 1000)}s (it is still running: a start-up step may hang)`,
+  );
 }

@@ -67,7 +67,9 @@ export function renderTraceTree(spans: ReceivedSpan[], options: { color?: boolea
         label: `${isRoot ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`}${s.name}${remote}`,
         kind: s.kind,
         duration: formatMs(durationMs(s)),
-        bar: ' '.repeat(Math.min(offset, BAR_WIDTH - 1)) + '█'.repeat(Math.min(width, BAR_WIDTH - Math.min(offset, BAR_WIDTH - 1))),
+        bar:
+          ' '.repeat(Math.min(offset, BAR_WIDTH - 1)) +
+          '█'.repeat(Math.min(width, BAR_WIDTH - Math.min(offset, BAR_WIDTH - 1))),
       });
       const childPrefix = isRoot ? '' : `${prefix}${isLast ? '   ' : '│  '}`;
       node.children.forEach((c, i) => walk(c, childPrefix, i === node.children.length - 1, false));

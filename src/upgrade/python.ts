@@ -18,7 +18,11 @@ export function pythonOf(declared: DeclaredPython, pyvenv?: string): string | un
 }
 
 /** The same from file texts, for tests and callers that have them already. */
-export function pythonFromTexts(texts: { pyproject?: string; pythonVersion?: string; pyvenv?: string }): string | undefined {
+export function pythonFromTexts(texts: {
+  pyproject?: string;
+  pythonVersion?: string;
+  pyvenv?: string;
+}): string | undefined {
   const { pyvenv, ...declaration } = texts;
   return pythonOf(readDeclaredPython(declaration), pyvenv);
 }

@@ -39,6 +39,7 @@ MAX_FILE_BYTES = 2_000_000
 NETWORK_EXPORTERS = {"OTLPSpanExporter", "JaegerExporter", "ZipkinExporter", "CloudTraceSpanExporter", "AzureMonitorTraceExporter"}
 EXPORTERS = NETWORK_EXPORTERS | {"ConsoleSpanExporter", "InMemorySpanExporter"}
 PROCESSORS = {"SimpleSpanProcessor", "BatchSpanProcessor"}
+NETWORK_LOG_EXPORTERS = {"OTLPLogExporter"}
 
 
 def dotted(node):
@@ -449,7 +450,12 @@ class FileAnalyzer(ast.NodeVisitor):
         elif callee in ("MeterProvider", "LoggerProvider"):
             self.record_otel("meterProvider" if callee == "MeterProvider" else "loggerProvider", node)
         elif callee == "SimpleLogRecordProcessor":
-            self.record_otel("simpleLogProcessor", node)
+            # Only a network exporter called right here is certain to block; a console or in-memory one
+            # (or one chosen at run time) is the development and test use.
+            first = node.args[0] if node.args else None
+            exporter = last_name(first.func) if isinstance(first, ast.Call) else None
+            if exporter in NETWORK_LOG_EXPORTERS:
+                self.record_otel("simpleLogProcessor", node, exporter=exporter)
         elif callee == "instrument_app" and isinstance(func, ast.Attribute):
             receiver = dotted(func.value)
             keywords = {kw.arg for kw in node.keywords}

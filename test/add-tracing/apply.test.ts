@@ -78,7 +78,9 @@ describe('writing: symlinks and files changed since the analysis', () => {
     const before = snapshot(dir);
     writeFileSync(path.join(dir, last.path), `${last.before}# edited meanwhile\n`);
     const edited = snapshot(dir);
-    await expect(applyChanges(dir, changes)).rejects.toThrow(new RegExp(`${last.path.replace('.', '\\.')} changed after the analysis`));
+    await expect(applyChanges(dir, changes)).rejects.toThrow(
+      new RegExp(`${last.path.replace('.', '\\.')} changed after the analysis`),
+    );
     expect(changedFiles(edited, snapshot(dir))).toEqual([]);
     expect(changedFiles(before, edited)).toEqual([last.path]);
     expect(order.length).toBeGreaterThan(1);
@@ -88,7 +90,10 @@ describe('writing: symlinks and files changed since the analysis', () => {
 describe('the uncommitted-changes check sees through symlinks', () => {
   it('an uncommitted change in the target of a symlinked app module is refused (exit 2, nothing changed)', async () => {
     const dir = committedCopy('symlinked-main');
-    writeFileSync(path.join(dir, 'shared', 'main.py'), `${readFileSync(path.join(dir, 'shared', 'main.py'), 'utf8')}# local edit\n`);
+    writeFileSync(
+      path.join(dir, 'shared', 'main.py'),
+      `${readFileSync(path.join(dir, 'shared', 'main.py'), 'utf8')}# local edit\n`,
+    );
     const before = snapshot(dir);
     const r = await runCli(['add-tracing', dir, '--yes', '--no-install']);
     expect(r.code, r.stderr).toBe(2);

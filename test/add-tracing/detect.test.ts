@@ -18,7 +18,8 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-const codes = (findings: ReturnType<typeof diagnose>, severity?: string) => findings.filter((f) => !severity || f.severity === severity).map((f) => f.code);
+const codes = (findings: ReturnType<typeof diagnose>, severity?: string) =>
+  findings.filter((f) => !severity || f.severity === severity).map((f) => f.code);
 
 describe('detect: the fixture layouts', () => {
   it.each([
@@ -41,7 +42,13 @@ describe('detect: the fixture layouts', () => {
 
   it('reads the factory start command (Procfile) with its --app-dir', async () => {
     const report = await detectProject(fixture('factory'));
-    expect(report.selectedServe).toMatchObject({ module: 'orders_service.app', attr: 'create_app', factory: true, appDir: 'src', source: 'start-command' });
+    expect(report.selectedServe).toMatchObject({
+      module: 'orders_service.app',
+      attr: 'create_app',
+      factory: true,
+      appDir: 'src',
+      source: 'start-command',
+    });
     expect(report.selected!.construction.function).toBe('create_app');
   });
 
@@ -74,20 +81,31 @@ describe('detect: the fixture layouts', () => {
     expect(mounted.candidates.find((c) => c.construction.target === 'v2')!.mountedIn).toBe('main.py:5');
     expect(codes(diagnose(mounted))).toContain('mounted-app');
 
-    const two = project({ 'a.py': 'from fastapi import FastAPI\napp = FastAPI()\n', 'b.py': 'import fastapi\nadmin = fastapi.FastAPI()\n' });
+    const two = project({
+      'a.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      'b.py': 'import fastapi\nadmin = fastapi.FastAPI()\n',
+    });
     const ambiguous = await detectProject(two);
     expect(ambiguous.selected).toBeUndefined();
     expect(ambiguous.ambiguity).toMatch(/found 2 FastAPI apps .*a:app.*b:admin/);
     expect(diagnose(ambiguous).find((f) => f.code === 'ambiguous-app')!.fix).toMatch(/--app module:attr/);
     // --app decides, and a wrong --app says what exists.
     expect(describeTarget((await detectProject(two, { app: 'b:admin' })).selectedServe!)).toBe('b:admin');
-    expect((await detectProject(two, { app: 'c:nope' })).ambiguity).toMatch(/--app c:nope does not name an app .*found: a:app, b:admin/);
+    expect((await detectProject(two, { app: 'c:nope' })).ambiguity).toMatch(
+      /--app c:nope does not name an app .*found: a:app, b:admin/,
+    );
   });
 
   it('reports syntax errors and skips virtualenvs', async () => {
-    const dir = project({ 'main.py': 'from fastapi import FastAPI\napp = FastAPI(\n', '.venv/lib/x.py': 'app = FastAPI()\n', 'requirements.txt': 'fastapi\n' });
+    const dir = project({
+      'main.py': 'from fastapi import FastAPI\napp = FastAPI(\n',
+      '.venv/lib/x.py': 'app = FastAPI()\n',
+      'requirements.txt': 'fastapi\n',
+    });
     const report = await detectProject(dir);
-    expect(report.syntaxErrors).toEqual([{ path: 'main.py', line: expect.any(Number), message: expect.stringMatching(/never closed|unexpected EOF/) }]);
+    expect(report.syntaxErrors).toEqual([
+      { path: 'main.py', line: expect.any(Number), message: expect.stringMatching(/never closed|unexpected EOF/) },
+    ]);
     expect(report.files.map((f) => f.path)).toEqual(['main.py']);
     expect(codes(diagnose(report), 'error')).toEqual(['syntax-error', 'no-app']);
   });
@@ -105,10 +123,18 @@ describe('diagnose', () => {
     expect(codes(findings, 'error')).toEqual(['not-instrumented']);
   });
 
-  it('the wrong setup, in the guide\'s terms', async () => {
+  it("the wrong setup, in the guide's terms", async () => {
     const findings = diagnose(await detectProject(fixture('wrong-otel')));
     expect(codes(findings, 'error').sort()).toEqual(
-      ['cli-wrapper', 'cli-wrapper', 'health-not-excluded', 'no-flush', 'provider-after-app', 'simple-span-processor', 'version-mismatch'].sort(),
+      [
+        'cli-wrapper',
+        'cli-wrapper',
+        'health-not-excluded',
+        'no-flush',
+        'provider-after-app',
+        'simple-span-processor',
+        'version-mismatch',
+      ].sort(),
     );
     expect(codes(findings, 'warning')).toEqual(['implicit-provider', 'no-metrics', 'no-logs']);
     const byCode = (c: string) => findings.find((f) => f.code === c)!;
@@ -116,26 +142,45 @@ describe('diagnose', () => {
     expect(byCode('simple-span-processor').message).toMatch(/SimpleSpanProcessor with OTLPSpanExporter/);
     expect(byCode('provider-after-app').where).toBe('app/main.py:6');
     expect(byCode('version-mismatch').message).toMatch(/0\.58b0 was not released with opentelemetry-sdk==1\.39\.1/);
-    expect(findings.filter((f) => f.code === 'cli-wrapper').map((f) => f.where)).toEqual(['Dockerfile:5', 'Procfile:1']);
+    expect(findings.filter((f) => f.code === 'cli-wrapper').map((f) => f.where)).toEqual([
+      'Dockerfile:5',
+      'Procfile:1',
+    ]);
     expect(hasErrors(findings)).toBe(true);
   });
 });
 
 describe('start commands', () => {
   it('finds servers, apps and the launcher in shell, exec and Procfile forms', () => {
-    expect(findStartCommands('Dockerfile', 'RUN pip install uvicorn fastapi\nCMD ["uvicorn", "app.main:app", "--port", "80"]\n')).toMatchObject([
-      { line: 2, server: 'uvicorn', app: 'app.main:app', factory: false, wrapper: false },
-    ]);
-    expect(findStartCommands('Procfile', 'web: opentelemetry-instrument gunicorn -k uvicorn.workers.UvicornWorker svc.main:create_app() --chdir src\n')).toMatchObject([
-      { server: 'gunicorn', app: 'svc.main:create_app', factory: true, appDir: 'src', wrapper: true },
-    ]);
-    expect(findStartCommands('start.sh', 'exec python -m uvicorn --factory a.b:make\n')[0]).toMatchObject({ server: 'uvicorn', app: 'a.b:make', factory: true });
+    expect(
+      findStartCommands(
+        'Dockerfile',
+        'RUN pip install uvicorn fastapi\nCMD ["uvicorn", "app.main:app", "--port", "80"]\n',
+      ),
+    ).toMatchObject([{ line: 2, server: 'uvicorn', app: 'app.main:app', factory: false, wrapper: false }]);
+    expect(
+      findStartCommands(
+        'Procfile',
+        'web: opentelemetry-instrument gunicorn -k uvicorn.workers.UvicornWorker svc.main:create_app() --chdir src\n',
+      ),
+    ).toMatchObject([{ server: 'gunicorn', app: 'svc.main:create_app', factory: true, appDir: 'src', wrapper: true }]);
+    expect(findStartCommands('start.sh', 'exec python -m uvicorn --factory a.b:make\n')[0]).toMatchObject({
+      server: 'uvicorn',
+      app: 'a.b:make',
+      factory: true,
+    });
   });
 
   it('removes the launcher and its options, nothing else', () => {
-    expect(removeWrapper('CMD opentelemetry-instrument --traces_exporter otlp uvicorn app:app  # run')).toBe('CMD uvicorn app:app  # run');
-    expect(removeWrapper('CMD ["opentelemetry-instrument", "--service_name=x", "uvicorn", "app:app"]')).toBe('CMD ["uvicorn", "app:app"]');
-    expect(removeWrapper('  command: /venv/bin/opentelemetry-instrument python -m uvicorn app:app')).toBe('  command: python -m uvicorn app:app');
+    expect(removeWrapper('CMD opentelemetry-instrument --traces_exporter otlp uvicorn app:app  # run')).toBe(
+      'CMD uvicorn app:app  # run',
+    );
+    expect(removeWrapper('CMD ["opentelemetry-instrument", "--service_name=x", "uvicorn", "app:app"]')).toBe(
+      'CMD ["uvicorn", "app:app"]',
+    );
+    expect(removeWrapper('  command: /venv/bin/opentelemetry-instrument python -m uvicorn app:app')).toBe(
+      '  command: python -m uvicorn app:app',
+    );
   });
 });
 
@@ -153,7 +198,9 @@ describe('diagnose: a provider set after the app is built', () => {
     const findings = diagnose(await detectProject(dir));
     const late = findings.find((f) => f.code === 'provider-after-app')!;
     expect(late.where).toBe('svc/main.py:8');
-    expect(late.message).toMatch(/init_tracing\(\) \(which sets the tracer provider\) runs after FastAPI\(\) at svc\/main\.py:6/);
+    expect(late.message).toMatch(
+      /init_tracing\(\) \(which sets the tracer provider\) runs after FastAPI\(\) at svc\/main\.py:6/,
+    );
     expect(codes(findings, 'error').sort()).toEqual(['no-flush', 'provider-after-app']);
     expect(codes(findings, 'warning')).toEqual(['implicit-provider', 'no-metrics', 'no-logs']);
   });

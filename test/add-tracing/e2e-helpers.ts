@@ -11,7 +11,11 @@ export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'existing');
 export const E2E_ENV: NodeJS.ProcessEnv = { PATH: process.env.PATH, CI: 'true' };
 
 export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=test@example.com', '-c', 'user.name=test', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8' });
+  return execFileSync(
+    'git',
+    ['-c', 'user.email=test@example.com', '-c', 'user.name=test', '-c', 'commit.gpgsign=false', ...args],
+    { cwd, encoding: 'utf8' },
+  );
 }
 
 const scratch: string[] = [];

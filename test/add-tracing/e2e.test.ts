@@ -7,7 +7,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { addTracing, changedFiles, committedCopy, E2E_ENV, git, jsonOf, removeScratch, snapshot, tempDir } from './e2e-helpers.js';
+import {
+  addTracing,
+  changedFiles,
+  committedCopy,
+  E2E_ENV,
+  git,
+  jsonOf,
+  removeScratch,
+  snapshot,
+  tempDir,
+} from './e2e-helpers.js';
 
 afterAll(removeScratch);
 
@@ -36,14 +46,27 @@ interface Layout {
 }
 
 const LAYOUTS: Layout[] = [
-  { name: 'single-file', app: 'main:app', touched: ['.create-traced-service.json', 'main.py', 'otel_telemetry.py', 'pyproject.toml'] },
-  { name: 'package-main', app: 'app.main:app', touched: ['.create-traced-service.json', 'app/main.py', 'app/telemetry.py', 'requirements.txt'] },
+  {
+    name: 'single-file',
+    app: 'main:app',
+    touched: ['.create-traced-service.json', 'main.py', 'otel_telemetry.py', 'pyproject.toml'],
+  },
+  {
+    name: 'package-main',
+    app: 'app.main:app',
+    touched: ['.create-traced-service.json', 'app/main.py', 'app/telemetry.py', 'requirements.txt'],
+  },
   {
     name: 'factory',
     app: 'orders_service.app:create_app',
     appDir: 'src',
     factory: true,
-    touched: ['.create-traced-service.json', 'pyproject.toml', 'src/orders_service/app.py', 'src/orders_service/telemetry.py'],
+    touched: [
+      '.create-traced-service.json',
+      'pyproject.toml',
+      'src/orders_service/app.py',
+      'src/orders_service/telemetry.py',
+    ],
   },
   {
     name: 'lifespan',
@@ -57,13 +80,28 @@ const LAYOUTS: Layout[] = [
     touched: ['.create-traced-service.json', 'api.py', 'otel_telemetry.py', 'requirements.txt'],
     shutdownMarker: 'events: shutdown handler ran',
   },
-  { name: 'poetry', app: 'inventory.main:app', touched: ['.create-traced-service.json', 'inventory/main.py', 'inventory/telemetry.py', 'pyproject.toml'] },
-  { name: 'requirements-only', app: 'service:application', touched: ['.create-traced-service.json', 'otel_telemetry.py', 'requirements/base.txt', 'service.py'] },
+  {
+    name: 'poetry',
+    app: 'inventory.main:app',
+    touched: ['.create-traced-service.json', 'inventory/main.py', 'inventory/telemetry.py', 'pyproject.toml'],
+  },
+  {
+    name: 'requirements-only',
+    app: 'service:application',
+    touched: ['.create-traced-service.json', 'otel_telemetry.py', 'requirements/base.txt', 'service.py'],
+  },
   {
     name: 'wrong-otel',
     ownInstrumentation: true,
     app: 'app.main:app',
-    touched: ['.create-traced-service.json', 'Dockerfile', 'Procfile', 'app/main.py', 'app/telemetry.py', 'requirements.txt'],
+    touched: [
+      '.create-traced-service.json',
+      'Dockerfile',
+      'Procfile',
+      'app/main.py',
+      'app/telemetry.py',
+      'requirements.txt',
+    ],
   },
   {
     name: 'starlette-board',
@@ -85,7 +123,13 @@ const LAYOUTS: Layout[] = [
     app: 'wsgi:app',
     appClass: 'Flask',
     args: ['--route', '/api/notes'],
-    touched: ['.create-traced-service.json', 'gunicorn.conf.py', 'notes/__init__.py', 'notes/telemetry.py', 'requirements.txt'],
+    touched: [
+      '.create-traced-service.json',
+      'gunicorn.conf.py',
+      'notes/__init__.py',
+      'notes/telemetry.py',
+      'requirements.txt',
+    ],
     shutdownMarker: 'gunicorn: worker_exit ran',
   },
   {
@@ -135,65 +179,85 @@ function importsCleanly(dir: string, layout: Layout, asModule?: string): string 
 }
 
 describe('add-tracing on real-world layouts', () => {
-  it.each(LAYOUTS)('$name: dry run writes nothing; the smoke test passes; the code imports; a second run changes nothing', async (layout) => {
-    const dir = committedCopy(layout.name);
-    const pristine = snapshot(dir);
+  it.each(LAYOUTS)(
+    '$name: dry run writes nothing; the smoke test passes; the code imports; a second run changes nothing',
+    async (layout) => {
+      const dir = committedCopy(layout.name);
+      const pristine = snapshot(dir);
 
-    // --dry-run: the diff, and not one byte written.
-    const dry = await addTracing(dir, ['--dry-run', '--json']);
-    expect(dry.code, dry.stderr).toBe(0);
-    const dryResult = jsonOf(dry);
-    expect(dryResult).toMatchObject({ ok: true, dryRun: true, changed: true, written: [] });
-    expect(dryResult.changes.map((c: { path: string }) => c.path).sort()).toEqual(layout.touched);
-    expect(dryResult.diff).toContain('+++ b/');
-    expect(changedFiles(pristine, snapshot(dir))).toEqual([]);
-    expect(existsSync(path.join(dir, '.venv'))).toBe(false);
+      // --dry-run: the diff, and not one byte written.
+      const dry = await addTracing(dir, ['--dry-run', '--json']);
+      expect(dry.code, dry.stderr).toBe(0);
+      const dryResult = jsonOf(dry);
+      expect(dryResult).toMatchObject({ ok: true, dryRun: true, changed: true, written: [] });
+      expect(dryResult.changes.map((c: { path: string }) => c.path).sort()).toEqual(layout.touched);
+      expect(dryResult.diff).toContain('+++ b/');
+      expect(changedFiles(pristine, snapshot(dir))).toEqual([]);
+      expect(existsSync(path.join(dir, '.venv'))).toBe(false);
 
-    // The real run: writes, installs, smoke-tests.
-    const marker = path.join(tempDir('cts-marker-'), 'shutdown.log');
-    const run = await addTracing(dir, ['--yes', '--json', ...(layout.args ?? [])], { FIXTURE_SHUTDOWN_MARKER: marker });
-    const result = jsonOf(run);
-    const failed = (result.pipeline?.smoke?.checks ?? []).filter((c: { ok: boolean }) => !c.ok);
-    expect(run.code, `${JSON.stringify(failed, null, 2)}\n${result.pipeline?.smoke?.serviceOutput ?? ''}\n${run.stderr}`).toBe(0);
-    expect(result.ok).toBe(true);
-    expect(result.pipeline.smoke.ok).toBe(true);
-    expect(result.pipeline.smoke.checks.map((c: { name: string }) => c.name)).toEqual(
-      expect.arrayContaining(['server span', 'inbound traceparent continued', 'excluded URLs produce no span', 'all spans delivered by shutdown', 'graceful stop']),
-    );
-    // Only the planned files changed; everything else is byte for byte the same.
-    expect(changedFiles(pristine, snapshot(dir))).toEqual(layout.touched);
-    const answers = JSON.parse(readFileSync(path.join(dir, '.create-traced-service.json'), 'utf8'));
-    expect(answers.existing).toMatchObject({ app: layout.app, route: { template: result.route.template } });
-    expect(answers.existing.did.length).toBeGreaterThan(0);
-    // The user's own lifespan / shutdown handlers still run, before the flush.
-    if (layout.shutdownMarker) expect(readFileSync(marker, 'utf8')).toContain(layout.shutdownMarker);
+      // The real run: writes, installs, smoke-tests.
+      const marker = path.join(tempDir('cts-marker-'), 'shutdown.log');
+      const run = await addTracing(dir, ['--yes', '--json', ...(layout.args ?? [])], {
+        FIXTURE_SHUTDOWN_MARKER: marker,
+      });
+      const result = jsonOf(run);
+      const failed = (result.pipeline?.smoke?.checks ?? []).filter((c: { ok: boolean }) => !c.ok);
+      expect(
+        run.code,
+        `${JSON.stringify(failed, null, 2)}\n${result.pipeline?.smoke?.serviceOutput ?? ''}\n${run.stderr}`,
+      ).toBe(0);
+      expect(result.ok).toBe(true);
+      expect(result.pipeline.smoke.ok).toBe(true);
+      expect(result.pipeline.smoke.checks.map((c: { name: string }) => c.name)).toEqual(
+        expect.arrayContaining([
+          'server span',
+          'inbound traceparent continued',
+          'excluded URLs produce no span',
+          'all spans delivered by shutdown',
+          'graceful stop',
+        ]),
+      );
+      // Only the planned files changed; everything else is byte for byte the same.
+      expect(changedFiles(pristine, snapshot(dir))).toEqual(layout.touched);
+      const answers = JSON.parse(readFileSync(path.join(dir, '.create-traced-service.json'), 'utf8'));
+      expect(answers.existing).toMatchObject({ app: layout.app, route: { template: result.route.template } });
+      expect(answers.existing.did.length).toBeGreaterThan(0);
+      // The user's own lifespan / shutdown handlers still run, before the flush.
+      if (layout.shutdownMarker) expect(readFileSync(marker, 'utf8')).toContain(layout.shutdownMarker);
 
-    // The project's own code still imports, and the app it builds is instrumented.
-    expect(importsCleanly(dir, layout)).toBe(`${layout.imported ?? `${layout.appClass ?? 'FastAPI'} True`} ${layout.ownInstrumentation ? 1 : 0}`);
-    // ... under every name the project imports it by (its tests import src.app.main from the root).
-    for (const name of layout.alsoImportedAs ?? []) expect(importsCleanly(dir, layout, name)).toBe(`${layout.appClass ?? 'FastAPI'} True 0`);
+      // The project's own code still imports, and the app it builds is instrumented.
+      expect(importsCleanly(dir, layout)).toBe(
+        `${layout.imported ?? `${layout.appClass ?? 'FastAPI'} True`} ${layout.ownInstrumentation ? 1 : 0}`,
+      );
+      // ... under every name the project imports it by (its tests import src.app.main from the root).
+      for (const name of layout.alsoImportedAs ?? [])
+        expect(importsCleanly(dir, layout, name)).toBe(`${layout.appClass ?? 'FastAPI'} True 0`);
 
-    // Twice: no change at all (the smoke test runs again, from the recorded route).
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-qm', 'traced');
-    const traced = snapshot(dir);
-    const again = await addTracing(dir, ['--yes', '--json']);
-    expect(again.code, again.stderr).toBe(0);
-    expect(jsonOf(again)).toMatchObject({ ok: true, changed: false, changes: [], written: [] });
-    expect(changedFiles(traced, snapshot(dir))).toEqual([]);
-    expect(git(dir, 'status', '--porcelain')).toBe('');
+      // Twice: no change at all (the smoke test runs again, from the recorded route).
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', 'traced');
+      const traced = snapshot(dir);
+      const again = await addTracing(dir, ['--yes', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(jsonOf(again)).toMatchObject({ ok: true, changed: false, changes: [], written: [] });
+      expect(changedFiles(traced, snapshot(dir))).toEqual([]);
+      expect(git(dir, 'status', '--porcelain')).toBe('');
 
-    // `smoke` on the traced project: the project's own dependencies, start command and recorded route.
-    const smoke = await runCli(['smoke', dir, '--json'], { env: E2E_ENV, timeoutMs: 240_000 });
-    expect(smoke.code, smoke.stderr).toBe(0);
-    expect(jsonOf(smoke).smoke.checks.find((c: { name: string }) => c.name === 'server span').detail).toContain(`GET ${layout.spanRoute ?? result.route.template}`);
-    expect(changedFiles(traced, snapshot(dir))).toEqual([]);
+      // `smoke` on the traced project: the project's own dependencies, start command and recorded route.
+      const smoke = await runCli(['smoke', dir, '--json'], { env: E2E_ENV, timeoutMs: 240_000 });
+      expect(smoke.code, smoke.stderr).toBe(0);
+      expect(jsonOf(smoke).smoke.checks.find((c: { name: string }) => c.name === 'server span').detail).toContain(
+        `GET ${layout.spanRoute ?? result.route.template}`,
+      );
+      expect(changedFiles(traced, snapshot(dir))).toEqual([]);
 
-    // And the diagnosis is clean.
-    const doctor = await runCli(['doctor', dir, '--json'], { env: E2E_ENV });
-    expect(doctor.code, doctor.stdout).toBe(0);
-    expect(jsonOf(doctor).findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
-  }, 240_000);
+      // And the diagnosis is clean.
+      const doctor = await runCli(['doctor', dir, '--json'], { env: E2E_ENV });
+      expect(doctor.code, doctor.stdout).toBe(0);
+      expect(jsonOf(doctor).findings.filter((f: { severity: string }) => f.severity === 'error')).toEqual([]);
+    },
+    240_000,
+  );
 });
 
 describe('add-tracing --route', () => {

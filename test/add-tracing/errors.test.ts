@@ -3,7 +3,16 @@ import { appendFileSync, chmodSync, existsSync, readFileSync, writeFileSync } fr
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
-import { addTracing, changedFiles, committedCopy, E2E_ENV, git, jsonOf, removeScratch, snapshot } from './e2e-helpers.js';
+import {
+  addTracing,
+  changedFiles,
+  committedCopy,
+  E2E_ENV,
+  git,
+  jsonOf,
+  removeScratch,
+  snapshot,
+} from './e2e-helpers.js';
 
 afterAll(removeScratch);
 
@@ -26,12 +35,22 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
       writeFileSync(path.join(d, 'README.md'), '# just docs\n');
       writeFileSync(path.join(d, 'tool.py'), 'print("not a web app")\n');
     });
-    await refuses(dir, ['--yes'], /no app found in .*no module constructs FastAPI\(...\), Starlette\(...\).*pass --app module:attr — nothing was changed$/);
+    await refuses(
+      dir,
+      ['--yes'],
+      /no app found in .*no module constructs FastAPI\(...\), Starlette\(...\).*pass --app module:attr — nothing was changed$/,
+    );
   });
 
-  it('a syntax error in the user\'s code', async () => {
-    const dir = committedCopy('single-file', (d) => appendFileSync(path.join(d, 'main.py'), '\ndef broken(:\n    pass\n'));
-    await refuses(dir, ['--yes'], /cannot parse main\.py:\d+ with Python [\d.]+ .*fix the syntax error .*install that Python with pyenv or uv.* — nothing was changed$/);
+  it("a syntax error in the user's code", async () => {
+    const dir = committedCopy('single-file', (d) =>
+      appendFileSync(path.join(d, 'main.py'), '\ndef broken(:\n    pass\n'),
+    );
+    await refuses(
+      dir,
+      ['--yes'],
+      /cannot parse main\.py:\d+ with Python [\d.]+ .*fix the syntax error .*install that Python with pyenv or uv.* — nothing was changed$/,
+    );
   });
 
   it('a read-only file it would have to change', async () => {
@@ -42,7 +61,11 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
   it('uncommitted changes in a file it would touch (unless --force)', async () => {
     const dir = committedCopy('package-main');
     appendFileSync(path.join(dir, 'requirements.txt'), 'httpx==0.28.1\n');
-    await refuses(dir, ['--yes'], /uncommitted changes in requirements\.txt: commit or stash them first, or pass --force/);
+    await refuses(
+      dir,
+      ['--yes'],
+      /uncommitted changes in requirements\.txt: commit or stash them first, or pass --force/,
+    );
     // An unrelated dirty file does not matter, and --force writes anyway (keeping the user's line).
     const forced = await addTracing(dir, ['--yes', '--force', '--no-install']);
     expect(forced.code, forced.stderr).toBe(0);
@@ -68,9 +91,16 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
   it('a Django project without a WSGI or ASGI entry point', async () => {
     const dir = committedCopy(null, (d) => {
       writeFileSync(path.join(d, 'requirements.txt'), 'django==5.1\n');
-      writeFileSync(path.join(d, 'manage.py'), 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n');
+      writeFileSync(
+        path.join(d, 'manage.py'),
+        'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n',
+      );
     });
-    await refuses(dir, ['--yes'], /Django detected \(django ==5\.1 .*\) but no module calls get_wsgi_application\(\) or get_asgi_application\(\); add the project's wsgi\.py/);
+    await refuses(
+      dir,
+      ['--yes'],
+      /Django detected \(django ==5\.1 .*\) but no module calls get_wsgi_application\(\) or get_asgi_application\(\); add the project's wsgi\.py/,
+    );
   });
 
   it('a Django project whose settings module cannot be found', async () => {
@@ -80,14 +110,22 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
         writeFileSync(file, readFileSync(file, 'utf8').replace('"bookshelf.settings"', '"bookshelf.production"'));
       }
     });
-    await refuses(dir, ['--yes'], /the Django settings module bookshelf\.production \(from manage\.py:9\) is not a file in this project/);
+    await refuses(
+      dir,
+      ['--yes'],
+      /the Django settings module bookshelf\.production \(from manage\.py:9\) is not a file in this project/,
+    );
   });
 
   it('gunicorn preloading the app in its master', async () => {
     const dir = committedCopy('flask-factory', (d) => {
       writeFileSync(path.join(d, 'gunicorn.conf.py'), 'workers = 2\npreload_app = True\n');
     });
-    await refuses(dir, ['--yes'], /gunicorn preloads the app in its master \(gunicorn\.conf\.py:2 \(preload_app = True\)\).*drop preload_app/);
+    await refuses(
+      dir,
+      ['--yes'],
+      /gunicorn preloads the app in its master \(gunicorn\.conf\.py:2 \(preload_app = True\)\).*drop preload_app/,
+    );
   });
 
   it('bad flags', async () => {
@@ -108,7 +146,7 @@ describe('doctor', () => {
     expect(json.ok).toBe(false);
   });
 
-  it('exits 1 on a wrong setup, listing the problems in the guide\'s terms, and changes nothing', async () => {
+  it("exits 1 on a wrong setup, listing the problems in the guide's terms, and changes nothing", async () => {
     const dir = committedCopy('wrong-otel');
     const before = snapshot(dir);
     const r = await runCli(['doctor', dir], { env: E2E_ENV });

@@ -36,23 +36,30 @@ const djangoInputs: PatchInputs = {
   optionsChanged: false,
 };
 
-const codes = (findings: ReturnType<typeof diagnose>, severity: string) => findings.filter((f) => f.severity === severity).map((f) => f.code);
+const codes = (findings: ReturnType<typeof diagnose>, severity: string) =>
+  findings.filter((f) => f.severity === severity).map((f) => f.code);
 
 describe('one framework registry', () => {
   it('detection is read from the framework descriptors', () => {
-    expect(DETECTION.map((d) => [d.name, d.distributions])).toEqual(FRAMEWORKS.map((f) => [f.name, f.detectDistributions]));
+    expect(DETECTION.map((d) => [d.name, d.distributions])).toEqual(
+      FRAMEWORKS.map((f) => [f.name, f.detectDistributions]),
+    );
   });
 
   it('a FastAPI project that also lists Starlette is a FastAPI project; a Starlette one is Starlette', async () => {
-    const both = await detectProject(project({
-      'requirements.txt': 'fastapi==0.115.0\nstarlette==0.40.0\n',
-      'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
-    }));
+    const both = await detectProject(
+      project({
+        'requirements.txt': 'fastapi==0.115.0\nstarlette==0.40.0\n',
+        'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      }),
+    );
     expect(both.framework?.name).toBe('fastapi');
-    const plain = await detectProject(project({
-      'requirements.txt': 'starlette==0.40.0\n',
-      'main.py': 'from starlette.applications import Starlette\napp = Starlette()\n',
-    }));
+    const plain = await detectProject(
+      project({
+        'requirements.txt': 'starlette==0.40.0\n',
+        'main.py': 'from starlette.applications import Starlette\napp = Starlette()\n',
+      }),
+    );
     expect(plain.framework?.name).toBe('starlette');
     expect(plain.selected?.id).toBe('main.py:2');
   });
@@ -77,15 +84,22 @@ describe('doctor: a wrongly wired Starlette app', () => {
     });
     const findings = diagnose(await detectProject(dir));
     expect(hasErrors(findings)).toBe(true);
-    expect(codes(findings, 'error')).toEqual(expect.arrayContaining(['simple-span-processor', 'no-flush', 'health-not-excluded']));
+    expect(codes(findings, 'error')).toEqual(
+      expect.arrayContaining(['simple-span-processor', 'no-flush', 'health-not-excluded']),
+    );
     expect(codes(findings, 'warning')).toContain('implicit-provider');
     expect(codes(findings, 'error')).not.toContain('not-instrumented');
   });
 
   it('an uninstrumented Starlette app is reported as such', async () => {
-    const dir = project({ 'requirements.txt': 'starlette\n', 'app.py': 'from starlette.applications import Starlette\napp = Starlette()\n' });
+    const dir = project({
+      'requirements.txt': 'starlette\n',
+      'app.py': 'from starlette.applications import Starlette\napp = Starlette()\n',
+    });
     const findings = diagnose(await detectProject(dir));
-    expect(findings.find((f) => f.code === 'not-instrumented')?.message).toContain('StarletteInstrumentor.instrument_app(app) after Starlette()');
+    expect(findings.find((f) => f.code === 'not-instrumented')?.message).toContain(
+      'StarletteInstrumentor.instrument_app(app) after Starlette()',
+    );
   });
 });
 
@@ -126,7 +140,7 @@ describe('Flask', () => {
 
 describe('gunicorn hooks', () => {
   const hooks = '\n\n# --- create-traced-service add-tracing: gunicorn hooks ---\nworker_exit = 1\n';
-  it('are appended after the project\'s own settings, once, keeping its line endings', () => {
+  it("are appended after the project's own settings, once, keeping its line endings", () => {
     const own = 'workers = 2\r\ndef worker_exit(server, worker):\r\n    pass\r\n';
     const once = withGunicornHooks(own, hooks);
     expect(once.startsWith(own)).toBe(true);
@@ -135,13 +149,18 @@ describe('gunicorn hooks', () => {
   });
 
   it('a project with gunicorn and no config gets ./gunicorn.conf.py, which gunicorn reads by default', () => {
-    expect(withGunicornHooks(undefined, hooks)).toBe('# --- create-traced-service add-tracing: gunicorn hooks ---\nworker_exit = 1\n');
+    expect(withGunicornHooks(undefined, hooks)).toBe(
+      '# --- create-traced-service add-tracing: gunicorn hooks ---\nworker_exit = 1\n',
+    );
   });
 
-  it('compose with the existing hooks: both run, the project\'s first', () => {
+  it("compose with the existing hooks: both run, the project's first", () => {
     const dir = project({});
     const own = 'calls = []\ndef worker_exit(server, worker):\n    calls.append("theirs")\n';
-    const rendered = readFileSync(path.join(REPO_ROOT, 'templates', 'add-tracing', 'gunicorn-hooks.py.hbs'), 'utf8').replace('{{marker}}', 'm');
+    const rendered = readFileSync(
+      path.join(REPO_ROOT, 'templates', 'add-tracing', 'gunicorn-hooks.py.hbs'),
+      'utf8',
+    ).replace('{{marker}}', 'm');
     const config = withGunicornHooks(own, rendered);
     const script = [
       'import sys, types',
@@ -165,7 +184,11 @@ describe('Django', () => {
   it('finds the settings module from manage.py and every entry point', async () => {
     const report = await detectProject(path.join(FIXTURES, 'django-site'));
     expect(report.framework?.name).toBe('django');
-    expect(report.django).toMatchObject({ settingsModule: 'bookshelf.settings', settingsFile: 'bookshelf/settings.py', source: 'manage.py:9' });
+    expect(report.django).toMatchObject({
+      settingsModule: 'bookshelf.settings',
+      settingsFile: 'bookshelf/settings.py',
+      source: 'manage.py:9',
+    });
     expect(report.django?.entryFiles.sort()).toEqual(['bookshelf/asgi.py', 'bookshelf/wsgi.py', 'manage.py']);
     expect(report.selectedServe).toMatchObject({ module: 'bookshelf.wsgi', attr: 'application' });
   });
@@ -191,7 +214,9 @@ describe('Django', () => {
       ].join('\n'),
     });
     const findings = diagnose(await detectProject(dir));
-    expect(codes(findings, 'error')).toEqual(expect.arrayContaining(['django-instrument-late', 'simple-span-processor', 'no-flush']));
+    expect(codes(findings, 'error')).toEqual(
+      expect.arrayContaining(['django-instrument-late', 'simple-span-processor', 'no-flush']),
+    );
     expect(codes(findings, 'error')).not.toContain('not-instrumented');
   });
 });
@@ -205,16 +230,41 @@ describe('doctor (the CLI) on a wrongly wired service of each framework', () => 
     'provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter()))',
   ];
   it.each([
-    ['fastapi', { 'requirements.txt': 'fastapi\n', 'main.py': [...provider, 'from fastapi import FastAPI', 'app = FastAPI()', ''].join('\n') }],
-    ['starlette', { 'requirements.txt': 'starlette\n', 'main.py': [...provider, 'from starlette.applications import Starlette', 'app = Starlette()', ''].join('\n') }],
-    ['flask', { 'requirements.txt': 'flask\n', 'app.py': [...provider, 'from flask import Flask', 'app = Flask(__name__)', ''].join('\n') }],
+    [
+      'fastapi',
+      {
+        'requirements.txt': 'fastapi\n',
+        'main.py': [...provider, 'from fastapi import FastAPI', 'app = FastAPI()', ''].join('\n'),
+      },
+    ],
+    [
+      'starlette',
+      {
+        'requirements.txt': 'starlette\n',
+        'main.py': [...provider, 'from starlette.applications import Starlette', 'app = Starlette()', ''].join('\n'),
+      },
+    ],
+    [
+      'flask',
+      {
+        'requirements.txt': 'flask\n',
+        'app.py': [...provider, 'from flask import Flask', 'app = Flask(__name__)', ''].join('\n'),
+      },
+    ],
     [
       'django',
       {
         'requirements.txt': 'django\n',
         'cfg/__init__.py': '',
         'cfg/settings.py': '',
-        'cfg/wsgi.py': ['import os', ...provider, 'from django.core.wsgi import get_wsgi_application', 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cfg.settings")', 'application = get_wsgi_application()', ''].join('\n'),
+        'cfg/wsgi.py': [
+          'import os',
+          ...provider,
+          'from django.core.wsgi import get_wsgi_application',
+          'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cfg.settings")',
+          'application = get_wsgi_application()',
+          '',
+        ].join('\n'),
       },
     ],
   ] as [string, Record<string, string>][])('%s: exit 1 with the findings', async (name, files) => {
@@ -232,7 +282,8 @@ describe('doctor (the CLI) on a wrongly wired service of each framework', () => 
       'requirements.txt': 'flask\ngunicorn\nopentelemetry-sdk==1.45.1\nopentelemetry-instrumentation-flask==0.66b1\n',
       'gunicorn.conf.py': 'workers = 2\n',
       'otel_telemetry.py': '# Generated by create-traced-service add-tracing\n',
-      'app.py': 'import otel_telemetry\nfrom flask import Flask\napp = Flask(__name__)\notel_telemetry.instrument_app(app)\n',
+      'app.py':
+        'import otel_telemetry\nfrom flask import Flask\napp = Flask(__name__)\notel_telemetry.instrument_app(app)\n',
     });
     const findings = diagnose(await detectProject(dir));
     expect(codes(findings, 'error')).toEqual(['gunicorn-no-worker-flush']);

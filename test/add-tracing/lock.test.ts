@@ -156,8 +156,9 @@ describe('configured formatters', () => {
 
 describe("the project's own tests", () => {
   it('finds a suite, its test dependencies, and the tests add-tracing broke', async () => {
-    const { hasTestSuite, parseJunit, regressions, testRequirements } =
-      await import('../../src/add-tracing/project-tests.js');
+    const { hasTestSuite, parseJunit, regressions, testRequirements } = await import(
+      '../../src/add-tracing/project-tests.js'
+    );
     expect(hasTestSuite({}, false)).toBe(false);
     expect(hasTestSuite({ 'pyproject.toml': '[tool.pytest.ini_options]\naddopts = "-q"\n' }, false)).toBe(true);
     expect(hasTestSuite({ 'setup.cfg': '[tool:pytest]\n' }, false)).toBe(true);

@@ -47,7 +47,13 @@ describe('parsing: every current Python version, executing nothing from the repo
     const dir = project({ 'main.py': 'from fastapi import FastAPI\napp = FastAPI()\n' });
     const marker = path.join(dir, 'EXECUTED');
     const trap = `#!/bin/sh\necho "$0 $*" >> ${JSON.stringify(marker)}\nexec /usr/bin/python3 "$@"\n`;
-    for (const name of ['.venv/bin/python', '.venv/bin/python3', '.venv/bin/python3.13', 'bin/python3', 'bin/python3.14']) {
+    for (const name of [
+      '.venv/bin/python',
+      '.venv/bin/python3',
+      '.venv/bin/python3.13',
+      'bin/python3',
+      'bin/python3.14',
+    ]) {
       mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
       writeFileSync(path.join(dir, name), trap);
       chmodSync(path.join(dir, name), 0o755);

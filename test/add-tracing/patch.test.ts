@@ -49,23 +49,29 @@ async function planTwice(dir: string) {
 }
 
 describe('planChanges', () => {
-  it.each(['single-file', 'package-main', 'factory', 'lifespan', 'events', 'poetry', 'requirements-only', 'wrong-otel'])(
-    '%s: inserts only, keeps every original line, and plans nothing the second time',
-    async (name) => {
-      const dir = copyFixture(name);
-      const { first, second, again } = await planTwice(dir);
-      expect(first.changes.length).toBeGreaterThan(0);
-      expect(second.changes).toEqual([]);
-      // The app module only gained lines (the two insertions), never lost or changed one.
-      const appChange = first.changes.find((c) => c.path === again.selected!.file.path)!;
-      const diff = unifiedDiff(appChange).split('\n');
-      expect(diff.filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
-      expect(diff.filter((l) => l.startsWith('+') && !l.startsWith('+++'))).toHaveLength(2);
-      // After the change the diagnosis has no error left.
-      expect(diagnose(again).filter((f) => f.severity === 'error')).toEqual([]);
-      expect(again.selected!.instrumented).toBe(true);
-    },
-  );
+  it.each([
+    'single-file',
+    'package-main',
+    'factory',
+    'lifespan',
+    'events',
+    'poetry',
+    'requirements-only',
+    'wrong-otel',
+  ])('%s: inserts only, keeps every original line, and plans nothing the second time', async (name) => {
+    const dir = copyFixture(name);
+    const { first, second, again } = await planTwice(dir);
+    expect(first.changes.length).toBeGreaterThan(0);
+    expect(second.changes).toEqual([]);
+    // The app module only gained lines (the two insertions), never lost or changed one.
+    const appChange = first.changes.find((c) => c.path === again.selected!.file.path)!;
+    const diff = unifiedDiff(appChange).split('\n');
+    expect(diff.filter((l) => l.startsWith('-') && !l.startsWith('---'))).toEqual([]);
+    expect(diff.filter((l) => l.startsWith('+') && !l.startsWith('+++'))).toHaveLength(2);
+    // After the change the diagnosis has no error left.
+    expect(diagnose(again).filter((f) => f.severity === 'error')).toEqual([]);
+    expect(again.selected!.instrumented).toBe(true);
+  });
 
   it('puts the import after the docstring and __future__ imports, the call right after a multi-line construction', async () => {
     const dir = copyFixture('lifespan');
@@ -80,14 +86,21 @@ describe('planChanges', () => {
       'import os',
     ]);
     const close = after.indexOf(')');
-    expect(after[close + 1]).toBe('otel_telemetry.instrument_app(app)  # create-traced-service: right after construction');
-    expect(plan.placement).toEqual({ path: 'app/telemetry.py', importLine: 'from app import telemetry as otel_telemetry', module: 'app.telemetry' });
+    expect(after[close + 1]).toBe(
+      'otel_telemetry.instrument_app(app)  # create-traced-service: right after construction',
+    );
+    expect(plan.placement).toEqual({
+      path: 'app/telemetry.py',
+      importLine: 'from app import telemetry as otel_telemetry',
+      module: 'app.telemetry',
+    });
   });
 
   it('wraps `return FastAPI(...)`, keeping columns right after non-ASCII text', async () => {
     const dir = write(scratchDir('cts-patch-'), {
       'svc/__init__.py': '',
-      'svc/factory.py': '# café\nfrom fastapi import FastAPI\n\n\ndef build():\n    x = "é"; return FastAPI(\n        title="ünï",\n    )  # trailing\n',
+      'svc/factory.py':
+        '# café\nfrom fastapi import FastAPI\n\n\ndef build():\n    x = "é"; return FastAPI(\n        title="ünï",\n    )  # trailing\n',
     });
     const { first, second } = await planTwice(dir);
     expect(first.changes.find((c) => c.path === 'svc/factory.py')!.after).toBe(
@@ -131,7 +144,7 @@ describe('planChanges', () => {
   });
 });
 
-describe('planChanges: the package\'s import style and the file\'s bytes', () => {
+describe("planChanges: the package's import style and the file's bytes", () => {
   it('a package written with relative imports gets a relative import (works as app.main and as src.app.main)', async () => {
     const dir = copyFixture('src-relative');
     const { first, second } = await planTwice(dir);
@@ -145,7 +158,9 @@ describe('planChanges: the package\'s import style and the file\'s bytes', () =>
   it('a package that imports itself absolutely keeps absolute imports', async () => {
     const dir = copyFixture('package-main');
     const plan = planChanges(await detectProject(dir), inputs());
-    expect(plan.changes.find((c) => c.path === 'app/main.py')!.after).toContain('from app import telemetry as otel_telemetry');
+    expect(plan.changes.find((c) => c.path === 'app/main.py')!.after).toContain(
+      'from app import telemetry as otel_telemetry',
+    );
   });
 
   it('keeps a UTF-8 byte-order mark and CRLF line endings', async () => {
@@ -159,8 +174,10 @@ describe('planChanges: the package\'s import style and the file\'s bytes', () =>
     expect(second.changes.filter((c) => c.path === 'main.py')).toEqual([]);
   });
 
-  it('columns on the first line of a file with a byte-order mark are the analyzer\'s', async () => {
-    const dir = write(scratchDir('cts-patch-'), { 'main.py': '\uFEFFimport fastapi; app = fastapi.FastAPI(); DEBUG = 1\r\n' });
+  it("columns on the first line of a file with a byte-order mark are the analyzer's", async () => {
+    const dir = write(scratchDir('cts-patch-'), {
+      'main.py': '\uFEFFimport fastapi; app = fastapi.FastAPI(); DEBUG = 1\r\n',
+    });
     const plan = planChanges(await detectProject(dir), inputs());
     const after = plan.changes.find((c) => c.path === 'main.py')!.after;
     expect(after).toContain('app = otel_telemetry.instrument_app(fastapi.FastAPI()); DEBUG = 1\r\n');

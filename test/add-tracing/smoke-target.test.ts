@@ -27,21 +27,48 @@ const server = (traceId: string, spanId: string, parent = ''): ReceivedSpan => (
 describe('smoke test of an existing app', () => {
   it('the server command keeps {port} for the answers file and passes --factory / --app-dir', () => {
     expect(serverCommand({ module: 'svc.app', attr: 'create_app', factory: true, appDir: 'src' })).toEqual([
-      'uvicorn', 'svc.app:create_app', '--factory', '--app-dir', 'src', '--host', '127.0.0.1', '--port', '{port}',
+      'uvicorn',
+      'svc.app:create_app',
+      '--factory',
+      '--app-dir',
+      'src',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '{port}',
     ]);
-    const target = existingTarget({ serverCommand: ['uvicorn', 'm:app', '--port', '{port}'] }, { template: '/items/{item_id}', path: '/items/1' });
+    const target = existingTarget(
+      { serverCommand: ['uvicorn', 'm:app', '--port', '{port}'] },
+      { template: '/items/{item_id}', path: '/items/1' },
+    );
     expect(target.serverCommand!(4321)).toEqual(['uvicorn', 'm:app', '--port', '4321']);
-    expect(target.expectation).toMatchObject({ serverSpanName: 'GET /items/{item_id}', expectChild: false, spansPerRequest: 1, spansPerRequestMode: 'atLeast' });
+    expect(target.expectation).toMatchObject({
+      serverSpanName: 'GET /items/{item_id}',
+      expectChild: false,
+      spansPerRequest: 1,
+      spansPerRequestMode: 'atLeast',
+    });
   });
 
   it('without a manual child span, the checks pass on the server spans alone; extra spans of the app are fine', () => {
     const inbound = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) };
     const expectation: SmokeExpectation = {
-      serviceName: 'svc', environment: 'production', serverSpanName: 'GET /items/{item_id}', route: '/items/{item_id}',
-      childSpanName: 'process_item_logic', childAttributes: {}, spansPerRequest: 1, excludedPaths: ['/healthz'], scheduleDelayMillis: 5000,
+      serviceName: 'svc',
+      environment: 'production',
+      serverSpanName: 'GET /items/{item_id}',
+      route: '/items/{item_id}',
+      childSpanName: 'process_item_logic',
+      childAttributes: {},
+      spansPerRequest: 1,
+      excludedPaths: ['/healthz'],
+      scheduleDelayMillis: 5000,
       ...existingTarget({ serverCommand: [] }, { template: '/items/{item_id}', path: '/items/1' }).expectation,
     };
-    const own = { ...server('1'.repeat(32), '5'.repeat(16), '3'.repeat(16)), name: 'db query', kind: 'CLIENT' as const };
+    const own = {
+      ...server('1'.repeat(32), '5'.repeat(16), '3'.repeat(16)),
+      name: 'db query',
+      kind: 'CLIENT' as const,
+    };
     const checks = runChecks({
       expectation,
       spans: [server('1'.repeat(32), '3'.repeat(16)), own, server(inbound.traceId, '4'.repeat(16), inbound.spanId)],
@@ -55,7 +82,9 @@ describe('smoke test of an existing app', () => {
     });
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.map((c) => c.name)).not.toContain('child span');
-    expect(checks.find((c) => c.name === 'spans per request')!.detail).toMatch(/2 span\(s\) in the sample trace \(expected at least 1\)/);
+    expect(checks.find((c) => c.name === 'spans per request')!.detail).toMatch(
+      /2 span\(s\) in the sample trace \(expected at least 1\)/,
+    );
   });
 
   it('picks a route: no excluded ones, fewest path parameters first', () => {

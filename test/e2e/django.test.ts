@@ -16,7 +16,11 @@ import { expectationFor, runSmoke, type SmokeReport } from '../../src/smoke/run.
 import { freePort, serviceEnv, startService, waitUntilReady } from '../../src/smoke/service.js';
 import { e2eHarness, failing, projectPytest } from './harness.js';
 
-const { projects, generate, brokenCopy, smokeOf } = e2eHarness({ framework: 'django', rootPrefix: 'cts-e2e-django-', projectPrefix: 'django' });
+const { projects, generate, brokenCopy, smokeOf } = e2eHarness({
+  framework: 'django',
+  rootPrefix: 'cts-e2e-django-',
+  projectPrefix: 'django',
+});
 
 describe.each(['otlp-grpc', 'otlp-http', 'console'])('generated Django service with %s exporter', (exporter) => {
   let outcome: Awaited<ReturnType<typeof generate>>;
@@ -27,7 +31,10 @@ describe.each(['otlp-grpc', 'otlp-http', 'console'])('generated Django service w
   it('installs and passes every smoke check', () => {
     const smoke = outcome.result.pipeline?.smoke;
     expect(smoke, outcome.stderr).toBeDefined();
-    expect(smoke.checks.filter((c) => !c.ok), outcome.stderr).toEqual([]);
+    expect(
+      smoke.checks.filter((c) => !c.ok),
+      outcome.stderr,
+    ).toEqual([]);
     expect(outcome.code).toBe(0);
     const names = smoke.checks.map((c) => c.name);
     expect(names).toContain('child span');
@@ -51,7 +58,9 @@ describe.each(['otlp-grpc', 'otlp-http', 'console'])('generated Django service w
 // --- The ASGI entry point under uvicorn -------------------------------------------------------------
 
 function projectOptions(dir: string): ServiceOptions {
-  return (JSON.parse(readFileSync(path.join(dir, '.create-traced-service.json'), 'utf8')) as { options: ServiceOptions }).options;
+  return (
+    JSON.parse(readFileSync(path.join(dir, '.create-traced-service.json'), 'utf8')) as { options: ServiceOptions }
+  ).options;
 }
 
 const uvicorn = (target: string, workers?: number) => (port: number) => [
@@ -106,7 +115,11 @@ async function serve<T>(dir: string, argv: (port: number) => string[], drive: (b
 
 /** uvicorn with several workers, `requests` sample requests four at a time, SIGTERM, the multi-worker checks. */
 async function uvicornWorkers(dir: string, workers: number, requests: number) {
-  const expectation = expectationFor({ projectDir: dir, venvDir: path.join(dir, '.venv'), options: projectOptions(dir) });
+  const expectation = expectationFor({
+    projectDir: dir,
+    venvDir: path.join(dir, '.venv'),
+    options: projectOptions(dir),
+  });
   const run = await serve(dir, uvicorn('config.asgi:application', workers), async (base) => {
     const sent: SentRequest[] = [];
     let next = 0;
@@ -116,14 +129,25 @@ async function uvicornWorkers(dir: string, workers: number, requests: number) {
           next++;
           const started = performance.now();
           const status = await request(base + expectation.requestPath);
-          sent.push({ purpose: 'sample', path: expectation.requestPath, status, durationMs: performance.now() - started });
+          sent.push({
+            purpose: 'sample',
+            path: expectation.requestPath,
+            status,
+            durationMs: performance.now() - started,
+          });
         }
       }),
     );
     return sent;
   });
   return {
-    checks: runMultiWorkerChecks({ expectation, workers, spans: run.spans, requests: run.driven, shutdown: run.shutdown }),
+    checks: runMultiWorkerChecks({
+      expectation,
+      workers,
+      spans: run.spans,
+      requests: run.driven,
+      shutdown: run.shutdown,
+    }),
     output: run.output,
   };
 }
@@ -132,27 +156,37 @@ describe('database spans from a real server', () => {
   it.each([
     ['gunicorn (WSGI)', (port: number) => getFramework('django').serverCommand({ host: '127.0.0.1', port })],
     ['uvicorn (ASGI)', uvicorn('config.asgi:application')],
-  ])('%s: each query is a CLIENT span under the manual span, all flushed on SIGTERM', async (_server, argv) => {
-    const dir = projects['otlp-grpc']!;
-    const run = await serve(dir, argv, async (base) => [await request(`${base}/items/e2e-sku/visits`, 'POST'), await request(`${base}/items/e2e-sku/visits`, 'POST')]);
-    expect(run.driven, run.output).toEqual([200, 200]);
-    expect(run.shutdown.killed).toBe(false);
-    const servers = run.spans.filter((s) => s.kind === 'SERVER');
-    expect(servers.map((s) => s.name)).toEqual(['POST items/<str:item_id>/visits', 'POST items/<str:item_id>/visits']);
-    for (const server of servers) {
-      const inTrace = run.spans.filter((s) => s.traceId === server.traceId);
-      const work = inTrace.find((s) => s.name === 'record_item_visit')!;
-      expect(work.kind).toBe('INTERNAL');
-      expect(work.parentSpanId).toBe(server.spanId);
-      const queries = inTrace.filter((s) => s.kind === 'CLIENT');
-      expect(queries.map((q) => q.name).sort()).toEqual(['INSERT', 'SELECT']);
-      for (const q of queries) {
-        expect(q.parentSpanId).toBe(work.spanId);
-        expect(q.attributes['db.system'] ?? q.attributes['db.system.name']).toBe('sqlite');
+  ])(
+    '%s: each query is a CLIENT span under the manual span, all flushed on SIGTERM',
+    async (_server, argv) => {
+      const dir = projects['otlp-grpc']!;
+      const run = await serve(dir, argv, async (base) => [
+        await request(`${base}/items/e2e-sku/visits`, 'POST'),
+        await request(`${base}/items/e2e-sku/visits`, 'POST'),
+      ]);
+      expect(run.driven, run.output).toEqual([200, 200]);
+      expect(run.shutdown.killed).toBe(false);
+      const servers = run.spans.filter((s) => s.kind === 'SERVER');
+      expect(servers.map((s) => s.name)).toEqual([
+        'POST items/<str:item_id>/visits',
+        'POST items/<str:item_id>/visits',
+      ]);
+      for (const server of servers) {
+        const inTrace = run.spans.filter((s) => s.traceId === server.traceId);
+        const work = inTrace.find((s) => s.name === 'record_item_visit')!;
+        expect(work.kind).toBe('INTERNAL');
+        expect(work.parentSpanId).toBe(server.spanId);
+        const queries = inTrace.filter((s) => s.kind === 'CLIENT');
+        expect(queries.map((q) => q.name).sort()).toEqual(['INSERT', 'SELECT']);
+        for (const q of queries) {
+          expect(q.parentSpanId).toBe(work.spanId);
+          expect(q.attributes['db.system'] ?? q.attributes['db.system.name']).toBe('sqlite');
+        }
+        expect(inTrace).toHaveLength(4);
       }
-      expect(inTrace).toHaveLength(4);
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });
 
 describe('the ASGI entry point under uvicorn', () => {
@@ -164,7 +198,10 @@ describe('the ASGI entry point under uvicorn', () => {
 
   it('passes every smoke check with one worker', async () => {
     const report = await smokeWith(dir, uvicorn('config.asgi:application'));
-    expect(report.checks.filter((c) => !c.ok), report.serviceOutput).toEqual([]);
+    expect(
+      report.checks.filter((c) => !c.ok),
+      report.serviceOutput,
+    ).toEqual([]);
     expect(report.checks.map((c) => c.name)).toContain('all spans delivered by shutdown');
   }, 120_000);
 
@@ -172,7 +209,10 @@ describe('the ASGI entry point under uvicorn', () => {
     const { checks, output } = await uvicornWorkers(dir, 2, 20);
     // Nothing lost is the point. Which async worker accepts each connection is up to the kernel (one
     // may take them all), so "every worker exports" is not asserted for uvicorn.
-    expect(checks.filter((c) => !c.ok && !c.name.startsWith('every worker exports')), output).toEqual([]);
+    expect(
+      checks.filter((c) => !c.ok && !c.name.startsWith('every worker exports')),
+      output,
+    ).toEqual([]);
   }, 120_000);
 
   it("loses the buffered spans with Django's bare ASGI handler (why config/asgi.py answers the lifespan)", async () => {
@@ -193,7 +233,12 @@ describe('the smoke test fails on a Django service wired wrong', () => {
     const dir = brokenCopy('late-instrumentation', (d) => {
       const file = path.join(d, 'config', 'wsgi.py');
       const source = readFileSync(file, 'utf8');
-      const moved = source.replace('\notel.instrument()\n', '\n').replace('application = get_wsgi_application()\n', 'application = get_wsgi_application()\notel.instrument()  # too late: the handler has read MIDDLEWARE\n');
+      const moved = source
+        .replace('\notel.instrument()\n', '\n')
+        .replace(
+          'application = get_wsgi_application()\n',
+          'application = get_wsgi_application()\notel.instrument()  # too late: the handler has read MIDDLEWARE\n',
+        );
       expect(moved).not.toBe(source);
       writeFileSync(file, moved);
     });

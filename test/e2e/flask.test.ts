@@ -9,7 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { e2eHarness, failing, projectPytest } from './harness.js';
 
 const FRAMEWORK = 'flask';
-const { projects, generate, brokenCopy, smokeOf } = e2eHarness({ framework: FRAMEWORK, rootPrefix: `cts-e2e-${FRAMEWORK}-` });
+const { projects, generate, brokenCopy, smokeOf } = e2eHarness({
+  framework: FRAMEWORK,
+  rootPrefix: `cts-e2e-${FRAMEWORK}-`,
+});
 
 describe.each([
   ['otlp-grpc', {}],
@@ -24,7 +27,10 @@ describe.each([
   it('installs and passes every smoke check, with one gunicorn worker and with two', () => {
     const smoke = outcome.result.pipeline?.smoke;
     expect(smoke, outcome.stderr).toBeDefined();
-    expect(smoke!.checks.filter((c) => !c.ok), outcome.stderr).toEqual([]);
+    expect(
+      smoke!.checks.filter((c) => !c.ok),
+      outcome.stderr,
+    ).toEqual([]);
     expect(outcome.code).toBe(0);
     const names = smoke!.checks.map((c) => c.name);
     expect(names).toContain('child span');
@@ -44,20 +50,26 @@ describe.each([
   it('ships gunicorn.conf.py in the image', () => {
     const dockerfile = readFileSync(path.join(projects[exporter]!, 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('COPY gunicorn.conf.py ./gunicorn.conf.py');
-    expect(dockerfile).toContain('CMD ["gunicorn","--config","gunicorn.conf.py","--bind","0.0.0.0:8000","app.main:app"]');
+    expect(dockerfile).toContain(
+      'CMD ["gunicorn","--config","gunicorn.conf.py","--bind","0.0.0.0:8000","app.main:app"]',
+    );
   });
 });
 
 describe(`the smoke test fails on a ${FRAMEWORK} service wired wrong`, () => {
   beforeAll(() => {
-    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv'))) throw new Error('the gRPC project was not generated');
+    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv')))
+      throw new Error('the gRPC project was not generated');
   });
 
   it('workers that exit without flushing lose the buffered spans', async () => {
     const dir = brokenCopy('no-flush', (d) => {
       const conf = path.join(d, 'gunicorn.conf.py');
       // os._exit skips both worker_exit's flush and the atexit hook, like a worker killed outright.
-      const text = readFileSync(conf, 'utf8').replace('def worker_exit(server, worker):', 'def worker_exit(server, worker):\n    import os; os._exit(0)');
+      const text = readFileSync(conf, 'utf8').replace(
+        'def worker_exit(server, worker):',
+        'def worker_exit(server, worker):\n    import os; os._exit(0)',
+      );
       writeFileSync(conf, text);
     });
     const { code, report } = await smokeOf(dir);
@@ -69,7 +81,9 @@ describe(`the smoke test fails on a ${FRAMEWORK} service wired wrong`, () => {
   });
 
   it('a preloaded app (provider built in the master) is refused before any worker serves', async () => {
-    const dir = brokenCopy('preload', (d) => appendFileSync(path.join(d, 'gunicorn.conf.py'), '\npreload_app = True  # broken on purpose\n'));
+    const dir = brokenCopy('preload', (d) =>
+      appendFileSync(path.join(d, 'gunicorn.conf.py'), '\npreload_app = True  # broken on purpose\n'),
+    );
     const { code, report } = await smokeOf(dir);
     expect(code).toBe(1);
     expect(Object.keys(failing(report))).toEqual(['service started']);

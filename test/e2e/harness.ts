@@ -58,11 +58,25 @@ export function e2eHarness({ framework, rootPrefix, projectPrefix = 'svc' }: Har
   async function generate(exporter: string, env: NodeJS.ProcessEnv = {}): Promise<Generated> {
     const dir = `${projectPrefix}-${exporter}`;
     const frameworkArgs = framework ? ['--framework', framework] : [];
-    const r = await runCli([dir, '--yes', '--json', ...frameworkArgs, '--exporter', exporter, '--service-name', `shop "${exporter}"`, '--environment', 'e2e'], {
-      cwd: root,
-      env,
-      timeoutMs: 570_000,
-    });
+    const r = await runCli(
+      [
+        dir,
+        '--yes',
+        '--json',
+        ...frameworkArgs,
+        '--exporter',
+        exporter,
+        '--service-name',
+        `shop "${exporter}"`,
+        '--environment',
+        'e2e',
+      ],
+      {
+        cwd: root,
+        env,
+        timeoutMs: 570_000,
+      },
+    );
     projects[exporter] = path.join(root, dir);
     return { code: r.code, result: JSON.parse(r.stdout || '{}'), stderr: r.stderr };
   }
@@ -70,7 +84,10 @@ export function e2eHarness({ framework, rootPrefix, projectPrefix = 'svc' }: Har
   function brokenCopy(name: string, mutate: (dir: string) => void): string {
     const base = projects['otlp-grpc']!;
     const dir = path.join(root, `broken-${name}`);
-    cpSync(base, dir, { recursive: true, filter: (src) => !src.includes(`${path.sep}.venv`) && !src.includes('__pycache__') });
+    cpSync(base, dir, {
+      recursive: true,
+      filter: (src) => !src.includes(`${path.sep}.venv`) && !src.includes('__pycache__'),
+    });
     symlinkSync(path.join(base, '.venv'), path.join(dir, '.venv'));
     mutate(dir);
     return dir;
@@ -91,10 +108,15 @@ export function failing(report: { checks: Check[] }): Record<string, string> {
 }
 
 /** A mutation for brokenCopy(): `code` appended to the project's app/main.py. */
-export const appendToMain = (code: string) => (dir: string) => appendFileSync(path.join(dir, 'app', 'main.py'), `\n\n# --- broken on purpose by the test suite ---\n${code}\n`);
+export const appendToMain = (code: string) => (dir: string) =>
+  appendFileSync(path.join(dir, 'app', 'main.py'), `\n\n# --- broken on purpose by the test suite ---\n${code}\n`);
 
 /** The generated project's own pytest suite, run with its venv's Python; returns what it printed. */
 export function projectPytest(dir: string, timeoutMs: number): string {
   const python = path.join(dir, '.venv', 'bin', 'python');
-  return execFileSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], { cwd: dir, encoding: 'utf8', timeout: timeoutMs });
+  return execFileSync(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
 }

@@ -51,7 +51,8 @@ async function smokeOf(dir: string) {
 
 describe('the smoke test fails on a service wired wrong', () => {
   beforeAll(() => {
-    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv'))) throw new Error('the gRPC project was not generated');
+    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv')))
+      throw new Error('the gRPC project was not generated');
   });
 
   it('instrumentation removed', async () => {
@@ -146,7 +147,10 @@ describe('interrupting the smoke test', () => {
     const uvicorn = path.join(dir, '.venv', 'bin', 'uvicorn');
     const running = () => spawnSync('pgrep', ['-f', uvicorn], { encoding: 'utf8' }).stdout.trim();
     expect(running()).toBe('');
-    const child = spawn(process.execPath, [CLI, 'smoke', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [CLI, 'smoke', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

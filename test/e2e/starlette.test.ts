@@ -10,7 +10,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { appendToMain, e2eHarness, failing, projectPytest } from './harness.js';
 
 const FRAMEWORK = 'starlette';
-const { projects, generate, brokenCopy, smokeOf } = e2eHarness({ framework: FRAMEWORK, rootPrefix: `cts-e2e-${FRAMEWORK}-` });
+const { projects, generate, brokenCopy, smokeOf } = e2eHarness({
+  framework: FRAMEWORK,
+  rootPrefix: `cts-e2e-${FRAMEWORK}-`,
+});
 
 describe.each([
   ['otlp-grpc', {}],
@@ -25,7 +28,10 @@ describe.each([
   it('installs and passes every smoke check', () => {
     const smoke = outcome.result.pipeline?.smoke;
     expect(smoke, outcome.stderr).toBeDefined();
-    expect(smoke!.checks.filter((c) => !c.ok), outcome.stderr).toEqual([]);
+    expect(
+      smoke!.checks.filter((c) => !c.ok),
+      outcome.stderr,
+    ).toEqual([]);
     expect(outcome.code).toBe(0);
     const names = smoke!.checks.map((c) => c.name);
     expect(names).toContain('child span');
@@ -43,7 +49,8 @@ describe.each([
 
 describe(`the smoke test fails on a ${FRAMEWORK} service wired wrong`, () => {
   beforeAll(() => {
-    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv'))) throw new Error('the gRPC project was not generated');
+    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv')))
+      throw new Error('the gRPC project was not generated');
   });
 
   it('instrument_app left with its defaults: internal send spans and traced health checks', async () => {

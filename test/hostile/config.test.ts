@@ -21,7 +21,9 @@ async function withConfig(text: string, extra: string[] = []) {
 
 describe('hostile config files', () => {
   it('100k levels of nesting: one line, exit 2', async () => {
-    const { r, cwd, before, lines } = await withConfig(`{"resourceAttributes":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const { r, cwd, before, lines } = await withConfig(
+      `{"resourceAttributes":${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+    );
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/^error: --config: c\.json nests deeper than 20 levels$/);
     expect(r.code).toBe(2);
@@ -31,7 +33,9 @@ describe('hostile config files', () => {
   it('a file over the size limit is not read at all', async () => {
     const { r, lines } = await withConfig(JSON.stringify({ environment: 'x'.repeat(2_000_000) }));
     expect(lines, r.stderr).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: --config: c\.json is larger than 256 KB; an options file is a few hundred bytes$/);
+    expect(lines[0]).toMatch(
+      /^error: --config: c\.json is larger than 256 KB; an options file is a few hundred bytes$/,
+    );
     expect(r.code).toBe(2);
   });
 
@@ -63,10 +67,14 @@ describe('answers files from other versions', () => {
   });
 
   it('written by an older version whose options no longer apply: says which version wrote it', async () => {
-    const { r, lines } = await withConfig(JSON.stringify({ cliVersion: '0.0.1', options: { ...VALID, colour: 'blue' } }));
+    const { r, lines } = await withConfig(
+      JSON.stringify({ cliVersion: '0.0.1', options: { ...VALID, colour: 'blue' } }),
+    );
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^error: --config: c\\.json was written by create-traced-service 0\\.0\\.1 \\(this is ${cliVersion().replace(/\./g, '\\.')}\\): unknown option "colour"`),
+      new RegExp(
+        `^error: --config: c\\.json was written by create-traced-service 0\\.0\\.1 \\(this is ${cliVersion().replace(/\./g, '\\.')}\\): unknown option "colour"`,
+      ),
     );
     expect(r.code).toBe(2);
   });
@@ -74,7 +82,9 @@ describe('answers files from other versions', () => {
   it('written by an older version with options that still apply: used, and said so', async () => {
     const { r } = await withConfig(JSON.stringify({ cliVersion: '0.0.1', options: VALID }));
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('c.json was written by create-traced-service 0.0.1; its options were checked against this version');
+    expect(r.stdout).toContain(
+      'c.json was written by create-traced-service 0.0.1; its options were checked against this version',
+    );
   });
 
   it.each([
@@ -89,15 +99,22 @@ describe('answers files from other versions', () => {
 
   it('smoke refuses a project written by a newer version', async () => {
     const cwd = scratchDir('cts-config-');
-    writeFileSync(path.join(cwd, '.create-traced-service.json'), JSON.stringify({ cliVersion: '99.0.0', options: VALID }));
+    writeFileSync(
+      path.join(cwd, '.create-traced-service.json'),
+      JSON.stringify({ cliVersion: '99.0.0', options: VALID }),
+    );
     const r = await runCli(['smoke', '.'], { cwd });
     expect(r.stderr.trim().split('\n'), r.stderr).toHaveLength(1);
-    expect(r.stderr).toMatch(/\.create-traced-service\.json was written by create-traced-service 99\.0\.0, newer than this one/);
+    expect(r.stderr).toMatch(
+      /\.create-traced-service\.json was written by create-traced-service 99\.0\.0, newer than this one/,
+    );
     expect(r.code).toBe(2);
   });
 
   it('numbers written as strings in another notation are refused in answers files too', async () => {
-    const { r, lines } = await withConfig(JSON.stringify({ cliVersion: cliVersion(), options: { ...VALID, maxQueueSize: '1e3' } }));
+    const { r, lines } = await withConfig(
+      JSON.stringify({ cliVersion: cliVersion(), options: { ...VALID, maxQueueSize: '1e3' } }),
+    );
     expect(lines, r.stderr).toHaveLength(1);
     expect(lines[0]).toMatch(/must be a whole number written in decimal digits$/);
     expect(r.code).toBe(2);

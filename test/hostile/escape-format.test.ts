@@ -10,13 +10,37 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { markdownText, pythonString, tomlString, yamlString } from '../../src/escape.js';
 
-const FORMAT = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200b', '\u200e', '\u200f', '\u061c', '\u00ad', '\u2060', '\ufeff', '\u{e0001}', '\u{e0041}', '\u{1d173}'];
-const hostile = fc.array(fc.constantFrom(...FORMAT, 'a', '"', '\\', ' ', 'é', '🚀'), { minLength: 1, maxLength: 12 }).map((a) => a.join(''));
+const FORMAT = [
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200b',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+  '\u00ad',
+  '\u2060',
+  '\ufeff',
+  '\u{e0001}',
+  '\u{e0041}',
+  '\u{1d173}',
+];
+const hostile = fc
+  .array(fc.constantFrom(...FORMAT, 'a', '"', '\\', ' ', 'é', '🚀'), { minLength: 1, maxLength: 12 })
+  .map((a) => a.join(''));
 const RAW_FORMAT = /\p{Cf}/u;
 
 function pythonValues(literals: string[]): string[] {
   const program = 'import ast, json, sys\nprint(json.dumps([ast.literal_eval(l) for l in json.load(sys.stdin)]))';
-  return JSON.parse(execFileSync('python3', ['-c', program], { input: JSON.stringify(literals) }).toString()) as string[];
+  return JSON.parse(
+    execFileSync('python3', ['-c', program], { input: JSON.stringify(literals) }).toString(),
+  ) as string[];
 }
 
 describe('format characters are escaped in code and config', () => {

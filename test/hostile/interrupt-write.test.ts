@@ -58,7 +58,9 @@ describe('Ctrl-C during a --force write', () => {
     for (let i = 0; i < 12; i++) {
       const t = path.join(base, `run${i}`);
       cpSync(template, t, { recursive: true });
-      const session = startSession([`run${i}`, '--force', '--yes', '--no-install', '--service-name', 'svc'], { cwd: base });
+      const session = startSession([`run${i}`, '--force', '--yes', '--no-install', '--service-name', 'svc'], {
+        cwd: base,
+      });
       // Spread over the whole run: start-up, option parsing, planning, writing, exit.
       await new Promise((r) => setTimeout(r, 40 + i * 45 + Math.random() * 40));
       try {
@@ -70,13 +72,21 @@ describe('Ctrl-C during a --force write', () => {
       // Before the CLI installed its handlers, SIGINT ends it the default way (which a shell reports as 130).
       const code = exit.signal === 'SIGINT' ? 130 : exit.code;
       const now = picture(t);
-      const state = JSON.stringify(now) === JSON.stringify(before) ? 'before' : JSON.stringify(now) === JSON.stringify(after) ? 'complete' : 'MIXED';
+      const state =
+        JSON.stringify(now) === JSON.stringify(before)
+          ? 'before'
+          : JSON.stringify(now) === JSON.stringify(after)
+            ? 'complete'
+            : 'MIXED';
       outcomes.push(`${code}:${state}`);
       expect(state, session.output()).not.toBe('MIXED');
       expect([0, 130]).toContain(code);
       expect(leftovers(base)).toEqual([]);
     }
     // Both outcomes happened, so the signals really landed at different moments.
-    expect(outcomes.some((o) => o.endsWith('before')), outcomes.join(' ')).toBe(true);
+    expect(
+      outcomes.some((o) => o.endsWith('before')),
+      outcomes.join(' '),
+    ).toBe(true);
   }, 120_000);
 });

@@ -34,7 +34,9 @@ function interpreters(): string[] {
   const root = path.join(os.homedir(), '.pyenv', 'versions');
   for (const v of ['3.11', '3.12', '3.13']) {
     try {
-      const dir = execFileSync('ls', [root], { encoding: 'utf8' }).split('\n').find((d) => d.startsWith(`${v}.`));
+      const dir = execFileSync('ls', [root], { encoding: 'utf8' })
+        .split('\n')
+        .find((d) => d.startsWith(`${v}.`));
       if (dir && existsSync(path.join(root, dir, 'bin', 'python'))) found.push(path.join(root, dir, 'bin', 'python'));
     } catch {
       // no pyenv
@@ -44,37 +46,155 @@ function interpreters(): string[] {
 }
 
 function compileAll(python: string, patterns: string[]): (string | null)[] {
-  const out = execFileSync(python, ['-c', COMPILE], { input: JSON.stringify(patterns), encoding: 'utf8', maxBuffer: 64 << 20 });
+  const out = execFileSync(python, ['-c', COMPILE], {
+    input: JSON.stringify(patterns),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(out) as (string | null)[];
 }
 
 const TOKENS = [
-  'a', 'b', 'z', 'é', ' ', '/', '0', '1', '3', '7', '8', '9', '\\', '\\', '[', ']', '(', ')', '{', '}', '*', '+', '?',
-  '^', '$', '|', '.', '-', ',', 'x', 'u', 'U', 'N', 'd', 'w', 's', 'B', 'A', 'Z', 'e', 'k', 'p', '<', '>', '=', '!',
-  ':', 'P', '#', '&', '~', 'F', 'f', 'i', '4294967295', '99',
+  'a',
+  'b',
+  'z',
+  'é',
+  ' ',
+  '/',
+  '0',
+  '1',
+  '3',
+  '7',
+  '8',
+  '9',
+  '\\',
+  '\\',
+  '[',
+  ']',
+  '(',
+  ')',
+  '{',
+  '}',
+  '*',
+  '+',
+  '?',
+  '^',
+  '$',
+  '|',
+  '.',
+  '-',
+  ',',
+  'x',
+  'u',
+  'U',
+  'N',
+  'd',
+  'w',
+  's',
+  'B',
+  'A',
+  'Z',
+  'e',
+  'k',
+  'p',
+  '<',
+  '>',
+  '=',
+  '!',
+  ':',
+  'P',
+  '#',
+  '&',
+  '~',
+  'F',
+  'f',
+  'i',
+  '4294967295',
+  '99',
 ];
 const noise = fc.array(fc.constantFrom(...TOKENS), { maxLength: 14 }).map((t) => t.join(''));
 
 /** Patterns built from the supported subset only: all of them must be accepted. */
-const supported: fc.Arbitrary<string> = fc.letrec<{ re: string; alt: string; seq: string; atom: string; piece: string; cls: string }>((tie) => ({
+const supported: fc.Arbitrary<string> = fc.letrec<{
+  re: string;
+  alt: string;
+  seq: string;
+  atom: string;
+  piece: string;
+  cls: string;
+}>((tie) => ({
   re: tie('alt'),
   alt: fc.array(tie('seq'), { minLength: 1, maxLength: 3 }).map((s) => s.join('|')),
   seq: fc.array(tie('piece'), { maxLength: 4 }).map((s) => s.join('')),
   piece: fc.oneof(
     { weight: 3, arbitrary: tie('atom') },
-    fc.tuple(tie('atom'), fc.constantFrom('*', '+', '?', '*?', '+?', '??', '{2}', '{1,3}', '{,4}', '{2,}', '{0}', '{,}', '{3}?')).map(([a, q]) => a + q),
+    fc
+      .tuple(
+        tie('atom'),
+        fc.constantFrom('*', '+', '?', '*?', '+?', '??', '{2}', '{1,3}', '{,4}', '{2,}', '{0}', '{,}', '{3}?'),
+      )
+      .map(([a, q]) => a + q),
     fc.constantFrom('^', '$', '\\b', '\\B', '\\A', '\\Z'),
   ),
   atom: fc.oneof(
     { maxDepth: 3 },
-    { weight: 4, arbitrary: fc.constantFrom('a', '/', 'é', '-', ',', ']', '}', '{', '\\.', '\\/', '\\-', '\\\\', '\\d', '\\w', '\\S', '\\n', '\\t', '\\x41', '\\u00e9', '\\U0001F600', '\\0', '\\012', '\\377', '.') },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(
+        'a',
+        '/',
+        'é',
+        '-',
+        ',',
+        ']',
+        '}',
+        '{',
+        '\\.',
+        '\\/',
+        '\\-',
+        '\\\\',
+        '\\d',
+        '\\w',
+        '\\S',
+        '\\n',
+        '\\t',
+        '\\x41',
+        '\\u00e9',
+        '\\U0001F600',
+        '\\0',
+        '\\012',
+        '\\377',
+        '.',
+      ),
+    },
     tie('cls'),
     fc.tuple(fc.constantFrom('(', '(?:', '(?=', '(?!'), tie('re')).map(([open, inner]) => `${open}${inner})`),
   ),
   cls: fc
     .tuple(
       fc.boolean(),
-      fc.array(fc.constantFrom('a', 'z', '0-9', 'a-f', '\\d', '\\w', '\\s', '\\-', '\\]', '\\\\', '\\x00-\\x7f', '\\n', '/', '.', '*', '(', '\\b'), { minLength: 1, maxLength: 4 }),
+      fc.array(
+        fc.constantFrom(
+          'a',
+          'z',
+          '0-9',
+          'a-f',
+          '\\d',
+          '\\w',
+          '\\s',
+          '\\-',
+          '\\]',
+          '\\\\',
+          '\\x00-\\x7f',
+          '\\n',
+          '/',
+          '.',
+          '*',
+          '(',
+          '\\b',
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
       fc.boolean(),
     )
     .map(([neg, items, dash]) => `[${neg ? '^' : ''}${items.join('')}${dash ? '-' : ''}]`),
@@ -96,7 +216,8 @@ describe('checkPythonRegex agrees with Python re', () => {
       claims++;
       const theirs = actual[i] ?? null;
       const expected = ours.ok ? null : ours.message;
-      if (theirs !== expected) wrong.push(`${JSON.stringify(p)}: ours ${JSON.stringify(expected)}, Python ${JSON.stringify(theirs)}`);
+      if (theirs !== expected)
+        wrong.push(`${JSON.stringify(p)}: ours ${JSON.stringify(expected)}, Python ${JSON.stringify(theirs)}`);
     });
     expect(wrong.slice(0, 20), `seed ${seed}: ${wrong.length} disagreements`).toEqual([]);
     // Most noise must get a real answer, or the checker would pass by calling everything unsupported.

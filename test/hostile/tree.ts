@@ -2,7 +2,11 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 
-export type Entry = { type: 'file'; content: string; mode: number } | { type: 'dir'; mode: number } | { type: 'link'; to: string } | { type: 'special' };
+export type Entry =
+  | { type: 'file'; content: string; mode: number }
+  | { type: 'dir'; mode: number }
+  | { type: 'link'; to: string }
+  | { type: 'special' };
 
 /** Every entry below `dir` (symlinks are recorded, never followed; special files are never opened). */
 export function picture(dir: string, rel = ''): Record<string, Entry> {

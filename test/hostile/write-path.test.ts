@@ -14,7 +14,10 @@ import { leftovers, picture } from './tree.js';
 const write = (args: string[], cwd: string) => runCli([...args, '--yes', '--no-install'], { cwd, timeoutMs: 30_000 });
 
 function errorLines(r: CliResult): string[] {
-  return r.stderr.trim().split('\n').filter((l) => l !== '' && !l.startsWith('(run with --help'));
+  return r.stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('(run with --help'));
 }
 
 function expectRefused(r: CliResult, pattern: RegExp): void {
@@ -139,17 +142,23 @@ describe('the write path refuses what would write outside the target or lose fil
 
 describe('two runs into the same directory: one wins, the other fails with exit 2, never a merge', () => {
   const race = async (cwd: string) => {
-    const [a, b] = await Promise.all([write(['t', '--service-name', 'alpha'], cwd), write(['t', '--service-name', 'beta'], cwd)]);
+    const [a, b] = await Promise.all([
+      write(['t', '--service-name', 'alpha'], cwd),
+      write(['t', '--service-name', 'beta'], cwd),
+    ]);
     const codes = [a.code, b.code].sort();
     expect(codes, `${a.stderr}\n${b.stderr}`).toEqual([0, 2]);
     const loser = a.code === 2 ? a : b;
     expect(errorLines(loser)).toHaveLength(1);
     // The project is entirely the winner's: every file that names the service names the same one.
     const winner = a.code === 0 ? 'alpha' : 'beta';
-    const answers = JSON.parse(readFileSync(path.join(cwd, 't', '.create-traced-service.json'), 'utf8')) as { options: { serviceName: string } };
+    const answers = JSON.parse(readFileSync(path.join(cwd, 't', '.create-traced-service.json'), 'utf8')) as {
+      options: { serviceName: string };
+    };
     expect(answers.options.serviceName).toBe(winner);
     for (const [file, entry] of Object.entries(picture(path.join(cwd, 't')))) {
-      if (entry.type === 'file') expect(entry.content.includes(winner === 'alpha' ? 'beta' : 'alpha'), file).toBe(false);
+      if (entry.type === 'file')
+        expect(entry.content.includes(winner === 'alpha' ? 'beta' : 'alpha'), file).toBe(false);
     }
     expect(leftovers(cwd)).toEqual([]);
   };

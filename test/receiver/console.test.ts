@@ -55,7 +55,10 @@ describe('parseConsoleSpans', () => {
   });
 
   it('converts a Python TraceState repr to the W3C form', () => {
-    const out = sample.replace('"trace_state": "[]"', `"trace_state": "['{key=vendor, value=abc}', '{key=k2, value=v2}']"`);
+    const out = sample.replace(
+      '"trace_state": "[]"',
+      `"trace_state": "['{key=vendor, value=abc}', '{key=k2, value=v2}']"`,
+    );
     expect(parseConsoleSpans(out)[0]?.traceState).toBe('vendor=abc,k2=v2');
   });
 

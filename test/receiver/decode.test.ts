@@ -72,7 +72,8 @@ describe('decodeJsonRequest', () => {
   });
 
   it('keeps unquoted int64 numbers beyond 2^53 exact', () => {
-    const body = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":1700000000123456789,' +
+    const body =
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":1700000000123456789,' +
       '"attributes":[{"key":"n","value":{"intValue":-9223372036854775808}}]}]}]}]}';
     const [span] = decodeJsonRequest(body, ctx);
     expect(span?.startTimeUnixNano).toBe(1700000000123456789n);

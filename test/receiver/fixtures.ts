@@ -28,7 +28,12 @@ export function sampleProtoObject(): Record<string, unknown> {
         },
         scopeSpans: [
           {
-            scope: { name: 'cts.test', version: '1.2.3', attributes: [{ key: 'scope.k', value: { stringValue: 'v' } }], droppedAttributesCount: 1 },
+            scope: {
+              name: 'cts.test',
+              version: '1.2.3',
+              attributes: [{ key: 'scope.k', value: { stringValue: 'v' } }],
+              droppedAttributesCount: 1,
+            },
             spans: [
               {
                 traceId: hex(TRACE_ID),
@@ -124,7 +129,12 @@ export function sampleJson(): Record<string, unknown> {
         },
         scopeSpans: [
           {
-            scope: { name: 'cts.test', version: '1.2.3', attributes: [{ key: 'scope.k', value: { stringValue: 'v' } }], droppedAttributesCount: 1 },
+            scope: {
+              name: 'cts.test',
+              version: '1.2.3',
+              attributes: [{ key: 'scope.k', value: { stringValue: 'v' } }],
+              droppedAttributesCount: 1,
+            },
             spans: [
               {
                 traceId: TRACE_ID.toUpperCase(), // hex is case-insensitive on input
@@ -239,7 +249,12 @@ export function expectSampleSpans(spans: ReceivedSpan[], transport: Transport): 
   expect(typeof parent.attributes.int).toBe('bigint');
   expect(typeof parent.attributes['integral-double']).toBe('number');
   expect(parent.events).toEqual([
-    { name: 'cache.miss', timeUnixNano: 1700000000150000000n, attributes: { 'cache.key': 'items:1' }, droppedAttributesCount: 0 },
+    {
+      name: 'cache.miss',
+      timeUnixNano: 1700000000150000000n,
+      attributes: { 'cache.key': 'items:1' },
+      droppedAttributesCount: 0,
+    },
   ]);
   expect(parent.links).toEqual([
     {

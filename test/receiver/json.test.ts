@@ -40,12 +40,21 @@ describe('parseJson', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it.each(['', '{', '{"a" 1}', '{"a":1,}', '[1 2]', '"unterminated', '"bad \\x escape"', '01', '{a:1}', '"raw\nnewline"', '1 2'])(
-    'rejects %j',
-    (text) => {
-      expect(() => parseJson(text)).toThrow(JsonSyntaxError);
-    },
-  );
+  it.each([
+    '',
+    '{',
+    '{"a" 1}',
+    '{"a":1,}',
+    '[1 2]',
+    '"unterminated',
+    '"bad \\x escape"',
+    '01',
+    '{a:1}',
+    '"raw\nnewline"',
+    '1 2',
+  ])('rejects %j', (text) => {
+    expect(() => parseJson(text)).toThrow(JsonSyntaxError);
+  });
 
   it('rejects absurd nesting instead of overflowing the stack', () => {
     expect(() => parseJson('['.repeat(100_000))).toThrow(/too deep/);

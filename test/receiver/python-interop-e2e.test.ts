@@ -43,7 +43,11 @@ async function runExportScript(args: string[]): Promise<ScriptRun> {
   expect(run.stderr, context).not.toMatch(EXPORT_TROUBLE);
   const line = run.stdout.split('\n').find((l) => l.startsWith('CTS_RESULT '));
   expect(line, context).toBeDefined();
-  return { summary: JSON.parse(line!.slice('CTS_RESULT '.length)) as ScriptSummary, stdout: run.stdout, stderr: run.stderr };
+  return {
+    summary: JSON.parse(line!.slice('CTS_RESULT '.length)) as ScriptSummary,
+    stdout: run.stdout,
+    stderr: run.stderr,
+  };
 }
 
 /** Checks the two spans the script makes, as decoded from any transport. */

@@ -36,7 +36,10 @@ function isReady(venv: string): boolean {
 export async function ensureVenv(name: string, pins: readonly string[]): Promise<string> {
   const basePython = process.env.CTS_PYTHON ?? 'python3';
   const { stdout: version } = await execa(basePython, ['--version']);
-  const hash = createHash('sha256').update(`${version}\n${[...pins].sort().join('\n')}`).digest('hex').slice(0, 16);
+  const hash = createHash('sha256')
+    .update(`${version}\n${[...pins].sort().join('\n')}`)
+    .digest('hex')
+    .slice(0, 16);
   const venv = path.join(CACHE_DIR, `${name}-${hash}`);
   if (isReady(venv)) return venvPython(venv);
 
@@ -44,8 +47,14 @@ export async function ensureVenv(name: string, pins: readonly string[]): Promise
   const staging = `${venv}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     await execa(basePython, ['-m', 'venv', staging], { timeout: VENV_SETUP_TIMEOUT_MS });
-    const uv = await execa('uv', ['--version']).then(() => true, () => false);
-    if (uv) await execa('uv', ['pip', 'install', '--quiet', '--python', venvPython(staging), ...pins], { timeout: VENV_SETUP_TIMEOUT_MS });
+    const uv = await execa('uv', ['--version']).then(
+      () => true,
+      () => false,
+    );
+    if (uv)
+      await execa('uv', ['pip', 'install', '--quiet', '--python', venvPython(staging), ...pins], {
+        timeout: VENV_SETUP_TIMEOUT_MS,
+      });
     else {
       await execa(
         venvPython(staging),

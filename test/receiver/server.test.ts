@@ -102,7 +102,9 @@ describe('OTLP/gRPC', () => {
     const { err, response } = await grpcExport(receiver, sampleProtoBytes());
     expect(err).toBeNull();
     expect(response?.length).toBe(0);
-    expect(ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(response ?? Buffer.alloc(0)))).toEqual({});
+    expect(ExportTraceServiceResponse.toObject(ExportTraceServiceResponse.decode(response ?? Buffer.alloc(0)))).toEqual(
+      {},
+    );
     expectSampleSpans(receiver.spans, 'otlp-grpc');
     expect(receiver.spans[0]?.receivedAtMs).toBeGreaterThanOrEqual(before);
     expect(receiver.requests).toEqual([
@@ -148,7 +150,9 @@ describe('OTLP/HTTP', () => {
   });
 
   it('decodes JSON and answers with JSON', async () => {
-    const res = await post(receiver, JSON.stringify(sampleJson()), { 'Content-Type': 'application/json; charset=utf-8' });
+    const res = await post(receiver, JSON.stringify(sampleJson()), {
+      'Content-Type': 'application/json; charset=utf-8',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(await res.json()).toEqual({});
@@ -290,7 +294,11 @@ describe('lifecycle', () => {
     );
     const session = http2.connect(`http://127.0.0.1:${r.grpcPort}`);
     session.on('error', () => {});
-    const openStream = session.request({ ':method': 'POST', ':path': TRACE_EXPORT_PATH, 'content-type': 'application/grpc' });
+    const openStream = session.request({
+      ':method': 'POST',
+      ':path': TRACE_EXPORT_PATH,
+      'content-type': 'application/grpc',
+    });
     openStream.on('error', () => {});
     await post(r, sampleProtoBytes(), PROTOBUF);
 

@@ -14,7 +14,11 @@ import { cacheDir, ensurePrivateUv } from '../../src/installer.js';
 /** Pinned so a new release of a tool cannot change what the suite checks. */
 const TOOLS = {
   poetry: { packages: ['poetry==2.5.1'], bins: ['poetry'], env: 'CTS_TEST_POETRY_BIN' },
-  formatters: { packages: ['black==26.10.1', 'isort==9.0.2', 'ruff==0.17.6'], bins: ['black', 'isort', 'ruff'], env: 'CTS_TEST_FORMATTERS_BIN' },
+  formatters: {
+    packages: ['black==26.10.1', 'isort==9.0.2', 'ruff==0.17.6'],
+    bins: ['black', 'isort', 'ruff'],
+    env: 'CTS_TEST_FORMATTERS_BIN',
+  },
 } as const;
 
 function onPath(command: string): boolean {
@@ -31,14 +35,20 @@ function onPath(command: string): boolean {
  * path, so it cannot be moved) and marked complete last, so a half-built one is rebuilt, never used.
  */
 function ensureToolVenv(uv: string, name: string, packages: readonly string[], bins: readonly string[]): string {
-  const venv = path.join(cacheDir(), 'test-tools', `${name}-${createHash('sha256').update(packages.join(' ')).digest('hex').slice(0, 12)}`);
+  const venv = path.join(
+    cacheDir(),
+    'test-tools',
+    `${name}-${createHash('sha256').update(packages.join(' ')).digest('hex').slice(0, 12)}`,
+  );
   const bin = path.join(venv, 'bin');
   const complete = path.join(venv, '.complete');
   if (existsSync(complete) && bins.every((b) => existsSync(path.join(bin, b)))) return bin;
   rmSync(venv, { recursive: true, force: true });
   const python = process.env.CTS_PYTHON ?? 'python3';
   execFileSync(uv, ['venv', '--quiet', '--python', python, venv], { stdio: 'inherit' });
-  execFileSync(uv, ['pip', 'install', '--quiet', '--python', path.join(bin, 'python'), ...packages], { stdio: 'inherit' });
+  execFileSync(uv, ['pip', 'install', '--quiet', '--python', path.join(bin, 'python'), ...packages], {
+    stdio: 'inherit',
+  });
   writeFileSync(complete, `${packages.join('\n')}\n`);
   return bin;
 }

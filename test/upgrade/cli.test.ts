@@ -81,7 +81,7 @@ describe('upgrade conflicts', () => {
 
     writeFileSync(
       path.join(dir, 'app/telemetry.py'),
-      text.replace(/<<<<<<< yours\n(.*\n)\|\|\|\|\|\|\| [^]*?>>>>>>> .*\n/, '$1'),
+      text.replace(/<<<<<<< yours\n(.*\n)\|\|\|\|\|\|\| [\s\S]*?>>>>>>> .*\n/, '$1'),
     );
     expect(read(dir, 'app/telemetry.py')).toContain(CHANGED_SETTING);
     const resolved = await runCli(['doctor', dir]);
@@ -139,7 +139,7 @@ describe('upgrade safety', () => {
     expect(r.stdout).toMatch(/replace\s+requirements\.txt/);
     expect(r.stdout).toMatch(/^-opentelemetry-sdk==1\.42\.1$/m);
     expect(r.stdout).toMatch(
-      /record\s+\.create-traced-service\.json  otelVersion 1\.42 → 1\.45; hashes and base texts of 21 files/,
+      /record\s+\.create-traced-service\.json {2}otelVersion 1\.42 → 1\.45; hashes and base texts of 21 files/,
     );
     expect(r.stdout).not.toContain('sha256:');
     expect(snapshot(dir)).toEqual(before);
@@ -170,7 +170,9 @@ describe('upgrade safety', () => {
     writeFileSync(path.join(dir, ANSWERS), '{ not json');
     const corrupt = await upgrade(dir, ['--yes', '--no-install']);
     expect(corrupt.code).toBe(2);
-    expect(corrupt.stderr).toMatch(/^error: .*\.create-traced-service\.json is not valid JSON .*nothing was changed\n$/);
+    expect(corrupt.stderr).toMatch(
+      /^error: .*\.create-traced-service\.json is not valid JSON .*nothing was changed\n$/,
+    );
   });
 
   it('--otel-version moves to the line asked for', async () => {

@@ -73,7 +73,9 @@ describe('upgrade of a project with a uv.lock', () => {
     const r = await upgrade(dir, ['--yes', '--json', '--no-install'], E2E_ENV);
     expect(r.code, r.stderr).toBe(0);
     expect(jsonOf(r).locks[0]).toMatchObject({ outcome: 'relocked' });
-    expect(readFileSync(path.join(dir, 'uv.lock'), 'utf8')).toMatch(/name = "opentelemetry-sdk"\nversion = "1\.45\.\d+"/);
+    expect(readFileSync(path.join(dir, 'uv.lock'), 'utf8')).toMatch(
+      /name = "opentelemetry-sdk"\nversion = "1\.45\.\d+"/,
+    );
     execFileSync('uv', ['lock', '--check', '--quiet'], { cwd: dir, env: { ...process.env, ...E2E_ENV } });
   });
 });

@@ -10,7 +10,15 @@ export function readPyproject(relPath: string, text: string): DependencyFile[] {
   try {
     data = parseToml(text) as Record<string, unknown>;
   } catch (error) {
-    return [{ path: relPath, kind: 'pep621', requirements: [], includes: [], error: `not valid TOML (${(error as Error).message.split('\n')[0]})` }];
+    return [
+      {
+        path: relPath,
+        kind: 'pep621',
+        requirements: [],
+        includes: [],
+        error: `not valid TOML (${(error as Error).message.split('\n')[0]})`,
+      },
+    ];
   }
   const files: DependencyFile[] = [];
   const lines = splitLines(text);
@@ -59,11 +67,20 @@ export function editPep621Text(text: string, request: EditRequest): EditResult {
     const want = request.align.get(req.name);
     if (want === undefined || exactOf(req.spec) === want) continue;
     if (req.url || item.value.includes('\\')) {
-      result.skipped.push({ name: req.name, reason: 'URL requirement or escaped string', line: lineOf(text, item.start) });
+      result.skipped.push({
+        name: req.name,
+        reason: 'URL requirement or escaped string',
+        line: lineOf(text, item.start),
+      });
       continue;
     }
     edits.push({ start: item.start + req.specStart, end: item.start + req.specEnd, text: `==${want}` });
-    result.aligned.push({ name: req.written, from: req.spec || '(any)', to: `==${want}`, line: lineOf(text, item.start) });
+    result.aligned.push({
+      name: req.written,
+      from: req.spec || '(any)',
+      to: `==${want}`,
+      line: lineOf(text, item.start),
+    });
   }
   const missing = request.add.filter((p) => !declared.has(normalizeName(p.name)));
   if (missing.length > 0) {

@@ -56,7 +56,12 @@ function requirementsRank(p: string): number {
 export function orderedFiles(files: DependencyFile[]): DependencyFile[] {
   return [...files]
     .filter((f) => !f.error)
-    .sort((a, b) => KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] || requirementsRank(a.path) - requirementsRank(b.path) || a.path.localeCompare(b.path));
+    .sort(
+      (a, b) =>
+        KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] ||
+        requirementsRank(a.path) - requirementsRank(b.path) ||
+        a.path.localeCompare(b.path),
+    );
 }
 
 /**
@@ -76,7 +81,9 @@ export function planDependencies(
   const target = usable.find((f) => f.requirements.some((r) => frameworkNames.has(r.name))) ?? usable[0];
   const add = wanted.filter((p) => !declaredAnywhere.has(normalizeName(p.name)));
   const align = new Map<string, Map<string, string>>();
-  const wantedOtel = new Map(wanted.filter((p) => isOtelPackage(normalizeName(p.name))).map((p) => [normalizeName(p.name), p.version]));
+  const wantedOtel = new Map(
+    wanted.filter((p) => isOtelPackage(normalizeName(p.name))).map((p) => [normalizeName(p.name), p.version]),
+  );
   for (const file of usable) {
     const m = new Map<string, string>();
     for (const r of file.requirements) {
@@ -91,28 +98,45 @@ export function planDependencies(
 
 /** Declared OpenTelemetry versions that do not belong together (the guide's "mismatched versions"). */
 export function mismatchedOtelVersions(files: DependencyFile[]): { detail: string; file: string; line: number }[] {
-  const declared = files.flatMap((f) => f.requirements.filter((r) => isOtelPackage(r.name)).map((r) => ({ ...r, file: f.path })));
+  const declared = files.flatMap((f) =>
+    f.requirements.filter((r) => isOtelPackage(r.name)).map((r) => ({ ...r, file: f.path })),
+  );
   const sdkTrain = declared.filter((r) => SDK_TRAIN.test(r.name) && r.exact);
   const contribTrain = declared.filter((r) => CONTRIB_TRAIN.test(r.name) && r.exact);
   const problems: { detail: string; file: string; line: number }[] = [];
-  const reference = sdkTrain.find((r) => r.name === 'opentelemetry-sdk') ?? sdkTrain.find((r) => r.name === 'opentelemetry-api') ?? sdkTrain[0];
+  const reference =
+    sdkTrain.find((r) => r.name === 'opentelemetry-sdk') ??
+    sdkTrain.find((r) => r.name === 'opentelemetry-api') ??
+    sdkTrain[0];
   if (!reference) return problems;
   const refMinor = reference.exact!.split('.').slice(0, 2).join('.');
   for (const r of sdkTrain) {
     if (r.exact!.split('.').slice(0, 2).join('.') !== refMinor) {
-      problems.push({ detail: `${r.written}==${r.exact} is not on the ${reference.written} ${refMinor} line`, file: r.file, line: r.line });
+      problems.push({
+        detail: `${r.written}==${r.exact} is not on the ${reference.written} ${refMinor} line`,
+        file: r.file,
+        line: r.line,
+      });
     }
   }
   const contribLine = contribLineFor(reference.exact!);
   for (const r of contribTrain) {
     if (!r.exact!.startsWith(`${contribLine}b`)) {
-      problems.push({ detail: `${r.written}==${r.exact} was not released with ${reference.written}==${reference.exact} (that is ${contribLine}bN)`, file: r.file, line: r.line });
+      problems.push({
+        detail: `${r.written}==${r.exact} was not released with ${reference.written}==${reference.exact} (that is ${contribLine}bN)`,
+        file: r.file,
+        line: r.line,
+      });
     }
   }
   return problems;
 }
 
 /** The matched set for a line: core packages for the exporter plus the framework's. */
-export function matchedSet(line: OtelLine, exporter: 'otlp-grpc' | 'otlp-http' | 'console', frameworkPackages: PythonPackage[]): PythonPackage[] {
+export function matchedSet(
+  line: OtelLine,
+  exporter: 'otlp-grpc' | 'otlp-http' | 'console',
+  frameworkPackages: PythonPackage[],
+): PythonPackage[] {
   return [...corePackages(line, exporter), ...frameworkPackages];
 }

@@ -10,15 +10,19 @@ export function readPoetryDependencies(
   lines: string[],
   tables: TomlTable[],
 ): DependencyFile | undefined {
-  const poetry = ((data.tool as Record<string, unknown> | undefined)?.poetry as Record<string, unknown> | undefined)?.dependencies as
-    | Record<string, unknown>
-    | undefined;
+  const poetry = ((data.tool as Record<string, unknown> | undefined)?.poetry as Record<string, unknown> | undefined)
+    ?.dependencies as Record<string, unknown> | undefined;
   if (poetry && typeof poetry === 'object') {
     const table = tables.find((t) => t.name === 'tool.poetry.dependencies');
     const requirements: DeclaredRequirement[] = [];
     for (const [written, value] of Object.entries(poetry)) {
       if (normalizeName(written) === 'python') continue;
-      const spec = typeof value === 'string' ? value : typeof value === 'object' && value && typeof (value as { version?: unknown }).version === 'string' ? (value as { version: string }).version : '';
+      const spec =
+        typeof value === 'string'
+          ? value
+          : typeof value === 'object' && value && typeof (value as { version?: unknown }).version === 'string'
+            ? (value as { version: string }).version
+            : '';
       const lineIndex = table ? findKeyLine(lines, table, written) : undefined;
       const exact = /^[0-9][A-Za-z0-9.+!_-]*$/.test(spec) ? spec : exactOf(spec);
       requirements.push({
@@ -27,7 +31,11 @@ export function readPoetryDependencies(
         spec,
         line: lineIndex !== undefined ? lineIndex + 1 : 1,
         ...(exact ? { exact } : {}),
-        ...(Array.isArray(value) ? { locked: 'multiple constraints' } : typeof value === 'object' && value && !('version' in value) ? { locked: 'a path, URL or git dependency' } : {}),
+        ...(Array.isArray(value)
+          ? { locked: 'multiple constraints' }
+          : typeof value === 'object' && value && !('version' in value)
+            ? { locked: 'a path, URL or git dependency' }
+            : {}),
       });
     }
     return { path: relPath, kind: 'poetry', requirements, includes: [] };
@@ -69,7 +77,8 @@ export function editPoetryText(text: string, request: EditRequest): EditResult {
   const missing = request.add.filter((p) => !declared.has(normalizeName(p.name)));
   if (missing.length > 0) {
     let last = table.start - 1;
-    for (let i = table.start; i < table.end; i++) if (lines[i]!.trim() !== '' && !lines[i]!.trim().startsWith('#')) last = i;
+    for (let i = table.start; i < table.end; i++)
+      if (lines[i]!.trim() !== '' && !lines[i]!.trim().startsWith('#')) last = i;
     const nl = eol(text);
     if (last >= 0 && !out[last]!.endsWith('\n')) out[last] += nl;
     const block = missing.map((p) => `${p.name} = "${p.version}"${nl}`).join('');
@@ -82,7 +91,10 @@ export function editPoetryText(text: string, request: EditRequest): EditResult {
 
 /** Poetry's constraint syntax to PEP 440, for installing a Poetry project's dependencies with pip/uv. */
 export function poetryToPep440(constraint: string): string | undefined {
-  const parts = constraint.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = constraint
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (constraint.includes('||')) return undefined;
   const out: string[] = [];
   for (const part of parts) {

@@ -14,7 +14,6 @@ interface RequirementsLine {
   option?: { flag: string; value: string };
 }
 
-
 function requirementsLines(text: string): RequirementsLine[] {
   return splitLines(text).map((raw, index) => {
     const terminator = raw.endsWith('\r\n') ? '\r\n' : raw.endsWith('\n') ? '\n' : '';
@@ -56,7 +55,11 @@ export function readRequirementsFile(relPath: string, text: string): DependencyF
       spec: req.spec,
       line: i + 1,
       ...(exact ? { exact } : {}),
-      ...(req.url ? { locked: 'a URL requirement' } : line.continued || hashed ? { locked: 'a hash-pinned or continued line' } : {}),
+      ...(req.url
+        ? { locked: 'a URL requirement' }
+        : line.continued || hashed
+          ? { locked: 'a hash-pinned or continued line' }
+          : {}),
     });
   });
   return { path: relPath, kind: 'requirements', requirements, includes };
@@ -129,7 +132,10 @@ export function editRequirementsText(text: string, request: EditRequest): EditRe
     } else {
       let body = out.join('');
       if (body !== '' && !body.endsWith('\n')) body += nl;
-      const block = [...(request.header && body !== '' ? [`# ${request.header}`] : []), ...missing.map((p) => `${p.name}==${p.version}`)];
+      const block = [
+        ...(request.header && body !== '' ? [`# ${request.header}`] : []),
+        ...missing.map((p) => `${p.name}==${p.version}`),
+      ];
       result.text = body + block.map((l) => l + nl).join('');
     }
     result.added = missing;

@@ -40,7 +40,13 @@ export function readSetupCfg(relPath: string, text: string): DependencyFile | un
     const req = parsePep508(body);
     if (!req) continue;
     const exact = exactOf(req.spec);
-    requirements.push({ name: req.name, written: req.written, spec: req.spec, line: i + 1, ...(exact ? { exact } : {}) });
+    requirements.push({
+      name: req.name,
+      written: req.written,
+      spec: req.spec,
+      line: i + 1,
+      ...(exact ? { exact } : {}),
+    });
   }
   return { path: relPath, kind: 'setup.cfg', requirements, includes: [] };
 }

@@ -36,7 +36,15 @@ export function parsePep508(text: string): ParsedRequirement | undefined {
     i = close + 1;
   } else i = afterName;
   const rest = text.slice(i);
-  if (/^\s*@/.test(rest)) return { name: normalizeName(m[1]!), written: m[1]!, spec: rest.trim(), specStart: i, specEnd: text.length, url: true };
+  if (/^\s*@/.test(rest))
+    return {
+      name: normalizeName(m[1]!),
+      written: m[1]!,
+      spec: rest.trim(),
+      specStart: i,
+      specEnd: text.length,
+      url: true,
+    };
   // The spec runs up to a marker (;) or the end.
   const semi = rest.indexOf(';');
   const specText = semi === -1 ? rest : rest.slice(0, semi);
@@ -44,10 +52,18 @@ export function parsePep508(text: string): ParsedRequirement | undefined {
   const leading = specText.length - specText.trimStart().length;
   const start = i + leading;
   const end = i + specText.length - trailing;
-  return { name: normalizeName(m[1]!), written: m[1]!, spec: text.slice(start, Math.max(start, end)), specStart: start, specEnd: Math.max(start, end), url: false };
+  return {
+    name: normalizeName(m[1]!),
+    written: m[1]!,
+    spec: text.slice(start, Math.max(start, end)),
+    specStart: start,
+    specEnd: Math.max(start, end),
+    url: false,
+  };
 }
 
-export const exactOf = (spec: string): string | undefined => /^===?\s*([A-Za-z0-9.+!_-]+)$/.exec(spec.replace(/\s+/g, ''))?.[1];
+export const exactOf = (spec: string): string | undefined =>
+  /^===?\s*([A-Za-z0-9.+!_-]+)$/.exec(spec.replace(/\s+/g, ''))?.[1];
 
 export function commentStart(body: string): number {
   // pip: a comment starts at `#` at the line start or after whitespace.

@@ -28,7 +28,15 @@ export function tomlTables(lines: string[]): TomlTable[] {
     if (m) {
       current.end = i;
       tables.push(current);
-      current = { name: m[1]!.split('.').map((s) => s.trim().replace(/^["']|["']$/g, '')).join('.'), headerLine: i, start: i + 1, end: lines.length };
+      current = {
+        name: m[1]!
+          .split('.')
+          .map((s) => s.trim().replace(/^["']|["']$/g, ''))
+          .join('.'),
+        headerLine: i,
+        start: i + 1,
+        end: lines.length,
+      };
     }
   });
   tables.push(current);
@@ -111,6 +119,7 @@ export function findKeyLine(lines: string[], table: TomlTable, key: string): num
 
 export function applyEdits(text: string, edits: { start: number; end: number; text: string }[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  for (const e of [...edits].sort((a, b) => b.start - a.start || b.end - a.end))
+    out = out.slice(0, e.start) + e.text + out.slice(e.end);
   return out;
 }
