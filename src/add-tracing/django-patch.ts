@@ -6,6 +6,7 @@
  */
 import { TELEMETRY_BINDING } from './frameworks.js';
 import type { AnalyzedFile } from './types.js';
+import { byteColToIndex, splitKeep } from './source-text.js';
 
 const COMMENT = '# noqa: E402 - create-traced-service: before Django builds its handler';
 
@@ -30,21 +31,6 @@ export function djangoEntries(file: AnalyzedFile): Entry[] {
   }
   for (const c of file.djangoCommands ?? []) entries.push({ line: c.line, indent: c.indent, function: c.function });
   return entries.sort((x, y) => x.line - y.line);
-}
-
-function splitKeep(text: string): string[] {
-  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-}
-
-function byteColToIndex(line: string, byteCol: number): number {
-  let bytes = 0;
-  let i = 0;
-  while (i < line.length && bytes < byteCol) {
-    const cp = line.codePointAt(i)!;
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    i += cp > 0xffff ? 2 : 1;
-  }
-  return i;
 }
 
 /** The edited text of one entry-point file, and what was done. */

@@ -22,21 +22,13 @@ import {
   type DependencyFile,
 } from './deps.js';
 import type { ServeTarget } from './types.js';
+import { existingUvicorn } from '../frameworks/servers.js';
 
 export const ROUTES_SCRIPT = path.join(TEMPLATES_DIR, 'add-tracing', 'routes.py');
 
 /** argv for the smoke test, with `{port}` where the port goes (the answers file keeps it this way). */
 export function serverCommand(serve: Pick<ServeTarget, 'module' | 'attr' | 'factory' | 'appDir'>): string[] {
-  return [
-    'uvicorn',
-    `${serve.module}:${serve.attr}`,
-    ...(serve.factory ? ['--factory'] : []),
-    ...(serve.appDir ? ['--app-dir', serve.appDir] : []),
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '{port}',
-  ];
+  return existingUvicorn(serve);
 }
 
 async function readIf(file: string): Promise<string | undefined> {

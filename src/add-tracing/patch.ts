@@ -12,6 +12,7 @@ import { instrumentDjangoEntries } from './django-patch.js';
 import { withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
+import { byteColToIndex, splitKeep } from './source-text.js';
 
 export interface FileChange {
   path: string;
@@ -91,22 +92,6 @@ export function telemetryPlacement(
   throw new Error(
     `both ${dir}/telemetry.py and ${dir}/otel_telemetry.py exist and were not written by add-tracing; rename one`,
   );
-}
-
-function splitKeep(text: string): string[] {
-  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-}
-
-/** Index in a JS string for a UTF-8 byte column (what Python's ast reports). */
-function byteColToIndex(line: string, byteCol: number): number {
-  let bytes = 0;
-  let i = 0;
-  while (i < line.length && bytes < byteCol) {
-    const cp = line.codePointAt(i)!;
-    bytes += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    i += cp > 0xffff ? 2 : 1;
-  }
-  return i;
 }
 
 /** The two insertions in the app module: the telemetry import and the instrument_app() call. */
