@@ -97,7 +97,8 @@ describe('the step indicator', () => {
     } finally {
       process.stdout.write = write;
     }
-    const text = lines.join('');
+    // picocolors colours output when CI is set: compare the text without its escape codes.
+    const text = lines.join('').replace(/\x1b\[[0-9;]*m/g, '');
     expect(text).toMatch(/✖ Smoke test failed/);
     expect(text).not.toMatch(/✔ Smoke test/);
     expect(text).toMatch(/✔ Install/);
