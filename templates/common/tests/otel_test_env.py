@@ -1,10 +1,10 @@
 """Hermetic OpenTelemetry settings for the tests, shared by every framework's tests/conftest.py.
 
 app.telemetry builds the production pipeline at import time, from the environment, and installs it
-as the global provider. The tests keep that pipeline (same provider, same exporter class) and only:
+as the global provider. The tests keep that provider and only:
 
-* point the OTLP exporter at a closed local port with a short timeout, so an export attempt
-  fails fast instead of reaching a collector (the console exporter just prints);
+* export spans nowhere but to the in-memory exporter below (OTEL_TRACES_EXPORTER=none): no collector is
+  reached and no failed export is printed (the smoke test proves the real exporter against a receiver);
 * force sampling on, so the assertions do not depend on the ratio chosen at generation time;
 * add an InMemorySpanExporter to the same provider through a SimpleSpanProcessor (tests only:
   it exports synchronously, so spans are readable as soon as a request returns), and likewise an
@@ -16,13 +16,6 @@ mode puts tests/ on sys.path before it imports tests/conftest.py (tests/ has no 
 """
 
 import os
-import socket
-
-
-def _closed_local_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # free now, and nothing listens on it once closed
 
 
 for _name in list(os.environ):
@@ -30,12 +23,9 @@ for _name in list(os.environ):
     # conventions opt-in stays: the tests accept both the older and the stable HTTP attribute names.
     if _name.startswith("OTEL_") and _name != "OTEL_SEMCONV_STABILITY_OPT_IN":
         del os.environ[_name]
-os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{_closed_local_port()}"
-os.environ["OTEL_EXPORTER_OTLP_INSECURE"] = "true"
-# "1" is a short timeout whichever unit the exporter reads it in (seconds today, see telemetry.py).
-os.environ["OTEL_EXPORTER_OTLP_TIMEOUT"] = "1"
+os.environ["OTEL_TRACES_EXPORTER"] = "none"
 os.environ["OTEL_TRACES_SAMPLER"] = "parentbased_always_on"
-# No metrics export from the tests: nothing asserts on them, and each would be retried against the closed port.
+# No metrics export from the tests: nothing asserts on them.
 os.environ["OTEL_METRICS_EXPORTER"] = "none"
 # Log records always go through the logging bridge in the tests, whatever --signals chose, to the console
 # exporter (synchronous, no network): the tests read them from the in-memory exporter added below.
