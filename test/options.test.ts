@@ -30,7 +30,7 @@ describe('service options schema', () => {
       environment: 'production',
       maxQueueSize: 2048,
       scheduleDelayMillis: 5000,
-      maxExportBatchSize: 512,
+      maxExportBatchSize: 64,
       exportTimeoutMillis: 5000,
       otelVersion: '1.45',
     });

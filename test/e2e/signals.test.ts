@@ -136,7 +136,7 @@ const TABLE: [string, Record<string, string>, (e: Effective) => void][] = [
       expect(e.batch!.traces[0]).toEqual({
         schedule_delay_millis: 5000,
         max_queue_size: 2048,
-        max_export_batch_size: 512,
+        max_export_batch_size: 64,
       });
     },
   ],
