@@ -309,6 +309,7 @@ function makePlain(dir) {
   // The generated app instruments inside `if not telemetry.SDK_DISABLED:`; the plain copy drops the block.
   text = mustReplace(text, /^if not telemetry\.SDK_DISABLED:\n(?:(?: {4}.*)?\n)+/m, '', 'plain');
   text = mustReplace(text, LIFESPAN_FLUSH, '$1pass  # bench: no telemetry module in this copy', 'plain');
+  text = mustReplace(text, /^ *telemetry\.freeze_startup_heap\(\)\n/m, '', 'plain');
   if (codeLines(text).some((l) => /(^|[^\w./])telemetry\.[A-Za-z_]/.test(l))) {
     throw new Error('bench: app/main.py still uses the telemetry module after stripping it; update the plain variant');
   }
