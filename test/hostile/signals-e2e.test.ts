@@ -33,8 +33,8 @@ describe('signals during the smoke test stop the service', () => {
         () => descendants(session.pid).find((p) => p.pgid !== session.pid && /uvicorn/.test(p.cmdline)),
         30_000,
       );
-      // A random moment while it starts, serves or exports.
-      await new Promise((r) => setTimeout(r, Math.random() * 1500));
+      // A random moment while it starts, serves or exports (a whole smoke run can take ~1 s on a quiet machine).
+      await new Promise((r) => setTimeout(r, Math.random() * 400));
       process.kill(-session.pid, signal);
       const exit = await within(session.exited, 20_000, `the CLI after ${signal}`);
       expect(exit.code, session.output()).toBe(EXIT_BY_SIGNAL[signal]);
@@ -51,7 +51,7 @@ describe('signals during the smoke test stop the service', () => {
       () => descendants(session.pid).find((p) => p.pgid !== session.pid && /uvicorn/.test(p.cmdline)),
       30_000,
     );
-    await new Promise((r) => setTimeout(r, Math.random() * 1500));
+    await new Promise((r) => setTimeout(r, Math.random() * 400));
     process.kill(session.pid, 'SIGUSR2');
     const exit = await within(session.exited, 20_000, 'the CLI after an uncaught error');
     expect(exit.code, session.output()).toBe(1);
