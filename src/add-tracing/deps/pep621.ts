@@ -1,6 +1,6 @@
 /** pyproject.toml: PEP 621 `[project] dependencies` (which covers uv projects); Poetry's table is read in poetry.ts. */
 import { parse as parseToml } from 'smol-toml';
-import { eol, exactOf, normalizeName, parsePep508, splitLines } from './text.js';
+import { declared, eol, exactOf, normalizeName, parsePep508, splitLines } from './text.js';
 import { applyEdits, findArrayKey, lineOf, scanArray, tomlTables } from './toml.js';
 import { readPoetryDependencies } from './poetry.js';
 import type { DeclaredRequirement, DependencyFile, EditRequest, EditResult } from './types.js';
@@ -34,13 +34,8 @@ export function readPyproject(relPath: string, text: string): DependencyFile[] {
       const req = parsePep508(item);
       if (!req) continue;
       const at = scanned?.items.find((s) => s.value === item);
-      const exact = exactOf(req.spec);
       requirements.push({
-        name: req.name,
-        written: req.written,
-        spec: req.spec,
-        line: at ? lineOf(text, at.start) : table ? table.headerLine + 1 : 1,
-        ...(exact ? { exact } : {}),
+        ...declared(req, at ? lineOf(text, at.start) : table ? table.headerLine + 1 : 1),
         ...(req.url ? { locked: 'a URL requirement' } : !at ? { locked: 'an escaped string' } : {}),
       });
     }

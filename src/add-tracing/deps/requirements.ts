@@ -1,5 +1,14 @@
 /** requirements*.txt: pip's line format, `-r`/`-c` includes, hash-pinned and continued lines. */
-import { commentStart, eol, exactOf, normalizeName, parsePep508, splitLines, type ParsedRequirement } from './text.js';
+import {
+  commentStart,
+  declared,
+  eol,
+  exactOf,
+  normalizeName,
+  parsePep508,
+  splitLines,
+  type ParsedRequirement,
+} from './text.js';
 import type { DeclaredRequirement, DependencyFile, EditRequest, EditResult } from './types.js';
 
 interface RequirementsLine {
@@ -47,14 +56,9 @@ export function readRequirementsFile(relPath: string, text: string): DependencyF
     }
     const req = line.requirement;
     if (!req) return;
-    const exact = exactOf(req.spec);
     const hashed = /--hash/.test(line.body) || (lines[i - 1]?.continued ?? false);
     requirements.push({
-      name: req.name,
-      written: req.written,
-      spec: req.spec,
-      line: i + 1,
-      ...(exact ? { exact } : {}),
+      ...declared(req, i + 1),
       ...(req.url
         ? { locked: 'a URL requirement' }
         : line.continued || hashed

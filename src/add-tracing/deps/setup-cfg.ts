@@ -1,5 +1,5 @@
 /** setup.cfg: `[options] install_requires`. */
-import { commentStart, eol, exactOf, normalizeName, parsePep508, splitLines } from './text.js';
+import { commentStart, declared, eol, exactOf, normalizeName, parsePep508, splitLines } from './text.js';
 import type { DeclaredRequirement, DependencyFile, EditRequest, EditResult } from './types.js';
 
 function setupCfgInstallRequires(lines: string[]): { keyLine: number; items: number[]; indent: string } | undefined {
@@ -39,14 +39,7 @@ export function readSetupCfg(relPath: string, text: string): DependencyFile | un
     const body = value.slice(0, commentStart(value));
     const req = parsePep508(body);
     if (!req) continue;
-    const exact = exactOf(req.spec);
-    requirements.push({
-      name: req.name,
-      written: req.written,
-      spec: req.spec,
-      line: i + 1,
-      ...(exact ? { exact } : {}),
-    });
+    requirements.push(declared(req, i + 1));
   }
   return { path: relPath, kind: 'setup.cfg', requirements, includes: [] };
 }

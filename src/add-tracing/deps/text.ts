@@ -1,4 +1,5 @@
 /** Text helpers shared by every dependency-file format: PEP 508 parsing, line splitting. */
+import type { DeclaredRequirement } from './types.js';
 
 export const normalizeName = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
 
@@ -69,4 +70,10 @@ export function commentStart(body: string): number {
   // pip: a comment starts at `#` at the line start or after whitespace.
   const m = /(^|\s)#/.exec(body);
   return m ? m.index + m[1]!.length : body.length;
+}
+
+/** What every format records of one PEP 508 requirement at `line` (1-based); formats add `locked`. */
+export function declared(req: ParsedRequirement, line: number): DeclaredRequirement {
+  const exact = exactOf(req.spec);
+  return { name: req.name, written: req.written, spec: req.spec, line, ...(exact ? { exact } : {}) };
 }
