@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { jsString } from '../../src/escape.js';
 import { UsageError } from '../../src/errors.js';
 import { parseServiceOptions } from '../../src/options.js';
@@ -245,5 +246,40 @@ describe('findServiceNode', () => {
     const node = fakeNode('24.1.0');
     process.env.CTS_NODE = node;
     expect(await findServiceNode('22.15.0')).toEqual({ command: node, version: '24.1.0', binDir: path.dirname(node) });
+  });
+});
+
+describe('the Express deployment files', () => {
+  const project = new Map(
+    plan(parseServiceOptions({ serviceName: 'svc', framework: 'express' })).files.map((f) => [f.path, f.content]),
+  );
+  it('builds in one stage and runs in another, as a non-root user, under tini, in exec form', () => {
+    const dockerfile = project.get('Dockerfile')!;
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/^COPY --from=build \/srv\/dist \.\/dist$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+    const cmd = /^CMD (.*)$/m.exec(dockerfile)![1]!;
+    expect(JSON.parse(cmd)).toEqual([
+      'node',
+      '--import',
+      './dist/telemetry.js',
+      'dist/server.js',
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '8000',
+    ]);
+  });
+  it('compose points the service at the collector and checks health with node', () => {
+    const compose = project.get('compose.yaml')!;
+    expect(compose).toContain('OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel-collector:4317"');
+    const app = (parseYaml(compose) as { services: Record<string, { healthcheck: { test: string[] } }> }).services.app!;
+    const [cmd, node, flag, script] = app.healthcheck.test;
+    expect([cmd, node, flag]).toEqual(['CMD', 'node', '-e']);
+    // The health probe is a JavaScript program that requests the health route.
+    expect(() => new Function(script!)).not.toThrow();
+    expect(script).toContain("fetch('http://127.0.0.1:8000/healthz'");
   });
 });
