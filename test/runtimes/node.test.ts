@@ -126,7 +126,7 @@ describe('the Express project', () => {
     fc.assert(
       fc.property(name, name, (serviceName, value) => {
         const o = { serviceName, resourceAttributes: { 'team.name': value } };
-        const telemetry = files(o).get('src/telemetry.ts')!;
+        const telemetry = files(o).get('src/otel-config.ts')!;
         const source = ts.createSourceFile('t.ts', telemetry, ts.ScriptTarget.ES2022, true);
         expect((source as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics).toEqual([]);
         const literal = /export const SERVICE_NAME = (.*);\n/.exec(telemetry)![1]!;
