@@ -39,7 +39,9 @@ describe('jsString', () => {
     const text = fc.oneof(
       fc.string({ unit: 'grapheme', maxLength: 30 }),
       fc.string({
-        unit: fc.constantFrom("'", '"', '\\', '`', '${', '\n', '\r', '\u2028', '\u2029', '\u0000', '\u202e', '🚀', 'a'),
+        unit: fc.constantFrom(
+          ...["'", '"', '\\', '`', '${', '\n', '\r', '\u2028', '\u2029', '\u0000', '\u202e', '🚀', 'a'],
+        ),
         maxLength: 20,
       }),
     );
@@ -171,7 +173,8 @@ describe('parseNodeConsoleSpans', () => {
         scope: { name: '@opentelemetry/instrumentation-http', version: '0.300.0' },
       }),
       'processed item {"otel.span": not json',
-      `${line({ traceId: 'cd'.repeat(16), spanId: '02'.repeat(8), parentSpanId: '01'.repeat(8), name: 'child', kind: 'INTERNAL' }).slice(0, 40)}`,
+      // A span line cut short (the process died mid-write): not a span.
+      line({ traceId: 'cd'.repeat(16), spanId: '02'.repeat(8), name: 'child', kind: 'INTERNAL' }).slice(0, 40),
     ].join('\n');
     const spans = parseNodeConsoleSpans(out, 7);
     expect(spans).toHaveLength(1);
@@ -208,7 +211,8 @@ describe('loadOrderCheck', () => {
   });
   it('fails on the SDK warning, even with spans', () => {
     const output =
-      'Module express has been loaded before @opentelemetry/instrumentation-express so it might not work, please initialize it before requiring express';
+      'Module express has been loaded before @opentelemetry/instrumentation-express so it might not work, ' +
+      'please initialize it before requiring express';
     const c = loadOrderCheck({ output, spans: server('/p/:id'), route: '/p/:id' });
     expect(c.ok).toBe(false);
     expect(c.detail).toContain('express before @opentelemetry/instrumentation-express');
