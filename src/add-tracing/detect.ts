@@ -17,7 +17,7 @@ import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } f
 import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
 import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
-import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
+import type { AnalysedProject, AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
 
 export const ANALYZER = path.join(TEMPLATES_DIR, 'add-tracing', 'analyze.py');
 
@@ -353,10 +353,7 @@ export function selectApp(
   };
 }
 
-export async function detectProject(
-  rootArg: string,
-  options: DetectOptions = {},
-): Promise<ProjectReport & { texts: Record<string, string> }> {
+export async function detectProject(rootArg: string, options: DetectOptions = {}): Promise<AnalysedProject> {
   const root = path.resolve(rootArg);
   let s;
   try {
