@@ -2,7 +2,7 @@
  * The doctor's rules, one function per kind of finding, in the order they are reported. Each reads the
  * shared view of the project (DiagnosisContext) and returns its findings; none has side effects.
  */
-import { describeTarget } from './detect.js';
+import { describeTarget } from './candidates.js';
 import { mismatchedOtelVersions } from './deps.js';
 import { getFramework } from '../frameworks/index.js';
 import { GUNICORN_MARKER, TELEMETRY_BINDING, type DetectionInfo } from './frameworks.js';
