@@ -143,6 +143,7 @@ export function templateContext(o: ServiceOptions) {
     packages: runtimePackages(o),
     testPackages: framework.testPackages(line),
     port: SERVICE_PORT,
+    examples: o.examples,
   };
 }
 
@@ -157,8 +158,8 @@ function outputPath(templatePath: string): string {
 }
 
 /** Template layers (directories of templates/), later ones overriding earlier ones file by file. */
-function templateLayers(framework: FrameworkDescriptor): string[] {
-  return ['common', framework.templateDir];
+function templateLayers(framework: FrameworkDescriptor, o: ServiceOptions): string[] {
+  return ['common', framework.templateDir, ...(o.examples && framework.examplesDir ? [framework.examplesDir] : [])];
 }
 
 export function renderFiles(context: TemplateContext, layers: string[]): PlannedFile[] {
@@ -179,7 +180,7 @@ export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): Pla
 
 /** The project's files without the answers file: what `upgrade` renders again and merges. */
 export function renderProject(options: ServiceOptions): PlannedFile[] {
-  return renderFiles(templateContext(options), templateLayers(getFramework(options.framework)));
+  return renderFiles(templateContext(options), templateLayers(getFramework(options.framework), options));
 }
 
 export function plan(options: ServiceOptions): Plan {
