@@ -5,6 +5,7 @@
 import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
 import { excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
+import { readmeFacts } from './readme-facts.js';
 import { signalsContext } from './signals.js';
 import { ANSWERS_FILE, cliVersion } from './paths.js';
 import { templateFiles } from './render.js';
@@ -144,6 +145,7 @@ export function templateContext(o: ServiceOptions) {
     testPackages: framework.testPackages(line),
     port: SERVICE_PORT,
     examples: o.examples,
+    readme: readmeFacts(o, line.contrib),
   };
 }
 
