@@ -50,7 +50,7 @@ export function readmeFacts(o: ServiceOptions, contrib: string) {
     gunicorn: framework.serverCommand({ host: '0.0.0.0', port: 8000 })[0] === 'gunicorn',
     healthExcluded: o.excludedUrls.some((u) => new RegExp(exactPathPattern(u)).test(healthUrl)),
     smokeSignals: otlp ? sentenceList(smokeChecks) : '',
-    excludedUrlsEnv: framework.existing.excludedUrlsEnv,
+    excludedUrlsEnv: framework.existing?.excludedUrlsEnv ?? '',
     /** opentelemetry-instrumentation-fastapi wraps each background task in a span of its own from 0.63b1 on. */
     backgroundTaskSpans: satisfies(contrib, '>=0.63b1'),
   };
