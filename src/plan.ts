@@ -5,6 +5,7 @@
 import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
 import { excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
+import { readmeFacts } from './readme-facts.js';
 import { signalsContext } from './signals.js';
 import { ANSWERS_FILE, cliVersion } from './paths.js';
 import { templateFiles } from './render.js';
@@ -143,6 +144,8 @@ export function templateContext(o: ServiceOptions) {
     packages: runtimePackages(o),
     testPackages: framework.testPackages(line),
     port: SERVICE_PORT,
+    examples: o.examples,
+    readme: readmeFacts(o, line.contrib),
   };
 }
 
@@ -157,8 +160,8 @@ function outputPath(templatePath: string): string {
 }
 
 /** Template layers (directories of templates/), later ones overriding earlier ones file by file. */
-function templateLayers(framework: FrameworkDescriptor): string[] {
-  return ['common', framework.templateDir];
+function templateLayers(framework: FrameworkDescriptor, o: ServiceOptions): string[] {
+  return ['common', framework.templateDir, ...(o.examples && framework.examplesDir ? [framework.examplesDir] : [])];
 }
 
 export function renderFiles(context: TemplateContext, layers: string[]): PlannedFile[] {
@@ -179,7 +182,7 @@ export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): Pla
 
 /** The project's files without the answers file: what `upgrade` renders again and merges. */
 export function renderProject(options: ServiceOptions): PlannedFile[] {
-  return renderFiles(templateContext(options), templateLayers(getFramework(options.framework)));
+  return renderFiles(templateContext(options), templateLayers(getFramework(options.framework), options));
 }
 
 export function plan(options: ServiceOptions): Plan {

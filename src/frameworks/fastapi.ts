@@ -7,6 +7,7 @@ export const fastapi: FrameworkDescriptor = {
   displayName: 'FastAPI',
   hint: 'ASGI, served by uvicorn',
   templateDir: 'fastapi',
+  examplesDir: 'examples/fastapi',
   packages: (line) => [
     pin(line, 'fastapi'),
     pin(line, 'uvicorn'),
