@@ -43,14 +43,13 @@ function read(file) {
 }
 
 /**
- * The bench's route, in the generated app's language (the route handlers of the generated main module use
- * the same `app` and `trace` names): no sleep, so that the cost of tracing is not hidden behind waiting.
+ * The bench's route, in the generated app's language, registered next to the health route (same `app` and
+ * `trace` names): no sleep, so that the cost of tracing is not hidden behind waiting.
  */
-const BENCH_ROUTE = `
-// --- Added by bench/ (not part of the generated service): one server span + one manual child span.
-const benchTracer = trace.getTracer('bench');
+const BENCH_ROUTE = `// --- Added by bench/ (not part of the generated service): one server span + one manual child span.
 app.get('${NODE_BENCH_ROUTE}', (req, res) => {
-  benchTracer.startActiveSpan('${NODE_BENCH_CHILD_SPAN}', { attributes: { 'item.id': req.params.item_id } }, (span) => {
+  trace.getTracer('bench').startActiveSpan('${NODE_BENCH_CHILD_SPAN}', (span) => {
+    span.setAttribute('item.id', req.params.item_id);
     span.setAttribute('processing.status', 'completed');
     span.end();
   });
@@ -59,27 +58,29 @@ app.get('${NODE_BENCH_ROUTE}', (req, res) => {
 // --- End of bench/ addition.
 `;
 
+const HEALTH_ROUTE = /^([ \t]*)app\.get\(\s*['"]\/healthz['"]/m;
+
 /** The module that builds the Express app: the one that defines the health route. */
 export function findAppModule(dir) {
   for (const rel of ['src/app.ts', 'src/main.ts', 'src/server.ts', 'src/index.ts']) {
     const file = path.join(dir, rel);
-    if (existsSync(file) && /\bapp\.get\(/.test(read(file))) return file;
+    if (existsSync(file) && HEALTH_ROUTE.test(read(file))) return file;
   }
   throw new Error(
-    'bench: no module of the generated Node service defines `app.get(`; update bench/lib/node-workspace.mjs',
+    "bench: no module of the Node service defines app.get('/healthz'; update bench/lib/node-workspace.mjs",
   );
 }
 
 function addBenchRoute(dir) {
   const file = findAppModule(dir);
   let text = read(file);
-  // Right before the first app.get(...) statement, so the route exists before the server listens.
-  if (!/^app\.get\(/m.test(text))
-    throw new Error(`bench: ${file} has no top-level app.get( to put the bench route next to`);
   if (!/^import \{[^}]*\btrace\b[^}]*\} from '@opentelemetry\/api';/m.test(text))
     text = `import { trace } from '@opentelemetry/api';\n${text}`;
-  const shifted = text.search(/^app\.get\(/m);
-  writeFileSync(file, `${text.slice(0, shifted)}${BENCH_ROUTE.trimStart()}\n${text.slice(shifted)}`);
+  const m = HEALTH_ROUTE.exec(text);
+  const route = BENCH_ROUTE.split('\n')
+    .map((line) => (line ? m[1] + line : line))
+    .join('\n');
+  writeFileSync(file, `${text.slice(0, m.index)}${route}\n${text.slice(m.index)}`);
 }
 
 /** `node --import ./dist/telemetry.js dist/main.js` from package.json's start script, as argv. */
@@ -94,25 +95,29 @@ export function startArgv(dir) {
 }
 
 /**
- * A module with the telemetry module's exports, all no-ops: the app keeps its imports (it may call the
- * shutdown on SIGTERM) and loads no OpenTelemetry SDK. Export names come from importing the real module
- * with the SDK disabled.
+ * A module with the telemetry module's exports where functions and objects are no-ops and constants keep
+ * their values (a shutdown bound stays a number): the app keeps its imports and loads no OpenTelemetry SDK.
+ * The exports come from importing the real module with the SDK disabled.
  */
 async function stubTelemetry(dir, node, preload) {
   const file = path.resolve(dir, preload);
-  const probeJs = `import(${JSON.stringify(`file://${file}`)}).then((m) => console.log(JSON.stringify(Object.keys(m))))`;
+  const describe = `const d = {}; for (const [k, v] of Object.entries(m))
+    d[k] = v === null || ['string', 'number', 'boolean'].includes(typeof v) ? { value: v } : { stub: true };
+    console.log(JSON.stringify(d));`;
+  const probeJs = `import(${JSON.stringify(`file://${file}`)}).then((m) => { ${describe} })`;
   const out = await runCmd(node, ['--input-type=module', '-e', probeJs], {
     cwd: dir,
     env: { ...process.env, OTEL_SDK_DISABLED: 'true' },
     timeoutMs: 60_000,
   });
-  const names = JSON.parse(out.stdout.trim().split('\n').pop());
-  const noop = 'new Proxy(async () => undefined, { get: (t, k) => (k === "then" ? undefined : exportStub) })';
+  const exportsOf = JSON.parse(out.stdout.trim().split('\n').pop());
+  const value = (e) => (e.stub ? 'exportStub' : JSON.stringify(e.value));
   const lines = [
-    '// Written by bench/: the telemetry module with every export a no-op, so the app runs without OpenTelemetry.',
-    `const exportStub = ${noop};`,
-    ...names.filter((n) => n !== 'default').map((n) => `export const ${n} = exportStub;`),
-    ...(names.includes('default') ? ['export default exportStub;'] : []),
+    '// Written by bench/: the telemetry module with every function a no-op, so the app runs without OpenTelemetry.',
+    'const exportStub = new Proxy(async () => undefined, { get: (t, k) => (k === "then" ? undefined : exportStub) });',
+    ...Object.entries(exportsOf).map(([k, e]) =>
+      k === 'default' ? `export default ${value(e)};` : `export const ${k} = ${value(e)};`,
+    ),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
