@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
-import { FRAMEWORKS } from './frameworks/index.js';
+import { ALL_FRAMEWORKS } from './frameworks/index.js';
 import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options.js';
 import { cliVersion } from './paths.js';
 import { createUi, type Ui } from './ui.js';
@@ -12,7 +12,7 @@ import { interruptedBy, markInterrupted, runInterruptCleanups } from './interrup
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 const CHOICES: Partial<Record<OptionKey, readonly string[]>> = {
-  framework: FRAMEWORKS.map((f) => f.name),
+  framework: ALL_FRAMEWORKS.map((f) => f.name),
   exporter: EXPORTERS,
   sampler: SAMPLERS,
 };
@@ -115,7 +115,7 @@ export function buildProgram(run: (code: number) => void): Command {
     'after',
     `
 Frameworks:
-${FRAMEWORKS.map((f) => `  ${f.name.padEnd(10)} ${f.displayName}: ${f.hint}`).join('\n')}
+${ALL_FRAMEWORKS.map((f) => `  ${f.name.padEnd(10)} ${f.displayName}: ${f.hint}`).join('\n')}
 
 Prompts appear only when stdin is a terminal and neither --yes, --json nor CI=true is set.
 Exit codes: 0 success, 1 install or smoke test failed, 2 invalid input, 130 cancelled (129 SIGHUP, 143 SIGTERM).

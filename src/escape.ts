@@ -96,3 +96,24 @@ export function markdownCode(value: string): string {
   const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${value.replace(/[\r\n]+/g, ' ')}${pad}${fence}`;
 }
+
+/**
+ * JavaScript/TypeScript string literal in single quotes. Line terminators (U+2028/2029 included), other
+ * controls, lone surrogates and invisible format characters become escapes; printable unicode stays.
+ */
+export function jsString(value: string): string {
+  const body = value
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(NON_PRINTABLE, (c) => {
+      if (c === '\n') return '\\n';
+      if (c === '\r') return '\\r';
+      if (c === '\t') return '\\t';
+      return `\\u${hex(c.charCodeAt(0), 4)}`;
+    })
+    .replace(FORMAT, (c) => {
+      const code = c.codePointAt(0)!;
+      return code > 0xffff ? `\\u{${hex(code, 0)}}` : `\\u${hex(code, 4)}`;
+    });
+  return `'${body}'`;
+}

@@ -2,15 +2,15 @@
  * plan(options) -> files: renders a whole project in memory. Writing, installing, dry runs, tests and
  * add-tracing all start from this, so what is shown is exactly what is written.
  */
-import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
-import { excludedUrlPatterns } from './exclusions.js';
+import { serviceFramework, type ServiceFramework } from './frameworks/index.js';
+import { exactPathPattern, excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
 import { signalsContext } from './signals.js';
 import { ANSWERS_FILE, cliVersion } from './paths.js';
 import { templateFiles } from './render.js';
 import { newAnswers, serializeAnswers } from './upgrade/answers.js';
 import { MIGRATION_IDS } from './upgrade/migrations.js';
-import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from './versions.js';
+import { runtimeOf, type TemplateLayer } from './runtimes/index.js';
 
 export interface PlannedFile {
   /** POSIX path relative to the project root. */
@@ -22,7 +22,7 @@ export interface PlannedFile {
 
 export interface Plan {
   options: ServiceOptions;
-  framework: FrameworkDescriptor;
+  framework: ServiceFramework;
   files: PlannedFile[];
 }
 
@@ -37,10 +37,6 @@ export interface AnswersFile {
   options: ServiceOptions;
 }
 
-export function pythonFloat(n: number): string {
-  return Number.isInteger(n) ? `${n}.0` : String(n);
-}
-
 /** A PEP 508 distribution name derived from the service name (which itself may hold any text). */
 export function distributionName(serviceName: string): string {
   const slug = serviceName
@@ -51,43 +47,17 @@ export function distributionName(serviceName: string): string {
   return slug === '' ? 'traced-service' : slug.slice(0, 64).replace(/-+$/, '');
 }
 
-function samplerExpression(o: ServiceOptions): { expression: string; imports: string[] } {
-  const ratio = pythonFloat(o.samplerRatio);
-  switch (o.sampler) {
-    case 'parentbased_traceidratio':
-      return { expression: `ParentBased(TraceIdRatioBased(${ratio}))`, imports: ['ParentBased', 'TraceIdRatioBased'] };
-    case 'traceidratio':
-      return { expression: `TraceIdRatioBased(${ratio})`, imports: ['TraceIdRatioBased'] };
-    case 'parentbased_always_on':
-      return { expression: 'ParentBased(ALWAYS_ON)', imports: ['ALWAYS_ON', 'ParentBased'] };
-    case 'always_on':
-      return { expression: 'ALWAYS_ON', imports: ['ALWAYS_ON'] };
-    case 'always_off':
-      return { expression: 'ALWAYS_OFF', imports: ['ALWAYS_OFF'] };
-  }
-}
-
-/** The OpenTelemetry set the service installs: its line, or an earlier patch its instrumentation needs. */
-export function frameworkLine(o: ServiceOptions): OtelLine {
-  const line = otelLine(o.otelVersion);
-  return matchedSetFor(
-    line,
-    getFramework(o.framework)
-      .packages(line)
-      .map((p) => p.name),
-  );
-}
-
-export function runtimePackages(o: ServiceOptions): PythonPackage[] {
-  const line = frameworkLine(o);
-  return [...corePackages(line, o.exporter), ...getFramework(o.framework).packages(line)];
-}
+export { frameworkLine, pythonFloat, runtimePackages } from './runtimes/python.js';
 
 /** Everything templates may refer to. Values typed by users stay raw here; templates escape them. */
 export function templateContext(o: ServiceOptions) {
-  const framework = getFramework(o.framework);
-  const line = frameworkLine(o);
-  const sampler = samplerExpression(o);
+  const framework = serviceFramework(o.framework);
+  const runtime = runtimeOf(o.framework);
+  const {
+    framework: runtimeFramework,
+    sampler: runtimeSampler,
+    ...runtimeRest
+  } = runtime.templateContext(o, framework);
   const serverCommand = framework.serverCommand({ host: '0.0.0.0', port: SERVICE_PORT });
   const devServerCommand = framework.serverCommand({ host: '127.0.0.1', port: SERVICE_PORT });
   return {
@@ -96,6 +66,7 @@ export function templateContext(o: ServiceOptions) {
     distributionName: distributionName(o.serviceName),
     environment: o.environment,
     resourceAttributes: Object.entries(o.resourceAttributes).map(([key, value]) => ({ key, value })),
+    runtime: { name: runtime.name, displayName: runtime.displayName },
     framework: {
       name: framework.name,
       displayName: framework.displayName,
@@ -104,13 +75,7 @@ export function templateContext(o: ServiceOptions) {
       devServerCommandShell: devServerCommand.join(' '),
       healthPath: framework.healthPath,
       sample: framework.sample,
-      copyPaths: framework.copyPaths ?? [],
-      pythonPackages: framework.pythonPackages ?? [],
-      writableDirs: framework.writableDirs ?? [],
-      dockerNotes: framework.dockerNotes ?? {
-        flushOnStop: 'runs the lifespan shutdown',
-        setupFiles: 'app/telemetry.py and app/main.py',
-      },
+      ...runtimeFramework,
     },
     exporter: {
       kind: o.exporter,
@@ -125,10 +90,8 @@ export function templateContext(o: ServiceOptions) {
     },
     sampler: {
       name: o.sampler,
-      ratio: pythonFloat(o.samplerRatio),
       usesRatio: RATIO_SAMPLERS.includes(o.sampler),
-      expression: sampler.expression,
-      imports: sampler.imports.join(', '),
+      ...runtimeSampler,
     },
     batch: {
       maxQueueSize: o.maxQueueSize,
@@ -138,11 +101,10 @@ export function templateContext(o: ServiceOptions) {
     },
     excludedUrls: o.excludedUrls,
     excludedUrlsJoined: excludedUrlPatterns(o.excludedUrls),
+    excludedUrlPatterns: o.excludedUrls.map(exactPathPattern),
     signals: signalsContext(o),
-    otel: { line: o.otelVersion, sdk: line.sdk, contrib: line.contrib },
-    packages: runtimePackages(o),
-    testPackages: framework.testPackages(line),
     port: SERVICE_PORT,
+    ...runtimeRest,
   };
 }
 
@@ -157,14 +119,18 @@ function outputPath(templatePath: string): string {
 }
 
 /** Template layers (directories of templates/), later ones overriding earlier ones file by file. */
-function templateLayers(framework: FrameworkDescriptor): string[] {
-  return ['common', framework.templateDir];
+function templateLayers(framework: ServiceFramework): TemplateLayer[] {
+  return [...runtimeOf(framework.name).baseLayers, framework.templateDir];
 }
 
-export function renderFiles(context: TemplateContext, layers: string[]): PlannedFile[] {
+const inLayer = (layer: TemplateLayer, file: string) =>
+  typeof layer === 'string' || layer.only.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p));
+
+export function renderFiles(context: TemplateContext, layers: TemplateLayer[]): PlannedFile[] {
   const byPath = new Map<string, PlannedFile>();
   for (const layer of layers) {
-    for (const file of templateFiles(layer)) {
+    for (const file of templateFiles(typeof layer === 'string' ? layer : layer.dir)) {
+      if (!inLayer(layer, file.path)) continue;
       const out = outputPath(file.path);
       byPath.set(out, { path: out, content: file.render(context), ...(file.mode ? { mode: file.mode } : {}) });
     }
@@ -179,11 +145,11 @@ export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): Pla
 
 /** The project's files without the answers file: what `upgrade` renders again and merges. */
 export function renderProject(options: ServiceOptions): PlannedFile[] {
-  return renderFiles(templateContext(options), templateLayers(getFramework(options.framework)));
+  return renderFiles(templateContext(options), templateLayers(serviceFramework(options.framework)));
 }
 
 export function plan(options: ServiceOptions): Plan {
-  const framework = getFramework(options.framework);
+  const framework = serviceFramework(options.framework);
   const rendered = renderProject(options);
   const files = [...rendered, answersFile(options, rendered)];
   files.sort((a, b) => a.path.localeCompare(b.path));

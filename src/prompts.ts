@@ -2,7 +2,7 @@
 import * as clack from '@clack/prompts';
 import path from 'node:path';
 import { CancelledError } from './errors.js';
-import { FRAMEWORKS } from './frameworks/index.js';
+import { ALL_FRAMEWORKS } from './frameworks/index.js';
 import {
   DEFAULT_ENDPOINTS,
   EXPORTERS,
@@ -76,7 +76,7 @@ export async function promptForOptions(
         answers[key] = answered(
           await clack.select({
             message: meta.prompt,
-            options: FRAMEWORKS.map((f) => ({ value: f.name, label: f.displayName, hint: f.hint })),
+            options: ALL_FRAMEWORKS.map((f) => ({ value: f.name, label: f.displayName, hint: f.hint })),
             initialValue: defaults.framework,
           }),
         );

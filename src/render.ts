@@ -3,6 +3,7 @@ import Handlebars from 'handlebars/runtime';
 import {
   composeString,
   markdownCode,
+  jsString,
   markdownText,
   pythonString,
   shellWord,
@@ -24,6 +25,7 @@ const str = (v: unknown) => {
 
 hb.registerHelper({
   py: (v: unknown) => pythonString(str(v)),
+  js: (v: unknown) => jsString(str(v)),
   toml: (v: unknown) => tomlString(str(v)),
   yaml: (v: unknown) => yamlString(str(v)),
   compose: (v: unknown) => composeString(str(v)),
@@ -31,6 +33,8 @@ hb.registerHelper({
   md: (v: unknown) => markdownText(str(v)),
   mdCode: (v: unknown) => markdownCode(str(v)),
   json: (v: unknown) => JSON.stringify(v),
+  // A JSON value on several lines, nested two spaces deeper than the key it is the value of.
+  jsonNested: (v: unknown) => JSON.stringify(v, null, 2).replace(/\n/g, '\n  '),
   pyBool: (v: unknown) => (v ? 'True' : 'False'),
   eq: (a: unknown, b: unknown) => a === b,
   not: (a: unknown) => !a,

@@ -11,6 +11,7 @@ import { checkTarget, TargetError, writeTree, type WriteResult } from '../write.
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
 import { shellWord } from '../escape.js';
 import { cliCommand } from '../invocation.js';
+import { runtimeOf } from '../runtimes/index.js';
 
 // Prompts (and @clack/prompts) load only when someone is there to answer them.
 const prompts = () => import('../prompts.js');
@@ -87,6 +88,12 @@ export async function createCommand(
     return { code: EXIT_OK, result };
   }
 
+  const runtime = runtimeOf(options.framework);
+  const refused = runtime.optionsProblem?.(options);
+  if (refused) throw new UsageError(refused);
+  // Checked before anything is written: the tool that will run the service must be able to.
+  if (flags.install) await runtime.preflight?.();
+
   if (flags.force) {
     // A project made by this tool is carried forward by `upgrade`, which merges edits instead of overwriting them.
     const overwritten = await checkTarget(target, p.files, true).then(
@@ -128,11 +135,9 @@ export async function createCommand(
         pc.bold('Next steps'),
         // Pasted in order: after the cd, every command runs inside the project.
         ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
-        ...(flags.install ? [] : ['  python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt']),
-        '  source .venv/bin/activate',
-        "  pytest                              # the service's own tracing tests",
-        `  ${cliCommand(target)} smoke   # prove the wiring again`,
-        `  ${p.framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
+        ...runtime
+          .nextSteps({ installed: flags.install, framework: p.framework, smokeCommand: `${cliCommand(target)} smoke` })
+          .map((line) => `  ${line}`),
       ].join('\n'),
     );
   }

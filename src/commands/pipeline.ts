@@ -1,13 +1,14 @@
-/** The steps after writing, shared by create, smoke and add-tracing: prepare the venv, run the smoke test. */
+/** The steps after writing, shared by create, smoke and add-tracing: prepare the environment, run the smoke test. */
 import pc from 'picocolors';
 import type { ServiceOptions } from '../options.js';
 import type { PythonEnv } from '../python-env.js';
+import { runtimeOf, type PreparedEnv } from '../runtimes/index.js';
 import type { SmokeReport, SmokeTarget } from '../smoke/run.js';
 import type { Ui } from '../ui.js';
 
 export interface PipelineResult {
   ok: boolean;
-  install?: { installer: PythonEnv['installer']; reused: boolean; durationMs: number; error?: string; rerun?: string };
+  install?: { installer: string; reused: boolean; durationMs: number; error?: string; rerun?: string };
   smoke?: SmokeReport;
 }
 
@@ -27,14 +28,14 @@ export async function installAndSmoke(
   ui: Ui,
 ): Promise<PipelineResult> {
   const started = performance.now();
+  const runtime = runtimeOf(options.framework);
   // execa and the installer load only when something is installed (not for --no-install or --dry-run).
-  const { InstallError, preparePythonEnv } = await import('../python-env.js');
-  let env: PythonEnv;
+  const { InstallError } = await import('../python-env.js');
+  let env: PreparedEnv;
   try {
-    env = await ui.step('Installing Python dependencies', (update) =>
-      preparePythonEnv(projectDir, {
+    env = await ui.step(runtime.installTitle, (update) =>
+      runtime.prepare(projectDir, options, {
         onProgress: update,
-        installer: options.installer,
         ...(settings.requirementsFile ? { requirementsFile: settings.requirementsFile } : {}),
         ...(settings.basePython ? { basePython: settings.basePython } : {}),
       }),
@@ -53,7 +54,7 @@ export async function installAndSmoke(
     return {
       ok: false,
       install: {
-        installer: 'pip',
+        installer: runtime.name === 'node' ? 'npm' : 'pip',
         reused: false,
         durationMs: performance.now() - started,
         error: error.message,
@@ -62,14 +63,16 @@ export async function installAndSmoke(
     };
   }
   const install = { installer: env.installer, reused: env.reused, durationMs: performance.now() - started };
-  if (env.reused) ui.info('reused the existing .venv (requirements unchanged)');
+  if (env.reused && runtime.name === 'python') ui.info('reused the existing .venv (requirements unchanged)');
+  if (env.reused && runtime.name === 'node') ui.info('reused node_modules (package.json and lockfile unchanged)');
   if (!settings.smoke) return { ok: true, install };
 
   // The receiver (gRPC, protobuf) loads only when a smoke test actually runs.
   const { runSmoke } = await import('../smoke/run.js');
   const { formatSmokeReport } = await import('../smoke/report.js');
   const target = settings.resolveTarget
-    ? { ...settings.target, ...(await settings.resolveTarget(env)) }
+    ? // add-tracing, the only caller that resolves a target, wires Python projects only.
+      { ...settings.target, ...(await settings.resolveTarget(env as PythonEnv)) }
     : settings.target;
   const smoke = await ui.step(
     'Smoke test: start the service, send requests, receive its spans',

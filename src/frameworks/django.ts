@@ -6,6 +6,7 @@ export const django: FrameworkDescriptor = {
   name: 'django',
   displayName: 'Django',
   hint: 'WSGI, served by gunicorn (ASGI entry point for uvicorn included)',
+  runtime: 'python',
   templateDir: 'django',
   packages: (line) => [
     pin(line, 'django'),

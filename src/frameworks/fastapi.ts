@@ -6,6 +6,7 @@ export const fastapi: FrameworkDescriptor = {
   name: 'fastapi',
   displayName: 'FastAPI',
   hint: 'ASGI, served by uvicorn',
+  runtime: 'python',
   templateDir: 'fastapi',
   packages: (line) => [
     pin(line, 'fastapi'),

@@ -6,6 +6,7 @@ export const flask: FrameworkDescriptor = {
   name: 'flask',
   displayName: 'Flask',
   hint: 'WSGI, served by gunicorn',
+  runtime: 'python',
   templateDir: 'flask',
   packages: (line) => [
     pin(line, 'flask'),

@@ -1,18 +1,49 @@
 import { django } from './django.js';
+import { express } from './express.js';
 import { fastapi } from './fastapi.js';
 import { flask } from './flask.js';
 import { starlette } from './starlette.js';
-import type { FrameworkDescriptor } from './types.js';
+import type { FrameworkDescriptor, NodeFrameworkDescriptor } from './types.js';
 
-export type { FrameworkDescriptor, SampleExpectation, ServerCommandOptions } from './types.js';
+export type {
+  BaseFramework,
+  FrameworkDescriptor,
+  NodeFrameworkDescriptor,
+  RuntimeName,
+  SampleExpectation,
+  ServerCommandOptions,
+} from './types.js';
 
-/** Every framework the CLI can generate, in the order prompts list them. The first is the default. */
+/** A framework of any runtime. */
+export type ServiceFramework = FrameworkDescriptor | NodeFrameworkDescriptor;
+
+/** The Python frameworks, in the order prompts list them (add-tracing, doctor and upgrade know only these). */
 export const FRAMEWORKS = [fastapi, starlette, flask, django] as const satisfies readonly FrameworkDescriptor[];
 
-export const FRAMEWORK_NAMES = FRAMEWORKS.map((f) => f.name) as [string, ...string[]];
+export const NODE_FRAMEWORKS = [express] as const satisfies readonly NodeFrameworkDescriptor[];
 
+/** Every framework the CLI can generate, in the order prompts list them. The first is the default. */
+export const ALL_FRAMEWORKS: readonly ServiceFramework[] = [...FRAMEWORKS, ...NODE_FRAMEWORKS];
+
+export const FRAMEWORK_NAMES = ALL_FRAMEWORKS.map((f) => f.name) as [string, ...string[]];
+
+/** Any framework the CLI generates, Python or Node. */
+export function serviceFramework(name: string): ServiceFramework {
+  const found = ALL_FRAMEWORKS.find((f) => f.name === name);
+  if (!found) throw new Error(`unknown framework ${JSON.stringify(name)}; known: ${FRAMEWORK_NAMES.join(', ')}`);
+  return found;
+}
+
+/** A Python framework; a Node one (or an unknown name) is an error here. */
 export function getFramework(name: string): FrameworkDescriptor {
   const found = FRAMEWORKS.find((f) => f.name === name);
-  if (!found) throw new Error(`unknown framework ${JSON.stringify(name)}; known: ${FRAMEWORK_NAMES.join(', ')}`);
+  if (!found) {
+    const node = NODE_FRAMEWORKS.some((f) => f.name === name);
+    throw new Error(
+      node
+        ? `${name} is a Node.js framework; this step supports the Python frameworks only (${FRAMEWORKS.map((f) => f.name).join(', ')})`
+        : `unknown framework ${JSON.stringify(name)}; known: ${FRAMEWORK_NAMES.join(', ')}`,
+    );
+  }
   return found;
 }

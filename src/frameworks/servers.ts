@@ -70,3 +70,20 @@ export function guideSample(route: string, serverSpanName: string): SampleExpect
     spansPerRequest: 2,
   };
 }
+
+/**
+ * Node with the telemetry bootstrap loaded by --import, before the entry module and anything it imports:
+ * an instrumentation only patches modules loaded after it is registered.
+ */
+export const nodeCommand =
+  (entry: string) =>
+  ({ host, port }: ServerCommandOptions): string[] => [
+    'node',
+    '--import',
+    './dist/telemetry.js',
+    entry,
+    '--host',
+    host,
+    '--port',
+    String(port),
+  ];

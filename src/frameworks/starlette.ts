@@ -6,6 +6,7 @@ export const starlette: FrameworkDescriptor = {
   name: 'starlette',
   displayName: 'Starlette',
   hint: 'ASGI, served by uvicorn',
+  runtime: 'python',
   templateDir: 'starlette',
   packages: (line) => [
     pin(line, 'starlette'),

@@ -20,25 +20,47 @@ export interface ServerCommandOptions {
   workers?: number;
 }
 
+export type RuntimeName = 'python' | 'node';
+
 /**
- * Everything the CLI knows about one framework. Adding a framework means one descriptor in this folder,
- * one entry in ./index.ts and one folder of templates under templates/<name>/.
+ * What every framework descriptor has, whatever its runtime: how it is listed, where its templates are,
+ * how it is started and what its sample route yields. Adding a framework means one descriptor in this
+ * folder, one entry in ./index.ts and one folder of templates under templates/<name>/, layered over its
+ * runtime's base templates (src/runtimes/).
  */
-export interface FrameworkDescriptor {
+export interface BaseFramework {
   name: string;
   displayName: string;
   /** One line shown next to the choice in prompts and --help. */
   hint: string;
-  /** Folder under templates/ layered over templates/common/. */
+  /** The runtime the service runs on: it owns the base templates, the install step and the version sets. */
+  runtime: RuntimeName;
+  /** Folder under templates/ layered over the runtime's base folder. */
   templateDir: string;
-  /** Runtime packages for a matched OpenTelemetry line: the framework, its server and its instrumentor. */
-  packages(line: OtelLine): PythonPackage[];
-  /** Packages the generated test suite needs on top of the runtime ones. */
-  testPackages(line: OtelLine): PythonPackage[];
   /** argv that starts the service: the one command used by the Dockerfile, the README and the smoke test. */
   serverCommand(options: ServerCommandOptions): string[];
   sample: SampleExpectation;
   healthPath: string;
+  /** See FrameworkDescriptor.multiWorker (Python servers that fork workers). */
+  multiWorker?: { workers: number; requests: number };
+}
+
+/** A Node framework: its npm packages come from the node runtime's matched set (src/runtimes/node-versions.ts). */
+export interface NodeFrameworkDescriptor extends BaseFramework {
+  runtime: 'node';
+  /** npm packages the framework adds to the matched set, by name; versions come from the set. */
+  packages: readonly string[];
+  /** Dev-only npm packages (types), by name. */
+  devPackages: readonly string[];
+}
+
+/** Everything the CLI knows about one Python framework (add-tracing, doctor and upgrade use the rest). */
+export interface FrameworkDescriptor extends BaseFramework {
+  runtime: 'python';
+  /** Runtime packages for a matched OpenTelemetry line: the framework, its server and its instrumentor. */
+  packages(line: OtelLine): PythonPackage[];
+  /** Packages the generated test suite needs on top of the runtime ones. */
+  testPackages(line: OtelLine): PythonPackage[];
   /**
    * Servers that fork workers: the smoke test runs a second phase with this many workers and checks that
    * each exports and nothing is lost when the main process gets SIGTERM. Only for workers that serve one

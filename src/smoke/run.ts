@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { getFramework } from '../frameworks/index.js';
+import { serviceFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
-import { parseConsoleSpans, startReceiver, type Receiver } from '../receiver/index.js';
+import { startReceiver, type Receiver } from '../receiver/index.js';
+import { runtimeOf } from '../runtimes/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
 import {
   runChecks,
@@ -17,10 +18,11 @@ import {
   type SmokeExpectation,
   type ShutdownOutcome,
 } from './checks.js';
-import { freePort, serviceEnv, startService, waitUntilReady, type RunningService } from './service.js';
+import { freePort, startService, waitUntilReady, type RunningService } from './service.js';
 
 export interface SmokeTarget {
   projectDir: string;
+  /** The prepared environment (Python: the venv; Node: the directory of the node binary, '' for PATH's). */
   venvDir: string;
   options: ServiceOptions;
   /** argv override for projects whose start command is not the framework default (add-tracing). */
@@ -63,7 +65,7 @@ export function requestablePaths(excludedUrls: string[]): string[] {
 }
 
 export function expectationFor(target: SmokeTarget): SmokeExpectation & { requestPath: string } {
-  const framework = getFramework(target.options.framework);
+  const framework = serviceFramework(target.options.framework);
   return {
     serviceName: target.options.serviceName,
     environment: target.options.environment,
@@ -162,7 +164,7 @@ async function runPhase(
   started: { service?: RunningService; receiver?: Receiver },
 ): Promise<PhaseResult> {
   const { options } = target;
-  const framework = getFramework(options.framework);
+  const framework = serviceFramework(options.framework);
   const phaseEnv = { ...target.env, ...env };
   if (options.exporter !== 'console') {
     // Only data carrying this run's secret counts: any other process exporting to the same port is
@@ -182,7 +184,8 @@ async function runPhase(
     ? target.serverCommand(port)
     : framework.serverCommand({ host: '127.0.0.1', port, ...(workers ? { workers } : {}) });
   onProgress(`starting ${argv.join(' ')}`);
-  const service = startService(argv, { cwd: target.projectDir, env: serviceEnv(target.venvDir, phaseEnv) });
+  const runtime = runtimeOf(options.framework);
+  const service = startService(argv, { cwd: target.projectDir, env: runtime.serviceEnv(target.venvDir, phaseEnv) });
   started.service = service;
   const base = `http://127.0.0.1:${port}`;
   // A generated service has /healthz; an existing one is ready once it answers HTTP at all.
@@ -197,7 +200,7 @@ async function runPhase(
   onProgress('stopping the service with SIGTERM');
   const shutdown = await service.stop(STOP_GRACE_MS);
   // No wait needed: an exporter returns only after the receiver answered, and the receiver records first.
-  const spans = started.receiver ? [...started.receiver.spans] : parseConsoleSpans(service.stdout());
+  const spans = started.receiver ? [...started.receiver.spans] : runtime.parseConsoleSpans(service.stdout());
   const logs = started.receiver ? [...started.receiver.logs] : [];
   const metrics = started.receiver ? [...started.receiver.metrics] : [];
   const ignored = started.receiver ? { ...started.receiver.ignored } : { traces: 0, metrics: 0, logs: 0 };
@@ -226,7 +229,7 @@ export async function runSmoke(
 ): Promise<SmokeReport> {
   const started = performance.now();
   const { options } = target;
-  const framework = getFramework(options.framework);
+  const framework = serviceFramework(options.framework);
   const expectation = expectationFor(target);
   const notes: string[] = [];
   const running: { service?: RunningService; receiver?: Receiver } = {};

@@ -1,0 +1,123 @@
+/**
+ * Matched OpenTelemetry JS release sets for the Node runtime.
+ *
+ * The stable packages (@opentelemetry/core, sdk-trace, resources, sdk-metrics, sdk-logs) are released
+ * as 3.M.p together with the experimental ones (sdk-node, exporters, instrumentation, instrumentation-http)
+ * as 0.(300+M).p, and each experimental release pins the stable ones exactly. The contrib
+ * instrumentations (instrumentation-express, ...) are released apart and depend on
+ * `@opentelemetry/instrumentation` with a caret range, which on a 0.x version admits one minor only
+ * (^0.300.0 = 0.300.x): a set is matched when every contrib instrumentation's range admits its
+ * experimental version. Otherwise npm installs a second @opentelemetry/instrumentation beside the SDK's.
+ */
+
+export interface NodeOtelSet {
+  /** @opentelemetry/core and the other stable packages. */
+  stable: string;
+  /** @opentelemetry/sdk-node, the OTLP exporters, @opentelemetry/instrumentation(-http). */
+  experimental: string;
+  /** @opentelemetry/api accepted by every package of the set. */
+  api: string;
+  /** Contrib instrumentations: exact version, and the @opentelemetry/instrumentation range it declares. */
+  contrib: Record<string, { version: string; instrumentation: string }>;
+  /** Frameworks, types and tools verified with this set. */
+  thirdParty: Record<string, string>;
+  /** Lowest Node every package of the set declares in `engines`. */
+  minNode: string;
+}
+
+export const NODE_OTEL_SETS = {
+  // 3.1/0.301 is newer, but instrumentation-express 0.72.0 (the latest) still depends on ^0.300.0.
+  '3.0': {
+    stable: '3.0.0',
+    experimental: '0.300.0',
+    api: '1.10.0',
+    contrib: {
+      '@opentelemetry/instrumentation-express': { version: '0.72.0', instrumentation: '^0.300.0' },
+    },
+    thirdParty: {
+      express: '5.3.0',
+      '@types/express': '5.0.6',
+      '@types/node': '24.10.1',
+      typescript: '5.9.3',
+    },
+    minNode: '22.15.0',
+  },
+} as const satisfies Record<string, NodeOtelSet>;
+
+export type NodeOtelSetName = keyof typeof NODE_OTEL_SETS;
+export const DEFAULT_NODE_SET: NodeOtelSetName = '3.0';
+
+/** The experimental 0.x line released with stable 3.M (0.(300+M)); undefined for other major lines. */
+export function experimentalLineFor(stable: string): string | undefined {
+  const [major, minor] = stable.split('.').map(Number);
+  return major === 3 && Number.isInteger(minor) ? `0.${300 + minor!}` : undefined;
+}
+
+/** Whether a caret range on a 0.x version (^0.M.p) admits `version` (0.M.q with q >= p). */
+export function caretAdmits(range: string, version: string): boolean {
+  const r = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(range);
+  const v = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  if (!r || !v) return false;
+  const [rMajor, rMinor, rPatch] = r.slice(1).map(Number) as [number, number, number];
+  const [vMajor, vMinor, vPatch] = v.slice(1).map(Number) as [number, number, number];
+  if (rMajor !== vMajor) return false;
+  if (rMajor > 0) return vMinor > rMinor || (vMinor === rMinor && vPatch >= rPatch);
+  return vMinor === rMinor && vPatch >= rPatch;
+}
+
+/** Why a set is not matched, or undefined: the pairing rule above, checked for every package. */
+export function nodeSetProblem(set: NodeOtelSet): string | undefined {
+  const line = experimentalLineFor(set.stable);
+  if (!line || !set.experimental.startsWith(`${line}.`)) {
+    return `experimental ${set.experimental} was not released with stable ${set.stable} (expected ${line ?? '?'}.x)`;
+  }
+  for (const [name, c] of Object.entries(set.contrib)) {
+    if (!caretAdmits(c.instrumentation, set.experimental)) {
+      return `${name}@${c.version} depends on @opentelemetry/instrumentation ${c.instrumentation}, not ${set.experimental}`;
+    }
+  }
+  return undefined;
+}
+
+export function nodeOtelSet(name: NodeOtelSetName = DEFAULT_NODE_SET): NodeOtelSet {
+  return NODE_OTEL_SETS[name];
+}
+
+/** Exact versions of the npm packages a service of this set installs: the SDK ones plus `extra` by name. */
+export function nodeDependencies(set: NodeOtelSet, extra: readonly string[]): Record<string, string> {
+  const deps: Record<string, string> = {
+    '@opentelemetry/api': set.api,
+    // W3C trace context where no SDK runs (worker threads).
+    '@opentelemetry/core': set.stable,
+    '@opentelemetry/instrumentation': set.experimental,
+    '@opentelemetry/instrumentation-http': set.experimental,
+    '@opentelemetry/resources': set.stable,
+    '@opentelemetry/sdk-node': set.experimental,
+    // The in-memory exporter for the service's own tests; sdk-node depends on the same version.
+    '@opentelemetry/sdk-trace': set.stable,
+  };
+  for (const name of extra) deps[name] = pinOf(set, name);
+  return Object.fromEntries(Object.entries(deps).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Exact versions of the given packages of the set (types, tools, the framework), by name. */
+export function nodePins(set: NodeOtelSet, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries([...names].sort().map((name) => [name, pinOf(set, name)]));
+}
+
+function pinOf(set: NodeOtelSet, name: string): string {
+  const version = set.contrib[name]?.version ?? set.thirdParty[name];
+  if (!version) throw new Error(`no pinned version of ${name} in the Node OpenTelemetry set ${set.stable}`);
+  return version;
+}
+
+/** Compares dotted versions numerically: negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  const pb = b.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
