@@ -138,7 +138,8 @@ export function nodeOverrides(set: NodeOtelSet, names: readonly string[]): Recor
         .sort()
         .map((dep) => {
           const version = inSet[dep];
-          if (!version) throw new Error(`${name} declares ${dep}, which the Node OpenTelemetry set ${set.stable} does not pin`);
+          if (!version)
+            throw new Error(`${name} declares ${dep}, which the Node OpenTelemetry set ${set.stable} does not pin`);
           return [dep, version];
         }),
     );
