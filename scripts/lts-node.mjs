@@ -35,7 +35,8 @@ export function ensureLtsNode(major = LTS_MAJOR) {
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, `${pkg}@${major}`], {
     stdio: ['ignore', process.stderr, process.stderr],
   });
-  if (!version(bin).startsWith(`v${major}.`)) throw new Error(`${pkg}@${major} did not install a working node at ${bin}`);
+  if (!version(bin).startsWith(`v${major}.`))
+    throw new Error(`${pkg}@${major} did not install a working node at ${bin}`);
   return bin;
 }
 

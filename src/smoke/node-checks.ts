@@ -1,7 +1,9 @@
 /**
  * The check only a Node service needs: its instrumentations were registered before the framework (and
  * http) were loaded. An instrumentation patches a module when it loads; one loaded earlier stays as it
- * was, silently or with the SDK's "has been loaded before" warning.
+ * was. The SDK's "has been loaded before" warning is counted when printed, but it looks the module up
+ * through `globalThis.require`, which an ESM service does not have, so mostly it is not: what decides is
+ * the evidence in the spans (a server span at all, and the framework's route on it).
  */
 import type { ReceivedSpan } from '../receiver/model.js';
 import { check, HTTP_ROUTE_KEYS, type SmokeCheck } from './checks.js';

@@ -4,11 +4,11 @@
  * the second run switches the protocol with OTEL_EXPORTER_OTLP_PROTOCOL) and on the console exporter;
  * then projects broken on purpose, each failing the check that names what is wrong.
  */
-import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers.js';
+import { CLI, runCli } from '../helpers.js';
 import { e2eHarness, failing, type SmokeJson } from './harness.js';
 import { LOAD_ORDER_CHECK } from '../../src/smoke/node-checks.js';
 
@@ -123,5 +123,30 @@ describe('the smoke test fails on an Express service wired wrong', () => {
     const { code, report } = await smoke(dir);
     expect(code).toBe(1);
     expect(failing(report)['spans received']).toMatch(/exporter points somewhere else/);
+  });
+});
+
+describe('interrupting the npm install', () => {
+  it('Ctrl-C while npm installs: exit 130, the project kept, no node_modules or lockfile left', async () => {
+    const dir = path.join(root, 'interrupted');
+    const child = spawn(process.execPath, [CLI, dir, '--framework', 'express', '--yes'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(path.join(dir, 'node_modules')) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(existsSync(path.join(dir, 'node_modules')), output).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(output).toContain('cancelled');
+    expect(existsSync(path.join(dir, 'package.json'))).toBe(true);
+    expect(existsSync(path.join(dir, 'node_modules'))).toBe(false);
+    expect(existsSync(path.join(dir, 'package-lock.json'))).toBe(false);
   });
 });
