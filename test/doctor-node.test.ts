@@ -166,7 +166,11 @@ describe('doctor on a Node service', () => {
   });
 
   it('warns when @fastify/otel is created but never registered', () => {
-    const telemetry = `${TELEMETRY}import { FastifyOtelInstrumentation } from '@fastify/otel';\nnew FastifyOtelInstrumentation();\n`;
+    const telemetry = [
+      TELEMETRY,
+      "import { FastifyOtelInstrumentation } from '@fastify/otel';",
+      'new FastifyOtelInstrumentation();',
+    ].join('\n');
     const dir = project({
       dependencies: { ...MATCHED, fastify: '5.12.8', '@fastify/otel': '0.21.2' },
       files: { 'src/telemetry.ts': telemetry, 'src/server.ts': SERVER.replace(/express/g, 'fastify') },
@@ -175,7 +179,11 @@ describe('doctor on a Node service', () => {
   });
 
   it('reports missing packages, ranges, no flush on SIGTERM and a SimpleSpanProcessor with OTLP', () => {
-    const telemetry = `${TELEMETRY}import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace';\nimport { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';\n`;
+    const telemetry = [
+      TELEMETRY,
+      "import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace';",
+      "import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';",
+    ].join('\n');
     const dir = project({
       dependencies: { '@opentelemetry/sdk-node': '^0.300.0', express: '5.3.0' },
       files: { 'src/telemetry.ts': telemetry, 'src/server.ts': SERVER.replace(/process\.once\('SIGTERM'.*\n/, '') },
@@ -191,7 +199,11 @@ describe('doctor on a Node service', () => {
 
   it('takes a flush called through an imported module, as the generated services do', () => {
     const telemetry = `${TELEMETRY}export function shutdownTelemetry() { return sdk.shutdown(); }\n`;
-    const server = `import { shutdownTelemetry } from './telemetry.js';\nimport { start } from './app.js';\nprocess.once('SIGTERM', async () => { await shutdownTelemetry(); process.exit(0); });\n`;
+    const server = [
+      "import { shutdownTelemetry } from './telemetry.js';",
+      "import { start } from './app.js';",
+      "process.once('SIGTERM', async () => { await shutdownTelemetry(); process.exit(0); });",
+    ].join('\n');
     const files = {
       'src/telemetry.ts': telemetry,
       'src/server.ts': server,
