@@ -1,5 +1,5 @@
 /** The Node runtime without network: version sets, escaping, the rendered project, its console output. */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import ts from 'typescript';
@@ -20,7 +20,7 @@ import {
 } from '../../src/runtimes/node-versions.js';
 import { runtimeOf } from '../../src/runtimes/index.js';
 import { LOAD_ORDER_CHECK, loadOrderCheck } from '../../src/smoke/node-checks.js';
-import { scratchDir } from '../helpers.js';
+import { runCli, scratchDir } from '../helpers.js';
 
 /** The value of the string literal `literal` as TypeScript reads it (undefined when it does not parse as one). */
 function tsStringValue(literal: string): string | undefined {
@@ -281,5 +281,20 @@ describe('the Express deployment files', () => {
     // The health probe is a JavaScript program that requests the health route.
     expect(() => new Function(script!)).not.toThrow();
     expect(script).toContain("fetch('http://127.0.0.1:8000/healthz'");
+  });
+});
+
+describe('create with a Node too old for the service', () => {
+  it('exits 2 naming the fix, before writing anything', async () => {
+    const root = scratchDir('cts-old-node-');
+    const node = path.join(root, 'node');
+    writeFileSync(node, '#!/bin/sh\necho 20.19.0\n');
+    chmodSync(node, 0o755);
+    const r = await runCli(['svc', '--framework', 'express', '--yes'], { cwd: root, env: { CTS_NODE: node } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /needs Node 22\.15\.0 or newer .* is 20\.19\.0; install a current LTS Node, or set CTS_NODE/,
+    );
+    expect(existsSync(path.join(root, 'svc'))).toBe(false);
   });
 });
