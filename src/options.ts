@@ -4,7 +4,7 @@
  * the CLI builds its flags and prompts from the `meta` attached to each field.
  */
 import { z } from 'zod';
-import { FRAMEWORK_NAMES, FRAMEWORKS } from './frameworks/index.js';
+import { ALL_FRAMEWORKS, FRAMEWORK_NAMES, serviceFramework } from './frameworks/index.js';
 import { checkPythonRegex } from './python-regex.js';
 import { OTEL_LINES, DEFAULT_OTEL_LINE } from './versions.js';
 
@@ -53,7 +53,24 @@ const signals = z.preprocess(
 );
 
 /** Frameworks with worked examples (`--examples`). */
-export const EXAMPLE_FRAMEWORKS: readonly string[] = FRAMEWORKS.filter((f) => f.examplesDir).map((f) => f.name);
+export const EXAMPLE_FRAMEWORKS: readonly string[] = ALL_FRAMEWORKS.filter((f) => f.examplesDir).map((f) => f.name);
+
+/** Options that mean something for one runtime's services only. */
+const RUNTIME_ONLY: Partial<Record<string, { runtime: string; label: string; otherwise: string }>> = {
+  otelVersion: { runtime: 'python', label: 'Python', otherwise: 'pins one matched OpenTelemetry JS set' },
+  installer: { runtime: 'python', label: 'Python', otherwise: 'installs with npm' },
+};
+
+/** A flag given for a framework whose runtime ignores it: an error rather than silently dropped. */
+export function runtimeOnlyProblem(framework: string, givenKeys: string[]): string | undefined {
+  const runtime = serviceFramework(framework).runtime;
+  for (const key of givenKeys) {
+    const only = RUNTIME_ONLY[key];
+    if (only && only.runtime !== runtime)
+      return `--${optionMeta(key as OptionKey).flag} applies to ${only.label} services only; ${framework} ${only.otherwise}`;
+  }
+  return undefined;
+}
 
 /** Paths that fire constantly and carry no diagnostic value: probes, scrapes and the docs UI. */
 export const DEFAULT_EXCLUDED_URLS = ['/healthz', '/readyz', '/metrics', '/docs', '/redoc', '/openapi.json'];
@@ -432,7 +449,7 @@ export const serviceOptionsSchema = z
       meta({
         flag: 'examples',
         description: `add worked examples of the cases tracing needs a hand with (${EXAMPLE_FRAMEWORKS.join(', ')})`,
-        prompt: 'Add worked examples (background tasks, thread pools, baggage)?',
+        prompt: 'Add worked examples (context across background work, thread and worker pools)?',
       }),
     ),
   })

@@ -121,7 +121,7 @@ function outputPath(templatePath: string): string {
 
 /** Template layers (directories of templates/), later ones overriding earlier ones file by file. */
 function templateLayers(framework: ServiceFramework, o: ServiceOptions): TemplateLayer[] {
-  const examples = framework.runtime === 'python' && o.examples ? framework.examplesDir : undefined;
+  const examples = o.examples ? framework.examplesDir : undefined;
   return [...runtimeOf(framework.name).baseLayers, framework.templateDir, ...(examples ? [examples] : [])];
 }
 

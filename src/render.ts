@@ -38,6 +38,8 @@ hb.registerHelper({
   pyBool: (v: unknown) => (v ? 'True' : 'False'),
   eq: (a: unknown, b: unknown) => a === b,
   not: (a: unknown) => !a,
+  // Builds a partial's name, e.g. {{> (concat "node/" framework.name "-mistakes")}} for the framework's own text.
+  concat: (...parts: unknown[]) => parts.slice(0, -1).map(str).join(''),
 });
 
 /** A precompiled template from its source (built from templates/, never from input), as Handlebars.compile does. */

@@ -47,12 +47,30 @@ describe('--examples', () => {
   });
 
   it('is refused for a framework without examples, naming the flag and the frameworks that have them', () => {
-    expect(EXAMPLE_FRAMEWORKS).toEqual(['fastapi']);
+    expect(EXAMPLE_FRAMEWORKS).toEqual(['fastapi', 'express', 'fastify']);
     for (const framework of FRAMEWORKS.filter((f) => !EXAMPLE_FRAMEWORKS.includes(f.name))) {
       expect(() => parseServiceOptions({ serviceName: 'svc', framework: framework.name, examples: true })).toThrow(
-        new OptionsError(`--examples: worked examples exist for fastapi only, not ${framework.name}; leave it out`),
+        new OptionsError(
+          `--examples: worked examples exist for fastapi, express, fastify only, not ${framework.name}; leave it out`,
+        ),
       );
       expect(files({ framework: framework.name, examples: false }).has('app/examples.py')).toBe(false);
     }
+  });
+
+  it.each(['express', 'fastify'])('%s: off by default, the app serves no /examples; chosen, it does', (framework) => {
+    const nodeFiles = ['src/examples.ts', 'src/worker-pool.ts', 'src/worker.ts', 'test/examples.test.ts'];
+    const lean = files({ framework });
+    for (const f of nodeFiles) expect(lean.has(f)).toBe(false);
+    expect(lean.get('src/app.ts')).not.toMatch(/examples/);
+    expect(lean.get('test/app.test.ts')).not.toMatch(/examples|closeWorkers/);
+    expect(lean.get('README.md')).not.toMatch(/worker-pool|\/examples/);
+    const full = files({ framework, examples: true });
+    for (const f of nodeFiles) expect(full.get(f)).toMatch(/\S/);
+    expect(full.get('src/app.ts')).toContain("import { runAll } from './examples.js';");
+    expect(full.get('src/app.ts')).toContain("app.get('/examples'");
+    expect(full.get('test/app.test.ts')).toContain('await closeWorkers();');
+    const differing = [...lean.keys()].filter((p) => lean.get(p) !== full.get(p));
+    expect(differing.sort()).toEqual(['.create-traced-service.json', 'README.md', 'src/app.ts', 'test/app.test.ts']);
   });
 });

@@ -5,6 +5,7 @@ import {
   endpointProblem,
   OptionsError,
   parseServiceOptions,
+  runtimeOnlyProblem,
 } from '../src/options.js';
 
 const parse = (input: Record<string, unknown>) => parseServiceOptions({ serviceName: 'svc', ...input });
@@ -131,5 +132,18 @@ describe('endpoint resolution', () => {
     expect(errorOf({ exporter: 'otlp-http', endpoint: 'c:4318' })).toBe(
       '--endpoint: must be an http(s):// URL for the otlp-http exporter',
     );
+  });
+});
+
+describe('options of one runtime given for a service of another', () => {
+  it('are named as an error, never silently dropped', () => {
+    expect(runtimeOnlyProblem('express', ['serviceName', 'installer'])).toBe(
+      '--installer applies to Python services only; express installs with npm',
+    );
+    expect(runtimeOnlyProblem('fastify', ['otelVersion'])).toBe(
+      '--otel-version applies to Python services only; fastify pins one matched OpenTelemetry JS set',
+    );
+    expect(runtimeOnlyProblem('fastapi', ['installer', 'otelVersion'])).toBeUndefined();
+    expect(runtimeOnlyProblem('express', ['exporter', 'sampler'])).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
-import type { OptionSource, ServiceOptions } from '../options.js';
+import { runtimeOnlyProblem, type OptionSource, type ServiceOptions } from '../options.js';
 import { plan, type Plan } from '../plan.js';
 import type { Ui } from '../ui.js';
 import { editedSinceGenerated } from '../upgrade/guard.js';
@@ -78,6 +78,8 @@ export async function createCommand(
   // Fail on bad flags before asking anything; the directory name stands in for a missing service name.
   let options = parseOptionsOrThrow({ serviceName: path.basename(target), ...raw }, sourceOf);
   if (ui.interactive) options = parseOptionsOrThrow(await (await prompts()).promptForOptions(raw, directory), sourceOf);
+  const ignored = runtimeOnlyProblem(options.framework, Object.keys(flagOptions));
+  if (ignored) throw new UsageError(ignored);
 
   const p = plan(options);
   const files = p.files.map((f) => f.path);

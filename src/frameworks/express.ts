@@ -7,6 +7,7 @@ export const express: NodeFrameworkDescriptor = {
   hint: 'Node.js (TypeScript, ESM), the SDK started with node --import',
   runtime: 'node',
   templateDir: 'express',
+  examplesDir: 'examples/node',
   packages: ['express', '@opentelemetry/instrumentation-express'],
   devPackages: ['@types/express'],
   serverCommand: nodeCommand('dist/server.js'),

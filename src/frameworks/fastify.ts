@@ -7,6 +7,7 @@ export const fastify: NodeFrameworkDescriptor = {
   hint: 'Node.js (TypeScript, ESM), @fastify/otel, the SDK started with node --import',
   runtime: 'node',
   templateDir: 'fastify',
+  examplesDir: 'examples/node',
   packages: ['fastify', '@fastify/otel'],
   devPackages: [],
   serverCommand: nodeCommand('dist/server.js'),

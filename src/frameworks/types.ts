@@ -43,13 +43,15 @@ export interface BaseFramework {
   healthPath: string;
   /** See FrameworkDescriptor.multiWorker (Python servers that fork workers). */
   multiWorker?: { workers: number; requests: number };
+  /** Folder under templates/ with the opt-in worked examples (`--examples`), layered over templateDir. */
+  examplesDir?: string;
 }
 
 /**
  * A Node framework: its npm packages come from the node runtime's matched set (src/runtimes/node-versions.ts).
  * Its template folder supplies what templates/node leaves to the framework: src/app.ts (createApp() and
  * startServer(host, port) returning { close(drainMillis) }), src/instrumentations.ts (instrumentations()),
- * test/app.test.ts and README.md.hbs.
+ * test/app.test.ts, and the partials node/<name>-instrumentations and node/<name>-mistakes for the README.
  */
 export interface NodeFrameworkDescriptor extends BaseFramework {
   runtime: 'node';
@@ -73,8 +75,6 @@ export interface FrameworkDescriptor extends BaseFramework {
    * which workers serve would be left to chance.
    */
   multiWorker?: { workers: number; requests: number };
-  /** Folder under templates/ with the opt-in worked examples (`--examples`), layered over templateDir. */
-  examplesDir?: string;
   /** Files or folders besides app/ that the container image needs (Dockerfile COPY), relative to the project. */
   copyPaths?: string[];
   /** Python packages besides app/ that make up the service (pyproject.toml `[tool.setuptools] packages`). */

@@ -22,8 +22,10 @@ export interface NodeSuiteOptions {
   extra?: (dir: string, run: Generated) => void;
 }
 
-export function nodeFrameworkSuite({ framework, displayName, serverSpan, extra }: NodeSuiteOptions): void {
-  const { root, projects, generate } = e2eHarness({ framework, rootPrefix: `cts-e2e-${framework}-` });
+/** Declares the suite; returns its harness, for a framework's own tests on the same projects. */
+export function nodeFrameworkSuite({ framework, displayName, serverSpan, extra }: NodeSuiteOptions) {
+  const harness = e2eHarness({ framework, rootPrefix: `cts-e2e-${framework}-` });
+  const { root, projects, generate } = harness;
 
   async function smoke(dir: string, env: NodeJS.ProcessEnv = {}) {
     const r = await runCli(['smoke', dir, '--json'], { cwd: root, env, timeoutMs: 180_000 });
@@ -125,4 +127,5 @@ export function nodeFrameworkSuite({ framework, displayName, serverSpan, extra }
       expect(failing(report)['spans received']).toMatch(/exporter points somewhere else/);
     });
   });
+  return harness;
 }
