@@ -39,6 +39,7 @@ import { MIGRATION_IDS } from '../upgrade/migrations.js';
 import { telemetryRecord, type FileRecord } from '../upgrade/record.js';
 import type { OtelLineName } from '../versions.js';
 import { writeFileAtomic } from '../write.js';
+import { isNodeService } from '../node-existing/detect.js';
 import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
 
@@ -108,6 +109,13 @@ export async function addTracingCommand(
   const root = path.resolve(dirArg ?? '.');
   if (flags.route !== undefined && !flags.route.startsWith('/'))
     throw new UsageError(`--route ${JSON.stringify(flags.route)} must be a path starting with /`);
+  if (isNodeService(root)) {
+    const { nodeAddTracing } = await import('../node-existing/command.js');
+    return nodeAddTracing(root, flagOptions, flags, ui) as unknown as Promise<{
+      code: number;
+      result: AddTracingResult;
+    }>;
+  }
   if (flags.envFile !== undefined && !existsSync(path.resolve(flags.envFile))) {
     throw new UsageError(
       `--env-file ${flags.envFile} does not exist; pass an existing dotenv file — nothing was changed`,

@@ -9,6 +9,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import type { Ui } from '../ui.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
 import { summarizeReport } from '../add-tracing/summary.js';
+import { isNodeService } from '../node-existing/detect.js';
 
 export interface DoctorResult {
   ok: boolean;
@@ -23,6 +24,10 @@ export async function doctorCommand(
   ui: Ui,
 ): Promise<{ code: number; result: DoctorResult }> {
   const root = path.resolve(dirArg ?? '.');
+  if (isNodeService(root)) {
+    const { nodeDoctor } = await import('../node-existing/command.js');
+    return nodeDoctor(root, ui) as unknown as Promise<{ code: number; result: DoctorResult }>;
+  }
   const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
   const findings = [
     ...diagnose(report),

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { nodeFindings } from '../../src/node-existing/findings.js';
+import { analyseNodeProject, appConstruction, loadOrder } from '../../src/node-existing/project.js';
+import { sampleRoute } from '../../src/node-existing/routes.js';
+import { otelVersionProblem } from '../../src/node-existing/versions-check.js';
+
+const fixture = (name: string) => path.resolve('test/fixtures/existing-node', name);
+
+describe('analyseNodeProject', () => {
+  it('reads an Express CommonJS service started with node server.js', () => {
+    const p = analyseNodeProject(fixture('express-cjs'));
+    expect(p.framework).toEqual({ name: 'express', range: '^4.21.2' });
+    expect(p.moduleType).toBe('commonjs');
+    expect(p.packageManager).toEqual({ name: 'npm', lockfile: 'package-lock.json' });
+    expect(p.start.command?.entry).toBe('server.js');
+    expect(p.entry).toEqual({ run: 'server.js', source: 'server.js', exists: true });
+    expect(p.modules.map((m) => m.file)).toEqual(['server.js', 'routes/orders.js']);
+    expect(appConstruction(p)).toEqual({ framework: 'express', file: 'server.js', line: 6 });
+    expect(p.docker?.start).toMatchObject({ form: 'exec', runsNode: true, entry: 'server.js', preloaded: false });
+    expect(sampleRoute(p, ['/healthz'])).toEqual({ path: '/status', template: '/status' });
+    expect(p.modules[0]!.scan.readsPort).toBe(true);
+  });
+
+  it('maps a tsc-built ESM Fastify entry back to its TypeScript source', () => {
+    const p = analyseNodeProject(fixture('fastify-ts'));
+    expect(p.framework?.name).toBe('fastify');
+    expect(p.moduleType).toBe('module');
+    expect(p.typescript).toEqual({ tsconfig: 'tsconfig.json', outDir: 'dist', rootDir: 'src', commonjs: false });
+    expect(p.entry).toEqual({ run: 'dist/server.js', source: 'src/server.ts', exists: true });
+    expect(p.modules.map((m) => m.file)).toEqual(['src/server.ts', 'src/catalog.ts']);
+    expect(p.modules[0]!.esm).toBe(true);
+    expect(appConstruction(p)).toMatchObject({ framework: 'fastify', line: 4 });
+    expect(p.packageManager).toEqual({ name: 'npm' });
+    expect(sampleRoute(p, ['/healthz'])).toEqual({ path: '/items', template: '/items' });
+  });
+
+  it('orders loads as CommonJS evaluates them: the SDK required after express', () => {
+    const p = analyseNodeProject(fixture('express-broken'));
+    const { framework, sdk } = loadOrder(p);
+    expect(framework).toMatchObject({ file: 'index.js', line: 1 });
+    expect(sdk).toMatchObject({ file: 'tracing.js', line: 5, what: 'new NodeSDK()' });
+    expect(p.events.indexOf(framework!)).toBeLessThan(p.events.indexOf(sdk!));
+  });
+});
+
+describe('nodeFindings (doctor)', () => {
+  const codes = (name: string) => nodeFindings(analyseNodeProject(fixture(name))).map((f) => f.code);
+
+  it('names every problem of the broken service', () => {
+    expect(codes('express-broken')).toEqual([
+      'node-app',
+      'node-sdk-after-framework',
+      'node-simple-processor',
+      'node-no-flush',
+      'node-mismatched-versions',
+      'node-fastify-contrib',
+    ]);
+  });
+
+  it('finds nothing wrong in an untraced service', () => {
+    expect(codes('express-cjs')).toEqual(['node-app']);
+    expect(codes('fastify-ts')).toEqual(['node-app']);
+  });
+});
+
+describe('otelVersionProblem', () => {
+  it('pairs the stable and experimental lines', () => {
+    expect(
+      otelVersionProblem({ '@opentelemetry/core': '3.0.0', '@opentelemetry/sdk-node': '0.300.0' }),
+    ).toBeUndefined();
+    expect(
+      otelVersionProblem({ '@opentelemetry/core': '^2.1.0', '@opentelemetry/sdk-node': '^0.201.1' }),
+    ).toBeUndefined();
+    expect(otelVersionProblem({ '@opentelemetry/core': '^2.0.0', '@opentelemetry/sdk-node': '^0.57.2' })).toMatch(
+      /was not released with .*0\.200\.x/,
+    );
+    expect(otelVersionProblem({ '@opentelemetry/core': '2.0.0', '@opentelemetry/resources': '3.0.0' })).toMatch(
+      /different releases of the stable/,
+    );
+  });
+});
