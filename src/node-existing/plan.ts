@@ -56,14 +56,14 @@ export function refuseNodeProject(project: NodeProject): asserts project is Node
     throw new UsageError(
       `no entry module found: package.json has no start script and no main, and there is no server.js; add "start": "node <entry>" and run again ${NOTHING}`,
     );
-  if (!project.entry.exists)
-    throw new UsageError(
-      `the entry ${project.entry.run} (from ${project.start.source}) does not exist${project.typescript ? ' and no TypeScript source maps to it' : ''}; build the service or fix the start script, and run again ${NOTHING}`,
-    );
   if (project.bundled)
     throw new UsageError(
       `${project.bundled}: OpenTelemetry patches express/fastify and http as Node loads them, which never happens inside a bundle; ` +
         `keep them external (esbuild --packages=external, webpack externals) or run the unbundled sources ${NOTHING}`,
+    );
+  if (!project.entry.exists)
+    throw new UsageError(
+      `the entry ${project.entry.run} (from ${project.start.source}) does not exist${project.typescript ? ' and no TypeScript source maps to it' : ''}; build the service or fix the start script, and run again ${NOTHING}`,
     );
   const { sdk } = loadOrder(project);
   const foreign = project.start.command?.preloads.filter((p) => p.value.replace(/^\.\//, '') !== BOOTSTRAP_FILE) ?? [];

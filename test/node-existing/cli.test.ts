@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { listTree, runCli, scratchDir } from '../helpers.js';
+
+function gitRepo(fixture: string): string {
+  const dir = path.join(scratchDir('cts-node-cli-'), fixture);
+  cpSync(path.resolve('test/fixtures/existing-node', fixture), dir, { recursive: true });
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'init');
+  return dir;
+}
+
+const snapshot = (dir: string) =>
+  Object.fromEntries(
+    listTree(dir)
+      .filter((f) => !f.startsWith('.git/'))
+      .map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]),
+  );
+
+describe('add-tracing on a Node service (CLI)', () => {
+  it('--dry-run shows the diff and writes nothing', async () => {
+    const dir = gitRepo('express-cjs');
+    const before = snapshot(dir);
+    const r = await runCli(['add-tracing', dir, '--dry-run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('+        "start": "NODE_ENV=production node --import ./telemetry.mjs server.js"');
+    expect(r.stdout).toContain('+ telemetry.mjs');
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('writes with --yes, and a second run changes nothing', async () => {
+    const dir = gitRepo('express-cjs');
+    const first = await runCli(['add-tracing', dir, '--yes', '--no-install', '--no-lock']);
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    const after = snapshot(dir);
+    expect(after['telemetry.mjs']).toContain('process.once(signal');
+    expect(JSON.parse(after['package.json']!).scripts.start).toContain('--import ./telemetry.mjs');
+    expect(after.Dockerfile).toContain('CMD ["node", "--import", "./telemetry.mjs", "server.js"]');
+    const second = await runCli(['add-tracing', dir, '--yes', '--no-install', '--no-lock', '--force']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('Nothing to change');
+    expect(snapshot(dir)).toEqual(after);
+  });
+
+  it('refuses uncommitted changes and a run without consent: exit 2, nothing changed', async () => {
+    const dir = gitRepo('express-cjs');
+    writeFileSync(path.join(dir, 'package.json'), `${readFileSync(path.join(dir, 'package.json'), 'utf8')} `);
+    const dirty = snapshot(dir);
+    const r = await runCli(['add-tracing', dir, '--no-install']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/uncommitted changes in package\.json/);
+    expect(snapshot(dir)).toEqual(dirty);
+    const noConsent = await runCli(['add-tracing', dir, '--no-install', '--force']);
+    expect(noConsent.code).toBe(2);
+    expect(noConsent.stderr).toMatch(/pass --yes/);
+    expect(snapshot(dir)).toEqual(dirty);
+  });
+});
+
+describe('doctor on a Node service (CLI)', () => {
+  it('exits 1 and names each problem of the broken service', async () => {
+    const r = await runCli(['doctor', path.resolve('test/fixtures/existing-node/express-broken'), '--json']);
+    expect(r.code).toBe(1);
+    const codes = (JSON.parse(r.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code);
+    expect(codes).toContain('node-sdk-after-framework');
+    expect(codes).toContain('node-fastify-contrib');
+  });
+
+  it('exits 0 on an untraced Fastify TypeScript service', async () => {
+    const r = await runCli(['doctor', path.resolve('test/fixtures/existing-node/fastify-ts')]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/Fastify \^5\.2\.1 service, ES modules, TypeScript \(built into dist\/\)/);
+  });
+});
