@@ -89,8 +89,6 @@ export async function createCommand(
   }
 
   const runtime = runtimeOf(options.framework);
-  const refused = runtime.optionsProblem?.(options);
-  if (refused) throw new UsageError(refused);
   // Checked before anything is written: the tool that will run the service must be able to.
   if (flags.install) await runtime.preflight?.();
 

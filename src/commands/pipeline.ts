@@ -54,7 +54,7 @@ export async function installAndSmoke(
     return {
       ok: false,
       install: {
-        installer: runtime.name === 'node' ? 'npm' : 'pip',
+        installer: runtime.installerName,
         reused: false,
         durationMs: performance.now() - started,
         error: error.message,
@@ -63,8 +63,7 @@ export async function installAndSmoke(
     };
   }
   const install = { installer: env.installer, reused: env.reused, durationMs: performance.now() - started };
-  if (env.reused && runtime.name === 'python') ui.info('reused the existing .venv (requirements unchanged)');
-  if (env.reused && runtime.name === 'node') ui.info('reused node_modules (package.json and lockfile unchanged)');
+  if (env.reused) ui.info(runtime.reusedNote);
   if (!settings.smoke) return { ok: true, install };
 
   // The receiver (gRPC, protobuf) loads only when a smoke test actually runs.

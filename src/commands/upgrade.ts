@@ -15,6 +15,7 @@ import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js'
 import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options.js';
 import { ANSWERS_FILE, cliVersion } from '../paths.js';
 import { frameworkLine } from '../plan.js';
+import { runtimeOf } from '../runtimes/index.js';
 import type { Ui } from '../ui.js';
 import { AnswersShapeError, parseAnswersDocument, serializeAnswers, type AnswersDocument } from '../upgrade/answers.js';
 import { formatConflicts, formatPlan, formatVersions, type VersionMove } from '../upgrade/format.js';
@@ -164,6 +165,11 @@ interface Prepared {
 async function prepare(root: string, flags: UpgradeFlags): Promise<Prepared> {
   const doc = readAnswersDocument(root);
   const oldOptions = parseOptions(doc.options, path.join(root, ANSWERS_FILE));
+  if (runtimeOf(oldOptions.framework).name !== 'python') {
+    throw new UsageError(
+      `upgrade moves Python projects between OpenTelemetry lines; ${oldOptions.framework} is a Node project: edit the pins in package.json and run npm install`,
+    );
+  }
   const target = targetLine(oldOptions.otelVersion, flags.otelVersion, await projectPython(root));
   const options: ServiceOptions = { ...oldOptions, otelVersion: target.line };
   const migrated = runMigrations(doc, {

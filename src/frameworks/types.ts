@@ -45,7 +45,12 @@ export interface BaseFramework {
   multiWorker?: { workers: number; requests: number };
 }
 
-/** A Node framework: its npm packages come from the node runtime's matched set (src/runtimes/node-versions.ts). */
+/**
+ * A Node framework: its npm packages come from the node runtime's matched set (src/runtimes/node-versions.ts).
+ * Its template folder supplies what templates/node leaves to the framework: src/app.ts (createApp() and
+ * startServer(host, port) returning { close(drainMillis) }), src/instrumentations.ts (instrumentations()),
+ * test/app.test.ts and README.md.hbs.
+ */
 export interface NodeFrameworkDescriptor extends BaseFramework {
   runtime: 'node';
   /** npm packages the framework adds to the matched set, by name; versions come from the set. */

@@ -1,4 +1,5 @@
 /** The Node runtime: templates/node, npm with a lockfile, the matched OpenTelemetry JS set. */
+import path from 'node:path';
 import type { NodeFrameworkDescriptor, ServiceFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import { parseNodeConsoleSpans } from './node-console.js';
@@ -14,7 +15,7 @@ function nodeFramework(framework: ServiceFramework): NodeFrameworkDescriptor {
 function nodeServiceEnv(binDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && k !== 'NODE_OPTIONS') env[k] = v;
-  if (binDir) env.PATH = `${binDir}:${process.env.PATH ?? ''}`;
+  if (binDir) env.PATH = `${binDir}${path.delimiter}${process.env.PATH ?? ''}`;
   return { ...env, ...extra };
 }
 
@@ -44,6 +45,8 @@ export const node: Runtime = {
     await findServiceNode(nodeOtelSet(DEFAULT_NODE_SET).minNode);
   },
   installTitle: 'Installing npm dependencies and building',
+  installerName: 'npm',
+  reusedNote: 'reused node_modules (package.json and package-lock.json unchanged); built again',
   async prepare(projectDir, _options, settings) {
     const { prepareNodeEnv } = await import('./node-env.js');
     return prepareNodeEnv(projectDir, nodeOtelSet(DEFAULT_NODE_SET).minNode, settings.onProgress);

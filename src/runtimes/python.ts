@@ -72,6 +72,8 @@ export const python: Runtime = {
     };
   },
   installTitle: 'Installing Python dependencies',
+  installerName: 'pip',
+  reusedNote: 'reused the existing .venv (requirements unchanged)',
   async prepare(projectDir, options, settings) {
     // execa and the installer load only when something is installed (not for --no-install or --dry-run).
     const { preparePythonEnv } = await import('../python-env.js');

@@ -37,14 +37,16 @@ export interface Runtime {
   displayName: string;
   /** Template layers below the framework's own folder, earliest first. */
   baseLayers: readonly TemplateLayer[];
-  /** Refuses options this runtime cannot generate (one line, naming the fix); undefined when fine. */
-  optionsProblem?(options: ServiceOptions): string | undefined;
   /** Checks, before anything is written, that the project can be installed and run here (throws UsageError). */
   preflight?(): Promise<void>;
   /** Template context pieces of this runtime, merged over the shared ones (`framework` and `sampler` key by key). */
   templateContext(options: ServiceOptions, framework: ServiceFramework): RuntimeContext;
   /** Step title shown while preparing the environment. */
   installTitle: string;
+  /** The installer named in the result when the install failed before one was chosen. */
+  installerName: string;
+  /** Said when the environment was already up to date and nothing was installed. */
+  reusedNote: string;
   /** Installs the generated project's dependencies (and builds it where needed). */
   prepare(projectDir: string, options: ServiceOptions, settings: PrepareSettings): Promise<PreparedEnv>;
   /** The service's process environment, from ours minus OTEL_* plus `extra`. */

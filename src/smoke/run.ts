@@ -18,6 +18,7 @@ import {
   type SmokeExpectation,
   type ShutdownOutcome,
 } from './checks.js';
+import { loadOrderCheck } from './node-checks.js';
 import { freePort, startService, waitUntilReady, type RunningService } from './service.js';
 
 export interface SmokeTarget {
@@ -139,6 +140,8 @@ interface PhaseResult {
   metrics: ReceivedMetricPoint[];
   ignored: Record<SignalName, number>;
   output: () => string;
+  /** Everything the service printed, stderr first. */
+  fullOutput: () => string;
 }
 
 /** Starts the service with the given worker count, lets `drive` send requests, stops it, collects spans. */
@@ -205,8 +208,9 @@ async function runPhase(
   const metrics = started.receiver ? [...started.receiver.metrics] : [];
   const ignored = started.receiver ? { ...started.receiver.ignored } : { traces: 0, metrics: 0, logs: 0 };
   const output = () => tail(`${service.stderr()}\n${options.exporter === 'console' ? '' : service.stdout()}`);
+  const fullOutput = () => `${service.stderr()}\n${service.stdout()}`;
   await started.receiver?.close();
-  return { requests, shutdown, spans, logs, metrics, ignored, output };
+  return { requests, shutdown, spans, logs, metrics, ignored, output, fullOutput };
 }
 
 /** Runs `count` requests, `concurrency` at a time. */
@@ -284,6 +288,9 @@ export async function runSmoke(
       shutdown: main.shutdown,
       spansReadAfterExit: options.exporter === 'console',
     });
+    if (runtimeOf(options.framework).name === 'node') {
+      checks.push(loadOrderCheck({ output: main.fullOutput(), spans: main.spans, route: expectation.route }));
+    }
     const ignored = { ...main.ignored };
     let output = checks.every((c) => c.ok) ? undefined : main.output();
 

@@ -3,7 +3,8 @@
  * place the CLI keeps its private uv, outside node_modules so `npm ci` keeps it): uv, put on PATH for
  * the tests and the CLI runs they start, and the project tools real repositories use (Poetry, black,
  * isort, ruff), each in its own venv, named to the tests through CTS_TEST_POETRY_BIN and
- * CTS_TEST_FORMATTERS_BIN.
+ * CTS_TEST_FORMATTERS_BIN; and the current LTS Node that runs the generated Node services, named to the
+ * CLI through CTS_NODE (scripts/lts-node.mjs, which CI uses too).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -58,6 +59,10 @@ export default async function setup(): Promise<void> {
   if (!onPath('uv')) {
     uv = await ensurePrivateUv(process.env.CTS_PYTHON ?? 'python3', (line) => process.stderr.write(`${line}\n`));
     process.env.PATH = `${path.dirname(uv)}${path.delimiter}${process.env.PATH ?? ''}`;
+  }
+  if (!process.env.CTS_NODE) {
+    const script = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'scripts', 'lts-node.mjs');
+    process.env.CTS_NODE = execFileSync(process.execPath, [script], { encoding: 'utf8' }).trim();
   }
   for (const [name, tool] of Object.entries(TOOLS)) {
     if (process.env[tool.env]) continue;
