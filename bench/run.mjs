@@ -3,7 +3,8 @@
  * npm run bench [-- <part>...] [--quick] [--no-build] [--render]
  *
  * Parts: quickstart (create + install + smoke test, wall time), scaffold (CLI speed vs create-vite), overhead (tracing cost under load), collector (collector
- * down / hanging), shutdown (spans lost on SIGTERM / SIGKILL), profile (where a traced request's CPU goes, py-spy). Default: all, in that order.
+ * down / hanging), shutdown (spans lost on SIGTERM / SIGKILL), profile (where a traced request's CPU goes, py-spy), node (the generated
+ * Express service: shutdown and overhead). Default: all, in that order.
  * Prints each figure as it goes and rewrites bench/RESULTS.md (from bench/results.json) after each part.
  */
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { cleanupAll, installCleanupHandlers } from './lib/proc.mjs';
 import { loadStore, PART_ORDER, RESULTS_MD, saveStore } from './lib/results.mjs';
 import { build, prepareServices, toolEnv } from './lib/workspace.mjs';
 import { runCollector } from './parts/collector.mjs';
+import { runNode } from './parts/node.mjs';
 import { runOverhead } from './parts/overhead.mjs';
 import { runProfile } from './parts/profile.mjs';
 import { runQuickstart } from './parts/quickstart.mjs';
@@ -50,6 +52,7 @@ function sizes(quick) {
         shutdown: { n: 200 },
         profile: { durationSec: 4 },
         signals: { reps: 1, durationSec: 2, warmupSec: 1 },
+        node: { n: 200, reps: 1, durationSec: 2, warmupSec: 1 },
       }
     : {
         quickstart: { reps: 3 },
@@ -59,6 +62,7 @@ function sizes(quick) {
         shutdown: { n: 1000, concurrency: 4 },
         profile: { rate: 400, durationSec: 20 },
         signals: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
+        node: { n: 1000, concurrency: 4, reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
       };
 }
 
@@ -68,7 +72,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     log(
-      'usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals ...] [--quick] [--no-build] [--render]',
+      'usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals|node ...] [--quick] [--no-build] [--render]',
     );
     return 0;
   }
@@ -90,7 +94,7 @@ async function main() {
   const store = loadStore();
   try {
     if (args.build) await build(log);
-    const needsServices = args.parts.some((p) => p !== 'scaffold' && p !== 'quickstart');
+    const needsServices = args.parts.some((p) => !['scaffold', 'quickstart', 'node'].includes(p));
     const ws = needsServices ? await prepareServices(log) : undefined;
     const { uv } = await toolEnv();
     const machine = await machineInfo({ venv: ws?.venv, zeroVenv: ws?.zeroVenv, uv });
@@ -107,6 +111,7 @@ async function main() {
       shutdown: () => runShutdown(ws, size.shutdown, log),
       profile: () => runProfile(ws, size.profile, log),
       signals: () => runSignals(ws, size.signals, log),
+      node: () => runNode(size.node, log),
     };
     for (const part of args.parts) {
       log(`\n== ${part} ==`);

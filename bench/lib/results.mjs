@@ -5,13 +5,14 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { nodeSection } from './node-results.mjs';
 import { signalsSection } from './signals-results.mjs';
 import { fmt, signed } from './stats.mjs';
 import { BENCH_DIR } from './workspace.mjs';
 
 export const RESULTS_JSON = path.join(BENCH_DIR, 'results.json');
 export const RESULTS_MD = path.join(BENCH_DIR, 'RESULTS.md');
-export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'profile', 'signals'];
+export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'profile', 'signals', 'node'];
 
 export function loadStore() {
   if (!existsSync(RESULTS_JSON)) return { parts: {} };
@@ -91,6 +92,13 @@ function goalsSection(p) {
     `0 spans lost on SIGTERM at N = ${sd?.config.n ?? 1000}`,
     sd ? sd.goal.lost.map((l) => `${l.scenario}: ${l.lost} lost`).join('; ') : '—',
     status(sd?.goal.met),
+  ]);
+  const nd = p.node?.data;
+  rows.push([
+    '7. Node shutdown',
+    `0 spans lost on SIGTERM at N = ${nd?.config.n ?? 1000}, generated Express service`,
+    nd ? nd.goal.lost.map((l) => `${l.scenario}: ${l.lost} lost`).join('; ') : '—',
+    status(nd?.goal.met),
   ]);
   return `## Goals\n\n${table(['Part', 'Goal', 'Measured', 'Status'], rows)}\n`;
 }
@@ -687,6 +695,7 @@ export function renderResults(store) {
     shutdownSection(p.shutdown?.data),
     profileSection(p.profile?.data, p.overhead?.data),
     signalsSection(p.signals),
+    nodeSection(p.node),
     findingsSection(p),
     '## Rerun',
     '',

@@ -28,9 +28,11 @@ export async function freePort() {
 function serviceEnv(venv, extra) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
-  env.PATH = `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
-  env.VIRTUAL_ENV = venv;
-  env.PYTHONUNBUFFERED = '1';
+  if (venv) {
+    env.PATH = `${path.join(venv, 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
+    env.VIRTUAL_ENV = venv;
+    env.PYTHONUNBUFFERED = '1';
+  }
   return { ...env, ...extra };
 }
 
@@ -39,32 +41,40 @@ let seq = 0;
 /**
  * Starts `dir` (a variant with app/) under `venv` with the framework's own server command (the one the
  * README and Dockerfile use; uvicorn with --no-access-log), optionally behind `wrapper` argv
- * (opentelemetry-instrument).
+ * (opentelemetry-instrument). `command(port)` gives the argv instead, with `healthPath`, for a service that is
+ * not one of the Python framework descriptors (the Node services, bench/lib/node-workspace.mjs); `env` may
+ * then be a function of the port.
  */
 export async function startService({
   dir,
   venv,
   frameworkName = 'fastapi',
+  command,
+  healthPath,
   workers = 1,
   wrapper = [],
   env = {},
   label = 'svc',
   readyTimeoutMs = 30_000,
 }) {
-  const fw = await framework(frameworkName);
+  const fw = command ? undefined : await framework(frameworkName);
   const port = await freePort();
-  const server = fw.serverCommand({ host: '127.0.0.1', port, workers });
+  const server = command ? command(port) : fw.serverCommand({ host: '127.0.0.1', port, workers });
   // uvicorn logs every request by default; gunicorn does not.
   const argv = [...wrapper, ...server, ...(server[0] === 'uvicorn' ? ['--no-access-log'] : [])];
   const logFile = path.join(WORK, 'logs', `${String(++seq).padStart(3, '0')}-${label}.log`);
   mkdirSync(path.dirname(logFile), { recursive: true });
-  const proc = spawnGroup(argv, { cwd: dir, env: serviceEnv(venv, env), logFile });
+  const proc = spawnGroup(argv, {
+    cwd: dir,
+    env: serviceEnv(venv, typeof env === 'function' ? env(port) : env),
+    logFile,
+  });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyTimeoutMs;
   let ready = false;
   while (Date.now() < deadline && !proc.hasExited()) {
     try {
-      const res = await fetch(base + fw.healthPath, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(base + (healthPath ?? fw.healthPath), { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
       if (res.status === 200) {
         ready = true;

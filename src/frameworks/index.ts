@@ -1,6 +1,7 @@
 import { django } from './django.js';
 import { express } from './express.js';
 import { fastapi } from './fastapi.js';
+import { fastify } from './fastify.js';
 import { flask } from './flask.js';
 import { starlette } from './starlette.js';
 import type { FrameworkDescriptor, NodeFrameworkDescriptor } from './types.js';
@@ -20,7 +21,7 @@ export type ServiceFramework = FrameworkDescriptor | NodeFrameworkDescriptor;
 /** The Python frameworks, in the order prompts list them (add-tracing, doctor and upgrade know only these). */
 export const FRAMEWORKS = [fastapi, starlette, flask, django] as const satisfies readonly FrameworkDescriptor[];
 
-export const NODE_FRAMEWORKS = [express] as const satisfies readonly NodeFrameworkDescriptor[];
+export const NODE_FRAMEWORKS = [express, fastify] as const satisfies readonly NodeFrameworkDescriptor[];
 
 /** Every framework the CLI can generate, in the order prompts list them. The first is the default. */
 export const ALL_FRAMEWORKS: readonly ServiceFramework[] = [...FRAMEWORKS, ...NODE_FRAMEWORKS];

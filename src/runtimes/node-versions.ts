@@ -19,6 +19,12 @@ export interface NodeOtelSet {
   api: string;
   /** Contrib instrumentations: exact version, and the @opentelemetry/instrumentation range it declares. */
   contrib: Record<string, { version: string; instrumentation: string }>;
+  /**
+   * Packages that declare an older @opentelemetry line than the set's and patch nothing themselves: the
+   * generated package.json overrides those dependencies to the set's versions (npm `overrides`), so npm
+   * installs one copy of each instead of a second release beside the SDK's.
+   */
+  realigned?: Record<string, { version: string; declares: Record<string, string> }>;
   /** Frameworks, types and tools verified with this set. */
   thirdParty: Record<string, string>;
   /** Lowest Node every package of the set declares in `engines`. */
@@ -34,8 +40,17 @@ export const NODE_OTEL_SETS = {
     contrib: {
       '@opentelemetry/instrumentation-express': { version: '0.72.0', instrumentation: '^0.300.0' },
     },
+    realigned: {
+      // 0.21.2, the latest, declares the 2.x line; it calls only InstrumentationBase's API and core's
+      // getRPCMetadata, both kept by 0.300/3.0 (the generated tests and the smoke test prove the route).
+      '@fastify/otel': {
+        version: '0.21.2',
+        declares: { '@opentelemetry/core': '^2.0.0', '@opentelemetry/instrumentation': '^0.222.0' },
+      },
+    },
     thirdParty: {
       express: '5.3.0',
+      fastify: '5.12.8',
       '@types/express': '5.0.6',
       '@types/node': '24.10.1',
       typescript: '5.9.3',
@@ -106,9 +121,30 @@ export function nodePins(set: NodeOtelSet, names: readonly string[]): Record<str
 }
 
 function pinOf(set: NodeOtelSet, name: string): string {
-  const version = set.contrib[name]?.version ?? set.thirdParty[name];
+  const version = set.contrib[name]?.version ?? set.realigned?.[name]?.version ?? set.thirdParty[name];
   if (!version) throw new Error(`no pinned version of ${name} in the Node OpenTelemetry set ${set.stable}`);
   return version;
+}
+
+/** npm `overrides` for the realigned packages among `names`: each declared @opentelemetry dependency at the set's version. */
+export function nodeOverrides(set: NodeOtelSet, names: readonly string[]): Record<string, Record<string, string>> {
+  const inSet = nodeDependencies(set, []);
+  const out: Record<string, Record<string, string>> = {};
+  for (const name of [...names].sort()) {
+    const realigned = set.realigned?.[name];
+    if (!realigned) continue;
+    out[name] = Object.fromEntries(
+      Object.keys(realigned.declares)
+        .sort()
+        .map((dep) => {
+          const version = inSet[dep];
+          if (!version)
+            throw new Error(`${name} declares ${dep}, which the Node OpenTelemetry set ${set.stable} does not pin`);
+          return [dep, version];
+        }),
+    );
+  }
+  return out;
 }
 
 /** Compares dotted versions numerically: negative when a < b. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { NodeFrameworkDescriptor, ServiceFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import { parseNodeConsoleSpans } from './node-console.js';
-import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodePins } from './node-versions.js';
+import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides, nodePins } from './node-versions.js';
 import type { Runtime } from './types.js';
 
 function nodeFramework(framework: ServiceFramework): NodeFrameworkDescriptor {
@@ -28,6 +28,7 @@ export const node: Runtime = {
     const f = nodeFramework(framework);
     const set = nodeOtelSet(DEFAULT_NODE_SET);
     const typesNode = set.thirdParty['@types/node'] ?? '';
+    const overrides = nodeOverrides(set, f.packages);
     return {
       sampler: { ratio: String(o.samplerRatio) },
       otel: { line: DEFAULT_NODE_SET, sdk: set.stable, contrib: set.experimental },
@@ -37,6 +38,8 @@ export const node: Runtime = {
         major: typesNode.split('.')[0] ?? '24',
         dependencies: nodeDependencies(set, f.packages),
         devDependencies: nodePins(set, [...f.devPackages, '@types/node', 'typescript']),
+        // Absent, not empty, when no package needs one: the template writes the key only then.
+        overrides: Object.keys(overrides).length > 0 ? overrides : undefined,
       },
     };
   },
