@@ -10,6 +10,8 @@ export interface PackageJsonEdit {
   /** Exact versions for `dependencies` (taken out of devDependencies when declared there). */
   dependencies?: Record<string, string>;
   scripts?: Record<string, string>;
+  /** Top-level keys merged as `key -> entry -> value` (npm `overrides`, yarn `resolutions`, `pnpm`). */
+  merge?: Record<string, Record<string, unknown>>;
 }
 
 function indentOf(text: string): string | number {
@@ -52,6 +54,11 @@ export function editPackageJson(text: string, edit: PackageJsonEdit): string {
     let scripts = { ...((data.scripts as Record<string, string> | undefined) ?? {}) };
     for (const [name, command] of Object.entries(edit.scripts)) scripts = withKey(scripts, name, command);
     out.scripts = scripts;
+  }
+  for (const [key, entries] of Object.entries(edit.merge ?? {})) {
+    const current = out[key];
+    const base = current && typeof current === 'object' && !Array.isArray(current) ? (current as Json) : {};
+    out[key] = { ...base, ...entries };
   }
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const body = JSON.stringify(out, null, indentOf(text)).replace(/\n/g, eol);

@@ -8,7 +8,7 @@ import { serviceFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import { ANSWERS_FILE, cliVersion } from '../paths.js';
 import type { ExistingAnswers } from '../project.js';
-import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet } from '../runtimes/node-versions.js';
+import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides } from '../runtimes/node-versions.js';
 import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js';
 import { MIGRATION_IDS } from '../upgrade/migrations.js';
 import type { FileChange } from '../add-tracing/patch.js';
@@ -82,6 +82,26 @@ export function refuseNodeProject(project: NodeProject): asserts project is Node
     );
 }
 
+/**
+ * A package of the set that declares an older @opentelemetry line (realigned in node-versions.ts) gets
+ * the set's versions through the package manager's own override field.
+ */
+function overridesFor(
+  project: NodeProject & { packageJson: { text: string } },
+  overrides: Record<string, Record<string, string>>,
+): Record<string, Record<string, unknown>> {
+  if (Object.keys(overrides).length === 0) return {};
+  const manager = project.packageManager.name;
+  if (manager === 'npm') return { overrides };
+  const flat = (sep: string) =>
+    Object.fromEntries(
+      Object.entries(overrides).flatMap(([pkg, deps]) => Object.entries(deps).map(([d, v]) => [`${pkg}${sep}${d}`, v])),
+    );
+  if (manager === 'yarn') return { resolutions: flat('/') };
+  const pnpm = (JSON.parse(project.packageJson.text) as { pnpm?: { overrides?: Record<string, string> } }).pnpm ?? {};
+  return { pnpm: { ...pnpm, overrides: { ...pnpm.overrides, ...flat('>') } } };
+}
+
 function dockerNotes(project: NodeProject): string[] {
   const docker = project.docker;
   if (!docker) return [];
@@ -121,7 +141,12 @@ export function planNodeChanges(
   if (script !== undefined && project.start.command)
     startScript = withImport(script, project.start.command, BOOTSTRAP_FILE);
   else startScript = `node --import ./${BOOTSTRAP_FILE} ${entry}`;
-  const pkgAfter = editPackageJson(pkgBefore, { dependencies: pins, scripts: { start: startScript } });
+  const overrides = nodeOverrides(set, framework.packages);
+  const pkgAfter = editPackageJson(pkgBefore, {
+    dependencies: pins,
+    scripts: { start: startScript },
+    merge: overridesFor(project, overrides),
+  });
   if (pkgAfter !== pkgBefore) {
     const summary = [
       `pins ${Object.keys(pins).length} packages of the OpenTelemetry JS ${set.stable}/${set.experimental} set`,
@@ -131,6 +156,10 @@ export function planNodeChanges(
         script === undefined
           ? `adds "start": "${startScript}"`
           : `start script preloads ./${BOOTSTRAP_FILE} with --import`,
+      );
+    for (const pkg of Object.keys(overrides))
+      summary.push(
+        `aligns ${pkg}'s @opentelemetry dependencies with the set (${project.packageManager.name === 'npm' ? 'overrides' : project.packageManager.name === 'yarn' ? 'resolutions' : 'pnpm.overrides'})`,
       );
     if (!isCanonical(pkgBefore))
       notes.push(
