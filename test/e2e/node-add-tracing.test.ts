@@ -4,7 +4,7 @@
  * from the npm registry, built, and the smoke test passed; a second run changes nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, scratchDir } from '../helpers.js';
@@ -53,6 +53,16 @@ describe('add-tracing on existing Node services', () => {
     expect(second.code).toBe(0);
     expect(second.result.changed).toBe(false);
     expect(second.result.written).toEqual([]);
+
+    // The service's own SIGTERM handler exits at once: the exit must still wait for the flush.
+    appendFileSync(path.join(dir, 'server.js'), "process.on('SIGTERM', () => process.exit(0));\n");
+    const third = await addTracing(dir, ['--force']);
+    expect(third.result.changed).toBe(false);
+    expect(
+      third.result.smoke?.checks.filter((c) => !c.ok),
+      third.stderr,
+    ).toEqual([]);
+    expect(third.result.smoke?.checks.find((c) => c.name === 'graceful stop')?.detail).toMatch(/exited with code 0/);
   });
 
   it('Fastify, ESM TypeScript built with tsc: wired with @fastify/otel, built, smoke test passed', async () => {
