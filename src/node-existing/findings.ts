@@ -39,6 +39,16 @@ function frameworkFindings(project: NodeProject, add: (f: Finding) => void): voi
       `${app ? `; app built at ${where(app.file, app.line)}` : ''}; ${project.packageManager.name}` +
       `${project.packageManager.lockfile ? ` (${project.packageManager.lockfile})` : ' (no lockfile)'}`,
   });
+  if (!project.entry?.exists) {
+    add({
+      code: 'node-no-entry',
+      severity: 'warning',
+      message: project.entry
+        ? `the entry ${project.entry.run} does not exist (not built?): the order modules load in was not checked`
+        : `no entry module found${project.start.otherRunner ? ` (the start script runs ${project.start.otherRunner})` : ''}: the order modules load in was not checked`,
+      fix: 'start the service with `node <entry>` in the start script (add-tracing needs it too)',
+    });
+  }
   const preloads = startPreloads(project);
   if (preloads.length > 0)
     add({ code: 'node-preload', severity: 'info', message: `preloaded before the entry: ${preloads.join(', ')}` });

@@ -80,3 +80,18 @@ describe('otelVersionProblem', () => {
     );
   });
 });
+
+describe('nodeFindings without an entry', () => {
+  it('says the load order was not checked when the start script runs another tool', async () => {
+    const { cpSync, writeFileSync } = await import('node:fs');
+    const { scratchDir } = await import('../helpers.js');
+    const dir = path.join(scratchDir('cts-node-'), 'nx');
+    cpSync(fixture('express-cjs'), dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({ scripts: { start: 'nx serve' }, dependencies: { express: '4' } }),
+    );
+    const findings = nodeFindings(analyseNodeProject(dir));
+    expect(findings.find((f) => f.code === 'node-no-entry')?.message).toMatch(/start script runs nx\): the order/);
+  });
+});
