@@ -16,6 +16,7 @@ import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
 import { ANSWERS_FILE } from '../paths.js';
+import type { ExistingAnswers } from '../project.js';
 import { writeFileAtomic } from '../write.js';
 import type { SmokeReport } from '../smoke/run.js';
 import type { Ui } from '../ui.js';
@@ -23,7 +24,6 @@ import { nodeFindings } from './findings.js';
 import { installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
 import { planNodeChanges, refuseNodeProject } from './plan.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
-import { sampleRoute } from './routes.js';
 
 export interface NodeAddTracingFlags {
   route?: string;
@@ -135,7 +135,7 @@ export async function nodeAddTracing(
   const previous = await readAnswersText(root);
   const findings = nodeFindings(project);
   const options = await resolveOptions(project, root, flagOptions, flags.config, previous);
-  const plan = planNodeChanges(project, options, previous);
+  const plan = planNodeChanges(project, options, previous, flags.route);
   const result: NodeAddTracingResult = {
     ok: true,
     directory: root,
@@ -206,18 +206,25 @@ export async function nodeAddTracing(
     if (flags.smoke) ui.info('skipping the smoke test: it needs the installed dependencies (--no-install)');
     return { code: EXIT_OK, result };
   }
-  return smokeStep(root, project, options, plan.startCommand, flags, ui, result);
+  return smokeStep(
+    root,
+    project,
+    options,
+    { startCommand: plan.startCommand, route: plan.route, smoke: flags.smoke },
+    ui,
+    result,
+  );
 }
 
-async function smokeStep(
+async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' | 'route' | 'smoke'>>(
   root: string,
   project: NodeProject,
   options: ServiceOptions,
-  startCommand: string[],
-  flags: NodeAddTracingFlags,
+  run: { startCommand: string[]; route: { path: string; template: string }; smoke: boolean },
   ui: Ui,
-  result: NodeAddTracingResult,
-): Promise<{ code: number; result: NodeAddTracingResult }> {
+  result: R,
+): Promise<{ code: number; result: R }> {
+  const { startCommand, route } = run;
   const { InstallError } = await import('../python-env.js');
   const node = await serviceNode();
   try {
@@ -235,12 +242,11 @@ async function smokeStep(
     result.ok = false;
     return { code: EXIT_FAILURE, result };
   }
-  if (!flags.smoke) return { code: EXIT_OK, result };
-  const route = sampleRoute(project, options.excludedUrls, flags.route);
+  if (!run.smoke) return { code: EXIT_OK, result };
   result.route = route;
   if (!project.modules.some((m) => m.scan.readsPort))
     ui.warn('the service does not seem to read process.env.PORT: the smoke test gives it a free port that way');
-  ui.info(`smoke test route: GET ${route.path}${flags.route ? '' : ' (pass --route /path to choose another)'}`);
+  ui.info(`smoke test route: GET ${route.path} (recorded in ${ANSWERS_FILE}; --route /path chooses another)`);
   const { runSmoke } = await import('../smoke/run.js');
   const { formatSmokeReport } = await import('../smoke/report.js');
   // An existing service writes no OpenTelemetry log records of its own (console output is not one).
@@ -289,6 +295,17 @@ async function smokeStep(
 async function readAnswersText(root: string): Promise<string | undefined> {
   const { readFile } = await import('node:fs/promises');
   return readFile(path.join(root, ANSWERS_FILE), 'utf8').catch(() => undefined);
+}
+
+/** `smoke` on a service add-tracing wired: its dependencies, its recorded start command and route. */
+export async function nodeSmoke(root: string, existing: ExistingAnswers, options: ServiceOptions, ui: Ui) {
+  const project = analyseNodeProject(root);
+  const route = existing.route ?? { path: '/', template: '/' };
+  const result: Pick<NodeAddTracingResult, 'ok' | 'install' | 'route' | 'smoke'> & { directory: string } = {
+    ok: true,
+    directory: root,
+  };
+  return smokeStep(root, project, options, { startCommand: existing.serverCommand, route, smoke: true }, ui, result);
 }
 
 export async function nodeDoctor(root: string, ui: Ui) {

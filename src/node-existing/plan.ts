@@ -16,6 +16,7 @@ import { canRenderBootstrap, renderBootstrap } from './bootstrap.js';
 import { dockerfileWithImport } from './dockerfile.js';
 import { editPackageJson, isCanonical } from './package-json.js';
 import { BOOTSTRAP_FILE, loadOrder, type NodeProject } from './project.js';
+import { sampleRoute } from './routes.js';
 import { preloadsBootstrap, withImport } from './start-command.js';
 
 const NOTHING = '— nothing was changed';
@@ -27,6 +28,8 @@ export interface NodePlan {
   pins: Record<string, string>;
   /** How the service is started from now on (for the record and the smoke test). */
   startCommand: string[];
+  /** The GET route the smoke test requests (recorded, so `smoke` requests the same one). */
+  route: { path: string; template: string };
   packageJsonChanged: boolean;
 }
 
@@ -121,6 +124,7 @@ export function planNodeChanges(
   project: NodeProject,
   options: ServiceOptions,
   previousAnswers: string | undefined,
+  routeFlag?: string,
 ): NodePlan {
   refuseNodeProject(project);
   const framework = serviceFramework(options.framework);
@@ -203,11 +207,13 @@ export function planNodeChanges(
     notes.push('tsx passes --import to node: the bootstrap loads before the TypeScript entry');
 
   const startCommand = ['node', '--import', `./${BOOTSTRAP_FILE}`, entry];
+  const route = sampleRoute(project, options.excludedUrls, routeFlag ?? recordedRoute(previousAnswers));
   const answers = answersText(
     options,
     {
       app: `${project.entry.source}`,
       serverCommand: startCommand,
+      route,
       telemetryModule: BOOTSTRAP_FILE,
       dependencyFiles: ['package.json'],
       did: changes.length > 0 ? changes.flatMap((c) => c.summary.map((s) => `${c.path}: ${s}`)) : [],
@@ -222,7 +228,15 @@ export function planNodeChanges(
       summary: ['records the options and what was changed'],
     });
   }
-  return { changes, notes, pins, startCommand, packageJsonChanged: pkgAfter !== pkgBefore };
+  return { changes, notes, pins, startCommand, route, packageJsonChanged: pkgAfter !== pkgBefore };
+}
+
+function recordedRoute(previous: string | undefined): string | undefined {
+  try {
+    return previous ? (JSON.parse(previous) as { existing?: ExistingAnswers }).existing?.route?.path : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The record; when nothing else changes, the previous file stays as it is (its `did` and CLI version kept). */
@@ -230,7 +244,8 @@ function answersText(options: ServiceOptions, existing: ExistingAnswers, previou
   if (previous !== undefined && existing.did?.length === 0) {
     try {
       const prev = JSON.parse(previous) as { options?: unknown; existing?: ExistingAnswers };
-      if (JSON.stringify(prev.options) === JSON.stringify(options) && prev.existing?.telemetryModule === BOOTSTRAP_FILE)
+      const same = (e: ExistingAnswers | undefined) => JSON.stringify({ ...e, did: undefined });
+      if (JSON.stringify(prev.options) === JSON.stringify(options) && same(prev.existing) === same(existing))
         return previous;
       existing.did = prev.existing?.did ?? [];
     } catch {

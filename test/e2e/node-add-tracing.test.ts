@@ -14,6 +14,7 @@ interface Result {
   changed: boolean;
   written: string[];
   lock?: { outcome: string };
+  route?: { path: string };
   smoke?: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
 }
 
@@ -49,6 +50,11 @@ describe('add-tracing on existing Node services', () => {
     const lock = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
     expect(lock.packages['node_modules/@opentelemetry/sdk-node'].version).toBe('0.300.0');
     expect(lock.packages[''].dependencies['@opentelemetry/instrumentation-express']).toBe('0.72.0');
+    // `smoke` runs it again from the record: the same start command and route.
+    const again = await runCli(['smoke', dir, '--json'], { timeoutMs: 600_000 });
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as Result).route?.path).toBe('/status');
+
     const second = await addTracing(dir, ['--force', '--no-smoke', '--no-install']);
     expect(second.code).toBe(0);
     expect(second.result.changed).toBe(false);
