@@ -1,6 +1,7 @@
 /** What is already there and wrong in a Node service, in the same Finding shape as the Python diagnosis. */
 import type { Finding } from '../add-tracing/diagnose.js';
 import { appConstruction, BOOTSTRAP_FILE, loadOrder, type NodeProject } from './project.js';
+import { preloadsBootstrap } from './start-command.js';
 import { otelVersionProblem } from './versions-check.js';
 
 const where = (file: string, line: number) => `${file}:${line}`;
@@ -59,7 +60,7 @@ function orderFindings(project: NodeProject, add: (f: Finding) => void): void {
   const { framework, sdk } = loadOrder(project);
   const preloaded = startPreloads(project).length > 0;
   if (!sdk || preloaded) return;
-  const entryModule = project.modules[0];
+  const entryModule = project.modules.find((m) => m.file === project.entry?.source);
   const sdkModule = project.modules.find((m) => m.file === sdk.file);
   if (sdkModule?.esm && sdk.file !== entryModule?.file) {
     add({
@@ -117,6 +118,82 @@ function shutdownFindings(project: NodeProject, add: (f: Finding) => void): void
       message: `the SDK is shut down somewhere, but no SIGTERM/SIGINT handler was found: a stopped container may exit before the flush`,
       where: where(sdk.file, sdk.line),
       fix: "process.once('SIGTERM', ...) that awaits sdk.shutdown() with a timeout, then exits",
+    });
+  }
+}
+
+const AUTO = '@opentelemetry/auto-instrumentations-node';
+
+/** Is anything traced, and do the instrumentations that make a named server span come with it? */
+function coverageFindings(project: NodeProject, add: (f: Finding) => void): void {
+  const uses = project.modules.flatMap((m) => m.scan.otel.map((o) => ({ ...o, file: m.file })));
+  const command = project.start.command;
+  const ours = Boolean(project.bootstrap?.ours && command && preloadsBootstrap(command, BOOTSTRAP_FILE));
+  const started =
+    uses.some((u) => u.kind === 'sdk') ||
+    startPreloads(project).some((p) => /otel|opentelemetry|tracing|telemetry|instrument/i.test(p));
+  if (ours) {
+    add({
+      code: 'node-traced',
+      severity: 'info',
+      message: `traced by add-tracing: ./${BOOTSTRAP_FILE} is preloaded with --import (batch processors, excluded URLs, flush on SIGTERM/SIGINT)`,
+    });
+    return;
+  }
+  if (!started) {
+    add({
+      code: 'node-not-traced',
+      severity: 'error',
+      message:
+        'no OpenTelemetry SDK is started (no --import/--require preload, no NodeSDK in the modules the entry loads): requests produce no span',
+      fix: 'create-traced-service add-tracing adds it',
+    });
+    return;
+  }
+  const has = (name: string) => name in project.otelDeps;
+  if (!has('@opentelemetry/instrumentation-http') && !has(AUTO)) {
+    add({
+      code: 'node-no-http-instrumentation',
+      severity: 'error',
+      where: 'package.json',
+      message:
+        'no @opentelemetry/instrumentation-http: incoming requests get no server span and no inbound traceparent is continued',
+      fix: "add @opentelemetry/instrumentation-http of the SDK's release to the SDK's instrumentations",
+    });
+  }
+  const fw = project.framework!.name;
+  const routePackage = fw === 'express' ? '@opentelemetry/instrumentation-express' : '@fastify/otel';
+  if (!has(routePackage) && !has(AUTO) && !(fw === 'fastify' && has('@opentelemetry/instrumentation-fastify'))) {
+    add({
+      code: 'node-no-route',
+      severity: 'warning',
+      where: 'package.json',
+      message: `${fw} without ${routePackage}: server spans are named by the method alone ("GET"), not by the route`,
+      fix: `add ${routePackage} to the SDK's instrumentations`,
+    });
+  }
+  const fastifyOtel = uses.find((u) => u.kind === 'fastify-otel');
+  if (
+    fastifyOtel?.kind === 'fastify-otel' &&
+    !fastifyOtel.registerOnInitialization &&
+    !uses.some((u) => u.kind === 'fastify-otel-plugin')
+  ) {
+    add({
+      code: 'node-fastify-otel-unregistered',
+      severity: 'warning',
+      where: where(fastifyOtel.file, fastifyOtel.line),
+      message: '@fastify/otel is created but never registered with Fastify: it records nothing by itself',
+      fix: 'pass registerOnInitialization: true, or await app.register(instrumentation.plugin()) before the routes',
+    });
+  }
+  const ranged = Object.entries(project.otelDeps).filter(([, v]) => /^[\^~]/.test(v.trim()));
+  if (ranged.length > 0) {
+    add({
+      code: 'node-otel-unpinned',
+      severity: 'warning',
+      where: 'package.json',
+      message: `OpenTelemetry packages with version ranges (${ranged.map(([n, v]) => `${n} ${v}`).join(', ')}): an install can mix releases`,
+      fix: 'pin exact versions of one matched set and commit the lockfile',
     });
   }
 }
@@ -186,6 +263,7 @@ export function nodeFindings(project: NodeProject): Finding[] {
       fix: 'keep express/fastify and http out of the bundle (esbuild --packages=external, webpack externals) or run the unbundled sources',
     });
   }
+  coverageFindings(project, add);
   orderFindings(project, add);
   shutdownFindings(project, add);
   dependencyFindings(project, add);

@@ -168,7 +168,7 @@ const isOtelSdkModule = (source: string) =>
  * before its body, a CommonJS require() runs the required module at that point. Records where the
  * framework is first loaded and where an SDK is started.
  */
-function walk(root: string, entry: string, project: NodeProject): void {
+function walk(root: string, entries: string[], project: NodeProject): void {
   const seen = new Set<string>();
   const visit = (file: string) => {
     if (seen.has(file) || seen.size >= MAX_MODULES) return;
@@ -203,7 +203,22 @@ function walk(root: string, entry: string, project: NodeProject): void {
       }
     }
   };
-  visit(entry);
+  for (const entry of entries) visit(entry);
+}
+
+/**
+ * Local files the start command preloads (--import ./x.mjs, -r ./tracing.js): they run before the entry.
+ * add-tracing's own bootstrap is left out: it is known, and it is not the project's code.
+ */
+function preloadedFiles(root: string, project: NodeProject): string[] {
+  const out: string[] = [];
+  for (const p of project.start.command?.preloads ?? []) {
+    const file = resolveLocal(root, '', p.value.startsWith('.') ? p.value : `./${p.value}`);
+    if (!file) continue;
+    if (file === BOOTSTRAP_FILE && readText(path.join(root, file))?.startsWith(BOOTSTRAP_MARKER)) continue;
+    out.push(file);
+  }
+  return out;
 }
 
 export function isNodeProject(root: string): boolean {
@@ -271,7 +286,7 @@ export function analyseNodeProject(root: string): NodeProject {
   if (run) {
     const source = sourceOf(root, run, ts);
     project.entry = { run: run.replace(/^\.\//, ''), source, exists: existsSync(path.join(root, source)) };
-    if (project.entry.exists) walk(root, source, project);
+    if (project.entry.exists) walk(root, [...preloadedFiles(root, project), source], project);
   }
   const bundler = /\b(esbuild\b[^&;|]*--bundle|webpack|@vercel\/ncc|\bncc build|rollup)\b/.exec(
     data.scripts?.build ?? '',

@@ -22,7 +22,10 @@ export type OtelUse =
   | { kind: 'sdk'; line: number; what: string }
   | { kind: 'simple-processor'; line: number; exporter: string | null; network: boolean }
   | { kind: 'flush'; line: number; method: 'shutdown' | 'forceFlush' }
-  | { kind: 'signal-handler'; line: number; signal: string };
+  | { kind: 'signal-handler'; line: number; signal: string }
+  /** new FastifyOtelInstrumentation(...): registered on every instance, or by app.register(x.plugin()). */
+  | { kind: 'fastify-otel'; line: number; registerOnInitialization: boolean }
+  | { kind: 'fastify-otel-plugin'; line: number };
 
 export interface ScannedModule {
   loads: ModuleLoad[];
@@ -199,6 +202,20 @@ export function scanModule(text: string, file: string): ScannedModule {
         const name = calleeName(node.callee);
         if (name && SDK_CONSTRUCTORS.has(name))
           out.otel.push({ kind: 'sdk', line: lineOf(node), what: `new ${name}()` });
+        if (name === 'FastifyOtelInstrumentation') {
+          const arg = node.arguments[0] as Node | undefined;
+          const registers =
+            arg?.type === 'ObjectExpression' &&
+            arg.properties.some(
+              (p) =>
+                p.type === 'ObjectProperty' &&
+                p.key.type === 'Identifier' &&
+                p.key.name === 'registerOnInitialization' &&
+                p.value.type === 'BooleanLiteral' &&
+                p.value.value,
+            );
+          out.otel.push({ kind: 'fastify-otel', line: lineOf(node), registerOnInitialization: Boolean(registers) });
+        }
         if (name === 'SimpleSpanProcessor') {
           const arg = node.arguments[0] as Node | undefined;
           const exporter = arg && arg.type === 'NewExpression' ? (calleeName(arg.callee) ?? null) : null;
@@ -259,6 +276,8 @@ function scanCall(
     if (route?.startsWith('/') && node.arguments.length >= 2)
       out.routes.push({ receiver: callee.object.name, path: route, line });
   }
+  if (callee.type === 'MemberExpression' && name === 'plugin' && node.arguments.length === 0)
+    out.otel.push({ kind: 'fastify-otel-plugin', line });
   if (name === 'registerInstrumentations') out.otel.push({ kind: 'sdk', line, what: 'registerInstrumentations()' });
   if (callee.type === 'MemberExpression' && (name === 'shutdown' || name === 'forceFlush'))
     out.otel.push({ kind: 'flush', line, method: name });

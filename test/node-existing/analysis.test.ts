@@ -50,6 +50,9 @@ describe('nodeFindings (doctor)', () => {
   it('names every problem of the broken service', () => {
     expect(codes('express-broken')).toEqual([
       'node-app',
+      'node-no-http-instrumentation',
+      'node-no-route',
+      'node-otel-unpinned',
       'node-sdk-after-framework',
       'node-simple-processor',
       'node-no-flush',
@@ -58,9 +61,39 @@ describe('nodeFindings (doctor)', () => {
     ]);
   });
 
-  it('finds nothing wrong in an untraced service', () => {
-    expect(codes('express-cjs')).toEqual(['node-app']);
-    expect(codes('fastify-ts')).toEqual(['node-app']);
+  it('says an untraced service is not traced, and nothing else', () => {
+    expect(codes('express-cjs')).toEqual(['node-app', 'node-not-traced']);
+    expect(codes('fastify-ts')).toEqual(['node-app', 'node-not-traced']);
+  });
+
+  it('reads a preloaded file first, and flags @fastify/otel that is never registered', async () => {
+    const { cpSync, writeFileSync } = await import('node:fs');
+    const { scratchDir } = await import('../helpers.js');
+    const dir = path.join(scratchDir('cts-node-'), 'preload');
+    cpSync(fixture('express-cjs'), dir, { recursive: true });
+    writeFileSync(
+      path.join(dir, 'package.json'),
+      JSON.stringify({
+        scripts: { start: 'node -r ./tracing.js server.js' },
+        dependencies: { express: '4', '@fastify/otel': '0.21.2', '@opentelemetry/instrumentation-http': '0.300.0' },
+      }),
+    );
+    writeFileSync(
+      path.join(dir, 'tracing.js'),
+      "const { NodeSDK } = require('@opentelemetry/sdk-node');\n" +
+        "const { FastifyOtelInstrumentation } = require('@fastify/otel');\n" +
+        'const sdk = new NodeSDK({ instrumentations: [new FastifyOtelInstrumentation()] });\n' +
+        'sdk.start();\n' +
+        "process.on('SIGTERM', () => sdk.shutdown());\n",
+    );
+    const p = analyseNodeProject(dir);
+    expect(p.modules[0]!.file).toBe('tracing.js');
+    expect(loadOrder(p).sdk).toMatchObject({ file: 'tracing.js', line: 3 });
+    const found = nodeFindings(p).map((f) => f.code);
+    expect(found).toContain('node-fastify-otel-unregistered');
+    expect(found).toContain('node-no-route');
+    expect(found).not.toContain('node-sdk-after-framework');
+    expect(found).not.toContain('node-no-flush');
   });
 });
 
@@ -93,5 +126,22 @@ describe('nodeFindings without an entry', () => {
     );
     const findings = nodeFindings(analyseNodeProject(dir));
     expect(findings.find((f) => f.code === 'node-no-entry')?.message).toMatch(/start script runs nx\): the order/);
+  });
+});
+
+describe('an SDK started from an ES module import', () => {
+  it('is reported: every static import is loaded before the importing module runs', async () => {
+    const { cpSync, readFileSync, writeFileSync } = await import('node:fs');
+    const { scratchDir } = await import('../helpers.js');
+    const dir = path.join(scratchDir('cts-node-'), 'esm-sdk');
+    cpSync(fixture('fastify-ts'), dir, { recursive: true });
+    const server = path.join(dir, 'src/server.ts');
+    writeFileSync(server, `import './tracing.js';\n${readFileSync(server, 'utf8')}`);
+    writeFileSync(
+      path.join(dir, 'src/tracing.ts'),
+      "import { NodeSDK } from '@opentelemetry/sdk-node';\nnew NodeSDK().start();\n",
+    );
+    const findings = nodeFindings(analyseNodeProject(dir));
+    expect(findings.find((f) => f.code === 'node-sdk-imported')?.where).toBe('src/tracing.ts:2');
   });
 });
