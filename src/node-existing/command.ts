@@ -3,12 +3,14 @@
  * service (analysis, diagnosis, a reviewable diff, consent, git safety, atomic writes, the answers file,
  * then install and the smoke test), on package.json, the start command and a `--import` bootstrap.
  */
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
 import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.js';
 import { formatFindings, hasErrors, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
+import type { FileChange } from '../add-tracing/patch.js';
 import { refuseUncommitted } from '../add-tracing/git.js';
 import { renderReview } from '../add-tracing/review.js';
 import { READINESS_PATH } from '../add-tracing/smoke-target.js';
@@ -163,9 +165,8 @@ export async function nodeAddTracing(
   } else {
     if (!flags.dryRun && !flags.force) await refuseUncommitted(root, await pathsWritten(root, plan.changes));
     const n = plan.changes.length;
-    ui.block(
-      `\n${pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${n} file${n === 1 ? '' : 's'}`)}\n${renderReview(plan.changes, { color, showNew: Boolean(flags.showNew) })}`,
-    );
+    const title = pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${n} file${n === 1 ? '' : 's'}`);
+    ui.block(`\n${title}\n${renderReview(plan.changes, { color, showNew: Boolean(flags.showNew) })}`);
     if (flags.dryRun) {
       ui.info('--dry-run: nothing was written');
       return { code: EXIT_OK, result };
@@ -178,30 +179,12 @@ export async function nodeAddTracing(
   }
   if (flags.dryRun) return { code: EXIT_OK, result };
 
-  // The lockfile follows package.json, with the project's own package manager.
-  if (plan.packageJsonChanged && flags.lock !== false && project.packageManager.lockfile) {
-    const node = await serviceNode().catch(() => undefined);
-    const lock = await ui.step(`Updating ${project.packageManager.lockfile} (${project.packageManager.name})`, () =>
-      updateLockfile(root, project, node),
-    );
-    if (lock) {
-      result.lock = lock;
-      if (lock.outcome === 'updated') result.written.push(lock.lockfile);
-      if (lock.outcome === 'skipped') ui.warn(lock.detail);
-      if (lock.outcome === 'failed') {
-        // package.json and the lockfile must agree: the files written are put back as they were.
-        for (const c of [...plan.changes].reverse()) {
-          await writeFileAtomic(path.join(root, c.path), c.before ?? '').catch(() => undefined);
-          if (c.before === null)
-            await import('node:fs/promises').then((f) => f.rm(path.join(root, c.path), { force: true }));
-        }
-        result.written = [];
-        ui.block(pc.red(`${lock.detail}\nThe changed files were restored; fix the error and run add-tracing again.`));
-        result.ok = false;
-        return { code: EXIT_FAILURE, result };
-      }
-    }
-  }
+  if (
+    plan.packageJsonChanged &&
+    flags.lock !== false &&
+    !(await relockOrRestore(root, project, plan.changes, ui, result))
+  )
+    return { code: EXIT_FAILURE, result };
   if (!flags.install) {
     if (flags.smoke) ui.info('skipping the smoke test: it needs the installed dependencies (--no-install)');
     return { code: EXIT_OK, result };
@@ -214,6 +197,37 @@ export async function nodeAddTracing(
     ui,
     result,
   );
+}
+
+/**
+ * The lockfile follows package.json, updated by the project's own package manager. When that fails the
+ * files just written are put back as they were (package.json and the lockfile must agree): false.
+ */
+async function relockOrRestore(
+  root: string,
+  project: NodeProject,
+  changes: FileChange[],
+  ui: Ui,
+  result: NodeAddTracingResult,
+): Promise<boolean> {
+  if (!project.packageManager.lockfile) return true;
+  const node = await serviceNode().catch(() => undefined);
+  const lock = await ui.step(`Updating ${project.packageManager.lockfile} (${project.packageManager.name})`, () =>
+    updateLockfile(root, project, node),
+  );
+  if (!lock) return true;
+  result.lock = lock;
+  if (lock.outcome === 'updated') result.written.push(lock.lockfile);
+  if (lock.outcome === 'skipped') ui.warn(lock.detail);
+  if (lock.outcome !== 'failed') return true;
+  for (const c of [...changes].reverse()) {
+    const file = path.join(root, c.path);
+    await (c.before === null ? rm(file, { force: true }) : writeFileAtomic(file, c.before)).catch(() => undefined);
+  }
+  result.written = [];
+  result.ok = false;
+  ui.block(pc.red(`${lock.detail}\nThe changed files were restored; fix the error and run add-tracing again.`));
+  return false;
 }
 
 async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' | 'route' | 'smoke'>>(
@@ -293,7 +307,6 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
 }
 
 async function readAnswersText(root: string): Promise<string | undefined> {
-  const { readFile } = await import('node:fs/promises');
   return readFile(path.join(root, ANSWERS_FILE), 'utf8').catch(() => undefined);
 }
 
@@ -312,9 +325,8 @@ export async function nodeDoctor(root: string, ui: Ui) {
   const project = analyseNodeProject(root);
   const findings = nodeFindings(project);
   const ok = !hasErrors(findings);
-  ui.block(
-    `${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`,
-  );
+  const title = pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`);
+  ui.block(`${title}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`);
   return {
     code: ok ? EXIT_OK : EXIT_FAILURE,
     result: { ok, directory: root, findings, project: summarizeNodeProject(project) },

@@ -20,6 +20,7 @@ import { sampleRoute } from './routes.js';
 import { preloadsBootstrap, withImport } from './start-command.js';
 
 const NOTHING = '— nothing was changed';
+const OVERRIDE_FIELD = { npm: 'overrides', yarn: 'resolutions', pnpm: 'pnpm.overrides' } as const;
 
 export interface NodePlan {
   changes: FileChange[];
@@ -163,7 +164,7 @@ export function planNodeChanges(
       );
     for (const pkg of Object.keys(overrides))
       summary.push(
-        `aligns ${pkg}'s @opentelemetry dependencies with the set (${project.packageManager.name === 'npm' ? 'overrides' : project.packageManager.name === 'yarn' ? 'resolutions' : 'pnpm.overrides'})`,
+        `aligns ${pkg}'s @opentelemetry dependencies with the set (${OVERRIDE_FIELD[project.packageManager.name]})`,
       );
     if (!isCanonical(pkgBefore))
       notes.push(

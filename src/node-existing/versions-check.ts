@@ -3,10 +3,14 @@
  * sdk-trace-*, sdk-metrics) of 2.M / 3.M are released with the experimental ones (sdk-node, exporters,
  * instrumentation, sdk-logs) of 0.(200+M) / 0.(300+M); one line of each, paired.
  */
-const EXPERIMENTAL =
-  /^@opentelemetry\/(sdk-node|exporter-.*|instrumentation|instrumentation-(http|grpc|fetch|xml-http-request)|api-logs|sdk-logs|sdk-events|api-events|otlp-.*)$/;
-const STABLE =
-  /^@opentelemetry\/(core|resources|sdk-trace|sdk-trace-base|sdk-trace-node|sdk-trace-web|sdk-metrics|context-async-hooks|propagator-b3|propagator-jaeger|shim-opentracing)$/;
+const EXPERIMENTAL = new RegExp(
+  '^@opentelemetry/(sdk-node|exporter-.*|instrumentation|instrumentation-(http|grpc|fetch|xml-http-request)' +
+    '|api-logs|sdk-logs|sdk-events|api-events|otlp-.*)$',
+);
+const STABLE = new RegExp(
+  '^@opentelemetry/(core|resources|sdk-trace|sdk-trace-base|sdk-trace-node|sdk-trace-web|sdk-metrics' +
+    '|context-async-hooks|propagator-b3|propagator-jaeger|shim-opentracing)$',
+);
 
 function versionOf(range: string): [number, number, number] | undefined {
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(range);

@@ -85,3 +85,16 @@ describe('doctor on a Node service (CLI)', () => {
     expect(codes).toEqual(['node-app', 'node-preload', 'node-traced']);
   });
 });
+
+describe('add-tracing when the lockfile cannot be updated', () => {
+  it('restores every file it wrote and exits 1', async () => {
+    const dir = gitRepo('express-cjs');
+    const before = snapshot(dir);
+    // npm offline with an empty cache: the new packages cannot be resolved, and it fails at once.
+    const env = { npm_config_offline: 'true', npm_config_cache: scratchDir('cts-npm-cache-') };
+    const r = await runCli(['add-tracing', dir, '--yes', '--no-install'], { env, timeoutMs: 300_000 });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/The changed files were restored/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
