@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../write.js';
 import type { SmokeReport } from '../smoke/run.js';
 import type { Ui } from '../ui.js';
 import { nodeFindings } from './findings.js';
+import { nodeModulesIgnoreChange } from './gitignore.js';
 import { installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
 import { planNodeChanges, refuseNodeProject } from './plan.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
@@ -138,6 +139,10 @@ export async function nodeAddTracing(
   const findings = nodeFindings(project);
   const options = await resolveOptions(project, root, flagOptions, flags.config, previous);
   const plan = planNodeChanges(project, options, previous, flags.route);
+  if (flags.install && !flags.dryRun) {
+    const ignore = await nodeModulesIgnoreChange(root);
+    if (ignore) plan.changes.push(ignore);
+  }
   const result: NodeAddTracingResult = {
     ok: true,
     directory: root,

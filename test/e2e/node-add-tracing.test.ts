@@ -47,6 +47,25 @@ describe('add-tracing on existing Node services', () => {
     ).toEqual([]);
     expect(first.code).toBe(0);
     expect(first.result.lock?.outcome).toBe('updated');
+    // What the install left is ignored: git sees only the files add-tracing wrote.
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(
+      status
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.slice(3))
+        .sort(),
+    ).toEqual([
+      '.create-traced-service.json',
+      '.gitignore',
+      'Dockerfile',
+      'package-lock.json',
+      'package.json',
+      'telemetry.mjs',
+    ]);
     const lock = JSON.parse(readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
     expect(lock.packages['node_modules/@opentelemetry/sdk-node'].version).toBe('0.300.0');
     expect(lock.packages[''].dependencies['@opentelemetry/instrumentation-express']).toBe('0.72.0');
