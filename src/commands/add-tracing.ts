@@ -109,17 +109,17 @@ export async function addTracingCommand(
   const root = path.resolve(dirArg ?? '.');
   if (flags.route !== undefined && !flags.route.startsWith('/'))
     throw new UsageError(`--route ${JSON.stringify(flags.route)} must be a path starting with /`);
+  if (flags.envFile !== undefined && !existsSync(path.resolve(flags.envFile))) {
+    throw new UsageError(
+      `--env-file ${flags.envFile} does not exist; pass an existing dotenv file — nothing was changed`,
+    );
+  }
   if (isNodeService(root)) {
     const { nodeAddTracing } = await import('../node-existing/command.js');
     return nodeAddTracing(root, flagOptions, flags, ui) as unknown as Promise<{
       code: number;
       result: AddTracingResult;
     }>;
-  }
-  if (flags.envFile !== undefined && !existsSync(path.resolve(flags.envFile))) {
-    throw new UsageError(
-      `--env-file ${flags.envFile} does not exist; pass an existing dotenv file — nothing was changed`,
-    );
   }
   let report = await ui.step(`Analysing ${path.relative(process.cwd(), root) || '.'}`, () =>
     detectProject(root, { app: flags.app }),

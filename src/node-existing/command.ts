@@ -13,7 +13,7 @@ import { renderDiff } from '../add-tracing/diff.js';
 import type { FileChange } from '../add-tracing/patch.js';
 import { refuseUncommitted } from '../add-tracing/git.js';
 import { renderReview } from '../add-tracing/review.js';
-import { READINESS_PATH } from '../add-tracing/smoke-target.js';
+import { READINESS_PATH, readAppEnv } from '../add-tracing/smoke-target.js';
 import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
@@ -38,6 +38,8 @@ export interface NodeAddTracingFlags {
   config?: string;
   lock?: boolean;
   showNew?: boolean;
+  /** Variables the service needs to start (else the project's .env); OTEL_* are left out. */
+  envFile?: string;
 }
 
 export interface NodeAddTracingResult {
@@ -198,7 +200,12 @@ export async function nodeAddTracing(
     root,
     project,
     options,
-    { startCommand: plan.startCommand, route: plan.route, smoke: flags.smoke },
+    {
+      startCommand: plan.startCommand,
+      route: plan.route,
+      smoke: flags.smoke,
+      ...(flags.envFile ? { envFile: flags.envFile } : {}),
+    },
     ui,
     result,
   );
@@ -239,7 +246,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
   root: string,
   project: NodeProject,
   options: ServiceOptions,
-  run: { startCommand: string[]; route: { path: string; template: string }; smoke: boolean },
+  run: { startCommand: string[]; route: { path: string; template: string }; smoke: boolean; envFile?: string },
   ui: Ui,
   result: R,
 ): Promise<{ code: number; result: R }> {
@@ -266,6 +273,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
   if (!project.modules.some((m) => m.scan.readsPort))
     ui.warn('the service does not seem to read process.env.PORT: the smoke test gives it a free port that way');
   ui.info(`smoke test route: GET ${route.path} (recorded in ${ANSWERS_FILE}; --route /path chooses another)`);
+  const appEnv = await readAppEnv(root, run.envFile, ui);
   const { runSmoke } = await import('../smoke/run.js');
   const { formatSmokeReport } = await import('../smoke/report.js');
   // An existing service writes no OpenTelemetry log records of its own (console output is not one).
@@ -279,6 +287,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
           venvDir: node.binDir ?? '',
           options: smokeOptions,
           readyPath: READINESS_PATH,
+          env: appEnv.env,
           serverCommand: (port) => ['env', `PORT=${port}`, ...startCommand],
           expectation: {
             requestPath: route.path,
