@@ -34,7 +34,10 @@ function withKey(record: Record<string, string>, key: string, value: string): Re
   return Object.fromEntries(entries);
 }
 
-export function editPackageJson(text: string, edit: PackageJsonEdit): string {
+export function editPackageJson(original: string, edit: PackageJsonEdit): string {
+  // A byte-order mark (some Windows editors write one) is kept; JSON.parse does not accept it.
+  const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
+  const text = original.slice(bom.length);
   const data = JSON.parse(text) as Json;
   const out: Json = { ...data };
   if (edit.dependencies) {
@@ -62,11 +65,12 @@ export function editPackageJson(text: string, edit: PackageJsonEdit): string {
   }
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const body = JSON.stringify(out, null, indentOf(text)).replace(/\n/g, eol);
-  return /\r?\n$/.test(text) ? `${body}${eol}` : body;
+  return `${bom}${body}${/\r?\n$/.test(text) ? eol : ''}`;
 }
 
 /** The file would be written back differently by JSON.stringify alone (inline arrays, unusual spacing). */
-export function isCanonical(text: string): boolean {
+export function isCanonical(original: string): boolean {
+  const text = original.replace(/^\uFEFF/, '');
   try {
     const eol = text.includes('\r\n') ? '\r\n' : '\n';
     const again = JSON.stringify(JSON.parse(text), null, indentOf(text)).replace(/\n/g, eol);

@@ -230,7 +230,7 @@ export function analyseNodeProject(root: string): NodeProject {
   let data: PackageJson = {};
   let packageJson: NodeProject['packageJson'];
   try {
-    data = JSON.parse(pkgText) as PackageJson;
+    data = JSON.parse(pkgText.replace(/^\uFEFF/, '')) as PackageJson;
     if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error('not a JSON object');
     packageJson = { text: pkgText, data };
   } catch (error) {

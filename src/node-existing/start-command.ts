@@ -76,6 +76,22 @@ export interface StartScript {
   otherRunner?: string;
 }
 
+/** Node's options up to the entry module: what they preload, and the entry. */
+function nodeArgs(words: string[]): { preloads: { flag: string; value: string }[]; entry?: string } {
+  const preloads: { flag: string; value: string }[] = [];
+  for (let j = 0; j < words.length; j++) {
+    const word = words[j]!;
+    if (word === '-e' || word === '--eval' || word === '-p') return { preloads };
+    if (!word.startsWith('-')) return { preloads, entry: word };
+    const eq = word.indexOf('=');
+    const flag = eq > 0 ? word.slice(0, eq) : word;
+    let value = eq > 0 ? word.slice(eq + 1) : undefined;
+    if (value === undefined && VALUE_FLAGS.has(flag)) value = words[++j];
+    if (PRELOAD_FLAGS.has(flag) && value !== undefined) preloads.push({ flag, value });
+  }
+  return { preloads };
+}
+
 /** The node command of a script; env assignments (`NODE_ENV=production node ...`) and cross-env are skipped. */
 export function parseStartScript(script: string): StartScript {
   const tokens = tokenize(script);
@@ -100,22 +116,11 @@ export function parseStartScript(script: string): StartScript {
       if (!/^(npm|pnpm|yarn|npx|echo|rm|mkdir|cp|tsc)$/.test(base)) other ??= base;
       continue;
     }
-    const preloads: { flag: string; value: string }[] = [];
-    let entry: string | undefined;
-    for (let j = k + 1; j < segment.length; j++) {
-      const word = segment[j]!.text;
-      if (word === '-e' || word === '--eval' || word === '-p') break;
-      if (word.startsWith('-')) {
-        const [flag, inline] = word.includes('=')
-          ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
-          : [word, undefined];
-        let value = inline;
-        if (value === undefined && VALUE_FLAGS.has(flag)) value = segment[++j]?.text;
-        if (PRELOAD_FLAGS.has(flag) && value !== undefined) preloads.push({ flag, value });
-        continue;
-      }
-      entry = word;
-      break;
+    const { preloads, entry } = nodeArgs(segment.slice(k + 1).map((t) => t.text));
+    // NODE_OPTIONS=... set for this command preloads as well.
+    for (const t of segment.slice(0, k)) {
+      if (t.text.startsWith('NODE_OPTIONS='))
+        preloads.unshift(...nodeArgs(t.text.slice('NODE_OPTIONS='.length).split(/\s+/).filter(Boolean)).preloads);
     }
     return { command: { runner: base, insertAt: runner.end, entry, preloads } };
   }

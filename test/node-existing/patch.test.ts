@@ -35,6 +35,9 @@ describe('start commands', () => {
       preloads: [{ flag: '-r', value: 'dotenv/config' }],
     });
     expect(parseStartScript('nodemon server.js')).toEqual({ otherRunner: 'nodemon' });
+    expect(parseStartScript("NODE_OPTIONS='--require ./tracing.js' node app.js").command?.preloads).toEqual([
+      { flag: '--require', value: './tracing.js' },
+    ]);
   });
 
   it('inserts --import right after node, once', () => {
@@ -68,6 +71,11 @@ describe('editPackageJson', () => {
     expect(after).toBe(
       '{\r\n\t"name": "x",\r\n\t"dependencies": {\r\n\t\t"zod": "^4.0.0",\r\n\t\t"express": "^5.0.0",\r\n\t\t"@opentelemetry/api": "1.10.0"\r\n\t},\r\n\t"scripts": {\r\n\t\t"start": "node a.js"\r\n\t}\r\n}',
     );
+  });
+
+  it('keeps a byte-order mark', () => {
+    const after = editPackageJson('\uFEFF{\n  "name": "x"\n}\n', { dependencies: { a: '1.0.0' } });
+    expect(after).toBe('\uFEFF{\n  "name": "x",\n  "dependencies": {\n    "a": "1.0.0"\n  }\n}\n');
   });
 
   it('pins in place, at the sorted position, and moves a dev dependency to dependencies', () => {
