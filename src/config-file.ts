@@ -14,6 +14,7 @@ import {
   type ServiceOptions,
 } from './options.js';
 import { cliVersion } from './paths.js';
+import { withLegacyOptions } from './upgrade/legacy-options.js';
 
 const MAX_BYTES = 256 * 1024;
 const MAX_DEPTH = 20;
@@ -84,7 +85,7 @@ export function answersOptions(
   if (!version) {
     throw new UsageError(`${label}${file}: cliVersion must be a version such as ${ours}, got ${quoteValue(written)}`);
   }
-  const options = record.options as Record<string, unknown>;
+  const options = withLegacyOptions(record.options as Record<string, unknown>, record.existing);
   const order = compare(version, parseVersion(ours) ?? [0, 0, 0]);
   if (order > 0) {
     throw new UsageError(

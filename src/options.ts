@@ -4,7 +4,7 @@
  * the CLI builds its flags and prompts from the `meta` attached to each field.
  */
 import { z } from 'zod';
-import { FRAMEWORK_NAMES } from './frameworks/index.js';
+import { FRAMEWORK_NAMES, FRAMEWORKS } from './frameworks/index.js';
 import { checkPythonRegex } from './python-regex.js';
 import { OTEL_LINES, DEFAULT_OTEL_LINE } from './versions.js';
 
@@ -51,6 +51,9 @@ const signals = z.preprocess(
     .min(1, { error: `must name at least one of: ${SIGNALS.join(', ')}` })
     .transform((list) => SIGNALS.filter((s) => list.includes(s))),
 );
+
+/** Frameworks with worked examples (`--examples`). */
+export const EXAMPLE_FRAMEWORKS: readonly string[] = FRAMEWORKS.filter((f) => f.examplesDir).map((f) => f.name);
 
 /** Paths that fire constantly and carry no diagnostic value: probes, scrapes and the docs UI. */
 export const DEFAULT_EXCLUDED_URLS = ['/healthz', '/readyz', '/metrics', '/docs', '/redoc', '/openapi.json'];
@@ -424,6 +427,14 @@ export const serviceOptionsSchema = z
           description: 'installs .venv: uv, pip, or auto (uv on PATH, else a private uv cached on first use, else pip)',
         }),
       ),
+    // Off unless asked for: the production app mounts only what the service needs (prompts offer it).
+    examples: bool.default(false).meta(
+      meta({
+        flag: 'examples',
+        description: `add worked examples of the cases tracing needs a hand with (${EXAMPLE_FRAMEWORKS.join(', ')})`,
+        prompt: 'Add worked examples (background tasks, thread pools, baggage)?',
+      }),
+    ),
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -439,6 +450,13 @@ export const serviceOptionsSchema = z
         code: 'custom',
         path: ['endpoint'],
         message: 'must be an http(s):// URL for the otlp-http exporter',
+      });
+    }
+    if (o.examples && !EXAMPLE_FRAMEWORKS.includes(o.framework)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['examples'],
+        message: `worked examples exist for ${EXAMPLE_FRAMEWORKS.join(', ')} only, not ${o.framework}; leave it out`,
       });
     }
     if (o.exporter === 'console' && o.endpoint !== '') {

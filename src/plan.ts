@@ -104,6 +104,7 @@ export function templateContext(o: ServiceOptions) {
     excludedUrlPatterns: o.excludedUrls.map(exactPathPattern),
     signals: signalsContext(o),
     port: SERVICE_PORT,
+    examples: o.examples,
     ...runtimeRest,
   };
 }
@@ -119,8 +120,9 @@ function outputPath(templatePath: string): string {
 }
 
 /** Template layers (directories of templates/), later ones overriding earlier ones file by file. */
-function templateLayers(framework: ServiceFramework): TemplateLayer[] {
-  return [...runtimeOf(framework.name).baseLayers, framework.templateDir];
+function templateLayers(framework: ServiceFramework, o: ServiceOptions): TemplateLayer[] {
+  const examples = framework.runtime === 'python' && o.examples ? framework.examplesDir : undefined;
+  return [...runtimeOf(framework.name).baseLayers, framework.templateDir, ...(examples ? [examples] : [])];
 }
 
 const inLayer = (layer: TemplateLayer, file: string) =>
@@ -145,7 +147,7 @@ export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): Pla
 
 /** The project's files without the answers file: what `upgrade` renders again and merges. */
 export function renderProject(options: ServiceOptions): PlannedFile[] {
-  return renderFiles(templateContext(options), templateLayers(serviceFramework(options.framework)));
+  return renderFiles(templateContext(options), templateLayers(serviceFramework(options.framework), options));
 }
 
 export function plan(options: ServiceOptions): Plan {

@@ -47,10 +47,11 @@ export async function readAnswers(projectDir: string): Promise<AnswersData> {
   } catch (error) {
     throw new UsageError(`${file} is not valid JSON (${(error as Error).message})`);
   }
-  if (typeof data.options === 'object' && data.options !== null)
-    answersOptions('', file, data as Record<string, unknown>, () => {});
+  let raw = data.options;
+  if (typeof raw === 'object' && raw !== null)
+    raw = answersOptions('', file, data as Record<string, unknown>, () => {});
   try {
-    const options = parseServiceOptions(data.options, () => 'config');
+    const options = parseServiceOptions(raw, () => 'config');
     return {
       cliVersion: String(data.cliVersion ?? 'unknown'),
       options,

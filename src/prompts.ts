@@ -5,6 +5,7 @@ import { CancelledError } from './errors.js';
 import { ALL_FRAMEWORKS } from './frameworks/index.js';
 import {
   DEFAULT_ENDPOINTS,
+  EXAMPLE_FRAMEWORKS,
   EXPORTERS,
   OPTION_KEYS,
   optionMeta,
@@ -71,6 +72,7 @@ export async function promptForOptions(
     if (key === 'endpoint' && answers.exporter === 'console') continue;
     if (key === 'insecure' && answers.exporter === 'console') continue;
     if (key === 'samplerRatio' && !RATIO_SAMPLERS.includes(answers.sampler as Sampler)) continue;
+    if (key === 'examples' && !EXAMPLE_FRAMEWORKS.includes(String(answers.framework ?? defaults.framework))) continue;
     switch (key) {
       case 'framework':
         answers[key] = answered(
@@ -111,6 +113,10 @@ export async function promptForOptions(
         break;
       case 'insecure':
         answers[key] = answered(await clack.confirm({ message: meta.prompt, initialValue: defaults.insecure }));
+        break;
+      case 'examples':
+        // Offered to someone exploring interactively; --yes and scripts get the lean service.
+        answers[key] = answered(await clack.confirm({ message: meta.prompt, initialValue: true }));
         break;
       default: {
         const fallback =

@@ -36,6 +36,8 @@ describe('create (no TTY)', () => {
     const answers = JSON.parse(readFileSync(path.join(cwd, 'svc', '.create-traced-service.json'), 'utf8'));
     expect(answers.cliVersion).toMatch(/^\d+\.\d+\.\d+/);
     expect(answers.options).toMatchObject({ serviceName: 'checkout "api"', samplerRatio: 0.1, exporter: 'otlp-grpc' });
+    expect(answers.options.examples).toBe(false);
+    expect(tree).not.toContain('app/examples.py');
 
     // Rerunning from the answers file into another directory gives the same files, byte for byte.
     const again = await runCli(
@@ -167,18 +169,23 @@ describe('create (no TTY)', () => {
 describe('create (interactive, in a TTY)', () => {
   it('asks, accepts the pre-filled defaults and writes the project', async () => {
     const cwd = scratchDir();
-    // directory, service name, framework, exporter, signals, endpoint, insecure, sampler, ratio, environment, excluded URLs
-    const r = await runInTty(['--no-install'], ['my-svc\r', ...Array(10).fill('\r')], { cwd });
+    // directory, service name, framework, exporter, signals, endpoint, insecure, sampler, ratio, environment,
+    // excluded URLs, examples
+    const r = await runInTty(['--no-install'], ['my-svc\r', ...Array(11).fill('\r')], { cwd });
     expect(r.output).toContain('Service name');
     expect(r.output).toContain('Signals to export');
     expect(r.output).toContain('Sampler');
+    expect(r.output).toContain('Add worked examples');
     expect(r.code).toBe(0);
+    // Offered with "yes" pre-selected to someone exploring; --yes gets the lean service.
+    expect(existsSync(path.join(cwd, 'my-svc', 'app', 'examples.py'))).toBe(true);
     const answers = JSON.parse(readFileSync(path.join(cwd, 'my-svc', '.create-traced-service.json'), 'utf8'));
     expect(answers.options).toMatchObject({
       serviceName: 'my-svc',
       exporter: 'otlp-grpc',
       signals: ['traces', 'metrics', 'logs'],
       sampler: 'parentbased_traceidratio',
+      examples: true,
     });
   });
 

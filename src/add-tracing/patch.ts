@@ -11,7 +11,7 @@ import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
 import { instrumentDjangoEntries } from './django-patch.js';
 import { withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
-import type { AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
+import type { AnalysedProject, AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
 import { byteColToIndex, splitKeep } from './source-text.js';
 
 export interface FileChange {
@@ -162,52 +162,45 @@ export interface PlanResult {
   dependencyFiles: string[];
 }
 
-export function planChanges(
-  report: ProjectReport & { texts: Record<string, string> },
-  inputs: PatchInputs,
-): PlanResult {
-  const app = report.selected;
-  if (!app) throw new Error('no app selected');
-  const texts = report.texts;
-  const changes: FileChange[] = [];
-  const notes: string[] = [];
-  const existing = (rel: string): 'ours' | 'theirs' | 'absent' =>
-    texts[rel] === undefined ? 'absent' : texts[rel]!.includes(TELEMETRY_MARKER) ? 'ours' : 'theirs';
-  // Django: the telemetry module goes beside the settings module, imported absolutely (manage.py is a script).
-  const django = app.construction.framework === 'django';
-  const settingsFile = django ? report.files.find((f) => f.path === report.django?.settingsFile) : undefined;
-  if (django && !settingsFile)
-    throw new Error(
-      `cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`,
-    );
-  const placement = settingsFile
-    ? telemetryPlacement(settingsFile, existing)
-    : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
+type Texts = Record<string, string>;
 
-  // 1. The telemetry module.
+/** 1. The telemetry module: written once, regenerated only when the options changed. */
+function telemetryModuleChange(placement: TelemetryPlacement, texts: Texts, inputs: PatchInputs): FileChange[] {
   const rendered = inputs.renderTelemetry(placement);
   const current = texts[placement.path];
   if (current === undefined) {
-    changes.push({
-      path: placement.path,
-      before: null,
-      after: rendered,
-      summary: [
-        `adds ${placement.path}: resource, sampler, TracerProvider with a BatchSpanProcessor, instrument_app() and the flush on shutdown`,
-      ],
-    });
-  } else if (current !== rendered && inputs.optionsChanged) {
-    changes.push({
+    return [
+      {
+        path: placement.path,
+        before: null,
+        after: rendered,
+        summary: [
+          `adds ${placement.path}: resource, sampler, TracerProvider with a BatchSpanProcessor, instrument_app() and the flush on shutdown`,
+        ],
+      },
+    ];
+  }
+  if (current === rendered || !inputs.optionsChanged) return [];
+  return [
+    {
       path: placement.path,
       before: current,
       after: rendered,
       summary: [`regenerates ${placement.path} for the new options`],
-    });
-  }
+    },
+  ];
+}
 
-  // 2. The app module (Django: every entry point).
+/** 2. The app module (Django: every entry point). */
+function appModuleChanges(
+  report: AnalysedProject,
+  app: AppCandidate,
+  placement: TelemetryPlacement,
+  django: boolean,
+): FileChange[] {
+  const changes: FileChange[] = [];
   for (const file of django ? report.files.filter((f) => report.django?.entryFiles.includes(f.path)) : [app.file]) {
-    const source = texts[file.path];
+    const source = report.texts[file.path];
     if (source === undefined) throw new Error(`cannot read ${file.path}`);
     const instrumented = django
       ? instrumentDjangoEntries(source, file, placement.importLine)
@@ -215,30 +208,36 @@ export function planChanges(
     if (instrumented.text !== source)
       changes.push({ path: file.path, before: source, after: instrumented.text, summary: instrumented.summary });
   }
+  return changes;
+}
 
-  // 2b. gunicorn: a provider per worker, flushed in worker_exit, composed with the project's own hooks.
-  if (inputs.gunicorn) {
-    const { config, hooks } = inputs.gunicorn;
-    const before = texts[config];
-    const after = withGunicornHooks(before, hooks);
-    if (after !== before) {
-      changes.push({
-        path: config,
-        before: before ?? null,
-        after,
-        summary: [
-          `${before === undefined ? 'adds' : 'composes into'} ${config}: post_fork (a provider per worker) and worker_exit (the flush), after any hooks already there`,
-        ],
-      });
-    }
-  }
+/** 2b. gunicorn: a provider per worker, flushed in worker_exit, composed with the project's own hooks. */
+function gunicornChange(texts: Texts, gunicorn: PatchInputs['gunicorn']): FileChange[] {
+  if (!gunicorn) return [];
+  const { config, hooks } = gunicorn;
+  const before = texts[config];
+  const after = withGunicornHooks(before, hooks);
+  if (after === before) return [];
+  return [
+    {
+      path: config,
+      before: before ?? null,
+      after,
+      summary: [
+        `${before === undefined ? 'adds' : 'composes into'} ${config}: post_fork (a provider per worker) and worker_exit (the flush), after any hooks already there`,
+      ],
+    },
+  ];
+}
 
-  // 3. Start commands: drop the opentelemetry-instrument launcher.
+/** 3. Start commands: drop the opentelemetry-instrument launcher. */
+function launcherChanges(report: AnalysedProject): FileChange[] {
   const byFile = new Map<string, number[]>();
   for (const cmd of report.startCommands.filter((c) => c.wrapper))
     byFile.set(cmd.path, [...(byFile.get(cmd.path) ?? []), cmd.line]);
+  const changes: FileChange[] = [];
   for (const [rel, lineNos] of byFile) {
-    const text = texts[rel];
+    const text = report.texts[rel];
     if (text === undefined) continue;
     const lines = splitKeep(text);
     for (const n of lineNos) {
@@ -257,22 +256,32 @@ export function planChanges(
         ],
       });
   }
+  return changes;
+}
 
-  // 4. Dependencies: the matched set, in the files the project already uses.
+/**
+ * 4. Dependencies: the matched set, in the files the project already uses. Edits to a file already
+ * changed (e.g. a pyproject.toml) are merged into that change.
+ */
+function dependencyChanges(
+  report: AnalysedProject,
+  inputs: PatchInputs,
+  changes: FileChange[],
+  notes: string[],
+): { changes: FileChange[]; dependencyFiles: string[] } {
+  const texts = report.texts;
   const deps = planDependencies(report.dependencyFiles, inputs.wanted, inputs.frameworkDistributions, inputs.line);
   const touched = new Set<string>([
     ...deps.align.keys(),
     ...(deps.target && deps.add.length > 0 ? [deps.target.path] : []),
   ]);
-  const dependencyFiles: string[] = deps.target ? [deps.target.path] : ['requirements.txt'];
   const header = `OpenTelemetry ${inputs.lineName}, a matched set (create-traced-service add-tracing)`;
-  const pyprojectEdits = new Map<string, string>();
+  const added: FileChange[] = [];
   for (const rel of touched) {
-    const kinds = report.dependencyFiles.filter((f) => f.path === rel);
-    let text = pyprojectEdits.get(rel) ?? texts[rel];
+    let text = texts[rel];
     if (text === undefined) continue;
     const summary: string[] = [];
-    for (const file of kinds as DependencyFile[]) {
+    for (const file of report.dependencyFiles.filter((f) => f.path === rel) as DependencyFile[]) {
       const request = {
         add: deps.target && deps.target.path === rel && deps.target.kind === file.kind ? deps.add : [],
         align: deps.align.get(rel) ?? new Map<string, string>(),
@@ -289,37 +298,67 @@ export function planChanges(
           `${rel}:${s.line}: ${s.name} must be ${deps.align.get(rel)?.get(s.name) ?? 'aligned'} but is ${s.reason}; change it by hand`,
         );
     }
-    pyprojectEdits.set(rel, text);
-    if (text !== texts[rel]) {
-      const prior = changes.find((c) => c.path === rel);
-      if (prior) {
-        prior.after = text;
-        prior.summary.push(...summary);
-      } else changes.push({ path: rel, before: texts[rel]!, after: text, summary });
-    }
+    if (text === texts[rel]) continue;
+    const prior = changes.find((c) => c.path === rel);
+    if (prior) {
+      prior.after = text;
+      prior.summary.push(...summary);
+    } else added.push({ path: rel, before: texts[rel]!, after: text, summary });
   }
   if (!deps.target) {
-    const body = [`# ${header}`, ...deps.add.map((p) => `${p.name}==${p.version}`)].join('\n') + '\n';
-    changes.push({
+    const pins = deps.add.map((p) => `${p.name}==${p.version}`);
+    added.push({
       path: 'requirements.txt',
       before: null,
-      after: body,
-      summary: [`adds requirements.txt with ${deps.add.map((p) => `${p.name}==${p.version}`).join(', ')}`],
+      after: [`# ${header}`, ...pins].join('\n') + '\n',
+      summary: [`adds requirements.txt with ${pins.join(', ')}`],
     });
   }
+  return { changes: added, dependencyFiles: deps.target ? [deps.target.path] : ['requirements.txt'] };
+}
 
-  // 5. The answers file: what was done, how to start and probe the app.
-  const answers = inputs.answers?.(changes, placement, dependencyFiles);
-  if (answers !== undefined) {
-    const rel = '.create-traced-service.json';
-    const before = texts[rel] ?? null;
-    if (before !== answers)
-      changes.push({
-        path: rel,
-        before,
-        after: answers,
-        summary: [before === null ? 'records what add-tracing did' : 'updates the record of what add-tracing did'],
-      });
-  }
-  return { changes, placement, notes, dependencyFiles };
+/** 5. The answers file: what was done, how to start and probe the app. */
+function answersChange(texts: Texts, answers: string | undefined): FileChange[] {
+  if (answers === undefined) return [];
+  const rel = '.create-traced-service.json';
+  const before = texts[rel] ?? null;
+  if (before === answers) return [];
+  return [
+    {
+      path: rel,
+      before,
+      after: answers,
+      summary: [before === null ? 'records what add-tracing did' : 'updates the record of what add-tracing did'],
+    },
+  ];
+}
+
+export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanResult {
+  const app = report.selected;
+  if (!app) throw new Error('no app selected');
+  const texts = report.texts;
+  const existing = (rel: string): 'ours' | 'theirs' | 'absent' =>
+    texts[rel] === undefined ? 'absent' : texts[rel]!.includes(TELEMETRY_MARKER) ? 'ours' : 'theirs';
+  // Django: the telemetry module goes beside the settings module, imported absolutely (manage.py is a script).
+  const django = app.construction.framework === 'django';
+  const settingsFile = django ? report.files.find((f) => f.path === report.django?.settingsFile) : undefined;
+  if (django && !settingsFile)
+    throw new Error(
+      `cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`,
+    );
+  const placement = settingsFile
+    ? telemetryPlacement(settingsFile, existing)
+    : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
+
+  const notes: string[] = [];
+  const changes: FileChange[] = [
+    ...telemetryModuleChange(placement, texts, inputs),
+    ...appModuleChanges(report, app, placement, django),
+    ...gunicornChange(texts, inputs.gunicorn),
+    ...launcherChanges(report),
+  ];
+  const deps = dependencyChanges(report, inputs, changes, notes);
+  changes.push(...deps.changes);
+  changes.push(...answersChange(texts, inputs.answers?.(changes, placement, deps.dependencyFiles)));
+  return { changes, placement, notes, dependencyFiles: deps.dependencyFiles };
 }

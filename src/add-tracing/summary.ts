@@ -1,5 +1,5 @@
 /** A ProjectReport as add-tracing and doctor print it with --json. */
-import { describeTarget } from './detect.js';
+import { describeTarget } from './candidates.js';
 import type { ProjectReport } from './types.js';
 
 /** The parts of a ProjectReport worth printing as JSON (the analyzer's raw output stays out). */

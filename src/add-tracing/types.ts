@@ -157,3 +157,6 @@ export interface ProjectReport {
   /** A Django project: its settings module, where it was found, and the files that start Django. */
   django?: { settingsModule: string; source: string; settingsFile?: string; entryFiles: string[] };
 }
+
+/** A project as analysed, with the texts of the files read (dependency files, .gitignore, the answers file). */
+export type AnalysedProject = ProjectReport & { texts: Record<string, string> };

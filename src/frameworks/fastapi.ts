@@ -8,6 +8,7 @@ export const fastapi: FrameworkDescriptor = {
   hint: 'ASGI, served by uvicorn',
   runtime: 'python',
   templateDir: 'fastapi',
+  examplesDir: 'examples/fastapi',
   packages: (line) => [
     pin(line, 'fastapi'),
     pin(line, 'uvicorn'),

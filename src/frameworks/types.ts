@@ -73,6 +73,8 @@ export interface FrameworkDescriptor extends BaseFramework {
    * which workers serve would be left to chance.
    */
   multiWorker?: { workers: number; requests: number };
+  /** Folder under templates/ with the opt-in worked examples (`--examples`), layered over templateDir. */
+  examplesDir?: string;
   /** Files or folders besides app/ that the container image needs (Dockerfile COPY), relative to the project. */
   copyPaths?: string[];
   /** Python packages besides app/ that make up the service (pyproject.toml `[tool.setuptools] packages`). */

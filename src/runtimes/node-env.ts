@@ -35,12 +35,14 @@ export async function findServiceNode(minNode: string): Promise<ServiceNode> {
     version = stdout.trim();
   } catch {
     throw new UsageError(
-      `Node.js was not found (${fromEnv ? `CTS_NODE=${fromEnv}` : 'no node on PATH'}); install Node ${minNode} or newer, or set CTS_NODE to its node binary`,
+      `Node.js was not found (${fromEnv ? `CTS_NODE=${fromEnv}` : 'no node on PATH'}); ` +
+        `install Node ${minNode} or newer, or set CTS_NODE to its node binary`,
     );
   }
   if (compareVersions(version, minNode) < 0) {
     throw new UsageError(
-      `the generated service needs Node ${minNode} or newer (OpenTelemetry JS declares it), but ${command} is ${version}; install a current LTS Node, or set CTS_NODE to one`,
+      `the generated service needs Node ${minNode} or newer (OpenTelemetry JS declares it), but ${command} is ` +
+        `${version}; install a current LTS Node, or set CTS_NODE to one`,
     );
   }
   return { command, version, ...(fromEnv ? { binDir: path.dirname(path.resolve(fromEnv)) } : {}) };

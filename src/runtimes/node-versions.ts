@@ -88,7 +88,8 @@ export function nodeSetProblem(set: NodeOtelSet): string | undefined {
   }
   for (const [name, c] of Object.entries(set.contrib)) {
     if (!caretAdmits(c.instrumentation, set.experimental)) {
-      return `${name}@${c.version} depends on @opentelemetry/instrumentation ${c.instrumentation}, not ${set.experimental}`;
+      const needs = `@opentelemetry/instrumentation ${c.instrumentation}`;
+      return `${name}@${c.version} depends on ${needs}, not ${set.experimental}`;
     }
   }
   return undefined;

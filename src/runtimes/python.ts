@@ -2,6 +2,7 @@
 import { getFramework, type ServiceFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
 import { parseConsoleSpans } from '../receiver/console.js';
+import { readmeFacts } from '../readme-facts.js';
 import { serviceEnv } from '../smoke/service.js';
 import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from '../versions.js';
 import type { Runtime } from './types.js';
@@ -69,6 +70,7 @@ export const python: Runtime = {
       otel: { line: o.otelVersion, sdk: line.sdk, contrib: line.contrib },
       packages: runtimePackages(o),
       testPackages: framework.testPackages(line),
+      readme: readmeFacts(o, line.contrib),
     };
   },
   installTitle: 'Installing Python dependencies',

@@ -4,6 +4,7 @@
  * files from before it existed are schema 1 and are brought forward by the migrations.
  */
 import type { ExistingAnswers } from '../project.js';
+import { withLegacyOptions } from './legacy-options.js';
 import { recordFiles, type FileRecord } from './record.js';
 
 export const ANSWERS_SCHEMA_VERSION = 2;
@@ -44,7 +45,7 @@ export function parseAnswersDocument(text: string): AnswersDocument {
   return {
     schemaVersion,
     cliVersion: typeof raw.cliVersion === 'string' ? raw.cliVersion : 'unknown',
-    options: raw.options as Record<string, unknown>,
+    options: withLegacyOptions(raw.options as Record<string, unknown>, raw.existing),
     ...(raw.existing ? { existing: raw.existing as ExistingAnswers } : {}),
     migrations: Array.isArray(raw.migrations) ? raw.migrations.filter((m): m is string => typeof m === 'string') : [],
     ...(raw.files && typeof raw.files === 'object' ? { files: raw.files as FileRecord['files'] } : {}),

@@ -52,7 +52,26 @@ const answersSchema2: Migration = {
   },
 };
 
-export const MIGRATIONS: readonly Migration[] = [answersSchema2];
+/**
+ * The worked examples became opt-in (`examples`). Reading an answers file that predates the option already
+ * gives a FastAPI project `examples: true` (legacy-options.ts), so its examples are neither deleted nor
+ * unmounted; this step only says so and records the option.
+ */
+const examplesOptIn: Migration = {
+  id: 'examples-opt-in',
+  summary: 'worked examples are opt-in (--examples); a project that had them keeps them',
+  run(doc) {
+    const kept = doc.options.examples === true && !doc.existing;
+    return {
+      doc,
+      notes: kept
+        ? ['the worked examples (app/examples.py) are kept: the answers file now records "examples": true']
+        : [],
+    };
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [answersSchema2, examplesOptIn];
 export const MIGRATION_IDS: string[] = MIGRATIONS.map((m) => m.id);
 
 export interface MigrationRun {

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeTarget, detectProject } from '../../src/add-tracing/detect.js';
+import { describeTarget } from '../../src/add-tracing/candidates.js';
+import { detectProject } from '../../src/add-tracing/detect.js';
 import { diagnose, hasErrors } from '../../src/add-tracing/diagnose.js';
 import { findStartCommands, removeWrapper } from '../../src/add-tracing/start-commands.js';
 import { REPO_ROOT, scratchDir } from '../helpers.js';

@@ -116,7 +116,13 @@ describe('the smoke test fails on an Express service wired wrong', () => {
         "import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';",
         t.replace(
           'export const sdk = new NodeSDK({',
-          "export const sdk = new NodeSDK({\n  spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: 'http://127.0.0.1:9' }) })],",
+          [
+            'export const sdk = new NodeSDK({',
+            // Every span exported as it ends, to a closed port.
+            '  spanProcessors: [new SimpleSpanProcessor({',
+            "    exporter: new OTLPTraceExporter({ url: 'http://127.0.0.1:9' }),",
+            '  })],',
+          ].join('\n'),
         ),
       ].join('\n'),
     );

@@ -4,14 +4,14 @@
  * of the ways the guide warns about, and check the smoke test fails with the right diagnosis.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers.js';
+import { CLI, runCli } from '../helpers.js';
 import { appendToMain, e2eHarness, failing, projectPytest } from './harness.js';
 
 // No --framework: the CLI's default (FastAPI) is what runs.
-const { projects, generate, brokenCopy, smokeOf: smokeRun } = e2eHarness({ rootPrefix: 'cts-e2e-' });
+const { root, projects, generate, brokenCopy, smokeOf: smokeRun } = e2eHarness({ rootPrefix: 'cts-e2e-' });
 
 describe.each([
   ['otlp-grpc', {}],
@@ -164,5 +164,25 @@ describe('interrupting the smoke test', () => {
     // The service's whole process group went with it.
     await new Promise((r) => setTimeout(r, 300));
     expect(running()).toBe('');
+  });
+});
+
+describe('--examples', () => {
+  it("the worked examples' own tests pass, with the app that mounts them", async () => {
+    const lean = projects['otlp-grpc'];
+    if (!lean || !existsSync(path.join(lean, '.venv'))) throw new Error('the gRPC project was not generated');
+    const r = await runCli(['with-examples', '--yes', '--no-install', '--examples'], { cwd: root });
+    expect(r.code, r.stderr).toBe(0);
+    const dir = path.join(root, 'with-examples');
+    // The examples add no dependency: the lean project's environment runs them.
+    expect(readFileSync(path.join(dir, 'requirements.txt'), 'utf8')).toBe(
+      readFileSync(path.join(lean, 'requirements.txt'), 'utf8'),
+    );
+    symlinkSync(path.join(lean, '.venv'), path.join(dir, '.venv'));
+    const out = projectPytest(dir, 120_000);
+    expect(out).not.toMatch(/failed|error/i);
+    const passed = (text: string) => Number(/(\d+) passed/.exec(text)?.[1] ?? 0);
+    // The same suite as the lean project's, plus the examples' tests.
+    expect(passed(out)).toBeGreaterThan(passed(projectPytest(lean, 120_000)));
   });
 });

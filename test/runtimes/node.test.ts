@@ -1,5 +1,5 @@
 /** The Node runtime without network: version sets, escaping, the rendered project, its console output. */
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import ts from 'typescript';
@@ -20,7 +20,7 @@ import {
 } from '../../src/runtimes/node-versions.js';
 import { runtimeOf } from '../../src/runtimes/index.js';
 import { LOAD_ORDER_CHECK, loadOrderCheck } from '../../src/smoke/node-checks.js';
-import { scratchDir } from '../helpers.js';
+import { runCli, scratchDir } from '../helpers.js';
 
 /** The value of the string literal `literal` as TypeScript reads it (undefined when it does not parse as one). */
 function tsStringValue(literal: string): string | undefined {
@@ -39,7 +39,9 @@ describe('jsString', () => {
     const text = fc.oneof(
       fc.string({ unit: 'grapheme', maxLength: 30 }),
       fc.string({
-        unit: fc.constantFrom("'", '"', '\\', '`', '${', '\n', '\r', '\u2028', '\u2029', '\u0000', '\u202e', '🚀', 'a'),
+        unit: fc.constantFrom(
+          ...["'", '"', '\\', '`', '${', '\n', '\r', '\u2028', '\u2029', '\u0000', '\u202e', '🚀', 'a'],
+        ),
         maxLength: 20,
       }),
     );
@@ -126,7 +128,7 @@ describe('the Express project', () => {
     fc.assert(
       fc.property(name, name, (serviceName, value) => {
         const o = { serviceName, resourceAttributes: { 'team.name': value } };
-        const telemetry = files(o).get('src/telemetry.ts')!;
+        const telemetry = files(o).get('src/otel-config.ts')!;
         const source = ts.createSourceFile('t.ts', telemetry, ts.ScriptTarget.ES2022, true);
         expect((source as unknown as { parseDiagnostics: unknown[] }).parseDiagnostics).toEqual([]);
         const literal = /export const SERVICE_NAME = (.*);\n/.exec(telemetry)![1]!;
@@ -171,7 +173,8 @@ describe('parseNodeConsoleSpans', () => {
         scope: { name: '@opentelemetry/instrumentation-http', version: '0.300.0' },
       }),
       'processed item {"otel.span": not json',
-      `${line({ traceId: 'cd'.repeat(16), spanId: '02'.repeat(8), parentSpanId: '01'.repeat(8), name: 'child', kind: 'INTERNAL' }).slice(0, 40)}`,
+      // A span line cut short (the process died mid-write): not a span.
+      line({ traceId: 'cd'.repeat(16), spanId: '02'.repeat(8), name: 'child', kind: 'INTERNAL' }).slice(0, 40),
     ].join('\n');
     const spans = parseNodeConsoleSpans(out, 7);
     expect(spans).toHaveLength(1);
@@ -208,7 +211,8 @@ describe('loadOrderCheck', () => {
   });
   it('fails on the SDK warning, even with spans', () => {
     const output =
-      'Module express has been loaded before @opentelemetry/instrumentation-express so it might not work, please initialize it before requiring express';
+      'Module express has been loaded before @opentelemetry/instrumentation-express so it might not work, ' +
+      'please initialize it before requiring express';
     const c = loadOrderCheck({ output, spans: server('/p/:id'), route: '/p/:id' });
     expect(c.ok).toBe(false);
     expect(c.detail).toContain('express before @opentelemetry/instrumentation-express');
@@ -281,5 +285,20 @@ describe('the Express deployment files', () => {
     // The health probe is a JavaScript program that requests the health route.
     expect(() => new Function(script!)).not.toThrow();
     expect(script).toContain("fetch('http://127.0.0.1:8000/healthz'");
+  });
+});
+
+describe('create with a Node too old for the service', () => {
+  it('exits 2 naming the fix, before writing anything', async () => {
+    const root = scratchDir('cts-old-node-');
+    const node = path.join(root, 'node');
+    writeFileSync(node, '#!/bin/sh\necho 20.19.0\n');
+    chmodSync(node, 0o755);
+    const r = await runCli(['svc', '--framework', 'express', '--yes'], { cwd: root, env: { CTS_NODE: node } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /needs Node 22\.15\.0 or newer .* is 20\.19\.0; install a current LTS Node, or set CTS_NODE/,
+    );
+    expect(existsSync(path.join(root, 'svc'))).toBe(false);
   });
 });

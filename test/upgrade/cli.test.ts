@@ -115,7 +115,7 @@ describe('upgrade of an answers file without a recorded base', () => {
     // Dependency pins still move, line by line.
     expectNewestPins(dir);
     const answers = JSON.parse(read(dir, ANSWERS));
-    expect(answers).toMatchObject({ schemaVersion: 2, migrations: ['answers-schema-2'] });
+    expect(answers).toMatchObject({ schemaVersion: 2, migrations: ['answers-schema-2', 'examples-opt-in'] });
     expect(answers.files['app/main.py']).toBeDefined();
   });
 
@@ -129,6 +129,34 @@ describe('upgrade of an answers file without a recorded base', () => {
   });
 });
 
+describe('upgrade of a FastAPI project generated before --examples existed', () => {
+  it('keeps its worked examples mounted, with the user edits, and records "examples": true', async () => {
+    const dir = await generateCommitted(tempDir(), 'fastapi', ['--examples']);
+    // The answers file as the CLI wrote it before the option: no "examples" key, no migration for it.
+    const answers = JSON.parse(read(dir, ANSWERS));
+    delete answers.options.examples;
+    answers.migrations = answers.migrations.filter((m: string) => m !== 'examples-opt-in');
+    writeFileSync(path.join(dir, ANSWERS), `${JSON.stringify(answers, null, 2)}\n`);
+    const edited = `${read(dir, 'app/examples.py')}\n# my example\n`;
+    writeFileSync(path.join(dir, 'app/examples.py'), edited);
+    git(dir, 'commit', '-qam', 'answers from before --examples, my edit');
+
+    const r = await upgrade(dir, ['--yes', '--no-install']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/migration examples-opt-in/);
+    expect(r.stdout).not.toMatch(/CONFLICT|deleted\s+app\/examples/);
+    expect(read(dir, 'app/examples.py')).toBe(edited);
+    expect(read(dir, 'app/main.py')).toContain('app.include_router(examples_router)');
+    expect(read(dir, 'tests/test_worked_examples.py')).toContain('def test_');
+    expect(JSON.parse(read(dir, ANSWERS)).options.examples).toBe(true);
+
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'upgraded');
+    const again = await upgrade(dir, ['--yes', '--no-install']);
+    expect(again.stdout).toMatch(/Nothing to upgrade/);
+  });
+});
+
 describe('upgrade safety', () => {
   it('--dry-run prints the plan and the diff and writes nothing', async () => {
     const dir = await generateCommitted(tempDir(), 'fastapi');
@@ -139,7 +167,7 @@ describe('upgrade safety', () => {
     expect(r.stdout).toMatch(/replace\s+requirements\.txt/);
     expect(r.stdout).toMatch(/^-opentelemetry-sdk==1\.42\.1$/m);
     expect(r.stdout).toMatch(
-      /record\s+\.create-traced-service\.json {2}otelVersion 1\.42 → 1\.45; hashes and base texts of 21 files/,
+      /record\s+\.create-traced-service\.json {2}otelVersion 1\.42 → 1\.45; hashes and base texts of 19 files/,
     );
     expect(r.stdout).not.toContain('sha256:');
     expect(snapshot(dir)).toEqual(before);

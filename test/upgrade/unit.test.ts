@@ -203,7 +203,7 @@ describe('answers and migrations', () => {
 
   it('brings schema 1 to 2 once, explaining that edits cannot be merged without a base', () => {
     const run = runMigrations(parseAnswersDocument(v1), ctx('0.1.0'));
-    expect(run.applied.map((a) => a.id)).toEqual(['answers-schema-2']);
+    expect(run.applied.map((a) => a.id)).toEqual(['answers-schema-2', 'examples-opt-in']);
     expect(run.doc.schemaVersion).toBe(ANSWERS_SCHEMA_VERSION);
     expect(run.doc.files).toBeUndefined();
     expect(run.notes.join(' ')).toMatch(/0\.0\.9.*recorded no base/);
@@ -223,10 +223,25 @@ describe('answers and migrations', () => {
       run: (doc) => (seen.push('ran'), { doc: { ...doc, options: { ...doc.options, renamed: true } }, notes: [] }),
     };
     const first = runMigrations(parseAnswersDocument(v1), ctx('0.1.0'), [...MIGRATIONS, m]);
-    expect(first.doc.migrations).toEqual(['answers-schema-2', 'rename']);
+    expect(first.doc.migrations).toEqual(['answers-schema-2', 'examples-opt-in', 'rename']);
     const again = runMigrations(parseAnswersDocument(serializeAnswers(first.doc)), ctx('0.1.0'), [...MIGRATIONS, m]);
     expect(again.applied).toEqual([]);
     expect(seen).toEqual(['ran']);
+  });
+
+  it('reads an answers file from before --examples as what that project got: examples for FastAPI only', () => {
+    const readOld = (options: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      parseAnswersDocument(JSON.stringify({ schemaVersion: 2, cliVersion: '0.1.0', options, ...extra })).options;
+    expect(readOld({ serviceName: 's' }).examples).toBe(true); // FastAPI was the default framework
+    expect(readOld({ serviceName: 's', framework: 'fastapi' }).examples).toBe(true);
+    expect(readOld({ serviceName: 's', framework: 'flask' }).examples).toBe(false);
+    expect(readOld({ serviceName: 's', framework: 'fastapi', examples: false }).examples).toBe(false);
+    // add-tracing'd projects never had generated examples.
+    expect(readOld({ serviceName: 's' }, { existing: { app: 'm:app', serverCommand: [] } })).not.toHaveProperty(
+      'examples',
+    );
+    const run = runMigrations(parseAnswersDocument(v1), ctx('0.1.0'));
+    expect(run.notes.join(' ')).toMatch(/worked examples .* kept/);
   });
 
   it('serializes in one key order', () => {

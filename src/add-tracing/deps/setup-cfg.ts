@@ -19,7 +19,13 @@ function setupCfgInstallRequires(lines: string[]): { keyLine: number; items: num
     let indent = '    ';
     for (let j = i + 1; j < lines.length; j++) {
       const next = lines[j]!.replace(/\r?\n$/, '');
-      if (next.trim() === '' || /^\S/.test(next)) break;
+      if (/^\S/.test(next)) break;
+      if (next.trim() === '') {
+        // As configparser reads it: the value goes on past empty lines while the next line is indented.
+        const following = lines.slice(j + 1).find((l) => l.trim() !== '');
+        if (following === undefined || /^\S/.test(following)) break;
+        continue;
+      }
       indent = /^\s*/.exec(next)![0];
       if (!next.trim().startsWith('#')) items.push(j);
     }

@@ -1,0 +1,86 @@
+/**
+ * add-tracing's writing: the review (edits first, as a diff), consent, the atomic write, then the project's
+ * formatters on what was written and its lock files brought up to date.
+ */
+import * as clack from '@clack/prompts';
+import pc from 'picocolors';
+import { CancelledError, UsageError } from '../errors.js';
+import type { Ui } from '../ui.js';
+import { applyChanges, checkWritable, pathsWritten } from './apply.js';
+import { formatStep, type FormatResult } from './format.js';
+import { refuseUncommitted } from './git.js';
+import type { RelockResult } from './lock.js';
+import type { FileChange } from './patch.js';
+import { relockStep } from './relock-step.js';
+import { renderReview } from './review.js';
+
+export interface WriteFlags {
+  dryRun?: boolean;
+  force?: boolean;
+  yes?: boolean;
+  showNew?: boolean;
+}
+
+const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+
+/** Shows the change and writes it once agreed; returns the paths written (none on a dry run). */
+export async function reviewAndWrite(
+  root: string,
+  changes: FileChange[],
+  flags: WriteFlags,
+  ui: Ui,
+  color: boolean,
+): Promise<string[]> {
+  if (changes.length === 0) {
+    ui.success('Nothing to change: the app is traced already (add-tracing changes nothing the second time)');
+    return [];
+  }
+  // Refuse before showing a diff that could not be written anyway.
+  if (!flags.dryRun && !flags.force) await refuseUncommitted(root, await pathsWritten(root, changes));
+  const review = renderReview(changes, { color, showNew: Boolean(flags.showNew) });
+  ui.block(`\n${pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${files(changes.length)}`)}\n${review}`);
+  if (flags.dryRun) {
+    ui.info('--dry-run: nothing was written');
+    return [];
+  }
+  await checkWritable(root, changes);
+  if (!flags.yes) {
+    if (!ui.interactive)
+      throw new UsageError(
+        'add-tracing changes your files: pass --yes to write them (or --dry-run to only see the diff) — nothing was changed',
+      );
+    const ok = await clack.confirm({ message: `Write these changes to ${files(changes.length)}?`, initialValue: true });
+    if (clack.isCancel(ok) || !ok) throw new CancelledError();
+  }
+  await ui.step(`Writing ${files(changes.length)}`, () => applyChanges(root, changes));
+  for (const c of changes) for (const s of c.summary) ui.success(`${c.path}: ${s}`);
+  return changes.map((c) => c.path);
+}
+
+export interface AfterWrite {
+  ok: boolean;
+  formatters: FormatResult[];
+  locks: RelockResult[];
+  /** Lock files re-locked with a change: written too. */
+  relocked: string[];
+}
+
+/** The project's formatters on what was written (and only that), then its lock files re-locked. */
+export async function afterWrite(
+  root: string,
+  written: string[],
+  opts: { format: boolean; lock: boolean; python?: string },
+  ui: Ui,
+): Promise<AfterWrite> {
+  const formatted = written.length > 0 && opts.format ? await formatStep(root, written, ui) : { ok: true, results: [] };
+  const locks = await relockStep(root, written, ui, {
+    skip: !opts.lock,
+    ...(opts.python ? { python: opts.python } : {}),
+  });
+  return {
+    ok: formatted.ok,
+    formatters: formatted.results,
+    locks,
+    relocked: locks.filter((l) => l.outcome === 'relocked' && l.changed).map((l) => l.lock.file),
+  };
+}
