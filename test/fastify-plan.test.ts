@@ -28,6 +28,9 @@ describe('--framework fastify', () => {
     const app = String(files('fastify').find((f) => f.path === 'src/app.ts')?.content);
     expect(app).toContain("from 'fastify'");
     expect(app).not.toContain('express');
+    const readme = String(files('fastify').find((f) => f.path === 'README.md')?.content);
+    expect(readme).toContain('@fastify/otel');
+    expect(readme).not.toMatch(/express/i);
   });
 
   it('pins fastify and @fastify/otel, and overrides the @opentelemetry line @fastify/otel declares to the set', () => {

@@ -702,7 +702,7 @@ export function renderResults(store) {
     '```sh',
     'npm ci                      # autocannon is a devDependency',
     'npm run bench               # all parts, about 8 minutes on 2 cores',
-    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile | signals)',
+    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile | signals | node)',
     'npm run bench -- --quick    # fewer/shorter runs, to check the bench itself',
     '```',
     '',

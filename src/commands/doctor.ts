@@ -9,13 +9,21 @@ import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import type { Ui } from '../ui.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
 import { summarizeReport } from '../add-tracing/summary.js';
-import { isNodeService } from '../node-existing/detect.js';
+import { diagnoseNodeService, isNodeService } from '../doctor-node/index.js';
 
 export interface DoctorResult {
   ok: boolean;
   directory: string;
   findings: Finding[];
-  project: ReturnType<typeof summarizeReport>;
+  project: ReturnType<typeof summarizeReport> | NodeSummary;
+}
+
+/** What doctor found of a Node service (Express or Fastify). */
+export interface NodeSummary {
+  root: string;
+  runtime: 'node';
+  framework: string | undefined;
+  start: string | undefined;
 }
 
 export async function doctorCommand(
@@ -24,22 +32,33 @@ export async function doctorCommand(
   ui: Ui,
 ): Promise<{ code: number; result: DoctorResult }> {
   const root = path.resolve(dirArg ?? '.');
-  if (isNodeService(root)) {
-    const { nodeDoctor } = await import('../node-existing/command.js');
-    return nodeDoctor(root, ui) as unknown as Promise<{ code: number; result: DoctorResult }>;
-  }
+  if (isNodeService(root)) return nodeDoctor(root, ui);
   const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
   const findings = [
     ...diagnose(report),
     ...lockFindings(await lockFilesOf(root), report.dependencyFiles),
     ...(await upgradeFindings(root, { checkPypi: flags.checkPypi })),
   ];
-  const ok = !hasErrors(findings);
-  ui.block(
-    `${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`,
-  );
+  const ok = printFindings(root, findings, ui);
   return {
     code: ok ? EXIT_OK : EXIT_FAILURE,
     result: { ok, directory: root, findings, project: summarizeReport(report) },
+  };
+}
+
+/** Prints the findings under a heading; true when none is an error. */
+function printFindings(root: string, findings: Finding[], ui: Ui): boolean {
+  ui.block(
+    `${pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`)}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`,
+  );
+  return !hasErrors(findings);
+}
+
+function nodeDoctor(root: string, ui: Ui): { code: number; result: DoctorResult } {
+  const { framework, start, findings } = diagnoseNodeService(root);
+  const ok = printFindings(root, findings, ui);
+  return {
+    code: ok ? EXIT_OK : EXIT_FAILURE,
+    result: { ok, directory: root, findings, project: { root, runtime: 'node', framework, start } },
   };
 }

@@ -115,7 +115,8 @@ export function nodeFrameworkSuite({ framework, displayName, serverSpan, extra }
           "import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';",
           t.replace(
             'export const sdk = new NodeSDK({',
-            "export const sdk = new NodeSDK({\n  spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: 'http://127.0.0.1:9' }) })],",
+            'export const sdk = new NodeSDK({\n  spanProcessors: [new SimpleSpanProcessor({ exporter: ' +
+              "new OTLPTraceExporter({ url: 'http://127.0.0.1:9' }) })],",
           ),
         ].join('\n'),
       );
