@@ -1,8 +1,9 @@
 /**
  * The telemetry bootstrap add-tracing writes next to an existing Node service: the generated services'
- * own templates (node/src/telemetry.ts.hbs and the framework's src/instrumentations.ts.hbs), rendered with
- * the same context `create` uses and erased to plain JavaScript, in one `.mjs` file loaded with
- * `node --import`, plus the flush on SIGTERM/SIGINT that a generated service's server.ts does itself.
+ * own templates (node/src/otel-config.ts.hbs, node/src/telemetry.ts.hbs and the framework's
+ * src/instrumentations.ts.hbs), rendered with the same context `create` uses and erased to plain
+ * JavaScript, in one `.mjs` file loaded with `node --import`, plus the flush on SIGTERM/SIGINT that a
+ * generated service's server.ts does itself.
  *
  * `.mjs` at the project's root for JavaScript and TypeScript projects alike: it is an ES module whatever
  * package.json's "type" says, needs no build step, and a TypeScript build (tsc's rootDir, include) is
@@ -34,8 +35,9 @@ export function renderBootstrap(options: ServiceOptions, entry: string): string 
   const instrumentations = stripTypes(
     withoutHeader(renderTemplate(`${framework.templateDir}/src/instrumentations.ts.hbs`, context)),
   );
+  const config = stripTypes(withoutHeader(renderTemplate('node/src/otel-config.ts.hbs', context)));
   const telemetry = stripTypes(withoutHeader(renderTemplate('node/src/telemetry.ts.hbs', context)), {
-    dropImports: ['./instrumentations.js'],
+    dropImports: ['./instrumentations.js', './otel-config.js'],
   });
   const signals = renderTemplate('add-tracing/node-signals.mjs.hbs', context);
   const header = [
@@ -51,5 +53,5 @@ export function renderBootstrap(options: ServiceOptions, entry: string): string 
     ' */',
     '',
   ].join('\n');
-  return `${header}${instrumentations.trimEnd()}\n\n${telemetry.trimEnd()}\n${signals}`;
+  return `${header}${config.trimEnd()}\n\n${instrumentations.trimEnd()}\n\n${telemetry.trimEnd()}\n${signals}`;
 }

@@ -41,8 +41,14 @@ export function stripTypes(text: string, options: { dropImports?: string[] } = {
   const ast = parse(text, { sourceType: 'module', plugins: ['typescript'], createParenthesizedExpressions: true });
   const ranges: Range[] = [];
   for (const statement of ast.program.body) {
-    if (statement.type === 'ImportDeclaration' && options.dropImports?.includes(statement.source.value))
-      ranges.push(statementRange(text, statement));
+    // Imports and re-exports of modules inlined into the same file.
+    const source =
+      statement.type === 'ImportDeclaration' ||
+      statement.type === 'ExportAllDeclaration' ||
+      statement.type === 'ExportNamedDeclaration'
+        ? statement.source?.value
+        : undefined;
+    if (source !== undefined && options.dropImports?.includes(source)) ranges.push(statementRange(text, statement));
   }
   const visit = (node: Node, parent: Node | undefined): void => {
     if (UNSUPPORTED.has(node.type)) throw new Error(`${node.type} at line ${node.loc?.start.line} is not erasable`);

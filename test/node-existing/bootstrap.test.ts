@@ -42,7 +42,7 @@ describe('renderBootstrap', () => {
     expect(js).toContain('new BatchSpanProcessor(');
     expect(js).toContain('ExpressInstrumentation');
     expect(js).toContain('process.once(signal');
-    expect(js).not.toContain("from './instrumentations.js'");
+    expect(js).not.toMatch(/from '\.\/(instrumentations|otel-config)\.js'/);
     expect(js).toContain('node --import ./telemetry.mjs server.js');
   });
 });
