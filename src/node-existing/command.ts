@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
 import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.js';
-import { formatFindings, hasErrors, type Finding } from '../add-tracing/diagnose.js';
+import { formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
 import type { FileChange } from '../add-tracing/patch.js';
 import { refuseUncommitted } from '../add-tracing/git.js';
@@ -22,7 +22,7 @@ import type { ExistingAnswers } from '../project.js';
 import { writeFileAtomic } from '../write.js';
 import type { SmokeReport } from '../smoke/run.js';
 import type { Ui } from '../ui.js';
-import { nodeFindings } from './findings.js';
+import { diagnoseNodeService } from '../doctor-node/index.js';
 import { nodeModulesIgnoreChange } from './gitignore.js';
 import { installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
 import { planNodeChanges, refuseNodeProject } from './plan.js';
@@ -138,7 +138,7 @@ export async function nodeAddTracing(
   // Refused before anything is shown or touched (or options are read: a framework may be unknown to them).
   refuseNodeProject(project);
   const previous = await readAnswersText(root);
-  const findings = nodeFindings(project);
+  const findings = diagnoseNodeService(root, project).findings;
   const options = await resolveOptions(project, root, flagOptions, flags.config, previous);
   const plan = planNodeChanges(project, options, previous, flags.route);
   if (flags.install && !flags.dryRun) {
@@ -333,16 +333,4 @@ export async function nodeSmoke(root: string, existing: ExistingAnswers, options
     directory: root,
   };
   return smokeStep(root, project, options, { startCommand: existing.serverCommand, route, smoke: true }, ui, result);
-}
-
-export async function nodeDoctor(root: string, ui: Ui) {
-  const project = analyseNodeProject(root);
-  const findings = nodeFindings(project);
-  const ok = !hasErrors(findings);
-  const title = pc.bold(`OpenTelemetry diagnosis of ${path.relative(process.cwd(), root) || '.'}`);
-  ui.block(`${title}\n${formatFindings(findings, { color: !ui.json && process.stdout.isTTY === true })}`);
-  return {
-    code: ok ? EXIT_OK : EXIT_FAILURE,
-    result: { ok, directory: root, findings, project: summarizeNodeProject(project) },
-  };
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { dockerStart, type DockerStart } from './dockerfile.js';
-import { scanModule, type ScannedModule } from './scan.js';
+import { scanModuleCached, type ScannedModule } from './scan.js';
 import { parseStartScript, type NodeCommand } from './start-command.js';
 
 export const BOOTSTRAP_FILE = 'telemetry.mjs';
@@ -131,6 +131,14 @@ function sourceOf(root: string, run: string, ts: NodeProject['typescript']): str
       }
     }
   }
+  // Without a tsconfig.json that says so: the usual build folders, built from src/.
+  const conventional = /^(?:dist|build|out)\/(.+)\.[cm]?js$/.exec(rel);
+  if (conventional) {
+    for (const ext of ['.ts', '.mts', '.js', '.mjs']) {
+      const candidate = `src/${conventional[1]}${ext}`;
+      if (existsSync(path.join(root, candidate))) return candidate;
+    }
+  }
   return rel;
 }
 
@@ -175,7 +183,7 @@ function walk(root: string, entries: string[], project: NodeProject): void {
     seen.add(file);
     const text = readText(path.join(root, file));
     if (text === undefined) return;
-    const scan = scanModule(text, file);
+    const scan = scanModuleCached(text, file);
     const esm = isEsmFile(file, project.moduleType, project.typescript, scan);
     project.modules.push({ file, scan, esm });
     if (scan.bundler && !project.bundled)

@@ -35,6 +35,8 @@ export interface ScannedModule {
   routes: { receiver: string; path: string; line: number }[];
   /** Reads process.env.PORT (the port the smoke test gives it). */
   readsPort: boolean;
+  /** 'SIGTERM' appears as a string: a handler whose signal is a variable may be for it. */
+  namesSigterm: boolean;
   otel: OtelUse[];
   /** ESM syntax (import/export) is present. */
   esm: boolean;
@@ -102,8 +104,30 @@ const FUNCTION_TYPES = new Set([
   'ClassPrivateMethod',
 ]);
 
+const cache = new Map<string, ScannedModule>();
+
+/** scanModule, once per file content: doctor's rules and add-tracing read the same modules. */
+export function scanModuleCached(text: string, file: string): ScannedModule {
+  const key = `${file}\0${text}`;
+  let scanned = cache.get(key);
+  if (!scanned) {
+    scanned = scanModule(text, file);
+    if (cache.size > 2000) cache.clear();
+    cache.set(key, scanned);
+  }
+  return scanned;
+}
+
 export function scanModule(text: string, file: string): ScannedModule {
-  const out: ScannedModule = { loads: [], apps: [], routes: [], readsPort: false, otel: [], esm: false };
+  const out: ScannedModule = {
+    loads: [],
+    apps: [],
+    routes: [],
+    readsPort: false,
+    namesSigterm: false,
+    otel: [],
+    esm: false,
+  };
   const ast = parseModule(text, file);
   const errors = (ast as unknown as { errors?: { loc?: { line: number }; reasonCode?: string; message: string }[] })
     .errors;
@@ -112,6 +136,8 @@ export function scanModule(text: string, file: string): ScannedModule {
   }
   if (/\b__webpack_require__\b/.test(text)) out.bundler = 'webpack';
   else if (/^\/\/ node_modules\/(express|fastify)\//m.test(text)) out.bundler = 'esbuild';
+  // `const exporter = new OTLPTraceExporter()`: the constructor behind a name passed to a processor.
+  const constructed = new Map<string, string>();
   // Local names bound to the framework's export: `import express from 'express'`, `const Fastify = require('fastify')`.
   const frameworkNames = new Map<string, 'express' | 'fastify'>();
   const lineOf = (n: Node) => n.loc?.start.line ?? 0;
@@ -152,6 +178,10 @@ export function scanModule(text: string, file: string): ScannedModule {
       case 'VariableDeclarator': {
         // const express = require('express')
         const init = node.init;
+        if (init?.type === 'NewExpression' && node.id.type === 'Identifier') {
+          const ctor = calleeName(init.callee);
+          if (ctor) constructed.set(node.id.name, ctor);
+        }
         if (init?.type === 'CallExpression' && init.callee.type === 'Identifier' && init.callee.name === 'require') {
           const fw = FRAMEWORK_MODULES[stringArg(init.arguments[0] as Node) ?? ''];
           if (fw && node.id.type === 'Identifier') frameworkNames.set(node.id.name, fw);
@@ -163,6 +193,9 @@ export function scanModule(text: string, file: string): ScannedModule {
         }
         break;
       }
+      case 'StringLiteral':
+        if (node.value === 'SIGTERM') out.namesSigterm = true;
+        break;
       case 'MemberExpression':
         if (
           node.object.type === 'MemberExpression' &&
@@ -218,7 +251,12 @@ export function scanModule(text: string, file: string): ScannedModule {
         }
         if (name === 'SimpleSpanProcessor') {
           const arg = node.arguments[0] as Node | undefined;
-          const exporter = arg && arg.type === 'NewExpression' ? (calleeName(arg.callee) ?? null) : null;
+          const exporter =
+            arg?.type === 'NewExpression'
+              ? (calleeName(arg.callee) ?? null)
+              : arg?.type === 'Identifier'
+                ? (constructed.get(arg.name) ?? null)
+                : null;
           out.otel.push({
             kind: 'simple-processor',
             line: lineOf(node),
@@ -288,7 +326,10 @@ function scanCall(
     callee.object.name === 'process' &&
     (name === 'on' || name === 'once' || name === 'addListener')
   ) {
-    const signal = stringArg(node.arguments[0] as Node);
+    const first = node.arguments[0] as Node | undefined;
+    const signal = stringArg(first);
     if (signal === 'SIGTERM' || signal === 'SIGINT') out.otel.push({ kind: 'signal-handler', line, signal });
+    // process.once(signal, ...) in a loop over ['SIGTERM', 'SIGINT']: the literals are counted below.
+    else if (first?.type === 'Identifier') out.otel.push({ kind: 'signal-handler', line, signal: '?' });
   }
 }

@@ -1,15 +1,14 @@
 /**
  * The pairing rule of OpenTelemetry JS, checked on declared ranges: the stable packages (core, resources,
  * sdk-trace-*, sdk-metrics) of 2.M / 3.M are released with the experimental ones (sdk-node, exporters,
- * instrumentation, sdk-logs) of 0.(200+M) / 0.(300+M); one line of each, paired.
+ * instrumentation) of 0.(200+M) / 0.(300+M); one line of each, paired. A package is stable or
+ * experimental by its version: sdk-logs was 0.x beside 2.x and is 3.x now.
  */
-const EXPERIMENTAL = new RegExp(
+/** Packages of the core repository, stable or experimental by their version (sdk-logs moved to 3.x). */
+const CORE_REPO = new RegExp(
   '^@opentelemetry/(sdk-node|exporter-.*|instrumentation|instrumentation-(http|grpc|fetch|xml-http-request)' +
-    '|api-logs|sdk-logs|sdk-events|api-events|otlp-.*)$',
-);
-const STABLE = new RegExp(
-  '^@opentelemetry/(core|resources|sdk-trace|sdk-trace-base|sdk-trace-node|sdk-trace-web|sdk-metrics' +
-    '|context-async-hooks|propagator-b3|propagator-jaeger|shim-opentracing)$',
+    '|api-logs|sdk-logs|sdk-events|api-events|otlp-.*|configuration|core|resources|sdk-trace|sdk-trace-base' +
+    '|sdk-trace-node|sdk-trace-web|sdk-metrics|context-async-hooks|propagator-b3|propagator-jaeger|shim-opentracing)$',
 );
 
 function versionOf(range: string): [number, number, number] | undefined {
@@ -24,8 +23,9 @@ export function otelVersionProblem(deps: Record<string, string>): string | undef
   for (const [name, range] of Object.entries(deps)) {
     const v = versionOf(range);
     if (!v) continue;
-    if (STABLE.test(name)) stable.push([name, range, v]);
-    else if (EXPERIMENTAL.test(name)) experimental.push([name, range, v]);
+    if (!CORE_REPO.test(name)) continue;
+    if (v[0] >= 1) stable.push([name, range, v]);
+    else experimental.push([name, range, v]);
   }
   const first = stable[0];
   for (const s of stable) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nodeFindings } from '../../src/node-existing/findings.js';
+import { diagnoseNodeService } from '../../src/doctor-node/index.js';
 import { analyseNodeProject, appConstruction, loadOrder } from '../../src/node-existing/project.js';
 import { sampleRoute } from '../../src/node-existing/routes.js';
 import { otelVersionProblem } from '../../src/node-existing/versions-check.js';
@@ -44,26 +44,30 @@ describe('analyseNodeProject', () => {
   });
 });
 
-describe('nodeFindings (doctor)', () => {
-  const codes = (name: string) => nodeFindings(analyseNodeProject(fixture(name))).map((f) => f.code);
+const findingsOf = (dir: string) => diagnoseNodeService(dir, analyseNodeProject(dir)).findings;
+
+describe('doctor findings on the analysis', () => {
+  const codes = (name: string) => findingsOf(fixture(name)).map((f) => f.code);
 
   it('names every problem of the broken service', () => {
     expect(codes('express-broken')).toEqual([
-      'node-app',
-      'node-no-http-instrumentation',
-      'node-no-route',
-      'node-otel-unpinned',
-      'node-sdk-after-framework',
-      'node-simple-processor',
-      'node-no-flush',
-      'node-mismatched-versions',
-      'node-fastify-contrib',
+      'node.detected',
+      'node.http.missing',
+      'node.express.no-route',
+      'node.otel.mixed-lines',
+      'node.otel.unpinned',
+      'node.start.sdk-after-framework',
+      'node.shutdown.no-flush',
+      'node.processor.simple',
     ]);
+    const mixed = findingsOf(fixture('express-broken')).find((f) => f.code === 'node.otel.mixed-lines');
+    expect(mixed?.message).toMatch(/sdk-node \^0\.57\.2 was not released with .* \(that is 0\.200\.x\)/);
   });
 
   it('says an untraced service is not traced, and nothing else', () => {
-    expect(codes('express-cjs')).toEqual(['node-app', 'node-not-traced']);
-    expect(codes('fastify-ts')).toEqual(['node-app', 'node-not-traced']);
+    const untraced = ['node.detected', 'node.sdk.missing', 'node.http.missing'];
+    expect(codes('express-cjs')).toEqual([...untraced, 'node.express.no-route', 'node.start.no-sdk']);
+    expect(codes('fastify-ts')).toEqual([...untraced, 'node.fastify.no-route', 'node.start.no-sdk']);
   });
 
   it('reads a preloaded file first, and flags @fastify/otel that is never registered', async () => {
@@ -89,11 +93,11 @@ describe('nodeFindings (doctor)', () => {
     const p = analyseNodeProject(dir);
     expect(p.modules[0]!.file).toBe('tracing.js');
     expect(loadOrder(p).sdk).toMatchObject({ file: 'tracing.js', line: 3 });
-    const found = nodeFindings(p).map((f) => f.code);
-    expect(found).toContain('node-fastify-otel-unregistered');
-    expect(found).toContain('node-no-route');
-    expect(found).not.toContain('node-sdk-after-framework');
-    expect(found).not.toContain('node-no-flush');
+    const found = findingsOf(dir).map((f) => f.code);
+    expect(found).toContain('node.fastify.not-registered');
+    expect(found).toContain('node.express.no-route');
+    expect(found).not.toContain('node.start.sdk-after-framework');
+    expect(found).not.toContain('node.shutdown.no-flush');
   });
 });
 
@@ -114,7 +118,7 @@ describe('otelVersionProblem', () => {
   });
 });
 
-describe('nodeFindings without an entry', () => {
+describe('doctor without an entry', () => {
   it('says the load order was not checked when the start script runs another tool', async () => {
     const { cpSync, writeFileSync } = await import('node:fs');
     const { scratchDir } = await import('../helpers.js');
@@ -124,13 +128,15 @@ describe('nodeFindings without an entry', () => {
       path.join(dir, 'package.json'),
       JSON.stringify({ scripts: { start: 'nx serve' }, dependencies: { express: '4' } }),
     );
-    const findings = nodeFindings(analyseNodeProject(dir));
-    expect(findings.find((f) => f.code === 'node-no-entry')?.message).toMatch(/start script runs nx\): the order/);
+    const findings = findingsOf(dir);
+    expect(findings.find((f) => f.code === 'node.start.no-entry')?.message).toMatch(
+      /start script runs nx\): the order/,
+    );
   });
 });
 
 describe('an SDK started from an ES module import', () => {
-  it('is reported: every static import is loaded before the importing module runs', async () => {
+  it('is reported as not preloaded: ESM-only packages stay unpatched', async () => {
     const { cpSync, readFileSync, writeFileSync } = await import('node:fs');
     const { scratchDir } = await import('../helpers.js');
     const dir = path.join(scratchDir('cts-node-'), 'esm-sdk');
@@ -141,7 +147,7 @@ describe('an SDK started from an ES module import', () => {
       path.join(dir, 'src/tracing.ts'),
       "import { NodeSDK } from '@opentelemetry/sdk-node';\nnew NodeSDK().start();\n",
     );
-    const findings = nodeFindings(analyseNodeProject(dir));
-    expect(findings.find((f) => f.code === 'node-sdk-imported')?.where).toBe('src/tracing.ts:2');
+    const findings = findingsOf(dir);
+    expect(findings.find((f) => f.code === 'node.start.no-preload')?.where).toBe('src/server.ts:1');
   });
 });

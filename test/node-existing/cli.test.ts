@@ -67,22 +67,22 @@ describe('doctor on a Node service (CLI)', () => {
     const r = await runCli(['doctor', path.resolve('test/fixtures/existing-node/express-broken'), '--json']);
     expect(r.code).toBe(1);
     const codes = (JSON.parse(r.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code);
-    expect(codes).toContain('node-sdk-after-framework');
-    expect(codes).toContain('node-fastify-contrib');
+    expect(codes).toContain('node.start.sdk-after-framework');
+    expect(codes).toContain('node.processor.simple');
   });
 
   it('exits 1 on an untraced Fastify TypeScript service, 0 once add-tracing wired it', async () => {
     const r = await runCli(['doctor', path.resolve('test/fixtures/existing-node/fastify-ts')]);
     expect(r.code, r.stdout).toBe(1);
-    expect(r.stdout).toMatch(/Fastify \^5\.2\.1 service, ES modules, TypeScript \(built into dist\/\)/);
-    expect(r.stdout).toMatch(/no OpenTelemetry SDK is started/);
+    expect(r.stdout).toMatch(/fastify \^5\.2\.1; ES modules, TypeScript built into dist\/, npm \(no lockfile\)/);
+    expect(r.stdout).toMatch(/no OpenTelemetry SDK among the dependencies/);
     const dir = gitRepo('fastify-ts');
     const wired = await runCli(['add-tracing', dir, '--yes', '--no-install', '--no-lock']);
     expect(wired.code, wired.stderr).toBe(0);
     const after = await runCli(['doctor', dir, '--json']);
     expect(after.code, after.stdout).toBe(0);
     const codes = (JSON.parse(after.stdout) as { findings: { code: string }[] }).findings.map((f) => f.code);
-    expect(codes).toEqual(['node-app', 'node-preload', 'node-traced']);
+    expect(codes).toEqual(['node.detected', 'node.traced']);
   });
 });
 
