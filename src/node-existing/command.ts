@@ -3,9 +3,11 @@
  * service (analysis, diagnosis, a reviewable diff, consent, git safety, atomic writes, the answers file,
  * then install and the smoke test), on package.json, the start command and a `--import` bootstrap.
  */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
+import type { ResultPromise } from 'execa';
 import pc from 'picocolors';
 import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.js';
 import { formatFindings, type Finding } from '../add-tracing/diagnose.js';
@@ -16,6 +18,7 @@ import { renderReview } from '../add-tracing/review.js';
 import { READINESS_PATH, readAppEnv } from '../add-tracing/smoke-target.js';
 import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
+import { interruptedBy, onInterruptCleanup } from '../interrupt.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
 import { ANSWERS_FILE } from '../paths.js';
 import type { ExistingAnswers } from '../project.js';
@@ -222,11 +225,41 @@ async function relockOrRestore(
   ui: Ui,
   result: NodeAddTracingResult,
 ): Promise<boolean> {
-  if (!project.packageManager.lockfile) return true;
+  const lockfile = project.packageManager.lockfile;
+  if (!lockfile) return true;
   const node = await serviceNode().catch(() => undefined);
-  const lock = await ui.step(`Updating ${project.packageManager.lockfile} (${project.packageManager.name})`, () =>
-    updateLockfile(root, project, node),
-  );
+  // Interrupted while the manager rewrites the lockfile: everything goes back as it was, lockfile included.
+  const lockBefore = readFileSync(path.join(root, lockfile), 'utf8');
+  const originals = [
+    ...changes.map((c) => ({ path: c.path, before: c.before })),
+    { path: lockfile, before: lockBefore },
+  ];
+  const restoreSync = () => {
+    for (const o of originals) {
+      const file = path.join(root, o.path);
+      if (o.before === null) rmSync(file, { force: true });
+      else writeFileSync(file, o.before);
+    }
+  };
+  const running: { child?: ResultPromise } = {};
+  const unregister = onInterruptCleanup(async () => {
+    if (running.child) {
+      running.child.kill('SIGKILL');
+      await running.child.catch(() => undefined);
+    }
+    for (const o of originals) {
+      const file = path.join(root, o.path);
+      await (o.before === null ? rm(file, { force: true }) : writeFileAtomic(file, o.before)).catch(() => undefined);
+    }
+  }, restoreSync);
+  let lock: LockUpdate | undefined;
+  try {
+    lock = await ui.step(`Updating ${lockfile} (${project.packageManager.name})`, () =>
+      updateLockfile(root, project, node, running),
+    );
+  } finally {
+    if (!interruptedBy()) unregister();
+  }
   if (!lock) return true;
   result.lock = lock;
   if (lock.outcome === 'updated') result.written.push(lock.lockfile);

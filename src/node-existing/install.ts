@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { InstallError } from '../python-env.js';
 import { findServiceNode, nodePath, type ServiceNode } from '../runtimes/node-env.js';
 import { DEFAULT_NODE_SET, nodeOtelSet } from '../runtimes/node-versions.js';
@@ -49,6 +49,8 @@ export async function updateLockfile(
   root: string,
   project: NodeProject,
   node?: ServiceNode,
+  /** Holds the running package manager, so an interrupt can stop it before restoring the files. */
+  running: { child?: ResultPromise } = {},
 ): Promise<LockUpdate | undefined> {
   const { name, lockfile } = project.packageManager;
   if (!lockfile) return undefined;
@@ -66,7 +68,9 @@ export async function updateLockfile(
   }
   const file = path.join(root, lockfile);
   const before = existsSync(file) ? await readFile(file, 'utf8') : '';
-  const r = await execa(name, args, { cwd: root, env, reject: false, timeout: LOCK_TIMEOUT_MS, all: true });
+  running.child = execa(name, args, { cwd: root, env, reject: false, timeout: LOCK_TIMEOUT_MS, all: true });
+  const r = await running.child;
+  running.child = undefined;
   if (r.exitCode !== 0) {
     const tail = String(r.all ?? '')
       .trim()

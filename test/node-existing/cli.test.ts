@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listTree, runCli, scratchDir } from '../helpers.js';
+import { CLI, listTree, runCli, scratchDir } from '../helpers.js';
 
 function gitRepo(fixture: string): string {
   const dir = path.join(scratchDir('cts-node-cli-'), fixture);
@@ -95,6 +96,45 @@ describe('add-tracing when the lockfile cannot be updated', () => {
     const r = await runCli(['add-tracing', dir, '--yes', '--no-install'], { env, timeoutMs: 300_000 });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/The changed files were restored/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('add-tracing interrupted while the lockfile is updated', () => {
+  it('stops the package manager and puts every file back (exit 130)', async () => {
+    const dir = gitRepo('express-cjs');
+    const before = snapshot(dir);
+    // A registry that accepts connections and never answers: npm waits there until it is stopped.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    const env = {
+      ...process.env,
+      NO_COLOR: '1',
+      npm_config_registry: `http://127.0.0.1:${port}/`,
+      npm_config_cache: scratchDir('cts-npm-cache-'),
+      npm_config_fetch_retries: '0',
+    };
+    const child = spawn(process.execPath, [CLI, 'add-tracing', dir, '--yes', '--no-install'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const interrupted = new Promise<void>((resolve) => {
+      const watch = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Updating package-lock.json')) {
+          setTimeout(() => child.kill('SIGINT'), 1_000);
+          resolve();
+        }
+      };
+      child.stdout.on('data', watch);
+      child.stderr.on('data', watch);
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    await interrupted;
+    silent.close();
+    expect(code, output).toBe(130);
     expect(snapshot(dir)).toEqual(before);
   });
 });
