@@ -137,41 +137,9 @@ export function planNodeChanges(
   );
   const changes: FileChange[] = [];
   const notes: string[] = [];
-  const pkgBefore = project.packageJson.text;
-
-  // The start command: the script's node command with --import, or a new script for `main`/server.js.
-  const script = project.start.script;
   const entry = project.entry.run;
-  let startScript: string;
-  if (script !== undefined && project.start.command)
-    startScript = withImport(script, project.start.command, BOOTSTRAP_FILE);
-  else startScript = `node --import ./${BOOTSTRAP_FILE} ${entry}`;
-  const overrides = nodeOverrides(set, framework.packages);
-  const pkgAfter = editPackageJson(pkgBefore, {
-    dependencies: pins,
-    scripts: { start: startScript },
-    merge: overridesFor(project, overrides),
-  });
-  if (pkgAfter !== pkgBefore) {
-    const summary = [
-      `pins ${Object.keys(pins).length} packages of the OpenTelemetry JS ${set.stable}/${set.experimental} set`,
-    ];
-    if (startScript !== script)
-      summary.push(
-        script === undefined
-          ? `adds "start": "${startScript}"`
-          : `start script preloads ./${BOOTSTRAP_FILE} with --import`,
-      );
-    for (const pkg of Object.keys(overrides))
-      summary.push(
-        `aligns ${pkg}'s @opentelemetry dependencies with the set (${OVERRIDE_FIELD[project.packageManager.name]})`,
-      );
-    if (!isCanonical(pkgBefore))
-      notes.push(
-        'package.json was not in the layout npm writes; it is written back as npm would (same indentation and key order)',
-      );
-    changes.push({ path: 'package.json', before: pkgBefore, after: pkgAfter, summary });
-  }
+  const pkg = packageJsonChange(project, framework.packages, pins, notes);
+  if (pkg.change) changes.push(pkg.change);
 
   const bootstrap = renderBootstrap(options, entry);
   const bootstrapBefore = project.bootstrap?.text ?? null;
@@ -188,17 +156,8 @@ export function planNodeChanges(
     });
   }
 
-  const docker = project.docker;
-  if (docker?.start?.runsNode && !docker.start.preloaded) {
-    const after = dockerfileWithImport(docker.text, BOOTSTRAP_FILE);
-    if (after !== docker.text)
-      changes.push({
-        path: docker.path,
-        before: docker.text,
-        after,
-        summary: [`${docker.start.instruction} preloads ./${BOOTSTRAP_FILE} with --import`],
-      });
-  }
+  const docker = dockerChange(project);
+  if (docker) changes.push(docker);
   notes.push(...dockerNotes(project));
   if (
     project.start.command &&
@@ -229,7 +188,64 @@ export function planNodeChanges(
       summary: ['records the options and what was changed'],
     });
   }
-  return { changes, notes, pins, startCommand, route, packageJsonChanged: pkgAfter !== pkgBefore };
+  return { changes, notes, pins, startCommand, route, packageJsonChanged: pkg.change !== undefined };
+}
+
+type Planned = NodeProject & { packageJson: { text: string }; entry: NonNullable<NodeProject['entry']> };
+
+/** package.json: the set pinned, --import in the start script (a new one for `main`/server.js), overrides. */
+function packageJsonChange(
+  project: Planned,
+  packages: readonly string[],
+  pins: Record<string, string>,
+  notes: string[],
+): { change?: FileChange } {
+  const set = nodeOtelSet(DEFAULT_NODE_SET);
+  const pkgBefore = project.packageJson.text;
+  const script = project.start.script;
+  const startScript =
+    script !== undefined && project.start.command
+      ? withImport(script, project.start.command, BOOTSTRAP_FILE)
+      : `node --import ./${BOOTSTRAP_FILE} ${project.entry.run}`;
+  const overrides = nodeOverrides(set, packages);
+  const pkgAfter = editPackageJson(pkgBefore, {
+    dependencies: pins,
+    scripts: { start: startScript },
+    merge: overridesFor(project, overrides),
+  });
+  if (pkgAfter === pkgBefore) return {};
+  const summary = [
+    `pins ${Object.keys(pins).length} packages of the OpenTelemetry JS ${set.stable}/${set.experimental} set`,
+  ];
+  if (startScript !== script)
+    summary.push(
+      script === undefined
+        ? `adds "start": "${startScript}"`
+        : `start script preloads ./${BOOTSTRAP_FILE} with --import`,
+    );
+  for (const name of Object.keys(overrides))
+    summary.push(
+      `aligns ${name}'s @opentelemetry dependencies with the set (${OVERRIDE_FIELD[project.packageManager.name]})`,
+    );
+  if (!isCanonical(pkgBefore))
+    notes.push(
+      'package.json was not in the layout npm writes; it is written back as npm would (same indentation and key order)',
+    );
+  return { change: { path: 'package.json', before: pkgBefore, after: pkgAfter, summary } };
+}
+
+/** The Dockerfile's node command with --import (npm start needs nothing: the script has it). */
+function dockerChange(project: NodeProject): FileChange | undefined {
+  const docker = project.docker;
+  if (!docker?.start?.runsNode || docker.start.preloaded) return undefined;
+  const after = dockerfileWithImport(docker.text, BOOTSTRAP_FILE);
+  if (after === docker.text) return undefined;
+  return {
+    path: docker.path,
+    before: docker.text,
+    after,
+    summary: [`${docker.start.instruction} preloads ./${BOOTSTRAP_FILE} with --import`],
+  };
 }
 
 function recordedRoute(previous: string | undefined): string | undefined {
