@@ -104,6 +104,99 @@ const FUNCTION_TYPES = new Set([
   'ClassPrivateMethod',
 ]);
 
+/** What a scan collects, and the names it tracks on the way. */
+interface Scanner {
+  out: ScannedModule;
+  /** `const exporter = new OTLPTraceExporter()`: the constructor behind a name passed to a processor. */
+  constructed: Map<string, string>;
+  /** Local names bound to the framework's export: `import express from 'express'`, `require('fastify')`. */
+  frameworkNames: Map<string, 'express' | 'fastify'>;
+}
+
+const lineOf = (n: Node) => n.loc?.start.line ?? 0;
+type NodeOf<T extends Node['type']> = Extract<Node, { type: T }>;
+
+function scanImport(node: NodeOf<'ImportDeclaration'>, { out, frameworkNames }: Scanner): void {
+  out.esm = true;
+  const typeOnly = node.importKind === 'type';
+  out.loads.push({ source: node.source.value, line: lineOf(node), kind: 'import', typeOnly, topLevel: true });
+  const fw = FRAMEWORK_MODULES[node.source.value];
+  if (!fw || typeOnly) return;
+  for (const s of node.specifiers) {
+    if (s.type === 'ImportDefaultSpecifier' || s.type === 'ImportNamespaceSpecifier')
+      frameworkNames.set(s.local.name, fw);
+    else if (s.type === 'ImportSpecifier') {
+      const imported = s.imported.type === 'Identifier' ? s.imported.name : s.imported.value;
+      if (imported === 'default' || imported === 'fastify') frameworkNames.set(s.local.name, fw);
+    }
+  }
+}
+
+/** `const x = new Y()` and `const express = require('express')` (or a destructured require). */
+function scanDeclarator(node: NodeOf<'VariableDeclarator'>, { constructed, frameworkNames }: Scanner): void {
+  const init = node.init;
+  if (init?.type === 'NewExpression' && node.id.type === 'Identifier') {
+    const ctor = calleeName(init.callee);
+    if (ctor) constructed.set(node.id.name, ctor);
+  }
+  if (init?.type !== 'CallExpression' || init.callee.type !== 'Identifier' || init.callee.name !== 'require') return;
+  const fw = FRAMEWORK_MODULES[stringArg(init.arguments[0] as Node) ?? ''];
+  if (!fw) return;
+  if (node.id.type === 'Identifier') frameworkNames.set(node.id.name, fw);
+  if (node.id.type === 'ObjectPattern') {
+    for (const p of node.id.properties) {
+      if (p.type === 'ObjectProperty' && p.value.type === 'Identifier') frameworkNames.set(p.value.name, fw);
+    }
+  }
+}
+
+/** process.env.PORT or process.env['PORT']. */
+function readsEnvPort(node: NodeOf<'MemberExpression'>): boolean {
+  return (
+    node.object.type === 'MemberExpression' &&
+    node.object.object.type === 'Identifier' &&
+    node.object.object.name === 'process' &&
+    node.object.property.type === 'Identifier' &&
+    node.object.property.name === 'env' &&
+    ((node.property.type === 'Identifier' && node.property.name === 'PORT') || stringArg(node.property) === 'PORT')
+  );
+}
+
+/** new NodeSDK(), new FastifyOtelInstrumentation({...}), new SimpleSpanProcessor(exporter). */
+function scanNew(node: NodeOf<'NewExpression'>, { out, constructed }: Scanner): void {
+  const name = calleeName(node.callee);
+  const line = lineOf(node);
+  const arg = node.arguments[0] as Node | undefined;
+  if (name && SDK_CONSTRUCTORS.has(name)) out.otel.push({ kind: 'sdk', line, what: `new ${name}()` });
+  if (name === 'FastifyOtelInstrumentation') {
+    const registers =
+      arg?.type === 'ObjectExpression' &&
+      arg.properties.some(
+        (p) =>
+          p.type === 'ObjectProperty' &&
+          p.key.type === 'Identifier' &&
+          p.key.name === 'registerOnInitialization' &&
+          p.value.type === 'BooleanLiteral' &&
+          p.value.value,
+      );
+    out.otel.push({ kind: 'fastify-otel', line, registerOnInitialization: Boolean(registers) });
+  }
+  if (name === 'SimpleSpanProcessor') {
+    const exporter =
+      arg?.type === 'NewExpression'
+        ? (calleeName(arg.callee) ?? null)
+        : arg?.type === 'Identifier'
+          ? (constructed.get(arg.name) ?? null)
+          : null;
+    out.otel.push({
+      kind: 'simple-processor',
+      line,
+      exporter,
+      network: exporter !== null && NETWORK_EXPORTER.test(exporter),
+    });
+  }
+}
+
 const cache = new Map<string, ScannedModule>();
 
 /** scanModule, once per file content: doctor's rules and add-tracing read the same modules. */
@@ -136,31 +229,14 @@ export function scanModule(text: string, file: string): ScannedModule {
   }
   if (/\b__webpack_require__\b/.test(text)) out.bundler = 'webpack';
   else if (/^\/\/ node_modules\/(express|fastify)\//m.test(text)) out.bundler = 'esbuild';
-  // `const exporter = new OTLPTraceExporter()`: the constructor behind a name passed to a processor.
-  const constructed = new Map<string, string>();
-  // Local names bound to the framework's export: `import express from 'express'`, `const Fastify = require('fastify')`.
-  const frameworkNames = new Map<string, 'express' | 'fastify'>();
-  const lineOf = (n: Node) => n.loc?.start.line ?? 0;
+  const ctx: Scanner = { out, constructed: new Map(), frameworkNames: new Map() };
+  const { frameworkNames } = ctx;
 
   const visit = (node: Node, inFunction: boolean, parent?: Node): void => {
     switch (node.type) {
-      case 'ImportDeclaration': {
-        out.esm = true;
-        const typeOnly = node.importKind === 'type';
-        out.loads.push({ source: node.source.value, line: lineOf(node), kind: 'import', typeOnly, topLevel: true });
-        const fw = FRAMEWORK_MODULES[node.source.value];
-        if (fw && !typeOnly) {
-          for (const s of node.specifiers) {
-            if (s.type === 'ImportDefaultSpecifier' || s.type === 'ImportNamespaceSpecifier')
-              frameworkNames.set(s.local.name, fw);
-            else if (s.type === 'ImportSpecifier') {
-              const imported = s.imported.type === 'Identifier' ? s.imported.name : s.imported.value;
-              if (imported === 'default' || imported === 'fastify') frameworkNames.set(s.local.name, fw);
-            }
-          }
-        }
+      case 'ImportDeclaration':
+        scanImport(node, ctx);
         return;
-      }
       case 'ExportNamedDeclaration':
       case 'ExportAllDeclaration':
       case 'ExportDefaultDeclaration':
@@ -175,38 +251,14 @@ export function scanModule(text: string, file: string): ScannedModule {
           });
         }
         break;
-      case 'VariableDeclarator': {
-        // const express = require('express')
-        const init = node.init;
-        if (init?.type === 'NewExpression' && node.id.type === 'Identifier') {
-          const ctor = calleeName(init.callee);
-          if (ctor) constructed.set(node.id.name, ctor);
-        }
-        if (init?.type === 'CallExpression' && init.callee.type === 'Identifier' && init.callee.name === 'require') {
-          const fw = FRAMEWORK_MODULES[stringArg(init.arguments[0] as Node) ?? ''];
-          if (fw && node.id.type === 'Identifier') frameworkNames.set(node.id.name, fw);
-          if (fw && node.id.type === 'ObjectPattern') {
-            for (const p of node.id.properties) {
-              if (p.type === 'ObjectProperty' && p.value.type === 'Identifier') frameworkNames.set(p.value.name, fw);
-            }
-          }
-        }
+      case 'VariableDeclarator':
+        scanDeclarator(node, ctx);
         break;
-      }
       case 'StringLiteral':
         if (node.value === 'SIGTERM') out.namesSigterm = true;
         break;
       case 'MemberExpression':
-        if (
-          node.object.type === 'MemberExpression' &&
-          node.object.object.type === 'Identifier' &&
-          node.object.object.name === 'process' &&
-          node.object.property.type === 'Identifier' &&
-          node.object.property.name === 'env' &&
-          ((node.property.type === 'Identifier' && node.property.name === 'PORT') ||
-            stringArg(node.property) === 'PORT')
-        )
-          out.readsPort = true;
+        if (readsEnvPort(node)) out.readsPort = true;
         break;
       case 'ImportExpression': {
         const source = stringArg(node.source);
@@ -231,41 +283,9 @@ export function scanModule(text: string, file: string): ScannedModule {
           out.apps.at(-1)!.variable = parent.id.name;
         break;
       }
-      case 'NewExpression': {
-        const name = calleeName(node.callee);
-        if (name && SDK_CONSTRUCTORS.has(name))
-          out.otel.push({ kind: 'sdk', line: lineOf(node), what: `new ${name}()` });
-        if (name === 'FastifyOtelInstrumentation') {
-          const arg = node.arguments[0] as Node | undefined;
-          const registers =
-            arg?.type === 'ObjectExpression' &&
-            arg.properties.some(
-              (p) =>
-                p.type === 'ObjectProperty' &&
-                p.key.type === 'Identifier' &&
-                p.key.name === 'registerOnInitialization' &&
-                p.value.type === 'BooleanLiteral' &&
-                p.value.value,
-            );
-          out.otel.push({ kind: 'fastify-otel', line: lineOf(node), registerOnInitialization: Boolean(registers) });
-        }
-        if (name === 'SimpleSpanProcessor') {
-          const arg = node.arguments[0] as Node | undefined;
-          const exporter =
-            arg?.type === 'NewExpression'
-              ? (calleeName(arg.callee) ?? null)
-              : arg?.type === 'Identifier'
-                ? (constructed.get(arg.name) ?? null)
-                : null;
-          out.otel.push({
-            kind: 'simple-processor',
-            line: lineOf(node),
-            exporter,
-            network: exporter !== null && NETWORK_EXPORTER.test(exporter),
-          });
-        }
+      case 'NewExpression':
+        scanNew(node, ctx);
         break;
-      }
       default:
         break;
     }
