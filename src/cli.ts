@@ -157,7 +157,7 @@ Examples:
 
   const addTracing = program
     .command('add-tracing')
-    .description('trace an existing Python web service the way generated services are, then smoke-test it')
+    .description('trace an existing Python, Express or Fastify service as generated ones are, then smoke-test it')
     .argument('[dir]', 'the existing project', '.')
     .option('--app <module:attr>', 'the app to trace when the project has several (a factory function works too)')
     .option('--route <path>', "GET route the smoke test requests (default: one from the app's route table)")

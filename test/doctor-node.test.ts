@@ -183,6 +183,9 @@ describe('doctor on a Node service', () => {
       TELEMETRY,
       "import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace';",
       "import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';",
+      // Constructed with the exporter behind a name: what the parser follows.
+      'const exporter = new OTLPTraceExporter();',
+      'export const processor = new SimpleSpanProcessor(exporter);',
     ].join('\n');
     const dir = project({
       dependencies: { '@opentelemetry/sdk-node': '^0.300.0', express: '5.3.0' },

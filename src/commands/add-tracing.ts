@@ -35,6 +35,7 @@ import { frameworkLine } from '../plan.js';
 import type { ExistingAnswers } from '../project.js';
 import type { Ui } from '../ui.js';
 import { writeFileAtomic } from '../write.js';
+import { isNodeService } from '../node-existing/detect.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
 
 export interface AddTracingFlags {
@@ -139,6 +140,13 @@ export async function addTracingCommand(
 ): Promise<{ code: number; result: AddTracingResult }> {
   const root = path.resolve(dirArg ?? '.');
   checkFlags(flags);
+  if (isNodeService(root)) {
+    const { nodeAddTracing } = await import('../node-existing/command.js');
+    return nodeAddTracing(root, flagOptions, flags, ui) as unknown as Promise<{
+      code: number;
+      result: AddTracingResult;
+    }>;
+  }
   let report = await ui.step(`Analysing ${path.relative(process.cwd(), root) || '.'}`, () =>
     detectProject(root, { app: flags.app }),
   );

@@ -9,7 +9,7 @@ import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
 import type { Ui } from '../ui.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
 import { summarizeReport } from '../add-tracing/summary.js';
-import { diagnoseNodeService, isNodeService } from '../doctor-node/index.js';
+import { isNodeService } from '../node-existing/detect.js';
 
 export interface DoctorResult {
   ok: boolean;
@@ -32,6 +32,7 @@ export async function doctorCommand(
   ui: Ui,
 ): Promise<{ code: number; result: DoctorResult }> {
   const root = path.resolve(dirArg ?? '.');
+  // The parser loads only for a Node service.
   if (isNodeService(root)) return nodeDoctor(root, ui);
   const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
   const findings = [
@@ -54,7 +55,8 @@ function printFindings(root: string, findings: Finding[], ui: Ui): boolean {
   return !hasErrors(findings);
 }
 
-function nodeDoctor(root: string, ui: Ui): { code: number; result: DoctorResult } {
+async function nodeDoctor(root: string, ui: Ui): Promise<{ code: number; result: DoctorResult }> {
+  const { diagnoseNodeService } = await import('../doctor-node/index.js');
   const { framework, start, findings } = diagnoseNodeService(root);
   const ok = printFindings(root, findings, ui);
   return {

@@ -1,6 +1,7 @@
 /** `smoke [dir]`: run the smoke test again on a generated (or add-tracing'd) project. */
 import path from 'node:path';
 import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
+import { isNodeService } from '../node-existing/detect.js';
 import { readAnswers } from '../project.js';
 import type { Ui } from '../ui.js';
 import { installAndSmoke, type PipelineResult } from './pipeline.js';
@@ -11,6 +12,13 @@ export async function smokeCommand(
 ): Promise<{ code: number; result: PipelineResult & { directory: string } }> {
   const directory = path.resolve(dirArg ?? '.');
   const answers = await readAnswers(directory);
+  if (answers.existing && isNodeService(directory)) {
+    const { nodeSmoke } = await import('../node-existing/command.js');
+    return nodeSmoke(directory, answers.existing, answers.options, ui) as unknown as Promise<{
+      code: number;
+      result: PipelineResult & { directory: string };
+    }>;
+  }
   // An existing service traced by add-tracing brings its own dependencies, start command and route.
   const settings = answers.existing
     ? await (await import('../add-tracing/smoke-target.js')).existingSmokeSettings(

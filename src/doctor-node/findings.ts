@@ -5,6 +5,8 @@
  */
 import type { Finding } from '../add-tracing/diagnose.js';
 import { experimentalLineFor } from '../runtimes/node-versions.js';
+import { scanModuleCached } from '../node-existing/scan.js';
+import { otelVersionProblem } from '../node-existing/versions-check.js';
 import { entryOrder, loadOrder, preloadOf, resolveLocal, startsSdk } from './imports.js';
 import type { NodeProject, SourceFile } from './project.js';
 
@@ -90,6 +92,17 @@ export function versionFindings(p: NodeProject): Finding[] {
         fix: `pin the 0.x packages (sdk-node, exporters, instrumentation) on ${released}.x`,
       });
     }
+  }
+  // The 2.x line pairs the same way (0.(200+M)); and a stable major mixed with another.
+  const older = findings.length === 0 ? otelVersionProblem(deps) : undefined;
+  if (older) {
+    findings.push({
+      code: 'node.otel.mixed-lines',
+      severity: 'error',
+      where: 'package.json',
+      message: `OpenTelemetry packages from different releases: ${older}`,
+      fix: 'pin every @opentelemetry/* package of one release: the stable 2.x/3.x ones with the 0.x line released with them',
+    });
   }
   const ranged = [...stable, ...experimental].filter(([, v]) => /^[\^~]/.test(v.trim()));
   if (ranged.length > 0) {
@@ -227,20 +240,28 @@ function sdkAfter(where: string, framework: string, fix: string): Finding {
   };
 }
 
-const SHUTDOWN_CALL = /\.shutdown\(/;
+const scanOf = (s: SourceFile) => scanModuleCached(s.text, s.path);
+const flushes = (s: SourceFile | undefined) => Boolean(s && scanOf(s).otel.some((o) => o.kind === 'flush'));
 
-/** The module calls a provider's shutdown() itself, or through a local module it imports. */
+/** The module calls a provider's shutdown()/forceFlush() itself, or through a local module it imports. */
 function callsShutdown(source: SourceFile, sources: SourceFile[]): boolean {
-  if (SHUTDOWN_CALL.test(source.text)) return true;
-  return loadOrder(source).some((m) => SHUTDOWN_CALL.test(resolveLocal(source, m.specifier, sources)?.text ?? ''));
+  if (flushes(source)) return true;
+  return loadOrder(source).some((m) => flushes(resolveLocal(source, m.specifier, sources)));
+}
+
+/** process.on/once('SIGTERM', ...), or with a signal variable in a module that names SIGTERM. */
+function handlesSigterm(source: SourceFile): boolean {
+  const scan = scanOf(source);
+  return scan.otel.some(
+    (o) => o.kind === 'signal-handler' && (o.signal === 'SIGTERM' || (o.signal === '?' && scan.namesSigterm)),
+  );
 }
 
 /** What the service's own code does at run time: a flush on SIGTERM, an asynchronous span processor. */
 export function codeFindings(p: NodeProject): Finding[] {
   const findings: Finding[] = [];
-  const uses = (re: RegExp) => p.sources.filter((s) => re.test(s.text));
   const autoRegister = `${p.packageJson.scripts?.start ?? ''}`.includes(`${AUTO}/register`);
-  const flushOnTerm = p.sources.some((s) => /SIGTERM/.test(s.text) && callsShutdown(s, p.sources));
+  const flushOnTerm = p.sources.some((s) => handlesSigterm(s) && callsShutdown(s, p.sources));
   if (!flushOnTerm && !autoRegister && p.sources.some((s) => startsSdk(s))) {
     findings.push({
       code: 'node.shutdown.no-flush',
@@ -249,25 +270,26 @@ export function codeFindings(p: NodeProject): Finding[] {
       fix: 'on SIGTERM: close the server, await sdk.shutdown() (bounded), then process.exit()',
     });
   }
-  for (const s of uses(/\bSimpleSpanProcessor\b/)) {
-    if (!/OTLPTraceExporter|exporter-trace-otlp/.test(s.text)) continue;
+  const uses = p.sources.flatMap((s) => scanOf(s).otel.map((o) => ({ ...o, path: s.path })));
+  for (const u of uses) {
+    if (u.kind !== 'simple-processor' || !u.network) continue;
     findings.push({
       code: 'node.processor.simple',
       severity: 'warning',
-      where: s.path,
-      message: 'SimpleSpanProcessor with an OTLP exporter: one export per span, on the request path',
+      where: `${u.path}:${u.line}`,
+      message: `SimpleSpanProcessor with ${u.exporter}: one export per span, on the request path`,
       fix: 'use BatchSpanProcessor (or let NodeSDK build it from OTEL_TRACES_EXPORTER)',
     });
   }
-  const fastifyOtel = uses(/new\s+FastifyOtelInstrumentation\s*\(/);
-  const registered = p.sources.some(
-    (s) => /registerOnInitialization\s*:\s*true/.test(s.text) || /\.plugin\(\)/.test(s.text),
+  const fastifyOtel = uses.find((u) => u.kind === 'fastify-otel');
+  const registered = uses.some(
+    (u) => (u.kind === 'fastify-otel' && u.registerOnInitialization) || u.kind === 'fastify-otel-plugin',
   );
-  if (fastifyOtel.length > 0 && !registered) {
+  if (fastifyOtel && !registered) {
     findings.push({
       code: 'node.fastify.not-registered',
       severity: 'warning',
-      where: fastifyOtel[0]!.path,
+      where: `${fastifyOtel.path}:${fastifyOtel.line}`,
       message: '@fastify/otel is created but never registered with Fastify: it patches nothing by itself',
       fix: 'pass registerOnInitialization: true, or await app.register(instrumentation.plugin()) before the routes',
     });
@@ -275,6 +297,65 @@ export function codeFindings(p: NodeProject): Finding[] {
   return findings;
 }
 
+/**
+ * What the analysis itself says: package.json unreadable, a module that does not parse, no entry to
+ * follow, a bundled entry (nothing left for the instrumentation to patch), the bootstrap add-tracing wrote.
+ */
+export function analysisFindings(p: NodeProject): Finding[] {
+  const a = p.analysis;
+  const findings: Finding[] = [];
+  if ('error' in a.packageJson) {
+    findings.push({
+      code: 'node.package-json',
+      severity: 'error',
+      where: 'package.json',
+      message: `package.json cannot be read: ${a.packageJson.error}`,
+      fix: 'fix the JSON',
+    });
+    return findings;
+  }
+  for (const m of a.modules) {
+    if (!m.scan.syntaxError) continue;
+    findings.push({
+      code: 'syntax-error',
+      severity: 'error',
+      where: `${m.file}:${m.scan.syntaxError.line}`,
+      message: `cannot parse: ${m.scan.syntaxError.message}`,
+    });
+  }
+  if (!a.entry?.exists) {
+    findings.push({
+      code: 'node.start.no-entry',
+      severity: 'warning',
+      message: a.entry
+        ? `the entry ${a.entry.run} does not exist (not built?): the order modules load in was not checked`
+        : `no entry module found${a.start.otherRunner ? ` (the start script runs ${a.start.otherRunner})` : ''}` +
+          ': the order modules load in was not checked',
+      fix: 'start the service with `node <entry>` in the start script (add-tracing needs it too)',
+    });
+  }
+  if (a.bundled) {
+    findings.push({
+      code: 'node.bundled',
+      severity: 'error',
+      message:
+        `${a.bundled}: instrumentation patches modules as Node loads them, ` +
+        'which never happens for code inlined into a bundle',
+      fix: 'keep express/fastify and http out of the bundle (esbuild --packages=external, webpack externals)',
+    });
+  }
+  if (a.bootstrap?.ours) {
+    findings.push({
+      code: 'node.traced',
+      severity: 'info',
+      message: `${a.bootstrap.path} was written by add-tracing: preload it with node --import (batch processors, excluded URLs, flush on SIGTERM/SIGINT)`,
+    });
+  }
+  return findings;
+}
+
 export function nodeFindings(p: NodeProject): Finding[] {
-  return [...packageFindings(p), ...versionFindings(p), ...startFindings(p), ...codeFindings(p)];
+  const analysis = analysisFindings(p);
+  if (analysis.some((f) => f.code === 'node.package-json')) return analysis;
+  return [...analysis, ...packageFindings(p), ...versionFindings(p), ...startFindings(p), ...codeFindings(p)];
 }

@@ -1,8 +1,11 @@
 /**
- * The order in which a Node entry module loads its dependencies, as far as it decides whether the SDK starts
+ * The order in which a Node module loads its dependencies, as far as it decides whether the SDK starts
  * before the framework: static imports run first, in order (ESM hoists them above any code), then the
- * module's body (require() and dynamic import(), in order).
+ * module's body (require() and import() at its top level, in order). Read with the parser in
+ * src/node-existing/scan.ts, the same reading add-tracing uses.
  */
+import { scanModuleCached } from '../node-existing/scan.js';
+import { parseStartScript } from '../node-existing/start-command.js';
 import type { SourceFile } from './project.js';
 
 export interface LoadedModule {
@@ -12,39 +15,14 @@ export interface LoadedModule {
   how: 'import' | 'call';
 }
 
-const STATIC_IMPORT = /^\s*import\s+(?:[^'"]*?\s+from\s+)?['"]([^'"]+)['"]/;
-const STATIC_REEXPORT = /^\s*export\s+[^'"]*?\s+from\s+['"]([^'"]+)['"]/;
-const CALL = /\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g;
-
-/** Modules the entry loads, in the order they are evaluated. Multi-line import lists end on the `from` line. */
+/** Modules a source loads when it is evaluated, in that order (type-only imports load nothing). */
 export function loadOrder(source: SourceFile): LoadedModule[] {
-  const statics: LoadedModule[] = [];
-  const calls: LoadedModule[] = [];
-  const lines = source.text.split('\n');
-  let openImport = 0;
-  lines.forEach((text, i) => {
-    const trimmed = text.trim();
-    if (trimmed.startsWith('//') || trimmed.startsWith('*') || trimmed.startsWith('/*')) return;
-    if (openImport) {
-      const end = /from\s+['"]([^'"]+)['"]/.exec(text);
-      if (end) {
-        statics.push({ specifier: end[1]!, line: openImport, how: 'import' });
-        openImport = 0;
-      }
-      return;
-    }
-    const m = STATIC_IMPORT.exec(text) ?? STATIC_REEXPORT.exec(text);
-    if (m) {
-      statics.push({ specifier: m[1]!, line: i + 1, how: 'import' });
-      return;
-    }
-    if (/^\s*import\s+(?:type\s+)?\{[^}]*$/.test(text) || /^\s*import\s+\S+\s*,\s*\{[^}]*$/.test(text)) {
-      openImport = i + 1;
-      return;
-    }
-    for (const call of text.matchAll(CALL)) calls.push({ specifier: call[1]!, line: i + 1, how: 'call' });
-  });
-  return [...statics, ...calls];
+  const loads = scanModuleCached(source.text, source.path).loads.filter((l) => !l.typeOnly && l.topLevel);
+  const as = (how: LoadedModule['how']) => (l: (typeof loads)[number]) => ({ specifier: l.source, line: l.line, how });
+  return [
+    ...loads.filter((l) => l.kind === 'import').map(as('import')),
+    ...loads.filter((l) => l.kind !== 'import').map(as('call')),
+  ];
 }
 
 /** Packages whose loading starts (or is) an OpenTelemetry SDK. */
@@ -95,6 +73,5 @@ export function entryOrder(entry: SourceFile, sources: SourceFile[]): EntryOrder
 
 /** The module a start script preloads with --import/--require/-r (or NODE_OPTIONS), if any. */
 export function preloadOf(script: string): string | undefined {
-  const m = /(?:^|\s)(?:--import|--require|-r)(?:\s+|=)['"]?([^\s'"]+)/.exec(script);
-  return m?.[1];
+  return parseStartScript(script).command?.preloads[0]?.value;
 }

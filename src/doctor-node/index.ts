@@ -1,15 +1,15 @@
 /** `doctor` for an existing Express or Fastify service: the project read, then its findings. */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Finding } from '../add-tracing/diagnose.js';
+import { appConstruction, type NodeProject as NodeAnalysis } from '../node-existing/project.js';
 import { nodeFindings } from './findings.js';
-import { isNodeProject, readNodeProject } from './project.js';
+import { readNodeProject } from './project.js';
 
-const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'setup.py', 'setup.cfg', 'manage.py'];
+export { isNodeService } from '../node-existing/detect.js';
 
-/** A Node service and not a Python one (a Python project may carry a package.json for its front end). */
-export function isNodeService(root: string): boolean {
-  return isNodeProject(root) && !PYTHON_MARKERS.some((f) => existsSync(path.join(root, f)));
+function describeLayout(a: NodeAnalysis): string {
+  const ts = a.typescript ? `, TypeScript${a.typescript.outDir ? ` built into ${a.typescript.outDir}/` : ''}` : '';
+  const pm = `${a.packageManager.name} (${a.packageManager.lockfile ?? 'no lockfile'})`;
+  return `${a.moduleType === 'module' ? 'ES modules' : 'CommonJS'}${ts}, ${pm}`;
 }
 
 export interface NodeDiagnosis {
@@ -18,18 +18,22 @@ export interface NodeDiagnosis {
   findings: Finding[];
 }
 
-export function diagnoseNodeService(root: string): NodeDiagnosis {
-  const project = readNodeProject(root);
+/** The findings on a service; add-tracing passes the analysis it made already (one reading of the project). */
+export function diagnoseNodeService(root: string, analysis?: NodeAnalysis): NodeDiagnosis {
+  const project = readNodeProject(root, analysis);
   const deps = { ...project.packageJson.devDependencies, ...project.packageJson.dependencies };
   const framework = ['express', 'fastify'].find((f) => f in deps);
   const start = project.packageJson.scripts?.start;
+  const app = appConstruction(project.analysis);
   const detected: Finding = {
     code: 'node.detected',
     severity: 'info',
     message: [
       framework ? `${framework} ${deps[framework]}` : 'a Node project (neither Express nor Fastify)',
+      describeLayout(project.analysis),
       `start script: ${start ?? '(none)'}`,
       ...(project.entry ? [`entry ${project.entry.path}`] : []),
+      ...(app ? [`app built at ${app.file}:${app.line}`] : []),
     ].join('; '),
   };
   return { framework, start, findings: [detected, ...nodeFindings(project)] };

@@ -1,9 +1,12 @@
 /**
- * What `doctor` reads of an existing Node service: package.json, the start script and the module it runs,
- * the service's own sources, and which copies of @opentelemetry/instrumentation npm installed. Read only.
+ * What `doctor` reads of an existing Node service: the analysis add-tracing works from (package.json, the
+ * start command and the entry module it runs, src/node-existing/project.ts), the service's own sources,
+ * and which copies of @opentelemetry/instrumentation npm installed. Read only.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { analyseNodeProject, type NodeProject as NodeAnalysis } from '../node-existing/project.js';
+import { parseStartScript } from '../node-existing/start-command.js';
 
 export interface SourceFile {
   /** Relative to the project, with forward slashes. */
@@ -26,6 +29,8 @@ export interface NodeProject {
   sources: SourceFile[];
   /** Installed copies of @opentelemetry/instrumentation: path (relative) and version. */
   instrumentationCopies: { path: string; version: string }[];
+  /** The analysis this reading is built on (shared with add-tracing). */
+  analysis: NodeAnalysis;
 }
 
 const SOURCE_EXT = /\.(?:[cm]?[jt]s)$/;
@@ -78,37 +83,9 @@ function walkSources(root: string): SourceFile[] {
   return out;
 }
 
-/**
- * The module a start script runs: the first argument of `node` that is a file (not an option or the value
- * of --import/--require), mapped from a build directory back to its TypeScript source when that exists.
- */
+/** The module a start script runs with node (or tsx): its first argument that is not an option. */
 export function entryOfStartScript(script: string): string | undefined {
-  const words = script.trim().split(/\s+/);
-  const at = words.findIndex((w) => /^(?:node|tsx|ts-node)$/.test(w));
-  if (at < 0) return undefined;
-  for (let i = at + 1; i < words.length; i++) {
-    const w = words[i]!;
-    if (w === '&&' || w === ';' || w === '|') return undefined;
-    if (/^(?:--import|--require|-r|--loader|--experimental-loader)$/.test(w)) {
-      i++;
-      continue;
-    }
-    if (w.startsWith('-')) continue;
-    return w.replace(/^\.\//, '');
-  }
-  return undefined;
-}
-
-/** dist/server.js -> src/server.ts when the project has that source (what a reader would edit). */
-function sourceOf(root: string, rel: string): string {
-  const m = /^(?:dist|build|out)\/(.+)\.(?:m|c)?js$/.exec(rel);
-  if (m) {
-    for (const ext of ['ts', 'mts', 'js', 'mjs']) {
-      const candidate = `src/${m[1]}.${ext}`;
-      if (existsSync(path.join(root, candidate))) return candidate;
-    }
-  }
-  return rel;
+  return parseStartScript(script).command?.entry?.replace(/^\.\//, '');
 }
 
 function instrumentationCopies(root: string): NodeProject['instrumentationCopies'] {
@@ -140,16 +117,15 @@ function instrumentationCopies(root: string): NodeProject['instrumentationCopies
   return found;
 }
 
-export function readNodeProject(root: string): NodeProject {
-  const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as NodeProject['packageJson'];
-  const start = packageJson.scripts?.start;
-  const entryRel = (start && entryOfStartScript(start)) ?? packageJson.main;
-  const entry = entryRel ? readSource(root, sourceOf(root, entryRel.replace(/^\.\//, ''))) : undefined;
+export function readNodeProject(root: string, analysis: NodeAnalysis = analyseNodeProject(root)): NodeProject {
+  const packageJson = 'error' in analysis.packageJson ? {} : analysis.packageJson.data;
+  const entry = analysis.entry?.exists ? readSource(root, analysis.entry.source) : undefined;
   return {
     root,
     packageJson,
     ...(entry ? { entry } : {}),
     sources: walkSources(root),
     instrumentationCopies: instrumentationCopies(root),
+    analysis,
   };
 }

@@ -1,0 +1,327 @@
+/**
+ * The one analysis of an existing Node service that doctor and add-tracing share: package.json, the
+ * package manager, the start command and entry module, TypeScript, the Dockerfile, and the modules the
+ * entry loads in the order Node evaluates them (each read with the parser in scan.ts).
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { dockerStart, type DockerStart } from './dockerfile.js';
+import { scanModuleCached, type ScannedModule } from './scan.js';
+import { parseStartScript, type NodeCommand } from './start-command.js';
+
+export const BOOTSTRAP_FILE = 'telemetry.mjs';
+/** First line of the bootstrap add-tracing writes: how a later run knows the file is its own. */
+export const BOOTSTRAP_MARKER = '// OpenTelemetry bootstrap written by create-traced-service add-tracing';
+
+export type NodeFrameworkName = 'express' | 'fastify';
+export type PackageManager = 'npm' | 'pnpm' | 'yarn';
+
+export interface PackageJson {
+  name?: string;
+  type?: string;
+  main?: string;
+  packageManager?: string;
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+export interface LoadEvent {
+  kind: 'framework' | 'sdk';
+  file: string;
+  line: number;
+  what: string;
+}
+
+export interface NodeProject {
+  root: string;
+  packageJson: { text: string; data: PackageJson } | { error: string };
+  moduleType: 'module' | 'commonjs';
+  framework?: { name: NodeFrameworkName; range: string };
+  /** Frameworks add-tracing does not wire (koa, hapi, nest ...), by dependency name. */
+  unsupportedFramework?: string;
+  /** Every @opentelemetry/* and @fastify/otel dependency with its declared range. */
+  otelDeps: Record<string, string>;
+  packageManager: { name: PackageManager; lockfile?: string };
+  start: {
+    script?: string;
+    command?: NodeCommand;
+    /** The start script runs something other than node (nodemon, ts-node, pm2 ...). */
+    otherRunner?: string;
+    /** Where the entry came from. */
+    source?: 'scripts.start' | 'main' | 'server.js' | 'Dockerfile';
+  };
+  /** The entry module as run (e.g. dist/server.js) and the source file read for it (e.g. src/server.ts). */
+  entry?: { run: string; source: string; exists: boolean };
+  typescript?: { tsconfig: string; outDir?: string; rootDir?: string; commonjs: boolean };
+  docker?: { path: string; text: string; start?: DockerStart };
+  /** Modules reached from the entry, in evaluation order. */
+  modules: { file: string; scan: ScannedModule; esm: boolean }[];
+  events: LoadEvent[];
+  /** Why monkey-patching cannot work (a bundled entry), when it cannot. */
+  bundled?: string;
+  /** The bootstrap file this tool wrote earlier, if present. */
+  bootstrap?: { path: string; ours: boolean; text: string };
+}
+
+const UNSUPPORTED = ['koa', '@hapi/hapi', '@nestjs/core', 'restify', 'hono', '@adonisjs/core'];
+const SOURCE_EXTS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'];
+const MAX_MODULES = 400;
+const MAX_BYTES = 2 * 1024 * 1024;
+
+function readText(file: string): string | undefined {
+  try {
+    const s = statSync(file);
+    if (!s.isFile() || s.size > MAX_BYTES) return undefined;
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON with comments and trailing commas, as tsconfig.json allows. */
+function parseJsonc(text: string): Record<string, unknown> | undefined {
+  const stripped = text
+    .replace(/("(?:[^"\\]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '')
+    .replace(/,(\s*[}\]])/g, '$1');
+  try {
+    return JSON.parse(stripped) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function packageManagerOf(root: string, data: PackageJson): NodeProject['packageManager'] {
+  const locks: [PackageManager, string][] = [
+    ['pnpm', 'pnpm-lock.yaml'],
+    ['yarn', 'yarn.lock'],
+    ['npm', 'package-lock.json'],
+    ['npm', 'npm-shrinkwrap.json'],
+  ];
+  for (const [name, lockfile] of locks) if (existsSync(path.join(root, lockfile))) return { name, lockfile };
+  const declared = /^(npm|pnpm|yarn)@/.exec(data.packageManager ?? '');
+  return { name: (declared?.[1] as PackageManager | undefined) ?? 'npm' };
+}
+
+function typescriptOf(root: string): NodeProject['typescript'] {
+  const tsconfig = 'tsconfig.json';
+  const text = readText(path.join(root, tsconfig));
+  if (text === undefined) return undefined;
+  const options = (parseJsonc(text)?.compilerOptions ?? {}) as Record<string, unknown>;
+  const module = String(options.module ?? '').toLowerCase();
+  const strip = (v: unknown) => (typeof v === 'string' ? v.replace(/^\.\//, '').replace(/\/$/, '') : undefined);
+  return {
+    tsconfig,
+    ...(strip(options.outDir) ? { outDir: strip(options.outDir) } : {}),
+    ...(strip(options.rootDir) ? { rootDir: strip(options.rootDir) } : {}),
+    commonjs: module === 'commonjs',
+  };
+}
+
+/** The source file behind a built entry: dist/server.js -> src/server.ts when tsc builds src/ into dist/. */
+function sourceOf(root: string, run: string, ts: NodeProject['typescript']): string {
+  const rel = run.replace(/^\.\//, '');
+  if (ts?.outDir && rel.startsWith(`${ts.outDir}/`)) {
+    const inner = rel.slice(ts.outDir.length + 1).replace(/\.[cm]?js$/, '');
+    const roots = [ts.rootDir, 'src', ''].filter((r): r is string => r !== undefined);
+    for (const r of roots) {
+      for (const ext of ['.ts', '.mts', '.cts', '.tsx']) {
+        const candidate = path.posix.join(r, `${inner}${ext}`);
+        if (existsSync(path.join(root, candidate))) return candidate;
+      }
+    }
+  }
+  // Without a tsconfig.json that says so: the usual build folders, built from src/.
+  const conventional = /^(?:dist|build|out)\/(.+)\.[cm]?js$/.exec(rel);
+  if (conventional) {
+    for (const ext of ['.ts', '.mts', '.js', '.mjs']) {
+      const candidate = `src/${conventional[1]}${ext}`;
+      if (existsSync(path.join(root, candidate))) return candidate;
+    }
+  }
+  return rel;
+}
+
+/** A relative import resolved to a file of the project (TypeScript's `./x.js` meaning `./x.ts` included). */
+function resolveLocal(root: string, fromFile: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const base = path.posix.join(path.posix.dirname(fromFile), spec);
+  const noExt = base.replace(/\.[cm]?[jt]sx?$/, '');
+  const candidates = [base, ...SOURCE_EXTS.map((e) => `${noExt}${e}`), ...SOURCE_EXTS.map((e) => `${base}/index${e}`)];
+  for (const c of candidates) {
+    const abs = path.join(root, c);
+    if (existsSync(abs) && statSync(abs).isFile()) return path.posix.normalize(c);
+  }
+  return undefined;
+}
+
+function isEsmFile(
+  file: string,
+  moduleType: 'module' | 'commonjs',
+  ts: NodeProject['typescript'],
+  scan: ScannedModule,
+) {
+  if (/\.m[jt]s$/.test(file)) return true;
+  if (/\.c[jt]s$/.test(file)) return false;
+  // TypeScript compiled to CommonJS turns imports into require() calls, in order.
+  if (/\.tsx?$/.test(file) && ts) return !ts.commonjs && moduleType === 'module';
+  return moduleType === 'module' || (scan.esm && moduleType !== 'commonjs');
+}
+
+const isOtelSdkModule = (source: string) =>
+  source === '@opentelemetry/auto-instrumentations-node/register' || source === '@opentelemetry/sdk-node';
+
+/**
+ * The modules the entry loads, depth first in evaluation order: an ES module's static imports all run
+ * before its body, a CommonJS require() runs the required module at that point. Records where the
+ * framework is first loaded and where an SDK is started.
+ */
+function walk(root: string, entries: string[], project: NodeProject): void {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || seen.size >= MAX_MODULES) return;
+    seen.add(file);
+    const text = readText(path.join(root, file));
+    if (text === undefined) return;
+    const scan = scanModuleCached(text, file);
+    const esm = isEsmFile(file, project.moduleType, project.typescript, scan);
+    project.modules.push({ file, scan, esm });
+    if (scan.bundler && !project.bundled)
+      project.bundled = `${file} is ${scan.bundler} output, with the framework inlined into it`;
+    const loads = scan.loads.filter((l) => !l.typeOnly && l.topLevel && l.kind !== 'dynamic');
+    // ES modules: every static import first; then the body (where an SDK would start).
+    const ordered = esm
+      ? [
+          ...loads.map((l) => ({ line: l.line, load: l })),
+          ...scan.otel.map((o) => ({ line: Number.MAX_SAFE_INTEGER, o })),
+        ]
+      : [...loads.map((l) => ({ line: l.line, load: l })), ...scan.otel.map((o) => ({ line: o.line, o }))];
+    ordered.sort((a, b) => a.line - b.line);
+    for (const item of ordered) {
+      if ('load' in item && item.load) {
+        const l = item.load;
+        if (l.source === 'express' || l.source === 'fastify')
+          project.events.push({ kind: 'framework', file, line: l.line, what: `${l.kind} of ${l.source}` });
+        else if (isOtelSdkModule(l.source) && l.source.endsWith('/register'))
+          project.events.push({ kind: 'sdk', file, line: l.line, what: `${l.kind} of ${l.source}` });
+        const local = resolveLocal(root, file, l.source);
+        if (local) visit(local);
+      } else if ('o' in item && item.o?.kind === 'sdk' && !item.o.what.startsWith('import of')) {
+        project.events.push({ kind: 'sdk', file, line: item.o.line, what: item.o.what });
+      }
+    }
+  };
+  for (const entry of entries) visit(entry);
+}
+
+/**
+ * Local files the start command preloads (--import ./x.mjs, -r ./tracing.js): they run before the entry.
+ * add-tracing's own bootstrap is left out: it is known, and it is not the project's code.
+ */
+function preloadedFiles(root: string, project: NodeProject): string[] {
+  const out: string[] = [];
+  for (const p of project.start.command?.preloads ?? []) {
+    const file = resolveLocal(root, '', p.value.startsWith('.') ? p.value : `./${p.value}`);
+    if (!file) continue;
+    if (file === BOOTSTRAP_FILE && readText(path.join(root, file))?.startsWith(BOOTSTRAP_MARKER)) continue;
+    out.push(file);
+  }
+  return out;
+}
+
+export function isNodeProject(root: string): boolean {
+  return existsSync(path.join(root, 'package.json'));
+}
+
+export function analyseNodeProject(root: string): NodeProject {
+  const pkgText = readText(path.join(root, 'package.json')) ?? '';
+  let data: PackageJson = {};
+  let packageJson: NodeProject['packageJson'];
+  try {
+    data = JSON.parse(pkgText.replace(/^\uFEFF/, '')) as PackageJson;
+    if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error('not a JSON object');
+    packageJson = { text: pkgText, data };
+  } catch (error) {
+    packageJson = { error: (error as Error).message };
+    data = {};
+  }
+  const deps = { ...data.devDependencies, ...data.dependencies };
+  const framework = (['express', 'fastify'] as const).find((f) => f in deps);
+  const project: NodeProject = {
+    root,
+    packageJson,
+    moduleType: data.type === 'module' ? 'module' : 'commonjs',
+    ...(framework ? { framework: { name: framework, range: deps[framework]! } } : {}),
+    ...(!framework && UNSUPPORTED.find((u) => u in deps)
+      ? { unsupportedFramework: UNSUPPORTED.find((u) => u in deps)! }
+      : {}),
+    otelDeps: Object.fromEntries(
+      Object.entries(deps).filter(([n]) => n.startsWith('@opentelemetry/') || n === '@fastify/otel'),
+    ),
+    packageManager: packageManagerOf(root, data),
+    start: {},
+    modules: [],
+    events: [],
+  };
+  const ts = typescriptOf(root);
+  if (ts) project.typescript = ts;
+
+  const dockerText = readText(path.join(root, 'Dockerfile'));
+  if (dockerText !== undefined) {
+    const start = dockerStart(dockerText, BOOTSTRAP_FILE);
+    project.docker = { path: 'Dockerfile', text: dockerText, ...(start ? { start } : {}) };
+  }
+
+  const script = data.scripts?.start;
+  let run: string | undefined;
+  if (script !== undefined) {
+    const parsed = parseStartScript(script);
+    project.start = { script, source: 'scripts.start' };
+    if (parsed.command) project.start.command = parsed.command;
+    if (parsed.otherRunner) project.start.otherRunner = parsed.otherRunner;
+    run = parsed.command?.entry;
+  } else if (typeof data.main === 'string' && data.main) {
+    run = data.main;
+    project.start.source = 'main';
+  } else if (existsSync(path.join(root, 'server.js'))) {
+    // npm start runs `node server.js` when there is no start script.
+    run = 'server.js';
+    project.start.source = 'server.js';
+  } else if (project.docker?.start?.entry) {
+    run = project.docker.start.entry;
+    project.start.source = 'Dockerfile';
+  }
+  if (run) {
+    const source = sourceOf(root, run, ts);
+    project.entry = { run: run.replace(/^\.\//, ''), source, exists: existsSync(path.join(root, source)) };
+    if (project.entry.exists) walk(root, [...preloadedFiles(root, project), source], project);
+  }
+  const bundler = /\b(esbuild\b[^&;|]*--bundle|webpack|@vercel\/ncc|\bncc build|rollup)\b/.exec(
+    data.scripts?.build ?? '',
+  );
+  if (bundler && project.entry && project.entry.source === project.entry.run && !project.bundled) {
+    const external = /--packages=external/.test(data.scripts?.build ?? '');
+    if (!external) project.bundled = `the build script bundles the service (${bundler[1]!.split(/\s/)[0]})`;
+  }
+  const bootstrapText = readText(path.join(root, BOOTSTRAP_FILE));
+  if (bootstrapText !== undefined)
+    project.bootstrap = { path: BOOTSTRAP_FILE, ours: bootstrapText.startsWith(BOOTSTRAP_MARKER), text: bootstrapText };
+  return project;
+}
+
+/** The first framework load and the first SDK start, in evaluation order. */
+export function loadOrder(project: NodeProject): { framework?: LoadEvent; sdk?: LoadEvent } {
+  return {
+    framework: project.events.find((e) => e.kind === 'framework'),
+    sdk: project.events.find((e) => e.kind === 'sdk'),
+  };
+}
+
+/** Where the app is built: the first express()/Fastify() call in the modules reached. */
+export function appConstruction(project: NodeProject): { framework: string; file: string; line: number } | undefined {
+  for (const m of project.modules) {
+    const app = m.scan.apps[0];
+    if (app) return { framework: app.framework, file: m.file, line: app.line };
+  }
+  return undefined;
+}

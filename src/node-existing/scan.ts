@@ -1,0 +1,355 @@
+/**
+ * One JavaScript or TypeScript module read with a real parser (@babel/parser: ESM and CommonJS, JS and
+ * TS): what it loads and in which order, where it builds an Express or Fastify app, and what it does with
+ * OpenTelemetry. Nothing is executed.
+ */
+import { parse, type ParserPlugin } from '@babel/parser';
+import type { Node } from '@babel/types';
+
+export type LoadKind = 'import' | 'require' | 'dynamic';
+
+export interface ModuleLoad {
+  source: string;
+  line: number;
+  kind: LoadKind;
+  /** `import type` (erased by the compiler: loads nothing). */
+  typeOnly: boolean;
+  /** Top-level statement (runs when the module is evaluated), not inside a function. */
+  topLevel: boolean;
+}
+
+export type OtelUse =
+  | { kind: 'sdk'; line: number; what: string }
+  | { kind: 'simple-processor'; line: number; exporter: string | null; network: boolean }
+  | { kind: 'flush'; line: number; method: 'shutdown' | 'forceFlush' }
+  | { kind: 'signal-handler'; line: number; signal: string }
+  /** new FastifyOtelInstrumentation(...): registered on every instance, or by app.register(x.plugin()). */
+  | { kind: 'fastify-otel'; line: number; registerOnInitialization: boolean }
+  | { kind: 'fastify-otel-plugin'; line: number };
+
+export interface ScannedModule {
+  loads: ModuleLoad[];
+  /** `express()` / `Fastify()` calls, with the variable they are assigned to. */
+  apps: { framework: 'express' | 'fastify'; line: number; variable?: string }[];
+  /** `x.get('/path', ...)` calls: GET routes by receiver. */
+  routes: { receiver: string; path: string; line: number }[];
+  /** Reads process.env.PORT (the port the smoke test gives it). */
+  readsPort: boolean;
+  /** 'SIGTERM' appears as a string: a handler whose signal is a variable may be for it. */
+  namesSigterm: boolean;
+  otel: OtelUse[];
+  /** ESM syntax (import/export) is present. */
+  esm: boolean;
+  syntaxError?: { line: number; message: string };
+  /** Marks of a bundler's output: monkey-patching cannot reach modules inlined into it. */
+  bundler?: string;
+}
+
+const FRAMEWORK_MODULES: Record<string, 'express' | 'fastify'> = { express: 'express', fastify: 'fastify' };
+const NETWORK_EXPORTER = /OTLP|Zipkin|Jaeger/;
+const SDK_CONSTRUCTORS = new Set(['NodeSDK', 'NodeTracerProvider']);
+
+export function parserPlugins(file: string): ParserPlugin[] {
+  if (/\.[cm]?tsx$/.test(file)) return ['typescript', 'jsx'];
+  if (/\.[cm]?ts$/.test(file)) return ['typescript'];
+  return ['jsx'];
+}
+
+/** A parse that never throws: a syntax error is reported with its line. */
+export function parseModule(text: string, file: string) {
+  return parse(text, {
+    sourceType: 'unambiguous',
+    plugins: parserPlugins(file),
+    allowReturnOutsideFunction: true,
+    allowAwaitOutsideFunction: true,
+    allowImportExportEverywhere: true,
+    errorRecovery: true,
+  });
+}
+
+function stringArg(node: Node | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'StringLiteral') return node.value;
+  if (node.type === 'TemplateLiteral' && node.expressions.length === 0)
+    return node.quasis[0]?.value.cooked ?? undefined;
+  return undefined;
+}
+
+function calleeName(node: Node): string | undefined {
+  if (node.type === 'Identifier') return node.name;
+  if (node.type === 'MemberExpression' && node.property.type === 'Identifier') return node.property.name;
+  return undefined;
+}
+
+/** Every child node, in source order. */
+function children(node: Node): Node[] {
+  const out: Node[] = [];
+  for (const key of Object.keys(node) as (keyof Node)[]) {
+    if (key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments' || key === 'loc') continue;
+    const value = node[key] as unknown;
+    if (Array.isArray(value)) {
+      for (const v of value)
+        if (v && typeof v === 'object' && typeof (v as Node).type === 'string') out.push(v as Node);
+    } else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') out.push(value as Node);
+  }
+  return out.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+}
+
+const FUNCTION_TYPES = new Set([
+  'FunctionDeclaration',
+  'FunctionExpression',
+  'ArrowFunctionExpression',
+  'ObjectMethod',
+  'ClassMethod',
+  'ClassPrivateMethod',
+]);
+
+/** What a scan collects, and the names it tracks on the way. */
+interface Scanner {
+  out: ScannedModule;
+  /** `const exporter = new OTLPTraceExporter()`: the constructor behind a name passed to a processor. */
+  constructed: Map<string, string>;
+  /** Local names bound to the framework's export: `import express from 'express'`, `require('fastify')`. */
+  frameworkNames: Map<string, 'express' | 'fastify'>;
+}
+
+const lineOf = (n: Node) => n.loc?.start.line ?? 0;
+type NodeOf<T extends Node['type']> = Extract<Node, { type: T }>;
+
+function scanImport(node: NodeOf<'ImportDeclaration'>, { out, frameworkNames }: Scanner): void {
+  out.esm = true;
+  const typeOnly = node.importKind === 'type';
+  out.loads.push({ source: node.source.value, line: lineOf(node), kind: 'import', typeOnly, topLevel: true });
+  const fw = FRAMEWORK_MODULES[node.source.value];
+  if (!fw || typeOnly) return;
+  for (const s of node.specifiers) {
+    if (s.type === 'ImportDefaultSpecifier' || s.type === 'ImportNamespaceSpecifier')
+      frameworkNames.set(s.local.name, fw);
+    else if (s.type === 'ImportSpecifier') {
+      const imported = s.imported.type === 'Identifier' ? s.imported.name : s.imported.value;
+      if (imported === 'default' || imported === 'fastify') frameworkNames.set(s.local.name, fw);
+    }
+  }
+}
+
+/** `const x = new Y()` and `const express = require('express')` (or a destructured require). */
+function scanDeclarator(node: NodeOf<'VariableDeclarator'>, { constructed, frameworkNames }: Scanner): void {
+  const init = node.init;
+  if (init?.type === 'NewExpression' && node.id.type === 'Identifier') {
+    const ctor = calleeName(init.callee);
+    if (ctor) constructed.set(node.id.name, ctor);
+  }
+  if (init?.type !== 'CallExpression' || init.callee.type !== 'Identifier' || init.callee.name !== 'require') return;
+  const fw = FRAMEWORK_MODULES[stringArg(init.arguments[0] as Node) ?? ''];
+  if (!fw) return;
+  if (node.id.type === 'Identifier') frameworkNames.set(node.id.name, fw);
+  if (node.id.type === 'ObjectPattern') {
+    for (const p of node.id.properties) {
+      if (p.type === 'ObjectProperty' && p.value.type === 'Identifier') frameworkNames.set(p.value.name, fw);
+    }
+  }
+}
+
+/** process.env.PORT or process.env['PORT']. */
+function readsEnvPort(node: NodeOf<'MemberExpression'>): boolean {
+  return (
+    node.object.type === 'MemberExpression' &&
+    node.object.object.type === 'Identifier' &&
+    node.object.object.name === 'process' &&
+    node.object.property.type === 'Identifier' &&
+    node.object.property.name === 'env' &&
+    ((node.property.type === 'Identifier' && node.property.name === 'PORT') || stringArg(node.property) === 'PORT')
+  );
+}
+
+/** new NodeSDK(), new FastifyOtelInstrumentation({...}), new SimpleSpanProcessor(exporter). */
+function scanNew(node: NodeOf<'NewExpression'>, { out, constructed }: Scanner): void {
+  const name = calleeName(node.callee);
+  const line = lineOf(node);
+  const arg = node.arguments[0] as Node | undefined;
+  if (name && SDK_CONSTRUCTORS.has(name)) out.otel.push({ kind: 'sdk', line, what: `new ${name}()` });
+  if (name === 'FastifyOtelInstrumentation') {
+    const registers =
+      arg?.type === 'ObjectExpression' &&
+      arg.properties.some(
+        (p) =>
+          p.type === 'ObjectProperty' &&
+          p.key.type === 'Identifier' &&
+          p.key.name === 'registerOnInitialization' &&
+          p.value.type === 'BooleanLiteral' &&
+          p.value.value,
+      );
+    out.otel.push({ kind: 'fastify-otel', line, registerOnInitialization: Boolean(registers) });
+  }
+  if (name === 'SimpleSpanProcessor') {
+    const exporter =
+      arg?.type === 'NewExpression'
+        ? (calleeName(arg.callee) ?? null)
+        : arg?.type === 'Identifier'
+          ? (constructed.get(arg.name) ?? null)
+          : null;
+    out.otel.push({
+      kind: 'simple-processor',
+      line,
+      exporter,
+      network: exporter !== null && NETWORK_EXPORTER.test(exporter),
+    });
+  }
+}
+
+const cache = new Map<string, ScannedModule>();
+
+/** scanModule, once per file content: doctor's rules and add-tracing read the same modules. */
+export function scanModuleCached(text: string, file: string): ScannedModule {
+  const key = `${file}\0${text}`;
+  let scanned = cache.get(key);
+  if (!scanned) {
+    scanned = scanModule(text, file);
+    if (cache.size > 2000) cache.clear();
+    cache.set(key, scanned);
+  }
+  return scanned;
+}
+
+export function scanModule(text: string, file: string): ScannedModule {
+  const out: ScannedModule = {
+    loads: [],
+    apps: [],
+    routes: [],
+    readsPort: false,
+    namesSigterm: false,
+    otel: [],
+    esm: false,
+  };
+  const ast = parseModule(text, file);
+  const errors = (ast as unknown as { errors?: { loc?: { line: number }; reasonCode?: string; message: string }[] })
+    .errors;
+  if (errors && errors.length > 0) {
+    out.syntaxError = { line: errors[0]!.loc?.line ?? 0, message: errors[0]!.message };
+  }
+  if (/\b__webpack_require__\b/.test(text)) out.bundler = 'webpack';
+  else if (/^\/\/ node_modules\/(express|fastify)\//m.test(text)) out.bundler = 'esbuild';
+  const ctx: Scanner = { out, constructed: new Map(), frameworkNames: new Map() };
+  const { frameworkNames } = ctx;
+
+  const visit = (node: Node, inFunction: boolean, parent?: Node): void => {
+    switch (node.type) {
+      case 'ImportDeclaration':
+        scanImport(node, ctx);
+        return;
+      case 'ExportNamedDeclaration':
+      case 'ExportAllDeclaration':
+      case 'ExportDefaultDeclaration':
+        out.esm = true;
+        if (node.type !== 'ExportDefaultDeclaration' && node.source) {
+          out.loads.push({
+            source: node.source.value,
+            line: lineOf(node),
+            kind: 'import',
+            typeOnly: node.exportKind === 'type',
+            topLevel: true,
+          });
+        }
+        break;
+      case 'VariableDeclarator':
+        scanDeclarator(node, ctx);
+        break;
+      case 'StringLiteral':
+        if (node.value === 'SIGTERM') out.namesSigterm = true;
+        break;
+      case 'MemberExpression':
+        if (readsEnvPort(node)) out.readsPort = true;
+        break;
+      case 'ImportExpression': {
+        const source = stringArg(node.source);
+        if (source)
+          out.loads.push({ source, line: lineOf(node), kind: 'dynamic', typeOnly: false, topLevel: !inFunction });
+        break;
+      }
+      case 'CallExpression': {
+        const callee = node.callee;
+        if (callee.type === 'Identifier' && callee.name === 'require') {
+          const source = stringArg(node.arguments[0] as Node);
+          if (source)
+            out.loads.push({ source, line: lineOf(node), kind: 'require', typeOnly: false, topLevel: !inFunction });
+        } else if (callee.type === 'Import') {
+          const source = stringArg(node.arguments[0] as Node);
+          if (source)
+            out.loads.push({ source, line: lineOf(node), kind: 'dynamic', typeOnly: false, topLevel: !inFunction });
+        }
+        const before = out.apps.length;
+        scanCall(node, out, frameworkNames, lineOf(node));
+        if (out.apps.length > before && parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier')
+          out.apps.at(-1)!.variable = parent.id.name;
+        break;
+      }
+      case 'NewExpression':
+        scanNew(node, ctx);
+        break;
+      default:
+        break;
+    }
+    const fn = inFunction || FUNCTION_TYPES.has(node.type);
+    for (const child of children(node)) visit(child, fn, node);
+  };
+  visit(ast.program, false);
+  // `import 'x'` loads count as SDK starts when they are the zero-code register entry point.
+  for (const l of out.loads) {
+    if (l.source === '@opentelemetry/auto-instrumentations-node/register')
+      out.otel.push({ kind: 'sdk', line: l.line, what: `import of ${l.source}` });
+  }
+  out.otel.sort((a, b) => a.line - b.line);
+  return out;
+}
+
+function scanCall(
+  node: Extract<Node, { type: 'CallExpression' }>,
+  out: ScannedModule,
+  frameworkNames: Map<string, 'express' | 'fastify'>,
+  line: number,
+): void {
+  const callee = node.callee;
+  // express(), Fastify(), fastify.fastify(), require('express')()
+  if (callee.type === 'Identifier' && frameworkNames.has(callee.name)) {
+    out.apps.push({ framework: frameworkNames.get(callee.name)!, line });
+  } else if (
+    callee.type === 'MemberExpression' &&
+    callee.object.type === 'Identifier' &&
+    frameworkNames.get(callee.object.name) === 'fastify' &&
+    callee.property.type === 'Identifier' &&
+    (callee.property.name === 'fastify' || callee.property.name === 'default')
+  ) {
+    out.apps.push({ framework: 'fastify', line });
+  } else if (
+    callee.type === 'CallExpression' &&
+    callee.callee.type === 'Identifier' &&
+    callee.callee.name === 'require' &&
+    FRAMEWORK_MODULES[stringArg(callee.arguments[0] as Node) ?? '']
+  ) {
+    out.apps.push({ framework: FRAMEWORK_MODULES[stringArg(callee.arguments[0] as Node)!]!, line });
+  }
+  const name = calleeName(callee);
+  if (callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && name === 'get') {
+    const route = stringArg(node.arguments[0] as Node);
+    if (route?.startsWith('/') && node.arguments.length >= 2)
+      out.routes.push({ receiver: callee.object.name, path: route, line });
+  }
+  if (callee.type === 'MemberExpression' && name === 'plugin' && node.arguments.length === 0)
+    out.otel.push({ kind: 'fastify-otel-plugin', line });
+  if (name === 'registerInstrumentations') out.otel.push({ kind: 'sdk', line, what: 'registerInstrumentations()' });
+  if (callee.type === 'MemberExpression' && (name === 'shutdown' || name === 'forceFlush'))
+    out.otel.push({ kind: 'flush', line, method: name });
+  // process.on('SIGTERM', ...) / process.once(...)
+  if (
+    callee.type === 'MemberExpression' &&
+    callee.object.type === 'Identifier' &&
+    callee.object.name === 'process' &&
+    (name === 'on' || name === 'once' || name === 'addListener')
+  ) {
+    const first = node.arguments[0] as Node | undefined;
+    const signal = stringArg(first);
+    if (signal === 'SIGTERM' || signal === 'SIGINT') out.otel.push({ kind: 'signal-handler', line, signal });
+    // process.once(signal, ...) in a loop over ['SIGTERM', 'SIGINT']: the literals are counted below.
+    else if (first?.type === 'Identifier') out.otel.push({ kind: 'signal-handler', line, signal: '?' });
+  }
+}
