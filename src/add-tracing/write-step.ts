@@ -23,16 +23,29 @@ export interface WriteFlags {
 
 const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
 
-/** Shows the change and writes it once agreed; returns the paths written (none on a dry run). */
+/** The change as the --json result lists it. */
+export function changeSummaries(changes: FileChange[]) {
+  return changes.map((c) => ({
+    path: c.path,
+    action: c.before === null ? ('create' as const) : ('modify' as const),
+    summary: c.summary,
+  }));
+}
+
+/**
+ * Shows the change and writes it once agreed; returns the paths written (none on a dry run). `traced` names
+ * what is traced already when there is nothing to change ("the app", "the service").
+ */
 export async function reviewAndWrite(
   root: string,
   changes: FileChange[],
   flags: WriteFlags,
   ui: Ui,
   color: boolean,
+  traced = 'the app',
 ): Promise<string[]> {
   if (changes.length === 0) {
-    ui.success('Nothing to change: the app is traced already (add-tracing changes nothing the second time)');
+    ui.success(`Nothing to change: ${traced} is traced already (add-tracing changes nothing the second time)`);
     return [];
   }
   // Refuse before showing a diff that could not be written anyway.

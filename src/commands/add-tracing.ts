@@ -24,7 +24,7 @@ import { existingSmokeSettings, readAppEnv } from '../add-tracing/smoke-target.j
 import { summarizeReport } from '../add-tracing/summary.js';
 import { renderTelemetryModule } from '../add-tracing/telemetry-module.js';
 import { frameworkWiring } from '../add-tracing/wiring.js';
-import { afterWrite, reviewAndWrite } from '../add-tracing/write-step.js';
+import { afterWrite, changeSummaries, reviewAndWrite } from '../add-tracing/write-step.js';
 import { venvPython, VENV_DIR } from '../python-env.js';
 import type { AnalysedProject, ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
@@ -193,11 +193,7 @@ export async function addTracingCommand(
     project: summarizeReport(report),
     options,
     findings,
-    changes: planned.changes.map((c) => ({
-      path: c.path,
-      action: c.before === null ? 'create' : 'modify',
-      summary: c.summary,
-    })),
+    changes: changeSummaries(planned.changes),
     diff: renderDiff(planned.changes, false),
     written: [],
     notes: planned.notes,

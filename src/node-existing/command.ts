@@ -6,18 +6,15 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import * as clack from '@clack/prompts';
 import type { ResultPromise } from 'execa';
 import pc from 'picocolors';
-import { applyChanges, checkWritable, pathsWritten } from '../add-tracing/apply.js';
 import { formatFindings, type Finding } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
 import type { FileChange } from '../add-tracing/patch.js';
-import { refuseUncommitted } from '../add-tracing/git.js';
-import { renderReview } from '../add-tracing/review.js';
+import { changeSummaries, reviewAndWrite } from '../add-tracing/write-step.js';
 import { READINESS_PATH, readAppEnv } from '../add-tracing/smoke-target.js';
 import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
-import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
 import { interruptedBy, onInterruptCleanup } from '../interrupt.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../options.js';
 import { ANSWERS_FILE } from '../paths.js';
@@ -116,19 +113,6 @@ async function resolveOptions(
   return parseOptionsOrThrow(raw, sourceOf);
 }
 
-async function consent(flags: NodeAddTracingFlags, ui: Ui, count: number): Promise<void> {
-  if (flags.yes) return;
-  if (!ui.interactive)
-    throw new UsageError(
-      'add-tracing changes your files: pass --yes to write them (or --dry-run to only see the diff) — nothing was changed',
-    );
-  const ok = await clack.confirm({
-    message: `Write these changes to ${count} file${count === 1 ? '' : 's'}?`,
-    initialValue: true,
-  });
-  if (clack.isCancel(ok) || !ok) throw new CancelledError();
-}
-
 export async function nodeAddTracing(
   root: string,
   flagOptions: Record<string, unknown>,
@@ -157,11 +141,7 @@ export async function nodeAddTracing(
     project: summarizeNodeProject(project),
     options,
     findings,
-    changes: plan.changes.map((c) => ({
-      path: c.path,
-      action: c.before === null ? 'create' : 'modify',
-      summary: c.summary,
-    })),
+    changes: changeSummaries(plan.changes),
     diff: renderDiff(plan.changes, false),
     written: [],
     notes: plan.notes,
@@ -170,23 +150,7 @@ export async function nodeAddTracing(
   ui.block(`${pc.bold('Diagnosis')}\n${formatFindings(findings, { color })}`);
   for (const note of plan.notes) ui.warn(note);
 
-  if (plan.changes.length === 0) {
-    ui.success('Nothing to change: the service is traced already (add-tracing changes nothing the second time)');
-  } else {
-    if (!flags.dryRun && !flags.force) await refuseUncommitted(root, await pathsWritten(root, plan.changes));
-    const n = plan.changes.length;
-    const title = pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${n} file${n === 1 ? '' : 's'}`);
-    ui.block(`\n${title}\n${renderReview(plan.changes, { color, showNew: Boolean(flags.showNew) })}`);
-    if (flags.dryRun) {
-      ui.info('--dry-run: nothing was written');
-      return { code: EXIT_OK, result };
-    }
-    await checkWritable(root, plan.changes);
-    await consent(flags, ui, n);
-    await ui.step(`Writing ${n} file${n === 1 ? '' : 's'}`, () => applyChanges(root, plan.changes));
-    result.written = plan.changes.map((c) => c.path);
-    for (const c of plan.changes) for (const s of c.summary) ui.success(`${c.path}: ${s}`);
-  }
+  result.written = await reviewAndWrite(root, plan.changes, flags, ui, color, 'the service');
   if (flags.dryRun) return { code: EXIT_OK, result };
 
   if (
