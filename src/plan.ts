@@ -6,6 +6,7 @@ import { getFramework, type FrameworkDescriptor } from './frameworks/index.js';
 import { excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
 import { signalsContext } from './signals.js';
+import { comparePaths } from './path-order.js';
 import { ANSWERS_FILE, cliVersion } from './paths.js';
 import { templateFiles } from './render.js';
 import { newAnswers, serializeAnswers } from './upgrade/answers.js';
@@ -186,6 +187,6 @@ export function plan(options: ServiceOptions): Plan {
   const framework = getFramework(options.framework);
   const rendered = renderProject(options);
   const files = [...rendered, answersFile(options, rendered)];
-  files.sort((a, b) => a.path.localeCompare(b.path));
+  files.sort((a, b) => comparePaths(a.path, b.path));
   return { options, framework, files };
 }
