@@ -6,6 +6,9 @@
  * The members are read from the importers' source after TypeScript types are stripped (`z.input<...>`
  * in a type needs nothing at run time). A use this cannot see (`z` passed around, destructured or
  * indexed) fails the build rather than leaving a member undefined in the bundle.
+ *
+ * The bundle's zod is also `jitless`: an object schema otherwise compiles a parser with `new Function`
+ * on its first parse, which costs a run that parses its options once more than it saves.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -44,12 +47,14 @@ function sourceFiles(dir) {
     .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }
 
-/** The module source that stands in for zod: a `z` object with just `members`. */
+/** The module source that stands in for zod: a `z` object with just `members`, zod set to jitless. */
 export function subsetModule(members) {
   const list = [...members].sort();
   for (const m of list) if (!MEMBER.test(m)) throw new Error(`not a zod member name: ${m}`);
   return [
-    `import { ${list.map((m) => `${m} as m_${m}`).join(', ')} } from 'zod';`,
+    `import { config as zodConfig, ${list.map((m) => `${m} as m_${m}`).join(', ')} } from 'zod';`,
+    // Before any schema exists: each object schema reads the setting when it is built.
+    'zodConfig({ jitless: true });',
     `export const z = Object.freeze({ ${list.map((m) => `${m}: m_${m}`).join(', ')} });`,
     '',
   ].join('\n');

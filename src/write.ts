@@ -56,9 +56,13 @@ function stage(dir: string, files: PlannedFile[]): void {
   // Not recursive: the parent exists, and a recursive mkdir can spin forever where creation is
   // impossible (e.g. inside /proc) instead of failing.
   mkdirSync(dir);
+  const made = new Set([dir]);
   for (const file of files) {
     const dest = path.join(dir, file.path);
-    mkdirSync(path.dirname(dest), { recursive: true });
+    const parent = path.dirname(dest);
+    // Each folder once: a scaffold's 20-odd files share a handful of them.
+    if (!made.has(parent)) mkdirSync(parent, { recursive: true });
+    made.add(parent);
     writeFileSync(dest, file.content, { mode: file.mode ?? 0o644, flag: 'wx' });
   }
 }
