@@ -297,7 +297,7 @@ function perRepRatios(d) {
 function overheadSection(d, collector) {
   if (!d) return '## 2. Instrumentation overhead\n\nNot run yet: `npm run bench -- overhead`.\n';
   const c = d.config;
-  const order = ['off', 'ours', 'ratio10', 'zero', 'plain'];
+  const order = ['off', 'ours', 'noexport', 'ratio10', 'zero', 'plain'];
   const rows = order
     .filter((id) => d.modes[id])
     .map((id) => {
@@ -355,7 +355,7 @@ function overheadSection(d, collector) {
     const ser = collector?.serialise?.[collector?.exportBatchSize ?? 512];
     const serPerReqUs = ser && !ser.error ? (ser.ms / ser.spans) * 1000 * ours.spansPerReq : null;
     out.push(
-      `- **Missed**: ${fmt(d.goal.ours * 1000, 0)} µs against ${fmt(d.goal.zero * 1000, 0)} µs is ${fmt(d.goal.ratio, 2)} ×. Per exported span the two cost about the same (ours ${fmt(ours.overheadPerSpanUs, 0)} µs, the wrapper ${fmt(zero.overheadPerSpanUs, 0)} µs): the same SDK, the same ASGI middleware and the same exporter do the work; the wrapper costs more per request only because it also exports ${fmt(zero.spansPerReq - ours.spansPerReq, 1)} \`http send\` spans, which are cheap (few attributes). Reaching 0.5 × needs ${fmt(needUs, 0)} µs less per traced request${serPerReqUs != null ? `; serialising our ${fmt(ours.spansPerReq, 0)} spans for export alone is about ${fmt(serPerReqUs, 0)} µs of it (bench/lib/encode_cost.py)` : ''}. No change in how the template wires the SDK gets there: it would take less per-span work in the SDK/instrumentation (fewer attributes on the server span, a cheaper encoder) or sampling (the 10 % row: ${signed(d.modes.ratio10?.overheadVsOff * 1000, 0)} µs per request).`,
+      `- **Missed**: ${fmt(d.goal.ours * 1000, 0)} µs against ${fmt(d.goal.zero * 1000, 0)} µs is ${fmt(d.goal.ratio, 2)} ×. Per exported span the two cost about the same (ours ${fmt(ours.overheadPerSpanUs, 0)} µs, the wrapper ${fmt(zero.overheadPerSpanUs, 0)} µs): the same SDK, the same ASGI middleware and the same exporter do the work; the wrapper costs more per request only because it also exports ${fmt(zero.spansPerReq - ours.spansPerReq, 1)} \`http send\` spans, which are cheap (few attributes). Reaching 0.5 × needs ${fmt(needUs, 0)} µs less per traced request${serPerReqUs != null ? `; serialising our ${fmt(ours.spansPerReq, 0)} spans for export alone is about ${fmt(serPerReqUs, 0)} µs of it (bench/lib/encode_cost.py)` : ''}. ${d.modes.noexport ? `Where our ${fmt(d.goal.ours * 1000, 0)} µs go: making the two spans in the request path (the ASGI middleware, the SDK's span objects, sampler, ids, context) is ${fmt(d.modes.noexport.overheadVsOff * 1000, 0)} µs (the spans-made-but-not-exported row, ${fmt((100 * d.modes.noexport.overheadVsOff) / d.goal.ours, 0)} %), batching, encoding and sending them the other ${fmt((d.goal.ours - d.modes.noexport.overheadVsOff) * 1000, 0)} µs; making the spans alone is already ${fmt(d.modes.noexport.overheadVsOff / d.goal.zero, 2)} × the wrapper's whole overhead. ` : ''}No change in how the template wires the SDK gets there: it would take less per-span work in the SDK/instrumentation (fewer attributes on the server span, a cheaper encoder) or sampling (the 10 % row: ${signed(d.modes.ratio10?.overheadVsOff * 1000, 0)} µs per request).`,
     );
   }
   out.push('');
