@@ -35,7 +35,7 @@ export function zodMembers(js, file = 'module') {
 /** The members `file` (TypeScript or JavaScript) uses, or undefined when it does not import zod. */
 function membersOf(file) {
   const source = readFileSync(file, 'utf8');
-  if (!/["']zod["']/.test(source)) return undefined;
+  if (!/\bfrom\s*["']zod["']|\b(?:import|require)\(\s*["']zod["']\s*\)/.test(source)) return undefined;
   if (!IMPORT_Z.test(source)) throw new Error(`${file}: import zod as \`import { z } from 'zod'\``);
   const { code } = transformSync(source, { loader: file.endsWith('.ts') ? 'ts' : 'js', format: 'esm' });
   return zodMembers(code, file);
