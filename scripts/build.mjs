@@ -5,9 +5,11 @@
  * loads only when used, so a scaffold does not compile the gRPC stack it never starts.
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { TEMPLATES_DIR, TEMPLATES_MODULE_ID, templatesModule } from './templates.mjs';
+import { zodSubsetPlugin } from './zod-subset.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -22,20 +24,6 @@ const templatesPlugin = {
       const { code, files } = templatesModule();
       return { contents: code, loader: 'js', resolveDir: root, watchFiles: files, watchDirs: [TEMPLATES_DIR] };
     });
-  },
-};
-
-/**
- * zod re-exports every locale (about 400 kB of the bundle, all parsed at start-up); the CLI speaks
- * English only, so its locale index is just `en`.
- */
-const englishOnlyZod = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, () => ({
-      contents: 'export { default as en } from "./en.js";',
-      loader: 'js',
-    }));
   },
 };
 
@@ -61,7 +49,7 @@ const result = await build({
   banner: {
     js: "import { createRequire as __ctsRequire } from 'node:module';\nconst require = __ctsRequire(import.meta.url);",
   },
-  plugins: [templatesPlugin, englishOnlyZod],
+  plugins: [templatesPlugin, zodSubsetPlugin(path.join(root, 'src'))],
   metafile: metafileArg > 0,
 });
 if (metafileArg > 0) writeFileSync(process.argv[metafileArg + 1], JSON.stringify(result.metafile));

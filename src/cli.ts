@@ -27,15 +27,18 @@ function defaultLabel(key: OptionKey): string | undefined {
   return String(value);
 }
 
-/** One flag per schema option; values stay raw strings for the schema to parse and report. */
-function addOptionFlags(command: Command): void {
+/**
+ * One flag per schema option; values stay raw strings for the schema to parse and report. The defaults
+ * shown in --help come from parsing the schema, which only a run that can print help pays for.
+ */
+function addOptionFlags(command: Command, describeDefaults: boolean): void {
   for (const key of OPTION_KEYS) {
     const meta = optionMeta(key);
     const isBoolean = !meta.valueName;
     const flag = new Option(`--${meta.flag}${isBoolean ? '' : ` ${meta.valueName}`}`, meta.description);
     const choices = CHOICES[key];
     if (choices) flag.description = `${meta.description} (${choices.join(' | ')})`;
-    const def = defaultLabel(key);
+    const def = describeDefaults ? defaultLabel(key) : undefined;
     if (def !== undefined && !isBoolean) flag.description += ` [default: ${def}]`;
     if (meta.repeatable)
       flag.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
@@ -89,7 +92,17 @@ function action(
   })();
 }
 
-export function buildProgram(run: (code: number) => void): Command {
+const SUBCOMMANDS = ['smoke', 'add-tracing', 'upgrade', 'doctor'] as const;
+const HELP_WORDS = new Set(['-h', '--help', 'help']);
+
+/**
+ * The program for `argv`. A plain scaffold (no subcommand named, no help asked for) gets only the
+ * top-level flags: building every subcommand's flags and the defaults shown in help is most of what
+ * commander costs at start-up. Any argument that names a subcommand or asks for help builds them all.
+ */
+export function buildProgram(run: (code: number) => void, argv: readonly string[] = process.argv): Command {
+  const args = argv.slice(2);
+  const full = args.some((a) => HELP_WORDS.has(a) || (SUBCOMMANDS as readonly string[]).includes(a));
   const program = new Command();
   program
     .name('create-traced-service')
@@ -110,7 +123,7 @@ export function buildProgram(run: (code: number) => void): Command {
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  addOptionFlags(program);
+  addOptionFlags(program, full);
   program.addHelpText(
     'after',
     `
@@ -145,6 +158,11 @@ Examples:
       ),
   );
 
+  if (full) addSubcommands(program, run);
+  return program;
+}
+
+function addSubcommands(program: Command, run: (code: number) => void): void {
   program
     .command('smoke')
     .description('start a generated service, send requests and check the spans it exports')
@@ -177,7 +195,7 @@ Examples:
     .option('--show-new', 'show new files in full in the diff (default: name and size)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();
-  addOptionFlags(addTracing);
+  addOptionFlags(addTracing, true);
   addTracing.action((dir: string, flags: import('./commands/add-tracing.js').AddTracingFlags & { json?: boolean }) =>
     action(run, flags, async (ui) =>
       (await import('./commands/add-tracing.js')).addTracingCommand(dir, givenOptions(addTracing), flags, ui),
@@ -218,7 +236,6 @@ Examples:
     .action((dir: string, flags: { app?: string; checkPypi?: boolean; json?: boolean }) =>
       action(run, flags, async (ui) => (await import('./commands/doctor.js')).doctorCommand(dir, flags, ui)),
     );
-  return program;
 }
 
 function fail(message: string): void {
@@ -259,7 +276,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   try {
-    await buildProgram((code) => (exitCode = code)).parseAsync(argv);
+    await buildProgram((code) => (exitCode = code), argv).parseAsync(argv);
     return interruptedBy() ? SIGNAL_EXIT[interruptedBy()!]! : exitCode;
   } catch (error) {
     // Whatever failed because of a signal is not news: the signal handler reports and exits.

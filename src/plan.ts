@@ -6,6 +6,7 @@ import { serviceFramework, type ServiceFramework } from './frameworks/index.js';
 import { exactPathPattern, excludedUrlPatterns } from './exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from './options.js';
 import { signalsContext } from './signals.js';
+import { comparePaths } from './path-order.js';
 import { ANSWERS_FILE, cliVersion } from './paths.js';
 import { templateFiles } from './render.js';
 import { newAnswers, serializeAnswers } from './upgrade/answers.js';
@@ -154,6 +155,6 @@ export function plan(options: ServiceOptions): Plan {
   const framework = serviceFramework(options.framework);
   const rendered = renderProject(options);
   const files = [...rendered, answersFile(options, rendered)];
-  files.sort((a, b) => a.path.localeCompare(b.path));
+  files.sort((a, b) => comparePaths(a.path, b.path));
   return { options, framework, files };
 }

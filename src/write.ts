@@ -23,7 +23,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import fs from 'fs-extra';
+import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { onInterruptCleanup } from './interrupt.js';
 import type { PlannedFile } from './plan.js';
@@ -44,7 +44,7 @@ const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error
 export async function inspectTarget(target: string): Promise<TargetState> {
   const survey = surveyTarget(path.resolve(target), [], true);
   if (!survey.exists) return { exists: false, empty: true };
-  return { exists: true, empty: (await fs.readdir(survey.root)).length === 0 };
+  return { exists: true, empty: (await readdir(survey.root)).length === 0 };
 }
 
 /** Refuses what would lose a user's work or write outside the target; returns what each file would do. */
@@ -56,9 +56,13 @@ function stage(dir: string, files: PlannedFile[]): void {
   // Not recursive: the parent exists, and a recursive mkdir can spin forever where creation is
   // impossible (e.g. inside /proc) instead of failing.
   mkdirSync(dir);
+  const made = new Set([dir]);
   for (const file of files) {
     const dest = path.join(dir, file.path);
-    mkdirSync(path.dirname(dest), { recursive: true });
+    const parent = path.dirname(dest);
+    // Each folder once: a scaffold's 20-odd files share a handful of them.
+    if (!made.has(parent)) mkdirSync(parent, { recursive: true });
+    made.add(parent);
     writeFileSync(dest, file.content, { mode: file.mode ?? 0o644, flag: 'wx' });
   }
 }
@@ -239,17 +243,17 @@ export async function writeTree(
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   let mode = 0o644;
   try {
-    mode = (await fs.stat(file)).mode & 0o777;
+    mode = (await stat(file)).mode & 0o777;
   } catch {
     // new file
   }
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(4).toString('hex')}`);
-  const unregister = onInterruptCleanup(() => fs.removeSync(temp));
+  const unregister = onInterruptCleanup(() => rmSync(temp, { force: true }));
   try {
-    await fs.writeFile(temp, content, { mode });
-    await fs.rename(temp, file);
+    await writeFile(temp, content, { mode });
+    await rename(temp, file);
   } catch (error) {
-    await fs.remove(temp);
+    await rm(temp, { force: true });
     throw error;
   } finally {
     unregister();

@@ -34,11 +34,14 @@ def frames(stack):
 
 totals = Counter()
 all_samples = 0
-for line in open(sys.argv[1]):
+# py-spy can read a torn frame name while the process runs: a few bytes are not UTF-8.
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
     line = line.rstrip("\n")
     if not line:
         continue
     stack, _, n = line.rpartition(" ")
+    if not n.isdigit():
+        continue  # the tail of a torn frame name that held a newline
     n = int(n)
     fs = frames(stack)
     if any("_find_and_load" in f or "import_from_string" in f for f in fs):
@@ -76,7 +79,8 @@ for line in open(sys.argv[1]):
     totals[cat] += n
 
 fn = Counter()
-for line in open(sys.argv[1]):
+# py-spy can read a torn frame name while the process runs: a few bytes are not UTF-8.
+for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
     stack, _, n = line.rstrip("\n").rpartition(" ")
     fs = stack.split(";")
     if not stack or any("_find_and_load" in f or "import_from_string" in f for f in fs):

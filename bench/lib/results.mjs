@@ -86,6 +86,15 @@ function goalsSection(p) {
       : '—',
     status(c?.goal.met),
   ]);
+  if (c?.frameworks) {
+    const t = tailGoal(c);
+    rows.push([
+      '3. Tail latency',
+      'traced p99 ≤ 2 × untraced at the same load (400 requests/s), for each framework',
+      t.rows.map((r) => (r.error ? `${r.name}: not measured` : `${r.name} ${fmt(r.ratio, 2)} ×`)).join(', '),
+      status(t.met),
+    ]);
+  }
   const sd = p.shutdown?.data;
   rows.push([
     '4. Graceful shutdown',
@@ -273,7 +282,7 @@ function scaffoldSection(d) {
   const dist = census[keys[0]].byPackage['(create-traced-service dist/)'];
   if (dist) {
     out.push(
-      `dist/ is an esbuild bundle with the templates precompiled into it (scripts/build.mjs): the scaffold run loaded ${dist.files} of its files, ${(dist.bytes / 1024).toFixed(0)} kB; the gRPC receiver, the installer, the prompts and add-tracing are chunks it never loads. A bare Node start is ${ms(d.imports.bareNodeMs)} of both figures; create-vite spends ${ms(d.vite.median - d.imports.bareNodeMs)} after it, we spend ${ms(d.ours.median - d.imports.bareNodeMs)}, most of it compiling and running the option schema (zod) and commander, which build every flag.`,
+      `dist/ is an esbuild bundle with the templates precompiled into it (scripts/build.mjs): the scaffold run loaded ${dist.files} of its files, ${(dist.bytes / 1024).toFixed(0)} kB; the gRPC receiver, the installer, the prompts and add-tracing are chunks it never loads. A bare Node start is ${ms(d.imports.bareNodeMs)} of both figures; create-vite spends ${ms(d.vite.median - d.imports.bareNodeMs)} after it, we spend ${ms(d.ours.median - d.imports.bareNodeMs)}: compiling and running the option schema (the bundle holds only the part of zod it uses, parsing without a compiled parser), commander (a scaffold builds only the top-level flags; subcommands and the defaults shown in help are built when named or asked for), the templates module with the Handlebars runtime, the answers file's hashes and gzip, and the writes. On Node ≥ 22.1 the bin enables Node's compile cache, which Node 20 does not have.`,
       '',
     );
   }
@@ -296,7 +305,7 @@ function perRepRatios(d) {
 function overheadSection(d, collector) {
   if (!d) return '## 2. Instrumentation overhead\n\nNot run yet: `npm run bench -- overhead`.\n';
   const c = d.config;
-  const order = ['off', 'ours', 'ratio10', 'zero', 'plain'];
+  const order = ['off', 'ours', 'noexport', 'ratio10', 'zero', 'plain'];
   const rows = order
     .filter((id) => d.modes[id])
     .map((id) => {
@@ -354,11 +363,75 @@ function overheadSection(d, collector) {
     const ser = collector?.serialise?.[collector?.exportBatchSize ?? 512];
     const serPerReqUs = ser && !ser.error ? (ser.ms / ser.spans) * 1000 * ours.spansPerReq : null;
     out.push(
-      `- **Missed**: ${fmt(d.goal.ours * 1000, 0)} µs against ${fmt(d.goal.zero * 1000, 0)} µs is ${fmt(d.goal.ratio, 2)} ×. Per exported span the two cost about the same (ours ${fmt(ours.overheadPerSpanUs, 0)} µs, the wrapper ${fmt(zero.overheadPerSpanUs, 0)} µs): the same SDK, the same ASGI middleware and the same exporter do the work; the wrapper costs more per request only because it also exports ${fmt(zero.spansPerReq - ours.spansPerReq, 1)} \`http send\` spans, which are cheap (few attributes). Reaching 0.5 × needs ${fmt(needUs, 0)} µs less per traced request${serPerReqUs != null ? `; serialising our ${fmt(ours.spansPerReq, 0)} spans for export alone is about ${fmt(serPerReqUs, 0)} µs of it (bench/lib/encode_cost.py)` : ''}. No change in how the template wires the SDK gets there: it would take less per-span work in the SDK/instrumentation (fewer attributes on the server span, a cheaper encoder) or sampling (the 10 % row: ${signed(d.modes.ratio10?.overheadVsOff * 1000, 0)} µs per request).`,
+      `- **Missed**: ${fmt(d.goal.ours * 1000, 0)} µs against ${fmt(d.goal.zero * 1000, 0)} µs is ${fmt(d.goal.ratio, 2)} ×. Per exported span the two cost about the same (ours ${fmt(ours.overheadPerSpanUs, 0)} µs, the wrapper ${fmt(zero.overheadPerSpanUs, 0)} µs): the same SDK, the same ASGI middleware and the same exporter do the work; the wrapper costs more per request only because it also exports ${fmt(zero.spansPerReq - ours.spansPerReq, 1)} \`http send\` spans, which are cheap (few attributes). Reaching 0.5 × needs ${fmt(needUs, 0)} µs less per traced request${serPerReqUs != null ? `; serialising our ${fmt(ours.spansPerReq, 0)} spans for export alone is about ${fmt(serPerReqUs, 0)} µs of it (bench/lib/encode_cost.py)` : ''}. ${d.modes.noexport ? `Where our ${fmt(d.goal.ours * 1000, 0)} µs go: making the two spans in the request path (the ASGI middleware, the SDK's span objects, sampler, ids, context) is ${fmt(d.modes.noexport.overheadVsOff * 1000, 0)} µs (the spans-made-but-not-exported row, ${fmt((100 * d.modes.noexport.overheadVsOff) / d.goal.ours, 0)} %), batching, encoding and sending them the other ${fmt((d.goal.ours - d.modes.noexport.overheadVsOff) * 1000, 0)} µs; making the spans alone is already ${fmt(d.modes.noexport.overheadVsOff / d.goal.zero, 2)} × the wrapper's whole overhead. ` : ''}No change in how the template wires the SDK gets there: it would take less per-span work in the SDK/instrumentation (fewer attributes on the server span, a cheaper encoder) or sampling (the 10 % row: ${signed(d.modes.ratio10?.overheadVsOff * 1000, 0)} µs per request).`,
     );
   }
   out.push('');
   return out.join('\n');
+}
+
+/** The tail-latency goal per framework: FastAPI from the rows above, the others from their own runs. */
+export function tailGoal(d) {
+  const off = d?.cells?.['batch:off'];
+  const up = d?.cells?.['batch:up'];
+  const rows = [];
+  if (off && up) rows.push({ name: 'FastAPI', ratio: up.p99 / off.p99, met: up.p99 / off.p99 <= 2 && up.errors === 0 });
+  for (const f of d?.frameworks ?? [])
+    rows.push({ name: f.displayName ?? f.name, ratio: f.ratio, met: Boolean(f.met), error: f.error });
+  return { rows, met: rows.length > 0 && rows.every((r) => r.met) };
+}
+
+function frameworkTailSection(d) {
+  const measured = (d.frameworks ?? []).filter((f) => !f.error);
+  const failed = (d.frameworks ?? []).filter((f) => f.error);
+  if (!measured.length && !failed.length) return [];
+  const c = d.config;
+  const spansPerSec = c.rate * 2;
+  const batch = d.exportBatchSize ?? 512;
+  const out = [
+    `Tail latency of the other frameworks, the same method: each generated with \`--framework <name>\`, given the same no-sleep route (server span + one manual child), served by its generated server command (Starlette: uvicorn; Flask and Django: gunicorn with the generated gunicorn.conf.py, one worker), ${c.rate} requests/s paced, ${c.warmupSec} s warm-up then ${c.durationSec} s measured, collector up, traced and tracing off interleaved, medians of ${c.batchReps}. Goal: traced p99 ≤ 2 × untraced. The trade-off of the generated defaults is the same for every framework: batches of ${batch} spans, so at ${spansPerSec} spans/s ${fmt(spansPerSec / batch, 1)} exports/s, and about one batch (${batch} spans per worker) at risk on SIGKILL.`,
+    '',
+    table(
+      [
+        'Framework (server)',
+        'p50 ms off → traced',
+        'p99 ms untraced',
+        'p99 ms traced',
+        'p99 / untraced',
+        'max ms traced',
+        'client errors',
+        'spans received',
+        'exports/s',
+        'spans at risk on SIGKILL',
+        'goal',
+      ],
+      measured.map((f) => [
+        `${f.displayName} (${f.server ?? '?'})`,
+        `${fmt(f.off.p50, 2)} → ${fmt(f.up.p50, 2)}`,
+        fmt(f.off.p99, 2),
+        fmt(f.up.p99, 2),
+        `${fmt(f.ratio, 2)} ×`,
+        fmt(f.up.max, 0),
+        f.off.errors + f.up.errors,
+        `${fmt(f.up.spansReceived, 0)}/${fmt(f.up.spansExpected, 0)}`,
+        fmt(spansPerSec / batch, 1),
+        String(batch),
+        status(f.met),
+      ]),
+      [null, 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', null],
+    ),
+    '',
+    `p99 per run (untraced / traced): ${measured
+      .map(
+        (f) =>
+          `${f.name} ${f.off.p99All.map((v) => (v == null ? '—' : v.toFixed(1))).join('/')} / ${f.up.p99All.map((v) => (v == null ? '—' : v.toFixed(1))).join('/')}`,
+      )
+      .join('; ')} ms.`,
+    '',
+  ];
+  for (const f of failed) out.push(`- ${f.displayName ?? f.name}: not measured (${f.error}).`);
+  if (failed.length) out.push('');
+  return out;
 }
 
 function collectorSection(d) {
@@ -450,6 +523,7 @@ function collectorSection(d) {
       '',
     );
   }
+  out.push(...frameworkTailSection(d));
   if (d.soak?.length) {
     out.push(
       `Memory soak: the generated service with the collector away for ${d.soak[0].seconds} s at ${c.rate} requests/s (${fmt(d.soak[0].spansProduced, 0)} spans, ${fmt(d.soak[0].spansProduced / (d.queueSize ?? 2048), 1)} × the ${d.queueSize ?? 2048}-span queue), RSS of the service every second, and twice (half-way, end) the number of objects still alive after a forced full garbage collection (SIGUSR2 to the bench's GC hook; the collection itself shows as a dip in RSS):`,
@@ -510,7 +584,7 @@ function profileSection(d, overhead) {
   return [
     "## 5. Where a traced request's CPU goes",
     '',
-    `${d.config.pySpy} sampled the generated service (both threads: the event loop and the span processor's export thread) at ${d.config.sampleHz} Hz for ${d.config.durationSec} s while it served the bench route at ${d.config.rate} requests/s with the collector up (${d.requests} requests). Each sample counts for the innermost frame that belongs to OpenTelemetry or to the server, the framework or the app (standard-library frames count for whoever called them); bench/lib/profile_classify.py groups them. OpenTelemetry's share of the process's samples: **${fmt(100 * d.tracingShare, 1)} %**.${perRequestUs != null ? ` The last column splits part 2's ${fmt(perRequestUs, 0)} µs of CPU per traced request over tracing off by these shares.` : ''}`,
+    `${d.config.pySpy} sampled the generated service (both threads: the event loop and the span processor's export thread) at ${d.config.sampleHz} Hz for ${d.config.durationSec} s while it served the bench route at ${d.config.rate} requests/s with the collector up (${d.requests} requests)${d.config.tracesOnly ? ', exporting traces only (metrics and logs `none`, as part 2\'s "our wiring" row)' : ''}. Each sample counts for the innermost frame that belongs to OpenTelemetry or to the server, the framework or the app (standard-library frames count for whoever called them); bench/lib/profile_classify.py groups them. OpenTelemetry's share of the process's samples: **${fmt(100 * d.tracingShare, 1)} %**.${perRequestUs != null ? ` The last column splits part 2's ${fmt(perRequestUs, 0)} µs of CPU per traced request over tracing off by these shares.` : ''}`,
     '',
     table(['Where', 'share of samples', 'per traced request'], rows, [null, 'r', 'r']),
     '',

@@ -410,8 +410,22 @@ const CHILD_SPAN_BLOCK = `    with _bench_tracer.start_as_current_span(
     ) as span:
         span.set_attribute("processing.status", "completed")`;
 
-/** How to add the bench route to each WSGI framework the CLI generates (served by gunicorn). */
-const WSGI_ROUTES = {
+/** How to add the bench route to each framework the CLI generates besides FastAPI. */
+const FRAMEWORK_ROUTES = {
+  starlette: {
+    file: 'app/main.py',
+    serverSpan: 'GET /bench/{item_id}',
+    code: `${ROUTE_HEADER}
+
+async def _bench_item(request):
+    item_id = request.path_params["item_id"]
+${CHILD_SPAN_BLOCK}
+    return JSONResponse({"item_id": item_id, "status": "processed"})
+
+
+app.router.routes.append(Route("/bench/{item_id}", _bench_item, methods=["GET"]))
+`,
+  },
   flask: {
     file: 'app/main.py',
     serverSpan: 'GET /bench/<item_id>',
@@ -439,17 +453,23 @@ urlpatterns.append(path("bench/<str:item_id>", _bench_item))
   },
 };
 
-/**
- * The frameworks served by gunicorn, each generated with the real CLI into .work/svc-<name> and given the
- * bench route in place. Best effort: a framework that cannot be prepared is reported, not fatal.
- */
+/** The frameworks served by gunicorn (see prepareFrameworkServices). */
 export async function prepareWsgiServices(log) {
+  return prepareFrameworkServices(log, (fw) => fw.serverCommand({ host: '127.0.0.1', port: 8000 })[0] === 'gunicorn');
+}
+
+/**
+ * The frameworks besides FastAPI that `select` accepts, each generated with the real CLI into
+ * .work/svc-<name> and given the bench route in place, served by its own generated server command.
+ * Best effort: a framework that cannot be prepared is reported, not fatal.
+ */
+export async function prepareFrameworkServices(log, select = () => true) {
   const { FRAMEWORKS } = await (await import('./internals.mjs')).importInternal('frameworks');
   const { env } = await toolEnv();
   const out = [];
   for (const fw of FRAMEWORKS) {
-    if (fw.serverCommand({ host: '127.0.0.1', port: 8000 })[0] !== 'gunicorn') continue;
-    const route = WSGI_ROUTES[fw.name];
+    if (fw.name === 'fastapi' || !select(fw)) continue;
+    const route = FRAMEWORK_ROUTES[fw.name];
     if (!route) {
       out.push({ name: fw.name, error: 'bench/lib/workspace.mjs has no bench route for this framework yet' });
       continue;
@@ -464,6 +484,7 @@ export async function prepareWsgiServices(log) {
         displayName: fw.displayName,
         dir,
         venv: path.join(dir, '.venv'),
+        server: fw.serverCommand({ host: '127.0.0.1', port: 8000 })[0],
         serverSpan: route.serverSpan,
         childSpan: BENCH_CHILD_SPAN,
       });

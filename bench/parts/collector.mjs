@@ -15,7 +15,7 @@ import { sleep } from '../lib/proc.mjs';
 import { startService } from '../lib/service.mjs';
 import { runCmd } from '../lib/run-cmd.mjs';
 import { median, pctChange } from '../lib/stats.mjs';
-import { BENCH_SPANS_PER_REQUEST, WORK } from '../lib/workspace.mjs';
+import { BENCH_SPANS_PER_REQUEST, prepareFrameworkServices, WORK } from '../lib/workspace.mjs';
 import { commonEnv } from './overhead.mjs';
 
 export const COLLECTOR_STATES = ['up', 'down', 'hanging'];
@@ -89,17 +89,21 @@ function readGcStats(file) {
   }
 }
 
-async function oneRun(ws, sc, cfg, measureStop = true) {
+/** Where a scenario runs: a FastAPI variant of part 2, or another framework's generated service. */
+const fastapiTarget = (ws, sc) => ({
+  service: { dir: ws.variants[sc.variant], venv: ws.venv, frameworkName: 'fastapi' },
+  gcHook: sc.variant !== 'plain',
+});
+
+async function oneRun(ws, sc, cfg, measureStop = true, target = fastapiTarget(ws, sc)) {
   const { state } = sc;
   const gcFile = path.join(WORK, 'logs', `gc-${process.pid}-${++gcSeq}.json`);
   rmSync(gcFile, { force: true });
   const collector = await startCollector(state);
   let svc;
-  let sampler;
   try {
     svc = await startService({
-      dir: ws.variants[sc.variant],
-      venv: ws.venv,
+      ...target.service,
       label: `collector-${sc.id.replace(':', '-')}`,
       env: commonEnv(ws, collector.endpoint, {
         OTEL_SERVICE_NAME: `bench-${sc.id.replace(':', '-')}`,
@@ -110,7 +114,9 @@ async function oneRun(ws, sc, cfg, measureStop = true) {
     const url = `${svc.base}/bench/12345`;
     const load = { url, paced: true, rate: cfg.rate, maxSockets: cfg.maxSockets, timeoutSec: cfg.timeoutSec };
     const warm = await runLoad({ ...load, durationSec: cfg.warmupSec });
-    svc.signal('SIGUSR1'); // the GC statistics cover the measured run only
+    // The GC statistics cover the measured run only. Without the bench's GC hook SIGUSR1 would end
+    // the service (uvicorn) or reopen its logs (gunicorn): not sent.
+    if (target.gcHook) svc.signal('SIGUSR1');
     await sleep(50);
     const rssStart = svc.rssMiB();
     const samples = [];
@@ -243,6 +249,77 @@ async function memorySoak(ws, state, cfg) {
   }
 }
 
+/** The tail-latency pair run for every other framework: the generated service traced, and with tracing off. */
+export const FRAMEWORK_TAIL_SCENARIOS = [
+  { id: 'off', state: 'up', label: 'tracing off (`OTEL_SDK_DISABLED=true`)', env: { OTEL_SDK_DISABLED: 'true' } },
+  { id: 'up', state: 'up', label: 'traced (generated defaults)' },
+];
+
+/**
+ * The tail-latency goal for Starlette, Flask and Django: each generated service (its own server command:
+ * uvicorn, or gunicorn with the generated gunicorn.conf.py and one worker) under the same paced load,
+ * traced against tracing off, collector up, reps interleaved. Best effort per framework.
+ */
+export async function frameworkTails(ws, cfg, log) {
+  const prepared = await prepareFrameworkServices(log);
+  const out = [];
+  for (const fw of prepared) {
+    if (fw.error) {
+      log(`  ${fw.name}: not measured (${fw.error})`);
+      out.push({ name: fw.name, error: fw.error });
+      continue;
+    }
+    const target = { service: { dir: fw.dir, venv: fw.venv, frameworkName: fw.name }, gcHook: false };
+    const runs = [];
+    try {
+      for (let rep = 0; rep < cfg.batchReps; rep++) {
+        const order = rep % 2 === 0 ? FRAMEWORK_TAIL_SCENARIOS : [...FRAMEWORK_TAIL_SCENARIOS].reverse();
+        for (const mode of order) {
+          const sc = { ...mode, id: `${fw.name}:${mode.id}` };
+          const r = await oneRun(ws, sc, cfg, true, target);
+          runs.push({ ...r, mode: mode.id, rep });
+          log(
+            `  [${rep + 1}/${cfg.batchReps}] ${sc.id.padEnd(14)} ${r.completed}/${r.scheduled} ok  p50 ${r.p50?.toFixed(2) ?? '—'} ms  ` +
+              `p99 ${r.p99?.toFixed(2) ?? '—'} ms  max ${r.max?.toFixed(0) ?? '—'} ms  errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`,
+          );
+        }
+      }
+    } catch (err) {
+      log(`  ${fw.name}: stopped (${String(err.message).split('\n')[0]})`);
+      out.push({ name: fw.name, displayName: fw.displayName, error: String(err.message).split('\n')[0] });
+      continue;
+    }
+    const summary = (mode) => {
+      const mine = runs.filter((r) => r.mode === mode);
+      return {
+        p50: median(mine.map((r) => r.p50)),
+        p99: median(mine.map((r) => r.p99)),
+        p99All: mine.map((r) => r.p99),
+        max: Math.max(...mine.map((r) => r.max ?? 0)),
+        errors: mine.reduce((a, r) => a + r.errors, 0),
+        completed: median(mine.map((r) => r.completed)),
+        scheduled: mine[0]?.scheduled,
+        spansReceived: median(mine.map((r) => r.spansReceived)),
+        spansExpected: median(mine.map((r) => r.spansExpected)),
+        gcLongestMs: median(mine.map((r) => r.gcLongestMs)),
+      };
+    };
+    const off = summary('off');
+    const up = summary('up');
+    const ratio = off.p99 > 0 ? up.p99 / off.p99 : null;
+    out.push({
+      name: fw.name,
+      displayName: fw.displayName,
+      server: fw.server,
+      off,
+      up,
+      ratio,
+      met: ratio != null && ratio <= 2 && up.errors === 0,
+    });
+  }
+  return out;
+}
+
 const ENCODE_COST = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'encode_cost.py');
 
 /** ms the export thread spends serialising one batch of real spans from the app (Python, under the GIL). */
@@ -271,6 +348,7 @@ export async function runCollector(
     stopGraceMs = 12_000,
     growthWindowSec = 3,
     soakSec = 20,
+    frameworks = true,
   } = {},
   log = console.log,
 ) {
@@ -285,6 +363,7 @@ export async function runCollector(
     stopGraceMs,
     growthWindowSec: Math.min(growthWindowSec, durationSec / 2),
     soakSec,
+    frameworks,
   };
   const runs = [];
   for (const group of ['batch', 'simple']) {
@@ -346,6 +425,7 @@ export async function runCollector(
     const up = cells[`${c.group}:up`];
     c.p99VsUpPct = c.id === `${c.group}:up` ? 0 : pctChange(c.p99, up?.p99);
   }
+  const frameworkRuns = cfg.frameworks ? await frameworkTails(ws, cfg, log) : [];
   const soak = [];
   if (cfg.soakSec > 0) {
     for (const state of ['down', 'hanging']) {
@@ -370,6 +450,7 @@ export async function runCollector(
     config: cfg,
     runs,
     cells,
+    frameworks: frameworkRuns,
     soak,
     serialise,
     queueSize: ws.options.maxQueueSize,

@@ -47,6 +47,13 @@ export const OVERHEAD_MODES = [
     wrapper: true,
   },
   { id: 'ratio10', label: 'our wiring, `ParentBased(TraceIdRatioBased(0.1))`', variant: 'ratio10', env: TRACES_ONLY },
+  // Splits our overhead: making the spans in the request path, against encoding and sending them.
+  {
+    id: 'noexport',
+    label: 'our wiring, spans made but not exported (`OTEL_TRACES_EXPORTER=none`)',
+    variant: 'batch',
+    env: { ...TRACES_ONLY, OTEL_TRACES_EXPORTER: 'none' },
+  },
   {
     id: 'plain',
     label: 'reference: same app, no OpenTelemetry at all',

@@ -13,7 +13,7 @@ import { spawnGroup } from '../lib/proc.mjs';
 import { runCmd } from '../lib/run-cmd.mjs';
 import { startService } from '../lib/service.mjs';
 import { toolEnv, WORK } from '../lib/workspace.mjs';
-import { commonEnv } from './overhead.mjs';
+import { commonEnv, TRACES_ONLY } from './overhead.mjs';
 
 const CLASSIFY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'profile_classify.py');
 const PY_SPY_SPEC = 'py-spy==0.4.1';
@@ -53,7 +53,8 @@ export async function runProfile(ws, { rate = 400, durationSec = 20, sampleHz = 
       dir: ws.variants.batch,
       venv: ws.venv,
       label: 'profile',
-      env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: 'bench-profile' }),
+      // Traces only, as part 2's "our wiring" row whose overhead the profile splits.
+      env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: 'bench-profile', ...TRACES_ONLY }),
     });
     const url = `${svc.base}/bench/12345`;
     await runLoad({ url, paced: true, rate, maxSockets: 64, durationSec: 2 });
@@ -98,7 +99,7 @@ export async function runProfile(ws, { rate = 400, durationSec = 20, sampleHz = 
     for (const [name, n] of folded.categories)
       log(`    ${((100 * n) / folded.samples).toFixed(1).padStart(5)} %  ${name}`);
     return {
-      config: { rate, durationSec, sampleHz, pySpy: PY_SPY_SPEC },
+      config: { rate, durationSec, sampleHz, pySpy: PY_SPY_SPEC, tracesOnly: true },
       requests: load.requests2xx,
       ...folded,
       tracingShare: tracing / folded.samples,

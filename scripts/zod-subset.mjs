@@ -1,0 +1,94 @@
+/**
+ * zod's `z` namespace re-exports every schema, JSON Schema conversion, codecs and more; bundled whole it
+ * is about 190 kB that every run compiles before it parses a flag. The modules that import `z` use a
+ * dozen of its members, so the bundle gets a `z` holding only those, and esbuild drops the rest.
+ *
+ * The members are read from the importers' source after TypeScript types are stripped (`z.input<...>`
+ * in a type needs nothing at run time). A use this cannot see (`z` passed around, destructured or
+ * indexed) fails the build rather than leaving a member undefined in the bundle.
+ *
+ * The bundle's zod is also `jitless`: an object schema otherwise compiles a parser with `new Function`
+ * on its first parse, which costs a run that parses its options once more than it saves.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { transformSync } from 'esbuild';
+
+const NAMESPACE = 'cts-zod-subset';
+const IMPORT_Z = /^\s*import\s*\{\s*z\s*\}\s*from\s*["']zod["'];?[ \t]*$/m;
+const MEMBER = /^[A-Za-z_$][\w$]*$/;
+
+/** Zod members a module's JavaScript uses through `z.<member>`; throws on any other use of `z`. */
+export function zodMembers(js, file = 'module') {
+  const body = js.replace(IMPORT_Z, '');
+  const members = new Set();
+  for (const m of body.matchAll(/(?<![\w$.])z\b(\s*\.\s*([A-Za-z_$][\w$]*))?/g)) {
+    if (!m[2]) {
+      const line = body.slice(0, m.index).split('\n').length;
+      throw new Error(`${file}:${line}: zod is used other than as z.<member>; the bundle's z holds only those`);
+    }
+    members.add(m[2]);
+  }
+  return members;
+}
+
+/** The members `file` (TypeScript or JavaScript) uses, or undefined when it does not import zod. */
+function membersOf(file) {
+  const source = readFileSync(file, 'utf8');
+  if (!/\bfrom\s*["']zod["']|\b(?:import|require)\(\s*["']zod["']\s*\)/.test(source)) return undefined;
+  if (!IMPORT_Z.test(source)) throw new Error(`${file}: import zod as \`import { z } from 'zod'\``);
+  const { code } = transformSync(source, { loader: file.endsWith('.ts') ? 'ts' : 'js', format: 'esm' });
+  return zodMembers(code, file);
+}
+
+function sourceFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && /\.(ts|js|mjs)$/.test(e.name) && !e.name.endsWith('.d.ts'))
+    .map((e) => path.join(e.parentPath ?? e.path, e.name));
+}
+
+/** The module source that stands in for zod: a `z` object with just `members`, zod set to jitless. */
+export function subsetModule(members) {
+  const list = [...members].sort();
+  for (const m of list) if (!MEMBER.test(m)) throw new Error(`not a zod member name: ${m}`);
+  return [
+    `import { config as zodConfig, ${list.map((m) => `${m} as m_${m}`).join(', ')} } from 'zod';`,
+    // Before any schema exists: each object schema reads the setting when it is built.
+    'zodConfig({ jitless: true });',
+    `export const z = Object.freeze({ ${list.map((m) => `${m}: m_${m}`).join(', ')} });`,
+    '',
+  ].join('\n');
+}
+
+/** esbuild plugin: in the modules below `srcDir`, `import { z } from 'zod'` gets only the members they use. */
+export function zodSubsetPlugin(srcDir) {
+  let importers = new Set();
+  let used = new Set();
+  return {
+    name: 'zod-subset',
+    setup(b) {
+      b.onStart(() => {
+        importers = new Set();
+        used = new Set();
+        for (const file of sourceFiles(srcDir)) {
+          const members = membersOf(file);
+          if (!members) continue;
+          importers.add(file);
+          for (const m of members) used.add(m);
+        }
+      });
+      b.onResolve({ filter: /^zod$/ }, (args) => {
+        if (args.namespace === NAMESPACE) return undefined;
+        if (!importers.has(args.importer)) {
+          throw new Error(`${args.importer} imports zod but is not below ${srcDir}, where its uses are read`);
+        }
+        return { path: 'z', namespace: NAMESPACE };
+      });
+      b.onLoad({ filter: /^z$/, namespace: NAMESPACE }, () => ({
+        contents: subsetModule(used),
+        loader: 'js',
+        resolveDir: srcDir,
+      }));
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/** What the bundle does to start faster changes nothing a user sees: file order, zod's behaviour. */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import { subsetModule, zodMembers, zodSubsetPlugin } from '../scripts/zod-subset.mjs';
+import { FRAMEWORKS } from '../src/frameworks/index.js';
+import * as sourceOptions from '../src/options.js';
+import { comparePaths } from '../src/path-order.js';
+import { plan } from '../src/plan.js';
+import { REPO_ROOT, scratchDir } from './helpers.js';
+
+describe('comparePaths', () => {
+  it.each(FRAMEWORKS.map((f) => f.name))('lists the %s project in the order localeCompare gives', (framework) => {
+    const paths = plan(sourceOptions.parseServiceOptions({ serviceName: 'svc', framework })).files.map((f) => f.path);
+    expect(paths).toEqual([...paths].sort((a, b) => a.localeCompare(b)));
+    expect(paths).toEqual([...paths].sort(comparePaths));
+  });
+
+  it('ignores case first, so README.md comes after app/ as in a listing', () => {
+    expect(['README.md', 'app/main.py', 'Dockerfile'].sort(comparePaths)).toEqual([
+      'app/main.py',
+      'Dockerfile',
+      'README.md',
+    ]);
+  });
+});
+
+describe('the zod subset the bundle is built with', () => {
+  it('collects the members used through z.<member>', () => {
+    const js = "import { z } from 'zod';\nexport const s = z.object({ a: z.string().min(1), b: z .enum(['x']) });\n";
+    expect([...zodMembers(js)].sort()).toEqual(['enum', 'object', 'string']);
+  });
+
+  it.each([
+    ['destructured', "import { z } from 'zod';\nconst { string } = z;\n"],
+    ['passed around', "import { z } from 'zod';\nuse(z);\n"],
+    ['indexed', "import { z } from 'zod';\nz['string']();\n"],
+  ])('refuses zod %s, which it cannot see', (_, js) => {
+    expect(() => zodMembers(js, 'm.js')).toThrow(/m\.js:2: zod is used other than as z\.<member>/);
+  });
+
+  it('refuses a member name that is not an identifier', () => {
+    expect(() => subsetModule(new Set(['string', 'a-b']))).toThrow(/not a zod member name: a-b/);
+  });
+
+  it('parses options exactly as the full zod does', async () => {
+    const dir = scratchDir('cts-zod-subset-');
+    const out = path.join(dir, 'options.mjs');
+    const result = await build({
+      absWorkingDir: REPO_ROOT,
+      entryPoints: ['src/options.ts'],
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      write: false,
+      metafile: true,
+      minify: true,
+      plugins: [zodSubsetPlugin(path.join(REPO_ROOT, 'src'))],
+      logLevel: 'silent',
+    });
+    writeFileSync(out, result.outputFiles[0]!.text);
+    // Only part of zod is in it (all of it is about 190 kB minified): the schemas the CLI runs, not JSON
+    // Schema, codecs or the locales.
+    const [output] = Object.values(result.metafile.outputs);
+    const zodBytes = Object.entries(output!.inputs)
+      .filter(([file]) => file.includes('node_modules/zod/'))
+      .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+    expect(zodBytes).toBeGreaterThan(20_000);
+    expect(zodBytes).toBeLessThan(150_000);
+    const bundled = (await import(pathToFileURL(out).href)) as typeof sourceOptions;
+    const inputs: unknown[] = [
+      { serviceName: 'svc' },
+      { serviceName: 'svc', framework: 'flask', signals: 'logs,traces', samplerRatio: '0.25' },
+      { serviceName: 'svc', resourceAttributes: ['team=a', 'tier=b'], excludedUrls: '/a,/b' },
+      { serviceName: 'svc', samplerRatio: '1.5' },
+      { serviceName: 'svc', framework: 'rails' },
+      { serviceName: '', maxQueueSize: '0x10' },
+      { serviceName: 'svc', signals: 'traces,bogus' },
+      { serviceName: 'svc', unknownKey: 1 },
+      { serviceName: 'svc', exporter: 'otlp-http', endpoint: 'collector:4317' },
+    ];
+    const outcome = (o: typeof sourceOptions, input: unknown) => {
+      try {
+        return { ok: o.parseServiceOptions(input) };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    };
+    for (const input of inputs) expect(outcome(bundled, input)).toEqual(outcome(sourceOptions, input));
+  });
+});
