@@ -3,7 +3,8 @@
  * that passed on the original code and fails on the changed code is a failure of add-tracing. The
  * "before" run uses a copy of the project with the original file contents put back.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import fs from 'fs-extra';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -137,7 +138,10 @@ export async function originalCopy(
   const base = await mkdtemp(path.join(os.tmpdir(), 'cts-before-'));
   const dir = path.join(base, path.basename(root));
   const skip = new Set(['.venv', '.git', 'node_modules', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache']);
-  await cp(root, dir, { recursive: true, filter: (src) => !skip.has(path.basename(src)) });
+  // fs-extra's copy keeps a relative symlink as written, so it points inside the copy (at the restored
+  // original); fs.cp resolves it to the project's file, which holds the change. It is also stable on
+  // every Node the CLI supports (fs.cp is experimental before 22.3).
+  await fs.copy(root, dir, { filter: (src) => !skip.has(path.basename(src)) });
   for (const c of changes) {
     const file = path.join(dir, c.path);
     if (c.before === null) await rm(file, { force: true });
