@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cacheDir, ensurePrivateUv } from '../../src/installer.js';
 
@@ -58,7 +58,13 @@ export default async function setup(): Promise<void> {
   let uv = 'uv';
   if (!onPath('uv')) {
     uv = await ensurePrivateUv(process.env.CTS_PYTHON ?? 'python3', (line) => process.stderr.write(`${line}\n`));
-    process.env.PATH = `${path.dirname(uv)}${path.delimiter}${process.env.PATH ?? ''}`;
+    // Only uv goes on PATH: the folder it lives in is a venv's bin, whose python3 would shadow the machine's.
+    const onlyUv = path.join(cacheDir(), 'test-tools', 'uv-bin');
+    mkdirSync(onlyUv, { recursive: true });
+    const link = path.join(onlyUv, `uv.${process.pid}`);
+    symlinkSync(uv, link);
+    renameSync(link, path.join(onlyUv, 'uv'));
+    process.env.PATH = `${onlyUv}${path.delimiter}${process.env.PATH ?? ''}`;
   }
   if (!process.env.CTS_NODE) {
     const script = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'scripts', 'lts-node.mjs');
