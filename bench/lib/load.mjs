@@ -77,3 +77,31 @@ export async function sendRequests(base, pathFor, n, concurrency) {
   await Promise.all(Array.from({ length: concurrency }, lane));
   return { ok, failed: failures.length, firstFailure: failures[0] };
 }
+
+/**
+ * One overhead measurement on a started service: warm-up, then CPU seconds across the measured load, the
+ * stop, and the spans the collector holds after `settle`. The service is stopped; the caller disposes it.
+ */
+export async function measureOverhead(svc, collector, cfg, settle = async () => {}) {
+  const url = `${svc.base}/bench/12345`;
+  const warm = await runLoad({ url, connections: cfg.connections, durationSec: cfg.warmupSec });
+  const cpu0 = svc.cpuSeconds();
+  const load = await runLoad({ url, connections: cfg.connections, durationSec: cfg.durationSec });
+  const cpu1 = svc.cpuSeconds();
+  const stop = await svc.stop(15_000);
+  await settle();
+  const spans = collector.spanCount();
+  const served = warm.sent + load.sent;
+  return {
+    rps: load.rps,
+    p50: load.p50,
+    p99: load.p99,
+    requests: load.requests2xx,
+    errors: load.errors + load.non2xx + warm.errors + warm.non2xx,
+    cpuMsPerReq: ((cpu1 - cpu0) * 1000) / load.requests2xx,
+    spans,
+    served,
+    spansPerReq: spans / served,
+    stop,
+  };
+}

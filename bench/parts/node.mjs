@@ -10,7 +10,7 @@
  * telemetry module, and that app with no OpenTelemetry at all.
  */
 import { startCollector } from '../lib/collectors.mjs';
-import { runLoad, sendRequests } from '../lib/load.mjs';
+import { measureOverhead, sendRequests } from '../lib/load.mjs';
 import {
   NODE_BENCH_CHILD_SPAN,
   NODE_BENCH_SERVER_SPAN,
@@ -157,29 +157,9 @@ async function overheadRun(ws, mode, cfg) {
       OTEL_SERVICE_NAME: `bench-node-${mode.id}`,
       ...(mode.env ?? {}),
     });
-    const url = `${svc.base}/bench/12345`;
-    const warm = await runLoad({ url, connections: cfg.connections, durationSec: cfg.warmupSec });
-    const cpu0 = svc.cpuSeconds();
-    const load = await runLoad({ url, connections: cfg.connections, durationSec: cfg.durationSec });
-    const cpu1 = svc.cpuSeconds();
-    const stop = await svc.stop(15_000);
+    const measured = await measureOverhead(svc, collector, cfg, () => settle(collector));
     svc = undefined;
-    await settle(collector);
-    const spans = collector.spanCount();
-    const served = warm.sent + load.sent;
-    return {
-      mode: mode.id,
-      rps: load.rps,
-      p50: load.p50,
-      p99: load.p99,
-      requests: load.requests2xx,
-      errors: load.errors + load.non2xx + warm.errors + warm.non2xx,
-      cpuMsPerReq: ((cpu1 - cpu0) * 1000) / load.requests2xx,
-      spans,
-      served,
-      spansPerReq: spans / served,
-      stop,
-    };
+    return { mode: mode.id, ...measured };
   } finally {
     if (svc) await svc.dispose();
     await collector.close();

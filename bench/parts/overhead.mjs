@@ -7,7 +7,7 @@
  * final flush is included.
  */
 import { startCollector } from '../lib/collectors.mjs';
-import { runLoad } from '../lib/load.mjs';
+import { measureOverhead } from '../lib/load.mjs';
 import { startService } from '../lib/service.mjs';
 import { median } from '../lib/stats.mjs';
 import { BENCH_SPANS_PER_REQUEST } from '../lib/workspace.mjs';
@@ -92,28 +92,9 @@ async function oneRun(ws, mode, cfg, log) {
       label: `overhead-${mode.id}`,
       env: commonEnv(ws, collector.endpoint, { OTEL_SERVICE_NAME: `bench-${mode.id}`, ...(mode.env ?? {}) }),
     });
-    const url = `${svc.base}/bench/12345`;
-    const warm = await runLoad({ url, connections: cfg.connections, durationSec: cfg.warmupSec });
-    const cpu0 = svc.cpuSeconds();
-    const load = await runLoad({ url, connections: cfg.connections, durationSec: cfg.durationSec });
-    const cpu1 = svc.cpuSeconds();
-    const stop = await svc.stop(15_000);
+    const measured = await measureOverhead(svc, collector, cfg);
     svc = undefined;
-    const spans = collector.spanCount();
-    const served = warm.sent + load.sent;
-    return {
-      mode: mode.id,
-      rps: load.rps,
-      p50: load.p50,
-      p99: load.p99,
-      requests: load.requests2xx,
-      errors: load.errors + load.non2xx + warm.errors + warm.non2xx,
-      cpuMsPerReq: ((cpu1 - cpu0) * 1000) / load.requests2xx,
-      spans,
-      served,
-      spansPerReq: spans / served,
-      stop,
-    };
+    return { mode: mode.id, ...measured };
   } finally {
     if (svc) await svc.dispose();
     await collector.close();
