@@ -23,7 +23,8 @@ export function diagnoseNodeService(root: string, analysis?: NodeAnalysis): Node
   const project = readNodeProject(root, analysis);
   const deps = { ...project.packageJson.devDependencies, ...project.packageJson.dependencies };
   const framework = ['express', 'fastify'].find((f) => f in deps);
-  const start = project.packageJson.scripts?.start;
+  const scriptName = project.analysis.start.scriptName ?? 'start';
+  const start = project.packageJson.scripts?.[scriptName];
   const app = appConstruction(project.analysis);
   const detected: Finding = {
     code: 'node.detected',
@@ -31,7 +32,7 @@ export function diagnoseNodeService(root: string, analysis?: NodeAnalysis): Node
     message: [
       framework ? `${framework} ${deps[framework]}` : 'a Node project (neither Express nor Fastify)',
       describeLayout(project.analysis),
-      `start script: ${start ?? '(none)'}`,
+      `${scriptName} script: ${start ?? '(none)'}`,
       ...(project.entry ? [`entry ${project.entry.path}`] : []),
       ...(app ? [`app built at ${app.file}:${app.line}`] : []),
     ].join('; '),

@@ -310,11 +310,17 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
         pc.bold('Next steps'),
         `  git -C ${rel} diff                         # review what changed`,
         `  npx create-traced-service doctor ${rel}    # the diagnosis again (exit 1 on problems)`,
-        `  npm start                                  # runs with the bootstrap preloaded`,
+        `  ${startHint(project)}# runs with the bootstrap preloaded`,
       ].join('\n'),
     );
   }
   return { code: smoke.ok ? EXIT_OK : EXIT_FAILURE, result };
+}
+
+/** How to start the service as its start script does, padded like the lines above it. */
+function startHint(project: NodeProject): string {
+  const name = project.start.scriptName ?? 'start';
+  return (name === 'start' ? 'npm start' : `npm run ${name}`).padEnd(39);
 }
 
 async function readAnswersText(root: string): Promise<string | undefined> {

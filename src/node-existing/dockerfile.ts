@@ -79,3 +79,35 @@ export function dockerfileWithImport(text: string, bootstrap: string): string {
   lines[start.line - 1] = `${m[1]}${m[2]}${m[3]}${edited}${cr}`;
   return lines.join('\n');
 }
+
+/**
+ * Whether the stage the image runs (the last FROM) gets the bootstrap: a COPY/ADD from the build context of
+ * the whole context (`.`, `./`) or of the file itself. A multi-stage build that copies only dist/ and
+ * node_modules/ into its last stage does not, and `--import` would fail at start.
+ */
+export function lastStageHasBootstrap(text: string, bootstrap: string): boolean {
+  const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
+  const lastFrom = lines.reduce((at, line, i) => (/^\s*FROM\s/i.test(line) ? i : at), -1);
+  return lines.slice(lastFrom + 1).some((line) => {
+    const m = /^\s*(?:COPY|ADD)\s+(.*)$/i.exec(line);
+    if (!m || /--from=/i.test(m[1]!)) return false;
+    const words = m[1]!.split(/\s+/).filter((w) => w && !w.startsWith('--'));
+    const sources = words.slice(0, -1).map((w) => w.replace(/^\.\//, ''));
+    return sources.some((s) => s === '.' || s === '' || s === bootstrap || s === '*' || s === '*.mjs');
+  });
+}
+
+/** The bootstrap copied into the last stage just before the instruction that starts node (same --chown). */
+export function withBootstrapCopied(text: string, bootstrap: string): string {
+  const start = dockerStart(text, bootstrap);
+  if (!start || lastStageHasBootstrap(text, bootstrap)) return text;
+  const lines = text.split('\n');
+  const cr = lines[start.line - 1]!.endsWith('\r') ? '\r' : '';
+  const lastFrom = lines.reduce((at, line, i) => (/^\s*FROM\s/i.test(line) ? i : at), -1);
+  const chown = lines
+    .slice(lastFrom + 1, start.line - 1)
+    .map((l) => /^\s*COPY\s.*?(--chown=\S+)/i.exec(l)?.[1])
+    .find(Boolean);
+  lines.splice(start.line - 1, 0, `COPY ${chown ? `${chown} ` : ''}${bootstrap} ./${cr}`);
+  return lines.join('\n');
+}

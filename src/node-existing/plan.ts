@@ -13,7 +13,7 @@ import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../upgrade/answers.js'
 import { MIGRATION_IDS } from '../upgrade/migrations.js';
 import type { FileChange } from '../add-tracing/patch.js';
 import { canRenderBootstrap, renderBootstrap } from './bootstrap.js';
-import { dockerfileWithImport } from './dockerfile.js';
+import { dockerfileWithImport, withBootstrapCopied } from './dockerfile.js';
 import { editPackageJson, isCanonical } from './package-json.js';
 import { BOOTSTRAP_FILE, loadOrder, type NodeProject } from './project.js';
 import { sampleRoute } from './routes.js';
@@ -203,6 +203,7 @@ function packageJsonChange(
   const set = nodeOtelSet(DEFAULT_NODE_SET);
   const pkgBefore = project.packageJson.text;
   const script = project.start.script;
+  const scriptName = project.start.scriptName ?? 'start';
   const startScript =
     script !== undefined && project.start.command
       ? withImport(script, project.start.command, BOOTSTRAP_FILE)
@@ -210,7 +211,7 @@ function packageJsonChange(
   const overrides = nodeOverrides(set, packages);
   const pkgAfter = editPackageJson(pkgBefore, {
     dependencies: pins,
-    scripts: { start: startScript },
+    scripts: { [scriptName]: startScript },
     merge: overridesFor(project, overrides),
   });
   if (pkgAfter === pkgBefore) return {};
@@ -221,7 +222,7 @@ function packageJsonChange(
     summary.push(
       script === undefined
         ? `adds "start": "${startScript}"`
-        : `start script preloads ./${BOOTSTRAP_FILE} with --import`,
+        : `the ${scriptName} script preloads ./${BOOTSTRAP_FILE} with --import`,
     );
   for (const name of Object.keys(overrides))
     summary.push(
@@ -238,14 +239,12 @@ function packageJsonChange(
 function dockerChange(project: NodeProject): FileChange | undefined {
   const docker = project.docker;
   if (!docker?.start?.runsNode || docker.start.preloaded) return undefined;
-  const after = dockerfileWithImport(docker.text, BOOTSTRAP_FILE);
-  if (after === docker.text) return undefined;
-  return {
-    path: docker.path,
-    before: docker.text,
-    after,
-    summary: [`${docker.start.instruction} preloads ./${BOOTSTRAP_FILE} with --import`],
-  };
+  const preloaded = dockerfileWithImport(docker.text, BOOTSTRAP_FILE);
+  if (preloaded === docker.text) return undefined;
+  const after = withBootstrapCopied(preloaded, BOOTSTRAP_FILE);
+  const summary = [`${docker.start.instruction} preloads ./${BOOTSTRAP_FILE} with --import`];
+  if (after !== preloaded) summary.push(`copies ${BOOTSTRAP_FILE} into the image's last stage`);
+  return { path: docker.path, before: docker.text, after, summary };
 }
 
 function recordedRoute(previous: string | undefined): string | undefined {

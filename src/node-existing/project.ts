@@ -44,12 +44,14 @@ export interface NodeProject {
   otelDeps: Record<string, string>;
   packageManager: { name: PackageManager; lockfile?: string };
   start: {
+    /** The package.json script that starts the service in production ("start", else e.g. "start:prod"). */
+    scriptName?: string;
     script?: string;
     command?: NodeCommand;
     /** The start script runs something other than node (nodemon, ts-node, pm2 ...). */
     otherRunner?: string;
     /** Where the entry came from. */
-    source?: 'scripts.start' | 'main' | 'server.js' | 'Dockerfile';
+    source?: `scripts.${string}` | 'main' | 'server.js' | 'Dockerfile';
   };
   /** The entry module as run (e.g. dist/server.js) and the source file read for it (e.g. src/server.ts). */
   entry?: { run: string; source: string; exists: boolean };
@@ -272,15 +274,18 @@ export function analyseNodeProject(root: string): NodeProject {
     project.docker = { path: 'Dockerfile', text: dockerText, ...(start ? { start } : {}) };
   }
 
-  const script = data.scripts?.start;
+  const scriptName = startScriptName(root, data.scripts ?? {}, ts);
+  const script = scriptName === undefined ? undefined : data.scripts![scriptName]!;
+  const mainExists =
+    typeof data.main === 'string' && data.main && existsSync(path.join(root, sourceOf(root, data.main, ts)));
   let run: string | undefined;
-  if (script !== undefined) {
+  if (scriptName !== undefined && script !== undefined) {
     const parsed = parseStartScript(script);
-    project.start = { script, source: 'scripts.start' };
+    project.start = { scriptName, script, source: `scripts.${scriptName}` };
     if (parsed.command) project.start.command = parsed.command;
     if (parsed.otherRunner) project.start.otherRunner = parsed.otherRunner;
     run = parsed.command?.entry;
-  } else if (typeof data.main === 'string' && data.main) {
+  } else if (typeof data.main === 'string' && data.main && (mainExists || !project.docker?.start?.entry)) {
     run = data.main;
     project.start.source = 'main';
   } else if (existsSync(path.join(root, 'server.js'))) {
@@ -307,6 +312,25 @@ export function analyseNodeProject(root: string): NodeProject {
   if (bootstrapText !== undefined)
     project.bootstrap = { path: BOOTSTRAP_FILE, ours: bootstrapText.startsWith(BOOTSTRAP_MARKER), text: bootstrapText };
   return project;
+}
+
+/**
+ * Scripts that start a service in production, by convention: "start" when there is one (whatever it runs;
+ * add-tracing says when it cannot preload there), else the first of the others that runs node on a module
+ * that exists (e.g. "start:prod": "node dist/index.js" beside a "start:dev" that watches).
+ */
+const START_SCRIPTS = ['start', 'start:prod', 'prod', 'serve', 'start:production'];
+
+function startScriptName(
+  root: string,
+  scripts: Record<string, string>,
+  ts: NodeProject['typescript'],
+): string | undefined {
+  if (typeof scripts.start === 'string') return 'start';
+  return START_SCRIPTS.slice(1).find((name) => {
+    const entry = typeof scripts[name] === 'string' ? parseStartScript(scripts[name]!).command?.entry : undefined;
+    return entry !== undefined && existsSync(path.join(root, sourceOf(root, entry, ts)));
+  });
 }
 
 /** The first framework load and the first SDK start, in evaluation order. */

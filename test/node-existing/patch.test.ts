@@ -2,7 +2,12 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dockerfileWithImport, dockerStart } from '../../src/node-existing/dockerfile.js';
+import {
+  dockerfileWithImport,
+  dockerStart,
+  lastStageHasBootstrap,
+  withBootstrapCopied,
+} from '../../src/node-existing/dockerfile.js';
 import { editPackageJson } from '../../src/node-existing/package-json.js';
 import { planNodeChanges } from '../../src/node-existing/plan.js';
 import { analyseNodeProject } from '../../src/node-existing/project.js';
@@ -155,6 +160,64 @@ describe('planNodeChanges', () => {
     const plan = planNodeChanges(analyseNodeProject(dir), expressOptions(), undefined);
     const after = JSON.parse(plan.changes.find((c) => c.path === 'package.json')!.after);
     expect(after.scripts).toEqual({ dev: 'node --watch server.js', start: 'node --import ./telemetry.mjs server.js' });
+  });
+
+  it('a "start:prod" script beside a watching "start:dev", and a `main` that names no file', () => {
+    const dir = copyFixture('express-cjs');
+    const pkgFile = path.join(dir, 'package.json');
+    const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+    pkg.main = 'index.ts';
+    pkg.scripts = { 'start:dev': 'node --watch server.js', 'start:prod': 'node server.js' };
+    writeFileSync(pkgFile, JSON.stringify(pkg, null, 2));
+    const project = analyseNodeProject(dir);
+    expect(project.start).toMatchObject({ scriptName: 'start:prod', source: 'scripts.start:prod' });
+    expect(project.entry).toEqual({ run: 'server.js', source: 'server.js', exists: true });
+    const plan = planNodeChanges(project, expressOptions(), undefined);
+    const after = JSON.parse(plan.changes.find((c) => c.path === 'package.json')!.after);
+    expect(after.scripts).toEqual({
+      'start:dev': 'node --watch server.js',
+      'start:prod': 'node --import ./telemetry.mjs server.js',
+    });
+    expect(plan.changes.find((c) => c.path === 'package.json')!.summary).toContain(
+      'the start:prod script preloads ./telemetry.mjs with --import',
+    );
+  });
+
+  it('copies the bootstrap into the last stage of a multi-stage Dockerfile that copies only its build', () => {
+    const dir = copyFixture('express-cjs');
+    writeFileSync(
+      path.join(dir, 'Dockerfile'),
+      [
+        'FROM node:24 AS build',
+        'WORKDIR /app',
+        'COPY . .',
+        'RUN npm ci',
+        'FROM node:24-alpine AS runner',
+        'WORKDIR /app',
+        'COPY --from=build --chown=node:node /app/node_modules ./node_modules',
+        'COPY --from=build --chown=node:node /app/server.js ./',
+        'USER node',
+        'CMD ["node", "server.js"]',
+        '',
+      ].join('\n'),
+    );
+    const plan = planNodeChanges(analyseNodeProject(dir), expressOptions(), undefined);
+    const docker = plan.changes.find((c) => c.path === 'Dockerfile')!;
+    expect(docker.after.split('\n').slice(-3)).toEqual([
+      'COPY --chown=node:node telemetry.mjs ./',
+      'CMD ["node", "--import", "./telemetry.mjs", "server.js"]',
+      '',
+    ]);
+    expect(docker.summary).toContain("copies telemetry.mjs into the image's last stage");
+  });
+
+  it('leaves the copy alone when the last stage copies the whole context', () => {
+    const text = 'FROM node:24\nWORKDIR /app\nCOPY . .\nCMD ["node", "server.js"]\n';
+    expect(lastStageHasBootstrap(text, 'telemetry.mjs')).toBe(true);
+    expect(withBootstrapCopied(text, 'telemetry.mjs')).toBe(text);
+    expect(
+      lastStageHasBootstrap('FROM a AS b\nCOPY . .\nFROM c\nCOPY --from=b /x ./\nCMD node x\n', 'telemetry.mjs'),
+    ).toBe(false);
   });
 
   it('refuses a bundled entry, another runner, an SDK already started, an unknown framework', () => {
