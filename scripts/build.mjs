@@ -21,7 +21,7 @@ const templatesPlugin = {
       namespace: 'cts-templates',
     }));
     b.onLoad({ filter: /.*/, namespace: 'cts-templates' }, () => {
-      const { code, files } = templatesModule();
+      const { code, files } = templatesModule(TEMPLATES_DIR, { dataDir: path.join(root, 'dist') });
       return { contents: code, loader: 'js', resolveDir: root, watchFiles: files, watchDirs: [TEMPLATES_DIR] };
     });
   },

@@ -4,7 +4,7 @@
  * its executable bit. esbuild (scripts/build.mjs) and vitest (vitest.config.ts) serve it under the same
  * virtual module id, so the bundle and the unit tests render exactly the same code.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
@@ -25,23 +25,43 @@ function listFiles(root, dir = '') {
   return out.sort();
 }
 
-/** Source of the module; `files` lists what it was built from, for watchers. */
-export function templatesModule(root = TEMPLATES_DIR) {
+/** The data file of one top-level folder of templates/, beside the bundle (see `dataDir`). */
+export const dataFileName = (group) => `templates-${group.replace(/[^a-z0-9-]/gi, '_')}.json`;
+
+/**
+ * Source of the module; `files` lists what it was built from, for watchers. With `dataDir` (the bundle),
+ * each top-level folder but partials/ goes to its own JSON file there and the module keeps only the index
+ * (`group`): a run reads the folders it renders (a FastAPI scaffold: common/ and fastapi/), not every
+ * runtime's. Without it (the unit tests), everything is inline.
+ */
+export function templatesModule(root = TEMPLATES_DIR, { dataDir } = {}) {
   const files = listFiles(root);
+  const groups = new Map();
   const entries = files.map((rel) => {
     const file = path.join(root, rel);
     const source = readFileSync(file, 'utf8');
-    const mode = (statSync(file).mode & 0o111) !== 0 ? ', mode: 0o755' : '';
-    if (!rel.endsWith('.hbs')) return `  ${JSON.stringify(rel)}: { text: ${JSON.stringify(source)}${mode} },`;
-    let spec;
-    try {
-      spec = Handlebars.precompile(source, COMPILE_OPTIONS);
-    } catch (error) {
-      throw new Error(`template ${rel}: ${error instanceof Error ? error.message : String(error)}`);
+    const mode = (statSync(file).mode & 0o111) !== 0 ? { mode: 0o755 } : {};
+    let content;
+    if (!rel.endsWith('.hbs')) content = { text: source };
+    else {
+      try {
+        // Kept as source text, turned into code only for the templates a run renders: scanning a string
+        // costs far less start-up time than compiling every framework's templates.
+        content = { spec: Handlebars.precompile(source, COMPILE_OPTIONS) };
+      } catch (error) {
+        throw new Error(`template ${rel}: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
-    // Kept as source text, turned into code only for the templates a run renders: scanning a string
-    // costs far less start-up time than compiling every framework's templates.
-    return `  ${JSON.stringify(rel)}: { spec: ${JSON.stringify(spec)}${mode} },`;
+    const group = rel.split('/')[0];
+    if (!dataDir || group === 'partials' || !rel.includes('/'))
+      return `  ${JSON.stringify(rel)}: ${JSON.stringify({ ...content, ...mode })},`;
+    if (!groups.has(group)) groups.set(group, {});
+    groups.get(group)[rel] = content;
+    return `  ${JSON.stringify(rel)}: ${JSON.stringify({ group: dataFileName(group), hbs: 'spec' in content, ...mode })},`;
   });
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    for (const [group, data] of groups) writeFileSync(path.join(dataDir, dataFileName(group)), JSON.stringify(data));
+  }
   return { code: `export default {\n${entries.join('\n')}\n};\n`, files: files.map((rel) => path.join(root, rel)) };
 }

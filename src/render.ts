@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import TEMPLATES from 'virtual:cts-templates';
 import Handlebars from 'handlebars/runtime';
 import {
@@ -47,20 +48,42 @@ const load = (spec: string) => hb.template(new Function(`return (${spec});`)() a
 
 // A template below a `partials/` directory is a partial, named by its path after it without `.hbs`.
 const PARTIAL = /(?:^|\/)partials\/(.+)\.hbs$/;
+// Compiled on first use: a scaffold renders a handful of the partials.
 for (const [key, entry] of Object.entries(TEMPLATES)) {
   const partial = PARTIAL.exec(key);
-  if (partial && entry.spec) hb.registerPartial(partial[1]!, load(entry.spec));
+  const spec = entry.spec;
+  if (!partial || !spec) continue;
+  let compiledPartial: HandlebarsTemplateDelegate | undefined;
+  const lazy = (context: unknown, options: RuntimeOptions) => (compiledPartial ??= load(spec))(context, options);
+  hb.registerPartial(partial[1]!, lazy as HandlebarsTemplateDelegate);
 }
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
+const dataFiles = new Map<string, Record<string, { spec?: string; text?: string }>>();
+
+/** A template's spec or text: inline, or read once from its folder's data file beside the bundle. */
+function contentOf(key: string): { spec?: string; text?: string } {
+  const entry = TEMPLATES[key];
+  if (!entry?.group) return entry ?? {};
+  let data = dataFiles.get(entry.group);
+  if (!data) {
+    data = JSON.parse(readFileSync(new URL(`./${entry.group}`, import.meta.url), 'utf8')) as Record<
+      string,
+      { spec?: string; text?: string }
+    >;
+    dataFiles.set(entry.group, data);
+  }
+  return data[key] ?? {};
+}
+
+const isTemplate = (key: string) => Boolean(TEMPLATES[key]?.spec ?? TEMPLATES[key]?.hbs);
 
 /** Renders templates/<key> (a `.hbs` file) with `context`. */
 export function renderTemplate(key: string, context: object): string {
-  const entry = TEMPLATES[key];
-  if (!entry?.spec) throw new Error(`template ${key}: no such template`);
+  if (!isTemplate(key)) throw new Error(`template ${key}: no such template`);
   let template = compiled.get(key);
   if (!template) {
-    template = load(entry.spec);
+    template = load(contentOf(key).spec!);
     compiled.set(key, template);
   }
   try {
@@ -91,6 +114,6 @@ export function templateFiles(dir: string): TemplateFile[] {
     .map(([key, entry]) => ({
       path: key.slice(prefix.length),
       ...(entry.mode ? { mode: entry.mode } : {}),
-      render: (context: object) => (entry.spec ? renderTemplate(key, context) : (entry.text ?? '')),
+      render: (context: object) => (isTemplate(key) ? renderTemplate(key, context) : (contentOf(key).text ?? '')),
     }));
 }

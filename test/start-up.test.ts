@@ -1,5 +1,5 @@
 /** What the bundle does to start faster changes nothing a user sees: file order, zod's behaviour. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -89,5 +89,20 @@ describe('the zod subset the bundle is built with', () => {
       }
     };
     for (const input of inputs) expect(outcome(bundled, input)).toEqual(outcome(sourceOptions, input));
+  });
+});
+
+describe('the templates in the bundle', () => {
+  it("keep each folder's texts in a data file beside it, read only when one of them is rendered", async () => {
+    const { templatesModule, dataFileName } = await import('../scripts/templates.mjs');
+    const dir = scratchDir('cts-templates-data-');
+    const { code } = templatesModule(undefined, { dataDir: dir });
+    // The module holds the index and the partials; Express's bootstrap text is only in the node data file.
+    expect(code).not.toContain('JsonConsoleSpanExporter');
+    expect(code).toContain('"node/src/telemetry.ts.hbs": {"group":"templates-node.json","hbs":true}');
+    const node = JSON.parse(readFileSync(path.join(dir, dataFileName('node')), 'utf8'));
+    expect(node['node/src/telemetry.ts.hbs'].spec).toContain('JsonConsoleSpanExporter');
+    // The unit tests' module (no data directory) inlines everything.
+    expect(templatesModule().code).toContain('JsonConsoleSpanExporter');
   });
 });
