@@ -54,7 +54,10 @@ for (const [key, entry] of Object.entries(TEMPLATES)) {
   const spec = entry.spec;
   if (!partial || !spec) continue;
   let compiledPartial: HandlebarsTemplateDelegate | undefined;
-  const lazy = (context: unknown, options: RuntimeOptions) => (compiledPartial ??= load(spec))(context, options);
+  const lazy = (context: unknown, options: RuntimeOptions) => {
+    compiledPartial ??= load(spec);
+    return compiledPartial(context, options);
+  };
   hb.registerPartial(partial[1]!, lazy as HandlebarsTemplateDelegate);
 }
 
