@@ -126,3 +126,20 @@ export async function startService({
     },
   };
 }
+
+/**
+ * Stops a service the moment its last response arrived: SIGKILL (waits for the group to go) or a graceful
+ * signal within `graceMs`; `signalDelayMs` is how long after that response the signal went.
+ */
+export async function stopRightAfter(svc, signal, graceMs) {
+  const lastResponseAt = performance.now();
+  if (signal === 'SIGKILL') {
+    svc.killGroup('SIGKILL');
+    const signalDelayMs = performance.now() - lastResponseAt;
+    await waitGroupGone(svc.pgid, 5000);
+    await svc.dispose();
+    return { signalDelayMs, killed: true };
+  }
+  const t = performance.now();
+  return { ...(await svc.stop(graceMs, signal)), signalDelayMs: t - lastResponseAt };
+}

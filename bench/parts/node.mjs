@@ -17,8 +17,8 @@ import {
   ZERO_CODE_REGISTER,
   prepareNodeServices,
 } from '../lib/node-workspace.mjs';
-import { sleep, waitGroupGone } from '../lib/proc.mjs';
-import { startService } from '../lib/service.mjs';
+import { sleep } from '../lib/proc.mjs';
+import { startService, stopRightAfter } from '../lib/service.mjs';
 import { median } from '../lib/stats.mjs';
 
 const SPANS_PER_REQUEST = 2;
@@ -114,18 +114,7 @@ async function shutdownRun(ws, sc, cfg) {
       ...TRACES_ONLY,
     });
     const sent = await sendRequests(svc.base, (i) => `/bench/${i}`, cfg.n, cfg.concurrency);
-    const lastResponseAt = performance.now();
-    let stop;
-    if (sc.signal === 'SIGKILL') {
-      svc.killGroup('SIGKILL');
-      const signalDelayMs = performance.now() - lastResponseAt;
-      await waitGroupGone(svc.pgid, 5000);
-      stop = { signalDelayMs, killed: true };
-      await svc.dispose();
-    } else {
-      const t = performance.now();
-      stop = { ...(await svc.stop(cfg.stopGraceMs, sc.signal)), signalDelayMs: t - lastResponseAt };
-    }
+    const stop = await stopRightAfter(svc, sc.signal, cfg.stopGraceMs);
     svc = undefined;
     await settle(collector);
     const all = collector.receiver.spans;

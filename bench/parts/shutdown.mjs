@@ -8,8 +8,8 @@
  */
 import { startCollector } from '../lib/collectors.mjs';
 import { sendRequests } from '../lib/load.mjs';
-import { sleep, waitGroupGone } from '../lib/proc.mjs';
-import { startService } from '../lib/service.mjs';
+import { sleep } from '../lib/proc.mjs';
+import { startService, stopRightAfter } from '../lib/service.mjs';
 import {
   BENCH_CHILD_SPAN,
   BENCH_SERVER_SPAN,
@@ -138,18 +138,7 @@ async function oneRun(ws, sc, cfg) {
       }),
     });
     const sent = await sendRequests(svc.base, (i) => `/bench/${i}`, cfg.n, cfg.concurrency);
-    const lastResponseAt = performance.now();
-    let stop;
-    if (sc.signal === 'SIGKILL') {
-      svc.killGroup('SIGKILL');
-      const signalDelayMs = performance.now() - lastResponseAt;
-      await waitGroupGone(svc.pgid, 5000);
-      stop = { signalDelayMs, killed: true };
-      await svc.dispose();
-    } else {
-      const t = performance.now();
-      stop = { ...(await svc.stop(cfg.stopGraceMs, sc.signal)), signalDelayMs: t - lastResponseAt };
-    }
+    const stop = await stopRightAfter(svc, sc.signal, cfg.stopGraceMs);
     svc = undefined;
     // Exports finish before their process exits; leave a moment for bytes already on the wire.
     let count = collector.spanCount();

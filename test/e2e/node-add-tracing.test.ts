@@ -4,10 +4,11 @@
  * from the npm registry, built, and the smoke test passed; a second run changes nothing.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, scratchDir } from '../helpers.js';
+import { runCli } from '../helpers.js';
+import { fixtureRepo } from '../node-existing/fixture-repo.js';
 
 interface Result {
   ok: boolean;
@@ -18,16 +19,7 @@ interface Result {
   smoke?: { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
 }
 
-function gitCopy(fixture: string): string {
-  const dir = path.join(scratchDir('cts-node-e2e-'), fixture);
-  cpSync(path.resolve('test/fixtures/existing-node', fixture), dir, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'init');
-  return dir;
-}
+const gitCopy = (fixture: string) => fixtureRepo(fixture, 'cts-node-e2e-');
 
 async function addTracing(
   dir: string,

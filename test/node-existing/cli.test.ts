@@ -1,20 +1,12 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, listTree, runCli, scratchDir } from '../helpers.js';
+import { fixtureRepo } from './fixture-repo.js';
 
-function gitRepo(fixture: string): string {
-  const dir = path.join(scratchDir('cts-node-cli-'), fixture);
-  cpSync(path.resolve('test/fixtures/existing-node', fixture), dir, { recursive: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd: dir });
-  git('init', '-q');
-  git('add', '-A');
-  git('commit', '-qm', 'init');
-  return dir;
-}
+const gitRepo = (fixture: string) => fixtureRepo(fixture, 'cts-node-cli-');
 
 const snapshot = (dir: string) =>
   Object.fromEntries(
