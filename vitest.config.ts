@@ -1,17 +1,5 @@
-import { defineConfig, type Plugin } from 'vitest/config';
-import { TEMPLATES_MODULE_ID, templatesModule } from './scripts/templates.mjs';
-
-/** The templates module the bundle is built with (scripts/build.mjs), rebuilt from templates/ on every run. */
-const templates: Plugin = {
-  name: 'cts-templates',
-  resolveId: (id) => (id === TEMPLATES_MODULE_ID ? `\0${TEMPLATES_MODULE_ID}` : undefined),
-  load(id) {
-    if (id !== `\0${TEMPLATES_MODULE_ID}`) return undefined;
-    const { code, files } = templatesModule();
-    for (const file of files) this.addWatchFile(file);
-    return code;
-  },
-};
+import { defineConfig } from 'vitest/config';
+import { templatesPlugin } from './scripts/templates.mjs';
 
 /** Tests that install Python packages, start services or reach PyPI; everything else is the unit tier. */
 const NETWORK_TIER = ['test/e2e/**/*.test.ts', 'test/**/*e2e*.test.ts'];
@@ -20,7 +8,8 @@ const NETWORK_TIER = ['test/e2e/**/*.test.ts', 'test/**/*e2e*.test.ts'];
 const installMs = process.env.CTS_INSTALLER === 'pip' ? 600_000 : 120_000;
 
 export default defineConfig({
-  plugins: [templates],
+  // The templates module the bundle is built with (scripts/build.mjs), rebuilt from templates/ on every run.
+  plugins: [templatesPlugin()],
   test: {
     // Don't run more processes at once than a 2-core machine can take.
     maxWorkers: 2,

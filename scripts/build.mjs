@@ -1,55 +1,92 @@
 /**
- * Builds dist/: the CLI and every runtime dependency bundled into ES modules, the templates precompiled
- * into them (scripts/templates.mjs). dist/cli.js holds what every run needs; each dynamic import()
- * (a command, the installer, the smoke test's receiver, the prompts) becomes a chunk beside it that
- * loads only when used, so a scaffold does not compile the gRPC stack it never starts.
+ * Builds dist/ with rolldown: the CLI and every runtime dependency bundled into ES modules, the templates
+ * precompiled into them (scripts/templates.mjs). Each dynamic import() (a command, the installer, the smoke
+ * test's receiver, the prompts) loads only when used, so a scaffold does not compile the gRPC stack it never
+ * starts; and what a run loads comes in as few files as possible, because each file Node resolves, reads and
+ * links costs start-up time:
+ * - core: everything cli.js imports statically (commander, the option schema), which every run loads;
+ * - create: what a scaffold loads on top of it (rendering, the templates, writing, the answers file);
+ * - the other commands and what they share: rolldown's own chunks.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { TEMPLATES_DIR, TEMPLATES_MODULE_ID, templatesModule } from './templates.mjs';
+import { rolldown } from 'rolldown';
+import { lazyBuiltinsPlugin } from './lazy-builtins.mjs';
+import { templatesPlugin } from './templates.mjs';
 import { zodSubsetPlugin } from './zod-subset.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = path.join(root, 'dist');
+const CLI = path.join(root, 'src', 'cli.ts');
+const CREATE = path.join(root, 'src', 'commands', 'create.ts');
 
-const templatesPlugin = {
-  name: 'cts-templates',
-  setup(b) {
-    b.onResolve({ filter: /^virtual:cts-templates$/ }, () => ({
-      path: TEMPLATES_MODULE_ID,
-      namespace: 'cts-templates',
-    }));
-    b.onLoad({ filter: /.*/, namespace: 'cts-templates' }, () => {
-      const { code, files } = templatesModule(TEMPLATES_DIR, { dataDir: path.join(root, 'dist') });
-      return { contents: code, loader: 'js', resolveDir: root, watchFiles: files, watchDirs: [TEMPLATES_DIR] };
-    });
-  },
-};
+/** Sorts, once the module graph is known, what every run loads and what a scaffold loads on top of it. */
+function scaffoldChunkPlugin(everyRun, scaffoldOnly) {
+  return {
+    name: 'cts-scaffold-chunk',
+    buildEnd() {
+      const staticClosure = (start) => {
+        const seen = new Set();
+        const todo = [start];
+        while (todo.length > 0) {
+          const id = todo.pop();
+          if (seen.has(id)) continue;
+          seen.add(id);
+          todo.push(...(this.getModuleInfo(id)?.importedIds ?? []));
+        }
+        return seen;
+      };
+      everyRun.clear();
+      for (const id of staticClosure(CLI)) everyRun.add(id);
+      scaffoldOnly.clear();
+      for (const id of staticClosure(CREATE)) if (!everyRun.has(id)) scaffoldOnly.add(id);
+      if (scaffoldOnly.size === 0) this.error(`${CREATE} loads nothing of its own: is it still imported lazily?`);
+    },
+  };
+}
 
-rmSync(new URL('../dist/', import.meta.url), { recursive: true, force: true });
-// `--metafile <file>` writes esbuild's account of what went into the bundle (for size work).
-const metafileArg = process.argv.indexOf('--metafile');
-const result = await build({
-  absWorkingDir: root,
-  entryPoints: ['src/cli.ts'],
-  outdir: 'dist',
-  splitting: true,
-  chunkNames: '[name]-[hash]',
-  bundle: true,
-  format: 'esm',
+await rm(dist, { recursive: true, force: true });
+const everyRun = new Set();
+const scaffoldOnly = new Set();
+const bundle = await rolldown({
+  cwd: root,
+  input: { cli: CLI },
   platform: 'node',
-  target: 'node20.19',
+  transform: { target: 'node20.19' },
+  logLevel: 'warn',
+  plugins: [
+    lazyBuiltinsPlugin(),
+    templatesPlugin({ dataDir: dist }),
+    zodSubsetPlugin(path.join(root, 'src')),
+    scaffoldChunkPlugin(everyRun, scaffoldOnly),
+  ],
+});
+const { output } = await bundle.write({
+  dir: dist,
+  format: 'esm',
   // Smaller files compile faster; start-up is most of a scaffold's time.
   minify: !process.argv.includes('--no-minify'),
-  keepNames: false,
-  legalComments: 'none',
-  logLevel: 'warning',
-  // Dependencies written as CommonJS call require() for Node's own modules.
-  banner: {
-    js: "import { createRequire as __ctsRequire } from 'node:module';\nconst require = __ctsRequire(import.meta.url);",
+  comments: false,
+  chunkFileNames: '[name]-[hash].js',
+  codeSplitting: {
+    groups: [
+      { name: 'core', test: (id) => everyRun.has(id) },
+      { name: 'create', test: (id) => scaffoldOnly.has(id) },
+    ],
   },
-  plugins: [templatesPlugin, zodSubsetPlugin(path.join(root, 'src'))],
-  metafile: metafileArg > 0,
 });
-if (metafileArg > 0) writeFileSync(process.argv[metafileArg + 1], JSON.stringify(result.metafile));
+await bundle.close();
+// `--report <file>`: each file of dist/ with its size and the modules in it (for size work).
+const reportArg = process.argv.indexOf('--report');
+if (reportArg > 0) {
+  const chunks = output.filter((o) => o.type === 'chunk');
+  const report = chunks.map((c) => ({
+    file: c.fileName,
+    bytes: c.code.length,
+    imports: c.imports,
+    modules: c.moduleIds,
+  }));
+  writeFileSync(process.argv[reportArg + 1], JSON.stringify(report, null, 2));
+}

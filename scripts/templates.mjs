@@ -1,8 +1,8 @@
 /**
  * The templates as one ES module, built from whatever templates/ holds at build time: each `.hbs` file
  * precompiled by Handlebars (so the CLI only needs the runtime), every other file as text, each with
- * its executable bit. esbuild (scripts/build.mjs) and vitest (vitest.config.ts) serve it under the same
- * virtual module id, so the bundle and the unit tests render exactly the same code.
+ * its executable bit. The bundler (scripts/build.mjs) and vitest (vitest.config.ts) serve it through the same
+ * plugin under the same virtual module id, so the bundle and the unit tests render exactly the same code.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +30,7 @@ export const dataFileName = (group) => `templates-${group.replace(/[^a-z0-9-]/gi
 
 /**
  * Source of the module; `files` lists what it was built from, for watchers. With `dataDir` (the bundle),
- * each top-level folder but partials/ goes to its own JSON file there and the module keeps only the index
+ * each top-level folder goes to its own JSON file there and the module keeps only the index
  * (`group`): a run reads the folders it renders (a FastAPI scaffold: common/ and fastapi/), not every
  * runtime's. Without it (the unit tests), everything is inline.
  */
@@ -53,8 +53,7 @@ export function templatesModule(root = TEMPLATES_DIR, { dataDir } = {}) {
       }
     }
     const group = rel.split('/')[0];
-    if (!dataDir || group === 'partials' || !rel.includes('/'))
-      return `  ${JSON.stringify(rel)}: ${JSON.stringify({ ...content, ...mode })},`;
+    if (!dataDir || !rel.includes('/')) return `  ${JSON.stringify(rel)}: ${JSON.stringify({ ...content, ...mode })},`;
     if (!groups.has(group)) groups.set(group, {});
     groups.get(group)[rel] = content;
     return `  ${JSON.stringify(rel)}: ${JSON.stringify({ group: dataFileName(group), hbs: 'spec' in content, ...mode })},`;
@@ -64,4 +63,19 @@ export function templatesModule(root = TEMPLATES_DIR, { dataDir } = {}) {
     for (const [group, data] of groups) writeFileSync(path.join(dataDir, dataFileName(group)), JSON.stringify(data));
   }
   return { code: `export default {\n${entries.join('\n')}\n};\n`, files: files.map((rel) => path.join(root, rel)) };
+}
+
+/** Rollup-style plugin (rolldown, vitest) serving `virtual:cts-templates`; `dataDir` as for templatesModule. */
+export function templatesPlugin(options = {}) {
+  const id = `\0${TEMPLATES_MODULE_ID}`;
+  return {
+    name: 'cts-templates',
+    resolveId: (source) => (source === TEMPLATES_MODULE_ID ? id : null),
+    load(loading) {
+      if (loading !== id) return null;
+      const { code, files } = templatesModule(TEMPLATES_DIR, options);
+      for (const file of files) this.addWatchFile(file);
+      return code;
+    },
+  };
 }

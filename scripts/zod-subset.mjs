@@ -1,7 +1,7 @@
 /**
  * zod's `z` namespace re-exports every schema, JSON Schema conversion, codecs and more; bundled whole it
  * is about 190 kB that every run compiles before it parses a flag. The modules that import `z` use a
- * dozen of its members, so the bundle gets a `z` holding only those, and esbuild drops the rest.
+ * dozen of its members, so the bundle gets a `z` holding only those, and the bundler drops the rest.
  *
  * The members are read from the importers' source after TypeScript types are stripped (`z.input<...>`
  * in a type needs nothing at run time). A use this cannot see (`z` passed around, destructured or
@@ -12,7 +12,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { transformSync } from 'esbuild';
+import { transformSync } from 'rolldown/utils';
 
 const NAMESPACE = 'cts-zod-subset';
 const IMPORT_Z = /^\s*import\s*\{\s*z\s*\}\s*from\s*["']zod["'];?[ \t]*$/m;
@@ -37,7 +37,8 @@ function membersOf(file) {
   const source = readFileSync(file, 'utf8');
   if (!/\bfrom\s*["']zod["']|\b(?:import|require)\(\s*["']zod["']\s*\)/.test(source)) return undefined;
   if (!IMPORT_Z.test(source)) throw new Error(`${file}: import zod as \`import { z } from 'zod'\``);
-  const { code } = transformSync(source, { loader: file.endsWith('.ts') ? 'ts' : 'js', format: 'esm' });
+  const { code, errors } = transformSync(file, source);
+  if (errors.length) throw new Error(`${file}: ${errors[0].message}`);
   return zodMembers(code, file);
 }
 
@@ -60,35 +61,31 @@ export function subsetModule(members) {
   ].join('\n');
 }
 
-/** esbuild plugin: in the modules below `srcDir`, `import { z } from 'zod'` gets only the members they use. */
+/** Rollup-style plugin (rolldown): in the modules below `srcDir`, `import { z } from 'zod'` gets only the members they use. */
 export function zodSubsetPlugin(srcDir) {
+  const id = `\0${NAMESPACE}`;
   let importers = new Set();
   let used = new Set();
   return {
     name: 'zod-subset',
-    setup(b) {
-      b.onStart(() => {
-        importers = new Set();
-        used = new Set();
-        for (const file of sourceFiles(srcDir)) {
-          const members = membersOf(file);
-          if (!members) continue;
-          importers.add(file);
-          for (const m of members) used.add(m);
-        }
-      });
-      b.onResolve({ filter: /^zod$/ }, (args) => {
-        if (args.namespace === NAMESPACE) return undefined;
-        if (!importers.has(args.importer)) {
-          throw new Error(`${args.importer} imports zod but is not below ${srcDir}, where its uses are read`);
-        }
-        return { path: 'z', namespace: NAMESPACE };
-      });
-      b.onLoad({ filter: /^z$/, namespace: NAMESPACE }, () => ({
-        contents: subsetModule(used),
-        loader: 'js',
-        resolveDir: srcDir,
-      }));
+    buildStart() {
+      importers = new Set();
+      used = new Set();
+      for (const file of sourceFiles(srcDir)) {
+        const members = membersOf(file);
+        if (!members) continue;
+        importers.add(file);
+        for (const m of members) used.add(m);
+      }
     },
+    resolveId(source, importer) {
+      // The subset module's own import is zod itself.
+      if (source !== 'zod' || importer === id) return null;
+      if (!importers.has(importer)) {
+        throw new Error(`${importer} imports zod but is not below ${srcDir}, where its uses are read`);
+      }
+      return id;
+    },
+    load: (loading) => (loading === id ? subsetModule(used) : null),
   };
 }

@@ -51,11 +51,10 @@ const PARTIAL = /(?:^|\/)partials\/(.+)\.hbs$/;
 // Compiled on first use: a scaffold renders a handful of the partials.
 for (const [key, entry] of Object.entries(TEMPLATES)) {
   const partial = PARTIAL.exec(key);
-  const spec = entry.spec;
-  if (!partial || !spec) continue;
+  if (!partial || !(entry.spec ?? entry.hbs)) continue;
   let compiledPartial: HandlebarsTemplateDelegate | undefined;
   const lazy = (context: unknown, options: RuntimeOptions) => {
-    compiledPartial ??= load(spec);
+    compiledPartial ??= load(contentOf(key).spec!);
     return compiledPartial(context, options);
   };
   hb.registerPartial(partial[1]!, lazy as HandlebarsTemplateDelegate);

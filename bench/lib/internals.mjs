@@ -4,26 +4,21 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { rolldown } from 'rolldown';
 import { ROOT, WORK } from './workspace.mjs';
 
 const ENTRIES = { frameworks: 'src/frameworks/index.ts', receiver: 'src/receiver/index.ts' };
 const OUT = path.join(WORK, 'internals');
 
 export async function buildInternals() {
-  await build({
-    absWorkingDir: ROOT,
-    entryPoints: ENTRIES,
-    outdir: OUT,
-    bundle: true,
-    format: 'esm',
+  const bundle = await rolldown({
+    cwd: ROOT,
+    input: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, path.join(ROOT, file)])),
     platform: 'node',
-    target: 'node20.19',
-    logLevel: 'warning',
-    banner: {
-      js: "import { createRequire as __ctsRequire } from 'node:module';\nconst require = __ctsRequire(import.meta.url);",
-    },
+    logLevel: 'warn',
   });
+  await bundle.write({ dir: OUT, format: 'esm', entryFileNames: '[name].js' });
+  await bundle.close();
 }
 
 /** import() of one of ENTRIES, as built by buildInternals(). */

@@ -2,7 +2,6 @@
 import path from 'node:path';
 import type { NodeFrameworkDescriptor, ServiceFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
-import { parseNodeConsoleSpans } from './node-console.js';
 import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides, nodePins } from './node-versions.js';
 import type { Runtime } from './types.js';
 
@@ -55,7 +54,7 @@ export const node: Runtime = {
     return prepareNodeEnv(projectDir, nodeOtelSet(DEFAULT_NODE_SET).minNode, settings.onProgress);
   },
   serviceEnv: nodeServiceEnv,
-  parseConsoleSpans: (stdout) => parseNodeConsoleSpans(stdout),
+  consoleSpanParser: async () => (await import('./node-console.js')).parseNodeConsoleSpans,
   nextSteps: ({ installed, framework, smokeCommand }) => [
     ...(installed ? [] : ['npm install && npm run build']),
     "npm test                            # the service's own tracing tests",

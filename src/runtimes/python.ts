@@ -1,9 +1,8 @@
 /** The Python runtime: templates/common, a venv installed with uv or pip, the matched PyPI sets. */
+import path from 'node:path';
 import { getFramework, type ServiceFramework } from '../frameworks/index.js';
 import type { ServiceOptions } from '../options.js';
-import { parseConsoleSpans } from '../receiver/console.js';
 import { readmeFacts } from '../readme-facts.js';
-import { serviceEnv } from '../smoke/service.js';
 import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from '../versions.js';
 import type { Runtime } from './types.js';
 
@@ -42,6 +41,17 @@ export function frameworkLine(o: ServiceOptions): OtelLine {
 export function runtimePackages(o: ServiceOptions): PythonPackage[] {
   const line = frameworkLine(o);
   return [...corePackages(line, o.exporter), ...getFramework(o.framework).packages(line)];
+}
+
+/** Ours minus OTEL_* (the smoke test sets its own), the venv first on PATH, output unbuffered. */
+export function pythonServiceEnv(venvDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
+  env.PATH = `${path.join(venvDir, process.platform === 'win32' ? 'Scripts' : 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
+  env.VIRTUAL_ENV = venvDir;
+  env.PYTHONUNBUFFERED = '1';
+  env.PYTHONDONTWRITEBYTECODE = '1';
+  return { ...env, ...extra };
 }
 
 export const python: Runtime = {
@@ -86,8 +96,9 @@ export const python: Runtime = {
       ...(settings.basePython ? { basePython: settings.basePython } : {}),
     });
   },
-  serviceEnv,
-  parseConsoleSpans: (stdout) => parseConsoleSpans(stdout),
+  serviceEnv: pythonServiceEnv,
+  // Loaded by the smoke test only, so that a scaffold does not compile the parsers.
+  consoleSpanParser: async () => (await import('../receiver/console.js')).parseConsoleSpans,
   nextSteps: ({ installed, framework, smokeCommand }) => [
     ...(installed ? [] : ['python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt']),
     'source .venv/bin/activate',

@@ -51,8 +51,8 @@ export interface Runtime {
   prepare(projectDir: string, options: ServiceOptions, settings: PrepareSettings): Promise<PreparedEnv>;
   /** The service's process environment, from ours minus OTEL_* plus `extra`. */
   serviceEnv(envDir: string, extra: Record<string, string>): NodeJS.ProcessEnv;
-  /** Spans the console exporter printed to stdout. */
-  parseConsoleSpans(stdout: string): ReceivedSpan[];
+  /** The parser of what the console exporter prints to stdout (loaded when a smoke test needs it). */
+  consoleSpanParser(): Promise<(stdout: string) => ReceivedSpan[]>;
   /** Commands shown after `create`, to run inside the project. */
   nextSteps(context: { installed: boolean; framework: ServiceFramework; smokeCommand: string }): string[];
 }

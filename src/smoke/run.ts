@@ -203,7 +203,7 @@ async function runPhase(
   onProgress('stopping the service with SIGTERM');
   const shutdown = await service.stop(STOP_GRACE_MS);
   // No wait needed: an exporter returns only after the receiver answered, and the receiver records first.
-  const spans = started.receiver ? [...started.receiver.spans] : runtime.parseConsoleSpans(service.stdout());
+  const spans = started.receiver ? [...started.receiver.spans] : (await runtime.consoleSpanParser())(service.stdout());
   const logs = started.receiver ? [...started.receiver.logs] : [];
   const metrics = started.receiver ? [...started.receiver.metrics] : [];
   const ignored = started.receiver ? { ...started.receiver.ignored } : { traces: 0, metrics: 0, logs: 0 };

@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createServer } from 'node:net';
-import path from 'node:path';
 import { onInterruptCleanup } from '../interrupt.js';
 import type { ShutdownOutcome } from './checks.js';
 
@@ -37,16 +36,6 @@ export interface RunningService {
 }
 
 /** Environment for the service: ours, minus any OTEL_* the caller's shell has that would redirect spans. */
-export function serviceEnv(venvDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
-  env.PATH = `${path.join(venvDir, process.platform === 'win32' ? 'Scripts' : 'bin')}${path.delimiter}${process.env.PATH ?? ''}`;
-  env.VIRTUAL_ENV = venvDir;
-  env.PYTHONUNBUFFERED = '1';
-  env.PYTHONDONTWRITEBYTECODE = '1';
-  return { ...env, ...extra };
-}
-
 export function startService(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): RunningService {
   const [command, ...args] = argv;
   if (!command) throw new Error('empty server command');

@@ -13,7 +13,8 @@ import type { ServiceOptions } from '../../src/options.js';
 import { startReceiver } from '../../src/receiver/index.js';
 import { runMultiWorkerChecks, type SentRequest } from '../../src/smoke/checks.js';
 import { expectationFor, runSmoke, type SmokeReport } from '../../src/smoke/run.js';
-import { freePort, serviceEnv, startService, waitUntilReady } from '../../src/smoke/service.js';
+import { pythonServiceEnv } from '../../src/runtimes/python.js';
+import { freePort, startService, waitUntilReady } from '../../src/smoke/service.js';
 import { e2eHarness, failing, projectPytest } from './harness.js';
 
 const { projects, generate, brokenCopy, smokeOf } = e2eHarness({
@@ -95,7 +96,7 @@ async function serve<T>(dir: string, argv: (port: number) => string[], drive: (b
   const port = await freePort();
   const service = startService(argv(port), {
     cwd: dir,
-    env: serviceEnv(path.join(dir, '.venv'), {
+    env: pythonServiceEnv(path.join(dir, '.venv'), {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.grpcEndpoint,
       OTEL_EXPORTER_OTLP_INSECURE: 'true',
       OTEL_TRACES_SAMPLER: 'parentbased_always_on',
