@@ -61,15 +61,20 @@ export async function ensurePrivateUv(python: string, onLine: (line: string) => 
   await mkdir(path.dirname(venv), { recursive: true });
   try {
     onLine(`installing uv ${PRIVATE_UV_VERSION} with pip into ${venv} (once)`);
-    await execa(python, ['-m', 'venv', staging], { timeout: 120_000 });
-    await execa(
-      path.join(binDir(staging), exe('python')),
-      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `uv==${PRIVATE_UV_VERSION}`],
-      {
-        timeout: 300_000,
-        env: { PIP_NO_INPUT: '1' },
-      },
-    );
+    const pipInstallUv = ['install', '--quiet', '--disable-pip-version-check', `uv==${PRIVATE_UV_VERSION}`];
+    const pipOptions = { timeout: 300_000, env: { PIP_NO_INPUT: '1' } };
+    const stagingPython = path.join(binDir(staging), exe('python'));
+    try {
+      // A venv without pip takes 0.2 s instead of 3.7 s for ensurepip; the interpreter's own pip fills it
+      // (pip >= 22.3 installs into another environment with --python).
+      await execa(python, ['-m', 'venv', '--without-pip', staging], { timeout: 120_000 });
+      await execa(python, ['-m', 'pip', '--python', stagingPython, ...pipInstallUv], pipOptions);
+    } catch {
+      // No pip beside the interpreter (or an older one): a venv with its own pip, as ensurepip gives it.
+      await rm(staging, { recursive: true, force: true });
+      await execa(python, ['-m', 'venv', staging], { timeout: 120_000 });
+      await execa(stagingPython, ['-m', 'pip', ...pipInstallUv], pipOptions);
+    }
     await rename(staging, venv).catch(async () => {
       if (existsSync(uv)) return; // another process finished first
       await rm(venv, { recursive: true, force: true }); // a broken leftover
