@@ -153,13 +153,7 @@ export async function addTracingCommand(
   if (report.answers?.generated)
     return { code: EXIT_OK, result: alreadyGenerated(root, report, Boolean(flags.dryRun), ui) };
 
-  // Refuse what cannot be handled, before anything is shown or touched.
-  refuseUnworkable(report);
-  if (!report.selected) {
-    if (flags.app !== undefined) throw new UsageError(report.ambiguity ?? `--app ${flags.app} not found`);
-    const chosen = await chooseApp(report, ui);
-    report = await detectProject(root, { app: `${chosen.serve.module}:${chosen.serve.attr}` });
-  }
+  report = await withAppSelected(root, report, flags, ui);
   const app = report.selected!;
   const serve = report.selectedServe!;
 
@@ -185,26 +179,7 @@ export async function addTracingCommand(
   if (needsVenv) await withVenvIgnored(root, report, planned.changes);
 
   const findings = diagnose(report);
-  const result: AddTracingResult = {
-    ok: true,
-    directory: root,
-    dryRun: Boolean(flags.dryRun),
-    changed: planned.changes.length > 0,
-    project: summarizeReport(report),
-    options,
-    findings,
-    changes: changeSummaries(planned.changes),
-    diff: renderDiff(planned.changes, false),
-    written: [],
-    notes: planned.notes,
-    ...(route ? { route } : {}),
-    environment: {
-      otelVersion: projectEnv.choice.line,
-      reason: projectEnv.choice.reason,
-      ...(projectEnv.interpreter ? { python: projectEnv.interpreter.version } : {}),
-      declaredPython: projectEnv.declared.sources,
-    },
-  };
+  const result = plannedResult(root, report, { options, findings, planned, route, projectEnv, flags });
 
   const color = !ui.json && process.stdout.isTTY === true;
   ui.block(`${pc.bold('Diagnosis')}\n${formatFindings(findings, { color })}`);
@@ -253,6 +228,57 @@ export async function addTracingCommand(
   result.ok = result.pipeline.ok && after.ok && testsOk;
   if (result.ok) printNextSteps(root, ui);
   return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
+}
+
+/** The report with one app selected: refused when it cannot be handled, asked for when several qualify. */
+async function withAppSelected(
+  root: string,
+  report: AnalysedProject,
+  flags: AddTracingFlags,
+  ui: Ui,
+): Promise<AnalysedProject> {
+  // Refuse what cannot be handled, before anything is shown or touched.
+  refuseUnworkable(report);
+  if (report.selected) return report;
+  if (flags.app !== undefined) throw new UsageError(report.ambiguity ?? `--app ${flags.app} not found`);
+  const chosen = await chooseApp(report, ui);
+  return detectProject(root, { app: `${chosen.serve.module}:${chosen.serve.attr}` });
+}
+
+/** The result as planned, before anything is written: what was found, what would change and why. */
+function plannedResult(
+  root: string,
+  report: AnalysedProject,
+  plan: {
+    options: AddTracingResult['options'];
+    findings: AddTracingResult['findings'];
+    planned: ReturnType<typeof planChanges>;
+    route: AddTracingResult['route'];
+    projectEnv: Awaited<ReturnType<typeof chooseEnvironment>>;
+    flags: AddTracingFlags;
+  },
+): AddTracingResult {
+  const { options, findings, planned, route, projectEnv, flags } = plan;
+  return {
+    ok: true,
+    directory: root,
+    dryRun: Boolean(flags.dryRun),
+    changed: planned.changes.length > 0,
+    project: summarizeReport(report),
+    options,
+    findings,
+    changes: changeSummaries(planned.changes),
+    diff: renderDiff(planned.changes, false),
+    written: [],
+    notes: planned.notes,
+    ...(route ? { route } : {}),
+    environment: {
+      otelVersion: projectEnv.choice.line,
+      reason: projectEnv.choice.reason,
+      ...(projectEnv.interpreter ? { python: projectEnv.interpreter.version } : {}),
+      declaredPython: projectEnv.declared.sources,
+    },
+  };
 }
 
 interface SmokeInputs {
