@@ -25,14 +25,21 @@ function listFiles(root, dir = '') {
   return out.sort();
 }
 
-/** The data file of one top-level folder of templates/, beside the bundle (see `dataDir`). */
-export const dataFileName = (group) => `templates-${group.replace(/[^a-z0-9-]/gi, '_')}.json`;
+/** The module of one top-level folder of templates/, beside the bundle (see `dataDir`). */
+export const dataFileName = (group) => `templates-${group.replace(/[^a-z0-9-]/gi, '_')}.cjs`;
+
+/** An entry as JavaScript: a template's precompiled specification is code, every other value JSON. */
+function entrySource(fields) {
+  const parts = Object.entries(fields).map(([k, v]) => `${JSON.stringify(k)}: ${k === 'spec' ? v : JSON.stringify(v)}`);
+  return `{ ${parts.join(', ')} }`;
+}
 
 /**
  * Source of the module; `files` lists what it was built from, for watchers. With `dataDir` (the bundle),
- * each top-level folder goes to its own JSON file there and the module keeps only the index
- * (`group`): a run reads the folders it renders (a FastAPI scaffold: common/ and fastapi/), not every
- * runtime's. Without it (the unit tests), everything is inline.
+ * each top-level folder goes to its own CommonJS module there and this module keeps only the index
+ * (`group`): a run loads the folders it renders (a FastAPI scaffold: common/, fastapi/ and partials/), not
+ * every runtime's, and Node's compile cache (Node >= 22.1) keeps their code compiled between runs. Without
+ * it (the unit tests), everything is inline.
  */
 export function templatesModule(root = TEMPLATES_DIR, { dataDir } = {}) {
   const files = listFiles(root);
@@ -45,22 +52,23 @@ export function templatesModule(root = TEMPLATES_DIR, { dataDir } = {}) {
     if (!rel.endsWith('.hbs')) content = { text: source };
     else {
       try {
-        // Kept as source text, turned into code only for the templates a run renders: scanning a string
-        // costs far less start-up time than compiling every framework's templates.
         content = { spec: Handlebars.precompile(source, COMPILE_OPTIONS) };
       } catch (error) {
         throw new Error(`template ${rel}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     const group = rel.split('/')[0];
-    if (!dataDir || !rel.includes('/')) return `  ${JSON.stringify(rel)}: ${JSON.stringify({ ...content, ...mode })},`;
-    if (!groups.has(group)) groups.set(group, {});
-    groups.get(group)[rel] = content;
-    return `  ${JSON.stringify(rel)}: ${JSON.stringify({ group: dataFileName(group), hbs: 'spec' in content, ...mode })},`;
+    if (!dataDir || !rel.includes('/')) return `  ${JSON.stringify(rel)}: ${entrySource({ ...content, ...mode })},`;
+    if (!groups.has(group)) groups.set(group, []);
+    groups.get(group).push(`  ${JSON.stringify(rel)}: ${entrySource(content)},`);
+    return `  ${JSON.stringify(rel)}: ${entrySource({ group: dataFileName(group), hbs: 'spec' in content, ...mode })},`;
   });
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
-    for (const [group, data] of groups) writeFileSync(path.join(dataDir, dataFileName(group)), JSON.stringify(data));
+    for (const [group, lines] of groups) {
+      const code = `'use strict';\nmodule.exports = {\n${lines.join('\n')}\n};\n`;
+      writeFileSync(path.join(dataDir, dataFileName(group)), code);
+    }
   }
   return { code: `export default {\n${entries.join('\n')}\n};\n`, files: files.map((rel) => path.join(root, rel)) };
 }

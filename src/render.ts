@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import TEMPLATES from 'virtual:cts-templates';
 import Handlebars from 'handlebars/runtime';
 import {
@@ -43,8 +43,8 @@ hb.registerHelper({
   concat: (...parts: unknown[]) => parts.slice(0, -1).map(str).join(''),
 });
 
-/** A precompiled template from its source (built from templates/, never from input), as Handlebars.compile does. */
-const load = (spec: string) => hb.template(new Function(`return (${spec});`)() as TemplateSpecification);
+/** A template precompiled at build time, as Handlebars.compile would give it. */
+const load = (spec: TemplateSpecification) => hb.template(spec);
 
 // A template below a `partials/` directory is a partial, named by its path after it without `.hbs`.
 const PARTIAL = /(?:^|\/)partials\/(.+)\.hbs$/;
@@ -61,21 +61,14 @@ for (const [key, entry] of Object.entries(TEMPLATES)) {
 }
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
-const dataFiles = new Map<string, Record<string, { spec?: string; text?: string }>>();
+type Content = { spec?: TemplateSpecification; text?: string };
 
-/** A template's spec or text: inline, or read once from its folder's data file beside the bundle. */
-function contentOf(key: string): { spec?: string; text?: string } {
+/** A template's spec or text: inline, or from its folder's module beside the bundle (loaded once, by require). */
+function contentOf(key: string): Content {
   const entry = TEMPLATES[key];
   if (!entry?.group) return entry ?? {};
-  let data = dataFiles.get(entry.group);
-  if (!data) {
-    data = JSON.parse(readFileSync(new URL(`./${entry.group}`, import.meta.url), 'utf8')) as Record<
-      string,
-      { spec?: string; text?: string }
-    >;
-    dataFiles.set(entry.group, data);
-  }
-  return data[key] ?? {};
+  const group = createRequire(import.meta.url)(`./${entry.group}`) as Record<string, Content>;
+  return group[key] ?? {};
 }
 
 const isTemplate = (key: string) => Boolean(TEMPLATES[key]?.spec ?? TEMPLATES[key]?.hbs);

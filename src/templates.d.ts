@@ -1,10 +1,13 @@
 /**
- * Built from templates/ by scripts/templates.mjs: every `.hbs` file precompiled by Handlebars (`spec`:
- * the JavaScript source of its template specification), every other file as text; in the bundle, most
- * entries name the data file beside it that holds them (`group`) and whether they are templates (`hbs`).
+ * Built from templates/ by scripts/templates.mjs: every `.hbs` file precompiled by Handlebars (`spec`: its
+ * template specification), every other file as text; in the bundle, most entries name the module beside it
+ * that holds them (`group`) and whether they are templates (`hbs`).
  */
 declare module 'virtual:cts-templates' {
-  const templates: Record<string, { spec?: string; text?: string; mode?: number; group?: string; hbs?: boolean }>;
+  const templates: Record<
+    string,
+    { spec?: TemplateSpecification; text?: string; mode?: number; group?: string; hbs?: boolean }
+  >;
   export default templates;
 }
 

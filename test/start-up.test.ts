@@ -1,5 +1,6 @@
 /** What the bundle does to start faster changes nothing a user sees: file order, zod's behaviour. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
@@ -88,15 +89,17 @@ describe('the zod subset the bundle is built with', () => {
 });
 
 describe('the templates in the bundle', () => {
-  it("keep each folder's texts in a data file beside it, read only when one of them is rendered", async () => {
+  it("keep each folder's templates in a module beside it, loaded only when one of them is rendered", async () => {
     const { templatesModule, dataFileName } = await import('../scripts/templates.mjs');
     const dir = scratchDir('cts-templates-data-');
     const { code } = templatesModule(undefined, { dataDir: dir });
-    // The module holds only the index; Express's bootstrap text is only in the node data file.
+    // The module holds only the index; Express's bootstrap code is only in the node folder's module.
     expect(code).not.toContain('JsonConsoleSpanExporter');
-    expect(code).toContain('"node/src/telemetry.ts.hbs": {"group":"templates-node.json","hbs":true}');
-    const node = JSON.parse(readFileSync(path.join(dir, dataFileName('node')), 'utf8'));
-    expect(node['node/src/telemetry.ts.hbs'].spec).toContain('JsonConsoleSpanExporter');
+    expect(code).toContain('"node/src/telemetry.ts.hbs": { "group": "templates-node.cjs", "hbs": true }');
+    const node = createRequire(import.meta.url)(path.join(dir, dataFileName('node')));
+    // Precompiled: a template specification with its code, not a string to evaluate at run time.
+    expect(typeof node['node/src/telemetry.ts.hbs'].spec.main).toBe('function');
+    expect(String(node['node/src/telemetry.ts.hbs'].spec.main)).toContain('JsonConsoleSpanExporter');
     // The unit tests' module (no data directory) inlines everything.
     expect(templatesModule().code).toContain('JsonConsoleSpanExporter');
   });
