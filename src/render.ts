@@ -61,13 +61,14 @@ for (const [key, entry] of Object.entries(TEMPLATES)) {
 }
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
+const requireBeside = createRequire(import.meta.url);
 type Content = { spec?: TemplateSpecification; text?: string };
 
 /** A template's spec or text: inline, or from its folder's module beside the bundle (loaded once, by require). */
 function contentOf(key: string): Content {
   const entry = TEMPLATES[key];
   if (!entry?.group) return entry ?? {};
-  const group = createRequire(import.meta.url)(`./${entry.group}`) as Record<string, Content>;
+  const group = requireBeside(`./${entry.group}`) as Record<string, Content>;
   return group[key] ?? {};
 }
 
