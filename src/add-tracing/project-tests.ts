@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
+import { findUv } from '../python-env.js';
 import { poetryToPep440 } from './deps.js';
 
 const DEV_GROUPS = ['dev', 'test', 'tests', 'testing'];
@@ -158,7 +159,12 @@ async function readIf(file: string): Promise<string | undefined> {
   }
 }
 
-async function installTestRequirements(
+/**
+ * Installs the test requirements into the environment the smoke test used, with uv when there is one (on
+ * PATH, or the private one that built that environment, which then has no pip of its own), else pip.
+ * Returns the last lines of the installer's output when it failed.
+ */
+export async function installTestRequirements(
   python: string,
   lines: string[],
   constraints: string[],
@@ -169,12 +175,9 @@ async function installTestRequirements(
     // The lock's versions as constraints: the tests run against what the project deploys.
     await writeFile(path.join(dir, 'constraints.txt'), `${constraints.join('\n')}\n`);
     await writeFile(file, `${[...lines, `-c ${path.join(dir, 'constraints.txt')}`].join('\n')}\n`);
-    const uv = await execa('uv', ['--version'], { reject: false }).then(
-      (r) => r.exitCode === 0,
-      () => false,
-    );
+    const uv = await findUv();
     const r = uv
-      ? await execa('uv', ['pip', 'install', '--python', python, '-r', file], {
+      ? await execa(uv, ['pip', 'install', '--python', python, '-r', file], {
           reject: false,
           all: true,
           timeout: 600_000,

@@ -300,9 +300,11 @@ class FileAnalyzer(ast.NodeVisitor):
                 if kw.arg == "prefix":
                     prefix = string_value(kw.value) or ""
             self.routers.append({"var": target_text, "prefix": prefix, "line": stmt.lineno})
-        if target_text and isinstance(value.func, (ast.Name, ast.Attribute)):
+        # Only a callee named by a dotted path can be a factory (not `str(x).lower()` or `", ".join(x)`).
+        callee_path = dotted(value.func)
+        if target_text and callee_path is not None:
             self.factory_calls.append({
-                "var": target_text, "callee": dotted(value.func), "line": stmt.lineno,
+                "var": target_text, "callee": callee_path, "line": stmt.lineno,
                 "function": self.current_function(), "hasArgs": bool(value.args or value.keywords),
             })
 

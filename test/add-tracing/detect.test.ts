@@ -74,6 +74,30 @@ describe('detect: the fixture layouts', () => {
     expect(describeTarget(report.selectedServe!)).toBe('svc.main:app');
   });
 
+  it('a factory app beside assignments from calls on calls, literals and subscripts (not dotted names)', async () => {
+    const dir = project({
+      'svc/__init__.py': '',
+      'svc/factory.py':
+        'from fastapi import FastAPI\n\ndef build():\n    return FastAPI(title="-".join(["a", "b"]).upper())\n',
+      'svc/main.py': 'from svc.factory import build\n\napp = build()\nprint(", ".join(["a"]).upper())\n',
+      'svc/ids.py': [
+        'import uuid',
+        '',
+        'def new_id(prefix: str) -> str:',
+        '    value = str(f"{prefix}{uuid.uuid4().hex}").lower()',
+        '    return value',
+        '',
+        'SEPARATOR = ", ".join(["a", "b"])',
+        'HANDLERS = {"x": print}["x"]("y")',
+        '',
+      ].join('\n'),
+    });
+    const report = await detectProject(dir);
+    expect(report.selected!.construction).toMatchObject({ kind: 'return', function: 'build' });
+    expect(describeTarget(report.selectedServe!)).toBe('svc.main:app');
+    expect(codes(diagnose(report), 'error')).toEqual(['not-instrumented']);
+  });
+
   it('several apps: a mounted one is traced through its parent; two roots are ambiguous and name --app', async () => {
     const mounted = await detectProject(
       project({ 'main.py': 'from fastapi import FastAPI\n\nv2 = FastAPI()\napp = FastAPI()\napp.mount("/v2", v2)\n' }),
