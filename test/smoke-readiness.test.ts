@@ -72,6 +72,22 @@ describe('a non-2xx sample request', () => {
     expect(failed[0]!.detail).toBe('GET /items answered HTTP 404: {"detail":"Not Found"}');
     expect(checks.map((c) => c.diagnosis ?? '').join(' ')).not.toMatch(/propagator|exporter/);
   });
+
+  it.each([
+    [404, /does not exist as requested.*--route/],
+    [401, /needs a logged-in client.*--route/],
+    [403, /needs a logged-in client.*--route/],
+    [500, /the app failed on the sample request/],
+  ])('HTTP %i is explained as what it means, with what to do', (status, diagnosis) => {
+    const checks = runChecks({
+      expectation,
+      spans: [],
+      requests: [request(status)],
+      shutdown,
+      spansReadAfterExit: false,
+    });
+    expect(checks.find((c) => c.name === 'sample request answered 2xx')?.diagnosis).toMatch(diagnosis);
+  });
 });
 
 describe('the step indicator', () => {

@@ -104,13 +104,35 @@ export async function runAnalyzer(
 
 const TEXT_LIMIT = 2_000_000;
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Why the bytes are not text this tool can edit (UTF-8), or undefined when they are. */
+export function notUtf8(bytes: Uint8Array): string | undefined {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return 'UTF-16, not UTF-8';
+  try {
+    UTF8.decode(bytes);
+    return undefined;
+  } catch {
+    return 'not UTF-8';
+  }
+}
+
+/** A file's text; undefined for one that is missing, not a regular file, over the limit or not UTF-8. */
 async function readText(file: string): Promise<string | undefined> {
+  const read = await readChecked(file);
+  return 'text' in read ? read.text : undefined;
+}
+
+async function readChecked(file: string): Promise<{ text: string } | { problem?: string }> {
   try {
     const s = await stat(file);
-    if (!s.isFile() || s.size > TEXT_LIMIT) return undefined;
-    return await readFile(file, 'utf8');
+    if (!s.isFile()) return {};
+    if (s.size > TEXT_LIMIT) return { problem: 'over 2 MB' };
+    const bytes = await readFile(file);
+    const problem = notUtf8(bytes);
+    return problem ? { problem } : { text: bytes.toString('utf8') };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -125,10 +147,25 @@ function isRequirementsFile(rel: string): boolean {
 export async function readDependencyFiles(
   root: string,
   files: string[],
-): Promise<{ deps: DependencyFile[]; texts: Record<string, string>; projectName?: string }> {
+): Promise<{
+  deps: DependencyFile[];
+  texts: Record<string, string>;
+  projectName?: string;
+  unreadable: { path: string; reason: string }[];
+}> {
   const deps: DependencyFile[] = [];
   const texts: Record<string, string> = {};
+  const unreadable: { path: string; reason: string }[] = [];
   let projectName: string | undefined;
+  // A dependency file that cannot be read as UTF-8 is named: pip may read it, but its pins cannot be seen
+  // or edited here.
+  const readText = async (file: string) => {
+    const read = await readChecked(file);
+    if ('text' in read) return read.text;
+    if (read.problem)
+      unreadable.push({ path: path.relative(root, file).split(path.sep).join('/'), reason: read.problem });
+    return undefined;
+  };
   for (const rel of files) {
     if (rel === 'pyproject.toml') {
       const text = await readText(path.join(root, rel));
@@ -157,7 +194,7 @@ export async function readDependencyFiles(
       deps.push(readRequirementsFile(rel, text));
     }
   }
-  return { deps, texts, ...(projectName ? { projectName } : {}) };
+  return { deps, texts, ...(projectName ? { projectName } : {}), unreadable };
 }
 
 /** Start commands (Procfile, compose, Dockerfile, scripts) and the gunicorn configs they or gunicorn read. */
@@ -242,7 +279,7 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   const python = { command: parser.command, version: parser.version, fromProjectVenv: false };
   const analyzed = await runAnalyzer(python.command, root);
   const listing = await listProjectFiles(root);
-  const { deps, texts, projectName } = await readDependencyFiles(root, listing);
+  const { deps, texts, projectName, unreadable } = await readDependencyFiles(root, listing);
   const startCommands = await readStartCommands(root, listing, texts);
   const evidence = frameworkEvidence(deps, analyzed.files);
 
@@ -279,6 +316,7 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     ...(serve ? { selectedServe: serve } : {}),
     ...(ambiguity ? { ambiguity } : {}),
     dependencyFiles: deps,
+    ...(unreadable.length > 0 ? { unreadableDependencyFiles: unreadable } : {}),
     startCommands,
     truncated: analyzed.truncated,
     texts,

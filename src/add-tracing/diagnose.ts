@@ -28,6 +28,15 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
     where: `${e.path}${e.line ? `:${e.line}` : ''}`,
     fix: 'fix the syntax error; nothing can be analysed or changed in this file until then',
   }));
+  for (const u of report.unreadableDependencyFiles ?? []) {
+    findings.push({
+      code: 'unreadable-dependency-file',
+      severity: 'error',
+      message: `cannot read ${u.path} (${u.reason}): its requirements were not checked, and add-tracing cannot edit it`,
+      where: u.path,
+      fix: 'convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file)',
+    });
+  }
   const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;
   if (framework && !framework.supported) {
     const supported = DETECTION.filter((d) => d.supported)

@@ -33,6 +33,13 @@ export function refuseUnworkable(report: ProjectReport): void {
         ` (or, if the code is valid for a newer Python, install that Python with pyenv or uv so it can be parsed) ${NOTHING}`,
     );
   }
+  const unreadable = report.unreadableDependencyFiles?.[0];
+  if (unreadable) {
+    throw new UsageError(
+      `cannot read ${unreadable.path} (${unreadable.reason}), so its pins can be neither checked nor edited; ` +
+        `convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file) and run again ${NOTHING}`,
+    );
+  }
   const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;
   if (framework && !framework.supported) {
     throw new UsageError(

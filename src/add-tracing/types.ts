@@ -148,6 +148,8 @@ export interface ProjectReport {
   /** Why no app was selected. */
   ambiguity?: string;
   dependencyFiles: DependencyFile[];
+  /** Dependency files that exist but could not be read as UTF-8 text (their pins are unknown). */
+  unreadableDependencyFiles?: { path: string; reason: string }[];
   startCommands: StartCommand[];
   /** The telemetry module add-tracing wrote earlier, if any (path relative to the root). */
   telemetryModule?: { path: string; ours: boolean };

@@ -311,14 +311,17 @@ async function smokeAndProjectTests(
     return target;
   };
   let pipeline: PipelineResult;
+  let keepInstallFile = false;
   try {
     const interpreter = projectEnv.interpreter;
     const basePython = interpreter
       ? { basePython: { command: interpreter.command, version: interpreter.version } }
       : {};
     pipeline = await installAndSmoke(root, options, { smoke: flags.smoke, ...settings.pipeline, ...basePython }, ui);
+    // The command printed to rerun a failed install names the install file: it stays (in the temp folder).
+    keepInstallFile = Boolean(pipeline.install?.error);
   } finally {
-    await settings.cleanup();
+    if (!keepInstallFile) await settings.cleanup();
   }
   if (flags.projectTests === false || !pipeline.install || pipeline.install.error || changes.length === 0)
     return { pipeline, ...(route ? { route } : {}) };

@@ -185,7 +185,9 @@ const non2xxCheck: NamedCheck = ({ requests }) => {
     `GET ${r.path} answered HTTP ${r.status}${r.bodyExcerpt ? `: ${r.bodyExcerpt}` : ''}`,
     r.status === 404 || r.status === 405
       ? 'the route does not exist as requested: pass --route with a GET path the app serves; the span checks need a 2xx answer'
-      : 'the app failed on the sample request (see its output); the span checks need a 2xx answer, so they were not run',
+      : r.status === 401 || r.status === 403
+        ? 'the route needs a logged-in client: pass --route with a GET path the app serves without one (a health or login page); the span checks need a 2xx answer'
+        : 'the app failed on the sample request (see its output); the span checks need a 2xx answer, so they were not run',
   );
 };
 

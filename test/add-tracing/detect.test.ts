@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { describeTarget } from '../../src/add-tracing/candidates.js';
 import { detectProject } from '../../src/add-tracing/detect.js';
 import { diagnose, hasErrors } from '../../src/add-tracing/diagnose.js';
+import { refuseUnworkable } from '../../src/add-tracing/refuse.js';
 import { findStartCommands, removeWrapper } from '../../src/add-tracing/start-commands.js';
 import { REPO_ROOT, scratchDir } from '../helpers.js';
 
@@ -96,6 +97,27 @@ describe('detect: the fixture layouts', () => {
     expect(report.selected!.construction).toMatchObject({ kind: 'return', function: 'build' });
     expect(describeTarget(report.selectedServe!)).toBe('svc.main:app');
     expect(codes(diagnose(report), 'error')).toEqual(['not-instrumented']);
+  });
+
+  it.each([
+    [
+      'UTF-16 with a BOM, as a Windows pip freeze writes it',
+      Buffer.from('\ufeffflask==3.1.0\r\n', 'utf16le'),
+      'UTF-16',
+    ],
+    ['Latin-1', Buffer.from('flask==3.1.0  # caf\xe9\n', 'latin1'), 'not UTF-8'],
+  ])('a requirements file in %s is named, refused and never edited', async (_, bytes, reason) => {
+    const dir = project({ 'app.py': 'from flask import Flask\n\napp = Flask(__name__)\n' });
+    writeFileSync(path.join(dir, 'requirements.txt'), bytes);
+    const report = await detectProject(dir);
+    expect(report.unreadableDependencyFiles).toEqual([
+      { path: 'requirements.txt', reason: expect.stringContaining(reason) },
+    ]);
+    expect(diagnose(report).find((f) => f.code === 'unreadable-dependency-file')).toMatchObject({
+      severity: 'error',
+      where: 'requirements.txt',
+    });
+    expect(() => refuseUnworkable(report)).toThrow(/^cannot read requirements\.txt \(.*\).*convert it to UTF-8/);
   });
 
   it('several apps: a mounted one is traced through its parent; two roots are ambiguous and name --app', async () => {

@@ -3,7 +3,7 @@
  * fixture, with a real install (uv when available) and the real smoke test.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
@@ -274,5 +274,25 @@ describe('add-tracing --route', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(jsonOf(again).changed).toBe(false);
     expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
+});
+
+describe('add-tracing when the install fails', () => {
+  it('prints a command that reruns it, and the file it names is still there', async () => {
+    const dir = committedCopy('single-file', (d) => {
+      const file = path.join(d, 'pyproject.toml');
+      const text = readFileSync(file, 'utf8').replace(
+        '"fastapi>=0.115",',
+        '"fastapi>=0.115",\n    "cts-no-such-package-e2e==1.0",',
+      );
+      writeFileSync(file, text);
+    });
+    const run = await addTracing(dir, ['--yes', '--no-project-tests']);
+    expect(run.code, run.stderr).toBe(1);
+    const rerun = /Rerun it with:\n\s+cd (\S+) && (.+)\n/.exec(run.stdout + run.stderr);
+    expect(rerun, run.stdout + run.stderr).not.toBeNull();
+    const file = / -r (\S+)/.exec(rerun![2]!)![1]!;
+    expect(existsSync(path.resolve(rerun![1]!, file))).toBe(true);
+    expect(readFileSync(path.resolve(rerun![1]!, file), 'utf8')).toContain('cts-no-such-package-e2e==1.0');
   });
 });
