@@ -45,9 +45,11 @@ export async function declaredPython(root: string): Promise<DeclaredPython> {
   const versionFile = findUp(root, '.python-version');
   const pythonVersion = versionFile ? await readIf(versionFile) : undefined;
   const pyproject = await readIf(path.join(root, 'pyproject.toml'));
+  const dockerfile = await readIf(path.join(root, 'Dockerfile'));
   return readDeclaredPython({
     ...(pythonVersion !== undefined ? { pythonVersion } : {}),
     ...(pyproject !== undefined ? { pyproject } : {}),
+    ...(dockerfile !== undefined ? { dockerfile } : {}),
   });
 }
 
@@ -87,7 +89,7 @@ export async function projectEnvironment(
   const choice = chooseLine({
     framework,
     pins,
-    ...(declared.lowest ? { lowestPython: declared.lowest } : {}),
+    ...(declared.lowest ? { lowestPython: declared.lowest, pythonSources: declared.sources } : {}),
     ...(requested ? { requested } : {}),
   });
   const installed = await installedPythons(root);

@@ -108,6 +108,8 @@ export function lineProblem(
 export function chooseLine(options: {
   framework: string;
   lowestPython?: string;
+  /** Where the project declares its Python, for the refusal (`python:3.8 in Dockerfile`). */
+  pythonSources?: string[];
   pins: Pinned[];
   requested?: OtelLineName;
 }): LineChoice {
@@ -144,8 +146,9 @@ export function chooseLine(options: {
     }
     rejected.push(`${name} does not: ${problem}`);
   }
+  const declared = options.pythonSources?.length ? ` (${options.pythonSources.join(', ')})` : '';
   throw new Error(
     `no supported OpenTelemetry set fits this project: ${rejected.join('; ')} — ` +
-      `raise the project's lowest Python or its ${framework} version; nothing was changed`,
+      `raise the project's lowest Python${declared} or its ${framework} version; nothing was changed`,
   );
 }

@@ -33,6 +33,25 @@ export function readPythonVersionFile(text: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The Python of the image a Dockerfile's last stage runs: `FROM python:3.12-slim`, `FROM
+ * docker.io/library/python:3.11.9 AS app`, or an image tagged for one (`...:python3.11`).
+ */
+export function dockerfilePython(text: string): string | undefined {
+  let found: string | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const from = /^\s*FROM\s+(?:--\S+\s+)*(\S+)/i.exec(raw);
+    if (!from) continue;
+    const image = from[1]!;
+    const m =
+      /^(?:(?:docker\.io\/)?library\/)?python:(\d+\.\d+)(?:\.\d+)?(?:-\S*)?$/i.exec(image) ??
+      /:(?:\S*-)?python(\d+\.\d+)(?:\b|$)/i.exec(image);
+    // Every stage counts in order; the last one is what runs.
+    found = m ? m[1] : undefined;
+  }
+  return found;
+}
+
 /** The lowest 3.N (or 2.N) a specifier set admits, checked at .0 and at a late patch of each minor. */
 export function lowestMinor(spec: string): string | undefined {
   for (const major of [2, 3]) {
@@ -44,7 +63,11 @@ export function lowestMinor(spec: string): string | undefined {
   return undefined;
 }
 
-export function readDeclaredPython(files: { pythonVersion?: string; pyproject?: string }): DeclaredPython {
+export function readDeclaredPython(files: {
+  pythonVersion?: string;
+  pyproject?: string;
+  dockerfile?: string;
+}): DeclaredPython {
   const specs: string[] = [];
   const sources: string[] = [];
   const unreadable: string[] = [];
@@ -80,9 +103,24 @@ export function readDeclaredPython(files: { pythonVersion?: string; pyproject?: 
       } else unreadable.push(`Poetry python = "${poetry}"`);
     }
   }
+  // The image the project ships in runs one Python: the smoke test uses it (unless .python-version says
+  // otherwise), and the pins must install on it.
+  const image = files.dockerfile !== undefined ? dockerfilePython(files.dockerfile) : undefined;
+  if (image) {
+    sources.push(`python:${image} in Dockerfile`);
+    pin ??= image;
+  }
   const spec = specs.filter(Boolean).join(',');
-  const lowest = spec !== '' ? lowestMinor(spec) : pin ? pin.split('.').slice(0, 2).join('.') : undefined;
+  const minorOf = (v: string) => v.split('.').slice(0, 2).join('.');
+  const declaredLowest = spec !== '' ? lowestMinor(spec) : pin ? minorOf(pin) : undefined;
+  const lowest = image && declaredLowest && compareMinor(image, declaredLowest) < 0 ? image : declaredLowest;
   return { spec, ...(pin ? { pin } : {}), ...(lowest ? { lowest } : {}), sources, unreadable };
+}
+
+function compareMinor(a: string, b: string): number {
+  const [am, an] = a.split('.').map(Number);
+  const [bm, bn] = b.split('.').map(Number);
+  return am! - bm! || an! - bn!;
 }
 
 function isReadable(spec: string): boolean {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseLine, lineProblem, lockedVersions, pinnedVersions } from '../../src/add-tracing/otel-choice.js';
 import {
   chooseInterpreter,
+  dockerfilePython,
   lowestMinor,
   missingPythonMessage,
   readDeclaredPython,
@@ -47,6 +48,35 @@ describe('the Python a project declares', () => {
     expect(poetry).toMatchObject({ spec: '>=3.9,<4.0', lowest: '3.9' });
     expect(poetry.sources[0]).toContain('^3.9');
     expect(lowestMinor('>3.10.5,<3.12')).toBe('3.10');
+  });
+  it.each([
+    ['FROM python:3.8-slim\nCMD ["flask", "run"]\n', '3.8'],
+    ['FROM docker.io/library/python:3.11.9-bookworm AS base\nRUN pip install x\n', '3.11'],
+    ['FROM python:3.12 AS build\nRUN make\nFROM python:3.10-slim\nCOPY --from=build /a /a\n', '3.10'],
+    ['FROM tiangolo/uvicorn-gunicorn-fastapi:python3.11\n', '3.11'],
+    ['FROM --platform=linux/amd64 python:3.13-alpine\n', '3.13'],
+    ['FROM python:3.12 AS build\nFROM gcr.io/distroless/base\n', undefined],
+    ['FROM python:3-slim\n', undefined],
+    ['FROM ubuntu:24.04\n', undefined],
+  ])('the Python of the image a Dockerfile runs: %j', (text, version) => {
+    expect(dockerfilePython(text)).toBe(version);
+  });
+  it("the Dockerfile's image picks the interpreter and lowers the lowest Python the pins must install on", () => {
+    const image = readDeclaredPython({ dockerfile: 'FROM python:3.8-slim\n' });
+    expect(image).toMatchObject({ pin: '3.8', lowest: '3.8' });
+    expect(image.sources).toEqual(['python:3.8 in Dockerfile']);
+    const both = readDeclaredPython({
+      pyproject: '[project]\nrequires-python = ">=3.11"\n',
+      dockerfile: 'FROM python:3.12-slim\n',
+    });
+    expect(both).toMatchObject({ pin: '3.12', lowest: '3.11' });
+    const older = readDeclaredPython({
+      pyproject: '[project]\nrequires-python = ">=3.9"\n',
+      dockerfile: 'FROM python:3.8\n',
+    });
+    expect(older.lowest).toBe('3.8');
+    // .python-version decides the interpreter over the image.
+    expect(readDeclaredPython({ pythonVersion: '3.13\n', dockerfile: 'FROM python:3.12\n' }).pin).toBe('3.13');
   });
   it('a .python-version pin picks the interpreter; requires-python still sets the lowest', () => {
     const d = readDeclaredPython({ pythonVersion: '3.13\n', pyproject: '[project]\nrequires-python = ">=3.11"\n' });
