@@ -60,7 +60,7 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
           ? `${fw.displayName} is a dependency (${report.framework.evidence[0]}) but no ${constructorName}(...) construction was found in the code`
           : 'no app found: no dependency file names a supported framework and no module constructs one') +
         unreadNote(report),
-      fix: "run it in the service's directory, or pass --app module:attr",
+      fix: "run it in the service's directory (an app built from the project's own subclass of the framework's class is not recognised)",
     });
     return findings;
   }

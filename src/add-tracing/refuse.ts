@@ -65,7 +65,9 @@ export function refuseUnworkable(report: ProjectReport): void {
   if (report.candidates.length === 0) {
     throw new UsageError(
       `no app found in ${report.root}: no module constructs ${constructors()}${report.framework ? ` (although ${report.framework.evidence[0]})` : ''}` +
-        `${unreadNote(report)}; run it in the service's directory or pass --app module:attr ${NOTHING}`,
+        `${unreadNote(report)}; run it in the service's directory (an app built from a class of the ` +
+        "project's own that subclasses one of these is not recognised: --app picks among the apps found, " +
+        `it cannot add one) ${NOTHING}`,
     );
   }
 }

@@ -31,6 +31,9 @@ export const flask: FrameworkDescriptor = {
     constructors: [
       ['flask', 'Flask'],
       ['flask.app', 'Flask'],
+      // Flask subclasses that libraries export (an app built from one is a Flask app to instrument).
+      ['flask_openapi3', 'OpenAPI'],
+      ['apiflask', 'APIFlask'],
     ],
     instrumentor: 'FlaskInstrumentor',
     excludedUrlsEnv: 'OTEL_PYTHON_FLASK_EXCLUDED_URLS',

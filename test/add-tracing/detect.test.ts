@@ -120,6 +120,20 @@ describe('detect: the fixture layouts', () => {
     expect(() => refuseUnworkable(report)).toThrow(/^cannot read requirements\.txt \(.*\).*convert it to UTF-8/);
   });
 
+  it.each([
+    ['flask_openapi3', 'OpenAPI'],
+    ['apiflask', 'APIFlask'],
+  ])('an app built from %s.%s (a Flask subclass) is a Flask app', async (module, cls) => {
+    const dir = project({
+      'requirements.txt': `${module.replace('_', '-')}\n`,
+      'web.py': `from ${module} import ${cls}\n\n\ndef create_app():\n    app = ${cls}(__name__)\n    return app\n`,
+      'wsgi.py': 'from web import create_app\n\napp = create_app()\n',
+    });
+    const report = await detectProject(dir);
+    expect(report.selected?.construction).toMatchObject({ framework: 'flask', function: 'create_app' });
+    expect(describeTarget(report.selectedServe!)).toBe('wsgi:app');
+  });
+
   it('several apps: a mounted one is traced through its parent; two roots are ambiguous and name --app', async () => {
     const mounted = await detectProject(
       project({ 'main.py': 'from fastapi import FastAPI\n\nv2 = FastAPI()\napp = FastAPI()\napp.mount("/v2", v2)\n' }),

@@ -38,7 +38,7 @@ describe('add-tracing refuses what it cannot handle, changing nothing', () => {
     await refuses(
       dir,
       ['--yes'],
-      /no app found in .*no module constructs FastAPI\(...\), Starlette\(...\).*pass --app module:attr — nothing was changed$/,
+      /no app found in .*no module constructs FastAPI\(...\), Starlette\(...\).*run it in the service's directory \(.*--app picks among the apps found.*\) — nothing was changed$/,
     );
   });
 
