@@ -84,13 +84,15 @@ export async function existingSmokeSettings(
       ...(base ? { basePython: { command: base.command, version: base.version } } : {}),
       resolveTarget: async (env) => {
         let routes: { template: string; path: string; pathParams: number }[] = [];
-        // The route table is read from FastAPI's OpenAPI schema; other frameworks need --route.
-        const readable = options.framework === 'fastapi';
+        // The route table is read from FastAPI's OpenAPI schema and Flask's URL map; other frameworks need
+        // --route. Every app is imported first all the same: that shows an error its server would hide
+        // (Django's runserver falls back to its default settings when the project's do not import).
+        const readable = options.framework === 'fastapi' || options.framework === 'flask';
         if (!readable && !existing.route && !routeFlag)
           ui.warn(`the routes of a ${options.framework} app are not discovered; pass --route /path to request one`);
         if (
-          readable &&
-          (!existing.route || (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag))
+          !existing.route ||
+          (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag)
         ) {
           try {
             routes = await discoverRoutes(

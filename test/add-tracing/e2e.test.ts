@@ -3,7 +3,7 @@
  * fixture, with a real install (uv when available) and the real smoke test.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers.js';
@@ -115,7 +115,7 @@ const LAYOUTS: Layout[] = [
     name: 'flask-single',
     app: 'app:app',
     appClass: 'Flask',
-    args: ['--route', '/bookmarks'],
+    // No --route: the route comes from the app's URL map.
     touched: ['.create-traced-service.json', 'app.py', 'otel_telemetry.py', 'requirements.txt'],
   },
   {
@@ -294,5 +294,22 @@ describe('add-tracing when the install fails', () => {
     const file = / -r (\S+)/.exec(rerun![2]!)![1]!;
     expect(existsSync(path.resolve(rerun![1]!, file))).toBe(true);
     expect(readFileSync(path.resolve(rerun![1]!, file), 'utf8')).toContain('cts-no-such-package-e2e==1.0');
+  });
+});
+
+describe('add-tracing on a Django project whose settings do not import', () => {
+  it("shows the settings' own error, which runserver would hide behind its default settings", async () => {
+    const dir = committedCopy('django-site', (d) => {
+      // Served by manage.py runserver: no gunicorn.
+      rmSync(path.join(d, 'Procfile'));
+      writeFileSync(path.join(d, 'requirements.txt'), 'Django>=5.0,<6\n');
+      const file = path.join(d, 'bookshelf', 'settings.py');
+      writeFileSync(file, `from .local_secrets import *  # noqa: F403\n${readFileSync(file, 'utf8')}`);
+    });
+    const run = await addTracing(dir, ['--yes', '--no-project-tests', '--route', '/books/']);
+    const output = run.stdout + run.stderr;
+    expect(run.code, output).toBe(1);
+    expect(output).toMatch(/No module named 'bookshelf\.local_secrets'/);
+    expect(output).not.toMatch(/ALLOWED_HOSTS/);
   });
 });
