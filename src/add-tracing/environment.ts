@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { FRAMEWORKS } from '../frameworks/index.js';
 import { installedPythons } from '../python-installs.js';
 import { LINE_COMPAT, type OtelLineName } from '../versions.js';
 import type { DependencyFile } from './deps.js';
@@ -94,11 +95,20 @@ export async function projectEnvironment(
   });
   const installed = await installedPythons(root);
   const minimum = LINE_COMPAT[choice.line].python;
-  const interpreter = chooseInterpreter(declared, installed, minimum);
+  const interpreter = chooseInterpreter(declared, installed, minimum, newestPythonFor(framework, pins));
   return {
     declared,
     pins,
     choice,
     ...(interpreter ? { interpreter } : { missing: missingPythonMessage(declared, installed, minimum) }),
   };
+}
+
+/** The newest Python the framework release the project pins or locks runs on (none for a range's floor). */
+export function newestPythonFor(framework: string, pins: Pinned[]): string | undefined {
+  const descriptor = FRAMEWORKS.find((f) => f.name === framework);
+  const table = descriptor?.existing.newestPython;
+  const pinned = pins.find((p) => descriptor?.detectDistributions.includes(p.name) && !p.floor);
+  if (!table || !pinned) return undefined;
+  return table.find(([release]) => `${pinned.version}.`.startsWith(`${release}.`))?.[1];
 }

@@ -145,16 +145,21 @@ export function fits(declared: Pick<DeclaredPython, 'spec' | 'pin'>, version: st
   return satisfies(version, declared.spec);
 }
 
-/** The newest interpreter that fits, or undefined. */
+/**
+ * The newest interpreter that fits, or undefined; with `newest` (the newest Python the project's framework
+ * release runs on), the newest fitting one up to it when there is one.
+ */
 export function chooseInterpreter(
   declared: Pick<DeclaredPython, 'spec' | 'pin'>,
   installed: Interpreter[],
   minimum?: string,
+  newest?: string,
 ): Interpreter | undefined {
-  const usable = installed.filter(
-    (i) => fits(declared, i.version) && (!minimum || satisfies(i.version, `>=${minimum}`)),
-  );
-  return usable.sort((a, b) => compareText(b.version, a.version))[0];
+  const usable = installed
+    .filter((i) => fits(declared, i.version) && (!minimum || satisfies(i.version, `>=${minimum}`)))
+    .sort((a, b) => compareText(b.version, a.version));
+  const within = newest ? usable.find((i) => satisfies(i.version, `<${newest}.999`)) : undefined;
+  return within ?? usable[0];
 }
 
 function compareText(a: string, b: string): number {

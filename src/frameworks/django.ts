@@ -44,6 +44,15 @@ export const django: FrameworkDescriptor = {
     ],
     instrumentor: 'DjangoInstrumentor',
     excludedUrlsEnv: 'OTEL_PYTHON_DJANGO_EXCLUDED_URLS',
+    // From Django's release notes ("Python compatibility"); 5.2 and later run on every Python here.
+    newestPython: [
+      ['3.2', '3.10'],
+      ['4.0', '3.10'],
+      ['4.1', '3.11'],
+      ['4.2', '3.12'],
+      ['5.0', '3.12'],
+      ['5.1', '3.13'],
+    ],
     supported: true,
     // gunicorn when the project uses it; uvicorn for an ASGI module; else runserver (flushes on SIGTERM).
     serverCommand: (serve, { gunicornConfig }) =>

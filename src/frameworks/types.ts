@@ -117,4 +117,9 @@ export interface ExistingSupport {
   serverCommand(serve: ExistingServe, context: { gunicornConfig?: string }): string[];
   /** The route as the instrumentation names the server span, when it differs from the URL path's form. */
   spanRoute?(template: string): string;
+  /**
+   * [release prefix, newest Python it runs on] for the framework's older releases: a project that pins one
+   * is smoke-tested on a Python it runs on (Django 3.2 imports `cgi`, which Python 3.13 removed).
+   */
+  newestPython?: [string, string][];
 }

@@ -9,6 +9,7 @@ import {
   readPythonVersionFile,
 } from '../../src/add-tracing/project-python.js';
 import { readPyproject, readRequirementsFile } from '../../src/add-tracing/deps.js';
+import { newestPythonFor } from '../../src/add-tracing/environment.js';
 import { satisfies } from '../../src/pep440.js';
 
 describe('PEP 440 specifiers', () => {
@@ -77,6 +78,28 @@ describe('the Python a project declares', () => {
     expect(older.lowest).toBe('3.8');
     // .python-version decides the interpreter over the image.
     expect(readDeclaredPython({ pythonVersion: '3.13\n', dockerfile: 'FROM python:3.12\n' }).pin).toBe('3.13');
+  });
+  it('a pinned older framework release is smoke-tested on a Python it runs on, when one is installed', () => {
+    const django = (version: string, floor = false) => [
+      { name: 'django', version, source: 'requirements.txt:1', floor },
+    ];
+    expect(newestPythonFor('django', django('3.2.25'))).toBe('3.10');
+    expect(newestPythonFor('django', django('4.2.16'))).toBe('3.12');
+    expect(newestPythonFor('django', django('5.2.1'))).toBeUndefined();
+    expect(newestPythonFor('django', django('3.2', true))).toBeUndefined(); // a range admits newer releases
+    expect(
+      newestPythonFor('flask', [{ name: 'flask', version: '1.1.2', source: 'requirements.txt:1' }]),
+    ).toBeUndefined();
+    const installed = ['3.9.18', '3.10.13', '3.11.7', '3.13.0'].map((version) => ({
+      command: `/py/${version}`,
+      version,
+      via: 'pyenv',
+    }));
+    const declared = { spec: '' };
+    expect(chooseInterpreter(declared, installed, '3.9', '3.10')?.version).toBe('3.10.13');
+    expect(chooseInterpreter(declared, installed, '3.9')?.version).toBe('3.13.0');
+    // Nothing installed is old enough: the newest that fits, as without the framework's limit.
+    expect(chooseInterpreter(declared, installed.slice(2), '3.10', '3.10')?.version).toBe('3.13.0');
   });
   it('a .python-version pin picks the interpreter; requires-python still sets the lowest', () => {
     const d = readDeclaredPython({ pythonVersion: '3.13\n', pyproject: '[project]\nrequires-python = ">=3.11"\n' });
