@@ -404,8 +404,33 @@ const UNWIRED: Rule[] = [
   providerAfterApp,
 ];
 
+/** A Django project whose settings module is not a file here: it is another directory's project. */
+const isDjangoElsewhere = ({ report, app }: DiagnosisContext) =>
+  app?.construction.framework === 'django' && !report.django?.settingsFile;
+
+const djangoElsewhere: Rule = (ctx) => {
+  const { report } = ctx;
+  if (!isDjangoElsewhere(ctx)) return [];
+  const settings = report.django
+    ? `the settings module ${report.django.settingsModule} (from ${report.django.source}) is not a file in this project`
+    : 'no DJANGO_SETTINGS_MODULE is set in manage.py, wsgi.py or asgi.py';
+  const dir = report.django?.source.includes('/') ? report.django.source.split('/').slice(0, -1).join('/') : '';
+  return [
+    {
+      code: 'django-settings-elsewhere',
+      severity: 'error',
+      message: `${settings}, so nothing here can be checked or wired as that project`,
+      fix: report.django
+        ? `run it in the project's root${dir ? ` (doctor ${dir}, where manage.py is)` : ''}`
+        : 'set it: os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")',
+    },
+  ];
+};
+
 /** Every rule for a project with an app, in report order. */
 export function rulesFor(ctx: DiagnosisContext): Rule[] {
+  // The rest would describe another directory's project as if it were this one.
+  if (isDjangoElsewhere(ctx)) return [djangoElsewhere];
   return [
     selectedApp,
     otherApps,

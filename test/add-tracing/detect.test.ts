@@ -134,6 +134,28 @@ describe('detect: the fixture layouts', () => {
     expect(describeTarget(report.selectedServe!)).toBe('wsgi:app');
   });
 
+  it('a Django project in a subdirectory: doctor says to run there, as add-tracing does', async () => {
+    const dir = project({
+      'requirements.txt': 'django\n',
+      'svc/manage.py':
+        'import os, sys\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\n' +
+        'from django.core.management import execute_from_command_line\nexecute_from_command_line(sys.argv)\n',
+      'svc/proj/__init__.py': '',
+      'svc/proj/settings.py': 'SECRET_KEY = "x"\nROOT_URLCONF = "proj.urls"\n',
+      'svc/proj/urls.py': 'urlpatterns = []\n',
+      'svc/proj/wsgi.py':
+        'import os\nfrom django.core.wsgi import get_wsgi_application\n' +
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\napplication = get_wsgi_application()\n',
+    });
+    const report = await detectProject(dir);
+    const finding = diagnose(report).find((f) => f.code === 'django-settings-elsewhere');
+    expect(finding).toMatchObject({ severity: 'error', fix: expect.stringContaining('doctor svc') });
+    expect(() => refuseUnworkable(report)).toThrow(/settings module proj\.settings .* is not a file in this project/);
+    // In its own directory, nothing of the kind.
+    const inside = await detectProject(path.join(dir, 'svc'));
+    expect(codes(diagnose(inside))).not.toContain('django-settings-elsewhere');
+  });
+
   it('several apps: a mounted one is traced through its parent; two roots are ambiguous and name --app', async () => {
     const mounted = await detectProject(
       project({ 'main.py': 'from fastapi import FastAPI\n\nv2 = FastAPI()\napp = FastAPI()\napp.mount("/v2", v2)\n' }),
