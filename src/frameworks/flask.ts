@@ -45,7 +45,7 @@ export const flask: FrameworkDescriptor = {
         : [
             'flask',
             '--app',
-            `${serve.module}:${serve.attr}${serve.factory ? '()' : ''}`,
+            `${flaskImportPath(serve)}:${serve.attr}${serve.factory ? '()' : ''}`,
             'run',
             '--host',
             '127.0.0.1',
@@ -54,3 +54,11 @@ export const flask: FrameworkDescriptor = {
           ],
   },
 };
+
+/**
+ * The module `flask --app` loads: from another directory by its file (Flask puts the first directory above
+ * its packages on sys.path), else by its name.
+ */
+function flaskImportPath(serve: { module: string; appDir: string }): string {
+  return serve.appDir ? `${serve.appDir}/${serve.module.split('.').join('/')}.py` : serve.module;
+}

@@ -98,6 +98,23 @@ def import_root_for(rel_path):
     return ""
 
 
+def script_directory(root, rel_path, imports):
+    """A module outside any package that imports its neighbours by their bare names (`from greetings
+    import hello` beside greetings.py) runs from its own directory: that directory, else None."""
+    directory = os.path.dirname(rel_path)
+    if not directory or os.path.isfile(os.path.join(root, directory, "__init__.py")):
+        return None
+
+    def exists(base, name):
+        return os.path.isfile(os.path.join(base, name + ".py")) or os.path.isdir(os.path.join(base, name))
+
+    for imp in imports:
+        name = (imp["module"] or imp["name"] or "").split(".")[0]
+        if imp["level"] == 0 and name and exists(os.path.join(root, directory), name) and not exists(root, name):
+            return directory
+    return None
+
+
 class FileAnalyzer(ast.NodeVisitor):
     def __init__(self, rel_path, source, config):
         self.rel_path = rel_path
@@ -562,6 +579,11 @@ def analyze_file(root, rel_path, config):
     analyzer = FileAnalyzer(rel_path, source, config)
     for stmt in tree.body:
         analyzer.visit(stmt)
+    if import_root == "":
+        own = script_directory(root, rel_path, analyzer.imports)
+        if own is not None:
+            result["importRoot"] = own
+            result["module"] = module_name(rel_path, own)
     after, first_statement = insertion_point(tree, analyzer.source_lines)
     result.update({
         "lineCount": len(analyzer.source_lines),

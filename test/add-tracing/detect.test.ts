@@ -5,6 +5,7 @@ import { describeTarget } from '../../src/add-tracing/candidates.js';
 import { detectProject } from '../../src/add-tracing/detect.js';
 import { diagnose, hasErrors } from '../../src/add-tracing/diagnose.js';
 import { refuseUnworkable } from '../../src/add-tracing/refuse.js';
+import { getFramework } from '../../src/frameworks/index.js';
 import { findStartCommands, removeWrapper } from '../../src/add-tracing/start-commands.js';
 import { REPO_ROOT, scratchDir } from '../helpers.js';
 
@@ -154,6 +155,25 @@ describe('detect: the fixture layouts', () => {
     // In its own directory, nothing of the kind.
     const inside = await detectProject(path.join(dir, 'svc'));
     expect(codes(diagnose(inside))).not.toContain('django-settings-elsewhere');
+  });
+
+  it('an app outside any package that imports its neighbours by name is served from its own directory', async () => {
+    const dir = project({
+      'svc/requirements.txt': 'flask>=3\n',
+      'svc/greetings.py': 'def hello():\n    return "hello"\n',
+      'svc/server.py': 'from flask import Flask\nfrom greetings import hello\n\napp = Flask(__name__)\n',
+      'tools/report.py': 'import json\n',
+    });
+    const report = await detectProject(dir);
+    expect(report.selectedServe).toMatchObject({ module: 'server', attr: 'app', appDir: 'svc' });
+    expect(getFramework('flask').existing.serverCommand(report.selectedServe!, {})).toEqual(
+      expect.arrayContaining(['--app', 'svc/server.py:app']),
+    );
+    // A module that imports only installed packages keeps the project root.
+    expect(report.files.find((f) => f.path === 'tools/report.py')).toMatchObject({
+      importRoot: '',
+      module: 'tools.report',
+    });
   });
 
   it('several apps: a mounted one is traced through its parent; two roots are ambiguous and name --app', async () => {
