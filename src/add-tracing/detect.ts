@@ -159,7 +159,7 @@ export async function readDependencyFiles(
   let projectName: string | undefined;
   // A dependency file that cannot be read as UTF-8 is named: pip may read it, but its pins cannot be seen
   // or edited here.
-  const readText = async (file: string) => {
+  const readDependency = async (file: string) => {
     const read = await readChecked(file);
     if ('text' in read) return read.text;
     if (read.problem)
@@ -168,7 +168,7 @@ export async function readDependencyFiles(
   };
   for (const rel of files) {
     if (rel === 'pyproject.toml') {
-      const text = await readText(path.join(root, rel));
+      const text = await readDependency(path.join(root, rel));
       if (text === undefined) continue;
       texts[rel] = text;
       deps.push(...readPyproject(rel, text));
@@ -180,7 +180,7 @@ export async function readDependencyFiles(
         // reported by readPyproject
       }
     } else if (rel === 'setup.cfg') {
-      const text = await readText(path.join(root, rel));
+      const text = await readDependency(path.join(root, rel));
       if (text === undefined) continue;
       const parsed = readSetupCfg(rel, text);
       if (parsed) {
@@ -188,7 +188,7 @@ export async function readDependencyFiles(
         deps.push(parsed);
       }
     } else if (isRequirementsFile(rel)) {
-      const text = await readText(path.join(root, rel));
+      const text = await readDependency(path.join(root, rel));
       if (text === undefined) continue;
       texts[rel] = text;
       deps.push(readRequirementsFile(rel, text));

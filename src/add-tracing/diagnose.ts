@@ -9,6 +9,9 @@ import type { ProjectReport } from './types.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
+/** How to make a dependency file this tool cannot read (not UTF-8) readable. */
+export const TO_UTF8 = 'convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file)';
+
 export interface Finding {
   code: string;
   severity: Severity;
@@ -34,7 +37,7 @@ export function diagnose(report: ProjectReport & { texts?: Record<string, string
       severity: 'error',
       message: `cannot read ${u.path} (${u.reason}): its requirements were not checked, and add-tracing cannot edit it`,
       where: u.path,
-      fix: 'convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file)',
+      fix: TO_UTF8,
     });
   }
   const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;

@@ -3,7 +3,7 @@
  * the fix (a UsageError: exit 2, nothing changed).
  */
 import { UsageError } from '../errors.js';
-import { unreadNote } from './diagnose.js';
+import { TO_UTF8, unreadNote } from './diagnose.js';
 import { DETECTION } from './frameworks.js';
 import type { ProjectReport } from './types.js';
 
@@ -37,7 +37,7 @@ export function refuseUnworkable(report: ProjectReport): void {
   if (unreadable) {
     throw new UsageError(
       `cannot read ${unreadable.path} (${unreadable.reason}), so its pins can be neither checked nor edited; ` +
-        `convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file) and run again ${NOTHING}`,
+        `${TO_UTF8} and run again ${NOTHING}`,
     );
   }
   const framework = report.framework ? DETECTION.find((d) => d.name === report.framework!.name) : undefined;

@@ -2,11 +2,14 @@
  * add-tracing's writing: the review (edits first, as a diff), consent, the atomic write, then the project's
  * formatters on what was written and its lock files brought up to date.
  */
+import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
 import { CancelledError, UsageError } from '../errors.js';
+import type { ServiceOptions } from '../options.js';
 import type { Ui } from '../ui.js';
 import { applyChanges, checkWritable, pathsWritten } from './apply.js';
+import type { Finding } from './diagnose.js';
 import { formatStep, type FormatResult } from './format.js';
 import { refuseUncommitted } from './git.js';
 import type { RelockResult } from './lock.js';
@@ -22,6 +25,23 @@ export interface WriteFlags {
 }
 
 const files = (n: number) => `${n} file${n === 1 ? '' : 's'}`;
+
+/** What add-tracing's --json result holds for Python and Node services alike. */
+export interface TracingResultBase {
+  ok: boolean;
+  directory: string;
+  dryRun: boolean;
+  /** Whether files were (or, with --dry-run, would be) changed. */
+  changed: boolean;
+  options?: ServiceOptions;
+  /** The diagnosis before the change. */
+  findings: Finding[];
+  changes: ReturnType<typeof changeSummaries>;
+  /** The change as a plain unified diff. */
+  diff: string;
+  written: string[];
+  notes: string[];
+}
 
 /** The change as the --json result lists it. */
 export function changeSummaries(changes: FileChange[]) {
@@ -96,4 +116,18 @@ export async function afterWrite(
     locks,
     relocked: locks.filter((l) => l.outcome === 'relocked' && l.changed).map((l) => l.lock.file),
   };
+}
+
+/** What to do after a traced project passed: review, diagnose again, then `last` (given the project's path). */
+export function printNextSteps(root: string, ui: Ui, last: (rel: string) => string): void {
+  const rel = path.relative(process.cwd(), root) || '.';
+  ui.block(
+    [
+      '',
+      pc.bold('Next steps'),
+      `  git -C ${rel} diff                         # review what changed`,
+      `  npx create-traced-service doctor ${rel}    # the diagnosis again (exit 1 on problems)`,
+      `  ${last(rel)}`,
+    ].join('\n'),
+  );
 }

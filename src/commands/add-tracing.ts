@@ -9,7 +9,7 @@ import pc from 'picocolors';
 import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../add-tracing/answers-record.js';
 import { describeTarget } from '../add-tracing/candidates.js';
 import { detectProject } from '../add-tracing/detect.js';
-import { diagnose, formatFindings, type Finding } from '../add-tracing/diagnose.js';
+import { diagnose, formatFindings } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
 import { readLocks } from '../add-tracing/environment.js';
 import type { FormatResult } from '../add-tracing/format.js';
@@ -24,7 +24,13 @@ import { existingSmokeSettings, readAppEnv } from '../add-tracing/smoke-target.j
 import { summarizeReport } from '../add-tracing/summary.js';
 import { renderTelemetryModule } from '../add-tracing/telemetry-module.js';
 import { frameworkWiring } from '../add-tracing/wiring.js';
-import { afterWrite, changeSummaries, reviewAndWrite } from '../add-tracing/write-step.js';
+import {
+  afterWrite,
+  changeSummaries,
+  printNextSteps,
+  reviewAndWrite,
+  type TracingResultBase,
+} from '../add-tracing/write-step.js';
 import { venvPython, VENV_DIR } from '../python-env.js';
 import type { AnalysedProject, ProjectReport, ServeTarget } from '../add-tracing/types.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
@@ -58,21 +64,8 @@ export interface AddTracingFlags {
   format?: boolean;
 }
 
-export interface AddTracingResult {
-  ok: boolean;
-  directory: string;
-  dryRun: boolean;
-  /** Whether files were (or, with --dry-run, would be) changed. */
-  changed: boolean;
+export interface AddTracingResult extends TracingResultBase {
   project: ReturnType<typeof summarizeReport>;
-  options?: ServiceOptions;
-  /** The diagnosis before the change. */
-  findings: Finding[];
-  changes: { path: string; action: 'create' | 'modify'; summary: string[] }[];
-  /** The change as a plain unified diff. */
-  diff: string;
-  written: string[];
-  notes: string[];
   route?: RouteChoice;
   /** The OpenTelemetry set chosen and why; the Python the venv is built with. */
   environment?: { otelVersion: string; reason: string; python?: string; declaredPython: string[] };
@@ -226,7 +219,8 @@ export async function addTracingCommand(
   if (smoked.projectTests) result.projectTests = smoked.projectTests;
   const testsOk = (result.projectTests?.regressions.length ?? 0) === 0;
   result.ok = result.pipeline.ok && after.ok && testsOk;
-  if (result.ok) printNextSteps(root, ui);
+  if (result.ok)
+    printNextSteps(root, ui, (rel) => `npx create-traced-service smoke ${rel}     # prove the wiring again`);
   return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
 }
 
@@ -334,17 +328,4 @@ async function smokeAndProjectTests(
   );
   reportProjectTests(projectTests, ui);
   return { pipeline, projectTests, ...(route ? { route } : {}) };
-}
-
-function printNextSteps(root: string, ui: Ui): void {
-  const rel = path.relative(process.cwd(), root) || '.';
-  ui.block(
-    [
-      '',
-      pc.bold('Next steps'),
-      `  git -C ${rel} diff                         # review what changed`,
-      `  npx create-traced-service doctor ${rel}    # the diagnosis again (exit 1 on problems)`,
-      `  npx create-traced-service smoke ${rel}     # prove the wiring again`,
-    ].join('\n'),
-  );
 }

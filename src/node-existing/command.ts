@@ -8,10 +8,10 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import pc from 'picocolors';
-import { formatFindings, type Finding } from '../add-tracing/diagnose.js';
+import { formatFindings } from '../add-tracing/diagnose.js';
 import { renderDiff } from '../add-tracing/diff.js';
 import type { FileChange } from '../add-tracing/patch.js';
-import { changeSummaries, reviewAndWrite } from '../add-tracing/write-step.js';
+import { changeSummaries, printNextSteps, reviewAndWrite, type TracingResultBase } from '../add-tracing/write-step.js';
 import { READINESS_PATH, readAppEnv } from '../add-tracing/smoke-target.js';
 import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
@@ -42,19 +42,9 @@ export interface NodeAddTracingFlags {
   envFile?: string;
 }
 
-export interface NodeAddTracingResult {
-  ok: boolean;
-  directory: string;
+export interface NodeAddTracingResult extends TracingResultBase {
   runtime: 'node';
-  dryRun: boolean;
-  changed: boolean;
   project: ReturnType<typeof summarizeNodeProject>;
-  options?: ServiceOptions;
-  findings: Finding[];
-  changes: { path: string; action: 'create' | 'modify'; summary: string[] }[];
-  diff: string;
-  written: string[];
-  notes: string[];
   lock?: LockUpdate;
   route?: { path: string; template: string };
   install?: { installer: string; error?: string; rerun?: string };
@@ -302,18 +292,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
   ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));
   result.smoke = smoke;
   result.ok = smoke.ok;
-  if (smoke.ok) {
-    const rel = path.relative(process.cwd(), root) || '.';
-    ui.block(
-      [
-        '',
-        pc.bold('Next steps'),
-        `  git -C ${rel} diff                         # review what changed`,
-        `  npx create-traced-service doctor ${rel}    # the diagnosis again (exit 1 on problems)`,
-        `  ${startHint(project)}# runs with the bootstrap preloaded`,
-      ].join('\n'),
-    );
-  }
+  if (smoke.ok) printNextSteps(root, ui, () => `${startHint(project)}# runs with the bootstrap preloaded`);
   return { code: smoke.ok ? EXIT_OK : EXIT_FAILURE, result };
 }
 
