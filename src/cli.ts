@@ -1,13 +1,13 @@
 /** Command-line wiring only: flags come from the option schema, work is done by the command modules. */
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
-import { ALL_FRAMEWORKS } from './frameworks/index.js';
-import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options.js';
-import { cliVersion } from './paths.js';
-import { createUi, type Ui } from './ui.js';
-import { OTEL_LINES } from './versions.js';
-import { interruptedBy, markInterrupted, runInterruptCleanups } from './interrupt.js';
+import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './core/errors.js';
+import { ALL_FRAMEWORKS } from './catalog/frameworks/index.js';
+import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options/schema.js';
+import { cliVersion } from './core/paths.js';
+import { createUi, type Ui } from './core/ui.js';
+import { OTEL_LINES } from './catalog/python-sets.js';
+import { interruptedBy, markInterrupted, runInterruptCleanups } from './core/interrupt.js';
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { FRAMEWORKS } from '../src/frameworks/index.js';
-import { parseServiceOptions } from '../src/options.js';
-import { plan } from '../src/plan.js';
+import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
+import { parseServiceOptions } from '../src/options/schema.js';
+import { plan } from '../src/generate/plan.js';
 
 type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

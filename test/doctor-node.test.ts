@@ -2,10 +2,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nodeFindings } from '../src/doctor-node/findings.js';
-import { entryOrder, loadOrder } from '../src/doctor-node/imports.js';
-import { diagnoseNodeService, isNodeService } from '../src/doctor-node/index.js';
-import { entryOfStartScript, readNodeProject } from '../src/doctor-node/project.js';
+import { nodeFindings } from '../src/runtimes/node/doctor/findings.js';
+import { entryOrder, loadOrder } from '../src/runtimes/node/doctor/imports.js';
+import { diagnoseNodeService, isNodeService } from '../src/runtimes/node/doctor/index.js';
+import { entryOfStartScript, readNodeProject } from '../src/runtimes/node/doctor/project.js';
 import { runCli, scratchDir } from './helpers.js';
 
 const MATCHED = {

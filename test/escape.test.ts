@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { composeString, markdownCode, pythonString, shellWord, tomlString, yamlString } from '../src/escape.js';
+import { composeString, markdownCode, pythonString, shellWord, tomlString, yamlString } from '../src/core/escape.js';
 
 // Strings as users could type them, biased towards the characters that break naive templating.
 const nasty = fc.oneof(

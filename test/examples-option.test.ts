@@ -1,9 +1,9 @@
 /** `--examples`: the worked examples are generated, mounted and tested only when chosen. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { FRAMEWORKS } from '../src/frameworks/index.js';
-import { EXAMPLE_FRAMEWORKS, OptionsError, parseServiceOptions } from '../src/options.js';
-import { plan } from '../src/plan.js';
+import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
+import { EXAMPLE_FRAMEWORKS, OptionsError, parseServiceOptions } from '../src/options/schema.js';
+import { plan } from '../src/generate/plan.js';
 
 const EXAMPLE_FILES = ['app/examples.py', 'tests/test_worked_examples.py'];
 

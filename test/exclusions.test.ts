@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exactPathPattern, excludedUrlPatterns } from '../src/exclusions.js';
+import { exactPathPattern, excludedUrlPatterns } from '../src/options/exclusions.js';
 
 /** What the instrumentations do with the list: re.search of the joined alternation in the full URL. */
 const disabled = (list: string, url: string) => new RegExp(list.split(',').join('|')).test(url);

@@ -1,8 +1,8 @@
 /** Fastify's generated project: its own template layer over the Node base, and one copy of each OTel package. */
 import { describe, expect, it } from 'vitest';
-import { parseServiceOptions } from '../src/options.js';
-import { plan } from '../src/plan.js';
-import { nodeOtelSet, nodeOverrides } from '../src/runtimes/node-versions.js';
+import { parseServiceOptions } from '../src/options/schema.js';
+import { plan } from '../src/generate/plan.js';
+import { nodeOtelSet, nodeOverrides } from '../src/catalog/node-sets.js';
 
 function files(framework: string) {
   return plan(parseServiceOptions({ serviceName: 'svc', framework })).files;

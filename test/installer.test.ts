@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cacheDir, privateUvPath, resolveInstaller } from '../src/installer.js';
+import { cacheDir, privateUvPath, resolveInstaller } from '../src/runtimes/python/installer.js';
 import { scratchDir } from './helpers.js';
 
 const saved = { ...process.env };

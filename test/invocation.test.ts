@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cliCommand } from '../src/invocation.js';
+import { cliCommand } from '../src/core/invocation.js';
 
 describe('the command printed to run the CLI again', () => {
   it('is npx for an installed package (npx cache, npm create, local or global install)', () => {

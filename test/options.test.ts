@@ -6,7 +6,7 @@ import {
   OptionsError,
   parseServiceOptions,
   runtimeOnlyProblem,
-} from '../src/options.js';
+} from '../src/options/schema.js';
 
 const parse = (input: Record<string, unknown>) => parseServiceOptions({ serviceName: 'svc', ...input });
 const errorOf = (input: Record<string, unknown>, sourceOf?: () => 'flag' | 'config') => {

@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { FRAMEWORKS } from '../src/frameworks/index.js';
-import { EXPORTERS, parseServiceOptions, SAMPLERS, type ServiceOptions } from '../src/options.js';
-import { distributionName, plan } from '../src/plan.js';
+import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
+import { EXPORTERS, parseServiceOptions, SAMPLERS, type ServiceOptions } from '../src/options/schema.js';
+import { distributionName, plan } from '../src/generate/plan.js';
 import { scratchDir } from './helpers.js';
 
 // Printable text as users could type it, biased towards what breaks naive templating.

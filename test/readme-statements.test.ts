@@ -1,7 +1,7 @@
 /** The generated README states only what holds for the project's options and versions. */
 import { describe, expect, it } from 'vitest';
-import { parseServiceOptions } from '../src/options.js';
-import { renderProject } from '../src/plan.js';
+import { parseServiceOptions } from '../src/options/schema.js';
+import { renderProject } from '../src/generate/plan.js';
 
 function readme(input: Record<string, unknown>): string {
   const files = renderProject(parseServiceOptions({ serviceName: 'svc', ...input }));

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { OptionsError, parseServiceOptions } from '../src/options.js';
-import { plan } from '../src/plan.js';
+import { OptionsError, parseServiceOptions } from '../src/options/schema.js';
+import { plan } from '../src/generate/plan.js';
 import { runCli, scratchDir } from './helpers.js';
 
 describe('--signals', () => {

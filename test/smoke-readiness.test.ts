@@ -7,7 +7,7 @@ import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runChecks, type SentRequest } from '../src/smoke/checks.js';
 import { waitUntilReady, type RunningService } from '../src/smoke/service.js';
-import { createUi } from '../src/ui.js';
+import { createUi } from '../src/core/ui.js';
 
 const servers: http.Server[] = [];
 afterEach(() => {

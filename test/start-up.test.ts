@@ -6,10 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 import { describe, expect, it } from 'vitest';
 import { subsetModule, zodMembers, zodSubsetPlugin } from '../scripts/zod-subset.mjs';
-import { FRAMEWORKS } from '../src/frameworks/index.js';
-import * as sourceOptions from '../src/options.js';
-import { comparePaths } from '../src/path-order.js';
-import { plan } from '../src/plan.js';
+import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
+import * as sourceOptions from '../src/options/schema.js';
+import { comparePaths } from '../src/core/path-order.js';
+import { plan } from '../src/generate/plan.js';
 import { REPO_ROOT, scratchDir } from './helpers.js';
 
 describe('comparePaths', () => {
@@ -51,7 +51,7 @@ describe('the zod subset the bundle is built with', () => {
     const out = path.join(dir, 'options.mjs');
     const bundle = await rolldown({
       cwd: REPO_ROOT,
-      input: path.join(REPO_ROOT, 'src/options.ts'),
+      input: path.join(REPO_ROOT, 'src/options/schema.ts'),
       platform: 'node',
       logLevel: 'silent',
       plugins: [zodSubsetPlugin(path.join(REPO_ROOT, 'src'))],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contribLineFor, isMatchedPair, OTEL_LINES } from '../src/versions.js';
+import { contribLineFor, isMatchedPair, OTEL_LINES } from '../src/catalog/python-sets.js';
 
 describe('pinned OpenTelemetry sets', () => {
   it.each(Object.entries(OTEL_LINES))('%s pairs SDK %o with its contrib release (0.(N+21)bX)', (name, line) => {

@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 import { ROOT, WORK } from './workspace.mjs';
 
-const ENTRIES = { frameworks: 'src/frameworks/index.ts', receiver: 'src/receiver/index.ts' };
+const ENTRIES = { frameworks: 'src/catalog/frameworks/index.ts', receiver: 'src/receiver/index.ts' };
 const OUT = path.join(WORK, 'internals');
 
 export async function buildInternals() {

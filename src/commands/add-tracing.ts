@@ -6,43 +6,43 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../add-tracing/answers-record.js';
-import { describeTarget } from '../add-tracing/candidates.js';
-import { detectProject } from '../add-tracing/detect.js';
-import { diagnose, formatFindings } from '../add-tracing/diagnose.js';
-import { renderDiff } from '../add-tracing/diff.js';
-import { readLocks } from '../add-tracing/environment.js';
-import type { FormatResult } from '../add-tracing/format.js';
-import { venvIgnoreChange } from '../add-tracing/gitignore.js';
-import { lockConstraints, type RouteChoice } from '../add-tracing/install.js';
-import type { RelockResult } from '../add-tracing/lock.js';
-import { chooseEnvironment, mergeOptions, type ProjectEnvironment } from '../add-tracing/options-step.js';
-import { planChanges, type FileChange } from '../add-tracing/patch.js';
-import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../add-tracing/project-tests.js';
-import { refuseUnworkable } from '../add-tracing/refuse.js';
-import { existingSmokeSettings, readAppEnv } from '../add-tracing/smoke-target.js';
-import { summarizeReport } from '../add-tracing/summary.js';
-import { renderTelemetryModule } from '../add-tracing/telemetry-module.js';
-import { frameworkWiring } from '../add-tracing/wiring.js';
+import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../runtimes/python/existing/answers-record.js';
+import { describeTarget } from '../runtimes/python/existing/candidates.js';
+import { detectProject } from '../runtimes/python/existing/detect.js';
+import { diagnose, formatFindings } from '../runtimes/python/existing/diagnose.js';
+import { renderDiff } from '../pipeline/diff.js';
+import { readLocks } from '../runtimes/python/existing/environment.js';
+import type { FormatResult } from '../runtimes/python/existing/format.js';
+import { venvIgnoreChange } from '../runtimes/python/existing/gitignore.js';
+import { lockConstraints, type RouteChoice } from '../runtimes/python/existing/install.js';
+import type { RelockResult } from '../runtimes/python/existing/lock.js';
+import { chooseEnvironment, mergeOptions, type ProjectEnvironment } from '../runtimes/python/existing/options-step.js';
+import { planChanges, type FileChange } from '../runtimes/python/existing/patch.js';
+import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../runtimes/python/existing/project-tests.js';
+import { refuseUnworkable } from '../runtimes/python/existing/refuse.js';
+import { existingSmokeSettings, readAppEnv } from '../runtimes/python/existing/smoke-target.js';
+import { summarizeReport } from '../runtimes/python/existing/summary.js';
+import { renderTelemetryModule } from '../runtimes/python/existing/telemetry-module.js';
+import { frameworkWiring } from '../runtimes/python/existing/wiring.js';
 import {
   afterWrite,
   changeSummaries,
   printNextSteps,
   reviewAndWrite,
   type TracingResultBase,
-} from '../add-tracing/write-step.js';
-import { venvPython, VENV_DIR } from '../python-env.js';
-import type { AnalysedProject, ProjectReport, ServeTarget } from '../add-tracing/types.js';
-import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
-import { getFramework } from '../frameworks/index.js';
-import type { ServiceOptions } from '../options.js';
-import { ANSWERS_FILE } from '../paths.js';
-import { frameworkLine } from '../plan.js';
-import type { ExistingAnswers } from '../project.js';
-import type { Ui } from '../ui.js';
-import { writeFileAtomic } from '../write.js';
-import { isNodeService } from '../node-existing/detect.js';
-import { installAndSmoke, type PipelineResult } from './pipeline.js';
+} from '../pipeline/review-and-write.js';
+import { venvPython, VENV_DIR } from '../runtimes/python/env.js';
+import type { AnalysedProject, ProjectReport, ServeTarget } from '../runtimes/python/existing/types.js';
+import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
+import { getFramework } from '../catalog/frameworks/index.js';
+import type { ServiceOptions } from '../options/schema.js';
+import { ANSWERS_FILE } from '../core/paths.js';
+import { frameworkLine } from '../generate/plan.js';
+import type { ExistingAnswers } from '../answers/read.js';
+import type { Ui } from '../core/ui.js';
+import { writeFileAtomic } from '../generate/write.js';
+import { isNodeService } from '../runtimes/node/existing/detect.js';
+import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-smoke.js';
 
 export interface AddTracingFlags {
   app?: string;
@@ -134,7 +134,7 @@ export async function addTracingCommand(
   const root = path.resolve(dirArg ?? '.');
   checkFlags(flags);
   if (isNodeService(root)) {
-    const { nodeAddTracing } = await import('../node-existing/command.js');
+    const { nodeAddTracing } = await import('../runtimes/node/existing/command.js');
     return nodeAddTracing(root, flagOptions, flags, ui) as unknown as Promise<{
       code: number;
       result: AddTracingResult;

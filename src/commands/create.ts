@@ -1,20 +1,20 @@
 /** The default command: gather options, plan, write, install, smoke-test. */
 import path from 'node:path';
 import pc from 'picocolors';
-import { parseOptionsOrThrow, readConfigFile } from '../config-file.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
-import { runtimeOnlyProblem, type OptionSource, type ServiceOptions } from '../options.js';
-import { plan, type Plan } from '../plan.js';
-import type { Ui } from '../ui.js';
+import { parseOptionsOrThrow, readConfigFile } from '../answers/config-file.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
+import { runtimeOnlyProblem, type OptionSource, type ServiceOptions } from '../options/schema.js';
+import { plan, type Plan } from '../generate/plan.js';
+import type { Ui } from '../core/ui.js';
 import { editedSinceGenerated } from '../upgrade/guard.js';
-import { checkTarget, TargetError, writeTree, type WriteResult } from '../write.js';
-import { installAndSmoke, type PipelineResult } from './pipeline.js';
-import { shellWord } from '../escape.js';
-import { cliCommand } from '../invocation.js';
+import { checkTarget, TargetError, writeTree, type WriteResult } from '../generate/write.js';
+import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-smoke.js';
+import { shellWord } from '../core/escape.js';
+import { cliCommand } from '../core/invocation.js';
 import { runtimeOf } from '../runtimes/index.js';
 
 // Prompts (and @clack/prompts) load only when someone is there to answer them.
-const prompts = () => import('../prompts.js');
+const prompts = () => import('../options/prompts.js');
 
 export interface CreateFlags {
   yes?: boolean;

@@ -1,15 +1,15 @@
 /** `doctor [dir]`: the add-tracing diagnosis alone; exit 1 when something is wrong (for CI). */
 import path from 'node:path';
 import pc from 'picocolors';
-import { detectProject } from '../add-tracing/detect.js';
-import { diagnose, formatFindings, hasErrors, type Finding } from '../add-tracing/diagnose.js';
-import { lockFindings } from '../add-tracing/lock.js';
-import { lockFilesOf } from '../add-tracing/relock-step.js';
-import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
-import type { Ui } from '../ui.js';
+import { detectProject } from '../runtimes/python/existing/detect.js';
+import { diagnose, formatFindings, hasErrors, type Finding } from '../runtimes/python/existing/diagnose.js';
+import { lockFindings } from '../runtimes/python/existing/lock.js';
+import { lockFilesOf } from '../runtimes/python/existing/relock-step.js';
+import { EXIT_FAILURE, EXIT_OK } from '../core/errors.js';
+import type { Ui } from '../core/ui.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
-import { summarizeReport } from '../add-tracing/summary.js';
-import { isNodeService } from '../node-existing/detect.js';
+import { summarizeReport } from '../runtimes/python/existing/summary.js';
+import { isNodeService } from '../runtimes/node/existing/detect.js';
 
 export interface DoctorResult {
   ok: boolean;
@@ -56,7 +56,7 @@ function printFindings(root: string, findings: Finding[], ui: Ui): boolean {
 }
 
 async function nodeDoctor(root: string, ui: Ui): Promise<{ code: number; result: DoctorResult }> {
-  const { diagnoseNodeService } = await import('../doctor-node/index.js');
+  const { diagnoseNodeService } = await import('../runtimes/node/doctor/index.js');
   const { framework, start, findings } = diagnoseNodeService(root);
   const ok = printFindings(root, findings, ui);
   return {

@@ -1,10 +1,10 @@
 /** `smoke [dir]`: run the smoke test again on a generated (or add-tracing'd) project. */
 import path from 'node:path';
-import { EXIT_FAILURE, EXIT_OK } from '../errors.js';
-import { isNodeService } from '../node-existing/detect.js';
-import { readAnswers } from '../project.js';
-import type { Ui } from '../ui.js';
-import { installAndSmoke, type PipelineResult } from './pipeline.js';
+import { EXIT_FAILURE, EXIT_OK } from '../core/errors.js';
+import { isNodeService } from '../runtimes/node/existing/detect.js';
+import { readAnswers } from '../answers/read.js';
+import type { Ui } from '../core/ui.js';
+import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-smoke.js';
 
 export async function smokeCommand(
   dirArg: string | undefined,
@@ -13,7 +13,7 @@ export async function smokeCommand(
   const directory = path.resolve(dirArg ?? '.');
   const answers = await readAnswers(directory);
   if (answers.existing && isNodeService(directory)) {
-    const { nodeSmoke } = await import('../node-existing/command.js');
+    const { nodeSmoke } = await import('../runtimes/node/existing/command.js');
     return nodeSmoke(directory, answers.existing, answers.options, ui) as unknown as Promise<{
       code: number;
       result: PipelineResult & { directory: string };
@@ -21,7 +21,7 @@ export async function smokeCommand(
   }
   // An existing service traced by add-tracing brings its own dependencies, start command and route.
   const settings = answers.existing
-    ? await (await import('../add-tracing/smoke-target.js')).existingSmokeSettings(
+    ? await (await import('../runtimes/python/existing/smoke-target.js')).existingSmokeSettings(
         directory,
         answers.existing,
         answers.options,

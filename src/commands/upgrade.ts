@@ -5,30 +5,30 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
-import { applyChanges, checkWritable } from '../add-tracing/apply.js';
-import { renderDiff } from '../add-tracing/diff.js';
-import { dirtyFiles } from '../add-tracing/git.js';
-import type { RelockResult } from '../add-tracing/lock.js';
-import { relockStep } from '../add-tracing/relock-step.js';
-import type { FileChange } from '../add-tracing/patch.js';
-import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.js';
-import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options.js';
-import { ANSWERS_FILE, cliVersion } from '../paths.js';
-import { frameworkLine } from '../plan.js';
+import { applyChanges, checkWritable } from '../pipeline/apply.js';
+import { renderDiff } from '../pipeline/diff.js';
+import { dirtyFiles } from '../pipeline/git-safety.js';
+import type { RelockResult } from '../runtimes/python/existing/lock.js';
+import { relockStep } from '../runtimes/python/existing/relock-step.js';
+import type { FileChange } from '../runtimes/python/existing/patch.js';
+import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
+import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options/schema.js';
+import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
+import { frameworkLine } from '../generate/plan.js';
 import { runtimeOf } from '../runtimes/index.js';
-import type { Ui } from '../ui.js';
-import { AnswersShapeError, parseAnswersDocument, serializeAnswers, type AnswersDocument } from '../upgrade/answers.js';
+import type { Ui } from '../core/ui.js';
+import { AnswersShapeError, parseAnswersDocument, serializeAnswers, type AnswersDocument } from '../answers/document.js';
 import { formatConflicts, formatPlan, formatVersions, type VersionMove } from '../upgrade/format.js';
-import { knownLines, newerKnownLine, supportsPython } from '../upgrade/lines.js';
+import { knownLines, newerKnownLine, supportsPython } from '../runtimes/python/upgrade/lines.js';
 import { conflictMarkerLines } from '../upgrade/merge.js';
-import { runMigrations } from '../upgrade/migrations.js';
+import { runMigrations } from '../answers/migrations.js';
 import { ownedInputs, renderOwned } from '../upgrade/owned.js';
 import { planFiles, type FilePlan } from '../upgrade/plan.js';
-import { projectPython } from '../upgrade/python.js';
-import { contentHash, readBase, recordFiles } from '../upgrade/record.js';
-import { OTEL_LINES } from '../versions.js';
-import { renderTelemetryModule } from '../add-tracing/telemetry-module.js';
-import type { PipelineResult } from './pipeline.js';
+import { projectPython } from '../runtimes/python/upgrade/interpreter.js';
+import { contentHash, readBase, recordFiles } from '../answers/record.js';
+import { OTEL_LINES } from '../catalog/python-sets.js';
+import { renderTelemetryModule } from '../runtimes/python/existing/telemetry-module.js';
+import type { PipelineResult } from '../pipeline/install-and-smoke.js';
 
 export interface UpgradeFlags {
   yes?: boolean;
@@ -326,9 +326,9 @@ async function smokeAfterUpgrade(
   smoke: boolean,
   ui: Ui,
 ): Promise<PipelineResult> {
-  const { installAndSmoke } = await import('./pipeline.js');
+  const { installAndSmoke } = await import('../pipeline/install-and-smoke.js');
   if (!doc.existing) return installAndSmoke(root, options, { smoke }, ui);
-  const { existingSmokeSettings } = await import('../add-tracing/smoke-target.js');
+  const { existingSmokeSettings } = await import('../runtimes/python/existing/smoke-target.js');
   const settings = await existingSmokeSettings(root, doc.existing, options, ui);
   try {
     return await installAndSmoke(root, options, { smoke, ...settings.pipeline }, ui);

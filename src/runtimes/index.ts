@@ -1,7 +1,7 @@
 /** The runtimes a service can be generated for, and the one a framework runs on. */
-import { serviceFramework, type RuntimeName } from '../frameworks/index.js';
-import { node } from './node.js';
-import { python } from './python.js';
+import { serviceFramework, type RuntimeName } from '../catalog/frameworks/index.js';
+import { node } from './node/index.js';
+import { python } from './python/index.js';
 import type { Runtime } from './types.js';
 
 export type { PreparedEnv, PrepareSettings, Runtime, TemplateLayer } from './types.js';

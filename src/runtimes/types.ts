@@ -1,5 +1,5 @@
-import type { ServiceFramework } from '../frameworks/index.js';
-import type { ServiceOptions } from '../options.js';
+import type { ServiceFramework } from '../catalog/frameworks/index.js';
+import type { ServiceOptions } from '../options/schema.js';
 import type { ReceivedSpan } from '../receiver/model.js';
 
 /** A directory of templates/, whole or only some of its files (paths or folder prefixes ending in "/"). */

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { serviceFramework } from '../frameworks/index.js';
-import type { ServiceOptions } from '../options.js';
+import { serviceFramework } from '../catalog/frameworks/index.js';
+import type { ServiceOptions } from '../options/schema.js';
 import { startReceiver, type Receiver } from '../receiver/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
 import { runtimeOf } from '../runtimes/index.js';

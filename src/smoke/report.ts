@@ -1,6 +1,6 @@
 /** How a smoke report is shown: pass/fail lines, diagnoses, the trace tree; and its JSON form. */
 import pc from 'picocolors';
-import { formatDuration } from '../ui.js';
+import { formatDuration } from '../core/ui.js';
 import type { SmokeReport } from './run.js';
 import { renderTraceTree } from './tree.js';
 

@@ -4,8 +4,8 @@
  * then check what arrived.
  */
 import { randomBytes } from 'node:crypto';
-import { serviceFramework } from '../frameworks/index.js';
-import type { ServiceOptions } from '../options.js';
+import { serviceFramework } from '../catalog/frameworks/index.js';
+import type { ServiceOptions } from '../options/schema.js';
 import { runtimeOf } from '../runtimes/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
 import {

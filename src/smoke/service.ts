@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createServer } from 'node:net';
-import { onInterruptCleanup } from '../interrupt.js';
+import { onInterruptCleanup } from '../core/interrupt.js';
 import type { ShutdownOutcome } from './checks.js';
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {

@@ -1,9 +1,9 @@
 /** `create --force` on an existing project: which files it would overwrite that the user edited. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ANSWERS_FILE } from '../paths.js';
-import { AnswersShapeError, parseAnswersDocument } from './answers.js';
-import { contentHash } from './record.js';
+import { ANSWERS_FILE } from '../core/paths.js';
+import { AnswersShapeError, parseAnswersDocument } from '../answers/document.js';
+import { contentHash } from '../answers/record.js';
 
 /**
  * Of `overwritten` (paths whose content differs from the new plan), those not holding what the tool recorded

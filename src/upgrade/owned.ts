@@ -3,12 +3,12 @@
  * dependency files moved pin by pin), for an add-tracing'd one the telemetry module it wrote plus the
  * dependency files it pinned. The caller reads the user's files; this only renders and wires inputs.
  */
-import { getFramework } from '../frameworks/index.js';
-import type { ServiceOptions } from '../options.js';
-import { frameworkLine, renderProject } from '../plan.js';
-import type { ExistingAnswers } from '../project.js';
-import { corePackages } from '../versions.js';
-import { declaredPins, isDependencyFile, retargetExisting, retargetGenerated, type Retargeted } from './deps.js';
+import { getFramework } from '../catalog/frameworks/index.js';
+import type { ServiceOptions } from '../options/schema.js';
+import { frameworkLine, renderProject } from '../generate/plan.js';
+import type { ExistingAnswers } from '../answers/read.js';
+import { corePackages } from '../catalog/python-sets.js';
+import { declaredPins, isDependencyFile, retargetExisting, retargetGenerated, type Retargeted } from '../runtimes/python/upgrade/deps.js';
 import type { FileInput } from './plan.js';
 
 export interface Rendered {

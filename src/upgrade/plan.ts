@@ -4,8 +4,8 @@
  * applied to base and user's file alike, so version bumps never show up as conflicts. Pure.
  */
 import { merge3, type MergeLabels } from './merge.js';
-import { contentHash } from './record.js';
-import type { PinChange, Retargeted } from './deps.js';
+import { contentHash } from '../answers/record.js';
+import type { PinChange, Retargeted } from '../runtimes/python/upgrade/deps.js';
 
 export type FileAction =
   /** Nothing to write: the user's file already is the result. */

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
-import { editPep621Text, editPoetryText } from '../../src/add-tracing/deps.js';
+import { editPep621Text, editPoetryText } from '../../src/runtimes/python/existing/deps.js';
 
 const ADD = [
   { name: 'opentelemetry-sdk', version: '1.39.1' },

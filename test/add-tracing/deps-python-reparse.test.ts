@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { editSetupCfgText, readSetupCfg } from '../../src/add-tracing/deps.js';
+import { editSetupCfgText, readSetupCfg } from '../../src/runtimes/python/existing/deps.js';
 
 const ADD = [{ name: 'opentelemetry-sdk', version: '1.45.2' }];
 const ALIGNED = '9.9.9';

@@ -13,9 +13,9 @@ import {
   readRequirementsFile,
   readSetupCfg,
   type EditRequest,
-} from '../../src/add-tracing/deps.js';
-import { corePackages, otelLine } from '../../src/versions.js';
-import { fastapi } from '../../src/frameworks/fastapi.js';
+} from '../../src/runtimes/python/existing/deps.js';
+import { corePackages, otelLine } from '../../src/catalog/python-sets.js';
+import { fastapi } from '../../src/catalog/frameworks/fastapi.js';
 
 const line = otelLine('1.45');
 const wanted = [...corePackages(line, 'otlp-grpc'), ...fastapi.packages(line)];

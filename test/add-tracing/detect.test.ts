@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeTarget } from '../../src/add-tracing/candidates.js';
-import { detectProject } from '../../src/add-tracing/detect.js';
-import { diagnose, hasErrors } from '../../src/add-tracing/diagnose.js';
-import { refuseUnworkable } from '../../src/add-tracing/refuse.js';
-import { getFramework } from '../../src/frameworks/index.js';
-import { findStartCommands, removeWrapper } from '../../src/add-tracing/start-commands.js';
+import { describeTarget } from '../../src/runtimes/python/existing/candidates.js';
+import { detectProject } from '../../src/runtimes/python/existing/detect.js';
+import { diagnose, hasErrors } from '../../src/runtimes/python/existing/diagnose.js';
+import { refuseUnworkable } from '../../src/runtimes/python/existing/refuse.js';
+import { getFramework } from '../../src/catalog/frameworks/index.js';
+import { findStartCommands, removeWrapper } from '../../src/runtimes/python/existing/start-commands.js';
 import { REPO_ROOT, scratchDir } from '../helpers.js';
 
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'existing');

@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectProject } from '../../src/add-tracing/detect.js';
-import { diagnose } from '../../src/add-tracing/diagnose.js';
-import { planChanges } from '../../src/add-tracing/patch.js';
-import { renderTelemetryModule } from '../../src/add-tracing/telemetry-module.js';
-import { fastapi } from '../../src/frameworks/fastapi.js';
-import { parseServiceOptions } from '../../src/options.js';
-import { corePackages, otelLine } from '../../src/versions.js';
+import { detectProject } from '../../src/runtimes/python/existing/detect.js';
+import { diagnose } from '../../src/runtimes/python/existing/diagnose.js';
+import { planChanges } from '../../src/runtimes/python/existing/patch.js';
+import { renderTelemetryModule } from '../../src/runtimes/python/existing/telemetry-module.js';
+import { fastapi } from '../../src/catalog/frameworks/fastapi.js';
+import { parseServiceOptions } from '../../src/options/schema.js';
+import { corePackages, otelLine } from '../../src/catalog/python-sets.js';
 import { scratchDir } from '../helpers.js';
 
 function project(files: Record<string, string>): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseLine, lineProblem, lockedVersions, pinnedVersions } from '../../src/add-tracing/otel-choice.js';
+import { chooseLine, lineProblem, lockedVersions, pinnedVersions } from '../../src/runtimes/python/existing/otel-choice.js';
 import {
   chooseInterpreter,
   dockerfilePython,
@@ -7,10 +7,10 @@ import {
   missingPythonMessage,
   readDeclaredPython,
   readPythonVersionFile,
-} from '../../src/add-tracing/project-python.js';
-import { readPyproject, readRequirementsFile } from '../../src/add-tracing/deps.js';
-import { newestPythonFor } from '../../src/add-tracing/environment.js';
-import { satisfies } from '../../src/pep440.js';
+} from '../../src/runtimes/python/existing/project-python.js';
+import { readPyproject, readRequirementsFile } from '../../src/runtimes/python/existing/deps.js';
+import { newestPythonFor } from '../../src/runtimes/python/existing/environment.js';
+import { satisfies } from '../../src/runtimes/python/pep440.js';
 
 describe('PEP 440 specifiers', () => {
   it.each([
@@ -211,7 +211,7 @@ describe('a uv workspace member', () => {
     const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');
-    const { declaredPython, readLocks } = await import('../../src/add-tracing/environment.js');
+    const { declaredPython, readLocks } = await import('../../src/runtimes/python/existing/environment.js');
     const top = mkdtempSync(path.join(os.tmpdir(), 'cts-ws-'));
     try {
       const repo = path.join(top, 'repo');

@@ -4,7 +4,7 @@ import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dirtyFiles, gitState, refuseUncommitted } from '../../src/add-tracing/git.js';
+import { dirtyFiles, gitState, refuseUncommitted } from '../../src/pipeline/git-safety.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { addVenvLine, gitignoreCoversVenv } from '../../src/add-tracing/gitignore.js';
-import { lockCommands, lockDiff, lockFindings, projectLocks, staleLockEntries } from '../../src/add-tracing/lock.js';
-import { readPyproject } from '../../src/add-tracing/deps.js';
-import { appEnvironment, explainImportError, parseDotenv } from '../../src/add-tracing/app-env.js';
-import { renderReview } from '../../src/add-tracing/review.js';
-import { lockConstraints } from '../../src/add-tracing/install.js';
+import { addVenvLine, gitignoreCoversVenv } from '../../src/runtimes/python/existing/gitignore.js';
+import { lockCommands, lockDiff, lockFindings, projectLocks, staleLockEntries } from '../../src/runtimes/python/existing/lock.js';
+import { readPyproject } from '../../src/runtimes/python/existing/deps.js';
+import { appEnvironment, explainImportError, parseDotenv } from '../../src/runtimes/python/existing/app-env.js';
+import { renderReview } from '../../src/pipeline/review.js';
+import { lockConstraints } from '../../src/runtimes/python/existing/install.js';
 
 const lock = (pkgs: [string, string][]) =>
   pkgs.map(([n, v]) => `[[package]]\nname = "${n}"\nversion = "${v}"\n`).join('\n');
@@ -137,7 +137,7 @@ describe('review and .gitignore', () => {
 
 describe('configured formatters', () => {
   it('reads them from pyproject.toml, ruff.toml, setup.cfg and pre-commit, import sorters first', async () => {
-    const { configuredFormatters } = await import('../../src/add-tracing/format.js');
+    const { configuredFormatters } = await import('../../src/runtimes/python/existing/format.js');
     expect(
       configuredFormatters({ 'pyproject.toml': '[tool.black]\nline-length = 100\n[tool.isort]\nprofile = "black"\n' }),
     ).toEqual(['isort', 'black']);
@@ -157,7 +157,7 @@ describe('configured formatters', () => {
 describe("the project's own tests", () => {
   it('finds a suite, its test dependencies, and the tests add-tracing broke', async () => {
     const { hasTestSuite, parseJunit, regressions, testRequirements } = await import(
-      '../../src/add-tracing/project-tests.js'
+      '../../src/runtimes/python/existing/project-tests.js'
     );
     expect(hasTestSuite({}, false)).toBe(false);
     expect(hasTestSuite({ 'pyproject.toml': '[tool.pytest.ini_options]\naddopts = "-q"\n' }, false)).toBe(true);

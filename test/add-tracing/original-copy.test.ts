@@ -2,7 +2,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { originalCopy } from '../../src/add-tracing/project-tests.js';
+import { originalCopy } from '../../src/runtimes/python/existing/project-tests.js';
 import { scratchDir } from '../helpers.js';
 
 describe('originalCopy', () => {

@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectProject } from '../../src/add-tracing/detect.js';
-import { diagnose } from '../../src/add-tracing/diagnose.js';
+import { detectProject } from '../../src/runtimes/python/existing/detect.js';
+import { diagnose } from '../../src/runtimes/python/existing/diagnose.js';
 import { REPO_ROOT, scratchDir } from '../helpers.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'existing');

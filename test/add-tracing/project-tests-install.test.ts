@@ -2,8 +2,8 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { installTestRequirements } from '../../src/add-tracing/project-tests.js';
-import { privateUvPath } from '../../src/installer.js';
+import { installTestRequirements } from '../../src/runtimes/python/existing/project-tests.js';
+import { privateUvPath } from '../../src/runtimes/python/installer.js';
 import { scratchDir } from '../helpers.js';
 
 const saved = { ...process.env };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chooseRoute, isExcluded, routeFromFlag, serverCommand } from '../../src/add-tracing/install.js';
-import { existingTarget } from '../../src/add-tracing/smoke-target.js';
-import { DEFAULT_EXCLUDED_URLS } from '../../src/options.js';
+import { chooseRoute, isExcluded, routeFromFlag, serverCommand } from '../../src/runtimes/python/existing/install.js';
+import { existingTarget } from '../../src/runtimes/python/existing/smoke-target.js';
+import { DEFAULT_EXCLUDED_URLS } from '../../src/options/schema.js';
 import type { ReceivedSpan } from '../../src/receiver/model.js';
 import { runChecks, type SmokeExpectation } from '../../src/smoke/checks.js';
 

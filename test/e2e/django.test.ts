@@ -8,12 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getFramework } from '../../src/frameworks/index.js';
-import type { ServiceOptions } from '../../src/options.js';
+import { getFramework } from '../../src/catalog/frameworks/index.js';
+import type { ServiceOptions } from '../../src/options/schema.js';
 import { startReceiver } from '../../src/receiver/index.js';
 import { runMultiWorkerChecks, type SentRequest } from '../../src/smoke/checks.js';
 import { expectationFor, runSmoke, type SmokeReport } from '../../src/smoke/run.js';
-import { pythonServiceEnv } from '../../src/runtimes/python.js';
+import { pythonServiceEnv } from '../../src/runtimes/python/index.js';
 import { freePort, startService, waitUntilReady } from '../../src/smoke/service.js';
 import { e2eHarness, failing, projectPytest } from './harness.js';
 

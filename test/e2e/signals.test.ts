@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FRAMEWORKS } from '../../src/frameworks/index.js';
+import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { runCli } from '../helpers.js';
 import { appendToMain, e2eHarness, failing, type SmokeJson } from './harness.js';
 

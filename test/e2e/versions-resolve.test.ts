@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FRAMEWORKS } from '../../src/frameworks/index.js';
-import { parseServiceOptions } from '../../src/options.js';
-import { runtimePackages } from '../../src/plan.js';
-import { OTEL_LINES } from '../../src/versions.js';
+import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
+import { parseServiceOptions } from '../../src/options/schema.js';
+import { runtimePackages } from '../../src/generate/plan.js';
+import { OTEL_LINES } from '../../src/catalog/python-sets.js';
 import { scratchDir } from '../helpers.js';
 
 describe('pinned OpenTelemetry sets against PyPI', () => {

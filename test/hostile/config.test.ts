@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliVersion } from '../../src/paths.js';
+import { cliVersion } from '../../src/core/paths.js';
 import { runCli, scratchDir } from '../helpers.js';
 import { picture } from './tree.js';
 

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { markdownText, pythonString, tomlString, yamlString } from '../../src/escape.js';
+import { markdownText, pythonString, tomlString, yamlString } from '../../src/core/escape.js';
 
 const FORMAT = [
   '\u202a',

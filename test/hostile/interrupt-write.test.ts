@@ -5,9 +5,9 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseServiceOptions } from '../../src/options.js';
-import { plan } from '../../src/plan.js';
-import { writeTree } from '../../src/write.js';
+import { parseServiceOptions } from '../../src/options/schema.js';
+import { plan } from '../../src/generate/plan.js';
+import { writeTree } from '../../src/generate/write.js';
 import { runCli, scratchDir } from '../helpers.js';
 import { startSession, within } from './processes.js';
 import { leftovers, picture } from './tree.js';

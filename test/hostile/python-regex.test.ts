@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkPythonRegex } from '../../src/python-regex.js';
+import { checkPythonRegex } from '../../src/options/python-regex.js';
 
 const COMPILE = `
 import json, re, sys, warnings

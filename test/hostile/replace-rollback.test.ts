@@ -2,7 +2,7 @@
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { replaceAll, type MoveOps } from '../../src/write.js';
+import { replaceAll, type MoveOps } from '../../src/generate/write.js';
 import { scratchDir } from '../helpers.js';
 import { picture } from './tree.js';
 

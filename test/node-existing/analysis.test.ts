@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diagnoseNodeService } from '../../src/doctor-node/index.js';
-import { analyseNodeProject, appConstruction, loadOrder } from '../../src/node-existing/project.js';
-import { sampleRoute } from '../../src/node-existing/routes.js';
-import { otelVersionProblem } from '../../src/node-existing/versions-check.js';
+import { diagnoseNodeService } from '../../src/runtimes/node/doctor/index.js';
+import { analyseNodeProject, appConstruction, loadOrder } from '../../src/runtimes/node/existing/project.js';
+import { sampleRoute } from '../../src/runtimes/node/existing/routes.js';
+import { otelVersionProblem } from '../../src/runtimes/node/existing/versions-check.js';
 
 const fixture = (name: string) => path.resolve('test/fixtures/existing-node', name);
 

@@ -1,9 +1,9 @@
 import { parse } from '@babel/parser';
 import { describe, expect, it } from 'vitest';
-import { parseServiceOptions } from '../../src/options.js';
-import { renderBootstrap } from '../../src/node-existing/bootstrap.js';
-import { BOOTSTRAP_MARKER } from '../../src/node-existing/project.js';
-import { stripTypes } from '../../src/node-existing/strip-types.js';
+import { parseServiceOptions } from '../../src/options/schema.js';
+import { renderBootstrap } from '../../src/runtimes/node/existing/bootstrap.js';
+import { BOOTSTRAP_MARKER } from '../../src/runtimes/node/existing/project.js';
+import { stripTypes } from '../../src/runtimes/node/existing/strip-types.js';
 
 describe('stripTypes', () => {
   it('erases annotations, type imports, generics, implements, as, ! and modifiers', () => {

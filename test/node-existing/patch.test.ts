@@ -7,12 +7,12 @@ import {
   dockerStart,
   lastStageHasBootstrap,
   withBootstrapCopied,
-} from '../../src/node-existing/dockerfile.js';
-import { editPackageJson } from '../../src/node-existing/package-json.js';
-import { planNodeChanges } from '../../src/node-existing/plan.js';
-import { analyseNodeProject } from '../../src/node-existing/project.js';
-import { parseStartScript, withImport } from '../../src/node-existing/start-command.js';
-import { parseServiceOptions } from '../../src/options.js';
+} from '../../src/runtimes/node/existing/dockerfile.js';
+import { editPackageJson } from '../../src/runtimes/node/existing/package-json.js';
+import { planNodeChanges } from '../../src/runtimes/node/existing/plan.js';
+import { analyseNodeProject } from '../../src/runtimes/node/existing/project.js';
+import { parseStartScript, withImport } from '../../src/runtimes/node/existing/start-command.js';
+import { parseServiceOptions } from '../../src/options/schema.js';
 import { scratchDir } from '../helpers.js';
 
 const fixture = (name: string) => path.resolve('test/fixtures/existing-node', name);

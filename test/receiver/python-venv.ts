@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { cacheDir } from '../../src/installer.js';
+import { cacheDir } from '../../src/runtimes/python/installer.js';
 
 const CACHE_DIR = path.join(cacheDir(), 'test-venvs');
 const READY_MARKER = '.cts-ready';

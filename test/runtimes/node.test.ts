@@ -5,19 +5,19 @@ import fc from 'fast-check';
 import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { jsString } from '../../src/escape.js';
-import { UsageError } from '../../src/errors.js';
-import { parseServiceOptions } from '../../src/options.js';
-import { plan } from '../../src/plan.js';
-import { parseNodeConsoleSpans } from '../../src/runtimes/node-console.js';
-import { findServiceNode } from '../../src/runtimes/node-env.js';
+import { jsString } from '../../src/core/escape.js';
+import { UsageError } from '../../src/core/errors.js';
+import { parseServiceOptions } from '../../src/options/schema.js';
+import { plan } from '../../src/generate/plan.js';
+import { parseNodeConsoleSpans } from '../../src/runtimes/node/console.js';
+import { findServiceNode } from '../../src/runtimes/node/env.js';
 import {
   caretAdmits,
   experimentalLineFor,
   NODE_OTEL_SETS,
   nodeSetProblem,
   type NodeOtelSet,
-} from '../../src/runtimes/node-versions.js';
+} from '../../src/catalog/node-sets.js';
 import { runtimeOf } from '../../src/runtimes/index.js';
 import { LOAD_ORDER_CHECK, loadOrderCheck } from '../../src/smoke/node-checks.js';
 import { runCli, scratchDir } from '../helpers.js';

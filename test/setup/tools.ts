@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDir, ensurePrivateUv } from '../../src/installer.js';
+import { cacheDir, ensurePrivateUv } from '../../src/runtimes/python/installer.js';
 
 /** Pinned so a new release of a tool cannot change what the suite checks. */
 const TOOLS = {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import { committedCopy, git } from '../add-tracing/e2e-helpers.js';
 import { runCli, type CliResult } from '../helpers.js';
-import { readBase, recordFiles } from '../../src/upgrade/record.js';
-import { OTEL_LINES } from '../../src/versions.js';
+import { readBase, recordFiles } from '../../src/answers/record.js';
+import { OTEL_LINES } from '../../src/catalog/python-sets.js';
 
 export const ANSWERS = '.create-traced-service.json';
 export const NEWEST = OTEL_LINES['1.45'];

@@ -5,16 +5,16 @@ import {
   parseAnswersDocument,
   serializeAnswers,
   type AnswersDocument,
-} from '../../src/upgrade/answers.js';
-import { declaredPins, retargetExisting, retargetGenerated } from '../../src/upgrade/deps.js';
+} from '../../src/answers/document.js';
+import { declaredPins, retargetExisting, retargetGenerated } from '../../src/runtimes/python/upgrade/deps.js';
 import { conflictFindings, newerSetFinding, pypiFinding } from '../../src/upgrade/doctor.js';
-import { newerKnownLine, newestLineFor } from '../../src/upgrade/lines.js';
+import { newerKnownLine, newestLineFor } from '../../src/runtimes/python/upgrade/lines.js';
 import { conflictMarkerLines, merge3 } from '../../src/upgrade/merge.js';
-import { MIGRATIONS, runMigrations, type Migration } from '../../src/upgrade/migrations.js';
+import { MIGRATIONS, runMigrations, type Migration } from '../../src/answers/migrations.js';
 import { planFile, type FileInput } from '../../src/upgrade/plan.js';
-import { pythonFromTexts } from '../../src/upgrade/python.js';
-import { contentHash, readBase, recordFiles } from '../../src/upgrade/record.js';
-import { otelLine } from '../../src/versions.js';
+import { pythonFromTexts } from '../../src/runtimes/python/upgrade/interpreter.js';
+import { contentHash, readBase, recordFiles } from '../../src/answers/record.js';
+import { otelLine } from '../../src/catalog/python-sets.js';
 
 const labels = { ours: 'yours', base: 'old', theirs: 'new' };
 

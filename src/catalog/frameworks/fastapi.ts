@@ -1,0 +1,32 @@
+import { pin } from '../python-sets.js';
+import { existingUvicorn, guideSample, uvicornCommand } from './servers.js';
+import type { FrameworkDescriptor } from './types.js';
+
+export const fastapi: FrameworkDescriptor = {
+  name: 'fastapi',
+  displayName: 'FastAPI',
+  hint: 'ASGI, served by uvicorn',
+  runtime: 'python',
+  templateDir: 'fastapi',
+  examplesDir: 'examples/fastapi',
+  packages: (line) => [
+    pin(line, 'fastapi'),
+    pin(line, 'uvicorn'),
+    { name: 'opentelemetry-instrumentation-fastapi', version: line.contrib },
+  ],
+  testPackages: (line) => [pin(line, 'pytest'), pin(line, 'httpx')],
+  serverCommand: uvicornCommand('app.main:app'),
+  sample: guideSample('/process/{item_id}', 'GET /process/{item_id}'),
+  healthPath: '/healthz',
+  detectDistributions: ['fastapi'],
+  existing: {
+    constructors: [
+      ['fastapi', 'FastAPI'],
+      ['fastapi.applications', 'FastAPI'],
+    ],
+    instrumentor: 'FastAPIInstrumentor',
+    excludedUrlsEnv: 'OTEL_PYTHON_FASTAPI_EXCLUDED_URLS',
+    supported: true,
+    serverCommand: existingUvicorn,
+  },
+};

@@ -1,0 +1,155 @@
+/**
+ * Writes a change set: every precondition is checked before the first write (read-only files, missing
+ * directories, symlinks, special files, content changed since the analysis), each file is written
+ * atomically after checking once more that nobody changed it meanwhile, and a failure part-way
+ * restores what was written.
+ */
+import { constants } from 'node:fs';
+import { access, lstat, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { writeFileAtomic } from '../generate/write.js';
+import type { FileChange } from '../runtimes/python/existing/patch.js';
+
+const NOTHING = '— nothing was changed';
+
+function within(root: string, file: string): boolean {
+  const rel = path.relative(root, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The real path a change is written to. A symlinked file is edited at its target (a rename would replace
+ * the link by a regular file and leave the target as it was); a target outside the project is refused,
+ * and so is a path whose folders lead outside it.
+ */
+export async function resolveDestination(root: string, change: FileChange): Promise<string> {
+  const realRoot = await realpath(root);
+  const file = path.join(root, change.path);
+  let dir = path.dirname(file);
+  while (!(await exists(dir))) dir = path.dirname(dir);
+  const realDir = await realpath(dir);
+  if (realDir !== realRoot && !within(realRoot, realDir)) {
+    throw new UsageError(
+      `${path.relative(root, dir)} leads outside the project (to ${realDir}); add-tracing edits files inside it only ${NOTHING}`,
+    );
+  }
+  if (change.before === null) {
+    if (await exists(file))
+      throw new UsageError(`${change.path} appeared after the analysis; run add-tracing again ${NOTHING}`);
+    return path.join(realDir, path.relative(dir, file));
+  }
+  const link = await lstat(file);
+  if (link.isSymbolicLink()) {
+    let target: string;
+    try {
+      target = await realpath(file);
+    } catch {
+      throw new UsageError(`${change.path} is a symlink to a missing file; fix or remove the link ${NOTHING}`);
+    }
+    if (!within(realRoot, target)) {
+      throw new UsageError(
+        `${change.path} is a symlink to ${target}, outside the project; edit that file by hand or replace the link with a copy ${NOTHING}`,
+      );
+    }
+    return target;
+  }
+  return file;
+}
+
+/** Throws a UsageError naming the first file that cannot be written. */
+export async function checkWritable(root: string, changes: FileChange[]): Promise<void> {
+  for (const change of changes) {
+    const file = await resolveDestination(root, change);
+    if (change.before !== null) {
+      const s = await stat(file);
+      if (!s.isFile())
+        throw new UsageError(`${change.path} is not a regular file; add-tracing edits regular files only ${NOTHING}`);
+      // Atomic writes replace the file by renaming, which a read-only mode would not stop (and root
+      // ignores modes): honour the mode as the user's statement that the file must not change.
+      if ((s.mode & 0o222) === 0)
+        throw new UsageError(
+          `${change.path} is read-only; make it writable (chmod u+w ${change.path}) and run again ${NOTHING}`,
+        );
+      await assertUnchanged(file, change);
+    }
+    let dir = path.dirname(file);
+    while (!(await exists(dir))) dir = path.dirname(dir);
+    try {
+      await access(dir, constants.W_OK);
+    } catch {
+      throw new UsageError(`cannot write in ${path.relative(root, dir) || '.'}: permission denied ${NOTHING}`);
+    }
+  }
+}
+
+/** The file still holds what the analysis read; otherwise someone changed it since, and their change wins. */
+async function assertUnchanged(file: string, change: FileChange): Promise<void> {
+  if (change.before === null) {
+    if (await exists(file)) throw new UsageError(`${change.path} appeared after the analysis; run add-tracing again`);
+    return;
+  }
+  let current: string;
+  try {
+    current = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`${change.path} disappeared after the analysis; run add-tracing again`);
+  }
+  if (current !== change.before)
+    throw new UsageError(`${change.path} changed after the analysis; run add-tracing again to plan on the new content`);
+}
+
+export async function applyChanges(root: string, changes: FileChange[]): Promise<void> {
+  const targets = new Map<FileChange, string>();
+  for (const change of changes) targets.set(change, await resolveDestination(root, change));
+  const done: FileChange[] = [];
+  try {
+    for (const change of changes) {
+      const file = targets.get(change)!;
+      await mkdir(path.dirname(file), { recursive: true });
+      // Checked again right before the rename: a concurrent edit is refused, not overwritten.
+      await assertUnchanged(file, change);
+      await writeFileAtomic(file, change.after);
+      done.push(change);
+    }
+  } catch (error) {
+    for (const change of done.reverse()) {
+      const file = targets.get(change)!;
+      try {
+        if (change.before === null) await rm(file, { force: true });
+        else await writeFileAtomic(file, change.before);
+      } catch {
+        // best effort
+      }
+    }
+    if (error instanceof UsageError && done.length > 0)
+      throw new UsageError(`${error.message} — the files written before it were restored`);
+    if (error instanceof UsageError) throw new UsageError(`${error.message} ${NOTHING}`);
+    throw error;
+  }
+}
+
+/** Every path a change set writes, relative to the root: a symlinked file counts as itself and its target. */
+export async function pathsWritten(root: string, changes: FileChange[]): Promise<string[]> {
+  const realRoot = await realpath(root);
+  const out = new Set<string>();
+  for (const change of changes) {
+    out.add(change.path);
+    try {
+      const target = path.relative(realRoot, await resolveDestination(root, change));
+      if (!target.startsWith('..')) out.add(target.split(path.sep).join('/'));
+    } catch {
+      // refused later, with its own message
+    }
+  }
+  return [...out];
+}

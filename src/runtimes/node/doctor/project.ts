@@ -1,0 +1,131 @@
+/**
+ * What `doctor` reads of an existing Node service: the analysis add-tracing works from (package.json, the
+ * start command and the entry module it runs, src/node-existing/project.ts), the service's own sources,
+ * and which copies of @opentelemetry/instrumentation npm installed. Read only.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { analyseNodeProject, type NodeProject as NodeAnalysis } from '../existing/project.js';
+import { parseStartScript } from '../existing/start-command.js';
+
+export interface SourceFile {
+  /** Relative to the project, with forward slashes. */
+  path: string;
+  text: string;
+}
+
+export interface NodeProject {
+  root: string;
+  packageJson: {
+    type?: string;
+    main?: string;
+    scripts?: Record<string, string>;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
+  /** The module the start script (or "main") runs, when it exists. */
+  entry?: SourceFile;
+  /** The service's own modules: src/ and the project root, without dependencies or build output. */
+  sources: SourceFile[];
+  /** Installed copies of @opentelemetry/instrumentation: path (relative) and version. */
+  instrumentationCopies: { path: string; version: string }[];
+  /** The analysis this reading is built on (shared with add-tracing). */
+  analysis: NodeAnalysis;
+}
+
+const SOURCE_EXT = /\.(?:[cm]?[jt]s)$/;
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'build-test', 'coverage', '.git', 'out']);
+const MAX_SOURCES = 400;
+const MAX_BYTES = 512 * 1024;
+
+/** A project doctor treats as Node: package.json at its root. */
+export function isNodeProject(root: string): boolean {
+  return existsSync(path.join(root, 'package.json'));
+}
+
+function readSource(root: string, rel: string): SourceFile | undefined {
+  const file = path.join(root, rel);
+  try {
+    if (statSync(file).size > MAX_BYTES) return undefined;
+    return { path: rel.split(path.sep).join('/'), text: readFileSync(file, 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+function walkSources(root: string): SourceFile[] {
+  const out: SourceFile[] = [];
+  const visit = (rel: string, depth: number) => {
+    if (out.length >= MAX_SOURCES || depth > 6) return;
+    let names: string[];
+    try {
+      names = readdirSync(path.join(root, rel)).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const childRel = rel ? path.join(rel, name) : name;
+      let isDir = false;
+      try {
+        isDir = statSync(path.join(root, childRel)).isDirectory();
+      } catch {
+        continue;
+      }
+      if (isDir) {
+        if (!SKIP_DIRS.has(name) && !name.startsWith('.')) visit(childRel, depth + 1);
+      } else if (SOURCE_EXT.test(name) && !name.endsWith('.d.ts')) {
+        const source = readSource(root, childRel);
+        if (source) out.push(source);
+      }
+    }
+  };
+  visit('', 0);
+  return out;
+}
+
+/** The module a start script runs with node (or tsx): its first argument that is not an option. */
+export function entryOfStartScript(script: string): string | undefined {
+  return parseStartScript(script).command?.entry?.replace(/^\.\//, '');
+}
+
+function instrumentationCopies(root: string): NodeProject['instrumentationCopies'] {
+  const found: NodeProject['instrumentationCopies'] = [];
+  const check = (rel: string) => {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(root, rel, 'package.json'), 'utf8')) as { version?: string };
+      found.push({ path: rel.split(path.sep).join('/'), version: pkg.version ?? '?' });
+    } catch {
+      /* not there */
+    }
+  };
+  const top = path.join('node_modules', '@opentelemetry', 'instrumentation');
+  check(top);
+  // Nested copies sit one level down, under the package that needed another version.
+  const modules = path.join(root, 'node_modules');
+  const packages: string[] = [];
+  try {
+    for (const name of readdirSync(modules)) {
+      if (name.startsWith('@')) {
+        for (const sub of readdirSync(path.join(modules, name))) packages.push(path.join(name, sub));
+      } else packages.push(name);
+    }
+  } catch {
+    return found;
+  }
+  for (const pkg of packages)
+    check(path.join('node_modules', pkg, 'node_modules', '@opentelemetry', 'instrumentation'));
+  return found;
+}
+
+export function readNodeProject(root: string, analysis: NodeAnalysis = analyseNodeProject(root)): NodeProject {
+  const packageJson = 'error' in analysis.packageJson ? {} : analysis.packageJson.data;
+  const entry = analysis.entry?.exists ? readSource(root, analysis.entry.source) : undefined;
+  return {
+    root,
+    packageJson,
+    ...(entry ? { entry } : {}),
+    sources: walkSources(root),
+    instrumentationCopies: instrumentationCopies(root),
+    analysis,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * add-tracing's options: the previous run's answers, then --config, then flags (the service name defaults to
+ * the project's), and the OpenTelemetry set that fits the project's Python and framework.
+ */
+import path from 'node:path';
+import { parseOptionsOrThrow, readConfigFile } from '../../../answers/config-file.js';
+import { UsageError } from '../../../core/errors.js';
+import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../../../options/schema.js';
+import type { Ui } from '../../../core/ui.js';
+import type { OtelLineName } from '../../../catalog/python-sets.js';
+import { previousAnswers } from './answers-record.js';
+import { projectEnvironment } from './environment.js';
+import { tracedFramework } from './refuse.js';
+import type { ProjectReport } from './types.js';
+
+export type ProjectEnvironment = Awaited<ReturnType<typeof projectEnvironment>>;
+
+export async function mergeOptions(
+  root: string,
+  report: ProjectReport,
+  flagOptions: Record<string, unknown>,
+  configPath: string | undefined,
+): Promise<{ options: ServiceOptions; requestedLine: OtelLineName | undefined }> {
+  const previous = previousAnswers(report);
+  const fromConfig: Record<string, unknown> = configPath ? await readConfigFile(configPath) : {};
+  const framework = tracedFramework(report, flagOptions.framework ?? fromConfig.framework);
+  const base: Record<string, unknown> = {
+    serviceName: report.projectName ?? path.basename(root),
+    ...(previous?.options ?? {}),
+    framework,
+  };
+  const raw = Object.fromEntries(
+    Object.entries({ ...base, ...fromConfig, ...flagOptions }).filter(([k]) => (OPTION_KEYS as string[]).includes(k)),
+  );
+  const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
+  const options = parseOptionsOrThrow(raw, sourceOf);
+  const requestedLine = raw.otelVersion !== undefined ? (options.otelVersion as OtelLineName) : undefined;
+  return { options, requestedLine };
+}
+
+/**
+ * The OpenTelemetry set: the one asked for (checked), else the newest that fits the project's Python and
+ * framework; sets options.otelVersion and says why.
+ */
+export async function chooseEnvironment(
+  root: string,
+  report: ProjectReport,
+  options: ServiceOptions,
+  requestedLine: OtelLineName | undefined,
+  needsVenv: boolean,
+  ui: Ui,
+): Promise<ProjectEnvironment> {
+  const env = await projectEnvironment(root, options.framework, report.dependencyFiles, requestedLine).catch(
+    (error: Error) => {
+      throw new UsageError(error.message);
+    },
+  );
+  options.otelVersion = env.choice.line;
+  ui.info(env.choice.reason);
+  if (env.missing && needsVenv) throw new UsageError(env.missing);
+  if (env.interpreter) {
+    const declared = env.declared.sources.length ? `: the project declares ${env.declared.sources.join(', ')}` : '';
+    ui.info(`Python ${env.interpreter.version} (${env.interpreter.command}) for the smoke test${declared}`);
+  }
+  return env;
+}

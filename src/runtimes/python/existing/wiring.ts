@@ -1,0 +1,55 @@
+/**
+ * What tracing an existing app of a given framework takes beyond the telemetry module and the
+ * instrument_app() call: the server the smoke test starts it with, gunicorn's worker hooks when the
+ * project serves it with gunicorn, and the packages to declare (never a server the project does not use).
+ */
+import { UsageError } from '../../../core/errors.js';
+import { getFramework } from '../../../catalog/frameworks/index.js';
+import type { ServiceOptions } from '../../../options/schema.js';
+import { templateContext } from '../../../generate/plan.js';
+import { renderTemplate } from '../../../generate/render.js';
+import { corePackages, type OtelLine, type PythonPackage } from '../../../catalog/python-sets.js';
+import { GUNICORN_MARKER } from './frameworks.js';
+import { gunicornUse } from './gunicorn.js';
+import type { ProjectReport, ServeTarget } from './types.js';
+
+const WSGI = new Set(['flask', 'django']);
+
+export interface FrameworkWiring {
+  serverCommand: (serve: ServeTarget) => string[];
+  gunicorn?: { config: string; hooks: string };
+  wanted: PythonPackage[];
+}
+
+function renderHooks(options: ServiceOptions): string {
+  return renderTemplate('add-tracing/gunicorn-hooks.py.hbs', { ...templateContext(options), marker: GUNICORN_MARKER });
+}
+
+export function frameworkWiring(
+  report: ProjectReport & { texts: Record<string, string> },
+  options: ServiceOptions,
+  line: OtelLine,
+): FrameworkWiring {
+  const descriptor = getFramework(options.framework);
+  const use = WSGI.has(options.framework) ? gunicornUse(report) : undefined;
+  if (use?.used && use.preload) {
+    throw new UsageError(
+      `gunicorn preloads the app in its master (${use.preload}): every worker would share a provider built before the fork; ` +
+        'drop preload_app / --preload so each worker imports the app itself — nothing was changed',
+    );
+  }
+  const gunicorn = use?.used ? { config: use.config, hooks: renderHooks(options) } : undefined;
+  // A server is added only when the smoke test starts the app with it.
+  const servedBy = (name: string) =>
+    name === 'gunicorn' ? Boolean(gunicorn) : name === 'uvicorn' ? !WSGI.has(options.framework) : true;
+  const wanted = [
+    ...corePackages(line, options.exporter),
+    ...descriptor.packages(line).filter((p) => servedBy(p.name)),
+  ];
+  return {
+    serverCommand: (serve) =>
+      descriptor.existing.serverCommand(serve, gunicorn ? { gunicornConfig: gunicorn.config } : {}),
+    ...(gunicorn ? { gunicorn } : {}),
+    wanted,
+  };
+}

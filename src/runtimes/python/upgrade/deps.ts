@@ -1,0 +1,125 @@
+/**
+ * Moving dependency files to another matched set, surgically (through add-tracing's editors, so every line
+ * but the changed pins stays byte-identical). Each change is named: package, old -> new.
+ */
+import {
+  editDependencyText,
+  isOtelPackage,
+  planDependencies,
+  readPyproject,
+  readRequirementsFile,
+  readSetupCfg,
+  type DependencyFile,
+} from '../existing/deps.js';
+import type { OtelLine, PythonPackage } from '../../../catalog/python-sets.js';
+
+export interface PinChange {
+  file: string;
+  name: string;
+  from: string;
+  to: string;
+}
+
+export interface Retargeted {
+  text: string;
+  changes: PinChange[];
+}
+
+export function isDependencyFile(relPath: string): boolean {
+  const base = relPath.split('/').at(-1)!;
+  return (
+    base === 'pyproject.toml' ||
+    base === 'setup.cfg' ||
+    /^requirements.*\.txt$/.test(base) ||
+    relPath.startsWith('requirements/')
+  );
+}
+
+export function parseDependencyFile(relPath: string, text: string): DependencyFile[] {
+  const base = relPath.split('/').at(-1)!;
+  if (base === 'pyproject.toml') return readPyproject(relPath, text);
+  if (base === 'setup.cfg') return [readSetupCfg(relPath, text)].filter((f): f is DependencyFile => f !== undefined);
+  return [readRequirementsFile(relPath, text)];
+}
+
+/** normalized name -> exact version, for every exactly pinned declaration. */
+export function declaredPins(relPath: string, text: string): Map<string, string> {
+  const pins = new Map<string, string>();
+  for (const f of parseDependencyFile(relPath, text))
+    for (const r of f.requirements) if (r.exact) pins.set(r.name, r.exact);
+  return pins;
+}
+
+const bare = (spec: string) => spec.replace(/^==/, '');
+
+function edit(
+  relPath: string,
+  text: string,
+  alignFor: (f: DependencyFile) => Map<string, string>,
+  add: (f: DependencyFile) => PythonPackage[] = () => [],
+): Retargeted {
+  const changes: PinChange[] = [];
+  let current = text;
+  for (const kind of parseDependencyFile(relPath, text).map((f) => f.kind)) {
+    // Parse again before each kind: an earlier edit moved offsets.
+    const file = parseDependencyFile(relPath, current).find((f) => f.kind === kind);
+    if (!file || file.error) continue;
+    const align = alignFor(file);
+    const added = add(file);
+    if (align.size === 0 && added.length === 0) continue;
+    const result = editDependencyText(kind, current, { add: added, align });
+    current = result.text;
+    for (const a of result.aligned) changes.push({ file: relPath, name: a.name, from: bare(a.from), to: bare(a.to) });
+    for (const p of result.added) changes.push({ file: relPath, name: p.name, from: '(none)', to: p.version });
+  }
+  return { text: current, changes };
+}
+
+/**
+ * A generated project's file: OpenTelemetry pins always move to the new render's; any other pin moves only
+ * where it still holds what the tool wrote (`basePins`), so a version the user chose is kept.
+ */
+export function retargetGenerated(
+  relPath: string,
+  text: string,
+  basePins: Map<string, string>,
+  newPins: Map<string, string>,
+): Retargeted {
+  return edit(relPath, text, (file) => {
+    const align = new Map<string, string>();
+    for (const r of file.requirements) {
+      const want = newPins.get(r.name);
+      if (want === undefined || r.exact === want || r.locked) continue;
+      if (isOtelPackage(r.name) || (r.exact !== undefined && r.exact === basePins.get(r.name))) align.set(r.name, want);
+    }
+    return align;
+  });
+}
+
+/**
+ * An add-tracing'd project's files: the matched set aligned wherever it is declared and missing packages
+ * added where the framework is declared, as add-tracing does; the project's other constraints are its own.
+ */
+export function retargetExisting(
+  texts: Map<string, string>,
+  wanted: PythonPackage[],
+  frameworkDistributions: string[],
+  line: OtelLine,
+): Map<string, Retargeted> {
+  const files = [...texts].flatMap(([p, t]) => parseDependencyFile(p, t));
+  const plan = planDependencies(files, wanted, frameworkDistributions, line);
+  const out = new Map<string, Retargeted>();
+  for (const [p, t] of texts) {
+    const align = plan.align.get(p) ?? new Map<string, string>();
+    out.set(
+      p,
+      edit(
+        p,
+        t,
+        () => align,
+        (f) => (plan.target && plan.target.path === p && plan.target.kind === f.kind ? plan.add : []),
+      ),
+    );
+  }
+  return out;
+}
