@@ -7,6 +7,9 @@ import { parse as parseYaml } from 'yaml';
 import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import { parseServiceOptions } from '../src/options/schema.js';
 import { plan } from '../src/generate/plan.js';
+import { runtimeOf } from '../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 
 type Yaml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,7 +40,9 @@ function expectCurrentComponents(config: Yaml): void {
 }
 
 describe.each(FRAMEWORKS.map((f) => f.name))('%s deployment files', (framework) => {
-  const p = plan(parseServiceOptions({ serviceName: 'svc $HOME "x"', framework, resourceAttributes: { team: 'a$b' } }));
+  const p = planOf(
+    parseServiceOptions({ serviceName: 'svc $HOME "x"', framework, resourceAttributes: { team: 'a$b' } }),
+  );
   const file = (name: string) => {
     const found = p.files.find((f) => f.path === name);
     if (!found) throw new Error(`${name} not generated`);

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFindings } from '../src/runtimes/node/doctor/findings.js';
 import { entryOrder, loadOrder } from '../src/runtimes/node/doctor/imports.js';
-import { diagnoseNodeService, isNodeService } from '../src/runtimes/node/doctor/index.js';
+import { diagnoseNodeService } from '../src/runtimes/node/doctor/index.js';
+import { runtimeFor } from '../src/runtimes/index.js';
 import { entryOfStartScript, readNodeProject } from '../src/runtimes/node/doctor/project.js';
 import { runCli, scratchDir } from './helpers.js';
 
@@ -231,9 +232,9 @@ describe('doctor on a Node service', () => {
 
   it('takes a package.json beside pyproject.toml for a Python project', () => {
     const dir = project();
-    expect(isNodeService(dir)).toBe(true);
+    expect(runtimeFor(dir).name).toBe('node');
     writeFileSync(path.join(dir, 'pyproject.toml'), '[project]\nname = "x"\n');
-    expect(isNodeService(dir)).toBe(false);
+    expect(runtimeFor(dir).name).toBe('python');
   });
 
   it('leads with what it found', () => {

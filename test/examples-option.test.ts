@@ -4,11 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import { EXAMPLE_FRAMEWORKS, OptionsError, parseServiceOptions } from '../src/options/schema.js';
 import { plan } from '../src/generate/plan.js';
+import { runtimeOf } from '../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 
 const EXAMPLE_FILES = ['app/examples.py', 'tests/test_worked_examples.py'];
 
 const files = (input: Record<string, unknown>) =>
-  new Map(plan(parseServiceOptions({ serviceName: 'svc', ...input })).files.map((f) => [f.path, f.content]));
+  new Map(planOf(parseServiceOptions({ serviceName: 'svc', ...input })).files.map((f) => [f.path, f.content]));
 
 /** Python's own parser: the names app/main.py imports, and whether it compiles. */
 function imports(source: string): string[] {

@@ -2,10 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseServiceOptions } from '../src/options/schema.js';
 import { plan } from '../src/generate/plan.js';
+import { runtimeOf } from '../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 import { nodeOtelSet, nodeOverrides } from '../src/catalog/node-sets.js';
 
 function files(framework: string) {
-  return plan(parseServiceOptions({ serviceName: 'svc', framework })).files;
+  return planOf(parseServiceOptions({ serviceName: 'svc', framework })).files;
 }
 
 function packageJson(framework: string) {

@@ -8,6 +8,9 @@ import { parseAllDocuments } from 'yaml';
 import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import { EXPORTERS, parseServiceOptions, SAMPLERS, type ServiceOptions } from '../src/options/schema.js';
 import { distributionName, plan } from '../src/generate/plan.js';
+import { runtimeOf } from '../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 import { scratchDir } from './helpers.js';
 
 // Printable text as users could type it, biased towards what breaks naive templating.
@@ -97,7 +100,7 @@ describe('plan', () => {
   it('renders every file for every framework and exporter', () => {
     for (const framework of FRAMEWORKS) {
       for (const exporter of EXPORTERS) {
-        const p = plan(parseServiceOptions({ serviceName: 'svc', framework: framework.name, exporter }));
+        const p = planOf(parseServiceOptions({ serviceName: 'svc', framework: framework.name, exporter }));
         const paths = p.files.map((f) => f.path);
         expect(paths).toContain('app/telemetry.py');
         expect(paths).toContain('.gitignore');
@@ -114,7 +117,7 @@ describe('plan', () => {
   });
 
   it('never writes a secret: no header or token values in any file', () => {
-    const p = plan(parseServiceOptions({ serviceName: 'svc', endpoint: 'https://otel.example.com:4317' }));
+    const p = planOf(parseServiceOptions({ serviceName: 'svc', endpoint: 'https://otel.example.com:4317' }));
     for (const f of p.files)
       expect(f.content).not.toMatch(/authorization\s*[:=]\s*["']?\w|api[-_]?key\s*[:=]\s*["']\w/i);
   });
@@ -134,7 +137,7 @@ describe('plan', () => {
     samples.forEach((sample, i) => {
       const options = render(sample);
       const dir = path.join(root, String(i));
-      for (const file of plan(options).files) {
+      for (const file of planOf(options).files) {
         const dest = path.join(dir, file.path);
         mkdirSync(path.dirname(dest), { recursive: true });
         writeFileSync(dest, file.content);

@@ -2,9 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseServiceOptions } from '../src/options/schema.js';
 import { renderProject } from '../src/generate/plan.js';
+import { runtimeOf } from '../src/runtimes/index.js';
+
+const renderOf = (o: Parameters<typeof renderProject>[0]) => renderProject(o, runtimeOf(o.framework));
 
 function readme(input: Record<string, unknown>): string {
-  const files = renderProject(parseServiceOptions({ serviceName: 'svc', ...input }));
+  const files = renderOf(parseServiceOptions({ serviceName: 'svc', ...input }));
   return files.find((f) => f.path === 'README.md')!.content;
 }
 

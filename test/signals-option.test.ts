@@ -2,6 +2,9 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OptionsError, parseServiceOptions } from '../src/options/schema.js';
 import { plan } from '../src/generate/plan.js';
+import { runtimeOf } from '../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 import { runCli, scratchDir } from './helpers.js';
 
 describe('--signals', () => {
@@ -17,7 +20,7 @@ describe('--signals', () => {
   });
 
   it('signals left out default to the none exporter, which the environment can still switch on', () => {
-    const telemetry = plan(parseServiceOptions({ serviceName: 's', signals: 'traces' })).files.find(
+    const telemetry = planOf(parseServiceOptions({ serviceName: 's', signals: 'traces' })).files.find(
       (f) => f.path === 'app/telemetry.py',
     )!.content;
     expect(telemetry).toContain('"OTEL_TRACES_EXPORTER": "otlp"');

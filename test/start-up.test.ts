@@ -10,11 +10,14 @@ import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import * as sourceOptions from '../src/options/schema.js';
 import { comparePaths } from '../src/core/path-order.js';
 import { plan } from '../src/generate/plan.js';
+import { runtimeOf } from '../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 import { REPO_ROOT, scratchDir } from './helpers.js';
 
 describe('comparePaths', () => {
   it.each(FRAMEWORKS.map((f) => f.name))('lists the %s project in the order localeCompare gives', (framework) => {
-    const paths = plan(sourceOptions.parseServiceOptions({ serviceName: 'svc', framework })).files.map((f) => f.path);
+    const paths = planOf(sourceOptions.parseServiceOptions({ serviceName: 'svc', framework })).files.map((f) => f.path);
     expect(paths).toEqual([...paths].sort((a, b) => a.localeCompare(b)));
     expect(paths).toEqual([...paths].sort(comparePaths));
   });

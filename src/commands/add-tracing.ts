@@ -1,110 +1,17 @@
 /**
  * `add-tracing [dir]`: trace an existing web service the way generated services are, show the change
- * as a diff, write it (atomically, only with consent), record it in the answers file, then smoke-test it.
+ * as a diff, write it (atomically, only with consent), record it in the answers file, then prove it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../runtimes/python/existing/answers-record.js';
-import { describeTarget } from '../runtimes/python/existing/candidates.js';
-import { detectProject } from '../runtimes/python/existing/detect.js';
-import { diagnose, formatFindings } from '../runtimes/python/existing/diagnose.js';
-import { renderDiff } from '../pipeline/diff.js';
-import { readLocks } from '../runtimes/python/existing/environment.js';
-import type { FormatResult } from '../runtimes/python/existing/format.js';
-import { venvIgnoreChange } from '../runtimes/python/existing/gitignore.js';
-import { lockConstraints, type RouteChoice } from '../runtimes/python/existing/install.js';
-import type { RelockResult } from '../runtimes/python/existing/lock.js';
-import { chooseEnvironment, mergeOptions, type ProjectEnvironment } from '../runtimes/python/existing/options-step.js';
-import { planChanges, type FileChange } from '../runtimes/python/existing/patch.js';
-import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../runtimes/python/existing/project-tests.js';
-import { refuseUnworkable } from '../runtimes/python/existing/refuse.js';
-import { existingSmokeSettings, readAppEnv } from '../runtimes/python/existing/smoke-target.js';
-import { summarizeReport } from '../runtimes/python/existing/summary.js';
-import { renderTelemetryModule } from '../runtimes/python/existing/telemetry-module.js';
-import { frameworkWiring } from '../runtimes/python/existing/wiring.js';
-import {
-  afterWrite,
-  changeSummaries,
-  printNextSteps,
-  reviewAndWrite,
-  type TracingResultBase,
-} from '../pipeline/review-and-write.js';
-import { venvPython, VENV_DIR } from '../runtimes/python/env.js';
-import type { AnalysedProject, ProjectReport, ServeTarget } from '../runtimes/python/existing/types.js';
-import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
-import { getFramework } from '../catalog/frameworks/index.js';
-import type { ServiceOptions } from '../options/schema.js';
-import { ANSWERS_FILE } from '../core/paths.js';
-import { frameworkLine } from '../generate/plan.js';
-import type { ExistingAnswers } from '../answers/read.js';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
 import type { Ui } from '../core/ui.js';
-import { writeFileAtomic } from '../generate/write.js';
-import { isNodeService } from '../runtimes/node/existing/detect.js';
-import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-smoke.js';
+import { formatFindings } from '../pipeline/findings.js';
+import { printNextSteps, reviewAndWrite } from '../pipeline/review-and-write.js';
+import { runtimeFor, type AddTracingFlags, type TracingResult } from '../runtimes/index.js';
 
-export interface AddTracingFlags {
-  app?: string;
-  route?: string;
-  yes?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-  json?: boolean;
-  install: boolean;
-  smoke: boolean;
-  config?: string;
-  /** --no-lock sets it false. */
-  lock?: boolean;
-  envFile?: string;
-  showNew?: boolean;
-  /** --no-project-tests sets it false. */
-  projectTests?: boolean;
-  /** --no-format sets it false. */
-  format?: boolean;
-}
-
-export interface AddTracingResult extends TracingResultBase {
-  project: ReturnType<typeof summarizeReport>;
-  route?: RouteChoice;
-  /** The OpenTelemetry set chosen and why; the Python the venv is built with. */
-  environment?: { otelVersion: string; reason: string; python?: string; declaredPython: string[] };
-  locks?: RelockResult[];
-  formatters?: FormatResult[];
-  projectTests?: ProjectTestsReport;
-  pipeline?: PipelineResult;
-}
-
-async function chooseApp(report: ProjectReport, ui: Ui): Promise<{ serve: ServeTarget; id: string }> {
-  const options = report.candidates.filter((c) => !c.mountedIn).flatMap((c) => c.serve.map((s) => ({ c, s })));
-  if (!ui.interactive || options.length === 0)
-    throw new UsageError(`${report.ambiguity ?? 'cannot decide which app to trace'}; pass --app module:attr`);
-  const picked = await clack.select({
-    message: 'Which app should be traced?',
-    options: options.map((o, i) => ({ value: i, label: describeTarget(o.s), hint: o.c.id })),
-  });
-  if (clack.isCancel(picked)) throw new CancelledError();
-  const o = options[picked as number]!;
-  return { serve: o.s, id: o.c.id };
-}
-
-function alreadyGenerated(root: string, report: ProjectReport, dryRun: boolean, ui: Ui): AddTracingResult {
-  ui.info(
-    `${root} was generated by create-traced-service and is traced already; run \`create-traced-service smoke\` to check it`,
-  );
-  return {
-    ok: true,
-    directory: root,
-    dryRun,
-    changed: false,
-    project: summarizeReport(report),
-    findings: [],
-    changes: [],
-    diff: '',
-    written: [],
-    notes: [],
-  };
-}
+export type { AddTracingFlags } from '../runtimes/index.js';
 
 function checkFlags(flags: AddTracingFlags): void {
   if (flags.route !== undefined && !flags.route.startsWith('/'))
@@ -116,216 +23,32 @@ function checkFlags(flags: AddTracingFlags): void {
   }
 }
 
-/** The smoke test builds .venv inside the project: it belongs in .gitignore. */
-async function withVenvIgnored(root: string, report: AnalysedProject, changes: FileChange[]): Promise<void> {
-  if (existsSync(path.join(root, VENV_DIR)) || changes.some((c) => c.path === '.gitignore')) return;
-  const file = path.join(root, '.gitignore');
-  const current = report.texts['.gitignore'] ?? (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
-  const ignore = await venvIgnoreChange(root, current);
-  if (ignore) changes.push(ignore);
-}
+const done = (result: TracingResult) => ({ code: result.ok ? EXIT_OK : EXIT_FAILURE, result });
 
 export async function addTracingCommand(
   dirArg: string | undefined,
   flagOptions: Record<string, unknown>,
   flags: AddTracingFlags,
   ui: Ui,
-): Promise<{ code: number; result: AddTracingResult }> {
+): Promise<{ code: number; result: TracingResult }> {
   const root = path.resolve(dirArg ?? '.');
   checkFlags(flags);
-  if (isNodeService(root)) {
-    const { nodeAddTracing } = await import('../runtimes/node/existing/command.js');
-    return nodeAddTracing(root, flagOptions, flags, ui) as unknown as Promise<{
-      code: number;
-      result: AddTracingResult;
-    }>;
-  }
-  let report = await ui.step(`Analysing ${path.relative(process.cwd(), root) || '.'}`, () =>
-    detectProject(root, { app: flags.app }),
-  );
-  if (report.answers?.generated)
-    return { code: EXIT_OK, result: alreadyGenerated(root, report, Boolean(flags.dryRun), ui) };
+  const existing = await runtimeFor(root).existing();
+  const plan = await existing.planTracing(root, flagOptions, flags, ui);
+  if ('done' in plan) return done(plan.done);
 
-  report = await withAppSelected(root, report, flags, ui);
-  const app = report.selected!;
-  const serve = report.selectedServe!;
-
-  const { options, requestedLine } = await mergeOptions(root, report, flagOptions, flags.config);
-  const needsVenv = flags.install && !flags.dryRun;
-  const projectEnv = await chooseEnvironment(root, report, options, requestedLine, needsVenv, ui);
-  const line = frameworkLine(options);
-  const wiring = frameworkWiring(report, options, line);
-  const previous = previousAnswers(report);
-  const recorder = answersRecorder(report, options, serve, wiring.serverCommand(serve));
-  let route = initialRoute(flags.route, recorder.recordedRoute);
-
-  const planned = planChanges(report, {
-    renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
-    line,
-    lineName: options.otelVersion,
-    wanted: wiring.wanted,
-    ...(wiring.gunicorn ? { gunicorn: wiring.gunicorn } : {}),
-    frameworkDistributions: getFramework(options.framework).detectDistributions,
-    optionsChanged: JSON.stringify(previous?.options ?? null) !== JSON.stringify(options),
-    answers: (changes, placement, dependencyFiles) => recorder.afterChanges(changes, placement, dependencyFiles, route),
-  });
-  if (needsVenv) await withVenvIgnored(root, report, planned.changes);
-
-  const findings = diagnose(report);
-  const result = plannedResult(root, report, { options, findings, planned, route, projectEnv, flags });
-
+  const { result } = plan;
   const color = !ui.json && process.stdout.isTTY === true;
-  ui.block(`${pc.bold('Diagnosis')}\n${formatFindings(findings, { color })}`);
-  for (const note of planned.notes) ui.warn(note);
-  result.written = await reviewAndWrite(root, planned.changes, flags, ui, color);
-  if (flags.dryRun) return { code: EXIT_OK, result };
+  ui.block(`${pc.bold('Diagnosis')}\n${formatFindings(result.findings, { color })}`);
+  for (const note of plan.notes) ui.warn(note);
+  result.written = await reviewAndWrite(root, plan.changes, flags, ui, color, plan.traced);
+  if (flags.dryRun) return done(result);
 
-  const after = await afterWrite(
-    root,
-    result.written,
-    { format: flags.format !== false, lock: flags.lock !== false, python: projectEnv.interpreter?.command },
-    ui,
-  );
-  result.formatters = after.formatters;
-  result.locks = after.locks;
-  result.written.push(...after.relocked);
-  if (after.locks.some((l) => l.outcome === 'failed')) {
-    result.ok = false;
-    return { code: EXIT_FAILURE, result };
-  }
+  if (!(await plan.afterWrite(result.written, ui))) return done(result);
   if (!flags.install) {
-    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
-    result.ok = after.ok;
-    return { code: after.ok ? EXIT_OK : EXIT_FAILURE, result };
+    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed dependencies (--no-install)');
+    return done(result);
   }
-
-  const recorded =
-    recorder.last ??
-    recorder.existing(
-      { path: planned.placement.path, importLine: '', module: '' },
-      planned.dependencyFiles,
-      previous?.existing?.did ?? [],
-      route,
-    );
-  const smoked = await smokeAndProjectTests(
-    root,
-    { recorded, recorder, options, projectEnv, flags },
-    planned.changes,
-    ui,
-  );
-  route = smoked.route ?? route;
-  if (route) result.route = route;
-  result.pipeline = smoked.pipeline;
-  if (smoked.projectTests) result.projectTests = smoked.projectTests;
-  const testsOk = (result.projectTests?.regressions.length ?? 0) === 0;
-  result.ok = result.pipeline.ok && after.ok && testsOk;
-  if (result.ok)
-    printNextSteps(root, ui, (rel) => `npx create-traced-service smoke ${rel}     # prove the wiring again`);
-  return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
-}
-
-/** The report with one app selected: refused when it cannot be handled, asked for when several qualify. */
-async function withAppSelected(
-  root: string,
-  report: AnalysedProject,
-  flags: AddTracingFlags,
-  ui: Ui,
-): Promise<AnalysedProject> {
-  // Refuse what cannot be handled, before anything is shown or touched.
-  refuseUnworkable(report);
-  if (report.selected) return report;
-  if (flags.app !== undefined) throw new UsageError(report.ambiguity ?? `--app ${flags.app} not found`);
-  const chosen = await chooseApp(report, ui);
-  return detectProject(root, { app: `${chosen.serve.module}:${chosen.serve.attr}` });
-}
-
-/** The result as planned, before anything is written: what was found, what would change and why. */
-function plannedResult(
-  root: string,
-  report: AnalysedProject,
-  plan: {
-    options: AddTracingResult['options'];
-    findings: AddTracingResult['findings'];
-    planned: ReturnType<typeof planChanges>;
-    route: AddTracingResult['route'];
-    projectEnv: Awaited<ReturnType<typeof chooseEnvironment>>;
-    flags: AddTracingFlags;
-  },
-): AddTracingResult {
-  const { options, findings, planned, route, projectEnv, flags } = plan;
-  return {
-    ok: true,
-    directory: root,
-    dryRun: Boolean(flags.dryRun),
-    changed: planned.changes.length > 0,
-    project: summarizeReport(report),
-    options,
-    findings,
-    changes: changeSummaries(planned.changes),
-    diff: renderDiff(planned.changes, false),
-    written: [],
-    notes: planned.notes,
-    ...(route ? { route } : {}),
-    environment: {
-      otelVersion: projectEnv.choice.line,
-      reason: projectEnv.choice.reason,
-      ...(projectEnv.interpreter ? { python: projectEnv.interpreter.version } : {}),
-      declaredPython: projectEnv.declared.sources,
-    },
-  };
-}
-
-interface SmokeInputs {
-  recorded: ExistingAnswers;
-  recorder: AnswersRecorder;
-  options: ServiceOptions;
-  projectEnv: ProjectEnvironment;
-  flags: AddTracingFlags;
-}
-
-/** Install and smoke-test the traced project, then run its own tests against the same environment. */
-async function smokeAndProjectTests(
-  root: string,
-  { recorded, recorder, options, projectEnv, flags }: SmokeInputs,
-  changes: FileChange[],
-  ui: Ui,
-): Promise<{ pipeline: PipelineResult; projectTests?: ProjectTestsReport; route?: RouteChoice }> {
-  let route: RouteChoice | undefined;
-  const settings = await existingSmokeSettings(root, recorded, options, ui, flags.route, flags.envFile);
-  const resolve = settings.pipeline.resolveTarget;
-  settings.pipeline.resolveTarget = async (env) => {
-    const target = await resolve(env);
-    const picked = settings.route();
-    // Record the route picked from the app's route table, so `smoke` requests the same one.
-    if (picked && (picked.path !== recorded.route?.path || picked.template !== recorded.route?.template)) {
-      route = picked;
-      await writeFileAtomic(path.join(root, ANSWERS_FILE), recorder.text({ ...recorded, route: picked }));
-      ui.info(`smoke test route: GET ${picked.path} (${picked.template}), recorded in ${ANSWERS_FILE}`);
-    }
-    return target;
-  };
-  let pipeline: PipelineResult;
-  let keepInstallFile = false;
-  try {
-    const interpreter = projectEnv.interpreter;
-    const basePython = interpreter
-      ? { basePython: { command: interpreter.command, version: interpreter.version } }
-      : {};
-    pipeline = await installAndSmoke(root, options, { smoke: flags.smoke, ...settings.pipeline, ...basePython }, ui);
-    // The command printed to rerun a failed install names the install file: it stays (in the temp folder).
-    keepInstallFile = Boolean(pipeline.install?.error);
-  } finally {
-    if (!keepInstallFile) await settings.cleanup();
-  }
-  if (flags.projectTests === false || !pipeline.install || pipeline.install.error || changes.length === 0)
-    return { pipeline, ...(route ? { route } : {}) };
-  const projectTests = await projectTestsStep(
-    root,
-    venvPython(path.join(root, VENV_DIR)),
-    changes,
-    { constraints: lockConstraints(await readLocks(root)), env: (await readAppEnv(root, flags.envFile, ui)).env },
-    ui,
-  );
-  reportProjectTests(projectTests, ui);
-  return { pipeline, projectTests, ...(route ? { route } : {}) };
+  if (await plan.verify(ui)) printNextSteps(root, ui, plan.nextStep);
+  return done(result);
 }

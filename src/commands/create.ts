@@ -81,7 +81,8 @@ export async function createCommand(
   const ignored = runtimeOnlyProblem(options.framework, Object.keys(flagOptions));
   if (ignored) throw new UsageError(ignored);
 
-  const p = plan(options);
+  const runtime = runtimeOf(options.framework);
+  const p = plan(options, runtime);
   const files = p.files.map((f) => f.path);
   const result: CreateResult = { ok: true, directory: target, dryRun: Boolean(flags.dryRun), options, files };
 
@@ -90,7 +91,6 @@ export async function createCommand(
     return { code: EXIT_OK, result };
   }
 
-  const runtime = runtimeOf(options.framework);
   // Checked before anything is written: the tool that will run the service must be able to.
   if (flags.install) await runtime.preflight?.();
 
@@ -123,7 +123,7 @@ export async function createCommand(
   if (!flags.install) {
     if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
   } else {
-    result.pipeline = await installAndSmoke(target, options, { smoke: flags.smoke }, ui);
+    result.pipeline = await installAndSmoke(target, options, runtime, { smoke: flags.smoke }, ui);
     result.ok = result.pipeline.ok;
   }
 

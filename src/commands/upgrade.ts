@@ -10,25 +10,30 @@ import { renderDiff } from '../pipeline/diff.js';
 import { dirtyFiles } from '../pipeline/git-safety.js';
 import type { RelockResult } from '../runtimes/python/existing/lock.js';
 import { relockStep } from '../runtimes/python/existing/relock-step.js';
-import type { FileChange } from '../runtimes/python/existing/patch.js';
 import { CancelledError, EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
 import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options/schema.js';
 import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
-import { frameworkLine } from '../generate/plan.js';
+import { frameworkLine } from '../runtimes/python/templates.js';
 import { runtimeOf } from '../runtimes/index.js';
 import type { Ui } from '../core/ui.js';
-import { AnswersShapeError, parseAnswersDocument, serializeAnswers, type AnswersDocument } from '../answers/document.js';
+import {
+  AnswersShapeError,
+  parseAnswersDocument,
+  serializeAnswers,
+  type AnswersDocument,
+} from '../answers/document.js';
 import { formatConflicts, formatPlan, formatVersions, type VersionMove } from '../upgrade/format.js';
 import { knownLines, newerKnownLine, supportsPython } from '../runtimes/python/upgrade/lines.js';
 import { conflictMarkerLines } from '../upgrade/merge.js';
 import { runMigrations } from '../answers/migrations.js';
-import { ownedInputs, renderOwned } from '../upgrade/owned.js';
+import { ownedInputs, renderOwned } from '../runtimes/python/upgrade/owned.js';
 import { planFiles, type FilePlan } from '../upgrade/plan.js';
 import { projectPython } from '../runtimes/python/upgrade/interpreter.js';
 import { contentHash, readBase, recordFiles } from '../answers/record.js';
 import { OTEL_LINES } from '../catalog/python-sets.js';
 import { renderTelemetryModule } from '../runtimes/python/existing/telemetry-module.js';
 import type { PipelineResult } from '../pipeline/install-and-smoke.js';
+import type { FileChange } from '../pipeline/changes.js';
 
 export interface UpgradeFlags {
   yes?: boolean;
@@ -327,11 +332,12 @@ async function smokeAfterUpgrade(
   ui: Ui,
 ): Promise<PipelineResult> {
   const { installAndSmoke } = await import('../pipeline/install-and-smoke.js');
-  if (!doc.existing) return installAndSmoke(root, options, { smoke }, ui);
+  const runtime = runtimeOf(options.framework);
+  if (!doc.existing) return installAndSmoke(root, options, runtime, { smoke }, ui);
   const { existingSmokeSettings } = await import('../runtimes/python/existing/smoke-target.js');
   const settings = await existingSmokeSettings(root, doc.existing, options, ui);
   try {
-    return await installAndSmoke(root, options, { smoke, ...settings.pipeline }, ui);
+    return await installAndSmoke(root, options, runtime, { smoke, ...settings.pipeline }, ui);
   } finally {
     await settings.cleanup();
   }

@@ -1,3 +1,4 @@
+/** Exit codes and the errors every command turns into one: bad input, cancellation, a failed install. */
 export const EXIT_OK = 0;
 /** Something ran and failed: install, smoke test, a check. */
 export const EXIT_FAILURE = 1;
@@ -15,5 +16,17 @@ export class CancelledError extends Error {
   override name = 'CancelledError';
   constructor() {
     super('cancelled');
+  }
+}
+
+/** An install of a service's dependencies failed: the tail of its output, and the command that reruns it. */
+export class InstallError extends Error {
+  override name = 'InstallError';
+  constructor(
+    message: string,
+    readonly outputTail: string,
+    readonly rerun: string,
+  ) {
+    super(message);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * plan(options) -> files: renders a whole project in memory. Writing, installing, dry runs, tests and
+ * plan(options, runtime) -> files: renders a whole project in memory. Writing, installing, dry runs, tests and
  * add-tracing all start from this, so what is shown is exactly what is written.
  */
 import { serviceFramework, type ServiceFramework } from '../catalog/frameworks/index.js';
@@ -11,7 +11,25 @@ import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
 import { templateFiles } from './render.js';
 import { newAnswers, serializeAnswers } from '../answers/document.js';
 import { MIGRATION_IDS } from '../answers/migrations.js';
-import { runtimeOf, type TemplateLayer } from '../runtimes/index.js';
+
+/** A directory of templates/, whole or only some of its files (paths or folder prefixes ending in "/"). */
+export type TemplateLayer = string | { dir: string; only: readonly string[] };
+
+/** Template context pieces of a runtime; `framework` and `sampler` extend the shared objects of those names. */
+export type RuntimeContext = { framework?: Record<string, unknown>; sampler?: Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
+
+/** What rendering a project needs of its runtime (every runtime provides it). */
+export interface TemplateRuntime {
+  name: string;
+  displayName: string;
+  /** Template layers below the framework's own folder, earliest first. */
+  baseLayers: readonly TemplateLayer[];
+  /** Template context pieces of this runtime, merged over the shared ones (`framework` and `sampler` key by key). */
+  templateContext(options: ServiceOptions, framework: ServiceFramework): RuntimeContext;
+}
 
 export interface PlannedFile {
   /** POSIX path relative to the project root. */
@@ -48,12 +66,9 @@ export function distributionName(serviceName: string): string {
   return slug === '' ? 'traced-service' : slug.slice(0, 64).replace(/-+$/, '');
 }
 
-export { frameworkLine, pythonFloat, runtimePackages } from '../runtimes/python/index.js';
-
 /** Everything templates may refer to. Values typed by users stay raw here; templates escape them. */
-export function templateContext(o: ServiceOptions) {
+export function templateContext(o: ServiceOptions, runtime: TemplateRuntime) {
   const framework = serviceFramework(o.framework);
-  const runtime = runtimeOf(o.framework);
   const {
     framework: runtimeFramework,
     sampler: runtimeSampler,
@@ -121,9 +136,9 @@ function outputPath(templatePath: string): string {
 }
 
 /** Template layers (directories of templates/), later ones overriding earlier ones file by file. */
-function templateLayers(framework: ServiceFramework, o: ServiceOptions): TemplateLayer[] {
+function templateLayers(framework: ServiceFramework, o: ServiceOptions, runtime: TemplateRuntime): TemplateLayer[] {
   const examples = o.examples ? framework.examplesDir : undefined;
-  return [...runtimeOf(framework.name).baseLayers, framework.templateDir, ...(examples ? [examples] : [])];
+  return [...runtime.baseLayers, framework.templateDir, ...(examples ? [examples] : [])];
 }
 
 const inLayer = (layer: TemplateLayer, file: string) =>
@@ -147,13 +162,16 @@ export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): Pla
 }
 
 /** The project's files without the answers file: what `upgrade` renders again and merges. */
-export function renderProject(options: ServiceOptions): PlannedFile[] {
-  return renderFiles(templateContext(options), templateLayers(serviceFramework(options.framework), options));
+export function renderProject(options: ServiceOptions, runtime: TemplateRuntime): PlannedFile[] {
+  return renderFiles(
+    templateContext(options, runtime),
+    templateLayers(serviceFramework(options.framework), options, runtime),
+  );
 }
 
-export function plan(options: ServiceOptions): Plan {
+export function plan(options: ServiceOptions, runtime: TemplateRuntime): Plan {
   const framework = serviceFramework(options.framework);
-  const rendered = renderProject(options);
+  const rendered = renderProject(options, runtime);
   const files = [...rendered, answersFile(options, rendered)];
   files.sort((a, b) => comparePaths(a.path, b.path));
   return { options, framework, files };

@@ -9,7 +9,7 @@ import { access, lstat, mkdir, readFile, realpath, rm, stat } from 'node:fs/prom
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../generate/write.js';
-import type { FileChange } from '../runtimes/python/existing/patch.js';
+import type { FileChange } from './changes.js';
 
 const NOTHING = '— nothing was changed';
 

@@ -1,7 +1,7 @@
 /** The change as a unified diff, colored for a terminal. */
 import { createTwoFilesPatch } from 'diff';
 import pc from 'picocolors';
-import type { FileChange } from '../runtimes/python/existing/patch.js';
+import type { FileChange } from './changes.js';
 
 export function unifiedDiff(change: FileChange): string {
   const oldName = change.before === null ? '/dev/null' : `a/${change.path}`;

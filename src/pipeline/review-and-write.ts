@@ -1,6 +1,6 @@
 /**
- * add-tracing's writing: the review (edits first, as a diff), consent, the atomic write, then the project's
- * formatters on what was written and its lock files brought up to date.
+ * The writing step of every command that edits a repository: the review (edits first, as a diff), consent,
+ * git safety, the atomic write; and the next steps once the result is proven.
  */
 import path from 'node:path';
 import * as clack from '@clack/prompts';
@@ -9,13 +9,11 @@ import { CancelledError, UsageError } from '../core/errors.js';
 import type { ServiceOptions } from '../options/schema.js';
 import type { Ui } from '../core/ui.js';
 import { applyChanges, checkWritable, pathsWritten } from './apply.js';
-import type { Finding } from '../runtimes/python/existing/diagnose.js';
-import { formatStep, type FormatResult } from '../runtimes/python/existing/format.js';
 import { refuseUncommitted } from './git-safety.js';
-import type { RelockResult } from '../runtimes/python/existing/lock.js';
-import type { FileChange } from '../runtimes/python/existing/patch.js';
-import { relockStep } from '../runtimes/python/existing/relock-step.js';
 import { renderReview } from './review.js';
+import { changeSummaries } from './changes.js';
+import type { Finding } from './findings.js';
+import type { FileChange } from './changes.js';
 
 export interface WriteFlags {
   dryRun?: boolean;
@@ -41,15 +39,6 @@ export interface TracingResultBase {
   diff: string;
   written: string[];
   notes: string[];
-}
-
-/** The change as the --json result lists it. */
-export function changeSummaries(changes: FileChange[]) {
-  return changes.map((c) => ({
-    path: c.path,
-    action: c.before === null ? ('create' as const) : ('modify' as const),
-    summary: c.summary,
-  }));
 }
 
 /**
@@ -88,34 +77,6 @@ export async function reviewAndWrite(
   await ui.step(`Writing ${files(changes.length)}`, () => applyChanges(root, changes));
   for (const c of changes) for (const s of c.summary) ui.success(`${c.path}: ${s}`);
   return changes.map((c) => c.path);
-}
-
-export interface AfterWrite {
-  ok: boolean;
-  formatters: FormatResult[];
-  locks: RelockResult[];
-  /** Lock files re-locked with a change: written too. */
-  relocked: string[];
-}
-
-/** The project's formatters on what was written (and only that), then its lock files re-locked. */
-export async function afterWrite(
-  root: string,
-  written: string[],
-  opts: { format: boolean; lock: boolean; python?: string },
-  ui: Ui,
-): Promise<AfterWrite> {
-  const formatted = written.length > 0 && opts.format ? await formatStep(root, written, ui) : { ok: true, results: [] };
-  const locks = await relockStep(root, written, ui, {
-    skip: !opts.lock,
-    ...(opts.python ? { python: opts.python } : {}),
-  });
-  return {
-    ok: formatted.ok,
-    formatters: formatted.results,
-    locks,
-    relocked: locks.filter((l) => l.outcome === 'relocked' && l.changed).map((l) => l.lock.file),
-  };
 }
 
 /** What to do after a traced project passed: review, diagnose again, then `last` (given the project's path). */

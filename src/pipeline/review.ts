@@ -4,7 +4,7 @@
  */
 import pc from 'picocolors';
 import { colorDiff, unifiedDiff } from './diff.js';
-import type { FileChange } from '../runtimes/python/existing/patch.js';
+import type { FileChange } from './changes.js';
 
 function size(text: string): string {
   const bytes = Buffer.byteLength(text, 'utf8');

@@ -1,58 +1,97 @@
+/** The one interface a runtime implements: generating, installing, smoke-testing and wiring existing services. */
 import type { ServiceFramework } from '../catalog/frameworks/index.js';
+import type { Ui } from '../core/ui.js';
+import type { TemplateRuntime } from '../generate/plan.js';
+import type { ExistingAnswers } from '../answers/read.js';
+import type { FileChange } from '../pipeline/changes.js';
+import type { Finding } from '../pipeline/findings.js';
+import type { InstallingRuntime } from '../pipeline/install-and-smoke.js';
+import type { TracingResultBase } from '../pipeline/review-and-write.js';
 import type { ServiceOptions } from '../options/schema.js';
 import type { ReceivedSpan } from '../receiver/model.js';
 
-/** A directory of templates/, whole or only some of its files (paths or folder prefixes ending in "/"). */
-export type TemplateLayer = string | { dir: string; only: readonly string[] };
+export type { PreparedEnv, PrepareSettings } from '../pipeline/install-and-smoke.js';
+export type { RuntimeContext, TemplateLayer } from '../generate/plan.js';
 
-/** Template context pieces of a runtime; `framework` and `sampler` extend the shared objects of those names. */
-export type RuntimeContext = { framework?: Record<string, unknown>; sampler?: Record<string, unknown> } & Record<
-  string,
-  unknown
->;
-
-/** The environment a service was installed into, as the smoke test needs it. */
-export interface PreparedEnv {
-  /** Python: the venv. Node: the directory holding the node binary that runs the service. */
-  venvDir: string;
-  /** The tool that installed the dependencies (uv, pip, npm). */
-  installer: string;
-  reused: boolean;
+/** add-tracing's flags, the same for every runtime; a runtime ignores those it has no use for. */
+export interface AddTracingFlags {
+  app?: string;
+  route?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  json?: boolean;
+  install: boolean;
+  smoke: boolean;
+  config?: string;
+  /** --no-lock sets it false. */
+  lock?: boolean;
+  envFile?: string;
+  showNew?: boolean;
+  /** --no-project-tests sets it false. */
+  projectTests?: boolean;
+  /** --no-format sets it false. */
+  format?: boolean;
 }
 
-export interface PrepareSettings {
-  /** Requirements file to install, relative to the project (Python; default: requirements-dev.txt). */
-  requirementsFile?: string;
-  /** The interpreter to build the venv with (Python). */
-  basePython?: { command: string; version: string };
-  onProgress: (message: string) => void;
+/** add-tracing's --json result: the shared part (each runtime adds its own fields to it). */
+export type TracingResult = TracingResultBase;
+
+/** One add-tracing run as its runtime planned it, before anything is written; the steps after the write. */
+export interface TracingPlan {
+  result: TracingResult;
+  changes: FileChange[];
+  /** Notes on the plan, shown before the review. */
+  notes: string[];
+  /** What is traced already when nothing changes ("the app", "the service"). */
+  traced: string;
+  /** Formatters and lock files after the write; false when that failed (the result says why). */
+  afterWrite(written: string[], ui: Ui): Promise<boolean>;
+  /** Install, smoke test and the project's own tests; true when all passed. */
+  verify(ui: Ui): Promise<boolean>;
+  /** The last of the next steps: how to prove it again or run it, given the project's relative path. */
+  nextStep(rel: string): string;
+}
+
+/** What a runtime does with services it did not generate: add-tracing, doctor, and smoke after add-tracing. */
+export interface ExistingServices {
+  /** Analyses the project, refuses what cannot be handled, chooses the options and plans the change. */
+  planTracing(
+    root: string,
+    flagOptions: Record<string, unknown>,
+    flags: AddTracingFlags,
+    ui: Ui,
+  ): Promise<TracingPlan | { done: TracingResult }>;
+  /** doctor: what the service gets wrong, and what was found of it (for --json). */
+  diagnose(
+    root: string,
+    flags: { app?: string; checkPypi?: boolean },
+  ): Promise<{ findings: Finding[]; project: object }>;
+  /** `smoke` on a service add-tracing wired: its own dependencies, recorded start command and route. */
+  smoke(
+    root: string,
+    existing: ExistingAnswers,
+    options: ServiceOptions,
+    ui: Ui,
+  ): Promise<{ code: number; result: { ok: boolean; directory: string } }>;
 }
 
 /**
  * Everything that differs between the languages a service can be written in. Adding a runtime means one
- * module here, one entry in ./index.ts and one base folder under templates/.
+ * folder under runtimes/, one entry in ./index.ts and its template folders.
  */
-export interface Runtime {
+export interface Runtime extends TemplateRuntime, InstallingRuntime {
   name: 'python' | 'node';
-  displayName: string;
-  /** Template layers below the framework's own folder, earliest first. */
-  baseLayers: readonly TemplateLayer[];
   /** Checks, before anything is written, that the project can be installed and run here (throws UsageError). */
   preflight?(): Promise<void>;
-  /** Template context pieces of this runtime, merged over the shared ones (`framework` and `sampler` key by key). */
-  templateContext(options: ServiceOptions, framework: ServiceFramework): RuntimeContext;
-  /** Step title shown while preparing the environment. */
-  installTitle: string;
-  /** The installer named in the result when the install failed before one was chosen. */
-  installerName: string;
-  /** Said when the environment was already up to date and nothing was installed. */
-  reusedNote: string;
-  /** Installs the generated project's dependencies (and builds it where needed). */
-  prepare(projectDir: string, options: ServiceOptions, settings: PrepareSettings): Promise<PreparedEnv>;
   /** The service's process environment, from ours minus OTEL_* plus `extra`. */
   serviceEnv(envDir: string, extra: Record<string, string>): NodeJS.ProcessEnv;
   /** The parser of what the console exporter prints to stdout (loaded when a smoke test needs it). */
   consoleSpanParser(): Promise<(stdout: string) => ReceivedSpan[]>;
   /** Commands shown after `create`, to run inside the project. */
   nextSteps(context: { installed: boolean; framework: ServiceFramework; smokeCommand: string }): string[];
+  /** Whether a directory holds a service of this runtime, from its marker files alone (nothing is parsed). */
+  owns(dir: string): boolean;
+  /** Its handling of existing services, loaded on first use (the parsers are heavy). */
+  existing(): Promise<ExistingServices>;
 }

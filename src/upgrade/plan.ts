@@ -5,7 +5,20 @@
  */
 import { merge3, type MergeLabels } from './merge.js';
 import { contentHash } from '../answers/record.js';
-import type { PinChange, Retargeted } from '../runtimes/python/upgrade/deps.js';
+
+/** One pinned requirement moved to another version, in one dependency file. */
+export interface PinChange {
+  file: string;
+  name: string;
+  from: string;
+  to: string;
+}
+
+/** A dependency file's text with its pins moved, and what moved. */
+export interface Retargeted {
+  text: string;
+  changes: PinChange[];
+}
 
 export type FileAction =
   /** Nothing to write: the user's file already is the result. */

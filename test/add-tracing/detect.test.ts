@@ -3,11 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeTarget } from '../../src/runtimes/python/existing/candidates.js';
 import { detectProject } from '../../src/runtimes/python/existing/detect.js';
-import { diagnose, hasErrors } from '../../src/runtimes/python/existing/diagnose.js';
+import { diagnose } from '../../src/runtimes/python/existing/diagnose.js';
 import { refuseUnworkable } from '../../src/runtimes/python/existing/refuse.js';
 import { getFramework } from '../../src/catalog/frameworks/index.js';
 import { findStartCommands, removeWrapper } from '../../src/runtimes/python/existing/start-commands.js';
 import { REPO_ROOT, scratchDir } from '../helpers.js';
+import { hasErrors } from '../../src/pipeline/findings.js';
 
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'existing');
 const fixture = (name: string) => path.join(FIXTURES, name);

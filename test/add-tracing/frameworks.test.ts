@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectProject } from '../../src/runtimes/python/existing/detect.js';
-import { diagnose, hasErrors } from '../../src/runtimes/python/existing/diagnose.js';
+import { diagnose } from '../../src/runtimes/python/existing/diagnose.js';
 import { DETECTION } from '../../src/runtimes/python/existing/frameworks.js';
 import { withGunicornHooks } from '../../src/runtimes/python/existing/gunicorn.js';
 import { planChanges, type PatchInputs } from '../../src/runtimes/python/existing/patch.js';
@@ -13,6 +13,7 @@ import { parseServiceOptions } from '../../src/options/schema.js';
 import { corePackages, otelLine } from '../../src/catalog/python-sets.js';
 import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { REPO_ROOT, runCli, scratchDir } from '../helpers.js';
+import { hasErrors } from '../../src/pipeline/findings.js';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'existing');
 

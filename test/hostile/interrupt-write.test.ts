@@ -7,6 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseServiceOptions } from '../../src/options/schema.js';
 import { plan } from '../../src/generate/plan.js';
+import { runtimeOf } from '../../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 import { writeTree } from '../../src/generate/write.js';
 import { runCli, scratchDir } from '../helpers.js';
 import { startSession, within } from './processes.js';
@@ -25,7 +28,7 @@ describe('Ctrl-C during a --force write', () => {
     const t = scratchDir('cts-turns-');
     userProject(t);
     const before = JSON.stringify(picture(t));
-    const write = writeTree(t, plan(parseServiceOptions({ serviceName: 'svc' })).files, { force: true });
+    const write = writeTree(t, planOf(parseServiceOptions({ serviceName: 'svc' })).files, { force: true });
     let finished = false;
     void write.finally(() => (finished = true));
     const seen = new Set<string>();

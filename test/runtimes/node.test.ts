@@ -9,6 +9,9 @@ import { jsString } from '../../src/core/escape.js';
 import { UsageError } from '../../src/core/errors.js';
 import { parseServiceOptions } from '../../src/options/schema.js';
 import { plan } from '../../src/generate/plan.js';
+import { runtimeOf } from '../../src/runtimes/index.js';
+
+const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 import { parseNodeConsoleSpans } from '../../src/runtimes/node/console.js';
 import { findServiceNode } from '../../src/runtimes/node/env.js';
 import {
@@ -18,7 +21,6 @@ import {
   nodeSetProblem,
   type NodeOtelSet,
 } from '../../src/catalog/node-sets.js';
-import { runtimeOf } from '../../src/runtimes/index.js';
 import { LOAD_ORDER_CHECK, loadOrderCheck } from '../../src/smoke/node-checks.js';
 import { runCli, scratchDir } from '../helpers.js';
 
@@ -88,7 +90,7 @@ describe('Node OpenTelemetry sets', () => {
 describe('the Express project', () => {
   const files = (options: Record<string, unknown>) =>
     new Map(
-      plan(parseServiceOptions({ serviceName: 'svc', framework: 'express', ...options })).files.map((f) => [
+      planOf(parseServiceOptions({ serviceName: 'svc', framework: 'express', ...options })).files.map((f) => [
         f.path,
         f.content,
       ]),
@@ -100,7 +102,7 @@ describe('the Express project', () => {
     for (const p of ['package.json', 'src/telemetry.ts', 'src/server.ts', 'src/app.ts', 'Dockerfile', 'compose.yaml'])
       expect(project.has(p), p).toBe(true);
     expect([...project.keys()].filter((p) => p.endsWith('.py') || p.startsWith('app/'))).toEqual([]);
-    const python = new Map(plan(parseServiceOptions({ serviceName: 'svc' })).files.map((f) => [f.path, f.content]));
+    const python = new Map(planOf(parseServiceOptions({ serviceName: 'svc' })).files.map((f) => [f.path, f.content]));
     expect(project.get('otel-collector-config.yaml')).toBe(python.get('otel-collector-config.yaml'));
     expect(project.get('compose.yaml')).not.toMatch(/python/i);
   });
@@ -255,7 +257,7 @@ describe('findServiceNode', () => {
 
 describe('the Express deployment files', () => {
   const project = new Map(
-    plan(parseServiceOptions({ serviceName: 'svc', framework: 'express' })).files.map((f) => [f.path, f.content]),
+    planOf(parseServiceOptions({ serviceName: 'svc', framework: 'express' })).files.map((f) => [f.path, f.content]),
   );
   it('builds in one stage and runs in another, as a non-root user, under tini, in exec form', () => {
     const dockerfile = project.get('Dockerfile')!;

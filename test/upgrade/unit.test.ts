@@ -7,7 +7,7 @@ import {
   type AnswersDocument,
 } from '../../src/answers/document.js';
 import { declaredPins, retargetExisting, retargetGenerated } from '../../src/runtimes/python/upgrade/deps.js';
-import { conflictFindings, newerSetFinding, pypiFinding } from '../../src/upgrade/doctor.js';
+import { conflictFindings, newerSetFinding, pypiFinding } from '../../src/runtimes/python/upgrade/doctor.js';
 import { newerKnownLine, newestLineFor } from '../../src/runtimes/python/upgrade/lines.js';
 import { conflictMarkerLines, merge3 } from '../../src/upgrade/merge.js';
 import { MIGRATIONS, runMigrations, type Migration } from '../../src/answers/migrations.js';

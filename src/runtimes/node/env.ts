@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { CancelledError, UsageError } from '../../core/errors.js';
 import { interruptedBy, onInterruptCleanup } from '../../core/interrupt.js';
-import { InstallError } from '../python/env.js';
+import { InstallError } from '../../core/errors.js';
 import type { PreparedEnv } from '../types.js';
 import { compareVersions } from '../../catalog/node-sets.js';
 

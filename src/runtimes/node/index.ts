@@ -1,14 +1,9 @@
 /** The Node runtime: templates/node, npm with a lockfile, the matched OpenTelemetry JS set. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { NodeFrameworkDescriptor, ServiceFramework } from '../../catalog/frameworks/index.js';
-import type { ServiceOptions } from '../../options/schema.js';
-import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides, nodePins } from '../../catalog/node-sets.js';
+import { DEFAULT_NODE_SET, nodeOtelSet } from '../../catalog/node-sets.js';
 import type { Runtime } from '../types.js';
-
-function nodeFramework(framework: ServiceFramework): NodeFrameworkDescriptor {
-  if (framework.runtime !== 'node') throw new Error(`${framework.name} is not a Node framework`);
-  return framework;
-}
+import { nodeTemplates } from './templates.js';
 
 /** Ours minus OTEL_* (the smoke test sets its own), the service's Node first on PATH. */
 function nodeServiceEnv(binDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -19,29 +14,7 @@ function nodeServiceEnv(binDir: string, extra: Record<string, string>): NodeJS.P
 }
 
 export const node: Runtime = {
-  name: 'node',
-  displayName: 'Node.js',
-  // The collector configuration is the one the Python services use, file for file.
-  baseLayers: [{ dir: 'common', only: ['otel-collector-config.yaml', 'deploy/'] }, 'node'],
-  templateContext(o: ServiceOptions, framework: ServiceFramework) {
-    const f = nodeFramework(framework);
-    const set = nodeOtelSet(DEFAULT_NODE_SET);
-    const typesNode = set.thirdParty['@types/node'] ?? '';
-    const overrides = nodeOverrides(set, f.packages);
-    return {
-      sampler: { ratio: String(o.samplerRatio) },
-      otel: { line: DEFAULT_NODE_SET, sdk: set.stable, contrib: set.experimental },
-      node: {
-        minVersion: set.minNode,
-        // The LTS major the Dockerfile and @types/node target.
-        major: typesNode.split('.')[0] ?? '24',
-        dependencies: nodeDependencies(set, f.packages),
-        devDependencies: nodePins(set, [...f.devPackages, '@types/node', 'typescript']),
-        // Absent, not empty, when no package needs one: the template writes the key only then.
-        overrides: Object.keys(overrides).length > 0 ? overrides : undefined,
-      },
-    };
-  },
+  ...nodeTemplates,
   async preflight() {
     const { findServiceNode } = await import('./env.js');
     await findServiceNode(nodeOtelSet(DEFAULT_NODE_SET).minNode);
@@ -61,4 +34,6 @@ export const node: Runtime = {
     `${smokeCommand}   # prove the wiring again`,
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
+  owns: (dir) => existsSync(path.join(dir, 'package.json')),
+  existing: async () => (await import('./existing/index.js')).nodeExisting,
 };

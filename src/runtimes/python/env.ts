@@ -8,7 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { CancelledError } from '../../core/errors.js';
+import { CancelledError, InstallError } from '../../core/errors.js';
+
 import { interruptedBy, onInterruptCleanup } from '../../core/interrupt.js';
 import { cachedPrivateUv, resolveInstaller } from './installer.js';
 import type { Installer } from '../../options/schema.js';
@@ -24,17 +25,6 @@ export interface PythonEnv {
   venvDir: string;
   installer: 'uv' | 'pip';
   reused: boolean;
-}
-
-export class InstallError extends Error {
-  override name = 'InstallError';
-  constructor(
-    message: string,
-    readonly outputTail: string,
-    readonly rerun: string,
-  ) {
-    super(message);
-  }
 }
 
 export function venvPython(venvDir: string): string {

@@ -1,47 +1,8 @@
 /** The Python runtime: templates/common, a venv installed with uv or pip, the matched PyPI sets. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { getFramework, type ServiceFramework } from '../../catalog/frameworks/index.js';
-import type { ServiceOptions } from '../../options/schema.js';
-import { readmeFacts } from './readme-facts.js';
-import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from '../../catalog/python-sets.js';
 import type { Runtime } from '../types.js';
-
-export function pythonFloat(n: number): string {
-  return Number.isInteger(n) ? `${n}.0` : String(n);
-}
-
-/** The sampler as a Python expression over opentelemetry.sdk.trace.sampling names. */
-export function samplerExpression(o: ServiceOptions): { expression: string; imports: string[] } {
-  const ratio = pythonFloat(o.samplerRatio);
-  switch (o.sampler) {
-    case 'parentbased_traceidratio':
-      return { expression: `ParentBased(TraceIdRatioBased(${ratio}))`, imports: ['ParentBased', 'TraceIdRatioBased'] };
-    case 'traceidratio':
-      return { expression: `TraceIdRatioBased(${ratio})`, imports: ['TraceIdRatioBased'] };
-    case 'parentbased_always_on':
-      return { expression: 'ParentBased(ALWAYS_ON)', imports: ['ALWAYS_ON', 'ParentBased'] };
-    case 'always_on':
-      return { expression: 'ALWAYS_ON', imports: ['ALWAYS_ON'] };
-    case 'always_off':
-      return { expression: 'ALWAYS_OFF', imports: ['ALWAYS_OFF'] };
-  }
-}
-
-/** The OpenTelemetry set the service installs: its line, or an earlier patch its instrumentation needs. */
-export function frameworkLine(o: ServiceOptions): OtelLine {
-  const line = otelLine(o.otelVersion);
-  return matchedSetFor(
-    line,
-    getFramework(o.framework)
-      .packages(line)
-      .map((p) => p.name),
-  );
-}
-
-export function runtimePackages(o: ServiceOptions): PythonPackage[] {
-  const line = frameworkLine(o);
-  return [...corePackages(line, o.exporter), ...getFramework(o.framework).packages(line)];
-}
+import { pythonTemplates } from './templates.js';
 
 /** Ours minus OTEL_* (the smoke test sets its own), the venv first on PATH, output unbuffered. */
 export function pythonServiceEnv(venvDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -54,35 +15,11 @@ export function pythonServiceEnv(venvDir: string, extra: Record<string, string>)
   return { ...env, ...extra };
 }
 
+/** Files that only a Python project has at its root. */
+const PYTHON_MARKERS = ['pyproject.toml', 'requirements.txt', 'setup.py', 'setup.cfg', 'manage.py', 'Pipfile'];
+
 export const python: Runtime = {
-  name: 'python',
-  displayName: 'Python',
-  baseLayers: ['common'],
-  templateContext(o: ServiceOptions, _framework: ServiceFramework) {
-    const framework = getFramework(o.framework);
-    const line = frameworkLine(o);
-    const sampler = samplerExpression(o);
-    return {
-      framework: {
-        copyPaths: framework.copyPaths ?? [],
-        pythonPackages: framework.pythonPackages ?? [],
-        writableDirs: framework.writableDirs ?? [],
-        dockerNotes: framework.dockerNotes ?? {
-          flushOnStop: 'runs the lifespan shutdown',
-          setupFiles: 'app/telemetry.py and app/main.py',
-        },
-      },
-      sampler: {
-        ratio: pythonFloat(o.samplerRatio),
-        expression: sampler.expression,
-        imports: sampler.imports.join(', '),
-      },
-      otel: { line: o.otelVersion, sdk: line.sdk, contrib: line.contrib },
-      packages: runtimePackages(o),
-      testPackages: framework.testPackages(line),
-      readme: readmeFacts(o, line.contrib),
-    };
-  },
+  ...pythonTemplates,
   installTitle: 'Installing Python dependencies',
   installerName: 'pip',
   reusedNote: 'reused the existing .venv (requirements unchanged)',
@@ -106,4 +43,6 @@ export const python: Runtime = {
     `${smokeCommand}   # prove the wiring again`,
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
+  owns: (dir) => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f))),
+  existing: async () => (await import('./existing/index.js')).pythonExisting,
 };

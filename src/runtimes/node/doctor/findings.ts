@@ -3,7 +3,7 @@
  * service, in the guide's terms (the SDK loaded before the framework, one matched set of packages, the
  * server span named by the route, a flush on SIGTERM). Pure: reads only the NodeProject it is given.
  */
-import type { Finding } from '../../python/existing/diagnose.js';
+import type { Finding } from '../../../pipeline/findings.js';
 import { experimentalLineFor } from '../../../catalog/node-sets.js';
 import { scanModuleCached } from '../existing/scan.js';
 import { otelVersionProblem } from '../existing/versions-check.js';

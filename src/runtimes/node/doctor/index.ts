@@ -1,10 +1,8 @@
 /** `doctor` for an existing Express or Fastify service: the project read, then its findings. */
-import type { Finding } from '../../python/existing/diagnose.js';
+import type { Finding } from '../../../pipeline/findings.js';
 import { appConstruction, type NodeProject as NodeAnalysis } from '../existing/project.js';
 import { nodeFindings } from './findings.js';
 import { readNodeProject } from './project.js';
-
-export { isNodeService } from '../existing/detect.js';
 
 function describeLayout(a: NodeAnalysis): string {
   const ts = a.typescript ? `, TypeScript${a.typescript.outDir ? ` built into ${a.typescript.outDir}/` : ''}` : '';

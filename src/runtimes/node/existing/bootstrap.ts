@@ -12,6 +12,7 @@
 import { serviceFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { templateContext } from '../../../generate/plan.js';
+import { nodeTemplates } from '../templates.js';
 import { hasTemplate, renderTemplate } from '../../../generate/render.js';
 import { BOOTSTRAP_FILE, BOOTSTRAP_MARKER } from './project.js';
 import { stripTypes } from './strip-types.js';
@@ -31,7 +32,7 @@ export function canRenderBootstrap(framework: string): boolean {
 
 export function renderBootstrap(options: ServiceOptions, entry: string): string {
   const framework = serviceFramework(options.framework);
-  const context = templateContext(options);
+  const context = templateContext(options, nodeTemplates);
   const instrumentations = stripTypes(
     withoutHeader(renderTemplate(`${framework.templateDir}/src/instrumentations.ts.hbs`, context)),
   );

@@ -8,39 +8,28 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import pc from 'picocolors';
-import { formatFindings } from '../../python/existing/diagnose.js';
 import { renderDiff } from '../../../pipeline/diff.js';
-import type { FileChange } from '../../python/existing/patch.js';
-import { changeSummaries, printNextSteps, reviewAndWrite, type TracingResultBase } from '../../../pipeline/review-and-write.js';
-import { READINESS_PATH, readAppEnv } from '../../python/existing/smoke-target.js';
+import { printNextSteps, reviewAndWrite, type TracingResultBase } from '../../../pipeline/review-and-write.js';
+import { readAppEnv } from '../../../pipeline/app-env.js';
+import { READINESS_PATH } from '../../../smoke/readiness.js';
 import { parseOptionsOrThrow, readConfigFile } from '../../../answers/config-file.js';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../../../core/errors.js';
+import { EXIT_FAILURE, EXIT_OK, InstallError, UsageError } from '../../../core/errors.js';
 import { interruptedBy, onInterruptCleanup } from '../../../core/interrupt.js';
 import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../../../options/schema.js';
 import { ANSWERS_FILE } from '../../../core/paths.js';
 import type { ExistingAnswers } from '../../../answers/read.js';
 import { writeFileAtomic } from '../../../generate/write.js';
 import type { SmokeReport } from '../../../smoke/run.js';
+import { reportInstallError, smokeStep as smokeStepOf } from '../../../pipeline/install-and-smoke.js';
+import type { AddTracingFlags, TracingPlan } from '../../types.js';
 import type { Ui } from '../../../core/ui.js';
 import { diagnoseNodeService } from '../doctor/index.js';
 import { nodeModulesIgnoreChange } from './gitignore.js';
 import { installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
 import { planNodeChanges, refuseNodeProject } from './plan.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
-
-export interface NodeAddTracingFlags {
-  route?: string;
-  yes?: boolean;
-  dryRun?: boolean;
-  force?: boolean;
-  install: boolean;
-  smoke: boolean;
-  config?: string;
-  lock?: boolean;
-  showNew?: boolean;
-  /** Variables the service needs to start (else the project's .env); OTEL_* are left out. */
-  envFile?: string;
-}
+import { formatFindings } from '../../../pipeline/findings.js';
+import { type FileChange, changeSummaries } from '../../../pipeline/changes.js';
 
 export interface NodeAddTracingResult extends TracingResultBase {
   runtime: 'node';
@@ -103,12 +92,13 @@ async function resolveOptions(
   return parseOptionsOrThrow(raw, sourceOf);
 }
 
-export async function nodeAddTracing(
+/** Analyses the service and plans its change; nothing is written. */
+export async function planNodeTracing(
   root: string,
   flagOptions: Record<string, unknown>,
-  flags: NodeAddTracingFlags,
+  flags: AddTracingFlags,
   ui: Ui,
-): Promise<{ code: number; result: NodeAddTracingResult }> {
+): Promise<TracingPlan> {
   const project = await ui.step(`Analysing ${path.relative(process.cwd(), root) || '.'} (Node.js)`, async () =>
     analyseNodeProject(root),
   );
@@ -136,36 +126,24 @@ export async function nodeAddTracing(
     written: [],
     notes: plan.notes,
   };
-  const color = !ui.json && process.stdout.isTTY === true;
-  ui.block(`${pc.bold('Diagnosis')}\n${formatFindings(findings, { color })}`);
-  for (const note of plan.notes) ui.warn(note);
-
-  result.written = await reviewAndWrite(root, plan.changes, flags, ui, color, 'the service');
-  if (flags.dryRun) return { code: EXIT_OK, result };
-
-  if (
-    plan.packageJsonChanged &&
-    flags.lock !== false &&
-    !(await relockOrRestore(root, project, plan.changes, ui, result))
-  )
-    return { code: EXIT_FAILURE, result };
-  if (!flags.install) {
-    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed dependencies (--no-install)');
-    return { code: EXIT_OK, result };
-  }
-  return smokeStep(
-    root,
-    project,
-    options,
-    {
-      startCommand: plan.startCommand,
-      route: plan.route,
-      smoke: flags.smoke,
-      ...(flags.envFile ? { envFile: flags.envFile } : {}),
-    },
-    ui,
+  return {
     result,
-  );
+    changes: plan.changes,
+    notes: plan.notes,
+    traced: 'the service',
+    afterWrite: async (_written, ui) =>
+      !plan.packageJsonChanged || flags.lock === false || relockOrRestore(root, project, plan.changes, ui, result),
+    async verify(ui) {
+      const run = {
+        startCommand: plan.startCommand,
+        route: plan.route,
+        smoke: flags.smoke,
+        ...(flags.envFile ? { envFile: flags.envFile } : {}),
+      };
+      return (await smokeStep(root, project, options, run, ui, result)).result.ok;
+    },
+    nextStep: () => `${startHint(project)}# runs with the bootstrap preloaded`,
+  };
 }
 
 /**
@@ -238,15 +216,13 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
   result: R,
 ): Promise<{ code: number; result: R }> {
   const { startCommand, route } = run;
-  const { InstallError } = await import('../../python/env.js');
   const node = await serviceNode();
   try {
     const done = await ui.step('Installing npm dependencies', (update) => installForSmoke(root, project, node, update));
     result.install = done;
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
-    ui.block(pc.red(`Install failed: ${error.message}`));
-    if (error.outputTail) ui.block(pc.dim(error.outputTail));
+    reportInstallError(error, ui);
     result.install = {
       installer: project.packageManager.name,
       error: error.message,
@@ -261,38 +237,29 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
     ui.warn('the service does not seem to read process.env.PORT: the smoke test gives it a free port that way');
   ui.info(`smoke test route: GET ${route.path} (recorded in ${ANSWERS_FILE}; --route /path chooses another)`);
   const appEnv = await readAppEnv(root, run.envFile, ui);
-  const { runSmoke } = await import('../../../smoke/run.js');
-  const { formatSmokeReport } = await import('../../../smoke/report.js');
   // An existing service writes no OpenTelemetry log records of its own (console output is not one).
   const smokeOptions: ServiceOptions = { ...options, signals: options.signals.filter((s) => s !== 'logs') };
-  const smoke = await ui.step(
-    'Smoke test: start the service, send requests, receive its spans',
-    (update) =>
-      runSmoke(
-        {
-          projectDir: root,
-          venvDir: node.binDir ?? '',
-          options: smokeOptions,
-          readyPath: READINESS_PATH,
-          env: appEnv.env,
-          serverCommand: (port) => ['env', `PORT=${port}`, ...startCommand],
-          expectation: {
-            requestPath: route.path,
-            route: route.template,
-            serverSpanName: `GET ${route.template}`,
-            expectChild: false,
-            spansPerRequest: 1,
-            spansPerRequestMode: 'atLeast',
-          },
-        },
-        update,
-      ),
-    (report) => !report.ok,
+  const smoke = await smokeStepOf(
+    {
+      projectDir: root,
+      venvDir: node.binDir ?? '',
+      options: smokeOptions,
+      readyPath: READINESS_PATH,
+      env: appEnv.env,
+      serverCommand: (port: number) => ['env', `PORT=${port}`, ...startCommand],
+      expectation: {
+        requestPath: route.path,
+        route: route.template,
+        serverSpanName: `GET ${route.template}`,
+        expectChild: false,
+        spansPerRequest: 1,
+        spansPerRequestMode: 'atLeast',
+      },
+    },
+    ui,
   );
-  ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));
   result.smoke = smoke;
   result.ok = smoke.ok;
-  if (smoke.ok) printNextSteps(root, ui, () => `${startHint(project)}# runs with the bootstrap preloaded`);
   return { code: smoke.ok ? EXIT_OK : EXIT_FAILURE, result };
 }
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { FileChange } from '../../python/existing/patch.js';
+import type { FileChange } from '../../../pipeline/changes.js';
 
 export async function nodeModulesIgnoreChange(root: string): Promise<FileChange | undefined> {
   if (existsSync(path.join(root, 'node_modules'))) return undefined;

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { InstallError } from '../../python/env.js';
+import { InstallError } from '../../../core/errors.js';
 import { findServiceNode, nodePath, type ServiceNode } from '../env.js';
 import { DEFAULT_NODE_SET, nodeOtelSet } from '../../../catalog/node-sets.js';
 import type { NodeProject, PackageManager } from './project.js';

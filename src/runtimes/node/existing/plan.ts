@@ -11,13 +11,13 @@ import type { ExistingAnswers } from '../../../answers/read.js';
 import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides } from '../../../catalog/node-sets.js';
 import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../../../answers/document.js';
 import { MIGRATION_IDS } from '../../../answers/migrations.js';
-import type { FileChange } from '../../python/existing/patch.js';
 import { canRenderBootstrap, renderBootstrap } from './bootstrap.js';
 import { dockerfileWithImport, withBootstrapCopied } from './dockerfile.js';
 import { editPackageJson, isCanonical } from './package-json.js';
 import { BOOTSTRAP_FILE, loadOrder, type NodeProject } from './project.js';
 import { sampleRoute } from './routes.js';
 import { preloadsBootstrap, withImport } from './start-command.js';
+import type { FileChange } from '../../../pipeline/changes.js';
 
 const NOTHING = '— nothing was changed';
 const OVERRIDE_FIELD = { npm: 'overrides', yarn: 'resolutions', pnpm: 'pnpm.overrides' } as const;

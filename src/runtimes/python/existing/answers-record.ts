@@ -10,8 +10,9 @@ import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../../../answers/docum
 import { MIGRATION_IDS } from '../../../answers/migrations.js';
 import { telemetryRecord, type FileRecord } from '../../../answers/record.js';
 import { routeFromFlag, type RouteChoice } from './install.js';
-import type { FileChange, TelemetryPlacement } from './patch.js';
+import type { TelemetryPlacement } from './patch.js';
 import type { AnalysedProject, ProjectReport, ServeTarget } from './types.js';
+import type { FileChange } from '../../../pipeline/changes.js';
 
 /** What a previous add-tracing run recorded, as read (not validated: every field may be missing). */
 export interface PreviousAnswers {

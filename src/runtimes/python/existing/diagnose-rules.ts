@@ -7,7 +7,7 @@ import { mismatchedOtelVersions } from './deps.js';
 import { getFramework } from '../../../catalog/frameworks/index.js';
 import { GUNICORN_MARKER, TELEMETRY_BINDING, type DetectionInfo } from './frameworks.js';
 import { gunicornUse } from './gunicorn.js';
-import type { Finding } from './diagnose.js';
+import type { Finding } from '../../../pipeline/findings.js';
 import type { AnalyzedFile, AppCandidate, OtelRecord, ProjectReport } from './types.js';
 
 const at = (file: { path: string }, line: number | null | undefined) => (line ? `${file.path}:${line}` : file.path);

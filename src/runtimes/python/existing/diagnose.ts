@@ -2,25 +2,13 @@
  * diagnose(report) -> findings: what is already there and wrong, in the guide's terms. Pure; `doctor`
  * prints the findings alone (exit 1 when any is an error) and add-tracing prints them before its diff.
  */
-import pc from 'picocolors';
+import type { Finding } from '../../../pipeline/findings.js';
 import { rulesFor, type DiagnosisContext, type Located } from './diagnose-rules.js';
 import { DETECTION, type DetectionInfo } from './frameworks.js';
 import type { ProjectReport } from './types.js';
 
-export type Severity = 'error' | 'warning' | 'info';
-
 /** How to make a dependency file this tool cannot read (not UTF-8) readable. */
 export const TO_UTF8 = 'convert it to UTF-8 (iconv -f UTF-16 -t UTF-8 for a UTF-16 file)';
-
-export interface Finding {
-  code: string;
-  severity: Severity;
-  message: string;
-  /** path:line */
-  where?: string;
-  /** What to do about it. */
-  fix?: string;
-}
 
 /** One report per run: syntax errors, then whether there is a supported app at all, then the rules. */
 export function diagnose(report: ProjectReport & { texts?: Record<string, string> }): Finding[] {
@@ -101,29 +89,4 @@ export function unreadNote(report: Pick<ProjectReport, 'unread'>): string {
   if (report.unread.length === 0) return '';
   const named = report.unread.slice(0, 3).map((u) => `${u.path} (${u.reason})`);
   return `; not parsed: ${named.join(', ')}${report.unread.length > 3 ? ` and ${report.unread.length - 3} more` : ''}`;
-}
-
-export function hasErrors(findings: Finding[]): boolean {
-  return findings.some((f) => f.severity === 'error');
-}
-
-export function formatFindings(findings: Finding[], options: { color: boolean }): string {
-  const c = options.color ? pc : pc.createColors(false);
-  const icon: Record<Severity, string> = { error: c.red('✖'), warning: c.yellow('!'), info: c.blue('i') };
-  const lines: string[] = [];
-  for (const f of findings) {
-    lines.push(`  ${icon[f.severity]} ${f.where ? `${c.dim(f.where)} ` : ''}${f.message}`);
-    if (f.fix && f.severity !== 'info') lines.push(`      ${c.yellow('→')} ${f.fix}`);
-  }
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.filter((f) => f.severity === 'warning').length;
-  lines.push(
-    '',
-    errors > 0
-      ? c.red(
-          `${errors} problem${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`,
-        )
-      : c.green(`no problems${warnings ? ` (${warnings} warning${warnings === 1 ? '' : 's'})` : ''}`),
-  );
-  return lines.join('\n');
 }

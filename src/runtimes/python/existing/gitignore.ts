@@ -1,6 +1,6 @@
 /** The smoke test's .venv inside a project belongs in its .gitignore (added only when not ignored yet). */
 import { execa } from 'execa';
-import type { FileChange } from './patch.js';
+import type { FileChange } from '../../../pipeline/changes.js';
 
 /** Whether a .gitignore text ignores a top-level `.venv` directory (the common spellings). */
 export function gitignoreCoversVenv(text: string): boolean {

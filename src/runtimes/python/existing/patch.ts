@@ -5,6 +5,7 @@
  * else in the file moves. A second run over the result finds the markers and plans nothing.
  */
 import path from 'node:path';
+import type { FileChange } from '../../../pipeline/changes.js';
 import type { OtelLine, PythonPackage } from '../../../catalog/python-sets.js';
 import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
 import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
@@ -13,15 +14,6 @@ import { withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalysedProject, AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
 import { byteColToIndex, splitKeep } from './source-text.js';
-
-export interface FileChange {
-  path: string;
-  /** null: the file is created. */
-  before: string | null;
-  after: string;
-  /** One line per thing done to this file, for the summary and the answers file. */
-  summary: string[];
-}
 
 export interface PatchInputs {
   /** The rendered telemetry module (common template + the framework wiring). */

@@ -2,7 +2,7 @@
 import { getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import type { ExistingAnswers } from '../../../answers/read.js';
-import type { PythonEnv } from '../env.js';
+import type { PreparedEnv } from '../../../pipeline/install-and-smoke.js';
 import type { SmokeTarget } from '../../../smoke/run.js';
 import type { Ui } from '../../../core/ui.js';
 import { existsSync } from 'node:fs';
@@ -10,8 +10,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../../core/errors.js';
 import { installedPythons } from '../installs.js';
+import { venvPython } from '../env.js';
 import { LINE_COMPAT } from '../../../catalog/python-sets.js';
-import { appEnvironment, parseDotenv } from './app-env.js';
+import { readAppEnv } from '../../../pipeline/app-env.js';
+import { READINESS_PATH } from '../../../smoke/readiness.js';
 import { declaredPython } from './environment.js';
 import { chooseInterpreter, type Interpreter } from './project-python.js';
 import { chooseRoute, discoverRoutes, routeFromFlag, writeInstallFile, type RouteChoice } from './install.js';
@@ -20,7 +22,6 @@ import { chooseRoute, discoverRoutes, routeFromFlag, writeInstallFile, type Rout
  * Readiness of an existing app: any HTTP answer, on a path no app serves, so the probe never adds a
  * measurement to the sample route's metrics (a 404 has no http.route) nor a span to its traces.
  */
-export const READINESS_PATH = '/.well-known/create-traced-service/ready';
 
 export function existingTarget(
   existing: Pick<ExistingAnswers, 'serverCommand'>,
@@ -50,7 +51,7 @@ export interface ExistingSmokeSettings {
     requirementsFile: string;
     /** The installed interpreter that fits the project's declared Python, when there is one. */
     basePython?: { command: string; version: string };
-    resolveTarget: (env: PythonEnv) => Promise<Partial<SmokeTarget>>;
+    resolveTarget: (env: PreparedEnv) => Promise<Partial<SmokeTarget>>;
   };
   /** The route that was used (known once resolveTarget ran). */
   route: () => RouteChoice | undefined;
@@ -96,7 +97,7 @@ export async function existingSmokeSettings(
         ) {
           try {
             routes = await discoverRoutes(
-              env.python,
+              venvPython(env.venvDir),
               root,
               { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' },
               appEnv,
@@ -135,24 +136,4 @@ export async function existingSmokeSettings(
 async function interpreterFor(root: string, otelVersion: string): Promise<Interpreter | undefined> {
   const minimum = (LINE_COMPAT as Record<string, { python: string }>)[otelVersion]?.python;
   return chooseInterpreter(await declaredPython(root), await installedPythons(root), minimum);
-}
-
-/** --env-file, else the project's .env: the variables the app reads at import (the shell's own win). */
-export async function readAppEnv(
-  root: string,
-  envFileFlag: string | undefined,
-  ui: Ui,
-): Promise<{ env: Record<string, string>; envFile?: string }> {
-  const file = envFileFlag ? path.resolve(envFileFlag) : path.join(root, '.env');
-  if (!existsSync(file)) {
-    if (envFileFlag)
-      throw new UsageError(
-        `--env-file ${envFileFlag} does not exist; pass an existing dotenv file — nothing was changed`,
-      );
-    return { env: {} };
-  }
-  const { env, dropped } = appEnvironment(parseDotenv(await readFile(file, 'utf8'), process.env), process.env);
-  const shown = path.relative(root, file) || file;
-  if (dropped.length > 0) ui.info(`${shown}: ${dropped.join(', ')} left out (the smoke test sets OTEL_* itself)`);
-  return { env, envFile: shown };
 }

@@ -2,6 +2,7 @@
 import { getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { templateContext } from '../../../generate/plan.js';
+import { pythonTemplates } from '../templates.js';
 import { hasTemplate, renderTemplate } from '../../../generate/render.js';
 import { TELEMETRY_MARKER } from './frameworks.js';
 import type { TelemetryPlacement } from './patch.js';
@@ -20,7 +21,7 @@ export function renderTelemetryModule(
   const framework = getFramework(options.framework);
   const source = [`${framework.templateDir}/app/telemetry.py.hbs`, 'common/app/telemetry.py.hbs'].find(hasTemplate);
   if (!source) throw new Error('the templates have no app/telemetry.py.hbs');
-  const context = templateContext(options);
+  const context = templateContext(options, pythonTemplates);
   const base = renderTemplate(source, context);
   const addendum = renderTemplate(`add-tracing/${options.framework}.py.hbs`, {
     ...context,

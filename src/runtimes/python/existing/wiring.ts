@@ -7,6 +7,7 @@ import { UsageError } from '../../../core/errors.js';
 import { getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { templateContext } from '../../../generate/plan.js';
+import { pythonTemplates } from '../templates.js';
 import { renderTemplate } from '../../../generate/render.js';
 import { corePackages, type OtelLine, type PythonPackage } from '../../../catalog/python-sets.js';
 import { GUNICORN_MARKER } from './frameworks.js';
@@ -22,7 +23,10 @@ export interface FrameworkWiring {
 }
 
 function renderHooks(options: ServiceOptions): string {
-  return renderTemplate('add-tracing/gunicorn-hooks.py.hbs', { ...templateContext(options), marker: GUNICORN_MARKER });
+  return renderTemplate('add-tracing/gunicorn-hooks.py.hbs', {
+    ...templateContext(options, pythonTemplates),
+    marker: GUNICORN_MARKER,
+  });
 }
 
 export function frameworkWiring(

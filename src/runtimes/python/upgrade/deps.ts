@@ -12,18 +12,7 @@ import {
   type DependencyFile,
 } from '../existing/deps.js';
 import type { OtelLine, PythonPackage } from '../../../catalog/python-sets.js';
-
-export interface PinChange {
-  file: string;
-  name: string;
-  from: string;
-  to: string;
-}
-
-export interface Retargeted {
-  text: string;
-  changes: PinChange[];
-}
+import type { PinChange, Retargeted } from '../../../upgrade/plan.js';
 
 export function isDependencyFile(relPath: string): boolean {
   const base = relPath.split('/').at(-1)!;

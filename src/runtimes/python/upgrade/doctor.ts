@@ -1,12 +1,12 @@
 /** What doctor says about upgrades: conflict markers left in tool-owned files, and newer matched sets. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Finding } from '../runtimes/python/existing/diagnose.js';
-import { ANSWERS_FILE } from '../core/paths.js';
-import { AnswersShapeError, parseAnswersDocument, type AnswersDocument } from '../answers/document.js';
-import { knownLines, newerKnownLine } from '../runtimes/python/upgrade/lines.js';
-import { conflictMarkerLines } from './merge.js';
-import { projectPython } from '../runtimes/python/upgrade/interpreter.js';
+import type { Finding } from '../../../pipeline/findings.js';
+import { ANSWERS_FILE } from '../../../core/paths.js';
+import { AnswersShapeError, parseAnswersDocument, type AnswersDocument } from '../../../answers/document.js';
+import { knownLines, newerKnownLine } from './lines.js';
+import { conflictMarkerLines } from '../../../upgrade/merge.js';
+import { projectPython } from './interpreter.js';
 
 export const PYPI_SDK_URL = 'https://pypi.org/pypi/opentelemetry-sdk/json';
 

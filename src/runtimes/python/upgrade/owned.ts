@@ -3,13 +3,15 @@
  * dependency files moved pin by pin), for an add-tracing'd one the telemetry module it wrote plus the
  * dependency files it pinned. The caller reads the user's files; this only renders and wires inputs.
  */
-import { getFramework } from '../catalog/frameworks/index.js';
-import type { ServiceOptions } from '../options/schema.js';
-import { frameworkLine, renderProject } from '../generate/plan.js';
-import type { ExistingAnswers } from '../answers/read.js';
-import { corePackages } from '../catalog/python-sets.js';
-import { declaredPins, isDependencyFile, retargetExisting, retargetGenerated, type Retargeted } from '../runtimes/python/upgrade/deps.js';
-import type { FileInput } from './plan.js';
+import { getFramework } from '../../../catalog/frameworks/index.js';
+import type { ServiceOptions } from '../../../options/schema.js';
+import { renderProject } from '../../../generate/plan.js';
+import { frameworkLine, pythonTemplates } from '../templates.js';
+import type { ExistingAnswers } from '../../../answers/read.js';
+import { corePackages } from '../../../catalog/python-sets.js';
+import { declaredPins, isDependencyFile, retargetExisting, retargetGenerated } from './deps.js';
+import type { Retargeted } from '../../../upgrade/plan.js';
+import type { FileInput } from '../../../upgrade/plan.js';
 
 export interface Rendered {
   path: string;
@@ -38,7 +40,7 @@ export function renderOwned(
   existing: ExistingAnswers | undefined,
   renderTelemetry: RenderTelemetry,
 ): Rendered[] {
-  if (!existing) return renderProject(options).map((f) => ({ path: f.path, content: f.content }));
+  if (!existing) return renderProject(options, pythonTemplates).map((f) => ({ path: f.path, content: f.content }));
   if (!existing.telemetryModule) return [];
   const placement = {
     path: existing.telemetryModule,
