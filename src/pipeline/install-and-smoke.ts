@@ -3,7 +3,8 @@ import pc from 'picocolors';
 import type { ServiceOptions } from '../options/schema.js';
 import type { PythonEnv } from '../runtimes/python/env.js';
 import { runtimeOf, type PreparedEnv } from '../runtimes/index.js';
-import type { SmokeReport, SmokeTarget } from '../smoke/run.js';
+import type { SmokeReport } from '../smoke/run.js';
+import type { SmokeTarget } from '../smoke/types.js';
 import type { Ui } from '../core/ui.js';
 
 export interface PipelineResult {
@@ -75,7 +76,7 @@ export async function installAndSmoke(
     : settings.target;
   const smoke = await ui.step(
     'Smoke test: start the service, send requests, receive its spans',
-    (update) => runSmoke({ projectDir, venvDir: env.venvDir, options, ...target }, update),
+    (update) => runSmoke({ projectDir, venvDir: env.venvDir, options, runtime, ...target }, update),
     (report) => !report.ok,
   );
   ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));

@@ -1,6 +1,7 @@
+/** The Runtime interface: everything that differs between Python and Node services, from templates to the smoke test. */
 import type { ServiceFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
-import type { ReceivedSpan } from '../receiver/model.js';
+import type { SmokeRuntime } from '../smoke/types.js';
 
 /** A directory of templates/, whole or only some of its files (paths or folder prefixes ending in "/"). */
 export type TemplateLayer = string | { dir: string; only: readonly string[] };
@@ -32,7 +33,7 @@ export interface PrepareSettings {
  * Everything that differs between the languages a service can be written in. Adding a runtime means one
  * module here, one entry in ./index.ts and one base folder under templates/.
  */
-export interface Runtime {
+export interface Runtime extends SmokeRuntime {
   name: 'python' | 'node';
   displayName: string;
   /** Template layers below the framework's own folder, earliest first. */
@@ -49,10 +50,6 @@ export interface Runtime {
   reusedNote: string;
   /** Installs the generated project's dependencies (and builds it where needed). */
   prepare(projectDir: string, options: ServiceOptions, settings: PrepareSettings): Promise<PreparedEnv>;
-  /** The service's process environment, from ours minus OTEL_* plus `extra`. */
-  serviceEnv(envDir: string, extra: Record<string, string>): NodeJS.ProcessEnv;
-  /** The parser of what the console exporter prints to stdout (loaded when a smoke test needs it). */
-  consoleSpanParser(): Promise<(stdout: string) => ReceivedSpan[]>;
   /** Commands shown after `create`, to run inside the project. */
   nextSteps(context: { installed: boolean; framework: ServiceFramework; smokeCommand: string }): string[];
 }

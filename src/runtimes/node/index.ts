@@ -4,6 +4,7 @@ import type { NodeFrameworkDescriptor, ServiceFramework } from '../../catalog/fr
 import type { ServiceOptions } from '../../options/schema.js';
 import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides, nodePins } from '../../catalog/node-sets.js';
 import type { Runtime } from '../types.js';
+import { loadOrderCheck } from './smoke-checks.js';
 
 function nodeFramework(framework: ServiceFramework): NodeFrameworkDescriptor {
   if (framework.runtime !== 'node') throw new Error(`${framework.name} is not a Node framework`);
@@ -55,6 +56,7 @@ export const node: Runtime = {
   },
   serviceEnv: nodeServiceEnv,
   consoleSpanParser: async () => (await import('./console.js')).parseNodeConsoleSpans,
+  extraChecks: (run) => [loadOrderCheck(run)],
   nextSteps: ({ installed, framework, smokeCommand }) => [
     ...(installed ? [] : ['npm install && npm run build']),
     "npm test                            # the service's own tracing tests",

@@ -11,7 +11,12 @@ import pc from 'picocolors';
 import { formatFindings } from '../../python/existing/diagnose.js';
 import { renderDiff } from '../../../pipeline/diff.js';
 import type { FileChange } from '../../python/existing/patch.js';
-import { changeSummaries, printNextSteps, reviewAndWrite, type TracingResultBase } from '../../../pipeline/review-and-write.js';
+import {
+  changeSummaries,
+  printNextSteps,
+  reviewAndWrite,
+  type TracingResultBase,
+} from '../../../pipeline/review-and-write.js';
 import { READINESS_PATH, readAppEnv } from '../../python/existing/smoke-target.js';
 import { parseOptionsOrThrow, readConfigFile } from '../../../answers/config-file.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../../../core/errors.js';
@@ -21,6 +26,7 @@ import { ANSWERS_FILE } from '../../../core/paths.js';
 import type { ExistingAnswers } from '../../../answers/read.js';
 import { writeFileAtomic } from '../../../generate/write.js';
 import type { SmokeReport } from '../../../smoke/run.js';
+import { runtimeOf } from '../../index.js';
 import type { Ui } from '../../../core/ui.js';
 import { diagnoseNodeService } from '../doctor/index.js';
 import { nodeModulesIgnoreChange } from './gitignore.js';
@@ -273,6 +279,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
           projectDir: root,
           venvDir: node.binDir ?? '',
           options: smokeOptions,
+          runtime: runtimeOf(smokeOptions.framework),
           readyPath: READINESS_PATH,
           env: appEnv.env,
           serverCommand: (port) => ['env', `PORT=${port}`, ...startCommand],
