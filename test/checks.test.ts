@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedSpan } from '../src/receiver/model.js';
-import {
-  runChecks,
-  runMultiWorkerChecks,
-  type SentRequest,
-  type ShutdownOutcome,
-  type SmokeExpectation,
-} from '../src/smoke/checks.js';
+import { runChecks, runMultiWorkerChecks } from '../src/smoke/checks.js';
+import type { SentRequest, ShutdownOutcome, SmokeExpectation } from '../src/smoke/types.js';
 import { renderTraceTree } from '../src/smoke/tree.js';
 
 const expectation: SmokeExpectation = {

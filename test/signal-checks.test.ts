@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan } from '../src/receiver/model.js';
-import {
-  runChecks,
-  runMultiWorkerChecks,
-  type SentRequest,
-  type ShutdownOutcome,
-  type SmokeExpectation,
-} from '../src/smoke/checks.js';
+import { runChecks, runMultiWorkerChecks } from '../src/smoke/checks.js';
+import type { SentRequest, ShutdownOutcome, SmokeExpectation } from '../src/smoke/types.js';
 
 const TRACE = '1'.repeat(32);
 const SERVER = '3'.repeat(16);

@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runChecks, type SentRequest } from '../src/smoke/checks.js';
+import { runChecks } from '../src/smoke/checks.js';
+import type { SentRequest } from '../src/smoke/types.js';
 import { waitUntilReady, type RunningService } from '../src/smoke/service.js';
 import { createUi } from '../src/core/ui.js';
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
-import { ROOT, WORK } from './workspace.mjs';
+import { ROOT, WORK } from './paths.mjs';
 
 const ENTRIES = { frameworks: 'src/catalog/frameworks/index.ts', receiver: 'src/receiver/index.ts' };
 const OUT = path.join(WORK, 'internals');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { probe } from './run-cmd.mjs';
-import { ROOT } from './workspace.mjs';
+import { ROOT } from './paths.mjs';
 
 function cpuModel() {
   try {

@@ -12,7 +12,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { probe, runCmd } from './run-cmd.mjs';
-import { CLI_BIN, WORK } from './workspace.mjs';
+import { CLI_BIN, WORK } from './paths.mjs';
 
 export const NODE_WORK = path.join(WORK, 'node');
 export const NODE_BENCH_ROUTE = '/bench/:item_id';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { nodeSection } from './node-results.mjs';
 import { signalsSection } from './signals-results.mjs';
 import { fmt, signed } from './stats.mjs';
-import { BENCH_DIR } from './workspace.mjs';
+import { BENCH_DIR } from './paths.mjs';
 
 export const RESULTS_JSON = path.join(BENCH_DIR, 'results.json');
 export const RESULTS_MD = path.join(BENCH_DIR, 'RESULTS.md');

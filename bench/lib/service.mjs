@@ -5,7 +5,7 @@ import path from 'node:path';
 import { importInternal } from './internals.mjs';
 import { sleep, spawnGroup, waitGroupGone } from './proc.mjs';
 import { groupCpuSeconds, groupPids, groupRssMiB } from './procfs.mjs';
-import { WORK } from './workspace.mjs';
+import { WORK } from './paths.mjs';
 
 let frameworkModule;
 async function framework(name) {

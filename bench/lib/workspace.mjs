@@ -15,15 +15,8 @@
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CLI_BIN, ROOT, WORK } from './paths.mjs';
 import { probe, runCmd } from './run-cmd.mjs';
-
-export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-export const ROOT = path.dirname(BENCH_DIR);
-export const WORK = process.env.BENCH_WORK_DIR
-  ? path.resolve(process.env.BENCH_WORK_DIR)
-  : path.join(BENCH_DIR, '.work');
-export const CLI_BIN = path.join(ROOT, 'bin', 'create-traced-service.js');
 
 export const BENCH_ROUTE_PATH = '/bench/{item_id}';
 export const BENCH_SPANS_PER_REQUEST = 2;

@@ -15,7 +15,8 @@ import { sleep } from '../lib/proc.mjs';
 import { startService } from '../lib/service.mjs';
 import { runCmd } from '../lib/run-cmd.mjs';
 import { median, pctChange } from '../lib/stats.mjs';
-import { BENCH_SPANS_PER_REQUEST, prepareFrameworkServices, WORK } from '../lib/workspace.mjs';
+import { WORK } from '../lib/paths.mjs';
+import { BENCH_SPANS_PER_REQUEST, prepareFrameworkServices } from '../lib/workspace.mjs';
 import { commonEnv } from './overhead.mjs';
 
 export const COLLECTOR_STATES = ['up', 'down', 'hanging'];

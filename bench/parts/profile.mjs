@@ -12,7 +12,8 @@ import { runLoad } from '../lib/load.mjs';
 import { spawnGroup } from '../lib/proc.mjs';
 import { runCmd } from '../lib/run-cmd.mjs';
 import { startService } from '../lib/service.mjs';
-import { toolEnv, WORK } from '../lib/workspace.mjs';
+import { WORK } from '../lib/paths.mjs';
+import { toolEnv } from '../lib/workspace.mjs';
 import { commonEnv, TRACES_ONLY } from './overhead.mjs';
 
 const CLASSIFY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'profile_classify.py');

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { median, min } from '../lib/stats.mjs';
-import { CLI_BIN, WORK } from '../lib/workspace.mjs';
+import { CLI_BIN, WORK } from '../lib/paths.mjs';
 
 const GOAL_MS = 15_000;
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCmd } from '../lib/run-cmd.mjs';
 import { median, min } from '../lib/stats.mjs';
-import { CLI_BIN, ROOT, WORK } from '../lib/workspace.mjs';
+import { CLI_BIN, ROOT, WORK } from '../lib/paths.mjs';
 
 const LIB = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib');
 const CENSUS_PRELOAD = path.join(LIB, 'module-census.mjs');

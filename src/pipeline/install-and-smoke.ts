@@ -3,7 +3,8 @@ import pc from 'picocolors';
 import { InstallError } from '../core/errors.js';
 import type { Ui } from '../core/ui.js';
 import type { ServiceOptions } from '../options/schema.js';
-import type { SmokeReport, SmokeTarget } from '../smoke/run.js';
+import type { SmokeReport } from '../smoke/run.js';
+import type { SmokeRuntime, SmokeTarget } from '../smoke/types.js';
 
 /** The environment a service was installed into, as the smoke test needs it. */
 export interface PreparedEnv {
@@ -54,7 +55,7 @@ export interface InstallAndSmokeSettings {
 export async function installAndSmoke(
   projectDir: string,
   options: ServiceOptions,
-  runtime: InstallingRuntime,
+  runtime: InstallingRuntime & SmokeRuntime,
   settings: InstallAndSmokeSettings,
   ui: Ui,
 ): Promise<PipelineResult> {
@@ -89,7 +90,7 @@ export async function installAndSmoke(
   const target = settings.resolveTarget
     ? { ...settings.target, ...(await settings.resolveTarget(env)) }
     : settings.target;
-  const smoke = await smokeStep({ projectDir, venvDir: env.venvDir, options, ...target }, ui);
+  const smoke = await smokeStep({ projectDir, venvDir: env.venvDir, options, runtime, ...target }, ui);
   return { ok: smoke.ok, install, smoke };
 }
 

@@ -8,7 +8,7 @@ import type { Finding } from '../pipeline/findings.js';
 import type { InstallingRuntime } from '../pipeline/install-and-smoke.js';
 import type { TracingResultBase } from '../pipeline/review-and-write.js';
 import type { ServiceOptions } from '../options/schema.js';
-import type { ReceivedSpan } from '../receiver/model.js';
+import type { SmokeRuntime } from '../smoke/types.js';
 
 export type { PreparedEnv, PrepareSettings } from '../pipeline/install-and-smoke.js';
 export type { RuntimeContext, TemplateLayer } from '../generate/plan.js';
@@ -80,14 +80,10 @@ export interface ExistingServices {
  * Everything that differs between the languages a service can be written in. Adding a runtime means one
  * folder under runtimes/, one entry in ./index.ts and its template folders.
  */
-export interface Runtime extends TemplateRuntime, InstallingRuntime {
+export interface Runtime extends TemplateRuntime, InstallingRuntime, SmokeRuntime {
   name: 'python' | 'node';
   /** Checks, before anything is written, that the project can be installed and run here (throws UsageError). */
   preflight?(): Promise<void>;
-  /** The service's process environment, from ours minus OTEL_* plus `extra`. */
-  serviceEnv(envDir: string, extra: Record<string, string>): NodeJS.ProcessEnv;
-  /** The parser of what the console exporter prints to stdout (loaded when a smoke test needs it). */
-  consoleSpanParser(): Promise<(stdout: string) => ReceivedSpan[]>;
   /** Commands shown after `create`, to run inside the project. */
   nextSteps(context: { installed: boolean; framework: ServiceFramework; smokeCommand: string }): string[];
   /** Whether a directory holds a service of this runtime, from its marker files alone (nothing is parsed). */

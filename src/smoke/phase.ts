@@ -8,10 +8,8 @@ import { serviceFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
 import { startReceiver, type Receiver } from '../receiver/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
-import { runtimeOf } from '../runtimes/index.js';
-import type { SentRequest, ShutdownOutcome } from './checks.js';
-import type { SmokeTarget } from './run.js';
 import { freePort, startService, waitUntilReady, type RunningService } from './service.js';
+import type { SentRequest, ShutdownOutcome, SmokeTarget } from './types.js';
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 15_000;
@@ -99,7 +97,7 @@ export async function runPhase(
   onProgress: (message: string) => void,
   started: Running,
 ): Promise<PhaseResult> {
-  const { options } = target;
+  const { options, runtime } = target;
   const framework = serviceFramework(options.framework);
   const phaseEnv = { ...target.env, ...env };
   if (options.exporter !== 'console') {
@@ -120,7 +118,6 @@ export async function runPhase(
     ? target.serverCommand(port)
     : framework.serverCommand({ host: '127.0.0.1', port, ...(workers ? { workers } : {}) });
   onProgress(`starting ${argv.join(' ')}`);
-  const runtime = runtimeOf(options.framework);
   const service = startService(argv, { cwd: target.projectDir, env: runtime.serviceEnv(target.venvDir, phaseEnv) });
   started.service = service;
   const base = `http://127.0.0.1:${port}`;

@@ -6,33 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { serviceFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
-import { runtimeOf } from '../runtimes/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
-import {
-  runChecks,
-  runMultiWorkerChecks,
-  type SentRequest,
-  type SmokeCheck,
-  type SmokeExpectation,
-  type ShutdownOutcome,
-} from './checks.js';
-import { loadOrderCheck } from './node-checks.js';
+import { runChecks, runMultiWorkerChecks } from './checks.js';
 import { type PhaseResult, type Running, runPhase, send, sendMany, smokeProtocol, tail } from './phase.js';
-
-export interface SmokeTarget {
-  projectDir: string;
-  /** The prepared environment (Python: the venv; Node: the directory of the node binary, '' for PATH's). */
-  venvDir: string;
-  options: ServiceOptions;
-  /** argv override for projects whose start command is not the framework default (add-tracing). */
-  serverCommand?: (port: number) => string[];
-  /** Readiness for projects that are not generated: any HTTP answer on this path means ready. */
-  readyPath?: string;
-  /** Variables the app needs (add-tracing: --env-file or .env); OTEL_* set by the smoke test win. */
-  env?: Record<string, string>;
-  /** Sample route override for projects that are not generated (add-tracing). */
-  expectation?: Partial<SmokeExpectation> & { requestPath?: string };
-}
+import type { SentRequest, ShutdownOutcome, SmokeCheck, SmokeExpectation, SmokeTarget } from './types.js';
 
 export interface SmokeReport {
   ok: boolean;
@@ -59,7 +36,10 @@ export function requestablePaths(excludedUrls: string[]): string[] {
   return excludedUrls.filter((u) => /^\/?[A-Za-z0-9_\-./~]+$/.test(u)).map((u) => (u.startsWith('/') ? u : `/${u}`));
 }
 
-export function expectationFor(target: SmokeTarget): SmokeExpectation & { requestPath: string } {
+/** What the run expects of the target; the runtime plays no part, so a test may pass options alone. */
+export function expectationFor(
+  target: Pick<SmokeTarget, 'options' | 'expectation'>,
+): SmokeExpectation & { requestPath: string } {
   const framework = serviceFramework(target.options.framework);
   return {
     serviceName: target.options.serviceName,
@@ -210,9 +190,9 @@ async function observe(
     shutdown: main.shutdown,
     spansReadAfterExit: options.exporter === 'console',
   });
-  if (runtimeOf(options.framework).name === 'node') {
-    checks.push(loadOrderCheck({ output: main.fullOutput(), spans: main.spans, route: expectation.route }));
-  }
+  checks.push(
+    ...(target.runtime.extraChecks?.({ output: main.fullOutput(), spans: main.spans, route: expectation.route }) ?? []),
+  );
   const ignored = { ...main.ignored };
   let output = checks.every((c) => c.ok) ? undefined : main.output();
   const multi = await multiWorkerRun(target, env, expectation, notes, onProgress, running);

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { onInterruptCleanup } from '../core/interrupt.js';
-import type { ShutdownOutcome } from './checks.js';
+import type { ShutdownOutcome } from './types.js';
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,8 @@
  * one count per request; every wired signal arrived by exit.
  */
 import type { AttrValue, ReceivedMetricPoint } from '../receiver/model.js';
-import { type CheckContext, type NamedCheck, type SentRequest, type SmokeCheck, check } from './checks.js';
+import { type CheckContext, check, type NamedCheck } from './check.js';
+import type { SentRequest, SmokeCheck } from './types.js';
 
 export const REQUEST_DURATION = 'http.server.request.duration';
 

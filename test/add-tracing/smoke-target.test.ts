@@ -3,7 +3,8 @@ import { chooseRoute, isExcluded, routeFromFlag, serverCommand } from '../../src
 import { existingTarget } from '../../src/runtimes/python/existing/smoke-target.js';
 import { DEFAULT_EXCLUDED_URLS } from '../../src/options/schema.js';
 import type { ReceivedSpan } from '../../src/receiver/model.js';
-import { runChecks, type SmokeExpectation } from '../../src/smoke/checks.js';
+import { runChecks } from '../../src/smoke/checks.js';
+import type { SmokeExpectation } from '../../src/smoke/types.js';
 
 const server = (traceId: string, spanId: string, parent = ''): ReceivedSpan => ({
   traceId,

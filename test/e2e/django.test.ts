@@ -11,9 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getFramework } from '../../src/catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../src/options/schema.js';
 import { startReceiver } from '../../src/receiver/index.js';
-import { runMultiWorkerChecks, type SentRequest } from '../../src/smoke/checks.js';
+import { runMultiWorkerChecks } from '../../src/smoke/checks.js';
+import type { SentRequest } from '../../src/smoke/types.js';
 import { expectationFor, runSmoke, type SmokeReport } from '../../src/smoke/run.js';
-import { pythonServiceEnv } from '../../src/runtimes/python/index.js';
+import { python, pythonServiceEnv } from '../../src/runtimes/python/index.js';
 import { freePort, startService, waitUntilReady } from '../../src/smoke/service.js';
 import { e2eHarness, failing, projectPytest } from './harness.js';
 
@@ -75,7 +76,13 @@ const uvicorn = (target: string, workers?: number) => (port: number) => [
 ];
 
 function smokeWith(dir: string, serverCommand: (port: number) => string[]): Promise<SmokeReport> {
-  return runSmoke({ projectDir: dir, venvDir: path.join(dir, '.venv'), options: projectOptions(dir), serverCommand });
+  return runSmoke({
+    projectDir: dir,
+    venvDir: path.join(dir, '.venv'),
+    options: projectOptions(dir),
+    runtime: python,
+    serverCommand,
+  });
 }
 
 function request(url: string, method = 'GET'): Promise<number> {
@@ -116,11 +123,7 @@ async function serve<T>(dir: string, argv: (port: number) => string[], drive: (b
 
 /** uvicorn with several workers, `requests` sample requests four at a time, SIGTERM, the multi-worker checks. */
 async function uvicornWorkers(dir: string, workers: number, requests: number) {
-  const expectation = expectationFor({
-    projectDir: dir,
-    venvDir: path.join(dir, '.venv'),
-    options: projectOptions(dir),
-  });
+  const expectation = expectationFor({ options: projectOptions(dir) });
   const run = await serve(dir, uvicorn('config.asgi:application', workers), async (base) => {
     const sent: SentRequest[] = [];
     let next = 0;

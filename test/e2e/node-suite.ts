@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LOAD_ORDER_CHECK } from '../../src/smoke/node-checks.js';
+import { LOAD_ORDER_CHECK } from '../../src/runtimes/node/smoke-checks.js';
 import { runCli } from '../helpers.js';
 import { e2eHarness, failing, type Generated, type SmokeJson } from './harness.js';
 

@@ -21,7 +21,7 @@ import {
   nodeSetProblem,
   type NodeOtelSet,
 } from '../../src/catalog/node-sets.js';
-import { LOAD_ORDER_CHECK, loadOrderCheck } from '../../src/smoke/node-checks.js';
+import { LOAD_ORDER_CHECK, loadOrderCheck } from '../../src/runtimes/node/smoke-checks.js';
 import { runCli, scratchDir } from '../helpers.js';
 
 /** The value of the string literal `literal` as TypeScript reads it (undefined when it does not parse as one). */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_NODE_SET, nodeOtelSet } from '../../catalog/node-sets.js';
 import type { Runtime } from '../types.js';
 import { nodeTemplates } from './templates.js';
+import { loadOrderCheck } from './smoke-checks.js';
 
 /** Ours minus OTEL_* (the smoke test sets its own), the service's Node first on PATH. */
 function nodeServiceEnv(binDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -28,6 +29,7 @@ export const node: Runtime = {
   },
   serviceEnv: nodeServiceEnv,
   consoleSpanParser: async () => (await import('./console.js')).parseNodeConsoleSpans,
+  extraChecks: (run) => [loadOrderCheck(run)],
   nextSteps: ({ installed, framework, smokeCommand }) => [
     ...(installed ? [] : ['npm install && npm run build']),
     "npm test                            # the service's own tracing tests",
@@ -35,5 +37,5 @@ export const node: Runtime = {
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
   owns: (dir) => existsSync(path.join(dir, 'package.json')),
-  existing: async () => (await import('./existing/index.js')).nodeExisting,
+  existing: async () => (await import('./existing/index.js')).nodeExisting(node),
 };

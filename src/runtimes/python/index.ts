@@ -44,5 +44,5 @@ export const python: Runtime = {
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
   owns: (dir) => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f))),
-  existing: async () => (await import('./existing/index.js')).pythonExisting,
+  existing: async () => (await import('./existing/index.js')).pythonExisting(python),
 };

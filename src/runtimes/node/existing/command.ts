@@ -21,7 +21,7 @@ import type { ExistingAnswers } from '../../../answers/read.js';
 import { writeFileAtomic } from '../../../generate/write.js';
 import type { SmokeReport } from '../../../smoke/run.js';
 import { reportInstallError, smokeStep as smokeStepOf } from '../../../pipeline/install-and-smoke.js';
-import type { AddTracingFlags, TracingPlan } from '../../types.js';
+import type { AddTracingFlags, Runtime, TracingPlan } from '../../types.js';
 import type { Ui } from '../../../core/ui.js';
 import { diagnoseNodeService } from '../doctor/index.js';
 import { nodeModulesIgnoreChange } from './gitignore.js';
@@ -94,6 +94,7 @@ async function resolveOptions(
 
 /** Analyses the service and plans its change; nothing is written. */
 export async function planNodeTracing(
+  runtime: Runtime,
   root: string,
   flagOptions: Record<string, unknown>,
   flags: AddTracingFlags,
@@ -140,7 +141,7 @@ export async function planNodeTracing(
         smoke: flags.smoke,
         ...(flags.envFile ? { envFile: flags.envFile } : {}),
       };
-      return (await smokeStep(root, project, options, run, ui, result)).result.ok;
+      return (await smokeStep(runtime, root, project, options, run, ui, result)).result.ok;
     },
     nextStep: () => `${startHint(project)}# runs with the bootstrap preloaded`,
   };
@@ -208,6 +209,7 @@ async function relockOrRestore(
 }
 
 async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' | 'route' | 'smoke'>>(
+  runtime: Runtime,
   root: string,
   project: NodeProject,
   options: ServiceOptions,
@@ -244,6 +246,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
       projectDir: root,
       venvDir: node.binDir ?? '',
       options: smokeOptions,
+      runtime,
       readyPath: READINESS_PATH,
       env: appEnv.env,
       serverCommand: (port: number) => ['env', `PORT=${port}`, ...startCommand],
@@ -274,12 +277,26 @@ async function readAnswersText(root: string): Promise<string | undefined> {
 }
 
 /** `smoke` on a service add-tracing wired: its dependencies, its recorded start command and route. */
-export async function nodeSmoke(root: string, existing: ExistingAnswers, options: ServiceOptions, ui: Ui) {
+export async function nodeSmoke(
+  runtime: Runtime,
+  root: string,
+  existing: ExistingAnswers,
+  options: ServiceOptions,
+  ui: Ui,
+) {
   const project = analyseNodeProject(root);
   const route = existing.route ?? { path: '/', template: '/' };
   const result: Pick<NodeAddTracingResult, 'ok' | 'install' | 'route' | 'smoke'> & { directory: string } = {
     ok: true,
     directory: root,
   };
-  return smokeStep(root, project, options, { startCommand: existing.serverCommand, route, smoke: true }, ui, result);
+  return smokeStep(
+    runtime,
+    root,
+    project,
+    options,
+    { startCommand: existing.serverCommand, route, smoke: true },
+    ui,
+    result,
+  );
 }

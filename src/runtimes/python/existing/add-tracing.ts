@@ -17,9 +17,8 @@ import { changeSummaries, type FileChange } from '../../../pipeline/changes.js';
 import { renderDiff } from '../../../pipeline/diff.js';
 import { installAndSmoke, type PipelineResult } from '../../../pipeline/install-and-smoke.js';
 import type { TracingResultBase } from '../../../pipeline/review-and-write.js';
-import type { AddTracingFlags, TracingPlan } from '../../types.js';
+import type { AddTracingFlags, Runtime, TracingPlan } from '../../types.js';
 import { venvPython, VENV_DIR } from '../env.js';
-import { python } from '../index.js';
 import { frameworkLine } from '../templates.js';
 import { afterWrite } from './after-write.js';
 import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from './answers-record.js';
@@ -95,6 +94,7 @@ async function withVenvIgnored(root: string, report: AnalysedProject, changes: F
 
 /** Analyses the project and plans its change; nothing is written. */
 export async function planPythonTracing(
+  runtime: Runtime,
   root: string,
   flagOptions: Record<string, unknown>,
   flags: AddTracingFlags,
@@ -161,7 +161,7 @@ export async function planPythonTracing(
         );
       const smoked = await smokeAndProjectTests(
         root,
-        { recorded, recorder, options, projectEnv, flags },
+        { recorded, recorder, options, projectEnv, flags, runtime },
         planned.changes,
         ui,
       );
@@ -229,6 +229,7 @@ function plannedResult(
 }
 
 interface SmokeInputs {
+  runtime: Runtime;
   recorded: ExistingAnswers;
   recorder: AnswersRecorder;
   options: ServiceOptions;
@@ -239,7 +240,7 @@ interface SmokeInputs {
 /** Install and smoke-test the traced project, then run its own tests against the same environment. */
 async function smokeAndProjectTests(
   root: string,
-  { recorded, recorder, options, projectEnv, flags }: SmokeInputs,
+  { recorded, recorder, options, projectEnv, flags, runtime }: SmokeInputs,
   changes: FileChange[],
   ui: Ui,
 ): Promise<{ pipeline: PipelineResult; projectTests?: ProjectTestsReport; route?: RouteChoice }> {
@@ -267,7 +268,7 @@ async function smokeAndProjectTests(
     pipeline = await installAndSmoke(
       root,
       options,
-      python,
+      runtime,
       { smoke: flags.smoke, ...settings.pipeline, ...basePython },
       ui,
     );

@@ -3,7 +3,7 @@ import { getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import type { ExistingAnswers } from '../../../answers/read.js';
 import type { PreparedEnv } from '../../../pipeline/install-and-smoke.js';
-import type { SmokeTarget } from '../../../smoke/run.js';
+import type { SmokeTarget } from '../../../smoke/types.js';
 import type { Ui } from '../../../core/ui.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

@@ -5,14 +5,14 @@
  * through `globalThis.require`, which an ESM service does not have, so mostly it is not: what decides is
  * the evidence in the spans (a server span at all, and the framework's route on it).
  */
-import type { ReceivedSpan } from '../receiver/model.js';
-import { check, HTTP_ROUTE_KEYS, type SmokeCheck } from './checks.js';
+import { check, HTTP_ROUTE_KEYS } from '../../smoke/check.js';
+import type { RuntimeCheckInput, SmokeCheck } from '../../smoke/types.js';
 
 export const LOAD_ORDER_CHECK = 'instrumentation loaded before the framework';
 
 const LOADED_BEFORE = /Module (\S+) has been loaded before (\S+)/g;
 
-export function loadOrderCheck(input: { output: string; spans: ReceivedSpan[]; route: string }): SmokeCheck {
+export function loadOrderCheck(input: RuntimeCheckInput): SmokeCheck {
   const warnings = [...input.output.matchAll(LOADED_BEFORE)].map((m) => `${m[1]} before ${m[2]}`);
   const routed = input.spans.some(
     (s) => s.kind === 'SERVER' && HTTP_ROUTE_KEYS.some((key) => s.attributes[key] === input.route),
