@@ -1,17 +1,17 @@
 /** OTLP/gRPC transport: unary TraceService, MetricsService and LogsService Export handlers on @grpc/grpc-js. */
 import * as grpc from '@grpc/grpc-js';
 import { OtlpDecodeError } from './decode.js';
+import type { Intake } from './intake.js';
+import { LimitError } from './limits.js';
 import type { SignalName } from './model.js';
 import { ExportTraceServiceResponse } from './proto.js';
-import { type Batch, type BatchSink, CODECS, SIGNAL_NAMES } from './signals.js';
-import type { RequiredHeader } from './http.js';
+import { CODECS, SIGNAL_NAMES } from './signals.js';
 
 export interface RunningGrpcServer {
   port: number;
   close(graceMs: number): Promise<void>;
 }
 
-const MAX_MESSAGE_BYTES = 64 * 1024 * 1024; // far above any exporter batch; grpc-js default is 4 MiB
 // A collector answers success with an empty response (the same empty bytes for all three services);
 // anything else makes exporters retry or log.
 const EMPTY_RESPONSE = Buffer.from(ExportTraceServiceResponse.encode({}).finish());
@@ -40,29 +40,58 @@ export function hostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-export async function startGrpcServer(
-  host: string,
-  sink: BatchSink,
-  required?: RequiredHeader,
-): Promise<RunningGrpcServer> {
-  // grpc-js decompresses gzip/deflate request messages (grpc-encoding) itself.
+/**
+ * Refuses a call on its metadata, before its message is read (grpc-js holds the stream paused until the
+ * handler asks for it): without the run's header, or once the run holds all it may.
+ */
+function gateInterceptor(intake: Intake): grpc.ServerInterceptor {
+  const signalOf = new Map(SIGNAL_NAMES.map((s) => [CODECS[s].grpcPath, s]));
+  return (method, call) =>
+    new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, pass) => {
+            const signal = signalOf.get(method.path);
+            if (!signal) return pass(metadata);
+            if (!intake.authorize(signal, (name) => metadata.get(name))) {
+              call.sendStatus({
+                code: grpc.status.UNAUTHENTICATED,
+                details: "missing or wrong run header: not this run's service",
+              });
+              return;
+            }
+            try {
+              intake.admit();
+            } catch (err) {
+              call.sendStatus({ code: grpc.status.RESOURCE_EXHAUSTED, details: (err as Error).message });
+              return;
+            }
+            pass(metadata);
+          },
+        }),
+    });
+}
+
+export async function startGrpcServer(host: string, intake: Intake): Promise<RunningGrpcServer> {
+  // grpc-js undoes grpc-encoding (gzip/deflate) itself, and applies the receive limit both to the message
+  // as sent and to what it decompresses to, refusing either with RESOURCE_EXHAUSTED before decoding.
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_receive_message_length': intake.limits.maxRequestBytes,
+    interceptors: [gateInterceptor(intake)],
   });
   for (const signal of SIGNAL_NAMES) {
     server.addService(serviceFor(signal), {
       Export: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        const atMs = Date.now();
-        let items: Batch['items'];
         try {
-          items = CODECS[signal].protobuf(call.request, { transport: 'otlp-grpc', receivedAtMs: atMs });
+          intake.accept(signal, 'otlp-grpc', 'protobuf', call.request);
         } catch (err) {
-          const details = err instanceof OtlpDecodeError ? err.message : `decode failed: ${String(err)}`;
-          callback({ code: grpc.status.INVALID_ARGUMENT, details });
+          if (err instanceof LimitError) callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: err.message });
+          else {
+            const details = err instanceof OtlpDecodeError ? err.message : `decode failed: ${String(err)}`;
+            callback({ code: grpc.status.INVALID_ARGUMENT, details });
+          }
           return;
         }
-        const authorized = !required || call.metadata.get(required.name).some((v) => String(v) === required.value);
-        sink({ signal, transport: 'otlp-grpc', items, atMs, authorized });
         callback(null, EMPTY_RESPONSE);
       },
     });

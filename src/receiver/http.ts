@@ -8,17 +8,12 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { OtlpDecodeError } from './decode.js';
+import type { Intake } from './intake.js';
+import { LimitError } from './limits.js';
 import { ExportTraceServiceResponse, RpcStatus } from './proto.js';
-import { type Batch, type BatchSink, CODECS, SIGNAL_NAMES } from './signals.js';
+import { CODECS, SIGNAL_NAMES } from './signals.js';
 
 export type HttpTransport = 'otlp-http-protobuf' | 'otlp-http-json';
-
-/** A header every request must carry to count (a per-run secret); requests without it are ignored. */
-export interface RequiredHeader {
-  /** Lowercase header (gRPC metadata) name. */
-  name: string;
-  value: string;
-}
 
 export interface RunningHttpServer {
   port: number;
@@ -26,15 +21,13 @@ export interface RunningHttpServer {
 }
 
 export const TRACES_PATH = '/v1/traces';
-const MAX_BODY_BYTES = 64 * 1024 * 1024; // per request, before and after decompression
-// An oversized upload is read to its end (so the client can read the 413) up to this much, then cut.
-const MAX_DRAIN_BYTES = 1024 * 1024 * 1024;
 const PROTOBUF_TYPES = new Set(['application/x-protobuf', 'application/protobuf']);
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_NOT_FOUND = 5;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const GRPC_UNIMPLEMENTED = 12;
 const GRPC_INTERNAL = 13;
+const GRPC_UNAUTHENTICATED = 16;
 
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
@@ -64,30 +57,35 @@ function formatOf(req: IncomingMessage): BodyFormat | undefined {
   return undefined;
 }
 
+function tooLarge(size: number, limit: number, what = 'request body'): HttpError {
+  return new HttpError(
+    413,
+    GRPC_RESOURCE_EXHAUSTED,
+    `${what} too large: ${size} bytes or more, the limit is ${limit} bytes (send smaller batches)`,
+  );
+}
+
 /**
- * Collects the body. Past the limit it stores nothing but keeps reading to the end, and only then
- * rejects: a client still uploading when the answer is sent would see a broken pipe instead of the
- * 413. A client that goes on far past any sensible size is cut off.
+ * Collects the body, and gives up as soon as it is past `limit`: what is left of it is for the refusal to
+ * drain or cut (answer()), never kept.
  */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > MAX_DRAIN_BYTES) {
-      reject(new HttpError(413, GRPC_RESOURCE_EXHAUSTED, tooLargeMessage(declared)));
-      return;
-    }
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      else if (chunks.length > 0) chunks.length = 0;
-      if (size > MAX_DRAIN_BYTES) req.destroy();
-    });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) reject(new HttpError(413, GRPC_RESOURCE_EXHAUSTED, tooLargeMessage(size)));
-      else resolve(Buffer.concat(chunks));
-    });
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.pause();
+      chunks.length = 0;
+      reject(tooLarge(size, limit));
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
     // A client that disconnects mid-upload: no 'end' will come, so settle here.
     req.on('close', () => {
@@ -96,17 +94,13 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function tooLargeMessage(size: number): string {
-  return `request body too large: ${size} bytes, the limit is ${MAX_BODY_BYTES} bytes (send smaller batches)`;
-}
-
-/** zstd with the same output bound as zlib's maxOutputLength. */
-function unzstd(body: Buffer): Buffer {
+/** zstd with the same output bound as zlib's maxOutputLength: decoding stops at the first block past it. */
+function unzstd(body: Buffer, limit: number): Buffer {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const stream = new ZstdDecompress((chunk) => {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       throw Object.assign(new Error('decompressed body too large'), { code: 'ERR_BUFFER_TOO_LARGE' });
     }
     chunks.push(chunk);
@@ -117,9 +111,12 @@ function unzstd(body: Buffer): Buffer {
 
 const isTooLarge = (err: unknown): boolean => (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
 
-/** Undo Content-Encoding. The Python exporter's "deflate" is zlib-wrapped; raw deflate is tolerated. */
-async function decodeContent(body: Buffer, encoding: string): Promise<Buffer> {
-  const opts = { maxOutputLength: MAX_BODY_BYTES }; // guards against compression bombs
+/**
+ * Undoes Content-Encoding. The Python exporter's "deflate" is zlib-wrapped; raw deflate is tolerated.
+ * zlib inflates chunk by chunk and stops at maxOutputLength, so a compression bomb costs at most `limit`.
+ */
+async function decodeContent(body: Buffer, encoding: string, limit: number): Promise<Buffer> {
+  const opts = { maxOutputLength: limit };
   try {
     switch (encoding) {
       case '':
@@ -134,10 +131,10 @@ async function decodeContent(body: Buffer, encoding: string): Promise<Buffer> {
           return inflateRaw(body, opts);
         });
       case 'zstd':
-        return unzstd(body);
+        return unzstd(body, limit);
     }
   } catch (err) {
-    if (isTooLarge(err)) throw new HttpError(413, GRPC_RESOURCE_EXHAUSTED, 'decompressed body too large');
+    if (isTooLarge(err)) throw tooLarge(limit + 1, limit, 'decompressed body');
     throw new HttpError(400, GRPC_INVALID_ARGUMENT, `cannot decode ${encoding} body: ${(err as Error).message}`);
   }
   throw new HttpError(415, GRPC_UNIMPLEMENTED, `unsupported Content-Encoding: ${encoding}`);
@@ -157,57 +154,71 @@ function sendError(res: ServerResponse, err: HttpError, format: BodyFormat): voi
   send(res, err.status, format, body);
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  sink: BatchSink,
-  required?: RequiredHeader,
-): Promise<void> {
+/**
+ * Answers an error at once, whatever is left of the body. The connection is kept while the rest of the body
+ * (at most `drainBytes` more) is read and dropped: a client still uploading when the connection closes sees
+ * a reset instead of the answer. Past that, or when Content-Length already says more, it is closed.
+ */
+function answer(req: IncomingMessage, res: ServerResponse, err: HttpError, format: BodyFormat, drainBytes: number) {
+  if (res.headersSent || res.destroyed) return;
+  if (req.complete || req.destroyed) return sendError(res, err, format);
+  if (Number(req.headers['content-length'] ?? 0) > drainBytes) {
+    // Node reads and drops what arrives until the answer is flushed and the connection closed.
+    res.setHeader('Connection', 'close');
+    return sendError(res, err, format);
+  }
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > drainBytes) req.socket.destroy();
+  });
+  req.resume();
+  sendError(res, err, format);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, intake: Intake): Promise<void> {
   const format = formatOf(req);
   const errorFormat = format ?? 'json';
+  const { limits } = intake;
   try {
     const path = new URL(req.url ?? '/', 'http://receiver').pathname.replace(/\/+$/, '');
     const signal = SIGNAL_NAMES.find((s) => CODECS[s].httpPath === path);
     if (!signal) throw new HttpError(404, GRPC_NOT_FOUND, `no handler for ${path || '/'}`);
     if (req.method !== 'POST') throw new HttpError(405, GRPC_UNIMPLEMENTED, `method ${req.method} not allowed`);
+    // Before a byte of the body: anyone on this machine can reach the port, only the service has the secret.
+    if (!intake.authorize(signal, (name) => req.headers[name])) {
+      throw new HttpError(401, GRPC_UNAUTHENTICATED, "missing or wrong run header: not this run's service");
+    }
     if (!format) throw new HttpError(415, GRPC_UNIMPLEMENTED, `unsupported Content-Type: ${mediaType(req)}`);
+    intake.admit();
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limits.maxRequestBytes) throw tooLarge(declared, limits.maxRequestBytes);
 
     const encoding = String(req.headers['content-encoding'] ?? '')
       .trim()
       .toLowerCase();
-    const body = await decodeContent(await readBody(req), encoding);
-    const atMs = Date.now();
+    const body = await decodeContent(await readBody(req, limits.maxRequestBytes), encoding, limits.maxDecodedBytes);
     const transport: HttpTransport = format === 'protobuf' ? 'otlp-http-protobuf' : 'otlp-http-json';
-    const ctx = { transport, receivedAtMs: atMs };
-    const codec = CODECS[signal];
-    let items: Batch['items'];
-    try {
-      items = format === 'protobuf' ? codec.protobuf(body, ctx) : codec.json(body.toString('utf8'), ctx);
-    } catch (err) {
-      if (err instanceof OtlpDecodeError) throw new HttpError(400, GRPC_INVALID_ARGUMENT, err.message);
-      throw err;
-    }
-    const authorized = !required || req.headers[required.name] === required.value;
-    sink({ signal, transport, items, atMs, authorized });
+    intake.accept(signal, transport, format, body);
     send(res, 200, format, format === 'protobuf' ? EMPTY_PROTOBUF_RESPONSE : '{}');
   } catch (err) {
-    const httpErr =
-      err instanceof HttpError ? err : new HttpError(500, GRPC_INTERNAL, `internal error: ${String(err)}`);
-    // Don't keep a connection whose oversized upload we'd otherwise have to drain.
-    if (httpErr.status === 413) res.setHeader('Connection', 'close');
-    // (Node itself discards any unread body of the other errors, keeping keep-alive usable.)
-    if (!res.headersSent) sendError(res, httpErr, errorFormat);
+    // A client may send up to twice the cap and still read why it was refused.
+    answer(req, res, asHttpError(err), errorFormat, 2 * limits.maxRequestBytes);
   }
 }
 
-export async function startHttpServer(
-  host: string,
-  sink: BatchSink,
-  required?: RequiredHeader,
-): Promise<RunningHttpServer> {
+function asHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof LimitError)
+    return new HttpError(err.scope === 'run' ? 429 : 413, GRPC_RESOURCE_EXHAUSTED, err.message);
+  if (err instanceof OtlpDecodeError) return new HttpError(400, GRPC_INVALID_ARGUMENT, err.message);
+  return new HttpError(500, GRPC_INTERNAL, `internal error: ${String(err)}`);
+}
+
+export async function startHttpServer(host: string, intake: Intake): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
     // handle() answers every error itself; this only guards against a failure while answering.
-    handle(req, res, sink, required).catch(() => res.destroy());
+    handle(req, res, intake).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

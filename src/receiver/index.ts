@@ -13,7 +13,9 @@ export type {
   Transport,
 } from './model.js';
 export { decodeLogsJson, decodeLogsProtobuf, decodeMetricsJson, decodeMetricsProtobuf } from './decode-signals.js';
-export type { RequiredHeader } from './http.js';
+export type { RequiredHeader } from './intake.js';
+export { DEFAULT_LIMITS } from './limits.js';
+export type { ReceiverLimits } from './limits.js';
 export {
   ExportLogsServiceRequest,
   ExportMetricsServiceRequest,

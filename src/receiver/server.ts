@@ -1,6 +1,8 @@
 /** The embedded OTLP receiver: one gRPC and one HTTP listener feeding a shared store of spans, logs and metrics. */
 import { hostPort, startGrpcServer } from './grpc.js';
-import { type RequiredHeader, startHttpServer } from './http.js';
+import { startHttpServer } from './http.js';
+import { Intake, type RequiredHeader } from './intake.js';
+import { type ReceiverLimits, receiverLimits } from './limits.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from './model.js';
 import { type RequestRecord, SpanStore } from './store.js';
 
@@ -15,7 +17,7 @@ export interface Receiver {
   spans: ReceivedSpan[];
   logs: ReceivedLog[];
   metrics: ReceivedMetricPoint[];
-  /** Items received without the required header (another process), per signal; never stored. */
+  /** Requests refused for lacking the required header (another process), per signal; never read. */
   ignored: Record<SignalName, number>;
   requests: RequestRecord[];
   /** Called with each request's batch as it arrives; returns an unsubscribe function. */
@@ -33,9 +35,12 @@ export interface StartReceiverOptions {
   closeGraceMs?: number;
   /**
    * Only requests carrying this header count (e.g. a per-run secret the service under test gets in
-   * OTEL_EXPORTER_OTLP_HEADERS); anything else is answered, counted in `ignored` and dropped.
+   * OTEL_EXPORTER_OTLP_HEADERS); anything else is refused unread (401, UNAUTHENTICATED) and counted in
+   * `ignored`.
    */
   requiredHeader?: RequiredHeader;
+  /** Overrides of the caps on what one request and the whole run may hold (DEFAULT_LIMITS). */
+  limits?: Partial<ReceiverLimits>;
 }
 
 export async function startReceiver(opts: StartReceiverOptions = {}): Promise<Receiver> {
@@ -46,8 +51,9 @@ export async function startReceiver(opts: StartReceiverOptions = {}): Promise<Re
   const required = opts.requiredHeader
     ? { name: opts.requiredHeader.name.toLowerCase(), value: opts.requiredHeader.value }
     : undefined;
-  const grpcServer = await startGrpcServer(host, store.ingest, required);
-  const http = await startHttpServer(host, store.ingest, required).catch(async (err: unknown) => {
+  const intake = new Intake(store, receiverLimits(opts.limits), required);
+  const grpcServer = await startGrpcServer(host, intake);
+  const http = await startHttpServer(host, intake).catch(async (err: unknown) => {
     await grpcServer.close(0); // don't leak the first port when the second fails
     throw err;
   });

@@ -52,8 +52,4 @@ export interface Batch {
   transport: Transport;
   items: SignalItems[SignalName][];
   atMs: number;
-  /** False when the request lacked the run's required header: data from some other process. */
-  authorized: boolean;
 }
-
-export type BatchSink = (batch: Batch) => void;

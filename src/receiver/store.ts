@@ -8,8 +8,6 @@ export interface RequestRecord {
   /** Items in the request (spans, log records or metric data points). */
   spanCount: number;
   atMs: number;
-  /** The request lacked the run's header: its items were counted as ignored, not stored. */
-  ignored?: boolean;
 }
 
 export type SpansListener = (batch: ReceivedSpan[]) => void;
@@ -29,25 +27,23 @@ export class SpanStore {
   readonly logs: ReceivedLog[] = [];
   readonly metrics: ReceivedMetricPoint[] = [];
   readonly requests: RequestRecord[] = [];
-  /** Items from requests without the run's header (another process exporting to the same port). */
+  /**
+   * Requests refused for lacking the run's header (another process exporting to the same port): counted,
+   * never read.
+   */
   readonly ignored: Record<SignalName, number> = { traces: 0, metrics: 0, logs: 0 };
   private readonly listeners = new Set<SpansListener>();
   private readonly waiters = new Set<Waiter>();
   private closed = false;
 
-  /** Records one export request. Arrow function: handed to the transports as a callback. */
-  readonly ingest = (batch: Batch): void => {
+  /** Records one accepted export request (the intake has checked it against the run's caps). */
+  ingest(batch: Batch): void {
     this.requests.push({
       transport: batch.transport,
       signal: batch.signal,
       spanCount: batch.items.length,
       atMs: batch.atMs,
-      ...(batch.authorized ? {} : { ignored: true }),
     });
-    if (!batch.authorized) {
-      this.ignored[batch.signal] += batch.items.length;
-      return;
-    }
     if (batch.signal === 'logs') append(this.logs, batch.items as ReceivedLog[]);
     if (batch.signal === 'metrics') append(this.metrics, batch.items as ReceivedMetricPoint[]);
     if (batch.signal !== 'traces') return;
@@ -62,7 +58,7 @@ export class SpanStore {
       }
     }
     for (const w of [...this.waiters]) if (this.spans.length >= w.count) w.settle(true);
-  };
+  }
 
   onSpans(listener: SpansListener): () => void {
     // Wrap so the same function can be subscribed twice and each unsubscribe removes one.

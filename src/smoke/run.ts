@@ -139,11 +139,11 @@ async function multiWorkerRun(
   return { checks, phase };
 }
 
+/** Refused requests are counted, not read: how much data they carried is unknown. */
 function foreignDataNote(ignored: Record<SignalName, number>): string | undefined {
   const foreign = Object.entries(ignored).filter(([, n]) => n > 0);
   if (foreign.length === 0) return undefined;
-  const noun = (k: string) => (k === 'traces' ? 'span(s)' : k === 'logs' ? 'log record(s)' : 'metric point(s)');
-  return `ignored data from another process (no run header): ${foreign.map(([k, n]) => `${n} ${noun(k)}`).join(', ')}`;
+  return `refused export requests from another process (no run header): ${foreign.map(([k, n]) => `${n} ${k}`).join(', ')}`;
 }
 
 type ReportFields = Omit<SmokeReport, 'exporter' | 'notes' | 'durationMs' | 'protocol'>;

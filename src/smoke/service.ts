@@ -1,10 +1,11 @@
 /**
  * Runs the service under test as its own process group, so that stopping it (or our own interrupt) never
- * leaves a worker or a port behind.
+ * leaves a worker or a port behind, with a watchdog outside the CLI that stops the group should the CLI die
+ * without doing so itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import { createServer } from 'node:net';
+import { type Socket, createServer } from 'node:net';
 import { onInterruptCleanup } from '../core/interrupt.js';
 import type { ShutdownOutcome } from './types.js';
 
@@ -35,6 +36,37 @@ export interface RunningService {
   kill(): void;
 }
 
+/**
+ * The watchdog's script. It reads a pipe only the CLI holds open: a line means the service is gone and it
+ * stands down; end of file without one means the CLI died (SIGKILL, out of heap: no exit handler runs), and
+ * it kills the service's whole group. A shell, not a second Node: it costs a millisecond and a megabyte.
+ */
+const WATCHDOG_SCRIPT = 'if read -r _; then exit 0; fi; kill -s KILL -- "-$1" 2>/dev/null';
+
+/**
+ * Starts the watchdog for process group `pgid`; returns the function that stands it down. It runs in a
+ * session of its own, so the terminal's Ctrl-C or hang-up, which reach the CLI's group, do not end it first.
+ */
+function startWatchdog(pgid: number): () => void {
+  if (process.platform === 'win32') return () => {};
+  const watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'create-traced-service-watchdog', String(pgid)], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.on('error', () => {}); // no shell: the exit handlers still stop the group in all other cases
+  // Neither the process nor its pipe may keep the CLI running.
+  watchdog.unref();
+  const pipe = watchdog.stdin as Socket | null; // a pipe is a net.Socket, which can be unref'd
+  pipe?.on('error', () => {});
+  pipe?.unref?.();
+  let stood = false;
+  return () => {
+    if (stood) return;
+    stood = true;
+    pipe?.end('done\n');
+  };
+}
+
 /** Environment for the service: ours, minus any OTEL_* the caller's shell has that would redirect spans. */
 export function startService(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): RunningService {
   const [command, ...args] = argv;
@@ -45,6 +77,8 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Right after the spawn: there is no moment the service runs unwatched but for this synchronous step.
+  const standDown = child.pid === undefined ? () => {} : startWatchdog(child.pid);
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -74,6 +108,7 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
     // The main process is gone; make sure no worker of its group survives it.
     killGroup('SIGKILL');
     unregister();
+    standDown();
   });
 
   return {

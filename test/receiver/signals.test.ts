@@ -14,6 +14,7 @@ import {
   ExportTraceServiceRequest,
   LOGS_EXPORT_PATH,
   METRICS_EXPORT_PATH,
+  DEFAULT_LIMITS,
   type Receiver,
   startReceiver,
 } from '../../src/receiver/index.js';
@@ -231,13 +232,14 @@ describe('content encodings', () => {
 describe('only the run that started the service counts', () => {
   const required = { name: 'x-cts-run', value: 'secret-123' };
 
-  it('data without the run header is answered, counted as ignored and not stored', async () => {
+  it('a request without the run header is refused, counted as ignored and not stored', async () => {
     receiver = await startReceiver({ requiredHeader: required });
-    expect((await post(receiver, '/v1/traces', sampleProtoBytes(), PROTOBUF)).status).toBe(200);
-    expect(await grpcExport(receiver, LOGS_EXPORT_PATH, logsBytes())).toBeNull();
+    expect((await post(receiver, '/v1/traces', sampleProtoBytes(), PROTOBUF)).status).toBe(401);
+    expect((await grpcExport(receiver, LOGS_EXPORT_PATH, logsBytes()))?.code).toBe(grpc.status.UNAUTHENTICATED);
     expect(receiver.spans).toHaveLength(0);
     expect(receiver.logs).toHaveLength(0);
-    expect(receiver.ignored).toEqual({ traces: 2, metrics: 0, logs: 1 });
+    // Requests, not items: a refused body is never read.
+    expect(receiver.ignored).toEqual({ traces: 1, metrics: 0, logs: 1 });
 
     expect(
       (await post(receiver, '/v1/traces', sampleProtoBytes(), { ...PROTOBUF, 'X-CTS-Run': 'secret-123' })).status,
@@ -245,20 +247,22 @@ describe('only the run that started the service counts', () => {
     expect(await grpcExport(receiver, LOGS_EXPORT_PATH, logsBytes(), { 'x-cts-run': 'secret-123' })).toBeNull();
     expect(receiver.spans).toHaveLength(2);
     expect(receiver.logs).toHaveLength(1);
-    expect(receiver.ignored).toEqual({ traces: 2, metrics: 0, logs: 1 });
+    expect(receiver.ignored).toEqual({ traces: 1, metrics: 0, logs: 1 });
   });
 
   it('a wrong value counts as foreign too', async () => {
     receiver = await startReceiver({ requiredHeader: required });
-    await post(receiver, '/v1/traces', sampleProtoBytes(), { ...PROTOBUF, 'x-cts-run': 'guess' });
+    const res = await post(receiver, '/v1/traces', sampleProtoBytes(), { ...PROTOBUF, 'x-cts-run': 'guess' });
+    expect(res.status).toBe(401);
     expect(receiver.spans).toHaveLength(0);
-    expect(receiver.ignored.traces).toBe(2);
+    expect(receiver.ignored.traces).toBe(1);
   });
 });
 
 describe('size limits', () => {
   it('a request with 200k spans is stored whole (no call-stack overflow)', async () => {
-    receiver = await startReceiver();
+    // More than a run keeps by default: what is tested here is storing a batch that large.
+    receiver = await startReceiver({ limits: { maxRunItems: 200_000 } });
     const spans = Array.from({ length: 200_000 }, () => ({}));
     const body = ExportTraceServiceRequest.encode(
       ExportTraceServiceRequest.fromObject({ resourceSpans: [{ scopeSpans: [{ spans }] }] }),
@@ -271,7 +275,7 @@ describe('size limits', () => {
   it('an oversized body gets a readable 413, not a broken pipe', async () => {
     receiver = await startReceiver();
     const chunk = Buffer.alloc(1024 * 1024, 1);
-    const total = 65; // MiB, one past the limit
+    const total = DEFAULT_LIMITS.maxRequestBytes / chunk.length + 1; // MiB, one past the limit
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(
         `${receiver.httpEndpoint}/v1/traces`,
