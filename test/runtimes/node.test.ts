@@ -107,6 +107,15 @@ describe('the Express project', () => {
     expect(project.get('compose.yaml')).not.toMatch(/python/i);
   });
 
+  it('ships the two collector tiers of the Python services, and its README points to them', () => {
+    const project = files({});
+    const python = new Map(planOf(parseServiceOptions({ serviceName: 'svc' })).files.map((f) => [f.path, f.content]));
+    for (const p of ['deploy/two-tier/load-balancer.yaml', 'deploy/two-tier/tail-sampling-gateway.yaml'])
+      expect(project.get(p), p).toBe(python.get(p));
+    expect(project.get('README.md')).toContain('## More than one collector');
+    expect(project.get('README.md')).toContain('`deploy/two-tier/`');
+  });
+
   it('pins every package exactly and starts with --import', () => {
     const pkg = JSON.parse(files({}).get('package.json')!) as Record<string, Record<string, string>>;
     const all = { ...pkg.dependencies, ...pkg.devDependencies };

@@ -12,8 +12,9 @@ function nodeFramework(framework: ServiceFramework): NodeFrameworkDescriptor {
 export const nodeTemplates = {
   name: 'node' as const,
   displayName: 'Node.js',
-  // The collector configuration is the one the Python services use, file for file.
-  baseLayers: [{ dir: 'common', only: ['otel-collector-config.yaml', 'deploy/'] }, 'node'],
+  // The local stack and the collector configuration are the ones the Python services use, file for file
+  // (compose.yaml.hbs picks the runtime's own health check and telemetry notes).
+  baseLayers: [{ dir: 'common', only: ['compose.yaml.hbs', 'otel-collector-config.yaml', 'deploy/'] }, 'node'],
   templateContext(o: ServiceOptions, framework: ServiceFramework) {
     const f = nodeFramework(framework);
     const set = nodeOtelSet(DEFAULT_NODE_SET);
