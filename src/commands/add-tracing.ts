@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../runtimes/python/existing/answers-record.js';
+import {
+  answersRecorder,
+  initialRoute,
+  previousAnswers,
+  type AnswersRecorder,
+} from '../runtimes/python/existing/answers-record.js';
 import { describeTarget } from '../runtimes/python/existing/candidates.js';
 import { detectProject } from '../runtimes/python/existing/detect.js';
 import { diagnose, formatFindings } from '../runtimes/python/existing/diagnose.js';
@@ -18,7 +23,11 @@ import { lockConstraints, type RouteChoice } from '../runtimes/python/existing/i
 import type { RelockResult } from '../runtimes/python/existing/lock.js';
 import { chooseEnvironment, mergeOptions, type ProjectEnvironment } from '../runtimes/python/existing/options-step.js';
 import { planChanges, type FileChange } from '../runtimes/python/existing/patch.js';
-import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../runtimes/python/existing/project-tests.js';
+import {
+  projectTestsStep,
+  reportProjectTests,
+  type ProjectTestsReport,
+} from '../runtimes/python/existing/project-tests.js';
 import { refuseUnworkable } from '../runtimes/python/existing/refuse.js';
 import { existingSmokeSettings, readAppEnv } from '../runtimes/python/existing/smoke-target.js';
 import { summarizeReport } from '../runtimes/python/existing/summary.js';
@@ -38,7 +47,8 @@ import { getFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
 import { ANSWERS_FILE } from '../core/paths.js';
 import { frameworkLine } from '../generate/plan.js';
-import type { ExistingAnswers } from '../answers/read.js';
+import type { ExistingAnswers } from '../answers/document.js';
+import { answersPath } from '../answers/file.js';
 import type { Ui } from '../core/ui.js';
 import { writeFileAtomic } from '../generate/write.js';
 import { isNodeService } from '../runtimes/node/existing/detect.js';
@@ -299,7 +309,7 @@ async function smokeAndProjectTests(
     // Record the route picked from the app's route table, so `smoke` requests the same one.
     if (picked && (picked.path !== recorded.route?.path || picked.template !== recorded.route?.template)) {
       route = picked;
-      await writeFileAtomic(path.join(root, ANSWERS_FILE), recorder.text({ ...recorded, route: picked }));
+      await writeFileAtomic(answersPath(root), recorder.text({ ...recorded, route: picked }));
       ui.info(`smoke test route: GET ${picked.path} (${picked.template}), recorded in ${ANSWERS_FILE}`);
     }
     return target;
