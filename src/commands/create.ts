@@ -62,7 +62,8 @@ export async function createCommand(
 ): Promise<{ code: number; result: CreateResult }> {
   const fromConfig = flags.config ? await readConfigFile(flags.config, (m) => ui.info(m)) : {};
   // Flags win over the config file (which may be a previous project's answers); prompts only ask for what
-  // neither gave, so they see the layers without the default below.
+  // neither gave, so they see the layers without the default below. No `keys`: here an unknown key is the
+  // user's mistake and is refused, where add-tracing drops the other parts of a project's answers file.
   const { raw, sourceOf } = layerOptions({ flags: flagOptions, config: fromConfig });
 
   let directory = dirArg?.trim();
