@@ -3,7 +3,8 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { parseOptionsOrThrow, readConfigFile } from '../answers/config-file.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
-import { runtimeOnlyProblem, type OptionSource, type ServiceOptions } from '../options/schema.js';
+import { layerOptions } from '../answers/layer-options.js';
+import { runtimeOnlyProblem, type ServiceOptions } from '../options/schema.js';
 import { plan, type Plan } from '../generate/plan.js';
 import type { Ui } from '../core/ui.js';
 import { editedSinceGenerated } from '../upgrade/guard.js';
@@ -60,9 +61,10 @@ export async function createCommand(
   ui: Ui,
 ): Promise<{ code: number; result: CreateResult }> {
   const fromConfig = flags.config ? await readConfigFile(flags.config, (m) => ui.info(m)) : {};
-  // Flags win over the config file; prompts only ask for what neither gave.
-  const raw: Record<string, unknown> = { ...fromConfig, ...flagOptions };
-  const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
+  // Flags win over the config file (which may be a previous project's answers); prompts only ask for what
+  // neither gave, so they see the layers without the default below. No `keys`: here an unknown key is the
+  // user's mistake and is refused, where add-tracing drops the other parts of a project's answers file.
+  const { raw, sourceOf } = layerOptions({ flags: flagOptions, config: fromConfig });
 
   let directory = dirArg?.trim();
   if (!directory) {
@@ -76,7 +78,12 @@ export async function createCommand(
   const target = path.resolve(directory);
 
   // Fail on bad flags before asking anything; the directory name stands in for a missing service name.
-  let options = parseOptionsOrThrow({ serviceName: path.basename(target), ...raw }, sourceOf);
+  const withDefault = layerOptions({
+    flags: flagOptions,
+    config: fromConfig,
+    defaults: { serviceName: path.basename(target) },
+  });
+  let options = parseOptionsOrThrow(withDefault.raw, sourceOf);
   if (ui.interactive) options = parseOptionsOrThrow(await (await prompts()).promptForOptions(raw, directory), sourceOf);
   const ignored = runtimeOnlyProblem(options.framework, Object.keys(flagOptions));
   if (ignored) throw new UsageError(ignored);

@@ -16,12 +16,8 @@ import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
 import { frameworkLine } from '../runtimes/python/templates.js';
 import { runtimeOf } from '../runtimes/index.js';
 import type { Ui } from '../core/ui.js';
-import {
-  AnswersShapeError,
-  parseAnswersDocument,
-  serializeAnswers,
-  type AnswersDocument,
-} from '../answers/document.js';
+import { AnswersShapeError, serializeAnswers, type AnswersDocument } from '../answers/document.js';
+import { answersPath, readAnswersFile } from '../answers/file.js';
 import { formatConflicts, formatPlan, formatVersions, type VersionMove } from '../upgrade/format.js';
 import { knownLines, newerKnownLine, supportsPython } from '../runtimes/python/upgrade/lines.js';
 import { conflictMarkerLines } from '../upgrade/merge.js';
@@ -64,23 +60,22 @@ export interface UpgradeResult {
   pipeline?: PipelineResult;
 }
 
-function readAnswersDocument(root: string): AnswersDocument {
-  const file = path.join(root, ANSWERS_FILE);
-  let text: string;
+function readAnswersDocument(root: string): { text: string; doc: AnswersDocument } {
+  let answers: ReturnType<typeof readAnswersFile>;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
+    answers = readAnswersFile(root);
+  } catch (error) {
+    if (error instanceof AnswersShapeError)
+      throw new UsageError(`${answersPath(root)} ${error.message} — nothing was changed`);
+    throw error;
+  }
+  if (!answers) {
     throw new UsageError(
       `${root} has no ${ANSWERS_FILE}: only projects made by create-traced-service or add-tracing ` +
         'can be upgraded — nothing was changed',
     );
   }
-  try {
-    return parseAnswersDocument(text);
-  } catch (error) {
-    if (error instanceof AnswersShapeError) throw new UsageError(`${file} ${error.message} — nothing was changed`);
-    throw error;
-  }
+  return answers;
 }
 
 function parseOptions(raw: Record<string, unknown>, file: string): ServiceOptions {
@@ -168,8 +163,8 @@ interface Prepared {
 
 /** Everything the upgrade would do, decided before anything is shown or written. */
 async function prepare(root: string, flags: UpgradeFlags): Promise<Prepared> {
-  const doc = readAnswersDocument(root);
-  const oldOptions = parseOptions(doc.options, path.join(root, ANSWERS_FILE));
+  const { text: answersBefore, doc } = readAnswersDocument(root);
+  const oldOptions = parseOptions(doc.options, answersPath(root));
   if (runtimeOf(oldOptions.framework).name !== 'python') {
     throw new UsageError(
       `upgrade moves Python projects between OpenTelemetry lines; ${oldOptions.framework} is a Node project: edit the pins in package.json and run npm install`,
@@ -210,8 +205,8 @@ async function prepare(root: string, flags: UpgradeFlags): Promise<Prepared> {
   if (changes.length > 0 || migrated.applied.length > 0) {
     const kept = new Map(inputs.filter((i) => i.recorded && !i.noRecord).map((i) => [i.path, contentHash(i.theirs)]));
     const after = upgradedAnswers(migrated.doc, options, plans, kept);
-    const before = ours(ANSWERS_FILE);
-    if (after !== before) changes.push({ path: ANSWERS_FILE, before, after, summary: ['record'] });
+    if (after !== answersBefore)
+      changes.push({ path: ANSWERS_FILE, before: answersBefore, after, summary: ['record'] });
   }
   const leftover = plans
     .filter((p) => p.after === null && p.before !== null && conflictMarkerLines(p.before).length > 0)

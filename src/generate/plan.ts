@@ -9,8 +9,7 @@ import { signalsContext } from '../options/signals.js';
 import { comparePaths } from '../core/path-order.js';
 import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
 import { templateFiles } from './render.js';
-import { newAnswers, serializeAnswers } from '../answers/document.js';
-import { MIGRATION_IDS } from '../answers/migrations.js';
+import { generatedAnswersText } from '../answers/file.js';
 
 /** A directory of templates/, whole or only some of its files (paths or folder prefixes ending in "/"). */
 export type TemplateLayer = string | { dir: string; only: readonly string[] };
@@ -158,7 +157,7 @@ export function renderFiles(context: TemplateContext, layers: TemplateLayer[]): 
 
 /** The answers: options and CLI version, plus what was written (hashes and base texts) for `upgrade`. */
 export function answersFile(o: ServiceOptions, written: PlannedFile[] = []): PlannedFile {
-  return { path: ANSWERS_FILE, content: serializeAnswers(newAnswers(cliVersion(), o, written, MIGRATION_IDS)) };
+  return { path: ANSWERS_FILE, content: generatedAnswersText(o, written) };
 }
 
 /** The project's files without the answers file: what `upgrade` renders again and merges. */

@@ -2,7 +2,7 @@
 import type { ServiceFramework } from '../catalog/frameworks/index.js';
 import type { Ui } from '../core/ui.js';
 import type { TemplateRuntime } from '../generate/plan.js';
-import type { ExistingAnswers } from '../answers/read.js';
+import type { ExistingAnswers } from '../answers/document.js';
 import type { FileChange } from '../pipeline/changes.js';
 import type { Finding } from '../pipeline/findings.js';
 import type { InstallingRuntime } from '../pipeline/install-and-smoke.js';

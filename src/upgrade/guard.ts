@@ -1,8 +1,9 @@
 /** `create --force` on an existing project: which files it would overwrite that the user edited. */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANSWERS_FILE } from '../core/paths.js';
-import { AnswersShapeError, parseAnswersDocument } from '../answers/document.js';
+import { AnswersShapeError } from '../answers/document.js';
+import { readAnswersFile } from '../answers/file.js';
 import { contentHash } from '../answers/record.js';
 
 /**
@@ -10,11 +11,11 @@ import { contentHash } from '../answers/record.js';
  * writing; with no usable record every one counts as edited. Undefined: the directory has no answers file.
  */
 export function editedSinceGenerated(target: string, overwritten: string[]): string[] | undefined {
-  const answersPath = path.join(target, ANSWERS_FILE);
-  if (!existsSync(answersPath)) return undefined;
   let files: Record<string, string> = {};
   try {
-    files = parseAnswersDocument(readFileSync(answersPath, 'utf8')).files ?? {};
+    const answers = readAnswersFile(target);
+    if (!answers) return undefined;
+    files = answers.doc.files ?? {};
   } catch (error) {
     if (!(error instanceof AnswersShapeError)) throw error;
   }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ANSWERS_SCHEMA_VERSION,
-  parseAnswersDocument,
+  parseAnswersText,
   serializeAnswers,
   type AnswersDocument,
 } from '../../src/answers/document.js';
@@ -195,14 +195,14 @@ describe('answers and migrations', () => {
   const ctx = (cliVersion: string) => ({ cliVersion, renderRecorded: () => [{ path: 'app/main.py', content: 'x\n' }] });
 
   it('reads a schema-1 file and refuses one from a newer CLI', () => {
-    expect(parseAnswersDocument(v1)).toMatchObject({ schemaVersion: 1, migrations: [] });
-    expect(() => parseAnswersDocument(JSON.stringify({ schemaVersion: 99, options: {} }))).toThrow(
+    expect(parseAnswersText(v1)).toMatchObject({ schemaVersion: 1, migrations: [] });
+    expect(() => parseAnswersText(JSON.stringify({ schemaVersion: 99, options: {} }))).toThrow(
       /newer create-traced-service/,
     );
   });
 
   it('brings schema 1 to 2 once, explaining that edits cannot be merged without a base', () => {
-    const run = runMigrations(parseAnswersDocument(v1), ctx('0.1.0'));
+    const run = runMigrations(parseAnswersText(v1), ctx('0.1.0'));
     expect(run.applied.map((a) => a.id)).toEqual(['answers-schema-2', 'examples-opt-in']);
     expect(run.doc.schemaVersion).toBe(ANSWERS_SCHEMA_VERSION);
     expect(run.doc.files).toBeUndefined();
@@ -211,7 +211,7 @@ describe('answers and migrations', () => {
   });
 
   it('rebuilds the base when the recorded CLI version is this one', () => {
-    const run = runMigrations(parseAnswersDocument(v1), ctx('0.0.9'));
+    const run = runMigrations(parseAnswersText(v1), ctx('0.0.9'));
     expect(readBase(run.doc).get('app/main.py')).toBe('x\n');
   });
 
@@ -222,16 +222,16 @@ describe('answers and migrations', () => {
       summary: 's',
       run: (doc) => (seen.push('ran'), { doc: { ...doc, options: { ...doc.options, renamed: true } }, notes: [] }),
     };
-    const first = runMigrations(parseAnswersDocument(v1), ctx('0.1.0'), [...MIGRATIONS, m]);
+    const first = runMigrations(parseAnswersText(v1), ctx('0.1.0'), [...MIGRATIONS, m]);
     expect(first.doc.migrations).toEqual(['answers-schema-2', 'examples-opt-in', 'rename']);
-    const again = runMigrations(parseAnswersDocument(serializeAnswers(first.doc)), ctx('0.1.0'), [...MIGRATIONS, m]);
+    const again = runMigrations(parseAnswersText(serializeAnswers(first.doc)), ctx('0.1.0'), [...MIGRATIONS, m]);
     expect(again.applied).toEqual([]);
     expect(seen).toEqual(['ran']);
   });
 
   it('reads an answers file from before --examples as what that project got: examples for FastAPI only', () => {
     const readOld = (options: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-      parseAnswersDocument(JSON.stringify({ schemaVersion: 2, cliVersion: '0.1.0', options, ...extra })).options;
+      parseAnswersText(JSON.stringify({ schemaVersion: 2, cliVersion: '0.1.0', options, ...extra })).options;
     expect(readOld({ serviceName: 's' }).examples).toBe(true); // FastAPI was the default framework
     expect(readOld({ serviceName: 's', framework: 'fastapi' }).examples).toBe(true);
     expect(readOld({ serviceName: 's', framework: 'flask' }).examples).toBe(false);
@@ -240,7 +240,7 @@ describe('answers and migrations', () => {
     expect(readOld({ serviceName: 's' }, { existing: { app: 'm:app', serverCommand: [] } })).not.toHaveProperty(
       'examples',
     );
-    const run = runMigrations(parseAnswersDocument(v1), ctx('0.1.0'));
+    const run = runMigrations(parseAnswersText(v1), ctx('0.1.0'));
     expect(run.notes.join(' ')).toMatch(/worked examples .* kept/);
   });
 

@@ -4,7 +4,7 @@
  * then install and the smoke test), on package.json, the start command and a `--import` bootstrap.
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import pc from 'picocolors';
@@ -15,9 +15,11 @@ import { READINESS_PATH } from '../../../smoke/readiness.js';
 import { parseOptionsOrThrow, readConfigFile } from '../../../answers/config-file.js';
 import { EXIT_FAILURE, EXIT_OK, InstallError, UsageError } from '../../../core/errors.js';
 import { interruptedBy, onInterruptCleanup } from '../../../core/interrupt.js';
-import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../../../options/schema.js';
+import { OPTION_KEYS, type ServiceOptions } from '../../../options/schema.js';
 import { ANSWERS_FILE } from '../../../core/paths.js';
-import type { ExistingAnswers } from '../../../answers/read.js';
+import { peekAnswers, type ExistingAnswers } from '../../../answers/document.js';
+import { readAnswersText } from '../../../answers/file.js';
+import { layerOptions } from '../../../answers/layer-options.js';
 import { writeFileAtomic } from '../../../generate/write.js';
 import type { SmokeReport } from '../../../smoke/run.js';
 import { reportInstallError, smokeStep as smokeStepOf } from '../../../pipeline/install-and-smoke.js';
@@ -67,12 +69,6 @@ async function resolveOptions(
   config: string | undefined,
   previous: string | undefined,
 ): Promise<ServiceOptions> {
-  let prevOptions: Record<string, unknown> = {};
-  try {
-    prevOptions = previous ? ((JSON.parse(previous) as { options?: Record<string, unknown> }).options ?? {}) : {};
-  } catch {
-    // unreadable answers: the defaults
-  }
   const fromConfig = config ? await readConfigFile(config) : {};
   const detected = project.framework?.name;
   const requested = flagOptions.framework ?? (fromConfig as Record<string, unknown>).framework;
@@ -80,15 +76,16 @@ async function resolveOptions(
     throw new UsageError(
       `--framework ${String(requested)} does not match the service (${detected} in package.json); drop --framework — nothing was changed`,
     );
-  const merged = {
-    serviceName: serviceNameOf(project, root),
-    ...prevOptions,
-    ...fromConfig,
-    ...flagOptions,
-    framework: detected,
-  };
-  const raw = Object.fromEntries(Object.entries(merged).filter(([k]) => (OPTION_KEYS as string[]).includes(k)));
-  const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
+  // The framework is the one package.json depends on (any other asked for was refused above); an unreadable
+  // answers file gives no options; keys that are not options (an answers file's other parts) are dropped.
+  const { raw, sourceOf } = layerOptions({
+    flags: flagOptions,
+    config: fromConfig,
+    answers: peekAnswers(previous)?.options,
+    defaults: { serviceName: serviceNameOf(project, root) },
+    fixed: { framework: detected },
+    keys: OPTION_KEYS,
+  });
   return parseOptionsOrThrow(raw, sourceOf);
 }
 
@@ -270,10 +267,6 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
 function startHint(project: NodeProject): string {
   const name = project.start.scriptName ?? 'start';
   return (name === 'start' ? 'npm start' : `npm run ${name}`).padEnd(39);
-}
-
-async function readAnswersText(root: string): Promise<string | undefined> {
-  return readFile(path.join(root, ANSWERS_FILE), 'utf8').catch(() => undefined);
 }
 
 /** `smoke` on a service add-tracing wired: its dependencies, its recorded start command and route. */

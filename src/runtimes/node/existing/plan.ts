@@ -6,11 +6,10 @@
 import { UsageError } from '../../../core/errors.js';
 import { serviceFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
-import { ANSWERS_FILE, cliVersion } from '../../../core/paths.js';
-import type { ExistingAnswers } from '../../../answers/read.js';
+import { ANSWERS_FILE } from '../../../core/paths.js';
+import { peekAnswers, type ExistingAnswers } from '../../../answers/document.js';
+import { tracedAnswersText } from '../../../answers/file.js';
 import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides } from '../../../catalog/node-sets.js';
-import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../../../answers/document.js';
-import { MIGRATION_IDS } from '../../../answers/migrations.js';
 import { canRenderBootstrap, renderBootstrap } from './bootstrap.js';
 import { dockerfileWithImport, withBootstrapCopied } from './dockerfile.js';
 import { editPackageJson, isCanonical } from './package-json.js';
@@ -248,31 +247,18 @@ function dockerChange(project: NodeProject): FileChange | undefined {
 }
 
 function recordedRoute(previous: string | undefined): string | undefined {
-  try {
-    return previous ? (JSON.parse(previous) as { existing?: ExistingAnswers }).existing?.route?.path : undefined;
-  } catch {
-    return undefined;
-  }
+  return peekAnswers(previous)?.existing?.route?.path;
 }
 
 /** The record; when nothing else changes, the previous file stays as it is (its `did` and CLI version kept). */
 function answersText(options: ServiceOptions, existing: ExistingAnswers, previous: string | undefined): string {
-  if (previous !== undefined && existing.did?.length === 0) {
-    try {
-      const prev = JSON.parse(previous) as { options?: unknown; existing?: ExistingAnswers };
-      const same = (e: ExistingAnswers | undefined) => JSON.stringify({ ...e, did: undefined });
-      if (JSON.stringify(prev.options) === JSON.stringify(options) && same(prev.existing) === same(existing))
-        return previous;
-      existing.did = prev.existing?.did ?? [];
-    } catch {
-      // not JSON: written anew
-    }
+  // A previous text that is not a JSON object is written anew.
+  const prev = existing.did?.length === 0 ? peekAnswers(previous) : undefined;
+  if (previous !== undefined && prev) {
+    const same = (e: ExistingAnswers | undefined) => JSON.stringify({ ...e, did: undefined });
+    if (JSON.stringify(prev.options) === JSON.stringify(options) && same(prev.existing) === same(existing))
+      return previous;
+    existing.did = prev.existing?.did ?? [];
   }
-  return serializeAnswers({
-    schemaVersion: ANSWERS_SCHEMA_VERSION,
-    cliVersion: cliVersion(),
-    options,
-    existing,
-    migrations: MIGRATION_IDS,
-  });
+  return tracedAnswersText(options, existing);
 }

@@ -10,7 +10,8 @@ import { getFramework } from '../../../catalog/frameworks/index.js';
 import { ANSWERS_FILE } from '../../../core/paths.js';
 import { CancelledError, UsageError } from '../../../core/errors.js';
 import type { Ui } from '../../../core/ui.js';
-import type { ExistingAnswers } from '../../../answers/read.js';
+import type { ExistingAnswers } from '../../../answers/document.js';
+import { answersPath } from '../../../answers/file.js';
 import { writeFileAtomic } from '../../../generate/write.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { changeSummaries, type FileChange } from '../../../pipeline/changes.js';
@@ -253,7 +254,7 @@ async function smokeAndProjectTests(
     // Record the route picked from the app's route table, so `smoke` requests the same one.
     if (picked && (picked.path !== recorded.route?.path || picked.template !== recorded.route?.template)) {
       route = picked;
-      await writeFileAtomic(path.join(root, ANSWERS_FILE), recorder.text({ ...recorded, route: picked }));
+      await writeFileAtomic(answersPath(root), recorder.text({ ...recorded, route: picked }));
       ui.info(`smoke test route: GET ${picked.path} (${picked.template}), recorded in ${ANSWERS_FILE}`);
     }
     return target;

@@ -4,10 +4,8 @@
  * `upgrade` work from what was recorded.
  */
 import type { ServiceOptions } from '../../../options/schema.js';
-import { ANSWERS_FILE, cliVersion } from '../../../core/paths.js';
-import type { ExistingAnswers } from '../../../answers/read.js';
-import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../../../answers/document.js';
-import { MIGRATION_IDS } from '../../../answers/migrations.js';
+import { peekAnswers, type ExistingAnswers, type RecordedAnswers } from '../../../answers/document.js';
+import { tracedAnswersText } from '../../../answers/file.js';
 import { telemetryRecord, type FileRecord } from '../../../answers/record.js';
 import { routeFromFlag, type RouteChoice } from './install.js';
 import type { TelemetryPlacement } from './patch.js';
@@ -15,16 +13,8 @@ import type { AnalysedProject, ProjectReport, ServeTarget } from './types.js';
 import type { FileChange } from '../../../pipeline/changes.js';
 
 /** What a previous add-tracing run recorded, as read (not validated: every field may be missing). */
-export interface PreviousAnswers {
-  options?: Record<string, unknown>;
-  existing?: ExistingAnswers;
-  cliVersion?: string;
-  files?: unknown;
-  base?: unknown;
-}
-
-export function previousAnswers(report: ProjectReport): PreviousAnswers | undefined {
-  return report.answers?.raw as PreviousAnswers | undefined;
+export function previousAnswers(report: ProjectReport): RecordedAnswers | undefined {
+  return report.answers ? (report.answers.recorded ?? {}) : undefined;
 }
 
 /** One key order, whichever way the record was built, so an unchanged record is byte-identical. */
@@ -103,15 +93,7 @@ export function answersRecorder(
     dependencyFiles,
     did,
   });
-  const text = (e: ExistingAnswers) =>
-    serializeAnswers({
-      schemaVersion: ANSWERS_SCHEMA_VERSION,
-      cliVersion: cliVersion(),
-      options,
-      existing: canonicalExisting(e),
-      migrations: MIGRATION_IDS,
-      ...fileRecord,
-    });
+  const text = (e: ExistingAnswers) => tracedAnswersText(options, canonicalExisting(e), fileRecord);
 
   return {
     recordedRoute: prevExisting?.app === appRef ? prevExisting.route : undefined,
@@ -129,19 +111,16 @@ export function answersRecorder(
       const telemetry = changes.find((c) => c.path === placement.path);
       if (telemetry) fileRecord = telemetryRecord(telemetry, undefined);
       const updated = text(last);
-      const before = report.texts[ANSWERS_FILE];
+      const before = report.answers?.text;
       if (changes.length === 0 && before !== undefined && prevExisting && sameRecord(before, updated)) return before;
       return updated;
     },
   };
 }
 
-/** Equal apart from the CLI version that wrote them. */
+/** Equal apart from the CLI version that wrote them; a previous text that is not a JSON object is rewritten. */
 function sameRecord(a: string, b: string): boolean {
-  const strip = (s: string) => JSON.stringify({ ...(JSON.parse(s) as object), cliVersion: undefined });
-  try {
-    return strip(a) === strip(b);
-  } catch {
-    return false; // not JSON: rewrite it
-  }
+  const [before, after] = [peekAnswers(a), peekAnswers(b)];
+  const strip = (r: object) => JSON.stringify({ ...r, cliVersion: undefined });
+  return before !== undefined && after !== undefined && strip(before) === strip(after);
 }

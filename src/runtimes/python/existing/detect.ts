@@ -11,7 +11,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../../../core/errors.js';
-import { ANSWERS_FILE, TEMPLATES_DIR } from '../../../core/paths.js';
+import { TEMPLATES_DIR } from '../../../core/paths.js';
+import { peekAnswers } from '../../../answers/document.js';
+import { readAnswersText } from '../../../answers/file.js';
 import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
 import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
 import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
@@ -253,16 +255,16 @@ async function readAppTexts(root: string, report: AnalysedProject): Promise<void
   }
 }
 
-async function readAnswersFile(root: string, report: AnalysedProject): Promise<void> {
-  const answersText = await readText(path.join(root, ANSWERS_FILE));
-  if (answersText === undefined) return;
-  report.texts[ANSWERS_FILE] = answersText;
-  try {
-    const raw = JSON.parse(answersText) as Record<string, unknown>;
-    report.answers = { raw, generated: raw.existing === undefined };
-  } catch {
-    report.answers = { raw: {}, generated: false };
-  }
+async function readAnswers(root: string, report: AnalysedProject): Promise<void> {
+  const text = await readAnswersText(root);
+  if (text === undefined) return;
+  const recorded = peekAnswers(text);
+  // A file that is not a JSON object counts as add-tracing's (rewritten), not as a generated project's.
+  report.answers = {
+    text,
+    ...(recorded ? { recorded } : {}),
+    generated: recorded ? recorded.existing === undefined : false,
+  };
 }
 
 export async function detectProject(rootArg: string, options: DetectOptions = {}): Promise<AnalysedProject> {
@@ -333,6 +335,6 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
     }
   }
   await readAppTexts(root, report);
-  await readAnswersFile(root, report);
+  await readAnswers(root, report);
   return report;
 }

@@ -5,7 +5,8 @@
 import path from 'node:path';
 import { parseOptionsOrThrow, readConfigFile } from '../../../answers/config-file.js';
 import { UsageError } from '../../../core/errors.js';
-import { OPTION_KEYS, type OptionSource, type ServiceOptions } from '../../../options/schema.js';
+import { layerOptions } from '../../../answers/layer-options.js';
+import { OPTION_KEYS, type ServiceOptions } from '../../../options/schema.js';
 import type { Ui } from '../../../core/ui.js';
 import type { OtelLineName } from '../../../catalog/python-sets.js';
 import { previousAnswers } from './answers-record.js';
@@ -24,15 +25,16 @@ export async function mergeOptions(
   const previous = previousAnswers(report);
   const fromConfig: Record<string, unknown> = configPath ? await readConfigFile(configPath) : {};
   const framework = tracedFramework(report, flagOptions.framework ?? fromConfig.framework);
-  const base: Record<string, unknown> = {
-    serviceName: report.projectName ?? path.basename(root),
-    ...(previous?.options ?? {}),
-    framework,
-  };
-  const raw = Object.fromEntries(
-    Object.entries({ ...base, ...fromConfig, ...flagOptions }).filter(([k]) => (OPTION_KEYS as string[]).includes(k)),
-  );
-  const sourceOf = (key: string): OptionSource => (key in flagOptions || !(key in fromConfig) ? 'flag' : 'config');
+  // The framework is the app's own (tracedFramework refused any other one asked for); keys that are not
+  // options (an answers file's other parts) are dropped.
+  const { raw, sourceOf } = layerOptions({
+    flags: flagOptions,
+    config: fromConfig,
+    answers: previous?.options,
+    defaults: { serviceName: report.projectName ?? path.basename(root) },
+    fixed: { framework },
+    keys: OPTION_KEYS,
+  });
   const options = parseOptionsOrThrow(raw, sourceOf);
   const requestedLine = raw.otelVersion !== undefined ? (options.otelVersion as OtelLineName) : undefined;
   return { options, requestedLine };

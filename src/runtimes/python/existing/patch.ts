@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { FileChange } from '../../../pipeline/changes.js';
+import { ANSWERS_FILE } from '../../../core/paths.js';
 import type { OtelLine, PythonPackage } from '../../../catalog/python-sets.js';
 import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
 import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
@@ -310,14 +311,13 @@ function dependencyChanges(
 }
 
 /** 5. The answers file: what was done, how to start and probe the app. */
-function answersChange(texts: Texts, answers: string | undefined): FileChange[] {
+function answersChange(report: AnalysedProject, answers: string | undefined): FileChange[] {
   if (answers === undefined) return [];
-  const rel = '.create-traced-service.json';
-  const before = texts[rel] ?? null;
+  const before = report.answers?.text ?? null;
   if (before === answers) return [];
   return [
     {
-      path: rel,
+      path: ANSWERS_FILE,
       before,
       after: answers,
       summary: [before === null ? 'records what add-tracing did' : 'updates the record of what add-tracing did'],
@@ -351,6 +351,6 @@ export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanR
   ];
   const deps = dependencyChanges(report, inputs, changes, notes);
   changes.push(...deps.changes);
-  changes.push(...answersChange(texts, inputs.answers?.(changes, placement, deps.dependencyFiles)));
+  changes.push(...answersChange(report, inputs.answers?.(changes, placement, deps.dependencyFiles)));
   return { changes, placement, notes, dependencyFiles: deps.dependencyFiles };
 }

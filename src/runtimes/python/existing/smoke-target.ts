@@ -1,7 +1,7 @@
 /** The smoke test of an existing app: its own dependencies, its start command, a route from its route table. */
 import { getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
-import type { ExistingAnswers } from '../../../answers/read.js';
+import type { ExistingAnswers } from '../../../answers/document.js';
 import type { PreparedEnv } from '../../../pipeline/install-and-smoke.js';
 import type { SmokeTarget } from '../../../smoke/types.js';
 import type { Ui } from '../../../core/ui.js';

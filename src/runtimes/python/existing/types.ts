@@ -1,4 +1,5 @@
 /** What add-tracing and doctor know about an existing project: the analyzer's output, resolved. */
+import type { RecordedAnswers } from '../../../answers/document.js';
 import type { DependencyFile } from './deps.js';
 import type { StartCommand } from './start-commands.js';
 
@@ -154,11 +155,11 @@ export interface ProjectReport {
   /** The telemetry module add-tracing wrote earlier, if any (path relative to the root). */
   telemetryModule?: { path: string; ours: boolean };
   /** The answers file, when there is one. */
-  answers?: { raw: Record<string, unknown>; generated: boolean };
+  answers?: { text: string; recorded?: RecordedAnswers; generated: boolean };
   truncated: boolean;
   /** A Django project: its settings module, where it was found, and the files that start Django. */
   django?: { settingsModule: string; source: string; settingsFile?: string; entryFiles: string[] };
 }
 
-/** A project as analysed, with the texts of the files read (dependency files, .gitignore, the answers file). */
+/** A project as analysed, with the texts of the files read (the answers file's is in `answers`). */
 export type AnalysedProject = ProjectReport & { texts: Record<string, string> };

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../../pipeline/findings.js';
 import { ANSWERS_FILE } from '../../../core/paths.js';
-import { AnswersShapeError, parseAnswersDocument, type AnswersDocument } from '../../../answers/document.js';
+import { AnswersShapeError, type AnswersDocument } from '../../../answers/document.js';
+import { readAnswersFile } from '../../../answers/file.js';
 import { knownLines, newerKnownLine } from './lines.js';
 import { conflictMarkerLines } from '../../../upgrade/merge.js';
 import { projectPython } from './interpreter.js';
@@ -96,11 +97,11 @@ export async function latestSdkOnPypi(timeoutMs = 3000): Promise<{ version?: str
 
 /** Doctor's upgrade findings for a project with an answers file (none without one). */
 export async function upgradeFindings(root: string, options: { checkPypi?: boolean }): Promise<Finding[]> {
-  const answersPath = path.join(root, ANSWERS_FILE);
-  if (!existsSync(answersPath)) return [];
   let doc: AnswersDocument;
   try {
-    doc = parseAnswersDocument(readFileSync(answersPath, 'utf8'));
+    const answers = readAnswersFile(root);
+    if (!answers) return [];
+    doc = answers.doc;
   } catch (error) {
     if (error instanceof AnswersShapeError)
       return [{ code: 'answers-unreadable', severity: 'warning', where: ANSWERS_FILE, message: error.message }];

@@ -7,7 +7,7 @@ import { getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { renderProject } from '../../../generate/plan.js';
 import { frameworkLine, pythonTemplates } from '../templates.js';
-import type { ExistingAnswers } from '../../../answers/read.js';
+import type { ExistingAnswers } from '../../../answers/document.js';
 import { corePackages } from '../../../catalog/python-sets.js';
 import { declaredPins, isDependencyFile, retargetExisting, retargetGenerated } from './deps.js';
 import type { Retargeted } from '../../../upgrade/plan.js';

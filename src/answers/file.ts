@@ -1,0 +1,69 @@
+/**
+ * The answers file on disk: where it is, its text, its document, and the texts the tool writes into it
+ * (for a generated project and for a service add-tracing wired). Every other layer goes through here.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
+import {
+  ANSWERS_SCHEMA_VERSION,
+  newAnswers,
+  parseAnswersText,
+  serializeAnswers,
+  type AnswersDocument,
+  type ExistingAnswers,
+} from './document.js';
+import { MIGRATION_IDS } from './migrations.js';
+import type { FileRecord } from './record.js';
+
+export function answersPath(dir: string): string {
+  return path.join(dir, ANSWERS_FILE);
+}
+
+/** The file's text, or undefined when there is none (or it cannot be read). */
+export async function readAnswersText(dir: string): Promise<string | undefined> {
+  return readFile(answersPath(dir), 'utf8').catch(() => undefined);
+}
+
+export function readAnswersTextSync(dir: string): string | undefined {
+  try {
+    return readFileSync(answersPath(dir), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The project's answers: undefined when it has none; AnswersShapeError (one line, without the file's name)
+ * when it has one this CLI cannot read.
+ */
+export function readAnswersFile(dir: string): { path: string; text: string; doc: AnswersDocument } | undefined {
+  const text = readAnswersTextSync(dir);
+  if (text === undefined) return undefined;
+  return { path: answersPath(dir), text, doc: parseAnswersText(text) };
+}
+
+/** A generated project's answers: its options and every file written (the answers file itself aside). */
+export function generatedAnswersText(
+  options: Record<string, unknown>,
+  written: { path: string; content: string }[],
+): string {
+  return serializeAnswers(newAnswers(cliVersion(), options, written, MIGRATION_IDS));
+}
+
+/** add-tracing's answers: the options, what was wired, and the record of the module it wrote (if any). */
+export function tracedAnswersText(
+  options: Record<string, unknown>,
+  existing: ExistingAnswers,
+  record: Partial<FileRecord> = {},
+): string {
+  return serializeAnswers({
+    schemaVersion: ANSWERS_SCHEMA_VERSION,
+    cliVersion: cliVersion(),
+    options,
+    existing,
+    migrations: MIGRATION_IDS,
+    ...record,
+  });
+}
