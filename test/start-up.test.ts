@@ -10,7 +10,7 @@ import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import * as sourceOptions from '../src/options/schema.js';
 import { comparePaths } from '../src/core/path-order.js';
 import { plan } from '../src/generate/plan.js';
-import { REPO_ROOT, scratchDir } from './helpers.js';
+import { REPO_ROOT, scratchDir } from './support/helpers.js';
 
 describe('comparePaths', () => {
   it.each(FRAMEWORKS.map((f) => f.name))('lists the %s project in the order localeCompare gives', (framework) => {

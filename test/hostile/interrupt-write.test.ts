@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseServiceOptions } from '../../src/options/schema.js';
 import { plan } from '../../src/generate/plan.js';
 import { writeTree } from '../../src/generate/write.js';
-import { runCli, scratchDir } from '../helpers.js';
+import { runCli, scratchDir } from '../support/helpers.js';
 import { startSession, within } from './processes.js';
 import { leftovers, picture } from './tree.js';
 
