@@ -1,10 +1,11 @@
 /**
  * Django, end to end: generate with each exporter, install from the package index, run the generated
  * project's own pytest suite, and pass every smoke check (for OTLP, including the two-worker gunicorn
- * phase). Then the ASGI entry point under uvicorn, with one worker and with two, and projects broken on
- * purpose in the ways the generated README warns about.
+ * phase); projects broken on purpose in the ways the generated README warns about (the suite and Django's
+ * row are in test/support/python-suite.ts). Then database spans from a real server, and the ASGI entry
+ * point under uvicorn, with one worker and with two.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,46 +16,10 @@ import { runMultiWorkerChecks, type SentRequest } from '../../src/smoke/checks.j
 import { expectationFor, runSmoke, type SmokeReport } from '../../src/smoke/run.js';
 import { pythonServiceEnv } from '../../src/runtimes/python/index.js';
 import { freePort, startService, waitUntilReady } from '../../src/smoke/service.js';
-import { e2eHarness, failing, projectPytest } from '../support/harness.js';
+import { failing } from '../support/harness.js';
+import { pythonFrameworkSuite } from '../support/python-suite.js';
 
-const { projects, generate, brokenCopy, smokeOf } = e2eHarness({
-  framework: 'django',
-  rootPrefix: 'cts-e2e-django-',
-  projectPrefix: 'django',
-});
-
-describe.each(['otlp-grpc', 'otlp-http', 'console'])('generated Django service with %s exporter', (exporter) => {
-  let outcome: Awaited<ReturnType<typeof generate>>;
-  beforeAll(async () => {
-    outcome = await generate(exporter);
-  }, 600_000);
-
-  it('installs and passes every smoke check', () => {
-    const smoke = outcome.result.pipeline?.smoke;
-    expect(smoke, outcome.stderr).toBeDefined();
-    expect(
-      smoke.checks.filter((c) => !c.ok),
-      outcome.stderr,
-    ).toEqual([]);
-    expect(outcome.code).toBe(0);
-    const names = smoke.checks.map((c) => c.name);
-    expect(names).toContain('child span');
-    expect(names).toContain('all spans delivered by shutdown');
-    if (exporter !== 'console') {
-      // The gunicorn phase with two workers ran: both exported, nothing was lost on SIGTERM.
-      expect(names).toContain('every worker exports (2 workers)');
-      expect(names).toContain('nothing lost on SIGTERM (2 workers)');
-    }
-    expect(outcome.stderr).toContain('GET process/<str:item_id>');
-    expect(outcome.stderr).toContain('└─ process_item_logic');
-  });
-
-  it("passes the generated project's own pytest suite", () => {
-    const out = projectPytest(projects[exporter]!, 120_000);
-    expect(out).toMatch(/\d+ passed/);
-    expect(out).not.toMatch(/failed|error/i);
-  });
-});
+const { projects } = pythonFrameworkSuite('django');
 
 // --- The ASGI entry point under uvicorn -------------------------------------------------------------
 
@@ -221,46 +186,4 @@ describe('the ASGI entry point under uvicorn', () => {
     // Requests were served and traced, but nothing flushed the batch processor before the process died.
     expect(failing(report)['spans received']).toMatch(/never flushed/);
   }, 120_000);
-});
-
-// --- Broken on purpose ------------------------------------------------------------------------------
-
-describe('the smoke test fails on a Django service wired wrong', () => {
-  beforeAll(() => {
-    if (!projects['otlp-grpc']) throw new Error('the gRPC project was not generated');
-  });
-
-  it('instrumented after the application was loaded: no server span', async () => {
-    const dir = brokenCopy('late-instrumentation', (d) => {
-      const file = path.join(d, 'config', 'wsgi.py');
-      const source = readFileSync(file, 'utf8');
-      const moved = source
-        .replace('\notel.instrument()\n', '\n')
-        .replace(
-          'application = get_wsgi_application()\n',
-          'application = get_wsgi_application()\notel.instrument()  # too late: the handler has read MIDDLEWARE\n',
-        );
-      expect(moved).not.toBe(source);
-      writeFileSync(file, moved);
-    });
-    const { code, report } = await smokeOf(dir);
-    expect(code).toBe(1);
-    expect(failing(report)['server span']).toMatch(/not instrumented/);
-  }, 180_000);
-
-  it('exclusions removed: the health check gets spans', async () => {
-    const dir = brokenCopy('no-exclusions', (d) => {
-      const file = path.join(d, 'config', 'otel.py');
-      const source = readFileSync(file, 'utf8');
-      const broken = source.replace('excluded_urls=EXCLUDED_URLS,', 'excluded_urls="",');
-      expect(broken).not.toBe(source);
-      writeFileSync(file, broken);
-    });
-    const { code, report } = await smokeOf(dir);
-    expect(code).toBe(1);
-    // The readiness polls of /healthz now produce spans too, which the two-worker phase counts as
-    // "more spans than requests explain"; every other check of the main phase still passes.
-    const failed = Object.keys(failing(report)).filter((name) => !name.endsWith('(2 workers)'));
-    expect(failed).toEqual(['excluded URLs produce no span']);
-  }, 180_000);
 });

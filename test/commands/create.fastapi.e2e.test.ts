@@ -1,145 +1,19 @@
 /**
- * The real thing, once per exporter: generate, install from the package index, run the generated
- * project's own tests, start it, and check its spans. Then break a generated project on purpose in each
- * of the ways the guide warns about, and check the smoke test fails with the right diagnosis.
+ * FastAPI (the default framework) end to end, once per exporter: generate, install from the package index,
+ * run the generated project's own tests, start it, and check its spans. Then break a generated project on
+ * purpose in each of the ways the guide warns about, and check the smoke test fails with the right
+ * diagnosis (the suite and FastAPI's row are in test/support/python-suite.ts); then Ctrl-C during the smoke
+ * test, and the worked examples.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { projectPytest } from '../support/harness.js';
 import { CLI, runCli } from '../support/helpers.js';
-import { appendToMain, e2eHarness, failing, projectPytest } from '../support/harness.js';
+import { pythonFrameworkSuite } from '../support/python-suite.js';
 
-// No --framework: the CLI's default (FastAPI) is what runs.
-const { root, projects, generate, brokenCopy, smokeOf: smokeRun } = e2eHarness({ rootPrefix: 'cts-e2e-' });
-
-describe.each([
-  ['otlp-grpc', {}],
-  // One run goes through pip instead of uv, so the fallback installer is exercised too.
-  ['otlp-http', { CTS_INSTALLER: 'pip' }],
-  ['console', {}],
-])('generated service with %s exporter', (exporter, env) => {
-  let outcome: Awaited<ReturnType<typeof generate>>;
-  beforeAll(async () => {
-    outcome = await generate(exporter, env);
-  }, 600_000);
-
-  it('installs and passes every smoke check', () => {
-    const smoke = outcome.result.pipeline?.smoke;
-    expect(smoke, outcome.stderr).toBeDefined();
-    const failedChecks = smoke.checks.filter((c) => !c.ok);
-    expect(failedChecks, outcome.stderr).toEqual([]);
-    expect(outcome.code).toBe(0);
-    expect(smoke.checks.map((c) => c.name)).toContain('child span');
-    // The report's trace tree is shown to a person too.
-    expect(outcome.stderr).toContain('└─ process_item_logic');
-  });
-
-  it("passes the generated project's own pytest suite", () => {
-    const out = projectPytest(projects[exporter]!, 120_000);
-    expect(out).toMatch(/\d+ passed/);
-    expect(out).not.toMatch(/failed|error/i);
-  });
-});
-
-/** As the harness's, and the CLI's overall result agrees with the smoke report. */
-async function smokeOf(dir: string) {
-  const run = await smokeRun(dir);
-  expect(run.ok).toBe(run.report.ok);
-  return run;
-}
-
-describe('the smoke test fails on a service wired wrong', () => {
-  beforeAll(() => {
-    if (!existsSync(path.join(projects['otlp-grpc'] ?? '', '.venv')))
-      throw new Error('the gRPC project was not generated');
-  });
-
-  it('instrumentation removed', async () => {
-    const dir = brokenCopy('no-instrumentation', appendToMain('FastAPIInstrumentor.uninstrument_app(app)'));
-    expect(readFileSync(path.join(dir, 'app', 'main.py'), 'utf8')).toContain('FastAPIInstrumentor');
-    const { code, report } = await smokeOf(dir);
-    expect(code).toBe(1);
-    expect(failing(report)['server span']).toMatch(/not instrumented/);
-  });
-
-  it('middleware bound to a provider other than the one that exports', async () => {
-    const dir = brokenCopy(
-      'other-provider',
-      appendToMain(
-        [
-          'from opentelemetry.sdk.trace import TracerProvider as _OtherProvider',
-          'FastAPIInstrumentor.uninstrument_app(app)',
-          'FastAPIInstrumentor.instrument_app(app, tracer_provider=_OtherProvider(), exclude_spans=["receive", "send"])',
-        ].join('\n'),
-      ),
-    );
-    const { code, report } = await smokeOf(dir);
-    expect(code).toBe(1);
-    expect(failing(report)['server span']).toMatch(/provider that does not export/);
-  });
-
-  it('SimpleSpanProcessor swapped in, exporting nowhere: the stall shows', async () => {
-    const dir = brokenCopy(
-      'simple-processor',
-      appendToMain(
-        [
-          'from opentelemetry.sdk.trace.export import SimpleSpanProcessor as _Simple',
-          'from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as _Exporter',
-          '# Replace the batch processor: every span now exports synchronously, on the request path, to a closed port.',
-          'telemetry.provider._active_span_processor._span_processors = (_Simple(_Exporter(endpoint="127.0.0.1:9", insecure=True, timeout=4)),)',
-        ].join('\n'),
-      ),
-    );
-    const { code, report } = await smokeOf(dir);
-    expect(code).toBe(1);
-    const failures = failing(report);
-    expect(failures['no request blocked on export']).toMatch(/SimpleSpanProcessor/);
-    expect(failures['spans received']).toMatch(/never flushed, or the exporter points somewhere else/);
-    expect(Math.max(...report.requests.map((r) => r.durationMs))).toBeGreaterThan(2000);
-  }, 120_000);
-
-  it('exclusions removed', async () => {
-    const dir = brokenCopy(
-      'no-exclusions',
-      appendToMain(
-        [
-          'FastAPIInstrumentor.uninstrument_app(app)',
-          'FastAPIInstrumentor.instrument_app(app, tracer_provider=telemetry.provider, exclude_spans=["receive", "send"])',
-          '# Starlette caches the middleware stack; drop it so the new instrumentation takes effect.',
-          'app.middleware_stack = None',
-        ].join('\n'),
-      ),
-    );
-    const { code, report } = await smokeOf(dir);
-    expect(code).toBe(1);
-    expect(Object.keys(failing(report))).toEqual(['excluded URLs produce no span']);
-  });
-
-  it('child span started in a thread without the request context', async () => {
-    const dir = brokenCopy(
-      'thread-context',
-      appendToMain(
-        [
-          'import asyncio as _asyncio',
-          'app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/process/{item_id}"]',
-          '',
-          '@app.get("/process/{item_id}")',
-          'async def _process_in_thread(item_id: str):',
-          '    def work():',
-          '        with tracer.start_as_current_span("process_item_logic", attributes={"item.id": item_id, "processing.status": "completed"}):',
-          '            pass',
-          '    # run_in_executor does not copy contextvars: the thread starts with an empty context.',
-          '    await _asyncio.get_running_loop().run_in_executor(None, work)',
-          '    return {"item_id": item_id}',
-        ].join('\n'),
-      ),
-    );
-    const { code, report } = await smokeOf(dir);
-    expect(code).toBe(1);
-    expect(failing(report)['child span']).toMatch(/async context was lost/);
-  });
-});
+const { root, projects } = pythonFrameworkSuite('fastapi');
 
 describe('interrupting the smoke test', () => {
   it('Ctrl-C while the service runs: exit 130, no process left behind', async () => {
