@@ -1,8 +1,11 @@
 import { defineConfig } from 'vitest/config';
 import { templatesPlugin } from './scripts/templates.mjs';
 
-/** Tests that install Python packages, start services or reach PyPI; everything else is the unit tier. */
-const NETWORK_TIER = ['test/e2e/**/*.test.ts', 'test/**/*e2e*.test.ts'];
+/**
+ * Tests that install packages, start services or reach a registry are named `*.e2e.test.ts`; everything else
+ * is the unit tier.
+ */
+const NETWORK_TIER = ['test/**/*.e2e.test.ts'];
 
 // With pip instead of uv (CTS_INSTALLER=pip) a cold install takes minutes, not seconds.
 const installMs = process.env.CTS_INSTALLER === 'pip' ? 600_000 : 120_000;

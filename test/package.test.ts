@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listTree, REPO_ROOT, scratchDir } from './helpers.js';
+import { listTree, REPO_ROOT, scratchDir } from './support/helpers.js';
 
 const dir = scratchDir('cts-pack-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

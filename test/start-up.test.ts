@@ -13,7 +13,7 @@ import { plan } from '../src/generate/plan.js';
 import { runtimeOf } from '../src/runtimes/index.js';
 
 const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
-import { REPO_ROOT, scratchDir } from './helpers.js';
+import { REPO_ROOT, scratchDir } from './support/helpers.js';
 
 describe('comparePaths', () => {
   it.each(FRAMEWORKS.map((f) => f.name))('lists the %s project in the order localeCompare gives', (framework) => {

@@ -18,7 +18,7 @@ import {
 } from '../../src/answers/file.js';
 import { MIGRATION_IDS } from '../../src/answers/migrations.js';
 import { cliVersion } from '../../src/core/paths.js';
-import { scratchDir } from '../helpers.js';
+import { scratchDir } from '../support/helpers.js';
 
 /** The one-line message parseAnswersText throws for a text. */
 function refusal(text: string): string {

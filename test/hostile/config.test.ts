@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cliVersion } from '../../src/core/paths.js';
-import { runCli, scratchDir } from '../helpers.js';
+import { runCli, scratchDir } from '../support/helpers.js';
 import { picture } from './tree.js';
 
 const VALID = { serviceName: 'svc', framework: 'fastapi', exporter: 'otlp-grpc' };

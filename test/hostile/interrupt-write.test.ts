@@ -11,7 +11,7 @@ import { runtimeOf } from '../../src/runtimes/index.js';
 
 const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 import { writeTree } from '../../src/generate/write.js';
-import { runCli, scratchDir } from '../helpers.js';
+import { runCli, scratchDir } from '../support/helpers.js';
 import { startSession, within } from './processes.js';
 import { leftovers, picture } from './tree.js';
 

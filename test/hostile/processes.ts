@@ -1,7 +1,7 @@
 /** Process-tree helpers for the signal tests (Linux /proc). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { CLI, REPO_ROOT } from '../helpers.js';
+import { CLI, REPO_ROOT } from '../support/helpers.js';
 
 export interface ProcInfo {
   pid: number;

@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replaceAll, type MoveOps } from '../../src/generate/write.js';
-import { scratchDir } from '../helpers.js';
+import { scratchDir } from '../support/helpers.js';
 import { picture } from './tree.js';
 
 const PATHS = ['README.md', 'app/main.py', 'app/telemetry.py', 'tests/deep/test_x.py', 'Dockerfile'];

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { rolldown } from 'rolldown';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, scratchDir } from '../helpers.js';
+import { REPO_ROOT, scratchDir } from '../support/helpers.js';
 import { freePort } from '../../src/smoke/service.js';
 import { groupAlive, waitFor, within } from './processes.js';
 

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, scratchDir } from '../helpers.js';
+import { runCli, scratchDir } from '../support/helpers.js';
 import { picture } from './tree.js';
 
 interface Refusal {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, scratchDir, type CliResult } from '../helpers.js';
+import { runCli, scratchDir, type CliResult } from '../support/helpers.js';
 import { leftovers, picture } from './tree.js';
 
 const write = (args: string[], cwd: string) => runCli([...args, '--yes', '--no-install'], { cwd, timeoutMs: 30_000 });

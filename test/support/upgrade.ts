@@ -1,0 +1,145 @@
+/** Shared by the upgrade tests: a generated project on an older set, committed, with a user's edits. */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { committedCopy, git } from './add-tracing.js';
+import { runCli, type CliResult } from './helpers.js';
+import { readBase, recordFiles } from '../../src/answers/record.js';
+import { OTEL_LINES } from '../../src/catalog/python-sets.js';
+
+export const ANSWERS = '.create-traced-service.json';
+export const NEWEST = OTEL_LINES['1.45'];
+
+export async function generateCommitted(root: string, framework: string, extra: string[] = []): Promise<string> {
+  const dir = path.join(root, `svc-${framework}`);
+  const r = await runCli([dir, '--yes', '--no-install', '--framework', framework, '--otel-version', '1.42', ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  git(dir, 'init', '-q');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'generated');
+  return dir;
+}
+
+const read = (dir: string, rel: string) => readFileSync(path.join(dir, rel), 'utf8');
+const edit = (dir: string, rel: string, change: (text: string) => string) => {
+  const before = read(dir, rel);
+  const after = change(before);
+  if (after === before) throw new Error(`edit of ${rel} changed nothing`);
+  writeFileSync(path.join(dir, rel), after);
+};
+
+/** Where each framework's new route goes, and a line that proves it is still there. */
+const ROUTE: Record<string, { file: string; add: (text: string) => string; marker: string }[]> = {
+  fastapi: [
+    {
+      file: 'app/main.py',
+      add: (t) => `${t}\n\n@app.get("/extra")\nasync def extra() -> dict[str, str]:\n    return {"extra": "kept"}\n`,
+      marker: '@app.get("/extra")',
+    },
+  ],
+  flask: [
+    {
+      file: 'app/main.py',
+      add: (t) =>
+        t.replace(
+          '\nif __name__ == "__main__":',
+          '\n@app.get("/extra")\ndef extra():\n    return {"extra": "kept"}\n\n\nif __name__ == "__main__":',
+        ),
+      marker: '@app.get("/extra")',
+    },
+  ],
+  starlette: [
+    {
+      file: 'app/main.py',
+      add: (t) =>
+        t
+          .replace(
+            '\n\napp = Starlette(',
+            '\n\nasync def extra(request):\n    from starlette.responses import JSONResponse\n\n' +
+              '    return JSONResponse({"extra": "kept"})\n\n\napp = Starlette(',
+          )
+          .replace(
+            '        Route("/process/{item_id}", process_item, methods=["GET"]),\n',
+            '        Route("/process/{item_id}", process_item, methods=["GET"]),\n' +
+              '        Route("/extra", extra, methods=["GET"]),\n',
+          ),
+      marker: 'Route("/extra", extra, methods=["GET"])',
+    },
+  ],
+  django: [
+    {
+      file: 'app/views.py',
+      add: (t) => `${t}\n\ndef extra(request):\n    return JsonResponse({"extra": "kept"})\n`,
+      marker: 'def extra(request):',
+    },
+    {
+      file: 'app/urls.py',
+      add: (t) => t.replace('urlpatterns = [\n', 'urlpatterns = [\n    path("extra", views.extra),\n'),
+      marker: 'path("extra", views.extra)',
+    },
+  ],
+};
+
+export const EXTRA_DEPENDENCY = 'python-dateutil==2.9.0.post0';
+export const CHANGED_SETTING = 'SCHEDULE_DELAY_MILLIS = 2000';
+
+/** A new route, an extra dependency, a changed setting in telemetry.py, a deleted README. */
+export function userEdits(dir: string, framework: string): void {
+  for (const r of ROUTE[framework]!) edit(dir, r.file, r.add);
+  edit(dir, 'requirements.txt', (t) => `${t}${EXTRA_DEPENDENCY}\n`);
+  edit(dir, 'app/telemetry.py', (t) => t.replace('SCHEDULE_DELAY_MILLIS = 5000', CHANGED_SETTING));
+  rmSync(path.join(dir, 'README.md'));
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'my edits');
+}
+
+export function expectEditsKept(dir: string, framework: string): void {
+  for (const r of ROUTE[framework]!) expect(read(dir, r.file)).toContain(r.marker);
+  expect(read(dir, 'requirements.txt')).toContain(EXTRA_DEPENDENCY);
+  expect(read(dir, 'app/telemetry.py')).toContain(CHANGED_SETTING);
+  expect(() => read(dir, 'README.md')).toThrow();
+}
+
+/** Every OpenTelemetry pin in requirements.txt and pyproject.toml is on the newest set (or its previous patch). */
+export function expectNewestPins(dir: string): void {
+  const allowed = new Set<string>([NEWEST.sdk, NEWEST.contrib, NEWEST.previousPatch.sdk, NEWEST.previousPatch.contrib]);
+  for (const file of ['requirements.txt', 'pyproject.toml']) {
+    const pins = [...read(dir, file).matchAll(/(opentelemetry-[a-z-]+)==([0-9a-z.]+)/g)];
+    expect(pins.length, file).toBeGreaterThan(2);
+    for (const [, name, version] of pins) expect(allowed.has(version!), `${file}: ${name}==${version}`).toBe(true);
+    expect(read(dir, file)).not.toMatch(/==1\.42\.1|==0\.63b1/);
+  }
+}
+
+export function upgrade(dir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return runCli(['upgrade', dir, ...args], { env, timeoutMs: 240_000 });
+}
+
+/**
+ * Makes the project look generated by an older CLI whose template wrote `from` where this one writes `to`
+ * in `rel`: the file and its recorded base both say `from`, committed.
+ */
+export function olderTemplate(dir: string, rel: string, from: string, to: string): void {
+  const answers = JSON.parse(read(dir, ANSWERS)) as { files: Record<string, string>; base: unknown };
+  const base = readBase(answers as never);
+  const older = base.get(rel)!.replace(to, from);
+  expect(older).not.toBe(base.get(rel));
+  base.set(rel, older);
+  Object.assign(answers, recordFiles([...base].map(([p, content]) => ({ path: p, content }))));
+  writeFileSync(path.join(dir, ANSWERS), `${JSON.stringify(answers, null, 2)}\n`);
+  writeFileSync(path.join(dir, rel), older);
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-qm', 'generated by an older CLI');
+}
+
+/**
+ * The package-main fixture on a FastAPI that the 1.42 line accepts (0.142 and later require
+ * opentelemetry-api 1.44), committed: an add-tracing'd project that starts on an older set.
+ */
+export function projectOn142(): string {
+  const dir = committedCopy('package-main');
+  const requirements = path.join(dir, 'requirements.txt');
+  writeFileSync(requirements, readFileSync(requirements, 'utf8').replace(/^fastapi==.*$/m, 'fastapi==0.141.1'));
+  git(dir, 'commit', '-qam', 'FastAPI 0.141');
+  return dir;
+}
