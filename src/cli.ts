@@ -3,7 +3,14 @@ import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './core/errors.js';
 import { ALL_FRAMEWORKS } from './catalog/frameworks/index.js';
-import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options/schema.js';
+import {
+  EXPORTERS,
+  OPTION_KEYS,
+  optionMeta,
+  SAMPLERS,
+  serviceOptionsSchema,
+  type OptionKey,
+} from './options/schema.js';
 import { cliVersion } from './core/paths.js';
 import { createUi, type Ui } from './core/ui.js';
 import { OTEL_LINES } from './catalog/python-sets.js';

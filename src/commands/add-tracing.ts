@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../runtimes/python/existing/answers-record.js';
+import {
+  answersRecorder,
+  initialRoute,
+  previousAnswers,
+  type AnswersRecorder,
+} from '../runtimes/python/existing/answers-record.js';
 import { describeTarget } from '../runtimes/python/existing/candidates.js';
 import { detectProject } from '../runtimes/python/existing/detect.js';
 import { diagnose, formatFindings } from '../runtimes/python/existing/diagnose.js';
@@ -18,7 +23,11 @@ import { lockConstraints, type RouteChoice } from '../runtimes/python/existing/i
 import type { RelockResult } from '../runtimes/python/existing/lock.js';
 import { chooseEnvironment, mergeOptions, type ProjectEnvironment } from '../runtimes/python/existing/options-step.js';
 import { planChanges, type FileChange } from '../runtimes/python/existing/patch.js';
-import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../runtimes/python/existing/project-tests.js';
+import {
+  projectTestsStep,
+  reportProjectTests,
+  type ProjectTestsReport,
+} from '../runtimes/python/existing/project-tests.js';
 import { refuseUnworkable } from '../runtimes/python/existing/refuse.js';
 import { existingSmokeSettings, readAppEnv } from '../runtimes/python/existing/smoke-target.js';
 import { summarizeReport } from '../runtimes/python/existing/summary.js';

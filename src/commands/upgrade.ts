@@ -17,7 +17,12 @@ import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
 import { frameworkLine } from '../generate/plan.js';
 import { runtimeOf } from '../runtimes/index.js';
 import type { Ui } from '../core/ui.js';
-import { AnswersShapeError, parseAnswersDocument, serializeAnswers, type AnswersDocument } from '../answers/document.js';
+import {
+  AnswersShapeError,
+  parseAnswersDocument,
+  serializeAnswers,
+  type AnswersDocument,
+} from '../answers/document.js';
 import { formatConflicts, formatPlan, formatVersions, type VersionMove } from '../upgrade/format.js';
 import { knownLines, newerKnownLine, supportsPython } from '../runtimes/python/upgrade/lines.js';
 import { conflictMarkerLines } from '../upgrade/merge.js';

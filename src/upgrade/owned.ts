@@ -8,7 +8,13 @@ import type { ServiceOptions } from '../options/schema.js';
 import { frameworkLine, renderProject } from '../generate/plan.js';
 import type { ExistingAnswers } from '../answers/read.js';
 import { corePackages } from '../catalog/python-sets.js';
-import { declaredPins, isDependencyFile, retargetExisting, retargetGenerated, type Retargeted } from '../runtimes/python/upgrade/deps.js';
+import {
+  declaredPins,
+  isDependencyFile,
+  retargetExisting,
+  retargetGenerated,
+  type Retargeted,
+} from '../runtimes/python/upgrade/deps.js';
 import type { FileInput } from './plan.js';
 
 export interface Rendered {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { chooseLine, lineProblem, lockedVersions, pinnedVersions } from '../../src/runtimes/python/existing/otel-choice.js';
+import {
+  chooseLine,
+  lineProblem,
+  lockedVersions,
+  pinnedVersions,
+} from '../../src/runtimes/python/existing/otel-choice.js';
 import {
   chooseInterpreter,
   dockerfilePython,

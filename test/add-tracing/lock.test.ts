@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { addVenvLine, gitignoreCoversVenv } from '../../src/runtimes/python/existing/gitignore.js';
-import { lockCommands, lockDiff, lockFindings, projectLocks, staleLockEntries } from '../../src/runtimes/python/existing/lock.js';
+import {
+  lockCommands,
+  lockDiff,
+  lockFindings,
+  projectLocks,
+  staleLockEntries,
+} from '../../src/runtimes/python/existing/lock.js';
 import { readPyproject } from '../../src/runtimes/python/existing/deps.js';
 import { appEnvironment, explainImportError, parseDotenv } from '../../src/runtimes/python/existing/app-env.js';
 import { renderReview } from '../../src/pipeline/review.js';

@@ -11,7 +11,12 @@ import pc from 'picocolors';
 import { formatFindings } from '../../python/existing/diagnose.js';
 import { renderDiff } from '../../../pipeline/diff.js';
 import type { FileChange } from '../../python/existing/patch.js';
-import { changeSummaries, printNextSteps, reviewAndWrite, type TracingResultBase } from '../../../pipeline/review-and-write.js';
+import {
+  changeSummaries,
+  printNextSteps,
+  reviewAndWrite,
+  type TracingResultBase,
+} from '../../../pipeline/review-and-write.js';
 import { READINESS_PATH, readAppEnv } from '../../python/existing/smoke-target.js';
 import { parseOptionsOrThrow, readConfigFile } from '../../../answers/config-file.js';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../../../core/errors.js';

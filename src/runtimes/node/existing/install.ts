@@ -10,6 +10,7 @@ import { execa, type ResultPromise } from 'execa';
 import { InstallError } from '../../python/env.js';
 import { findServiceNode, nodePath, type ServiceNode } from '../env.js';
 import { DEFAULT_NODE_SET, nodeOtelSet } from '../../../catalog/node-sets.js';
+import { npmConflict } from './npm-conflict.js';
 import type { NodeProject, PackageManager } from './project.js';
 
 const LOCK_TIMEOUT_MS = 300_000;
@@ -72,11 +73,10 @@ export async function updateLockfile(
   const r = await running.child;
   running.child = undefined;
   if (r.exitCode !== 0) {
-    const tail = String(r.all ?? '')
-      .trim()
-      .split('\n')
-      .slice(-5)
-      .join(' | ');
+    const output = String(r.all ?? '').trim();
+    // npm's last lines of an ERESOLVE are only the paths of its report: the conflict itself is above them.
+    const conflict = npmConflict(output);
+    const tail = conflict ?? output.split('\n').slice(-5).join(' | ');
     return { lockfile, outcome: 'failed', detail: `${name} ${args.join(' ')} failed: ${tail}` };
   }
   const after = await readFile(file, 'utf8');
@@ -91,8 +91,12 @@ async function run(tool: string, args: string[], cwd: string, env: NodeJS.Proces
   onProgress(`${tool} ${args.join(' ')}`);
   const r = await execa(tool, args, { cwd, env, reject: false, all: true, timeout: 900_000 });
   if (r.exitCode !== 0) {
+    const conflict = npmConflict(String(r.all ?? ''));
     throw new InstallError(
-      `${tool} ${args[0]} ${args[1] ?? ''} exited with ${r.exitCode ?? r.signal}`.replace(/\s+/g, ' '),
+      `${tool} ${args[0]} ${args[1] ?? ''} exited with ${r.exitCode ?? r.signal}${conflict ? `: ${conflict}` : ''}`.replace(
+        /\s+/g,
+        ' ',
+      ),
       String(r.all ?? '')
         .trim()
         .split('\n')

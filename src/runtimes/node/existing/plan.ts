@@ -13,9 +13,10 @@ import { ANSWERS_SCHEMA_VERSION, serializeAnswers } from '../../../answers/docum
 import { MIGRATION_IDS } from '../../../answers/migrations.js';
 import type { FileChange } from '../../python/existing/patch.js';
 import { canRenderBootstrap, renderBootstrap } from './bootstrap.js';
+import { crossesMajor, declaredOtel } from './declared-otel.js';
 import { dockerfileWithImport, withBootstrapCopied } from './dockerfile.js';
 import { editPackageJson, isCanonical } from './package-json.js';
-import { BOOTSTRAP_FILE, loadOrder, type NodeProject } from './project.js';
+import { BOOTSTRAP_FILE, loadOrder, type NodeProject, type PackageJson } from './project.js';
 import { sampleRoute } from './routes.js';
 import { preloadsBootstrap, withImport } from './start-command.js';
 
@@ -36,7 +37,7 @@ export interface NodePlan {
 
 /** Refusals, before anything is shown or touched: one line naming the cause and the fix. */
 export function refuseNodeProject(project: NodeProject): asserts project is NodeProject & {
-  packageJson: { text: string };
+  packageJson: { text: string; data: PackageJson };
   framework: NonNullable<NodeProject['framework']>;
   entry: NonNullable<NodeProject['entry']>;
 } {
@@ -84,6 +85,17 @@ export function refuseNodeProject(project: NodeProject): asserts project is Node
     throw new UsageError(
       `${BOOTSTRAP_FILE} exists and was not written by create-traced-service; rename it and run again ${NOTHING}`,
     );
+  // npm would put the set beside an older OpenTelemetry line: ERESOLVE on the api peer, or two SDKs' worth.
+  const set = nodeOtelSet(DEFAULT_NODE_SET);
+  const { outside } = declaredOtel(project.packageJson.data, set);
+  if (outside.length > 0) {
+    const one = outside.length === 1;
+    throw new UsageError(
+      `package.json declares ${outside.join(' and ')}, which ${one ? 'has' : 'have'} no release in the OpenTelemetry JS ` +
+        `${set.stable}/${set.experimental} set add-tracing pins (with @opentelemetry/api ${set.api}); ` +
+        `remove ${one ? 'it' : 'them'} or move to the set's packages, and run again ${NOTHING}`,
+    );
+  }
 }
 
 /**
@@ -191,7 +203,10 @@ export function planNodeChanges(
   return { changes, notes, pins, startCommand, route, packageJsonChanged: pkg.change !== undefined };
 }
 
-type Planned = NodeProject & { packageJson: { text: string }; entry: NonNullable<NodeProject['entry']> };
+type Planned = NodeProject & {
+  packageJson: { text: string; data: PackageJson };
+  entry: NonNullable<NodeProject['entry']>;
+};
 
 /** package.json: the set pinned, --import in the start script (a new one for `main`/server.js), overrides. */
 function packageJsonChange(
@@ -208,9 +223,13 @@ function packageJsonChange(
     script !== undefined && project.start.command
       ? withImport(script, project.start.command, BOOTSTRAP_FILE)
       : `node --import ./${BOOTSTRAP_FILE} ${project.entry.run}`;
-  const overrides = nodeOverrides(set, packages);
+  // Declared packages of the set move to its version: pinned ones into dependencies, the others in place.
+  const { moves } = declaredOtel(project.packageJson.data, set);
+  const align = Object.fromEntries(moves.filter((m) => !(m.name in pins)).map((m) => [m.name, m.to]));
+  const overrides = nodeOverrides(set, [...packages, ...Object.keys(align)]);
   const pkgAfter = editPackageJson(pkgBefore, {
     dependencies: pins,
+    align,
     scripts: { [scriptName]: startScript },
     merge: overridesFor(project, overrides),
   });
@@ -218,6 +237,15 @@ function packageJsonChange(
   const summary = [
     `pins ${Object.keys(pins).length} packages of the OpenTelemetry JS ${set.stable}/${set.experimental} set`,
   ];
+  for (const m of moves) {
+    const where = m.field === 'dependencies' ? '' : m.name in pins ? ` (${m.field} -> dependencies)` : ` (${m.field})`;
+    summary.push(`${m.name} ${m.from} -> ${m.to}${where}`);
+  }
+  const breaking = moves.filter((m) => crossesMajor(m.from, m.to)).map((m) => m.name);
+  if (breaking.length > 0)
+    notes.push(
+      `${breaking.join(', ')} ${breaking.length > 1 ? 'move' : 'moves'} to a new major line with the set: code of the service that uses ${breaking.length > 1 ? 'them' : 'it'} directly may need changes`,
+    );
   if (startScript !== script)
     summary.push(
       script === undefined
