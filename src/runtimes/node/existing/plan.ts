@@ -3,6 +3,8 @@
  * the bootstrap file, package.json (the matched set pinned, `--import` in the start script), the
  * Dockerfile's node command, and the answers file. Planning again on the result gives no change.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../../../core/errors.js';
 import { serviceFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
@@ -14,7 +16,12 @@ import { MIGRATION_IDS } from '../../../answers/migrations.js';
 import type { FileChange } from '../../python/existing/patch.js';
 import { canRenderBootstrap, renderBootstrap } from './bootstrap.js';
 import { crossesMajor, declaredOtel } from './declared-otel.js';
-import { dockerfileWithImport, withBootstrapCopied } from './dockerfile.js';
+import {
+  dockerfileWithImport,
+  dockerignoreExcludes,
+  lastStageHasBootstrap,
+  withBootstrapCopied,
+} from './dockerfile.js';
 import { editPackageJson, isCanonical } from './package-json.js';
 import { BOOTSTRAP_FILE, loadOrder, type NodeProject, type PackageJson } from './project.js';
 import { sampleRoute } from './routes.js';
@@ -118,11 +125,12 @@ function overridesFor(
   return { pnpm: { ...pnpm, overrides: { ...pnpm.overrides, ...flat('>') } } };
 }
 
-function dockerNotes(project: NodeProject): string[] {
+/** Notes on the Dockerfile as it will be (`text`: after the planned change, if any). */
+function dockerNotes(project: NodeProject, text: string | undefined): string[] {
   const docker = project.docker;
   if (!docker) return [];
   const notes: string[] = [];
-  if (!/^\s*(COPY|ADD)\s+(--\S+\s+)*\.\s+/im.test(docker.text) && !docker.text.includes(BOOTSTRAP_FILE))
+  if (!lastStageHasBootstrap(text ?? docker.text, BOOTSTRAP_FILE))
     notes.push(
       `${docker.path} copies selected files only: add \`COPY ${BOOTSTRAP_FILE} ./\` so the image has the bootstrap`,
     );
@@ -131,6 +139,29 @@ function dockerNotes(project: NodeProject): string[] {
       `${docker.path}:${docker.start.line} does not start node or the start script; preload ./${BOOTSTRAP_FILE} there by hand`,
     );
   return notes;
+}
+
+/**
+ * The image copies the bootstrap from the build context, but .dockerignore keeps it out of the context (an
+ * allow list, `*.mjs`): the build would fail or the image start without it. An exception is appended (the
+ * last matching rule decides). BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
+ */
+function dockerignoreChange(project: NodeProject, text: string | undefined): FileChange | undefined {
+  const docker = project.docker;
+  if (!docker || !lastStageHasBootstrap(text ?? docker.text, BOOTSTRAP_FILE)) return undefined;
+  const file = [`${docker.path}.dockerignore`, '.dockerignore'].find((f) => existsSync(path.join(project.root, f)));
+  if (!file) return undefined;
+  const before = readFileSync(path.join(project.root, file), 'utf8');
+  const rule = dockerignoreExcludes(before, BOOTSTRAP_FILE);
+  if (!rule) return undefined;
+  const eol = before.includes('\r\n') ? '\r\n' : '\n';
+  const after = `${before}${before === '' || before.endsWith('\n') ? '' : eol}!${BOOTSTRAP_FILE}${eol}`;
+  return {
+    path: file,
+    before,
+    after,
+    summary: [`lets ${BOOTSTRAP_FILE} into the build context (\`${rule}\` kept it out)`],
+  };
 }
 
 export function planNodeChanges(
@@ -170,7 +201,9 @@ export function planNodeChanges(
 
   const docker = dockerChange(project);
   if (docker) changes.push(docker);
-  notes.push(...dockerNotes(project));
+  const ignore = dockerignoreChange(project, docker?.after);
+  if (ignore) changes.push(ignore);
+  notes.push(...dockerNotes(project, docker?.after));
   if (
     project.start.command &&
     !preloadsBootstrap(project.start.command, BOOTSTRAP_FILE) &&
