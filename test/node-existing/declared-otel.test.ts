@@ -137,6 +137,10 @@ describe('npm ERESOLVE output', () => {
       );
     expect(npmConflict(conflicting)).toMatch(/; npm would need @opentelemetry\/api@1\.9\.0$/);
     expect(npmConflict('npm error code E404\nnpm error 404 Not Found')).toBeUndefined();
+    // Warnings about peers npm overrode are not the failure.
+    const warned =
+      'npm warn ERESOLVE overriding peer dependency\nnpm warn While resolving: a@1.0.0\nnpm warn Found: b@2.0.0\n';
+    expect(npmConflict(`${warned}npm error Cannot read properties of null (reading 'matches')`)).toBeUndefined();
   });
 
   it('the lockfile step reports the conflict, not the path of the report', async () => {

@@ -29,7 +29,7 @@ import type { SmokeReport } from '../../../smoke/run.js';
 import type { Ui } from '../../../core/ui.js';
 import { diagnoseNodeService } from '../doctor/index.js';
 import { nodeModulesIgnoreChange } from './gitignore.js';
-import { installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
+import { ensurePackageManager, installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
 import { planNodeChanges, refuseNodeProject } from './plan.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
 
@@ -145,6 +145,9 @@ export async function nodeAddTracing(
   ui.block(`${pc.bold('Diagnosis')}\n${formatFindings(findings, { color })}`);
   for (const note of plan.notes) ui.warn(note);
 
+  // pnpm/Yarn that cannot run here: refused before writing (never npm over their tree).
+  if (!flags.dryRun && (flags.install || (flags.lock !== false && plan.packageJsonChanged)))
+    await ensurePackageManager(root, project, await serviceNode().catch(() => undefined));
   result.written = await reviewAndWrite(root, plan.changes, flags, ui, color, 'the service');
   if (flags.dryRun) return { code: EXIT_OK, result };
 

@@ -5,8 +5,12 @@ const REQUIRED = /^\s*(.*?@"[^"]*") from (.+)$/;
 
 /** The conflict npm reports in `output` as a sentence; undefined when npm failed for another reason. */
 export function npmConflict(output: string): string | undefined {
-  if (!/\bERESOLVE\b/.test(output)) return undefined;
-  const lines = output.split(/\r?\n/).map((l) => l.replace(PREFIX, '').trimEnd());
+  // Only npm's error lines: an install that succeeds may warn "ERESOLVE overriding peer dependency".
+  const lines = output
+    .split(/\r?\n/)
+    .filter((l) => PREFIX.test(l))
+    .map((l) => l.replace(PREFIX, '').trimEnd());
+  if (!lines.some((l) => /\bERESOLVE\b/.test(l))) return undefined;
   const after = (label: string) => {
     const i = lines.findIndex((l) => l.startsWith(label));
     return i < 0 ? undefined : { head: lines[i]!.slice(label.length).trim(), rest: lines.slice(i + 1) };
