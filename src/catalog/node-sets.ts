@@ -25,6 +25,13 @@ export interface NodeOtelSet {
    * installs one copy of each instead of a second release beside the SDK's.
    */
   realigned?: Record<string, { version: string; declares: Record<string, string> }>;
+  /**
+   * Every package released together with the set (checked on the registry), by line: a service that
+   * declares one already gets the set's version of it, or npm meets two lines (and ERESOLVE on the api peer).
+   */
+  released: { stable: readonly string[]; experimental: readonly string[] };
+  /** Packages of earlier lines with no release in the set, and what took their place. */
+  retired: Record<string, string>;
   /** Frameworks, types and tools verified with this set. */
   thirdParty: Record<string, string>;
   /** Lowest Node every package of the set declares in `engines`. */
@@ -47,6 +54,44 @@ export const NODE_OTEL_SETS = {
         version: '0.21.2',
         declares: { '@opentelemetry/core': '^2.0.0', '@opentelemetry/instrumentation': '^0.222.0' },
       },
+    },
+    released: {
+      stable: [
+        '@opentelemetry/context-async-hooks',
+        '@opentelemetry/core',
+        '@opentelemetry/exporter-zipkin',
+        '@opentelemetry/propagator-b3',
+        '@opentelemetry/resources',
+        '@opentelemetry/sdk-logs',
+        '@opentelemetry/sdk-metrics',
+        '@opentelemetry/sdk-trace',
+      ],
+      experimental: [
+        '@opentelemetry/configuration',
+        '@opentelemetry/exporter-logs-otlp-grpc',
+        '@opentelemetry/exporter-logs-otlp-http',
+        '@opentelemetry/exporter-logs-otlp-proto',
+        '@opentelemetry/exporter-metrics-otlp-grpc',
+        '@opentelemetry/exporter-metrics-otlp-http',
+        '@opentelemetry/exporter-metrics-otlp-proto',
+        '@opentelemetry/exporter-prometheus',
+        '@opentelemetry/exporter-trace-otlp-grpc',
+        '@opentelemetry/exporter-trace-otlp-http',
+        '@opentelemetry/exporter-trace-otlp-proto',
+        '@opentelemetry/instrumentation',
+        '@opentelemetry/instrumentation-fetch',
+        '@opentelemetry/instrumentation-grpc',
+        '@opentelemetry/instrumentation-http',
+        '@opentelemetry/otlp-exporter-base',
+        '@opentelemetry/otlp-grpc-exporter-base',
+        '@opentelemetry/otlp-transformer',
+        '@opentelemetry/sdk-node',
+      ],
+    },
+    retired: {
+      // Their last releases (2.x) peer-depend on @opentelemetry/api <1.10.0.
+      '@opentelemetry/sdk-trace-base': '@opentelemetry/sdk-trace',
+      '@opentelemetry/sdk-trace-node': '@opentelemetry/sdk-trace',
     },
     thirdParty: {
       express: '5.3.0',
@@ -125,6 +170,18 @@ function pinOf(set: NodeOtelSet, name: string): string {
   const version = set.contrib[name]?.version ?? set.realigned?.[name]?.version ?? set.thirdParty[name];
   if (!version) throw new Error(`no pinned version of ${name} in the Node OpenTelemetry set ${set.stable}`);
   return version;
+}
+
+/**
+ * The set's version of an OpenTelemetry package (or @fastify/otel) by name; undefined when the set has no
+ * release of it. @opentelemetry/semantic-conventions is released on its own line, holds constants only and
+ * declares no peer: any version a service declares lives beside the set's, so it has no set version.
+ */
+export function nodeSetVersionOf(set: NodeOtelSet, name: string): string | undefined {
+  if (name === '@opentelemetry/api') return set.api;
+  if (set.released.stable.includes(name)) return set.stable;
+  if (set.released.experimental.includes(name)) return set.experimental;
+  return set.contrib[name]?.version ?? set.realigned?.[name]?.version;
 }
 
 /** npm `overrides` for the realigned packages among `names`: each declared @opentelemetry dependency at the set's version. */

@@ -27,7 +27,7 @@ import type { AddTracingFlags, Runtime, TracingPlan } from '../../types.js';
 import type { Ui } from '../../../core/ui.js';
 import { diagnoseNodeService } from '../doctor/index.js';
 import { nodeModulesIgnoreChange } from './gitignore.js';
-import { installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
+import { ensurePackageManager, installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
 import { planNodeChanges, refuseNodeProject } from './plan.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
 import { formatFindings } from '../../../pipeline/findings.js';
@@ -124,6 +124,9 @@ export async function planNodeTracing(
     written: [],
     notes: plan.notes,
   };
+  // pnpm/Yarn that cannot run here: refused before anything is written (never npm over their tree).
+  if (!flags.dryRun && (flags.install || (flags.lock !== false && plan.packageJsonChanged)))
+    await ensurePackageManager(root, project, await serviceNode().catch(() => undefined));
   return {
     result,
     changes: plan.changes,

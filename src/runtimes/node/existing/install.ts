@@ -3,13 +3,15 @@
  * (lockfile only, no install scripts), then, for the smoke test, its dependencies installed and its build
  * run with the Node that will run the service.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { InstallError } from '../../../core/errors.js';
+import { InstallError, UsageError } from '../../../core/errors.js';
 import { findServiceNode, nodePath, type ServiceNode } from '../env.js';
 import { DEFAULT_NODE_SET, nodeOtelSet } from '../../../catalog/node-sets.js';
+import { findManager, type ManagerCommand, managerMissing, wantedManager } from './manager.js';
+import { npmConflict } from './npm-conflict.js';
 import type { NodeProject, PackageManager } from './project.js';
 
 const LOCK_TIMEOUT_MS = 300_000;
@@ -20,13 +22,27 @@ export interface LockUpdate {
   detail: string;
 }
 
-async function available(tool: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  try {
-    const { stdout } = await execa(tool, ['--version'], { env, timeout: 15_000 });
-    return stdout.trim();
-  } catch {
-    return undefined;
-  }
+const found = new Map<string, Promise<ManagerCommand | undefined>>();
+
+/** The project's manager at its version (looked for once per directory and run: corepack and npx download). */
+function projectManager(
+  root: string,
+  project: NodeProject,
+  env: NodeJS.ProcessEnv,
+): Promise<ManagerCommand | undefined> {
+  const key = `${root}\0${project.packageManager.name}\0${env.PATH}`;
+  if (!found.has(key)) found.set(key, findManager(root, wantedManager(project), env));
+  return found.get(key)!;
+}
+
+/**
+ * Before anything is written: a pnpm or Yarn project whose manager cannot be run here is refused (npm over
+ * their node_modules crashes, and their lockfile would not follow package.json).
+ */
+export async function ensurePackageManager(root: string, project: NodeProject, node?: ServiceNode): Promise<void> {
+  if (project.packageManager.name === 'npm') return;
+  if (!(await projectManager(root, project, nodeEnv(node))))
+    throw new UsageError(`${managerMissing(wantedManager(project))} — nothing was changed`);
 }
 
 /** The command that rewrites only the lockfile, for the manager's version; undefined when it has none. */
@@ -42,7 +58,13 @@ export async function serviceNode(): Promise<ServiceNode> {
 }
 
 function nodeEnv(node: ServiceNode | undefined): NodeJS.ProcessEnv {
-  return { ...process.env, PATH: nodePath(node?.binDir), npm_config_update_notifier: 'false' };
+  return {
+    ...process.env,
+    PATH: nodePath(node?.binDir),
+    npm_config_update_notifier: 'false',
+    // No prompt before corepack downloads the project's manager: the run has consent to install already.
+    COREPACK_ENABLE_DOWNLOAD_PROMPT: '0',
+  };
 }
 
 export async function updateLockfile(
@@ -55,44 +77,69 @@ export async function updateLockfile(
   const { name, lockfile } = project.packageManager;
   if (!lockfile) return undefined;
   const env = nodeEnv(node);
-  const version = await available(name, env);
-  const args = version ? lockCommand(name, version) : undefined;
-  if (!version || !args) {
+  const manager = await projectManager(root, project, env);
+  const args = manager ? lockCommand(name, manager.version) : undefined;
+  if (!manager || !args) {
     return {
       lockfile,
       outcome: 'skipped',
-      detail: version
-        ? `${name} ${version} cannot update ${lockfile} without installing: run \`${name} install\` and commit ${lockfile}`
+      detail: manager
+        ? `${name} ${manager.version} cannot update ${lockfile} without installing: run \`${name} install\` and commit ${lockfile}`
         : `${name} is not installed here: run \`${name} install\` and commit ${lockfile}`,
     };
   }
   const file = path.join(root, lockfile);
   const before = existsSync(file) ? await readFile(file, 'utf8') : '';
-  running.child = execa(name, args, { cwd: root, env, reject: false, timeout: LOCK_TIMEOUT_MS, all: true });
+  running.child = execa(manager.file, [...manager.prefix, ...args], {
+    cwd: root,
+    env,
+    reject: false,
+    timeout: LOCK_TIMEOUT_MS,
+    all: true,
+  });
   const r = await running.child;
   running.child = undefined;
   if (r.exitCode !== 0) {
-    const tail = String(r.all ?? '')
-      .trim()
-      .split('\n')
-      .slice(-5)
-      .join(' | ');
-    return { lockfile, outcome: 'failed', detail: `${name} ${args.join(' ')} failed: ${tail}` };
+    const output = String(r.all ?? '').trim();
+    // npm's last lines of an ERESOLVE are only the paths of its report: the conflict itself is above them.
+    const conflict = npmConflict(output);
+    const tail = conflict ?? output.split('\n').slice(-5).join(' | ');
+    return { lockfile, outcome: 'failed', detail: `${manager.display} ${args.join(' ')} failed: ${tail}` };
   }
   const after = await readFile(file, 'utf8');
   return {
     lockfile,
     outcome: after === before ? 'unchanged' : 'updated',
-    detail: `${name} ${args.join(' ')}`,
+    detail: `${manager.display} ${args.join(' ')}`,
   };
 }
 
-async function run(tool: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, onProgress: (m: string) => void) {
+type Runner = Pick<ManagerCommand, 'file' | 'prefix' | 'display'>;
+const NPM: Runner = { file: 'npm', prefix: [], display: 'npm' };
+
+async function run(
+  runner: Runner,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  onProgress: (m: string) => void,
+) {
+  const tool = runner.display;
   onProgress(`${tool} ${args.join(' ')}`);
-  const r = await execa(tool, args, { cwd, env, reject: false, all: true, timeout: 900_000 });
+  const r = await execa(runner.file, [...runner.prefix, ...args], {
+    cwd,
+    env,
+    reject: false,
+    all: true,
+    timeout: 900_000,
+  });
   if (r.exitCode !== 0) {
+    const conflict = npmConflict(String(r.all ?? ''));
     throw new InstallError(
-      `${tool} ${args[0]} ${args[1] ?? ''} exited with ${r.exitCode ?? r.signal}`.replace(/\s+/g, ' '),
+      `${tool} ${args[0]} ${args[1] ?? ''} exited with ${r.exitCode ?? r.signal}${conflict ? `: ${conflict}` : ''}`.replace(
+        /\s+/g,
+        ' ',
+      ),
       String(r.all ?? '')
         .trim()
         .split('\n')
@@ -116,18 +163,26 @@ export async function installForSmoke(
   const env = nodeEnv(node);
   const { name, lockfile } = project.packageManager;
   let installer = 'npm';
-  if (name === 'pnpm' && lockfile && (await available('pnpm', env))) {
-    installer = 'pnpm';
-    await run('pnpm', ['install', '--frozen-lockfile'], root, env, onProgress);
-  } else if (name === 'yarn' && lockfile && (await available('yarn', env))) {
-    installer = 'yarn';
-    await run('yarn', ['install', '--frozen-lockfile'], root, env, onProgress);
+  if (name !== 'npm') {
+    // Never npm over a tree pnpm or Yarn made (npm crashes on pnpm's node_modules): their own tool, or nothing.
+    const manager = await projectManager(root, project, env);
+    if (!manager) throw new InstallError(managerMissing(wantedManager(project)), '', `cd ${root} && ${name} install`);
+    installer = manager.display;
+    const berry = name === 'yarn' && Number.parseInt(manager.version, 10) >= 2;
+    // Without a lockfile none is written (Yarn 2+ has no such flag: the one it writes is removed).
+    const args = lockfile
+      ? ['install', berry ? '--immutable' : '--frozen-lockfile']
+      : ['install', ...(berry ? [] : ['--no-lockfile'])];
+    const lock = path.join(root, 'yarn.lock');
+    const hadLock = existsSync(lock);
+    await run(manager, args, root, berry ? { ...env, YARN_ENABLE_IMMUTABLE_INSTALLS: 'false' } : env, onProgress);
+    if (berry && !lockfile && !hadLock) rmSync(lock, { force: true });
   } else if (lockfile === 'package-lock.json' || lockfile === 'npm-shrinkwrap.json') {
-    await run('npm', ['ci', '--no-audit', '--no-fund'], root, env, onProgress);
+    await run(NPM, ['ci', '--no-audit', '--no-fund'], root, env, onProgress);
   } else {
-    await run('npm', ['install', '--no-package-lock', '--no-audit', '--no-fund'], root, env, onProgress);
+    await run(NPM, ['install', '--no-package-lock', '--no-audit', '--no-fund'], root, env, onProgress);
   }
   const pkg = 'error' in project.packageJson ? {} : project.packageJson.data;
-  if (pkg.scripts?.build && project.typescript) await run('npm', ['run', 'build'], root, env, onProgress);
+  if (pkg.scripts?.build && project.typescript) await run(NPM, ['run', 'build'], root, env, onProgress);
   return { installer };
 }

@@ -9,6 +9,8 @@ type Json = Record<string, unknown>;
 export interface PackageJsonEdit {
   /** Exact versions for `dependencies` (taken out of devDependencies when declared there). */
   dependencies?: Record<string, string>;
+  /** Exact versions for packages declared already, set in place wherever declared (a dev dependency stays one). */
+  align?: Record<string, string>;
   scripts?: Record<string, string>;
   /** Top-level keys merged as `key -> entry -> value` (npm `overrides`, yarn `resolutions`, `pnpm`). */
   merge?: Record<string, Record<string, unknown>>;
@@ -52,6 +54,11 @@ export function editPackageJson(original: string, edit: PackageJsonEdit): string
     }
     out.dependencies = deps;
     if (dev) out.devDependencies = dev;
+  }
+  for (const field of ['dependencies', 'devDependencies', 'optionalDependencies']) {
+    const record = out[field] as Record<string, string> | undefined;
+    const names = Object.keys(edit.align ?? {}).filter((n) => record && n in record);
+    if (names.length > 0) out[field] = { ...record, ...Object.fromEntries(names.map((n) => [n, edit.align![n]!])) };
   }
   if (edit.scripts) {
     let scripts = { ...((data.scripts as Record<string, string> | undefined) ?? {}) };

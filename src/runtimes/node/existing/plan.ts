@@ -3,6 +3,8 @@
  * the bootstrap file, package.json (the matched set pinned, `--import` in the start script), the
  * Dockerfile's node command, and the answers file. Planning again on the result gives no change.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { UsageError } from '../../../core/errors.js';
 import { serviceFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
@@ -11,9 +13,15 @@ import { peekAnswers, type ExistingAnswers } from '../../../answers/document.js'
 import { tracedAnswersText } from '../../../answers/file.js';
 import { DEFAULT_NODE_SET, nodeDependencies, nodeOtelSet, nodeOverrides } from '../../../catalog/node-sets.js';
 import { canRenderBootstrap, renderBootstrap } from './bootstrap.js';
-import { dockerfileWithImport, withBootstrapCopied } from './dockerfile.js';
+import { crossesMajor, declaredOtel } from './declared-otel.js';
+import {
+  dockerfileWithImport,
+  dockerignoreExcludes,
+  lastStageHasBootstrap,
+  withBootstrapCopied,
+} from './dockerfile.js';
 import { editPackageJson, isCanonical } from './package-json.js';
-import { BOOTSTRAP_FILE, loadOrder, type NodeProject } from './project.js';
+import { BOOTSTRAP_FILE, loadOrder, type NodeProject, type PackageJson } from './project.js';
 import { sampleRoute } from './routes.js';
 import { preloadsBootstrap, withImport } from './start-command.js';
 import type { FileChange } from '../../../pipeline/changes.js';
@@ -35,7 +43,7 @@ export interface NodePlan {
 
 /** Refusals, before anything is shown or touched: one line naming the cause and the fix. */
 export function refuseNodeProject(project: NodeProject): asserts project is NodeProject & {
-  packageJson: { text: string };
+  packageJson: { text: string; data: PackageJson };
   framework: NonNullable<NodeProject['framework']>;
   entry: NonNullable<NodeProject['entry']>;
 } {
@@ -83,6 +91,17 @@ export function refuseNodeProject(project: NodeProject): asserts project is Node
     throw new UsageError(
       `${BOOTSTRAP_FILE} exists and was not written by create-traced-service; rename it and run again ${NOTHING}`,
     );
+  // npm would put the set beside an older OpenTelemetry line: ERESOLVE on the api peer, or two SDKs' worth.
+  const set = nodeOtelSet(DEFAULT_NODE_SET);
+  const { outside } = declaredOtel(project.packageJson.data, set);
+  if (outside.length > 0) {
+    const one = outside.length === 1;
+    throw new UsageError(
+      `package.json declares ${outside.join(' and ')}, which ${one ? 'has' : 'have'} no release in the OpenTelemetry JS ` +
+        `${set.stable}/${set.experimental} set add-tracing pins (with @opentelemetry/api ${set.api}); ` +
+        `remove ${one ? 'it' : 'them'} or move to the set's packages, and run again ${NOTHING}`,
+    );
+  }
 }
 
 /**
@@ -105,11 +124,12 @@ function overridesFor(
   return { pnpm: { ...pnpm, overrides: { ...pnpm.overrides, ...flat('>') } } };
 }
 
-function dockerNotes(project: NodeProject): string[] {
+/** Notes on the Dockerfile as it will be (`text`: after the planned change, if any). */
+function dockerNotes(project: NodeProject, text: string | undefined): string[] {
   const docker = project.docker;
   if (!docker) return [];
   const notes: string[] = [];
-  if (!/^\s*(COPY|ADD)\s+(--\S+\s+)*\.\s+/im.test(docker.text) && !docker.text.includes(BOOTSTRAP_FILE))
+  if (!lastStageHasBootstrap(text ?? docker.text, BOOTSTRAP_FILE))
     notes.push(
       `${docker.path} copies selected files only: add \`COPY ${BOOTSTRAP_FILE} ./\` so the image has the bootstrap`,
     );
@@ -118,6 +138,29 @@ function dockerNotes(project: NodeProject): string[] {
       `${docker.path}:${docker.start.line} does not start node or the start script; preload ./${BOOTSTRAP_FILE} there by hand`,
     );
   return notes;
+}
+
+/**
+ * The image copies the bootstrap from the build context, but .dockerignore keeps it out of the context (an
+ * allow list, `*.mjs`): the build would fail or the image start without it. An exception is appended (the
+ * last matching rule decides). BuildKit reads `<Dockerfile>.dockerignore` beside the Dockerfile first.
+ */
+function dockerignoreChange(project: NodeProject, text: string | undefined): FileChange | undefined {
+  const docker = project.docker;
+  if (!docker || !lastStageHasBootstrap(text ?? docker.text, BOOTSTRAP_FILE)) return undefined;
+  const file = [`${docker.path}.dockerignore`, '.dockerignore'].find((f) => existsSync(path.join(project.root, f)));
+  if (!file) return undefined;
+  const before = readFileSync(path.join(project.root, file), 'utf8');
+  const rule = dockerignoreExcludes(before, BOOTSTRAP_FILE);
+  if (!rule) return undefined;
+  const eol = before.includes('\r\n') ? '\r\n' : '\n';
+  const after = `${before}${before === '' || before.endsWith('\n') ? '' : eol}!${BOOTSTRAP_FILE}${eol}`;
+  return {
+    path: file,
+    before,
+    after,
+    summary: [`lets ${BOOTSTRAP_FILE} into the build context (\`${rule}\` kept it out)`],
+  };
 }
 
 export function planNodeChanges(
@@ -157,7 +200,9 @@ export function planNodeChanges(
 
   const docker = dockerChange(project);
   if (docker) changes.push(docker);
-  notes.push(...dockerNotes(project));
+  const ignore = dockerignoreChange(project, docker?.after);
+  if (ignore) changes.push(ignore);
+  notes.push(...dockerNotes(project, docker?.after));
   if (
     project.start.command &&
     !preloadsBootstrap(project.start.command, BOOTSTRAP_FILE) &&
@@ -190,7 +235,10 @@ export function planNodeChanges(
   return { changes, notes, pins, startCommand, route, packageJsonChanged: pkg.change !== undefined };
 }
 
-type Planned = NodeProject & { packageJson: { text: string }; entry: NonNullable<NodeProject['entry']> };
+type Planned = NodeProject & {
+  packageJson: { text: string; data: PackageJson };
+  entry: NonNullable<NodeProject['entry']>;
+};
 
 /** package.json: the set pinned, --import in the start script (a new one for `main`/server.js), overrides. */
 function packageJsonChange(
@@ -207,9 +255,13 @@ function packageJsonChange(
     script !== undefined && project.start.command
       ? withImport(script, project.start.command, BOOTSTRAP_FILE)
       : `node --import ./${BOOTSTRAP_FILE} ${project.entry.run}`;
-  const overrides = nodeOverrides(set, packages);
+  // Declared packages of the set move to its version: pinned ones into dependencies, the others in place.
+  const { moves } = declaredOtel(project.packageJson.data, set);
+  const align = Object.fromEntries(moves.filter((m) => !(m.name in pins)).map((m) => [m.name, m.to]));
+  const overrides = nodeOverrides(set, [...packages, ...Object.keys(align)]);
   const pkgAfter = editPackageJson(pkgBefore, {
     dependencies: pins,
+    align,
     scripts: { [scriptName]: startScript },
     merge: overridesFor(project, overrides),
   });
@@ -217,6 +269,15 @@ function packageJsonChange(
   const summary = [
     `pins ${Object.keys(pins).length} packages of the OpenTelemetry JS ${set.stable}/${set.experimental} set`,
   ];
+  for (const m of moves) {
+    const where = m.field === 'dependencies' ? '' : m.name in pins ? ` (${m.field} -> dependencies)` : ` (${m.field})`;
+    summary.push(`${m.name} ${m.from} -> ${m.to}${where}`);
+  }
+  const breaking = moves.filter((m) => crossesMajor(m.from, m.to)).map((m) => m.name);
+  if (breaking.length > 0)
+    notes.push(
+      `${breaking.join(', ')} ${breaking.length > 1 ? 'move' : 'moves'} to a new major line with the set: code of the service that uses ${breaking.length > 1 ? 'them' : 'it'} directly may need changes`,
+    );
   if (startScript !== script)
     summary.push(
       script === undefined
