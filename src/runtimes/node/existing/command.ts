@@ -27,6 +27,8 @@ import { nodeModulesIgnoreChange } from './gitignore.js';
 import { installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
 import { planNodeChanges, refuseNodeProject } from './plan.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
+import { buildForSmoke, buildToRun } from './build.js';
+import { analysisNotes, explainShutdown } from './review-notes.js';
 
 export interface NodeAddTracingFlags {
   route?: string;
@@ -118,6 +120,7 @@ export async function nodeAddTracing(
   const findings = diagnoseNodeService(root, project).findings;
   const options = await resolveOptions(project, root, flagOptions, flags.config, previous);
   const plan = planNodeChanges(project, options, previous, flags.route);
+  plan.notes.push(...analysisNotes(project));
   if (flags.install && !flags.dryRun) {
     const ignore = await nodeModulesIgnoreChange(root);
     if (ignore) plan.changes.push(ignore);
@@ -243,6 +246,9 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
   try {
     const done = await ui.step('Installing npm dependencies', (update) => installForSmoke(root, project, node, update));
     result.install = done;
+    // The smoke test runs the built entry directly: a fresh checkout has no build output, or an old one.
+    const build = buildToRun(project);
+    if (build) await ui.step(`Building the service: npm run build (${build})`, () => buildForSmoke(root, build, node));
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
     ui.block(pc.red(`Install failed: ${error.message}`));
@@ -289,6 +295,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
       ),
     (report) => !report.ok,
   );
+  explainShutdown(smoke, project);
   ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));
   result.smoke = smoke;
   result.ok = smoke.ok;
