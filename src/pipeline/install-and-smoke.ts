@@ -107,8 +107,12 @@ export function reportInstallError(error: InstallError, ui: Ui): void {
   if (error.rerun) ui.block(`Rerun it with:\n  ${error.rerun}`);
 }
 
-/** The smoke test as a step: the service started, requests sent, the report printed. */
-export async function smokeStep(target: Parameters<typeof import('../smoke/run.js').runSmoke>[0], ui: Ui) {
+/** The smoke test as a step: the service started, requests sent, the report (with what `annotate` adds) printed. */
+export async function smokeStep(
+  target: Parameters<typeof import('../smoke/run.js').runSmoke>[0],
+  ui: Ui,
+  annotate?: (report: SmokeReport) => void,
+) {
   // The receiver (gRPC, protobuf) loads only when a smoke test actually runs.
   const { runSmoke } = await import('../smoke/run.js');
   const { formatSmokeReport } = await import('../smoke/report.js');
@@ -117,6 +121,7 @@ export async function smokeStep(target: Parameters<typeof import('../smoke/run.j
     (update) => runSmoke(target, update),
     (report) => !report.ok,
   );
+  annotate?.(smoke);
   ui.block(formatSmokeReport(smoke, { color: !ui.json && process.stdout.isTTY === true }));
   return smoke;
 }

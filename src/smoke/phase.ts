@@ -71,6 +71,8 @@ export interface PhaseResult {
   output: () => string;
   /** Everything the service printed, stderr first. */
   fullOutput: () => string;
+  /** The service listened on another port than the PORT it was given; requests went there. */
+  port?: { given: number; listening: number };
 }
 
 /** Lines the generated gunicorn.conf.py logs from post_worker_init, once per worker that loaded the app. */
@@ -120,11 +122,14 @@ export async function runPhase(
   onProgress(`starting ${argv.join(' ')}`);
   const service = startService(argv, { cwd: target.projectDir, env: runtime.serviceEnv(target.venvDir, phaseEnv) });
   started.service = service;
-  const base = `http://127.0.0.1:${port}`;
   // A generated service has /healthz; an existing one is ready once it answers HTTP at all.
-  await waitUntilReady(base + (target.readyPath ?? framework.healthPath), service, READY_TIMEOUT_MS, {
-    anyStatus: target.readyPath !== undefined,
-  });
+  const ready = await waitUntilReady(
+    `http://127.0.0.1:${port}${target.readyPath ?? framework.healthPath}`,
+    service,
+    READY_TIMEOUT_MS,
+    { anyStatus: target.readyPath !== undefined },
+  );
+  const base = `http://127.0.0.1:${ready.listeningOn ?? port}`;
   // One worker answering says nothing of the others: requests sent while a worker still loads the app
   // all go to the ready ones, and "every worker exports" would depend on the machine's load.
   if (workers) await waitForWorkers(service, workers, READY_TIMEOUT_MS);
@@ -140,7 +145,8 @@ export async function runPhase(
   const output = () => tail(`${service.stderr()}\n${options.exporter === 'console' ? '' : service.stdout()}`);
   const fullOutput = () => `${service.stderr()}\n${service.stdout()}`;
   await started.receiver?.close();
-  return { requests, shutdown, spans, logs, metrics, ignored, output, fullOutput };
+  const moved = ready.listeningOn === undefined ? {} : { port: { given: port, listening: ready.listeningOn } };
+  return { requests, shutdown, spans, logs, metrics, ignored, output, fullOutput, ...moved };
 }
 
 /** Runs `count` requests, `concurrency` at a time. */

@@ -181,6 +181,10 @@ async function observe(
   const { options } = target;
   const expectation = expectationFor(target);
   const main = await runPhase(target, env, undefined, primaryRequests(expectation), onProgress, running);
+  if (main.port)
+    notes.push(
+      `the service listens on port ${main.port.listening}, not on the PORT=${main.port.given} it was given (found from its open sockets): requests were sent there`,
+    );
   const checks = runChecks({
     expectation,
     spans: main.spans,

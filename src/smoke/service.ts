@@ -8,6 +8,7 @@ import http from 'node:http';
 import { type Socket, createServer } from 'node:net';
 import { onInterruptCleanup } from '../core/interrupt.js';
 import type { ShutdownOutcome } from './types.js';
+import { listeningPorts } from './listening.js';
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -165,22 +166,43 @@ function probe(url: string): Promise<number | undefined> {
   });
 }
 
+/**
+ * A port the service's process tree listens on, other than the one it was given, that answers at `url`'s
+ * path: a service reading API_PORT (or a config file) instead of PORT is tested where it listens.
+ */
+async function answeringElsewhere(url: URL, service: RunningService, ready: (status?: number) => boolean) {
+  const pid = service.child?.pid;
+  if (pid === undefined) return undefined;
+  const ports = listeningPorts(pid);
+  if (ports.includes(Number(url.port))) return undefined;
+  for (const port of ports) {
+    const other = new URL(url);
+    other.port = String(port);
+    if (ready(await probe(other.href))) return { url: other.href, listeningOn: port };
+  }
+  return undefined;
+}
+
+/** Where the service answered: `url`, or the same path on the port it listens on instead (`listeningOn`). */
 export async function waitUntilReady(
   url: string,
   service: RunningService,
   timeoutMs: number,
   options: { anyStatus?: boolean } = {},
-): Promise<void> {
+): Promise<{ url: string; listeningOn?: number }> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const ready = (status?: number) => status !== undefined && (options.anyStatus || status < 500);
+  for (let attempt = 0; Date.now() < deadline; attempt++) {
     if (service.hasExited()) {
       const r = await service.exited;
       throw new Error(
         `the service exited during start-up (${r.code === null ? `signal ${r.signal}` : `code ${r.code}`})`,
       );
     }
-    const status = await probe(url);
-    if (status !== undefined && (options.anyStatus || status < 500)) return;
+    if (ready(await probe(url))) return { url };
+    // Every half second: which ports the started processes listen on, when it is not the given one.
+    const elsewhere = attempt % 5 === 4 ? await answeringElsewhere(new URL(url), service, ready) : undefined;
+    if (elsewhere) return elsewhere;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(

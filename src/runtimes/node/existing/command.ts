@@ -32,6 +32,8 @@ import { planNodeChanges, refuseNodeProject } from './plan.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
 import { formatFindings } from '../../../pipeline/findings.js';
 import { type FileChange, changeSummaries } from '../../../pipeline/changes.js';
+import { buildForSmoke, buildToRun } from './build.js';
+import { analysisNotes, explainShutdown } from './review-notes.js';
 
 export interface NodeAddTracingResult extends TracingResultBase {
   runtime: 'node';
@@ -106,6 +108,7 @@ export async function planNodeTracing(
   const findings = diagnoseNodeService(root, project).findings;
   const options = await resolveOptions(project, root, flagOptions, flags.config, previous);
   const plan = planNodeChanges(project, options, previous, flags.route);
+  plan.notes.push(...analysisNotes(project));
   if (flags.install && !flags.dryRun) {
     const ignore = await nodeModulesIgnoreChange(root);
     if (ignore) plan.changes.push(ignore);
@@ -222,6 +225,9 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
   try {
     const done = await ui.step('Installing npm dependencies', (update) => installForSmoke(root, project, node, update));
     result.install = done;
+    // The smoke test runs the built entry directly: a fresh checkout has no build output, or an old one.
+    const build = buildToRun(project);
+    if (build) await ui.step(`Building the service: npm run build (${build})`, () => buildForSmoke(root, build, node));
   } catch (error) {
     if (!(error instanceof InstallError)) throw error;
     reportInstallError(error, ui);
@@ -260,6 +266,8 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
       },
     },
     ui,
+    // When the service had to be killed, its own shutdown handler is named before the flush is blamed.
+    (report) => explainShutdown(report, project),
   );
   result.smoke = smoke;
   result.ok = smoke.ok;

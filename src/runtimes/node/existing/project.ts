@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { dockerStart, type DockerStart } from './dockerfile.js';
+import { isDataModule, resolveEntry, resolveLocal } from './resolve.js';
 import { scanModuleCached, type ScannedModule } from './scan.js';
 import { parseStartScript, type NodeCommand } from './start-command.js';
 
@@ -64,10 +65,18 @@ export interface NodeProject {
   bundled?: string;
   /** The bootstrap file this tool wrote earlier, if present. */
   bootstrap?: { path: string; ours: boolean; text: string };
+  /**
+   * The entry is built (compiled or bundled from sources): the build script that makes it, run before the
+   * smoke test; or, when package.json has none, what to run instead.
+   */
+  build?: { script: string; command: string } | { missing: string };
+  /** SIGTERM/SIGINT handlers of the service's own (process.on, a graceful-shutdown library), in load order. */
+  signalHandlers: { file: string; line: number; signal: string; via?: string }[];
+  /** Modules reached that the parser could not read: what they load was not followed. */
+  unreadable: { file: string; line: number; message: string }[];
 }
 
 const UNSUPPORTED = ['koa', '@hapi/hapi', '@nestjs/core', 'restify', 'hono', '@adonisjs/core'];
-const SOURCE_EXTS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'];
 const MAX_MODULES = 400;
 const MAX_BYTES = 2 * 1024 * 1024;
 
@@ -120,43 +129,6 @@ function typescriptOf(root: string): NodeProject['typescript'] {
   };
 }
 
-/** The source file behind a built entry: dist/server.js -> src/server.ts when tsc builds src/ into dist/. */
-function sourceOf(root: string, run: string, ts: NodeProject['typescript']): string {
-  const rel = run.replace(/^\.\//, '');
-  if (ts?.outDir && rel.startsWith(`${ts.outDir}/`)) {
-    const inner = rel.slice(ts.outDir.length + 1).replace(/\.[cm]?js$/, '');
-    const roots = [ts.rootDir, 'src', ''].filter((r): r is string => r !== undefined);
-    for (const r of roots) {
-      for (const ext of ['.ts', '.mts', '.cts', '.tsx']) {
-        const candidate = path.posix.join(r, `${inner}${ext}`);
-        if (existsSync(path.join(root, candidate))) return candidate;
-      }
-    }
-  }
-  // Without a tsconfig.json that says so: the usual build folders, built from src/.
-  const conventional = /^(?:dist|build|out)\/(.+)\.[cm]?js$/.exec(rel);
-  if (conventional) {
-    for (const ext of ['.ts', '.mts', '.js', '.mjs']) {
-      const candidate = `src/${conventional[1]}${ext}`;
-      if (existsSync(path.join(root, candidate))) return candidate;
-    }
-  }
-  return rel;
-}
-
-/** A relative import resolved to a file of the project (TypeScript's `./x.js` meaning `./x.ts` included). */
-function resolveLocal(root: string, fromFile: string, spec: string): string | undefined {
-  if (!spec.startsWith('.')) return undefined;
-  const base = path.posix.join(path.posix.dirname(fromFile), spec);
-  const noExt = base.replace(/\.[cm]?[jt]sx?$/, '');
-  const candidates = [base, ...SOURCE_EXTS.map((e) => `${noExt}${e}`), ...SOURCE_EXTS.map((e) => `${base}/index${e}`)];
-  for (const c of candidates) {
-    const abs = path.join(root, c);
-    if (existsSync(abs) && statSync(abs).isFile()) return path.posix.normalize(c);
-  }
-  return undefined;
-}
-
 function isEsmFile(
   file: string,
   moduleType: 'module' | 'commonjs',
@@ -183,11 +155,20 @@ function walk(root: string, entries: string[], project: NodeProject): void {
   const visit = (file: string) => {
     if (seen.has(file) || seen.size >= MAX_MODULES) return;
     seen.add(file);
+    // require('../package.json') loads data, and a .node addon native code: neither is JavaScript.
+    if (isDataModule(file)) return;
     const text = readText(path.join(root, file));
     if (text === undefined) return;
     const scan = scanModuleCached(text, file);
+    if (scan.syntaxError?.unreadable)
+      project.unreadable.push({ file, line: scan.syntaxError.line, message: scan.syntaxError.message });
     const esm = isEsmFile(file, project.moduleType, project.typescript, scan);
     project.modules.push({ file, scan, esm });
+    for (const o of scan.otel) {
+      if (o.kind !== 'signal-handler' || (o.signal === '?' && !scan.namesSigterm)) continue;
+      const signal = o.signal === '?' ? 'SIGTERM' : o.signal;
+      project.signalHandlers.push({ file, line: o.line, signal, ...(o.via ? { via: o.via } : {}) });
+    }
     if (scan.bundler && !project.bundled)
       project.bundled = `${file} is ${scan.bundler} output, with the framework inlined into it`;
     const loads = scan.loads.filter((l) => !l.typeOnly && l.topLevel && l.kind !== 'dynamic');
@@ -264,6 +245,8 @@ export function analyseNodeProject(root: string): NodeProject {
     start: {},
     modules: [],
     events: [],
+    signalHandlers: [],
+    unreadable: [],
   };
   const ts = typescriptOf(root);
   if (ts) project.typescript = ts;
@@ -274,10 +257,11 @@ export function analyseNodeProject(root: string): NodeProject {
     project.docker = { path: 'Dockerfile', text: dockerText, ...(start ? { start } : {}) };
   }
 
+  const buildScript = typeof data.scripts?.build === 'string' ? data.scripts.build : undefined;
   const scriptName = startScriptName(root, data.scripts ?? {}, ts);
   const script = scriptName === undefined ? undefined : data.scripts![scriptName]!;
   const mainExists =
-    typeof data.main === 'string' && data.main && existsSync(path.join(root, sourceOf(root, data.main, ts)));
+    typeof data.main === 'string' && data.main && resolveEntry(root, data.main, ts, buildScript).exists;
   let run: string | undefined;
   if (scriptName !== undefined && script !== undefined) {
     const parsed = parseStartScript(script);
@@ -296,15 +280,18 @@ export function analyseNodeProject(root: string): NodeProject {
     run = project.docker.start.entry;
     project.start.source = 'Dockerfile';
   }
+  let bundledByScript = false;
   if (run) {
-    const source = sourceOf(root, run, ts);
-    project.entry = { run: run.replace(/^\.\//, ''), source, exists: existsSync(path.join(root, source)) };
-    if (project.entry.exists) walk(root, [...preloadedFiles(root, project), source], project);
+    const resolved = resolveEntry(root, run, ts, buildScript);
+    project.entry = { run: run.replace(/^\.\//, ''), source: resolved.source, exists: resolved.exists };
+    if (project.entry.exists) walk(root, [...preloadedFiles(root, project), resolved.source], project);
+    if (resolved.built) project.build = buildOf(resolved, buildScript, ts);
+    bundledByScript = resolved.fromBuildScript === true;
   }
   const bundler = /\b(esbuild\b[^&;|]*--bundle|webpack|@vercel\/ncc|\bncc build|rollup)\b/.exec(
     data.scripts?.build ?? '',
   );
-  if (bundler && project.entry && project.entry.source === project.entry.run && !project.bundled) {
+  if (bundler && project.entry && (project.entry.source === project.entry.run || bundledByScript) && !project.bundled) {
     const external = /--packages=external/.test(data.scripts?.build ?? '');
     if (!external) project.bundled = `the build script bundles the service (${bundler[1]!.split(/\s/)[0]})`;
   }
@@ -312,6 +299,16 @@ export function analyseNodeProject(root: string): NodeProject {
   if (bootstrapText !== undefined)
     project.bootstrap = { path: BOOTSTRAP_FILE, ours: bootstrapText.startsWith(BOOTSTRAP_MARKER), text: bootstrapText };
   return project;
+}
+
+/** The build that makes a built entry: package.json's build script, else what to run by hand. */
+function buildOf(
+  entry: ReturnType<typeof resolveEntry>,
+  buildScript: string | undefined,
+  ts: NodeProject['typescript'],
+): NonNullable<NodeProject['build']> {
+  if (buildScript !== undefined) return { script: 'build', command: buildScript };
+  return { missing: ts ? 'npx tsc' : `the command that builds ${entry.file} from ${entry.source}` };
 }
 
 /**
@@ -329,7 +326,7 @@ function startScriptName(
   if (typeof scripts.start === 'string') return 'start';
   return START_SCRIPTS.slice(1).find((name) => {
     const entry = typeof scripts[name] === 'string' ? parseStartScript(scripts[name]!).command?.entry : undefined;
-    return entry !== undefined && existsSync(path.join(root, sourceOf(root, entry, ts)));
+    return entry !== undefined && resolveEntry(root, entry, ts, scripts.build).exists;
   });
 }
 

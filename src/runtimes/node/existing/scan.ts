@@ -22,7 +22,8 @@ export type OtelUse =
   | { kind: 'sdk'; line: number; what: string }
   | { kind: 'simple-processor'; line: number; exporter: string | null; network: boolean }
   | { kind: 'flush'; line: number; method: 'shutdown' | 'forceFlush' }
-  | { kind: 'signal-handler'; line: number; signal: string }
+  /** process.on('SIGTERM', ...), or a library that registers one (`via`: @godaddy/terminus ...). */
+  | { kind: 'signal-handler'; line: number; signal: string; via?: string }
   /** new FastifyOtelInstrumentation(...): registered on every instance, or by app.register(x.plugin()). */
   | { kind: 'fastify-otel'; line: number; registerOnInitialization: boolean }
   | { kind: 'fastify-otel-plugin'; line: number };
@@ -40,12 +41,15 @@ export interface ScannedModule {
   otel: OtelUse[];
   /** ESM syntax (import/export) is present. */
   esm: boolean;
-  syntaxError?: { line: number; message: string };
+  /** The first syntax error; `unreadable` when the parser gave up (nothing of the module was read). */
+  syntaxError?: { line: number; message: string; unreadable?: true };
   /** Marks of a bundler's output: monkey-patching cannot reach modules inlined into it. */
   bundler?: string;
 }
 
 const FRAMEWORK_MODULES: Record<string, 'express' | 'fastify'> = { express: 'express', fastify: 'fastify' };
+/** Graceful-shutdown libraries whose setup call registers SIGTERM handlers of their own. */
+const SIGNAL_LIBRARIES = new Set(['@godaddy/terminus', 'http-graceful-shutdown', 'close-with-grace', 'lightship']);
 const NETWORK_EXPORTER = /OTLP|Zipkin|Jaeger/;
 const SDK_CONSTRUCTORS = new Set(['NodeSDK', 'NodeTracerProvider']);
 
@@ -55,7 +59,7 @@ export function parserPlugins(file: string): ParserPlugin[] {
   return ['jsx'];
 }
 
-/** A parse that never throws: a syntax error is reported with its line. */
+/** A parse that recovers from most syntax errors (reported with their line); it throws on the rest. */
 export function parseModule(text: string, file: string) {
   return parse(text, {
     sourceType: 'unambiguous',
@@ -111,15 +115,19 @@ interface Scanner {
   constructed: Map<string, string>;
   /** Local names bound to the framework's export: `import express from 'express'`, `require('fastify')`. */
   frameworkNames: Map<string, 'express' | 'fastify'>;
+  /** Local names bound to a graceful-shutdown library's exports, by package. */
+  signalLibraryNames: Map<string, string>;
 }
 
 const lineOf = (n: Node) => n.loc?.start.line ?? 0;
 type NodeOf<T extends Node['type']> = Extract<Node, { type: T }>;
 
-function scanImport(node: NodeOf<'ImportDeclaration'>, { out, frameworkNames }: Scanner): void {
+function scanImport(node: NodeOf<'ImportDeclaration'>, { out, frameworkNames, signalLibraryNames }: Scanner): void {
   out.esm = true;
   const typeOnly = node.importKind === 'type';
   out.loads.push({ source: node.source.value, line: lineOf(node), kind: 'import', typeOnly, topLevel: true });
+  if (SIGNAL_LIBRARIES.has(node.source.value) && !typeOnly)
+    for (const s of node.specifiers) signalLibraryNames.set(s.local.name, node.source.value);
   const fw = FRAMEWORK_MODULES[node.source.value];
   if (!fw || typeOnly) return;
   for (const s of node.specifiers) {
@@ -133,14 +141,25 @@ function scanImport(node: NodeOf<'ImportDeclaration'>, { out, frameworkNames }: 
 }
 
 /** `const x = new Y()` and `const express = require('express')` (or a destructured require). */
-function scanDeclarator(node: NodeOf<'VariableDeclarator'>, { constructed, frameworkNames }: Scanner): void {
+function scanDeclarator(
+  node: NodeOf<'VariableDeclarator'>,
+  { constructed, frameworkNames, signalLibraryNames }: Scanner,
+): void {
   const init = node.init;
   if (init?.type === 'NewExpression' && node.id.type === 'Identifier') {
     const ctor = calleeName(init.callee);
     if (ctor) constructed.set(node.id.name, ctor);
   }
   if (init?.type !== 'CallExpression' || init.callee.type !== 'Identifier' || init.callee.name !== 'require') return;
-  const fw = FRAMEWORK_MODULES[stringArg(init.arguments[0] as Node) ?? ''];
+  const required = stringArg(init.arguments[0] as Node) ?? '';
+  if (SIGNAL_LIBRARIES.has(required)) {
+    if (node.id.type === 'Identifier') signalLibraryNames.set(node.id.name, required);
+    if (node.id.type === 'ObjectPattern')
+      for (const p of node.id.properties)
+        if (p.type === 'ObjectProperty' && p.value.type === 'Identifier')
+          signalLibraryNames.set(p.value.name, required);
+  }
+  const fw = FRAMEWORK_MODULES[required];
   if (!fw) return;
   if (node.id.type === 'Identifier') frameworkNames.set(node.id.name, fw);
   if (node.id.type === 'ObjectPattern') {
@@ -221,7 +240,15 @@ export function scanModule(text: string, file: string): ScannedModule {
     otel: [],
     esm: false,
   };
-  const ast = parseModule(text, file);
+  let ast: ReturnType<typeof parseModule>;
+  try {
+    ast = parseModule(text, file);
+  } catch (error) {
+    // Error recovery has limits (JSON text in a .js file, a template): the module is a note, not a crash.
+    const e = error as { loc?: { line: number }; message: string };
+    out.syntaxError = { line: e.loc?.line ?? 0, message: e.message, unreadable: true };
+    return out;
+  }
   const errors = (ast as unknown as { errors?: { loc?: { line: number }; reasonCode?: string; message: string }[] })
     .errors;
   if (errors && errors.length > 0) {
@@ -229,7 +256,7 @@ export function scanModule(text: string, file: string): ScannedModule {
   }
   if (/\b__webpack_require__\b/.test(text)) out.bundler = 'webpack';
   else if (/^\/\/ node_modules\/(express|fastify)\//m.test(text)) out.bundler = 'esbuild';
-  const ctx: Scanner = { out, constructed: new Map(), frameworkNames: new Map() };
+  const ctx: Scanner = { out, constructed: new Map(), frameworkNames: new Map(), signalLibraryNames: new Map() };
   const { frameworkNames } = ctx;
 
   const visit = (node: Node, inFunction: boolean, parent?: Node): void => {
@@ -279,6 +306,7 @@ export function scanModule(text: string, file: string): ScannedModule {
         }
         const before = out.apps.length;
         scanCall(node, out, frameworkNames, lineOf(node));
+        scanSignalLibraryCall(node, ctx);
         if (out.apps.length > before && parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier')
           out.apps.at(-1)!.variable = parent.id.name;
         break;
@@ -300,6 +328,19 @@ export function scanModule(text: string, file: string): ScannedModule {
   }
   out.otel.sort((a, b) => a.line - b.line);
   return out;
+}
+
+/** createTerminus(server, ...), gracefulShutdown(server), closeWithGrace(...), createLightship(): a handler. */
+function scanSignalLibraryCall(node: NodeOf<'CallExpression'>, { out, signalLibraryNames }: Scanner): void {
+  const callee = node.callee;
+  const local =
+    callee.type === 'Identifier'
+      ? callee.name
+      : callee.type === 'MemberExpression' && callee.object.type === 'Identifier'
+        ? callee.object.name
+        : undefined;
+  const via = local === undefined ? undefined : signalLibraryNames.get(local);
+  if (via) out.otel.push({ kind: 'signal-handler', line: lineOf(node), signal: 'SIGTERM', via });
 }
 
 function scanCall(
