@@ -18,7 +18,12 @@ import { lockConstraints, type RouteChoice } from '../runtimes/python/existing/i
 import type { RelockResult } from '../runtimes/python/existing/lock.js';
 import { chooseEnvironment, mergeOptions, type ProjectEnvironment } from '../runtimes/python/existing/options-step.js';
 import { planChanges, type FileChange } from '../runtimes/python/existing/patch.js';
-import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from '../runtimes/python/existing/project-tests.js';
+import {
+  brokeProjectTests,
+  projectTestsStep,
+  reportProjectTests,
+  type ProjectTestsReport,
+} from '../runtimes/python/existing/project-tests.js';
 import { refuseUnworkable } from '../runtimes/python/existing/refuse.js';
 import { existingSmokeSettings, readAppEnv } from '../runtimes/python/existing/smoke-target.js';
 import { summarizeReport } from '../runtimes/python/existing/summary.js';
@@ -217,7 +222,7 @@ export async function addTracingCommand(
   if (route) result.route = route;
   result.pipeline = smoked.pipeline;
   if (smoked.projectTests) result.projectTests = smoked.projectTests;
-  const testsOk = (result.projectTests?.regressions.length ?? 0) === 0;
+  const testsOk = !brokeProjectTests(result.projectTests);
   result.ok = result.pipeline.ok && after.ok && testsOk;
   if (result.ok)
     printNextSteps(root, ui, (rel) => `npx create-traced-service smoke ${rel}     # prove the wiring again`);
