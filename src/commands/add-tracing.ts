@@ -8,6 +8,7 @@ import * as clack from '@clack/prompts';
 import pc from 'picocolors';
 import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../runtimes/python/existing/answers-record.js';
 import { describeTarget } from '../runtimes/python/existing/candidates.js';
+import { withCoverageOmit } from '../runtimes/python/existing/coverage-omit.js';
 import { detectProject } from '../runtimes/python/existing/detect.js';
 import { diagnose, formatFindings } from '../runtimes/python/existing/diagnose.js';
 import { renderDiff } from '../pipeline/diff.js';
@@ -175,6 +176,7 @@ export async function addTracingCommand(
     answers: (changes, placement, dependencyFiles) => recorder.afterChanges(changes, placement, dependencyFiles, route),
   });
   if (needsVenv) await withVenvIgnored(root, report, planned.changes);
+  await withCoverageOmit(root, planned.placement.path, planned.changes);
 
   const findings = diagnose(report);
   const result = plannedResult(root, report, { options, findings, planned, route, projectEnv, flags });
