@@ -3,7 +3,14 @@ import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './core/errors.js';
 import { ALL_FRAMEWORKS } from './catalog/frameworks/index.js';
-import { EXPORTERS, OPTION_KEYS, optionMeta, SAMPLERS, serviceOptionsSchema, type OptionKey } from './options/schema.js';
+import {
+  EXPORTERS,
+  OPTION_KEYS,
+  optionMeta,
+  SAMPLERS,
+  serviceOptionsSchema,
+  type OptionKey,
+} from './options/schema.js';
 import { cliVersion } from './core/paths.js';
 import { createUi, type Ui } from './core/ui.js';
 import { OTEL_LINES } from './catalog/python-sets.js';
@@ -192,6 +199,10 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .option('--no-project-tests', "do not run the project's own tests before and after the change")
     .option('--no-format', "do not run the project's formatters (ruff, black, isort) on the written files")
     .option('--env-file <file>', "environment for importing and running the app (default: the project's .env)")
+    .option(
+      '--python <X.Y>',
+      'the Python for the smoke-test venv (default: the newest installed one the project allows)',
+    )
     .option('--show-new', 'show new files in full in the diff (default: name and size)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();

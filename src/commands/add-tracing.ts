@@ -6,7 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import pc from 'picocolors';
-import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from '../runtimes/python/existing/answers-record.js';
+import {
+  answersRecorder,
+  initialRoute,
+  previousAnswers,
+  type AnswersRecorder,
+} from '../runtimes/python/existing/answers-record.js';
 import { describeTarget } from '../runtimes/python/existing/candidates.js';
 import { withCoverageOmit } from '../runtimes/python/existing/coverage-omit.js';
 import { detectProject } from '../runtimes/python/existing/detect.js';
@@ -26,6 +31,7 @@ import {
   type ProjectTestsReport,
 } from '../runtimes/python/existing/project-tests.js';
 import { refuseUnworkable } from '../runtimes/python/existing/refuse.js';
+import { smokeInterpreter } from '../runtimes/python/existing/interpreter-fallback.js';
 import { existingSmokeSettings, readAppEnv } from '../runtimes/python/existing/smoke-target.js';
 import { summarizeReport } from '../runtimes/python/existing/summary.js';
 import { renderTelemetryModule } from '../runtimes/python/existing/telemetry-module.js';
@@ -68,6 +74,8 @@ export interface AddTracingFlags {
   projectTests?: boolean;
   /** --no-format sets it false. */
   format?: boolean;
+  /** --python X.Y: the interpreter for the smoke-test venv, over what the project declares. */
+  python?: string;
 }
 
 export interface AddTracingResult extends TracingResultBase {
@@ -158,7 +166,7 @@ export async function addTracingCommand(
 
   const { options, requestedLine } = await mergeOptions(root, report, flagOptions, flags.config);
   const needsVenv = flags.install && !flags.dryRun;
-  const projectEnv = await chooseEnvironment(root, report, options, requestedLine, needsVenv, ui);
+  const projectEnv = await chooseEnvironment(root, report, options, requestedLine, needsVenv, ui, flags.python);
   const line = frameworkLine(options);
   const wiring = frameworkWiring(report, options, line);
   const previous = previousAnswers(report);
@@ -221,6 +229,10 @@ export async function addTracingCommand(
     ui,
   );
   route = smoked.route ?? route;
+  if (smoked.advice && result.environment) {
+    result.environment.python = projectEnv.interpreter!.version;
+    result.notes.push(smoked.advice);
+  }
   if (route) result.route = route;
   result.pipeline = smoked.pipeline;
   if (smoked.projectTests) result.projectTests = smoked.projectTests;
@@ -296,7 +308,7 @@ async function smokeAndProjectTests(
   { recorded, recorder, options, projectEnv, flags }: SmokeInputs,
   changes: FileChange[],
   ui: Ui,
-): Promise<{ pipeline: PipelineResult; projectTests?: ProjectTestsReport; route?: RouteChoice }> {
+): Promise<{ pipeline: PipelineResult; projectTests?: ProjectTestsReport; route?: RouteChoice; advice?: string }> {
   let route: RouteChoice | undefined;
   const settings = await existingSmokeSettings(root, recorded, options, ui, flags.route, flags.envFile);
   const resolve = settings.pipeline.resolveTarget;
@@ -313,7 +325,14 @@ async function smokeAndProjectTests(
   };
   let pipeline: PipelineResult;
   let keepInstallFile = false;
+  let advice: string | undefined;
   try {
+    // No Python declared and a pinned package that does not build on the chosen one: the next that fits.
+    if (projectEnv.interpreter && !flags.python) {
+      const chosen = await smokeInterpreter(root, projectEnv, settings.pipeline.requirementsFile, options, ui);
+      projectEnv.interpreter = chosen.interpreter;
+      advice = chosen.advice;
+    }
     const interpreter = projectEnv.interpreter;
     const basePython = interpreter
       ? { basePython: { command: interpreter.command, version: interpreter.version } }
@@ -325,7 +344,7 @@ async function smokeAndProjectTests(
     if (!keepInstallFile) await settings.cleanup();
   }
   if (flags.projectTests === false || !pipeline.install || pipeline.install.error || changes.length === 0)
-    return { pipeline, ...(route ? { route } : {}) };
+    return { pipeline, ...(route ? { route } : {}), ...(advice ? { advice } : {}) };
   const projectTests = await projectTestsStep(
     root,
     venvPython(path.join(root, VENV_DIR)),
@@ -334,5 +353,5 @@ async function smokeAndProjectTests(
     ui,
   );
   reportProjectTests(projectTests, ui);
-  return { pipeline, projectTests, ...(route ? { route } : {}) };
+  return { pipeline, projectTests, ...(route ? { route } : {}), ...(advice ? { advice } : {}) };
 }
