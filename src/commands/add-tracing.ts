@@ -14,6 +14,7 @@ import {
 } from '../runtimes/python/existing/answers-record.js';
 import { describeTarget } from '../runtimes/python/existing/candidates.js';
 import { withCoverageOmit } from '../runtimes/python/existing/coverage-omit.js';
+import { withHashedRequirements } from '../runtimes/python/existing/deps/hashed.js';
 import { detectProject } from '../runtimes/python/existing/detect.js';
 import { diagnose, formatFindings } from '../runtimes/python/existing/diagnose.js';
 import { renderDiff } from '../pipeline/diff.js';
@@ -185,6 +186,7 @@ export async function addTracingCommand(
   });
   if (needsVenv) await withVenvIgnored(root, report, planned.changes);
   await withCoverageOmit(root, planned.placement.path, planned.changes);
+  await withHashedRequirements(root, planned.changes, projectEnv.interpreter?.version.split('.').slice(0, 2).join('.'));
 
   const findings = diagnose(report);
   const result = plannedResult(root, report, { options, findings, planned, route, projectEnv, flags });
