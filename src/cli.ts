@@ -199,6 +199,10 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .option('--no-project-tests', "do not run the project's own tests before and after the change")
     .option('--no-format', "do not run the project's formatters (ruff, black, isort) on the written files")
     .option('--env-file <file>', "environment for importing and running the app (default: the project's .env)")
+    .option(
+      '--python <X.Y>',
+      'the Python for the smoke-test venv (default: the newest installed one the project allows)',
+    )
     .option('--show-new', 'show new files in full in the diff (default: name and size)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();

@@ -32,6 +32,8 @@ export interface AddTracingFlags {
   projectTests?: boolean;
   /** --no-format sets it false. */
   format?: boolean;
+  /** --python X.Y: the interpreter for the smoke-test venv, over what the project declares. */
+  python?: string;
 }
 
 /** add-tracing's --json result: the shared part (each runtime adds its own fields to it). */

@@ -24,6 +24,8 @@ import { frameworkLine } from '../templates.js';
 import { afterWrite } from './after-write.js';
 import { answersRecorder, initialRoute, previousAnswers, type AnswersRecorder } from './answers-record.js';
 import { describeTarget } from './candidates.js';
+import { withCoverageOmit } from './coverage-omit.js';
+import { withHashedRequirements } from './deps/hashed.js';
 import { detectProject } from './detect.js';
 import { diagnose } from './diagnose.js';
 import { readLocks } from './environment.js';
@@ -33,7 +35,8 @@ import { lockConstraints, type RouteChoice } from './install.js';
 import type { RelockResult } from './lock.js';
 import { chooseEnvironment, mergeOptions, type ProjectEnvironment } from './options-step.js';
 import { planChanges } from './patch.js';
-import { projectTestsStep, reportProjectTests, type ProjectTestsReport } from './project-tests.js';
+import { brokeProjectTests, projectTestsStep, reportProjectTests, type ProjectTestsReport } from './project-tests.js';
+import { smokeInterpreter } from './interpreter-fallback.js';
 import { refuseUnworkable } from './refuse.js';
 import { readAppEnv } from '../../../pipeline/app-env.js';
 import { existingSmokeSettings } from './smoke-target.js';
@@ -112,7 +115,7 @@ export async function planPythonTracing(
 
   const { options, requestedLine } = await mergeOptions(root, report, flagOptions, flags.config);
   const needsVenv = flags.install && !flags.dryRun;
-  const projectEnv = await chooseEnvironment(root, report, options, requestedLine, needsVenv, ui);
+  const projectEnv = await chooseEnvironment(root, report, options, requestedLine, needsVenv, ui, flags.python);
   const line = frameworkLine(options);
   const wiring = frameworkWiring(report, options, line);
   const previous = previousAnswers(report);
@@ -130,6 +133,8 @@ export async function planPythonTracing(
     answers: (changes, placement, dependencyFiles) => recorder.afterChanges(changes, placement, dependencyFiles, route),
   });
   if (needsVenv) await withVenvIgnored(root, report, planned.changes);
+  await withCoverageOmit(root, planned.placement.path, planned.changes);
+  await withHashedRequirements(root, planned.changes, projectEnv.interpreter?.version.split('.').slice(0, 2).join('.'));
 
   const findings = diagnose(report);
   const result = plannedResult(root, report, { options, findings, planned, route, projectEnv, flags });
@@ -166,11 +171,15 @@ export async function planPythonTracing(
         planned.changes,
         ui,
       );
+      if (smoked.advice && result.environment) {
+        result.environment.python = projectEnv.interpreter!.version;
+        result.notes.push(smoked.advice);
+      }
       const picked = smoked.route ?? route;
       if (picked) result.route = picked;
       result.pipeline = smoked.pipeline;
       if (smoked.projectTests) result.projectTests = smoked.projectTests;
-      const testsOk = (result.projectTests?.regressions.length ?? 0) === 0;
+      const testsOk = !brokeProjectTests(result.projectTests);
       result.ok = result.pipeline.ok && result.ok && testsOk;
       return result.ok;
     },
@@ -244,7 +253,7 @@ async function smokeAndProjectTests(
   { recorded, recorder, options, projectEnv, flags, runtime }: SmokeInputs,
   changes: FileChange[],
   ui: Ui,
-): Promise<{ pipeline: PipelineResult; projectTests?: ProjectTestsReport; route?: RouteChoice }> {
+): Promise<{ pipeline: PipelineResult; projectTests?: ProjectTestsReport; route?: RouteChoice; advice?: string }> {
   let route: RouteChoice | undefined;
   const settings = await existingSmokeSettings(root, recorded, options, ui, flags.route, flags.envFile);
   const resolve = settings.pipeline.resolveTarget;
@@ -261,7 +270,14 @@ async function smokeAndProjectTests(
   };
   let pipeline: PipelineResult;
   let keepInstallFile = false;
+  let advice: string | undefined;
   try {
+    // No Python declared and a pinned package that does not build on the chosen one: the next that fits.
+    if (projectEnv.interpreter && !flags.python) {
+      const chosen = await smokeInterpreter(root, projectEnv, settings.pipeline.requirementsFile, options, ui);
+      projectEnv.interpreter = chosen.interpreter;
+      advice = chosen.advice;
+    }
     const interpreter = projectEnv.interpreter;
     const basePython = interpreter
       ? { basePython: { command: interpreter.command, version: interpreter.version } }
@@ -279,7 +295,7 @@ async function smokeAndProjectTests(
     if (!keepInstallFile) await settings.cleanup();
   }
   if (flags.projectTests === false || !pipeline.install || pipeline.install.error || changes.length === 0)
-    return { pipeline, ...(route ? { route } : {}) };
+    return { pipeline, ...(route ? { route } : {}), ...(advice ? { advice } : {}) };
   const projectTests = await projectTestsStep(
     root,
     venvPython(path.join(root, VENV_DIR)),
@@ -288,5 +304,5 @@ async function smokeAndProjectTests(
     ui,
   );
   reportProjectTests(projectTests, ui);
-  return { pipeline, projectTests, ...(route ? { route } : {}) };
+  return { pipeline, projectTests, ...(route ? { route } : {}), ...(advice ? { advice } : {}) };
 }

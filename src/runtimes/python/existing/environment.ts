@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FRAMEWORKS } from '../../../catalog/frameworks/index.js';
 import { installedPythons } from '../installs.js';
+import { satisfies } from '../pep440.js';
 import { LINE_COMPAT, type OtelLineName } from '../../../catalog/python-sets.js';
 import type { DependencyFile } from './deps.js';
 import { chooseLine, LOCK_FILES, pinnedVersions, type LineChoice, type Pinned } from './otel-choice.js';
@@ -75,26 +76,44 @@ export interface ProjectEnvironment {
   missing?: string;
 }
 
+/**
+ * `python` (--python X.Y) overrides the declaration for the smoke-test venv; the OpenTelemetry set must
+ * then install on it too.
+ */
 export async function projectEnvironment(
   root: string,
   framework: string,
   deps: DependencyFile[],
   requested?: OtelLineName,
+  python?: string,
 ): Promise<ProjectEnvironment> {
+  if (python !== undefined && !/^3\.\d+$/.test(python))
+    throw new Error(`--python ${JSON.stringify(python)}: give a version as X.Y, e.g. --python 3.12`);
   const declared = await declaredPython(root);
   const pins = pinnedVersions(
     [framework, ...(framework === 'fastapi' ? ['starlette'] : [])],
     deps,
     await readLocks(root),
   );
+  const lowest =
+    python && (!declared.lowest || satisfies(`${declared.lowest}.0`, `>${python}.99`)) ? python : declared.lowest;
+  const sources = python ? [...declared.sources, `--python ${python}`] : declared.sources;
   const choice = chooseLine({
     framework,
     pins,
-    ...(declared.lowest ? { lowestPython: declared.lowest, pythonSources: declared.sources } : {}),
+    ...(lowest ? { lowestPython: lowest, pythonSources: sources } : {}),
     ...(requested ? { requested } : {}),
   });
   const installed = await installedPythons(root);
   const minimum = LINE_COMPAT[choice.line].python;
+  if (python) {
+    const interpreter = chooseInterpreter({ spec: '', pin: python }, installed, minimum);
+    const found = installed.map((i) => i.version).join(', ') || 'none';
+    const missing =
+      `--python ${python}: it is not installed (found: ${found}); install it with \`pyenv install ${python}\` ` +
+      `or \`uv python install ${python}\` — nothing was changed`;
+    return { declared, pins, choice, ...(interpreter ? { interpreter } : { missing }) };
+  }
   const interpreter = chooseInterpreter(declared, installed, minimum, newestPythonFor(framework, pins));
   return {
     declared,

@@ -51,8 +51,9 @@ export async function chooseEnvironment(
   requestedLine: OtelLineName | undefined,
   needsVenv: boolean,
   ui: Ui,
+  python?: string,
 ): Promise<ProjectEnvironment> {
-  const env = await projectEnvironment(root, options.framework, report.dependencyFiles, requestedLine).catch(
+  const env = await projectEnvironment(root, options.framework, report.dependencyFiles, requestedLine, python).catch(
     (error: Error) => {
       throw new UsageError(error.message);
     },

@@ -1,9 +1,11 @@
 /**
- * The project's own test suite, run before and after add-tracing's change in the smoke-test venv: a test
- * that passed on the original code and fails on the changed code is a failure of add-tracing. The
- * "before" run uses a copy of the project with the original file contents put back.
+ * The project's own test suite, run before and after add-tracing's change in the smoke-test venv, as the
+ * user will run it afterwards (tracing on): a test that passed on the original code and fails on the
+ * changed code, or a suite that exits worse (a coverage gate), is a failure of add-tracing. The "before"
+ * run uses a copy of the project with the original file contents put back.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import fs from 'fs-extra';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -82,6 +84,7 @@ export function parseJunit(xml: string): Pick<TestOutcome, 'results' | 'errors'>
       .replace(/&gt;/g, '>')
       .replace(/&quot;/g, '"')
       .replace(/&apos;/g, "'")
+      .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
       .replace(/&amp;/g, '&');
   for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
     const attrs = m[1]!;
@@ -105,6 +108,35 @@ export function parseJunit(xml: string): Pick<TestOutcome, 'results' | 'errors'>
   return { results, errors };
 }
 
+/** A local port nothing listens on (bound, then released): connecting to it is refused at once. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * The suite's environment: the project's, with tracing on as it will be after the change (SDK, processors,
+ * exporters and instrumentations all built), every signal exported to a closed local port with a 1 s
+ * timeout, so nothing is reached and nothing waits long. An endpoint the project's environment names is
+ * dropped: the tests must not send to a real collector.
+ */
+export async function suiteEnvironment(appEnv: Record<string, string>): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...appEnv }))
+    if (value !== undefined && !/^OTEL_EXPORTER_OTLP_\w*ENDPOINT$/.test(key)) env[key] = value;
+  return {
+    ...env,
+    OTEL_SDK_DISABLED: 'false',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+    // Seconds for the Python exporters (opentelemetry-python issue #4044).
+    OTEL_EXPORTER_OTLP_TIMEOUT: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
+}
+
 export async function runSuite(python: string, cwd: string, env: Record<string, string>): Promise<TestOutcome> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cts-pytest-'));
   const report = path.join(dir, 'junit.xml');
@@ -114,14 +146,42 @@ export async function runSuite(python: string, cwd: string, env: Record<string, 
       reject: false,
       all: true,
       timeout: 600_000,
-      // The telemetry module is imported by the app: no exporter may reach anything during tests.
-      env: { ...env, OTEL_SDK_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1' },
+      extendEnv: false,
+      env: await suiteEnvironment(env),
     });
     const xml = existsSync(report) ? await readFile(report, 'utf8') : '';
     return { ...parseJunit(xml), exitCode: r.exitCode ?? 1, output: String(r.all ?? '') };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What the change broke: tests that passed before and fail after, and a worse exit status (pytest exits 1
+ * when a coverage gate fails even though every test passed), with the suite's last line as the reason.
+ */
+export function compareOutcomes(
+  before: TestOutcome,
+  after: TestOutcome,
+): Pick<ProjectTestsReport, 'regressions' | 'exitStatus'> {
+  const broken = regressions(before, after);
+  if (after.exitCode === 0 || after.exitCode === before.exitCode) return { regressions: broken };
+  // pytest's own verdict, not what the app logged at exit (an exporter's refused connection, say).
+  const lines = after.output
+    .split('\n')
+    .map((l) => l.replace(/^=+\s*|\s*=+$/g, '').trim())
+    .filter(Boolean)
+    .reverse();
+  const verdicts = [
+    /^FAIL Required test coverage/,
+    /^(FAILED|ERROR)\b/,
+    /\b\d+ (passed|failed|errors?)\b.* in [\d.]+s/,
+  ];
+  const detail = verdicts.map((v) => lines.find((l) => v.test(l))).find(Boolean) ?? lines[0] ?? '';
+  return {
+    regressions: broken,
+    exitStatus: { before: before.exitCode, after: after.exitCode, detail: detail.trim() },
+  };
 }
 
 /** Tests that passed before and fail after, with their first error. */
@@ -204,7 +264,14 @@ export interface ProjectTestsReport {
   before?: { passed: number; failed: number };
   after?: { passed: number; failed: number };
   regressions: { id: string; error: string }[];
+  /** Set when the suite exited worse after the change than before (e.g. a coverage gate now fails). */
+  exitStatus?: { before: number; after: number; detail: string };
   note?: string;
+}
+
+/** Whether the change broke the project's tests (a test, or the suite's exit status). */
+export function brokeProjectTests(r: ProjectTestsReport | undefined): boolean {
+  return (r?.regressions.length ?? 0) > 0 || r?.exitStatus !== undefined;
 }
 
 const count = (o: TestOutcome) => ({
@@ -247,12 +314,12 @@ export async function projectTestsStep(
         const before = await runSuite(python, original.dir, extra.env);
         update('on the changed code');
         const after = await runSuite(python, root, extra.env);
-        return { ran: true, before: count(before), after: count(after), regressions: regressions(before, after) };
+        return { ran: true, before: count(before), after: count(after), ...compareOutcomes(before, after) };
       } finally {
         await original.cleanup();
       }
     },
-    (r) => r.regressions.length > 0,
+    brokeProjectTests,
   );
 }
 
@@ -261,12 +328,15 @@ export function reportProjectTests(r: ProjectTestsReport, ui: import('../../../c
   if (!r.ran) return;
   const { before, after } = { before: r.before!, after: r.after! };
   const line = `the project's tests: ${before.passed} passed / ${before.failed} failed before, ${after.passed} / ${after.failed} after`;
-  if (r.regressions.length === 0) ui.success(line);
-  else {
+  if (!brokeProjectTests(r)) ui.success(line);
+  else if (r.regressions.length > 0) {
     const first = r.regressions[0]!;
     ui.block(
       `${line}\nadd-tracing broke ${r.regressions.length} test${r.regressions.length === 1 ? '' : 's'} that passed before; ` +
         `first: ${first.id}: ${first.error}`,
     );
+  } else {
+    const { before: b, after: a, detail } = r.exitStatus!;
+    ui.block(`${line}\nbut pytest exited ${a} after the change (${b} before): ${detail}`);
   }
 }
