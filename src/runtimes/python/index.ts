@@ -1,4 +1,4 @@
-/** The Python runtime: templates/common, a venv installed with uv or pip, the matched PyPI sets. */
+/** The Python runtime: templates/python over templates/common, a venv installed with uv or pip, the matched PyPI sets. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Runtime } from '../types.js';
