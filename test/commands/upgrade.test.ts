@@ -180,6 +180,8 @@ describe('upgrade safety', () => {
     const r = await upgrade(dir, ['--yes', '--no-install']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/uncommitted changes in requirements\.txt.*--force — nothing was changed/);
+    // Refused before a diff that could not be written is shown.
+    expect(r.stdout).not.toMatch(/^--- a\//m);
     expect(snapshot(dir)).toEqual(before);
     const forced = await upgrade(dir, ['--yes', '--no-install', '--force']);
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
