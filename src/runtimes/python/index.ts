@@ -45,4 +45,5 @@ export const python: Runtime = {
   ],
   owns: (dir) => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f))),
   existing: async () => (await import('./existing/index.js')).pythonExisting(python),
+  upgrader: async () => (await import('./upgrade/index.js')).pythonUpgrader(python),
 };
