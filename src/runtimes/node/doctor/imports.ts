@@ -32,7 +32,7 @@ export const SDK_MODULES = [
   '@opentelemetry/auto-instrumentations-node/register',
 ];
 
-const FRAMEWORKS = ['express', 'fastify'];
+const FRAMEWORK_MODULES = ['express', 'fastify'];
 
 /** The local module a relative specifier names: ./telemetry.js -> src/telemetry.ts and the like. */
 export function resolveLocal(from: SourceFile, specifier: string, sources: SourceFile[]): SourceFile | undefined {
@@ -67,7 +67,7 @@ export function entryOrder(entry: SourceFile, sources: SourceFile[]): EntryOrder
   const sdk = order.find(
     (m) => SDK_MODULES.includes(m.specifier) || startsSdk(resolveLocal(entry, m.specifier, sources)),
   );
-  const framework = order.find((m) => FRAMEWORKS.includes(m.specifier));
+  const framework = order.find((m) => FRAMEWORK_MODULES.includes(m.specifier));
   return { ...(sdk ? { sdk } : {}), ...(framework ? { framework } : {}) };
 }
 
