@@ -13,6 +13,7 @@ import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-sm
 import { shellWord } from '../core/escape.js';
 import { cliCommand } from '../core/invocation.js';
 import { runtimeOf } from '../runtimes/index.js';
+import type { Runtime } from '../runtimes/types.js';
 
 // Prompts (and @clack/prompts) load only when someone is there to answer them.
 const prompts = () => import('../options/prompts.js');
@@ -54,12 +55,13 @@ export interface CreateResult {
   pipeline?: PipelineResult;
 }
 
-export async function createCommand(
+/** The project directory and the options, from flags › config file › prompts › defaults; bad input refused first. */
+async function resolveOptions(
   dirArg: string | undefined,
   flagOptions: Record<string, unknown>,
   flags: CreateFlags,
   ui: Ui,
-): Promise<{ code: number; result: CreateResult }> {
+): Promise<{ directory: string; target: string; options: ServiceOptions }> {
   const fromConfig = flags.config ? await readConfigFile(flags.config, (m) => ui.info(m)) : {};
   // Flags win over the config file (which may be a previous project's answers); prompts only ask for what
   // neither gave, so they see the layers without the default below. No `keys`: here an unknown key is the
@@ -87,7 +89,47 @@ export async function createCommand(
   if (ui.interactive) options = parseOptionsOrThrow(await (await prompts()).promptForOptions(raw, directory), sourceOf);
   const ignored = runtimeOnlyProblem(options.framework, Object.keys(flagOptions));
   if (ignored) throw new UsageError(ignored);
+  return { directory, target, options };
+}
 
+/** --force over a project this tool made whose files were edited since: refused, `upgrade` merges instead. */
+async function refuseOverwritingEdits(directory: string, target: string, files: Plan['files']): Promise<void> {
+  const overwritten = await checkTarget(target, files, true).then(
+    (r) => r.overwritten,
+    () => [],
+  );
+  const edited = editedSinceGenerated(target, overwritten);
+  if (edited && edited.length > 0) {
+    throw new UsageError(
+      `${directory} holds a create-traced-service project whose files ${edited.join(', ')} were edited since ` +
+        `they were written; --force would overwrite them: run \`create-traced-service upgrade ${directory}\` ` +
+        'to merge instead — nothing was changed',
+    );
+  }
+}
+
+/** What to type next, in order: after the cd, every command runs inside the project. */
+function printNextSteps(target: string, p: Plan, runtime: Runtime, installed: boolean, ui: Ui): void {
+  const rel = path.relative(process.cwd(), target) || '.';
+  ui.block(
+    [
+      '',
+      pc.bold('Next steps'),
+      ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
+      ...runtime
+        .nextSteps({ installed, framework: p.framework, smokeCommand: `${cliCommand(target)} smoke` })
+        .map((line) => `  ${line}`),
+    ].join('\n'),
+  );
+}
+
+export async function createCommand(
+  dirArg: string | undefined,
+  flagOptions: Record<string, unknown>,
+  flags: CreateFlags,
+  ui: Ui,
+): Promise<{ code: number; result: CreateResult }> {
+  const { directory, target, options } = await resolveOptions(dirArg, flagOptions, flags, ui);
   const runtime = runtimeOf(options.framework);
   const p = plan(options, runtime);
   const files = p.files.map((f) => f.path);
@@ -100,22 +142,8 @@ export async function createCommand(
 
   // Checked before anything is written: the tool that will run the service must be able to.
   if (flags.install) await runtime.preflight?.();
-
-  if (flags.force) {
-    // A project made by this tool is carried forward by `upgrade`, which merges edits instead of overwriting them.
-    const overwritten = await checkTarget(target, p.files, true).then(
-      (r) => r.overwritten,
-      () => [],
-    );
-    const edited = editedSinceGenerated(target, overwritten);
-    if (edited && edited.length > 0) {
-      throw new UsageError(
-        `${directory} holds a create-traced-service project whose files ${edited.join(', ')} were edited since ` +
-          `they were written; --force would overwrite them: run \`create-traced-service upgrade ${directory}\` ` +
-          'to merge instead — nothing was changed',
-      );
-    }
-  }
+  // A project made by this tool is carried forward by `upgrade`, which merges edits instead of overwriting them.
+  if (flags.force) await refuseOverwritingEdits(directory, target, p.files);
   try {
     result.write = await ui.step(
       `Writing ${files.length} files to ${path.relative(process.cwd(), target) || '.'}`,
@@ -134,19 +162,6 @@ export async function createCommand(
     result.ok = result.pipeline.ok;
   }
 
-  const rel = path.relative(process.cwd(), target) || '.';
-  if (result.ok) {
-    ui.block(
-      [
-        '',
-        pc.bold('Next steps'),
-        // Pasted in order: after the cd, every command runs inside the project.
-        ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
-        ...runtime
-          .nextSteps({ installed: flags.install, framework: p.framework, smokeCommand: `${cliCommand(target)} smoke` })
-          .map((line) => `  ${line}`),
-      ].join('\n'),
-    );
-  }
+  if (result.ok) printNextSteps(target, p, runtime, flags.install, ui);
   return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
 }
