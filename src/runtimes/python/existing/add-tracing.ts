@@ -108,20 +108,46 @@ export async function planPythonTracing(
     detectProject(root, { app: flags.app }),
   );
   if (report.answers?.generated) return { done: alreadyGenerated(root, report, Boolean(flags.dryRun), ui) };
-
   report = await withAppSelected(root, report, flags, ui);
-  const app = report.selected!;
-  const serve = report.selectedServe!;
 
   const { options, requestedLine } = await mergeOptions(root, report, flagOptions, flags.config);
   const needsVenv = flags.install && !flags.dryRun;
   const projectEnv = await chooseEnvironment(root, report, options, requestedLine, needsVenv, ui, flags.python);
+  const change = await plannedChange(root, report, options, projectEnv, flags);
+  const result = plannedResult(root, report, {
+    options,
+    findings: diagnose(report),
+    planned: change.planned,
+    route: change.route,
+    projectEnv,
+    flags,
+  });
+  return {
+    result,
+    changes: change.planned.changes,
+    notes: change.planned.notes,
+    traced: 'the app',
+    afterWrite: (written, ui) => afterWriteStep(root, written, { flags, projectEnv, result }, ui),
+    verify: (ui) => verifyStep(root, { runtime, options, projectEnv, flags, result, ...change }, ui),
+    nextStep: (rel) => `npx create-traced-service smoke ${rel}     # prove the wiring again`,
+  };
+}
+
+/** The change to the project, computed in memory: the telemetry module, the wiring, pins, the answers file. */
+async function plannedChange(
+  root: string,
+  report: AnalysedProject,
+  options: ServiceOptions,
+  projectEnv: ProjectEnvironment,
+  flags: AddTracingFlags,
+) {
+  const app = report.selected!;
+  const serve = report.selectedServe!;
   const line = frameworkLine(options);
   const wiring = frameworkWiring(report, options, line);
   const previous = previousAnswers(report);
   const recorder = answersRecorder(report, options, serve, wiring.serverCommand(serve));
   const route = initialRoute(flags.route, recorder.recordedRoute);
-
   const planned = planChanges(report, {
     renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
     line,
@@ -132,59 +158,61 @@ export async function planPythonTracing(
     optionsChanged: JSON.stringify(previous?.options ?? null) !== JSON.stringify(options),
     answers: (changes, placement, dependencyFiles) => recorder.afterChanges(changes, placement, dependencyFiles, route),
   });
-  if (needsVenv) await withVenvIgnored(root, report, planned.changes);
+  if (flags.install && !flags.dryRun) await withVenvIgnored(root, report, planned.changes);
   await withCoverageOmit(root, planned.placement.path, planned.changes);
   await withHashedRequirements(root, planned.changes, projectEnv.interpreter?.version.split('.').slice(0, 2).join('.'));
+  return { planned, recorder, route, previous };
+}
 
-  const findings = diagnose(report);
-  const result = plannedResult(root, report, { options, findings, planned, route, projectEnv, flags });
-  return {
-    result,
-    changes: planned.changes,
-    notes: planned.notes,
-    traced: 'the app',
-    async afterWrite(written, ui) {
-      const after = await afterWrite(
-        root,
-        written,
-        { format: flags.format !== false, lock: flags.lock !== false, python: projectEnv.interpreter?.command },
-        ui,
-      );
-      result.formatters = after.formatters;
-      result.locks = after.locks;
-      result.written.push(...after.relocked);
-      result.ok = after.ok && !after.locks.some((l) => l.outcome === 'failed');
-      return !after.locks.some((l) => l.outcome === 'failed');
-    },
-    async verify(ui) {
-      const recorded =
-        recorder.last ??
-        recorder.existing(
-          { path: planned.placement.path, importLine: '', module: '' },
-          planned.dependencyFiles,
-          previous?.existing?.did ?? [],
-          route,
-        );
-      const smoked = await smokeAndProjectTests(
-        root,
-        { recorded, recorder, options, projectEnv, flags, runtime },
-        planned.changes,
-        ui,
-      );
-      if (smoked.advice && result.environment) {
-        result.environment.python = projectEnv.interpreter!.version;
-        result.notes.push(smoked.advice);
-      }
-      const picked = smoked.route ?? route;
-      if (picked) result.route = picked;
-      result.pipeline = smoked.pipeline;
-      if (smoked.projectTests) result.projectTests = smoked.projectTests;
-      const testsOk = !brokeProjectTests(result.projectTests);
-      result.ok = result.pipeline.ok && result.ok && testsOk;
-      return result.ok;
-    },
-    nextStep: (rel) => `npx create-traced-service smoke ${rel}     # prove the wiring again`,
-  };
+/** The project's formatters and lock files after the write; false when a lock could not be brought up to date. */
+async function afterWriteStep(
+  root: string,
+  written: string[],
+  { flags, projectEnv, result }: { flags: AddTracingFlags; projectEnv: ProjectEnvironment; result: AddTracingResult },
+  ui: Ui,
+): Promise<boolean> {
+  const after = await afterWrite(
+    root,
+    written,
+    { format: flags.format !== false, lock: flags.lock !== false, python: projectEnv.interpreter?.command },
+    ui,
+  );
+  result.formatters = after.formatters;
+  result.locks = after.locks;
+  result.written.push(...after.relocked);
+  const locked = !after.locks.some((l) => l.outcome === 'failed');
+  result.ok = after.ok && locked;
+  return locked;
+}
+
+/** Install, smoke test and the project's own tests, with the answers file recording what was done. */
+async function verifyStep(
+  root: string,
+  inputs: Omit<SmokeInputs, 'recorded'> & {
+    result: AddTracingResult;
+  } & Pick<Awaited<ReturnType<typeof plannedChange>>, 'planned' | 'route' | 'previous'>,
+  ui: Ui,
+): Promise<boolean> {
+  const { recorder, planned, route, previous, result, projectEnv } = inputs;
+  const recorded =
+    recorder.last ??
+    recorder.existing(
+      { path: planned.placement.path, importLine: '', module: '' },
+      planned.dependencyFiles,
+      previous?.existing?.did ?? [],
+      route,
+    );
+  const smoked = await smokeAndProjectTests(root, { ...inputs, recorded }, planned.changes, ui);
+  if (smoked.advice && result.environment) {
+    result.environment.python = projectEnv.interpreter!.version;
+    result.notes.push(smoked.advice);
+  }
+  const picked = smoked.route ?? route;
+  if (picked) result.route = picked;
+  result.pipeline = smoked.pipeline;
+  if (smoked.projectTests) result.projectTests = smoked.projectTests;
+  result.ok = result.pipeline.ok && result.ok && !brokeProjectTests(result.projectTests);
+  return result.ok;
 }
 
 /** The report with one app selected: refused when it cannot be handled, asked for when several qualify. */
