@@ -95,7 +95,8 @@ let browser: Browser;
 let page: Page;
 let view: RunningView;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'view', 'page.js'))) throw new Error('run npm run build first');
   view = await startView({ grpcPort: 0, httpPort: 0, pagePort: 0 });
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
@@ -136,7 +137,7 @@ describe('the live view page', () => {
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
-  it("draws the waterfall in tree order with each log record under its span", async () => {
+  it('draws the waterfall in tree order with each log record under its span', async () => {
     await page.goto(`${view.page.url}#/trace/${OK_TRACE}`);
     await page.waitForSelector('[data-testid=span-row]');
     expect(await texts('[data-testid=span-row] .name')).toEqual(['GET /items/{id}', 'load item']);
@@ -154,7 +155,9 @@ describe('the live view page', () => {
     if (process.env.UPDATE_SCREENSHOTS) await shoot('view-list.png');
     await page.click('[data-testid=filter-errors]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 1);
-    const ids = await page.$$eval('[data-testid=trace-row]', (rows) => rows.map((r) => r.getAttribute('data-trace-id')));
+    const ids = await page.$$eval('[data-testid=trace-row]', (rows) =>
+      rows.map((r) => r.getAttribute('data-trace-id')),
+    );
     expect(ids).toEqual([ERR_TRACE]);
   });
 });
