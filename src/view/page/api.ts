@@ -1,5 +1,9 @@
 /// <reference lib="dom" />
 /** The page's side of the view server's JSON API: shapes as served (nanoseconds as decimal strings). */
+import type { RouteStat } from '../metrics.js';
+import type { TraceSummary } from '../store.js';
+
+export type { RouteStat, TraceSummary };
 
 export type Attr = string | number | boolean | null | Attr[] | { [k: string]: Attr };
 export type Attrs = Record<string, Attr>;
@@ -32,38 +36,12 @@ export interface Log {
   resource: Attrs;
 }
 
-export interface TraceSummary {
-  traceId: string;
-  service: string;
-  services: string[];
-  name: string;
-  route: string;
-  method: string;
-  httpStatus: number;
-  error: boolean;
-  startMs: number;
-  durationMs: number;
-  spanCount: number;
-  errorCount: number;
-  logCount: number;
-}
-
 export interface Stats {
   spans: number;
   traces: number;
   logs: number;
   dropped: { spans: number; logs: number };
   caps: { maxSpans: number; maxLogs: number };
-}
-
-export interface RouteStat {
-  service: string;
-  route: string;
-  count: number;
-  rate: number;
-  p50?: number;
-  p95?: number;
-  p99?: number;
 }
 
 export interface Overview {
