@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
-import { applyChanges, checkWritable } from '../pipeline/apply.js';
+import { applyChanges, checkWritable, finishInterruptedWrite } from '../pipeline/apply.js';
 import { renderDiff } from '../pipeline/diff.js';
 import { dirtyFiles } from '../pipeline/git-safety.js';
 import type { RelockResult } from '../runtimes/python/existing/lock.js';
@@ -237,6 +237,7 @@ export async function upgradeCommand(
   ui: Ui,
 ): Promise<{ code: number; result: UpgradeResult }> {
   const root = path.resolve(dirArg ?? '.');
+  if (existsSync(root)) finishInterruptedWrite(root, ui);
   const prepared = await prepare(root, flags);
   const { plans, changes, leftover } = prepared;
   // The answers file's own diff is hashes and a base64 blob: the plan names what it records instead.
