@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { applyChanges, checkWritable, finishInterruptedWrite } from '../pipeline/apply.js';
-import { renderDiff } from '../pipeline/diff.js';
+import { plainDiff, renderDiff } from '../pipeline/diff.js';
 import { dirtyFiles } from '../pipeline/git-safety.js';
 import type { RelockResult } from '../runtimes/python/existing/lock.js';
 import { relockStep } from '../runtimes/python/existing/relock-step.js';
@@ -258,7 +258,7 @@ export async function upgradeCommand(
     pins: plans.flatMap((p) => p.pins),
     conflicts: plans.filter((p) => p.action === 'conflict').map((p) => p.path),
     written: [],
-    diff: renderDiff(shown, false),
+    diff: plainDiff(shown),
     locks: [],
   };
   const color = !ui.json && process.stdout.isTTY === true;

@@ -58,7 +58,12 @@ describe('every print path escapes', () => {
   });
 
   it('the diff and the review show control characters in file contents escaped, coloured or not', () => {
-    const change = { path: `x${HOSTILE}.py`, before: `one\n${HOSTILE}\n`, after: `one\n${HOSTILE}\ntwo\n`, summary: [] };
+    const change = {
+      path: `x${HOSTILE}.py`,
+      before: `one\n${HOSTILE}\n`,
+      after: `one\n${HOSTILE}\ntwo\n`,
+      summary: [],
+    };
     for (const color of [false, true]) {
       const shown = [renderDiff([change], color), renderReview([change], { color, showNew: true })];
       for (const text of shown) {
@@ -69,9 +74,12 @@ describe('every print path escapes', () => {
   });
 
   it('findings, the trace tree and the smoke report', () => {
-    const findings = formatFindings([{ code: 'x', severity: 'error', message: HOSTILE, where: HOSTILE, fix: HOSTILE }], {
-      color: false,
-    });
+    const findings = formatFindings(
+      [{ code: 'x', severity: 'error', message: HOSTILE, where: HOSTILE, fix: HOSTILE }],
+      {
+        color: false,
+      },
+    );
     const span = {
       traceId: '0af7651916cd43dd8448eb211c80319c',
       spanId: 'b7ad6b7169203331',
@@ -132,7 +140,9 @@ describe('from a repository to the terminal and to code', () => {
     const root = path.join(tempDir('cts-termpy-'), `svc${HOSTILE}`);
     // A carriage return would end the Python string: the rest is valid source.
     fastapiProject(root, 'app', HOSTILE.replace('\r', ''));
-    const r = await runCli(['add-tracing', root, '--dry-run', '--show-new'], { env: { CI: 'true' } });
+    const r = await runCli(['add-tracing', root, '--dry-run', '--show-new', '--service-name', 'svc'], {
+      env: { CI: 'true' },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toMatch(RAW);
     expect(r.stdout).toContain('\\x1b]52');
@@ -147,7 +157,10 @@ describe('from a repository to the terminal and to code', () => {
     pkg.name = `orders${HOSTILE}`;
     writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 4)}\n`);
     committed(root);
-    for (const args of [['add-tracing', root, '--dry-run'], ['doctor', root]]) {
+    for (const args of [
+      ['add-tracing', root, '--dry-run'],
+      ['doctor', root],
+    ]) {
       const r = await runCli(args, { env: { CI: 'true' } });
       expect(r.stdout + r.stderr, args.join(' ')).not.toMatch(RAW);
     }
