@@ -12,6 +12,7 @@ import {
   type OptionKey,
 } from './options/schema.js';
 import { cliVersion } from './core/paths.js';
+import { terminalText } from './core/escape.js';
 import { createUi, type Ui } from './core/ui.js';
 import { OTEL_LINES } from './catalog/python-sets.js';
 import { interruptedBy, markInterrupted, runInterruptCleanups } from './core/interrupt.js';
@@ -289,7 +290,7 @@ function addViewCommands(program: Command, run: (code: number) => void): void {
 }
 
 function fail(message: string): void {
-  process.stderr.write(`${pc.red('error:')} ${message}\n`);
+  process.stderr.write(`${pc.red('error:')} ${terminalText(message)}\n`);
 }
 
 /** Exit codes for the signals that end a run, as a shell reports them (128 + the signal's number). */
@@ -299,7 +300,7 @@ const HANDLED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** Writes to stderr even when the terminal is gone (a hung-up terminal makes writes fail). */
 function say(text: string): void {
   try {
-    process.stderr.write(text);
+    process.stderr.write(terminalText(text));
   } catch {
     // nowhere to report it
   }

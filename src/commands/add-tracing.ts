@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
 import type { Ui } from '../core/ui.js';
 import { formatFindings } from '../pipeline/findings.js';
+import { finishInterruptedWrite } from '../pipeline/apply.js';
 import { printNextSteps, reviewAndWrite } from '../pipeline/review-and-write.js';
 import { runtimeFor, type AddTracingFlags, type TracingResult } from '../runtimes/index.js';
 
@@ -33,6 +34,7 @@ export async function addTracingCommand(
 ): Promise<{ code: number; result: TracingResult }> {
   const root = path.resolve(dirArg ?? '.');
   checkFlags(flags);
+  if (existsSync(root)) finishInterruptedWrite(root, ui);
   const existing = await runtimeFor(root).existing();
   const plan = await existing.planTracing(root, flagOptions, flags, ui);
   if ('done' in plan) return done(plan.done);

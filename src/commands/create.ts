@@ -1,4 +1,5 @@
 /** The default command: gather options, plan, write, install, smoke-test. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { parseOptionsOrThrow, readConfigFile } from '../answers/config-file.js';
@@ -9,6 +10,7 @@ import { plan, type Plan } from '../generate/plan.js';
 import type { Ui } from '../core/ui.js';
 import { editedSinceGenerated } from '../upgrade/guard.js';
 import { checkTarget, TargetError, writeTree, type WriteResult } from '../generate/write.js';
+import { finishInterruptedWrite } from '../pipeline/apply.js';
 import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-smoke.js';
 import { shellWord } from '../core/escape.js';
 import { cliCommand } from '../core/invocation.js';
@@ -72,6 +74,8 @@ export async function createCommand(
 
   // Checked before anything is written: the tool that will run the service must be able to.
   if (flags.install) await runtime.preflight?.();
+  // A write a killed run left in the target is finished first: the checks below read what it wrote.
+  if (existsSync(target)) finishInterruptedWrite(target, ui);
   if (flags.force) await refuseOverwritingEdits(target, directory, p);
   result.write = await writeStep(target, p, flags, ui);
   if (!flags.install) {

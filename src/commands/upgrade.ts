@@ -4,6 +4,7 @@
  * read the answers, plan with the project's runtime, show the plan and the diff, consent and write, re-lock,
  * then install and smoke test.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { readAnswersForUpgrade } from '../answers/read.js';
@@ -11,7 +12,8 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
 import { ANSWERS_FILE } from '../core/paths.js';
 import type { Ui } from '../core/ui.js';
 import type { FileChange } from '../pipeline/changes.js';
-import { renderDiff } from '../pipeline/diff.js';
+import { finishInterruptedWrite } from '../pipeline/apply.js';
+import { plainDiff } from '../pipeline/diff.js';
 import type { PipelineResult } from '../pipeline/install-and-smoke.js';
 import { consentAndWrite, showReview } from '../pipeline/review-and-write.js';
 import { runtimeOf, type LockOutcome, type Upgrader } from '../runtimes/index.js';
@@ -52,6 +54,8 @@ type Outcome = { code: number; result: UpgradeResult };
 
 export async function upgradeCommand(dirArg: string | undefined, flags: UpgradeFlags, ui: Ui): Promise<Outcome> {
   const root = path.resolve(dirArg ?? '.');
+  // A write a killed run left in the project is finished (or rolled back) before anything is read.
+  if (existsSync(root)) finishInterruptedWrite(root, ui);
   const answers = readAnswersForUpgrade(root);
   const upgrader = await upgraderOf(answers.options.framework);
   const target = await upgrader.target(root, answers.options, flags.otelVersion, answers.doc.existing);
@@ -133,7 +137,7 @@ function resultOf(
     pins: plans.flatMap((p) => p.pins),
     conflicts: plans.filter((p) => p.action === 'conflict').map((p) => p.path),
     written: [],
-    diff: renderDiff(shown, false),
+    diff: plainDiff(shown),
     locks: [],
   };
 }

@@ -117,3 +117,42 @@ export function jsString(value: string): string {
     });
   return `'${body}'`;
 }
+
+// What a terminal acts on: C0 controls but newline and tab, DEL, C1 controls (0x9b is a one-byte CSI).
+const TERMINAL_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+// Colour codes (SGR) of the styles this CLI uses: bold, dim, and foreground colours that stay readable (no
+// black, no background, no concealed or inverse text that could hide a line of a diff). Cursor moves,
+// screen clears, OSC (titles, clipboard, hyperlinks) and every other sequence are escaped even with keepColors.
+const SGR = /\u001b\[([0-9;]*)m/g;
+const OUR_STYLES = new Set(['', '0', '1', '2', '22', '31', '32', '33', '34', '35', '36', '39', '90']);
+const SGR_SENTINEL = '\u0000';
+
+/**
+ * Text for a terminal. Everything printed that comes from a repository (paths, package.json scripts, file
+ * contents in a diff) or from a service (span names, its output) goes through here: every control
+ * character (ESC, BEL, CR, C1), invisible format character (bidirectional overrides) and lone surrogate
+ * becomes a visible escape (`\x1b`, `\r`, `\u202e`), so it cannot move the cursor, hide or reorder text,
+ * set the window title or write the clipboard (OSC 52). `keepColors` lets colour codes (SGR) through: the
+ * UI applies it to everything it prints, on top of the values escaped where they were read.
+ */
+export function terminalText(value: string, options: { keepColors?: boolean } = {}): string {
+  const kept: string[] = [];
+  const text = options.keepColors
+    ? value
+        .replace(/\u0000/g, '\\x00')
+        .replace(SGR, (sgr, params: string) =>
+          params.split(';').every((p) => OUR_STYLES.has(p)) ? (kept.push(sgr), SGR_SENTINEL) : sgr,
+        )
+    : value;
+  const escaped = text
+    .replace(TERMINAL_CONTROL, (c) => {
+      if (c === SGR_SENTINEL && options.keepColors) return c;
+      if (c === '\r') return '\\r';
+      return `\\x${hex(c.charCodeAt(0), 2)}`;
+    })
+    .replace(FORMAT, unicodeEscape)
+    .replace(/[\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, unicodeEscape);
+  if (!options.keepColors) return escaped;
+  let i = 0;
+  return escaped.replace(/\u0000/g, () => kept[i++] ?? '');
+}

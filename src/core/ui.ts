@@ -1,8 +1,11 @@
 /**
  * Where human-readable progress goes. With --json, stdout carries only the final JSON document and all
  * progress goes to stderr; without a TTY, spinners become one line per finished step with its time.
+ * Everything printed goes through terminalText: text from a repository or a service cannot drive the
+ * terminal, whichever message it ends up in.
  */
 import pc from 'picocolors';
+import { terminalText } from './escape.js';
 
 export interface Ui {
   readonly json: boolean;
@@ -30,23 +33,25 @@ export function formatDuration(ms: number): string {
 /** Creates the UI; @clack/prompts is loaded only for a terminal, so CI and --json runs start faster. */
 export async function createUi(options: { json: boolean; tty: boolean }): Promise<Ui> {
   const out = options.json ? process.stderr : process.stdout;
-  const write = (line: string) => out.write(`${line}\n`);
+  const safe = (text: string) => terminalText(text, { keepColors: true });
+  const write = (line: string) => out.write(`${safe(line)}\n`);
   const fancy = options.tty && !options.json;
   const clack = fancy ? await import('@clack/prompts') : undefined;
   return {
     json: options.json,
     interactive: fancy,
-    info: (m) => (clack ? clack.log.info(m) : write(m)),
-    warn: (m) => (clack ? clack.log.warn(m) : write(`${pc.yellow('warning:')} ${m}`)),
-    success: (m) => (clack ? clack.log.success(m) : write(`${pc.green('✔')} ${m}`)),
+    info: (m) => (clack ? clack.log.info(safe(m)) : write(m)),
+    warn: (m) => (clack ? clack.log.warn(safe(m)) : write(`${pc.yellow('warning:')} ${m}`)),
+    success: (m) => (clack ? clack.log.success(safe(m)) : write(`${pc.green('✔')} ${m}`)),
     block: (text) => write(text),
-    async step(title, work, failed) {
+    async step(rawTitle, work, failed) {
       const started = performance.now();
+      const title = safe(rawTitle);
       if (clack) {
         const spin = clack.spinner({ indicator: 'timer' });
         spin.start(title);
         try {
-          const result = await work((m) => spin.message(`${title}: ${m}`));
+          const result = await work((m) => spin.message(`${title}: ${safe(m)}`));
           if (failed?.(result))
             spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
           else spin.stop(title); // the timer indicator already shows the elapsed time

@@ -4,12 +4,10 @@
  *
  * - A new target appears in one rename. Creating it is exclusive: the empty folder made just before the
  *   rename claims the name, so a second run into the same new directory fails instead of merging.
- * - An existing target (empty, or with --force) is claimed by a lock folder inside it, which also holds
- *   the staged files and the originals that get replaced. Every planned path is checked (under the lock)
- *   before the first move; if any move fails, the originals go back, so the target is exactly as before.
- *
- * The moves run synchronously: a signal handler (Ctrl-C) can only run before they start or after they
- * all finished or were rolled back, never in between.
+ * - An existing target (empty, or with --force) is written by core/transaction.ts: a lock folder inside
+ *   it holds the staged files, a journal and the originals that get replaced. Every planned path is
+ *   checked (under the lock) before the first move; if any move fails, the originals go back; a run
+ *   killed part-way is finished by the next one, so the target is exactly as before or as planned.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -25,14 +23,15 @@ import {
 } from 'node:fs';
 import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from '../core/errors.js';
 import { onInterruptCleanup } from '../core/interrupt.js';
+import { recoverWrite, RestoreError, WRITE_LOCK, writeFiles } from '../core/transaction.js';
 import type { PlannedFile } from './plan.js';
 import { surveyTarget, TargetError, type WriteResult } from './target-survey.js';
 
 export { TargetError, type WriteResult } from './target-survey.js';
 
-/** Inside an existing target while a run writes into it: staged files (new/) and replaced originals (old/). */
-export const WRITE_LOCK = '.create-traced-service.writing';
+export { replaceAll, WRITE_LOCK, type MoveOps } from '../core/transaction.js';
 
 export interface TargetState {
   exists: boolean;
@@ -67,122 +66,20 @@ function stage(dir: string, files: PlannedFile[]): void {
   }
 }
 
-/** A failed replacement whose originals could not all be put back: they stay in the backup folder. */
-class RestoreError extends Error {
-  override name = 'RestoreError';
-}
-
-/** The file operations a replacement uses (replaceable in tests to make one of them fail). */
-export interface MoveOps {
-  rename(from: string, to: string): void;
-  mkdir(dir: string): void;
-}
-const realOps: MoveOps = { rename: renameSync, mkdir: (dir) => mkdirSync(dir) };
-
-const exists = (file: string) => {
-  try {
-    lstatSync(file);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/**
- * Moves `staged/<path>` to `root/<path>` for every path, keeping what was there in `backup/<path>`.
- * On any failure, every step done so far is undone in reverse order and the error is rethrown.
- */
-export function replaceAll(
-  root: string,
-  staged: string,
-  backup: string,
-  paths: string[],
-  ops: MoveOps = realOps,
-): void {
-  const undo: (() => void)[] = [];
-  if (!existsSync(backup)) mkdirSync(backup);
-  const ensureDir = (base: string, rel: string, record: boolean) => {
-    let dir = base;
-    for (const part of rel.split('/').slice(0, -1)) {
-      dir = path.join(dir, part);
-      if (existsSync(dir)) continue;
-      ops.mkdir(dir);
-      const made = dir;
-      if (record) undo.push(() => rmdirSync(made));
-    }
-  };
-  try {
-    for (const rel of paths) {
-      const dest = path.join(root, rel);
-      ensureDir(root, rel, true);
-      if (exists(dest)) {
-        ensureDir(backup, rel, false);
-        const kept = path.join(backup, rel);
-        ops.rename(dest, kept);
-        undo.push(() => renameSync(kept, dest));
-      }
-      const from = path.join(staged, rel);
-      ops.rename(from, dest);
-      undo.push(() => renameSync(dest, from));
-    }
-  } catch (error) {
-    const failures: string[] = [];
-    for (const step of undo.reverse()) {
-      try {
-        step();
-      } catch (undoError) {
-        failures.push(code(undoError));
-      }
-    }
-    if (failures.length > 0) {
-      throw new RestoreError(
-        `${code(error)} while writing, and the originals could not all be put back (${failures.join(', ')}); ` +
-          `they are in ${backup}`,
-      );
-    }
-    throw error;
-  }
-}
-
 function lockedWrite(target: string, root: string, files: PlannedFile[], force: boolean): WriteResult {
-  const lock = path.join(root, WRITE_LOCK);
+  let result: WriteResult | undefined;
   try {
-    mkdirSync(lock);
+    writeFiles(root, () => {
+      // Checked again under the lock: what another process did since the first look counts.
+      result = surveyTarget(target, files, force, WRITE_LOCK).result;
+      const unchanged = new Set(result.unchanged);
+      return files.filter((f) => !unchanged.has(f.path));
+    });
   } catch (error) {
-    if (code(error) === 'EEXIST') {
-      throw new TargetError(
-        `another create-traced-service run is writing into ${target}; if none is, a stopped run left ${lock}: ` +
-          'put back any files from its old/ folder, then remove it',
-      );
-    }
+    if (error instanceof TargetError || error instanceof RestoreError || error instanceof UsageError) throw error;
     throw new TargetError(`cannot write in ${target}: ${code(error)}`);
   }
-  let keepLock = false;
-  try {
-    // Checked again under the lock: what another process did since the first look counts.
-    const { result } = surveyTarget(target, files, force, WRITE_LOCK);
-    const toWrite = files.filter((f) => !result.unchanged.includes(f.path));
-    const staged = path.join(lock, 'new');
-    try {
-      stage(staged, toWrite);
-    } catch (error) {
-      throw new TargetError(`cannot write in ${target}: ${code(error)}`);
-    }
-    try {
-      replaceAll(
-        root,
-        staged,
-        path.join(lock, 'old'),
-        toWrite.map((f) => f.path),
-      );
-    } catch (error) {
-      keepLock = error instanceof RestoreError;
-      throw error;
-    }
-    return result;
-  } finally {
-    if (!keepLock) rmSync(lock, { recursive: true, force: true });
-  }
+  return result!;
 }
 
 function createNew(target: string, files: PlannedFile[]): void {
@@ -231,6 +128,8 @@ export async function writeTree(
   options: { force?: boolean } = {},
 ): Promise<WriteResult> {
   const resolved = path.resolve(target);
+  // A write a killed run left here is finished (or discarded) before the target is looked at.
+  if (existsSync(resolved)) recoverWrite(resolved);
   const survey = surveyTarget(resolved, files, options.force ?? false);
   if (!survey.exists) {
     createNew(resolved, files);

@@ -1,14 +1,15 @@
 /**
  * Writes a change set: every precondition is checked before the first write (read-only files, missing
- * directories, symlinks, special files, content changed since the analysis), each file is written
- * atomically after checking once more that nobody changed it meanwhile, and a failure part-way
- * restores what was written.
+ * directories, symlinks, special files, content changed since the analysis), then all files are written
+ * as one transaction after checking once more that nobody changed them meanwhile: all or none, even when
+ * the process is killed part-way.
  */
-import { constants } from 'node:fs';
-import { access, lstat, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { constants, existsSync, readFileSync, statSync } from 'node:fs';
+import { access, lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { writeFileAtomic } from '../generate/write.js';
+import { recoverWrite, writeFiles } from '../core/transaction.js';
+import type { Ui } from '../core/ui.js';
 import type { FileChange } from './changes.js';
 
 const NOTHING = '— nothing was changed';
@@ -80,7 +81,7 @@ export async function checkWritable(root: string, changes: FileChange[]): Promis
         throw new UsageError(
           `${change.path} is read-only; make it writable (chmod u+w ${change.path}) and run again ${NOTHING}`,
         );
-      await assertUnchanged(file, change);
+      assertUnchanged(file, change);
     }
     let dir = path.dirname(file);
     while (!(await exists(dir))) dir = path.dirname(dir);
@@ -93,14 +94,14 @@ export async function checkWritable(root: string, changes: FileChange[]): Promis
 }
 
 /** The file still holds what the analysis read; otherwise someone changed it since, and their change wins. */
-async function assertUnchanged(file: string, change: FileChange): Promise<void> {
+function assertUnchanged(file: string, change: FileChange): void {
   if (change.before === null) {
-    if (await exists(file)) throw new UsageError(`${change.path} appeared after the analysis; run add-tracing again`);
+    if (existsSync(file)) throw new UsageError(`${change.path} appeared after the analysis; run add-tracing again`);
     return;
   }
   let current: string;
   try {
-    current = await readFile(file, 'utf8');
+    current = readFileSync(file, 'utf8');
   } catch {
     throw new UsageError(`${change.path} disappeared after the analysis; run add-tracing again`);
   }
@@ -108,34 +109,47 @@ async function assertUnchanged(file: string, change: FileChange): Promise<void> 
     throw new UsageError(`${change.path} changed after the analysis; run add-tracing again to plan on the new content`);
 }
 
-export async function applyChanges(root: string, changes: FileChange[]): Promise<void> {
-  const targets = new Map<FileChange, string>();
-  for (const change of changes) targets.set(change, await resolveDestination(root, change));
-  const done: FileChange[] = [];
+const modeOf = (file: string) => {
   try {
-    for (const change of changes) {
-      const file = targets.get(change)!;
-      await mkdir(path.dirname(file), { recursive: true });
-      // Checked again right before the rename: a concurrent edit is refused, not overwritten.
-      await assertUnchanged(file, change);
-      await writeFileAtomic(file, change.after);
-      done.push(change);
-    }
+    return statSync(file).mode & 0o777;
+  } catch {
+    return 0o644;
+  }
+};
+
+/**
+ * Writes every change or none (core/transaction.ts): a signal or a kill at any moment leaves the project as
+ * before, as after, or with a pending write the next run finishes first (finishInterruptedWrite).
+ */
+export async function applyChanges(root: string, changes: FileChange[]): Promise<void> {
+  const realRoot = await realpath(root);
+  const targets: { change: FileChange; file: string }[] = [];
+  for (const change of changes) targets.push({ change, file: await resolveDestination(root, change) });
+  try {
+    writeFiles(realRoot, () =>
+      targets.map(({ change, file }) => {
+        // Checked again under the lock, right before the moves: a concurrent edit is refused, not overwritten.
+        assertUnchanged(file, change);
+        const rel = path.relative(realRoot, file).split(path.sep).join('/');
+        return { path: rel, content: change.after, mode: modeOf(file) };
+      }),
+    );
   } catch (error) {
-    for (const change of done.reverse()) {
-      const file = targets.get(change)!;
-      try {
-        if (change.before === null) await rm(file, { force: true });
-        else await writeFileAtomic(file, change.before);
-      } catch {
-        // best effort
-      }
-    }
-    if (error instanceof UsageError && done.length > 0)
-      throw new UsageError(`${error.message} — the files written before it were restored`);
     if (error instanceof UsageError) throw new UsageError(`${error.message} ${NOTHING}`);
     throw error;
   }
+}
+
+/**
+ * Finishes (or discards) a write that a killed run left in the project, before anything reads it: a
+ * half-moved change would otherwise be planned on as if it were the user's.
+ */
+export function finishInterruptedWrite(root: string, ui: Ui): void {
+  const outcome = recoverWrite(root);
+  if (outcome === 'finished')
+    ui.warn('an interrupted write was found and finished first (all of its files are now in place)');
+  if (outcome === 'discarded')
+    ui.info('an interrupted write had not started moving files; its staged copies were removed');
 }
 
 /** Every path a change set writes, relative to the root: a symlinked file counts as itself and its target. */

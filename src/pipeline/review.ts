@@ -3,6 +3,7 @@
  * reading), then new files by name and size, in full only with --show-new.
  */
 import pc from 'picocolors';
+import { terminalText } from '../core/escape.js';
 import { colorDiff, unifiedDiff } from './diff.js';
 import type { FileChange } from './changes.js';
 
@@ -19,7 +20,7 @@ export function renderReview(changes: FileChange[], options: { color: boolean; s
   if (created.length > 0) {
     if (options.showNew) parts.push(...created.map((c) => colorDiff(unifiedDiff(c), options.color)));
     else {
-      const list = created.map((c) => `  + ${c.path} (${size(c.after)})`).join('\n');
+      const list = created.map((c) => `  + ${terminalText(c.path)} (${size(c.after)})`).join('\n');
       const hint = options.color
         ? pc.dim('(pass --show-new to see them in full)')
         : '(pass --show-new to see them in full)';

@@ -1,5 +1,6 @@
 /** How a smoke report is shown: pass/fail lines, diagnoses, the trace tree; and its JSON form. */
 import pc from 'picocolors';
+import { terminalText as t } from '../core/escape.js';
 import { formatDuration } from '../core/ui.js';
 import type { SmokeReport } from './run.js';
 import { renderTraceTree } from './tree.js';
@@ -14,15 +15,16 @@ export function formatSmokeReport(report: SmokeReport, options: { color: boolean
   }
   lines.push(c.bold(`Checks (${report.exporter})`));
   for (const check of report.checks) {
-    lines.push(`  ${check.ok ? c.green('✔') : c.red('✖')} ${check.name}: ${check.detail}`);
-    if (!check.ok && check.diagnosis) lines.push(`      ${c.yellow('→')} ${check.diagnosis}`);
+    // Details quote what the service sent and printed: escaped before they are colored.
+    lines.push(`  ${check.ok ? c.green('✔') : c.red('✖')} ${t(check.name)}: ${t(check.detail)}`);
+    if (!check.ok && check.diagnosis) lines.push(`      ${c.yellow('→')} ${t(check.diagnosis)}`);
   }
-  for (const note of report.notes) lines.push(c.dim(`  note: ${note}`));
+  for (const note of report.notes) lines.push(c.dim(`  note: ${t(note)}`));
   if (report.serviceOutput) {
     lines.push(
       '',
       c.bold('Service output (last lines)'),
-      ...report.serviceOutput.split('\n').map((l) => c.dim(`  ${l}`)),
+      ...report.serviceOutput.split('\n').map((l) => c.dim(`  ${t(l)}`)),
     );
   }
   const passed = report.checks.filter((x) => x.ok).length;

@@ -1,5 +1,6 @@
 /** Renders received spans as trace trees with a waterfall: what a person would look for in Jaeger. */
 import pc from 'picocolors';
+import { terminalText } from '../core/escape.js';
 import type { ReceivedSpan } from '../receiver/model.js';
 
 interface Node {
@@ -64,7 +65,8 @@ export function renderTraceTree(spans: ReceivedSpan[], options: { color?: boolea
       // A root with a parent id continues a trace started elsewhere (an inbound traceparent).
       const remote = isRoot && s.parentSpanId ? ` (remote parent ${s.parentSpanId})` : '';
       rows.push({
-        label: `${isRoot ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`}${s.name}${remote}`,
+        // Span names come from the service: escaped, so that they cannot drive the terminal.
+        label: `${isRoot ? '' : `${prefix}${isLast ? '└─ ' : '├─ '}`}${terminalText(s.name)}${terminalText(remote)}`,
         kind: s.kind,
         duration: formatMs(durationMs(s)),
         bar:

@@ -8,7 +8,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
 import pc from 'picocolors';
-import { renderDiff } from '../../../pipeline/diff.js';
+import { plainDiff } from '../../../pipeline/diff.js';
 import { printNextSteps, reviewAndWrite, type TracingResultBase } from '../../../pipeline/review-and-write.js';
 import { readAppEnv } from '../../../pipeline/app-env.js';
 import { READINESS_PATH } from '../../../smoke/readiness.js';
@@ -123,7 +123,7 @@ export async function planNodeTracing(
     options,
     findings,
     changes: changeSummaries(plan.changes),
-    diff: renderDiff(plan.changes, false),
+    diff: plainDiff(plan.changes),
     written: [],
     notes: plan.notes,
   };

@@ -15,7 +15,7 @@ import { answersPath } from '../../../answers/file.js';
 import { writeFileAtomic } from '../../../generate/write.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { changeSummaries, type FileChange } from '../../../pipeline/changes.js';
-import { renderDiff } from '../../../pipeline/diff.js';
+import { plainDiff } from '../../../pipeline/diff.js';
 import { installAndSmoke, type PipelineResult } from '../../../pipeline/install-and-smoke.js';
 import type { TracingResultBase } from '../../../pipeline/review-and-write.js';
 import type { AddTracingFlags, Runtime, TracingPlan } from '../../types.js';
@@ -253,7 +253,7 @@ function plannedResult(
     options,
     findings,
     changes: changeSummaries(planned.changes),
-    diff: renderDiff(planned.changes, false),
+    diff: plainDiff(planned.changes),
     written: [],
     notes: planned.notes,
     ...(route ? { route } : {}),

@@ -6,6 +6,23 @@ import { DETECTION } from './frameworks.js';
 import type { StartCommand } from './start-commands.js';
 import type { AnalyzedFile, AppCandidate, ProjectReport, ServeTarget } from './types.js';
 
+const KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether a module path the analysis made from file and folder names is one Python can import: dotted
+ * identifiers, no keywords. The one check between a repository's paths and the code add-tracing writes
+ * (a folder named `pkg\nimport os; ...` would otherwise become a line of the app module).
+ */
+export function isModuleName(name: string): boolean {
+  return name
+    .split('.')
+    .every((part) => /^[\p{L}\p{Nl}_][\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]*$/u.test(part) && !KEYWORDS.has(part));
+}
+
 /** The local name `name` in `file` refers to `module.attr` through a `from module import attr` import. */
 function importedFrom(file: AnalyzedFile, local: string): { module: string; name: string } | undefined {
   for (const i of file.imports ?? []) {

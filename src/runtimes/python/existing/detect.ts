@@ -19,8 +19,8 @@ import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } f
 import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
 import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
-import { buildCandidates, djangoProject, selectApp } from './candidates.js';
-import type { AnalysedProject, AnalyzedFile } from './types.js';
+import { buildCandidates, djangoProject, isModuleName, selectApp } from './candidates.js';
+import type { AnalysedProject, AnalyzedFile, AppCandidate } from './types.js';
 
 type Texts = Record<string, string>;
 
@@ -75,6 +75,20 @@ async function listProjectFiles(root: string): Promise<string[]> {
   };
   await walk('', 0);
   return out;
+}
+
+/**
+ * An app built in a module whose path is no Python module name (a folder named with spaces, dashes or
+ * code) cannot be served or imported by that name: refused, instead of writing the name into code.
+ */
+function refuseUnimportableApp(files: AnalyzedFile[], candidates: AppCandidate[]): void {
+  if (candidates.length > 0) return;
+  const file = files.find((f) => (f.apps ?? []).length > 0 && !isModuleName(f.module));
+  if (!file) return;
+  throw new UsageError(
+    `${JSON.stringify(file.path)} builds an app, but ${JSON.stringify(file.module)} is not a Python module name ` +
+      '(every folder on its path must be an identifier): rename the folder — nothing was changed',
+  );
 }
 
 export async function runAnalyzer(
@@ -288,10 +302,12 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   // A module linked to another file of the project is that file: keep the link (the name it is served
   // by) and drop the target's duplicate; edits go to the target through the link.
   const linkedTargets = new Set(analyzed.files.map((f) => f.symlink).filter((t): t is string => typeof t === 'string'));
+  const importable = analyzed.files.filter((f) => isModuleName(f.module));
   const candidates = buildCandidates(
-    analyzed.files.filter((f) => !linkedTargets.has(f.path)),
+    importable.filter((f) => !linkedTargets.has(f.path)),
     startCommands,
   );
+  refuseUnimportableApp(analyzed.files, candidates);
   const { selected, serve, ambiguity } = selectApp(candidates, options.app);
   // The framework of the app being traced; else of the apps the code builds; else the dependencies'.
   const built = candidates.filter((c) => !c.mountedIn).map((c) => c.construction.framework);
@@ -325,7 +341,7 @@ export async function detectProject(rootArg: string, options: DetectOptions = {}
   };
 
   if (frameworkName === 'django') {
-    const django = djangoProject(analyzed.files);
+    const django = djangoProject(importable);
     if (django) {
       report.django = django;
       for (const rel of django.entryFiles) {
