@@ -106,7 +106,15 @@ export async function nodeProjectTestsStep(
   node: ServiceNode,
   ui: Ui,
 ): Promise<ProjectTestsReport> {
-  if (!testScript(project)) return { ran: false, regressions: [] };
+  if (!testScript(project)) {
+    const placeholder = 'error' in project.packageJson ? false : Boolean(project.packageJson.data.scripts?.test);
+    const why = `package.json has no test script${placeholder ? " (only npm init's placeholder)" : ''}`;
+    return {
+      ran: false,
+      regressions: [],
+      note: `${why}: the project's own tests were not run before and after the change`,
+    };
+  }
   const base = nodeEnv(node);
   const runner = await managerRunner(root, project, base);
   if (!runner) return { ran: false, regressions: [], note: `${project.packageManager.name} cannot run here` };

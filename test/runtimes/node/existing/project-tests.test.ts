@@ -1,7 +1,10 @@
 /** The Node service's test script: its environment (tracing on after the change), a hung suite ended. */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Ui } from '../../../../src/core/ui.js';
+import type { ServiceNode } from '../../../../src/runtimes/node/env.js';
 import {
+  nodeProjectTestsStep,
   nodeSuiteEnvironment,
   runNodeSuite,
   testScript,
@@ -49,5 +52,15 @@ describe('runNodeSuite', () => {
       ? readFileSync(`/proc/${child}/stat`, 'utf8').split(' ')[2]
       : 'gone';
     expect(['gone', 'Z']).toContain(state);
+  });
+});
+
+describe('nodeProjectTestsStep', () => {
+  it("says the project's tests were not run when the test script is npm init's placeholder", async () => {
+    const project = withScripts({ test: 'echo "Error: no test specified" && exit 1' });
+    const ui = { step: () => Promise.reject(new Error('no step expected')) } as unknown as Ui;
+    const report = await nodeProjectTestsStep('/nowhere', project, [], {} as ServiceNode, ui);
+    expect(report).toMatchObject({ ran: false, regressions: [] });
+    expect(report.note).toMatch(/no test script.*not run/);
   });
 });
