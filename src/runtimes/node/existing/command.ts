@@ -34,6 +34,8 @@ import { formatFindings } from '../../../pipeline/findings.js';
 import { type FileChange, changeSummaries } from '../../../pipeline/changes.js';
 import { buildForSmoke, buildToRun } from './build.js';
 import { analysisNotes, explainShutdown } from './review-notes.js';
+import { brokeProjectTests, reportProjectTests, type ProjectTestsReport } from '../../../pipeline/project-tests.js';
+import { nodeProjectTestsStep } from './project-tests.js';
 
 export interface NodeAddTracingResult extends TracingResultBase {
   runtime: 'node';
@@ -42,6 +44,7 @@ export interface NodeAddTracingResult extends TracingResultBase {
   route?: { path: string; template: string };
   install?: { installer: string; error?: string; rerun?: string };
   smoke?: SmokeReport;
+  projectTests?: ProjectTestsReport;
 }
 
 export function summarizeNodeProject(project: NodeProject) {
@@ -144,7 +147,13 @@ export async function planNodeTracing(
         smoke: flags.smoke,
         ...(flags.envFile ? { envFile: flags.envFile } : {}),
       };
-      return (await smokeStep(runtime, root, project, options, run, ui, result)).result.ok;
+      await smokeStep(runtime, root, project, options, run, ui, result);
+      if (flags.projectTests === false || !result.install || result.install.error) return result.ok;
+      const tests = await nodeProjectTestsStep(root, project, plan.changes, await serviceNode(), ui);
+      reportProjectTests(tests, ui);
+      result.projectTests = tests;
+      result.ok = result.ok && !brokeProjectTests(tests);
+      return result.ok;
     },
     nextStep: () => `${startHint(project)}# runs with the bootstrap preloaded`,
   };

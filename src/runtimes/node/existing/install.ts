@@ -57,7 +57,7 @@ export async function serviceNode(): Promise<ServiceNode> {
   return findServiceNode(nodeOtelSet(DEFAULT_NODE_SET).minNode);
 }
 
-function nodeEnv(node: ServiceNode | undefined): NodeJS.ProcessEnv {
+export function nodeEnv(node: ServiceNode | undefined): NodeJS.ProcessEnv {
   return {
     ...process.env,
     PATH: nodePath(node?.binDir),
@@ -114,8 +114,17 @@ export async function updateLockfile(
   };
 }
 
-type Runner = Pick<ManagerCommand, 'file' | 'prefix' | 'display'>;
+export type Runner = Pick<ManagerCommand, 'file' | 'prefix' | 'display'>;
 const NPM: Runner = { file: 'npm', prefix: [], display: 'npm' };
+
+/** How to run the project's own package manager (npm, or pnpm/Yarn at the version it names). */
+export async function managerRunner(
+  root: string,
+  project: NodeProject,
+  env: NodeJS.ProcessEnv,
+): Promise<Runner | undefined> {
+  return project.packageManager.name === 'npm' ? NPM : projectManager(root, project, env);
+}
 
 async function run(
   runner: Runner,

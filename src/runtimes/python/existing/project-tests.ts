@@ -5,8 +5,6 @@
  * run uses a copy of the project with the original file contents put back.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
-import fs from 'fs-extra';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +12,17 @@ import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { findUv } from '../env.js';
 import { poetryToPep440 } from './deps.js';
+import {
+  compareOutcomes as compareRuns,
+  brokeProjectTests,
+  testBeforeAndAfter,
+  tracedSuiteEnvironment,
+  type ProjectTestsReport,
+  type TestOutcome,
+} from '../../../pipeline/project-tests.js';
+import type { Ui } from '../../../core/ui.js';
+
+export { brokeProjectTests, reportProjectTests, type ProjectTestsReport } from '../../../pipeline/project-tests.js';
 
 const DEV_GROUPS = ['dev', 'test', 'tests', 'testing'];
 
@@ -65,15 +74,6 @@ export function testRequirements(files: Record<string, string | undefined>, root
   return [...new Set(out)];
 }
 
-export interface TestOutcome {
-  /** node id -> passed */
-  results: Map<string, boolean>;
-  /** node id -> first lines of its failure */
-  errors: Map<string, string>;
-  exitCode: number;
-  output: string;
-}
-
 /** Test results from a JUnit XML report (what pytest --junitxml writes). */
 export function parseJunit(xml: string): Pick<TestOutcome, 'results' | 'errors'> {
   const results = new Map<string, boolean>();
@@ -108,33 +108,13 @@ export function parseJunit(xml: string): Pick<TestOutcome, 'results' | 'errors'>
   return { results, errors };
 }
 
-/** A local port nothing listens on (bound, then released): connecting to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /**
- * The suite's environment: the project's, with tracing on as it will be after the change (SDK, processors,
- * exporters and instrumentations all built), every signal exported to a closed local port with a 1 s
- * timeout, so nothing is reached and nothing waits long. An endpoint the project's environment names is
- * dropped: the tests must not send to a real collector.
+ * The suite's environment: tracing on as it will be after the change (SDK, processors, exporters and
+ * instrumentations all built), exporting to a closed local port with a 1 s timeout.
  */
 export async function suiteEnvironment(appEnv: Record<string, string>): Promise<Record<string, string>> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...appEnv }))
-    if (value !== undefined && !/^OTEL_EXPORTER_OTLP_\w*ENDPOINT$/.test(key)) env[key] = value;
-  return {
-    ...env,
-    OTEL_SDK_DISABLED: 'false',
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
-    // Seconds for the Python exporters (opentelemetry-python issue #4044).
-    OTEL_EXPORTER_OTLP_TIMEOUT: '1',
-    PYTHONDONTWRITEBYTECODE: '1',
-  };
+  // Seconds for the Python exporters (opentelemetry-python issue #4044).
+  return tracedSuiteEnvironment(appEnv, { OTEL_EXPORTER_OTLP_TIMEOUT: '1', PYTHONDONTWRITEBYTECODE: '1' });
 }
 
 export async function runSuite(python: string, cwd: string, env: Record<string, string>): Promise<TestOutcome> {
@@ -156,59 +136,19 @@ export async function runSuite(python: string, cwd: string, env: Record<string, 
   }
 }
 
-/**
- * What the change broke: tests that passed before and fail after, and a worse exit status (pytest exits 1
- * when a coverage gate fails even though every test passed), with the suite's last line as the reason.
- */
+// pytest's own verdict, not what the app logged at exit (an exporter's refused connection, say).
+const PYTEST_VERDICTS = [
+  /^FAIL Required test coverage/,
+  /^(FAILED|ERROR)\b/,
+  /\b\d+ (passed|failed|errors?)\b.* in [\d.]+s/,
+];
+
+/** What the change broke: tests that passed before and fail after, and a worse exit status (a coverage gate). */
 export function compareOutcomes(
   before: TestOutcome,
   after: TestOutcome,
 ): Pick<ProjectTestsReport, 'regressions' | 'exitStatus'> {
-  const broken = regressions(before, after);
-  if (after.exitCode === 0 || after.exitCode === before.exitCode) return { regressions: broken };
-  // pytest's own verdict, not what the app logged at exit (an exporter's refused connection, say).
-  const lines = after.output
-    .split('\n')
-    .map((l) => l.replace(/^=+\s*|\s*=+$/g, '').trim())
-    .filter(Boolean)
-    .reverse();
-  const verdicts = [
-    /^FAIL Required test coverage/,
-    /^(FAILED|ERROR)\b/,
-    /\b\d+ (passed|failed|errors?)\b.* in [\d.]+s/,
-  ];
-  const detail = verdicts.map((v) => lines.find((l) => v.test(l))).find(Boolean) ?? lines[0] ?? '';
-  return {
-    regressions: broken,
-    exitStatus: { before: before.exitCode, after: after.exitCode, detail: detail.trim() },
-  };
-}
-
-/** Tests that passed before and fail after, with their first error. */
-export function regressions(before: TestOutcome, after: TestOutcome): { id: string; error: string }[] {
-  return [...before.results]
-    .filter(([id, ok]) => ok && after.results.get(id) === false)
-    .map(([id]) => ({ id, error: after.errors.get(id) ?? 'failed' }));
-}
-
-/** A copy of the project with the original contents of the changed files (created ones removed). */
-export async function originalCopy(
-  root: string,
-  changes: { path: string; before: string | null }[],
-): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-  const base = await mkdtemp(path.join(os.tmpdir(), 'cts-before-'));
-  const dir = path.join(base, path.basename(root));
-  const skip = new Set(['.venv', '.git', 'node_modules', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache']);
-  // fs-extra's copy keeps a relative symlink as written, so it points inside the copy (at the restored
-  // original); fs.cp resolves it to the project's file, which holds the change. It is also stable on
-  // every Node the CLI supports (fs.cp is experimental before 22.3).
-  await fs.copy(root, dir, { filter: (src) => !skip.has(path.basename(src)) });
-  for (const c of changes) {
-    const file = path.join(dir, c.path);
-    if (c.before === null) await rm(file, { force: true });
-    else await writeFile(file, c.before);
-  }
-  return { dir, cleanup: () => rm(base, { recursive: true, force: true }) };
+  return compareRuns(before, after, PYTEST_VERDICTS);
 }
 
 async function readIf(file: string): Promise<string | undefined> {
@@ -259,33 +199,13 @@ export async function installTestRequirements(
   }
 }
 
-export interface ProjectTestsReport {
-  ran: boolean;
-  before?: { passed: number; failed: number };
-  after?: { passed: number; failed: number };
-  regressions: { id: string; error: string }[];
-  /** Set when the suite exited worse after the change than before (e.g. a coverage gate now fails). */
-  exitStatus?: { before: number; after: number; detail: string };
-  note?: string;
-}
-
-/** Whether the change broke the project's tests (a test, or the suite's exit status). */
-export function brokeProjectTests(r: ProjectTestsReport | undefined): boolean {
-  return (r?.regressions.length ?? 0) > 0 || r?.exitStatus !== undefined;
-}
-
-const count = (o: TestOutcome) => ({
-  passed: [...o.results.values()].filter(Boolean).length,
-  failed: [...o.results.values()].filter((v) => !v).length,
-});
-
 /** Runs the suite on the original and on the changed project, in the smoke-test venv. */
 export async function projectTestsStep(
   root: string,
   python: string,
   changes: { path: string; before: string | null }[],
   extra: { constraints: string[]; env: Record<string, string> },
-  ui: import('../../../core/ui.js').Ui,
+  ui: Ui,
 ): Promise<ProjectTestsReport> {
   const names = [
     'pyproject.toml',
@@ -308,35 +228,13 @@ export async function projectTestsStep(
       update('installing pytest and the test dependencies');
       const failure = await installTestRequirements(python, testRequirements(files, root), extra.constraints);
       if (failure) return { ran: false, regressions: [], note: `the test dependencies did not install: ${failure}` };
-      const original = await originalCopy(root, changes);
-      try {
-        update('on the original code');
-        const before = await runSuite(python, original.dir, extra.env);
-        update('on the changed code');
-        const after = await runSuite(python, root, extra.env);
-        return { ran: true, before: count(before), after: count(after), ...compareOutcomes(before, after) };
-      } finally {
-        await original.cleanup();
-      }
+      return testBeforeAndAfter(
+        root,
+        changes,
+        { command: 'pytest', run: (dir) => runSuite(python, dir, extra.env), verdicts: PYTEST_VERDICTS },
+        update,
+      );
     },
     brokeProjectTests,
   );
-}
-
-export function reportProjectTests(r: ProjectTestsReport, ui: import('../../../core/ui.js').Ui): void {
-  if (r.note) ui.warn(r.note);
-  if (!r.ran) return;
-  const { before, after } = { before: r.before!, after: r.after! };
-  const line = `the project's tests: ${before.passed} passed / ${before.failed} failed before, ${after.passed} / ${after.failed} after`;
-  if (!brokeProjectTests(r)) ui.success(line);
-  else if (r.regressions.length > 0) {
-    const first = r.regressions[0]!;
-    ui.block(
-      `${line}\nadd-tracing broke ${r.regressions.length} test${r.regressions.length === 1 ? '' : 's'} that passed before; ` +
-        `first: ${first.id}: ${first.error}`,
-    );
-  } else {
-    const { before: b, after: a, detail } = r.exitStatus!;
-    ui.block(`${line}\nbut pytest exited ${a} after the change (${b} before): ${detail}`);
-  }
 }

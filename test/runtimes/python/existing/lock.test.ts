@@ -163,9 +163,10 @@ describe('configured formatters', () => {
 
 describe("the project's own tests", () => {
   it('finds a suite, its test dependencies, and the tests add-tracing broke', async () => {
-    const { hasTestSuite, parseJunit, regressions, testRequirements } = await import(
+    const { hasTestSuite, parseJunit, testRequirements } = await import(
       '../../../../src/runtimes/python/existing/project-tests.js'
     );
+    const { regressions } = await import('../../../../src/pipeline/project-tests.js');
     expect(hasTestSuite({}, false)).toBe(false);
     expect(hasTestSuite({ 'pyproject.toml': '[tool.pytest.ini_options]\naddopts = "-q"\n' }, false)).toBe(true);
     expect(hasTestSuite({ 'setup.cfg': '[tool:pytest]\n' }, false)).toBe(true);

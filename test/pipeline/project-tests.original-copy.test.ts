@@ -2,8 +2,8 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { originalCopy } from '../../../../src/runtimes/python/existing/project-tests.js';
-import { scratchDir } from '../../../support/helpers.js';
+import { originalCopy } from '../../src/pipeline/project-tests.js';
+import { scratchDir } from '../support/helpers.js';
 
 describe('originalCopy', () => {
   it('restores the changed files, drops created ones, and a symlinked module reads the original', async () => {
