@@ -37,7 +37,7 @@ function entrySource(fields) {
 /**
  * Source of the module; `files` lists what it was built from, for watchers. With `dataDir` (the bundle),
  * each top-level folder goes to its own CommonJS module there and this module keeps only the index
- * (`group`): a run loads the folders it renders (a FastAPI scaffold: common/, fastapi/ and partials/), not
+ * (`group`): a run loads the folders it renders (a FastAPI scaffold: common/, python/, fastapi/ and partials/), not
  * every runtime's, and Node's compile cache (Node >= 22.1) keeps their code compiled between runs. Without
  * it (the unit tests), everything is inline.
  */

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 import { describe, expect, it } from 'vitest';
 import { subsetModule, zodMembers, zodSubsetPlugin } from '../scripts/zod-subset.mjs';
-import { FRAMEWORKS } from '../src/catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import * as sourceOptions from '../src/options/schema.js';
 import { comparePaths } from '../src/core/path-order.js';
 import { plan } from '../src/generate/plan.js';
@@ -16,11 +16,16 @@ const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework)
 import { REPO_ROOT, scratchDir } from './support/helpers.js';
 
 describe('comparePaths', () => {
-  it.each(FRAMEWORKS.map((f) => f.name))('lists the %s project in the order localeCompare gives', (framework) => {
-    const paths = planOf(sourceOptions.parseServiceOptions({ serviceName: 'svc', framework })).files.map((f) => f.path);
-    expect(paths).toEqual([...paths].sort((a, b) => a.localeCompare(b)));
-    expect(paths).toEqual([...paths].sort(comparePaths));
-  });
+  it.each(PYTHON_FRAMEWORKS.map((f) => f.name))(
+    'lists the %s project in the order localeCompare gives',
+    (framework) => {
+      const paths = planOf(sourceOptions.parseServiceOptions({ serviceName: 'svc', framework })).files.map(
+        (f) => f.path,
+      );
+      expect(paths).toEqual([...paths].sort((a, b) => a.localeCompare(b)));
+      expect(paths).toEqual([...paths].sort(comparePaths));
+    },
+  );
 
   it('ignores case first, so README.md comes after app/ as in a listing', () => {
     expect(['README.md', 'app/main.py', 'Dockerfile'].sort(comparePaths)).toEqual([

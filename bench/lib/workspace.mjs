@@ -457,10 +457,10 @@ export async function prepareWsgiServices(log) {
  * Best effort: a framework that cannot be prepared is reported, not fatal.
  */
 export async function prepareFrameworkServices(log, select = () => true) {
-  const { FRAMEWORKS } = await (await import('./internals.mjs')).importInternal('frameworks');
+  const { PYTHON_FRAMEWORKS } = await (await import('./internals.mjs')).importInternal('frameworks');
   const { env } = await toolEnv();
   const out = [];
-  for (const fw of FRAMEWORKS) {
+  for (const fw of PYTHON_FRAMEWORKS) {
     if (fw.name === 'fastapi' || !select(fw)) continue;
     const route = FRAMEWORK_ROUTES[fw.name];
     if (!route) {

@@ -8,11 +8,11 @@ import {
   formatIssue,
   OptionsError,
   parseServiceOptions,
-  quoteValue,
   serviceOptionsSchema,
   type OptionSource,
   type ServiceOptions,
 } from '../options/schema.js';
+import { quoteValue } from '../options/values.js';
 import { cliVersion } from '../core/paths.js';
 import { withLegacyOptions } from './legacy-options.js';
 

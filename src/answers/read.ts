@@ -1,10 +1,16 @@
-/** Reads what a project directory says about itself for `smoke`: its answers file, parsed through the option schema. */
+/** Reads what a project directory says about itself for `smoke` and `upgrade`: its answers file, options parsed. */
 import { UsageError } from '../core/errors.js';
 import { ANSWERS_FILE } from '../core/paths.js';
 import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options/schema.js';
 import { answersOptions } from './config-file.js';
-import { answersDocument, answersRecord, AnswersShapeError, type ExistingAnswers } from './document.js';
-import { answersPath, readAnswersText } from './file.js';
+import {
+  answersDocument,
+  answersRecord,
+  AnswersShapeError,
+  type AnswersDocument,
+  type ExistingAnswers,
+} from './document.js';
+import { answersPath, readAnswersFile, readAnswersText } from './file.js';
 
 export interface AnswersData {
   cliVersion: string;
@@ -40,6 +46,31 @@ export async function readAnswers(projectDir: string): Promise<AnswersData> {
     };
   } catch (error) {
     if (error instanceof OptionsError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** What `upgrade` starts from: the answers file's text, its document and the options it records, or a one-line refusal. */
+export function readAnswersForUpgrade(root: string): { text: string; doc: AnswersDocument; options: ServiceOptions } {
+  const file = answersPath(root);
+  let answers: ReturnType<typeof readAnswersFile>;
+  try {
+    answers = readAnswersFile(root);
+  } catch (error) {
+    if (error instanceof AnswersShapeError) throw new UsageError(`${file} ${error.message} — nothing was changed`);
+    throw error;
+  }
+  if (!answers) {
+    throw new UsageError(
+      `${root} has no ${ANSWERS_FILE}: only projects made by create-traced-service or add-tracing ` +
+        'can be upgraded — nothing was changed',
+    );
+  }
+  try {
+    const options = parseServiceOptions(answers.doc.options, () => 'config');
+    return { text: answers.text, doc: answers.doc, options };
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(`${file}: ${error.message} — nothing was changed`);
     throw error;
   }
 }

@@ -12,7 +12,7 @@ import { checkTarget, TargetError, writeTree, type WriteResult } from '../genera
 import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-smoke.js';
 import { shellWord } from '../core/escape.js';
 import { cliCommand } from '../core/invocation.js';
-import { runtimeOf } from '../runtimes/index.js';
+import { runtimeOf, type Runtime } from '../runtimes/index.js';
 
 // Prompts (and @clack/prompts) load only when someone is there to answer them.
 const prompts = () => import('../options/prompts.js');
@@ -60,6 +60,37 @@ export async function createCommand(
   flags: CreateFlags,
   ui: Ui,
 ): Promise<{ code: number; result: CreateResult }> {
+  const { target, directory, options } = await gatherOptions(dirArg, flagOptions, flags, ui);
+  const runtime = runtimeOf(options.framework);
+  const p = plan(options, runtime);
+  const files = p.files.map((f) => f.path);
+  const result: CreateResult = { ok: true, directory: target, dryRun: Boolean(flags.dryRun), options, files };
+  if (flags.dryRun) {
+    ui.block(`${pc.bold(`Would write ${files.length} files to ${target}`)}\n${renderPlanTree(p, !ui.json)}`);
+    return { code: EXIT_OK, result };
+  }
+
+  // Checked before anything is written: the tool that will run the service must be able to.
+  if (flags.install) await runtime.preflight?.();
+  if (flags.force) await refuseOverwritingEdits(target, directory, p);
+  result.write = await writeStep(target, p, flags, ui);
+  if (!flags.install) {
+    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
+  } else {
+    result.pipeline = await installAndSmoke(target, options, runtime, { smoke: flags.smoke }, ui);
+    result.ok = result.pipeline.ok;
+  }
+  if (result.ok) printNextSteps(target, runtime, p, flags, ui);
+  return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
+}
+
+/** The target directory and the options: flag › config file › prompts (when someone is there) › default. */
+async function gatherOptions(
+  dirArg: string | undefined,
+  flagOptions: Record<string, unknown>,
+  flags: CreateFlags,
+  ui: Ui,
+): Promise<{ target: string; directory: string; options: ServiceOptions }> {
   const fromConfig = flags.config ? await readConfigFile(flags.config, (m) => ui.info(m)) : {};
   // Flags win over the config file (which may be a previous project's answers); prompts only ask for what
   // neither gave, so they see the layers without the default below. No `keys`: here an unknown key is the
@@ -87,66 +118,50 @@ export async function createCommand(
   if (ui.interactive) options = parseOptionsOrThrow(await (await prompts()).promptForOptions(raw, directory), sourceOf);
   const ignored = runtimeOnlyProblem(options.framework, Object.keys(flagOptions));
   if (ignored) throw new UsageError(ignored);
+  return { target, directory, options };
+}
 
-  const runtime = runtimeOf(options.framework);
-  const p = plan(options, runtime);
-  const files = p.files.map((f) => f.path);
-  const result: CreateResult = { ok: true, directory: target, dryRun: Boolean(flags.dryRun), options, files };
-
-  if (flags.dryRun) {
-    ui.block(`${pc.bold(`Would write ${files.length} files to ${target}`)}\n${renderPlanTree(p, !ui.json)}`);
-    return { code: EXIT_OK, result };
-  }
-
-  // Checked before anything is written: the tool that will run the service must be able to.
-  if (flags.install) await runtime.preflight?.();
-
-  if (flags.force) {
-    // A project made by this tool is carried forward by `upgrade`, which merges edits instead of overwriting them.
-    const overwritten = await checkTarget(target, p.files, true).then(
-      (r) => r.overwritten,
-      () => [],
+/** A project made by this tool is carried forward by `upgrade`, which merges edits instead of overwriting them. */
+async function refuseOverwritingEdits(target: string, directory: string, p: Plan): Promise<void> {
+  const overwritten = await checkTarget(target, p.files, true).then(
+    (r) => r.overwritten,
+    () => [],
+  );
+  const edited = editedSinceGenerated(target, overwritten);
+  if (edited && edited.length > 0) {
+    throw new UsageError(
+      `${directory} holds a create-traced-service project whose files ${edited.join(', ')} were edited since ` +
+        `they were written; --force would overwrite them: run \`create-traced-service upgrade ${directory}\` ` +
+        'to merge instead — nothing was changed',
     );
-    const edited = editedSinceGenerated(target, overwritten);
-    if (edited && edited.length > 0) {
-      throw new UsageError(
-        `${directory} holds a create-traced-service project whose files ${edited.join(', ')} were edited since ` +
-          `they were written; --force would overwrite them: run \`create-traced-service upgrade ${directory}\` ` +
-          'to merge instead — nothing was changed',
-      );
-    }
   }
+}
+
+async function writeStep(target: string, p: Plan, flags: CreateFlags, ui: Ui): Promise<WriteResult> {
+  let written: WriteResult;
   try {
-    result.write = await ui.step(
-      `Writing ${files.length} files to ${path.relative(process.cwd(), target) || '.'}`,
-      () => writeTree(target, p.files, { force: flags.force ?? false }),
+    written = await ui.step(`Writing ${p.files.length} files to ${path.relative(process.cwd(), target) || '.'}`, () =>
+      writeTree(target, p.files, { force: flags.force ?? false }),
     );
   } catch (error) {
     if (error instanceof TargetError) throw new UsageError(error.message);
     throw error;
   }
-  if (result.write.overwritten.length > 0) ui.warn(`overwrote ${result.write.overwritten.join(', ')} (--force)`);
+  if (written.overwritten.length > 0) ui.warn(`overwrote ${written.overwritten.join(', ')} (--force)`);
+  return written;
+}
 
-  if (!flags.install) {
-    if (flags.smoke) ui.info('skipping the smoke test: it needs the installed environment (--no-install)');
-  } else {
-    result.pipeline = await installAndSmoke(target, options, runtime, { smoke: flags.smoke }, ui);
-    result.ok = result.pipeline.ok;
-  }
-
+function printNextSteps(target: string, runtime: Runtime, p: Plan, flags: CreateFlags, ui: Ui): void {
   const rel = path.relative(process.cwd(), target) || '.';
-  if (result.ok) {
-    ui.block(
-      [
-        '',
-        pc.bold('Next steps'),
-        // Pasted in order: after the cd, every command runs inside the project.
-        ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
-        ...runtime
-          .nextSteps({ installed: flags.install, framework: p.framework, smokeCommand: `${cliCommand(target)} smoke` })
-          .map((line) => `  ${line}`),
-      ].join('\n'),
-    );
-  }
-  return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
+  ui.block(
+    [
+      '',
+      pc.bold('Next steps'),
+      // Pasted in order: after the cd, every command runs inside the project.
+      ...(rel === '.' ? [] : [`  cd ${shellWord(rel)}`]),
+      ...runtime
+        .nextSteps({ installed: flags.install, framework: p.framework, smokeCommand: `${cliCommand(target)} smoke` })
+        .map((line) => `  ${line}`),
+    ].join('\n'),
+  );
 }

@@ -5,7 +5,7 @@
 import { serviceFramework, type ServiceFramework } from '../catalog/frameworks/index.js';
 import { exactPathPattern, excludedUrlPatterns } from '../options/exclusions.js';
 import { effectiveEndpoint, RATIO_SAMPLERS, type ServiceOptions } from '../options/schema.js';
-import { signalsContext } from '../options/signals.js';
+import { signalsContext } from '../options/signal-defaults.js';
 import { comparePaths } from '../core/path-order.js';
 import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
 import { templateFiles } from './render.js';

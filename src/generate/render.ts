@@ -1,3 +1,4 @@
+/** Renders the templates of a generated project: Handlebars with one escaping helper per target language. */
 import { createRequire } from 'node:module';
 import TEMPLATES from 'virtual:cts-templates';
 import Handlebars from 'handlebars/runtime';

@@ -41,9 +41,54 @@ export interface TracingResultBase {
   notes: string[];
 }
 
+/** How a command names itself when it asks for consent: `upgrade`, and what --dry-run shows instead ("the plan"). */
+export interface ConsentWording {
+  command: string;
+  preview: string;
+}
+
 /**
- * Shows the change and writes it once agreed; returns the paths written (none on a dry run). `traced` names
- * what is traced already when there is nothing to change ("the app", "the service").
+ * The review: refuses uncommitted changes in what would be written (before showing a diff that could not be
+ * written anyway), then shows `shown` of the changes (all by default; a command may keep a record file out).
+ */
+export async function showReview(
+  root: string,
+  changes: FileChange[],
+  flags: WriteFlags,
+  ui: Ui,
+  color: boolean,
+  shown: FileChange[] = changes,
+): Promise<void> {
+  if (!flags.dryRun && !flags.force) await refuseUncommitted(root, await pathsWritten(root, changes));
+  if (shown.length === 0) return;
+  const review = renderReview(shown, { color, showNew: Boolean(flags.showNew) });
+  ui.block(`\n${pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${files(shown.length)}`)}\n${review}`);
+}
+
+/** Consent (--yes, or yes at the prompt), then the atomic write, every precondition checked before it. */
+export async function consentAndWrite(
+  root: string,
+  changes: FileChange[],
+  flags: WriteFlags,
+  ui: Ui,
+  wording: ConsentWording,
+): Promise<string[]> {
+  await checkWritable(root, changes);
+  if (!flags.yes) {
+    if (!ui.interactive)
+      throw new UsageError(
+        `${wording.command} changes your files: pass --yes to write them (or --dry-run to only see ${wording.preview}) — nothing was changed`,
+      );
+    const ok = await clack.confirm({ message: `Write these changes to ${files(changes.length)}?`, initialValue: true });
+    if (clack.isCancel(ok) || !ok) throw new CancelledError();
+  }
+  await ui.step(`Writing ${files(changes.length)}`, () => applyChanges(root, changes));
+  return changes.map((c) => c.path);
+}
+
+/**
+ * add-tracing's writing step: shows the change and writes it once agreed; returns the paths written (none on a
+ * dry run). `traced` names what is traced already when there is nothing to change ("the app", "the service").
  */
 export async function reviewAndWrite(
   root: string,
@@ -57,26 +102,14 @@ export async function reviewAndWrite(
     ui.success(`Nothing to change: ${traced} is traced already (add-tracing changes nothing the second time)`);
     return [];
   }
-  // Refuse before showing a diff that could not be written anyway.
-  if (!flags.dryRun && !flags.force) await refuseUncommitted(root, await pathsWritten(root, changes));
-  const review = renderReview(changes, { color, showNew: Boolean(flags.showNew) });
-  ui.block(`\n${pc.bold(`${flags.dryRun ? 'Would change' : 'Changes'}: ${files(changes.length)}`)}\n${review}`);
+  await showReview(root, changes, flags, ui, color);
   if (flags.dryRun) {
     ui.info('--dry-run: nothing was written');
     return [];
   }
-  await checkWritable(root, changes);
-  if (!flags.yes) {
-    if (!ui.interactive)
-      throw new UsageError(
-        'add-tracing changes your files: pass --yes to write them (or --dry-run to only see the diff) — nothing was changed',
-      );
-    const ok = await clack.confirm({ message: `Write these changes to ${files(changes.length)}?`, initialValue: true });
-    if (clack.isCancel(ok) || !ok) throw new CancelledError();
-  }
-  await ui.step(`Writing ${files(changes.length)}`, () => applyChanges(root, changes));
+  const written = await consentAndWrite(root, changes, flags, ui, { command: 'add-tracing', preview: 'the diff' });
   for (const c of changes) for (const s of c.summary) ui.success(`${c.path}: ${s}`);
-  return changes.map((c) => c.path);
+  return written;
 }
 
 /** What to do after a traced project passed: review, diagnose again, then `last` (given the project's path). */

@@ -7,7 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { DecodeContext } from './decode.js';
 import { LimitError, type ReceiverLimits } from './limits.js';
 import type { SignalName, Transport } from './model.js';
-import { scanJson, scanProtobuf } from './scan.js';
+import { scanJson, scanProtobuf } from './precount.js';
 import { type Batch, CODECS } from './signals.js';
 import type { SpanStore } from './store.js';
 

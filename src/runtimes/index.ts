@@ -4,7 +4,16 @@ import { node } from './node/index.js';
 import { python } from './python/index.js';
 import type { Runtime } from './types.js';
 
-export type { AddTracingFlags, PreparedEnv, PrepareSettings, Runtime, TemplateLayer, TracingResult } from './types.js';
+export type {
+  AddTracingFlags,
+  LockOutcome,
+  PreparedEnv,
+  PrepareSettings,
+  Runtime,
+  TemplateLayer,
+  TracingResult,
+  Upgrader,
+} from './types.js';
 
 /** Every runtime, in the order a directory is matched: a Python project may carry a package.json for its front end. */
 export const RUNTIMES: Record<RuntimeName, Runtime> = { python, node };

@@ -1,14 +1,15 @@
-/** The one interface a runtime implements: generating, installing, smoke-testing and wiring existing services. */
+/** The one interface a runtime implements: generating, installing, smoke-testing, wiring and upgrading services. */
 import type { ServiceFramework } from '../catalog/frameworks/index.js';
 import type { Ui } from '../core/ui.js';
 import type { TemplateRuntime } from '../generate/plan.js';
 import type { ExistingAnswers } from '../answers/document.js';
 import type { FileChange } from '../pipeline/changes.js';
 import type { Finding } from '../pipeline/findings.js';
-import type { InstallingRuntime } from '../pipeline/install-and-smoke.js';
+import type { InstallingRuntime, PipelineResult } from '../pipeline/install-and-smoke.js';
 import type { TracingResultBase } from '../pipeline/review-and-write.js';
 import type { ServiceOptions } from '../options/schema.js';
 import type { SmokeRuntime } from '../smoke/types.js';
+import type { UpgradeTarget } from '../upgrade/project.js';
 
 export type { PreparedEnv, PrepareSettings } from '../pipeline/install-and-smoke.js';
 export type { RuntimeContext, TemplateLayer } from '../generate/plan.js';
@@ -78,6 +79,33 @@ export interface ExistingServices {
   ): Promise<{ code: number; result: { ok: boolean; directory: string } }>;
 }
 
+/** A lock file re-locked (or found stale) after an upgrade moved the pins, as --json reports it. */
+export interface LockOutcome {
+  command: string;
+  outcome: 'relocked' | 'missing-tool' | 'failed';
+}
+
+/** What `upgrade` asks of a runtime: where a project can move, what the tool renders there, the steps after. */
+export interface Upgrader {
+  /** The line to move to (`requested`, else the newest the project supports) and the files rendered for it. */
+  target(
+    root: string,
+    options: ServiceOptions,
+    requested: string | undefined,
+    existing: ExistingAnswers | undefined,
+  ): Promise<UpgradeTarget>;
+  /** Re-locks the lock files the moved pins feed (`skip`: --no-lock, named as stale instead). */
+  relock(root: string, changed: string[], ui: Ui, skip: boolean): Promise<LockOutcome[]>;
+  /** Installs the upgraded project and (with `smoke`) proves it again. */
+  verify(
+    root: string,
+    options: ServiceOptions,
+    existing: ExistingAnswers | undefined,
+    smoke: boolean,
+    ui: Ui,
+  ): Promise<PipelineResult>;
+}
+
 /**
  * Everything that differs between the languages a service can be written in. Adding a runtime means one
  * folder under runtimes/, one entry in ./index.ts and its template folders.
@@ -92,4 +120,6 @@ export interface Runtime extends TemplateRuntime, InstallingRuntime, SmokeRuntim
   owns(dir: string): boolean;
   /** Its handling of existing services, loaded on first use (the parsers are heavy). */
   existing(): Promise<ExistingServices>;
+  /** Its part in `upgrade`, loaded on first use; a runtime without one is refused by upgrade. */
+  upgrader?(): Promise<Upgrader>;
 }

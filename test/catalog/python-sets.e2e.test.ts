@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { parseServiceOptions } from '../../src/options/schema.js';
-import { runtimePackages } from '../../src/generate/plan.js';
+import { runtimePackages } from '../../src/runtimes/python/templates.js';
 import { OTEL_LINES } from '../../src/catalog/python-sets.js';
 import { scratchDir } from '../support/helpers.js';
 
@@ -13,7 +13,7 @@ describe('pinned OpenTelemetry sets against PyPI', () => {
 
   // Resolution against the real index: a pin that does not exist, or a set whose packages' own
   // requirements conflict, fails here rather than in a user's install.
-  it.each(Object.keys(OTEL_LINES).flatMap((line) => FRAMEWORKS.map((f) => [line, f.name] as const)))(
+  it.each(Object.keys(OTEL_LINES).flatMap((line) => PYTHON_FRAMEWORKS.map((f) => [line, f.name] as const)))(
     'line %s with %s resolves from the package index',
     (line, framework) => {
       const dir = scratchDir('cts-resolve-');

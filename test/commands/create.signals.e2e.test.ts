@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { runCli } from '../support/helpers.js';
 import { appendToMain, e2eHarness, failing, type SmokeJson } from '../support/harness.js';
 
@@ -215,7 +215,7 @@ const PROBE =
   'import json, os; from app import telemetry; print(json.dumps(telemetry.effective_config(), default=str), flush=True); os._exit(0)';
 
 // The Python telemetry module's conformance; a Node service's defaults are checked by its own otel-config test.
-describe.each(FRAMEWORKS.map((f) => f.name))('configuration conformance, %s', (framework) => {
+describe.each(PYTHON_FRAMEWORKS.map((f) => f.name))('configuration conformance, %s', (framework) => {
   let dir: string;
   beforeAll(async () => {
     dir = path.join(root, `conf-${framework}`);

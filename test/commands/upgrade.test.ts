@@ -180,10 +180,36 @@ describe('upgrade safety', () => {
     const r = await upgrade(dir, ['--yes', '--no-install']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/uncommitted changes in requirements\.txt.*--force — nothing was changed/);
+    // Refused before a diff that could not be written is shown.
+    expect(r.stdout).not.toMatch(/^--- a\//m);
     expect(snapshot(dir)).toEqual(before);
     const forced = await upgrade(dir, ['--yes', '--no-install', '--force']);
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
     expect(read(dir, 'requirements.txt')).toContain('requests==2.32.3');
+  });
+
+  it('refuses, naming the fix, when git cannot read the checkout (no git on PATH)', async () => {
+    const dir = await generateCommitted(tempDir(), 'fastapi');
+    const before = snapshot(dir);
+    const r = await upgrade(dir, ['--yes', '--no-install'], { PATH: '/nonexistent' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /git cannot read .*uncommitted changes cannot be ruled out.*--force — nothing was changed/,
+    );
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('refuses a Node project in one line, naming what to do instead', async () => {
+    const dir = path.join(tempDir(), 'svc-express');
+    const made = await runCli([dir, '--yes', '--no-install', '--framework', 'express']);
+    expect(made.code, made.stderr).toBe(0);
+    const before = snapshot(dir);
+    const r = await upgrade(dir, ['--yes', '--no-install']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: upgrade is not available for Node\.js projects \(express\): edit the OpenTelemetry pins .* and run npm install — nothing was changed\n$/,
+    );
+    expect(snapshot(dir)).toEqual(before);
   });
 
   it('asks for --yes without a terminal, and rejects an unknown --otel-version', async () => {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { parseServiceOptions } from '../../src/options/schema.js';
 import { plan } from '../../src/generate/plan.js';
 import { runtimeOf } from '../../src/runtimes/index.js';
@@ -44,7 +44,7 @@ function expectCurrentComponents(config: Yaml): void {
   for (const id of Object.keys(config.exporters)) expect(DEPRECATED_EXPORTERS, id).not.toContain(id.split('/')[0]);
 }
 
-describe.each(FRAMEWORKS.map((f) => f.name))('%s deployment files', (framework) => {
+describe.each(PYTHON_FRAMEWORKS.map((f) => f.name))('%s deployment files', (framework) => {
   const p = planOf(
     parseServiceOptions({ serviceName: 'svc $HOME "x"', framework, resourceAttributes: { team: 'a$b' } }),
   );

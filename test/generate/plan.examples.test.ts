@@ -1,7 +1,7 @@
 /** `--examples`: the worked examples are generated, mounted and tested only when chosen. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { EXAMPLE_FRAMEWORKS, OptionsError, parseServiceOptions } from '../../src/options/schema.js';
 import { plan } from '../../src/generate/plan.js';
 import { runtimeOf } from '../../src/runtimes/index.js';
@@ -51,7 +51,7 @@ describe('--examples', () => {
 
   it('is refused for a framework without examples, naming the flag and the frameworks that have them', () => {
     expect(EXAMPLE_FRAMEWORKS).toEqual(['fastapi', 'express', 'fastify']);
-    for (const framework of FRAMEWORKS.filter((f) => !EXAMPLE_FRAMEWORKS.includes(f.name))) {
+    for (const framework of PYTHON_FRAMEWORKS.filter((f) => !EXAMPLE_FRAMEWORKS.includes(f.name))) {
       expect(() => parseServiceOptions({ serviceName: 'svc', framework: framework.name, examples: true })).toThrow(
         new OptionsError(
           `--examples: worked examples exist for fastapi, express, fastify only, not ${framework.name}; leave it out`,

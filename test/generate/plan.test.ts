@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { parse as parseToml } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { EXPORTERS, parseServiceOptions, SAMPLERS, type ServiceOptions } from '../../src/options/schema.js';
 import { distributionName, plan } from '../../src/generate/plan.js';
 import { runtimeOf } from '../../src/runtimes/index.js';
@@ -57,7 +57,7 @@ const hostile = fc
 const optionsArbitrary = fc.record({
   serviceName: hostile.filter((s) => !s.includes('/') && !['.', '..'].includes(s.trim())),
   environment: hostile,
-  framework: fc.constantFrom(...FRAMEWORKS.map((f) => f.name)),
+  framework: fc.constantFrom(...PYTHON_FRAMEWORKS.map((f) => f.name)),
   exporter: fc.constantFrom(...EXPORTERS),
   sampler: fc.constantFrom(...SAMPLERS),
   samplerRatio: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -98,7 +98,7 @@ print(json.dumps(out))
 
 describe('plan', () => {
   it('renders every file for every framework and exporter', () => {
-    for (const framework of FRAMEWORKS) {
+    for (const framework of PYTHON_FRAMEWORKS) {
       for (const exporter of EXPORTERS) {
         const p = planOf(parseServiceOptions({ serviceName: 'svc', framework: framework.name, exporter }));
         const paths = p.files.map((f) => f.path);

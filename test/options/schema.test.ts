@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_EXCLUDED_URLS,
   effectiveEndpoint,
-  endpointProblem,
   OptionsError,
   parseServiceOptions,
   runtimeOnlyProblem,
 } from '../../src/options/schema.js';
+import { endpointProblem } from '../../src/options/values.js';
 
 const parse = (input: Record<string, unknown>) => parseServiceOptions({ serviceName: 'svc', ...input });
 const errorOf = (input: Record<string, unknown>, sourceOf?: () => 'flag' | 'config') => {

@@ -1,5 +1,5 @@
 /**
- * The end-to-end suite of a Python framework, one row of PYTHON_FRAMEWORKS each: generated with each of the
+ * The end-to-end suite of a Python framework, one row of PYTHON_SUITE_CASES each: generated with each of the
  * row's exporters, installed from the package index, every smoke check passed, the generated project's own
  * pytest suite passed; then copies of the gRPC project broken on purpose (sharing its venv), each failing
  * the check that names what is wrong. What a framework has beyond that is in its row (assertions, tests on
@@ -49,7 +49,7 @@ async function smokeAgreeing(harness: Harness, dir: string) {
   return run;
 }
 
-export const PYTHON_FRAMEWORKS = {
+export const PYTHON_SUITE_CASES = {
   /**
    * The real thing, once per exporter: generate, install from the package index, run the generated
    * project's own tests, start it, and check its spans. Then break a generated project on purpose in each
@@ -375,8 +375,8 @@ export const PYTHON_FRAMEWORKS = {
 } satisfies Record<string, PythonCase>;
 
 /** Declares the suite of one row; returns its harness, for a framework's own tests on the same projects. */
-export function pythonFrameworkSuite(name: keyof typeof PYTHON_FRAMEWORKS): Harness {
-  const row: PythonCase = PYTHON_FRAMEWORKS[name];
+export function pythonFrameworkSuite(name: keyof typeof PYTHON_SUITE_CASES): Harness {
+  const row: PythonCase = PYTHON_SUITE_CASES[name];
   const harness = e2eHarness({
     framework: row.framework,
     rootPrefix: row.rootPrefix,

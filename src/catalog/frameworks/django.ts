@@ -1,3 +1,4 @@
+/** Django's row of the framework table: its packages, templates, server command and sample. */
 import { pin } from '../python-sets.js';
 import { existingGunicorn, existingUvicorn, guideSample, gunicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';

@@ -1,3 +1,4 @@
+/** Fastify's row of the framework table: its packages, templates, start command and sample. */
 import { guideSample, nodeCommand } from './servers.js';
 import type { NodeFrameworkDescriptor } from './types.js';
 

@@ -1,3 +1,4 @@
+/** Flask's row of the framework table: its packages, templates, server command and sample. */
 import { pin } from '../python-sets.js';
 import { existingGunicorn, guideSample, gunicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';

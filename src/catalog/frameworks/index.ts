@@ -1,3 +1,4 @@
+/** The framework table: every framework the CLI generates, by runtime, and how to look one up by name. */
 import { django } from './django.js';
 import { express } from './express.js';
 import { fastapi } from './fastapi.js';
@@ -19,12 +20,12 @@ export type {
 export type ServiceFramework = FrameworkDescriptor | NodeFrameworkDescriptor;
 
 /** The Python frameworks, in the order prompts list them (add-tracing, doctor and upgrade know only these). */
-export const FRAMEWORKS = [fastapi, starlette, flask, django] as const satisfies readonly FrameworkDescriptor[];
+export const PYTHON_FRAMEWORKS = [fastapi, starlette, flask, django] as const satisfies readonly FrameworkDescriptor[];
 
 export const NODE_FRAMEWORKS = [express, fastify] as const satisfies readonly NodeFrameworkDescriptor[];
 
 /** Every framework the CLI can generate, in the order prompts list them. The first is the default. */
-export const ALL_FRAMEWORKS: readonly ServiceFramework[] = [...FRAMEWORKS, ...NODE_FRAMEWORKS];
+export const ALL_FRAMEWORKS: readonly ServiceFramework[] = [...PYTHON_FRAMEWORKS, ...NODE_FRAMEWORKS];
 
 export const FRAMEWORK_NAMES = ALL_FRAMEWORKS.map((f) => f.name) as [string, ...string[]];
 
@@ -37,12 +38,12 @@ export function serviceFramework(name: string): ServiceFramework {
 
 /** A Python framework; a Node one (or an unknown name) is an error here. */
 export function getFramework(name: string): FrameworkDescriptor {
-  const found = FRAMEWORKS.find((f) => f.name === name);
+  const found = PYTHON_FRAMEWORKS.find((f) => f.name === name);
   if (!found) {
     const node = NODE_FRAMEWORKS.some((f) => f.name === name);
     throw new Error(
       node
-        ? `${name} is a Node.js framework; this step supports the Python frameworks only (${FRAMEWORKS.map((f) => f.name).join(', ')})`
+        ? `${name} is a Node.js framework; this step supports the Python frameworks only (${PYTHON_FRAMEWORKS.map((f) => f.name).join(', ')})`
         : `unknown framework ${JSON.stringify(name)}; known: ${FRAMEWORK_NAMES.join(', ')}`,
     );
   }

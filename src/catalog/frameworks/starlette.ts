@@ -1,3 +1,4 @@
+/** Starlette's row of the framework table: its packages, templates, server command and sample. */
 import { pin } from '../python-sets.js';
 import { existingUvicorn, guideSample, uvicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';

@@ -1,3 +1,4 @@
+/** The shape of a row of the framework table, Python and Node. */
 import type { OtelLine, PythonPackage } from '../python-sets.js';
 
 /** What one request to the sample route must produce, per the guide's "Verification" section. */

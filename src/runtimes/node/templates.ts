@@ -12,9 +12,9 @@ function nodeFramework(framework: ServiceFramework): NodeFrameworkDescriptor {
 export const nodeTemplates = {
   name: 'node' as const,
   displayName: 'Node.js',
-  // The local stack and the collector configuration are the ones the Python services use, file for file
+  // templates/common: the local stack and the collector configuration every runtime ships, file for file
   // (compose.yaml.hbs picks the runtime's own health check and telemetry notes).
-  baseLayers: [{ dir: 'common', only: ['compose.yaml.hbs', 'otel-collector-config.yaml', 'deploy/'] }, 'node'],
+  baseLayers: ['common', 'node'],
   templateContext(o: ServiceOptions, framework: ServiceFramework) {
     const f = nodeFramework(framework);
     const set = nodeOtelSet(DEFAULT_NODE_SET);

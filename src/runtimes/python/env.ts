@@ -164,6 +164,38 @@ async function venvVersion(venvDir: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * An install's interrupt cleanup, registered until release(). An interrupted install must not leave a
+ * half-built venv that looks usable: the installer is stopped first, then a venv created here is removed
+ * (an existing one only lacks its stamp and is redone).
+ */
+function guardInstall(venvDir: string): { running: RunningInstaller; release: () => void } {
+  const createdHere = !existsSync(venvDir);
+  const running: RunningInstaller = { tmp: mkdtempSync(path.join(os.tmpdir(), 'cts-install-')) };
+  const removeLeftovers = () => {
+    if (createdHere) rmSync(venvDir, { recursive: true, force: true });
+    rmSync(running.tmp, { recursive: true, force: true });
+  };
+  const unregister = onInterruptCleanup(
+    async () => {
+      await stopInstaller(running);
+      removeLeftovers();
+    },
+    () => {
+      signalGroup(running.child?.pid, 'SIGKILL');
+      removeLeftovers();
+    },
+  );
+  const release = () => {
+    // While an interrupt is being handled, its cleanup owns the venv and the temp folder.
+    if (!interruptedBy()) {
+      unregister();
+      rmSync(running.tmp, { recursive: true, force: true });
+    }
+  };
+  return { running, release };
+}
+
 export async function preparePythonEnv(
   projectDir: string,
   options: {
@@ -195,24 +227,7 @@ export async function preparePythonEnv(
   if (tool.kind === 'pip' && tool.note) progress(tool.note);
   const uv = tool.kind === 'uv' ? tool.command : undefined;
   const installer = tool.kind;
-  // An interrupted install must not leave a half-built venv that looks usable: the installer is stopped
-  // first, then a venv created here is removed (an existing one only lacks its stamp and is redone).
-  const createdHere = !existsSync(venvDir);
-  const running: RunningInstaller = { tmp: mkdtempSync(path.join(os.tmpdir(), 'cts-install-')) };
-  const removeLeftovers = () => {
-    if (createdHere) rmSync(venvDir, { recursive: true, force: true });
-    rmSync(running.tmp, { recursive: true, force: true });
-  };
-  const unregister = onInterruptCleanup(
-    async () => {
-      await stopInstaller(running);
-      removeLeftovers();
-    },
-    () => {
-      signalGroup(running.child?.pid, 'SIGKILL');
-      removeLeftovers();
-    },
-  );
+  const { running, release } = guardInstall(venvDir);
   try {
     if (
       options.basePython &&
@@ -238,11 +253,7 @@ export async function preparePythonEnv(
     }
     await writeFile(stampPath, `${stamp}\n`);
   } finally {
-    // While an interrupt is being handled, its cleanup owns the venv and the temp folder.
-    if (!interruptedBy()) {
-      unregister();
-      rmSync(running.tmp, { recursive: true, force: true });
-    }
+    release();
   }
   return { python, venvDir, installer, reused: false };
 }

@@ -1,4 +1,4 @@
-/** The Python runtime: templates/common, a venv installed with uv or pip, the matched PyPI sets. */
+/** The Python runtime: templates/python over templates/common, a venv installed with uv or pip, the matched PyPI sets. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Runtime } from '../types.js';
@@ -45,4 +45,5 @@ export const python: Runtime = {
   ],
   owns: (dir) => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f))),
   existing: async () => (await import('./existing/index.js')).pythonExisting(python),
+  upgrader: async () => (await import('./upgrade/index.js')).pythonUpgrader(python),
 };

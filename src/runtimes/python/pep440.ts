@@ -30,7 +30,8 @@ function compareRelease(a: number[], b: number[]): number {
   return 0;
 }
 
-export function compareVersions(a: Version, b: Version): number {
+/** Orders two parsed PEP 440 versions by release, then pre-release (a < b < rc < final): negative when a < b. */
+export function comparePep440(a: Version, b: Version): number {
   const r = compareRelease(a.release, b.release);
   if (r !== 0) return r;
   if (!a.pre && !b.pre) return 0;
@@ -53,7 +54,7 @@ function satisfiesOne(v: Version, clause: string): boolean {
   }
   const target = parseVersion(raw);
   if (!target) throw new Error(`not a version: ${raw}`);
-  const c = compareVersions(v, target);
+  const c = comparePep440(v, target);
   switch (op) {
     case '===':
     case '==':
@@ -109,7 +110,7 @@ export function specifierFloor(specifiers: string): string | undefined {
     const m = /^(===|==|~=|>=|>)\s*([^*\s]+)$/.exec(clause);
     if (!m) continue;
     const v = parseVersion(m[2]!);
-    if (v && (!floor || compareVersions(v, floor) > 0)) {
+    if (v && (!floor || comparePep440(v, floor) > 0)) {
       floor = v;
       text = m[2]!;
     }

@@ -6,7 +6,7 @@ import { getFramework } from '../../catalog/frameworks/index.js';
 import { exactPathPattern } from '../../options/exclusions.js';
 import { RATIO_SAMPLERS, type ServiceOptions } from '../../options/schema.js';
 import { satisfies } from './pep440.js';
-import { defaultSignalExporters } from '../../options/signals.js';
+import { defaultSignalExporters } from '../../options/signal-defaults.js';
 
 /** "a", "a and b", "a, b and c". */
 function sentenceList(items: string[]): string {

@@ -1,4 +1,4 @@
-/** The Python runtime's part in rendering a project: templates/common below the framework's folder, its context. */
+/** The Python runtime's part in rendering a project: templates/common and templates/python below the framework's folder. */
 import { getFramework, type ServiceFramework } from '../../catalog/frameworks/index.js';
 import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from '../../catalog/python-sets.js';
 import type { TemplateRuntime } from '../../generate/plan.js';
@@ -45,7 +45,7 @@ export function runtimePackages(o: ServiceOptions): PythonPackage[] {
 export const pythonTemplates = {
   name: 'python' as const,
   displayName: 'Python',
-  baseLayers: ['common'],
+  baseLayers: ['common', 'python'],
   templateContext(o: ServiceOptions, _framework: ServiceFramework) {
     const framework = getFramework(o.framework);
     const line = frameworkLine(o);

@@ -2,11 +2,11 @@
  * The order in which a Node module loads its dependencies, as far as it decides whether the SDK starts
  * before the framework: static imports run first, in order (ESM hoists them above any code), then the
  * module's body (require() and import() at its top level, in order). Read with the parser in
- * src/node-existing/scan.ts, the same reading add-tracing uses.
+ * ../existing/scan.ts, the same reading add-tracing uses.
  */
 import { scanModuleCached } from '../existing/scan.js';
 import { parseStartScript } from '../existing/start-command.js';
-import type { SourceFile } from './project.js';
+import type { SourceFile } from './view.js';
 
 export interface LoadedModule {
   specifier: string;
@@ -16,7 +16,7 @@ export interface LoadedModule {
 }
 
 /** Modules a source loads when it is evaluated, in that order (type-only imports load nothing). */
-export function loadOrder(source: SourceFile): LoadedModule[] {
+export function loadedModules(source: SourceFile): LoadedModule[] {
   const loads = scanModuleCached(source.text, source.path).loads.filter((l) => !l.typeOnly && l.topLevel);
   const as = (how: LoadedModule['how']) => (l: (typeof loads)[number]) => ({ specifier: l.source, line: l.line, how });
   return [
@@ -32,10 +32,10 @@ export const SDK_MODULES = [
   '@opentelemetry/auto-instrumentations-node/register',
 ];
 
-const FRAMEWORKS = ['express', 'fastify'];
+const FRAMEWORK_MODULES = ['express', 'fastify'];
 
 /** The local module a relative specifier names: ./telemetry.js -> src/telemetry.ts and the like. */
-export function resolveLocal(from: SourceFile, specifier: string, sources: SourceFile[]): SourceFile | undefined {
+export function localSource(from: SourceFile, specifier: string, sources: SourceFile[]): SourceFile | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const dir = from.path.includes('/') ? from.path.slice(0, from.path.lastIndexOf('/')) : '';
   const parts = [...(dir ? dir.split('/') : []), ...specifier.split('/')];
@@ -51,7 +51,7 @@ export function resolveLocal(from: SourceFile, specifier: string, sources: Sourc
 /** Whether loading this module starts the SDK: it imports one of SDK_MODULES itself. */
 export function startsSdk(source: SourceFile | undefined): boolean {
   if (!source) return false;
-  return loadOrder(source).some((m) => SDK_MODULES.some((sdk) => m.specifier === sdk));
+  return loadedModules(source).some((m) => SDK_MODULES.some((sdk) => m.specifier === sdk));
 }
 
 export interface EntryOrder {
@@ -63,11 +63,11 @@ export interface EntryOrder {
 
 /** Where, in the entry's load order, the SDK and the framework come. */
 export function entryOrder(entry: SourceFile, sources: SourceFile[]): EntryOrder {
-  const order = loadOrder(entry);
+  const order = loadedModules(entry);
   const sdk = order.find(
-    (m) => SDK_MODULES.includes(m.specifier) || startsSdk(resolveLocal(entry, m.specifier, sources)),
+    (m) => SDK_MODULES.includes(m.specifier) || startsSdk(localSource(entry, m.specifier, sources)),
   );
-  const framework = order.find((m) => FRAMEWORKS.includes(m.specifier));
+  const framework = order.find((m) => FRAMEWORK_MODULES.includes(m.specifier));
   return { ...(sdk ? { sdk } : {}), ...(framework ? { framework } : {}) };
 }
 

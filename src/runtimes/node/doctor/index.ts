@@ -1,10 +1,10 @@
 /** `doctor` for an existing Express or Fastify service: the project read, then its findings. */
 import type { Finding } from '../../../pipeline/findings.js';
-import { appConstruction, type NodeProject as NodeAnalysis } from '../existing/project.js';
-import { nodeFindings } from './findings.js';
-import { readNodeProject } from './project.js';
+import { appConstruction, type NodeProject } from '../existing/project.js';
+import { nodeFindings } from './rules.js';
+import { readNodeDoctorView } from './view.js';
 
-function describeLayout(a: NodeAnalysis): string {
+function describeLayout(a: NodeProject): string {
   const ts = a.typescript ? `, TypeScript${a.typescript.outDir ? ` built into ${a.typescript.outDir}/` : ''}` : '';
   const pm = `${a.packageManager.name} (${a.packageManager.lockfile ?? 'no lockfile'})`;
   return `${a.moduleType === 'module' ? 'ES modules' : 'CommonJS'}${ts}, ${pm}`;
@@ -17,8 +17,8 @@ export interface NodeDiagnosis {
 }
 
 /** The findings on a service; add-tracing passes the analysis it made already (one reading of the project). */
-export function diagnoseNodeService(root: string, analysis?: NodeAnalysis): NodeDiagnosis {
-  const project = readNodeProject(root, analysis);
+export function diagnoseNodeService(root: string, analysis?: NodeProject): NodeDiagnosis {
+  const project = readNodeDoctorView(root, analysis);
   const deps = { ...project.packageJson.devDependencies, ...project.packageJson.dependencies };
   const framework = ['express', 'fastify'].find((f) => f in deps);
   const scriptName = project.analysis.start.scriptName ?? 'start';

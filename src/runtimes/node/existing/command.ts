@@ -28,7 +28,7 @@ import type { Ui } from '../../../core/ui.js';
 import { diagnoseNodeService } from '../doctor/index.js';
 import { nodeModulesIgnoreChange } from './gitignore.js';
 import { ensurePackageManager, installForSmoke, serviceNode, updateLockfile, type LockUpdate } from './install.js';
-import { planNodeChanges, refuseNodeProject } from './plan.js';
+import { planNodeChanges, refuseNodeProject } from './changes.js';
 import { analyseNodeProject, type NodeProject } from './project.js';
 import { formatFindings } from '../../../pipeline/findings.js';
 import { type FileChange, changeSummaries } from '../../../pipeline/changes.js';

@@ -29,7 +29,7 @@ import { withHashedRequirements } from './deps/hashed.js';
 import { detectProject } from './detect.js';
 import { diagnose } from './diagnose.js';
 import { readLocks } from './environment.js';
-import type { FormatResult } from './format.js';
+import type { FormatResult } from './formatters.js';
 import { venvIgnoreChange } from './gitignore.js';
 import { lockConstraints, type RouteChoice } from './install.js';
 import type { RelockResult } from './lock.js';

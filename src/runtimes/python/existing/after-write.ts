@@ -1,6 +1,6 @@
 /** After add-tracing wrote a Python project: its formatters on what was written, then its lock files re-locked. */
 import type { Ui } from '../../../core/ui.js';
-import { formatStep, type FormatResult } from './format.js';
+import { formatStep, type FormatResult } from './formatters.js';
 import type { RelockResult } from './lock.js';
 import { relockStep } from './relock-step.js';
 

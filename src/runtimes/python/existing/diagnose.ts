@@ -3,7 +3,8 @@
  * prints the findings alone (exit 1 when any is an error) and add-tracing prints them before its diff.
  */
 import type { Finding } from '../../../pipeline/findings.js';
-import { rulesFor, type DiagnosisContext, type Located } from './diagnose-rules.js';
+import type { DiagnosisContext, Located } from './diagnose-context.js';
+import { rulesFor } from './diagnose-rules.js';
 import { DETECTION, type DetectionInfo } from './frameworks.js';
 import type { ProjectReport } from './types.js';
 

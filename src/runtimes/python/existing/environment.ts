@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FRAMEWORKS } from '../../../catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../../catalog/frameworks/index.js';
 import { installedPythons } from '../installs.js';
 import { satisfies } from '../pep440.js';
 import { LINE_COMPAT, type OtelLineName } from '../../../catalog/python-sets.js';
@@ -125,7 +125,7 @@ export async function projectEnvironment(
 
 /** The newest Python the framework release the project pins or locks runs on (none for a range's floor). */
 export function newestPythonFor(framework: string, pins: Pinned[]): string | undefined {
-  const descriptor = FRAMEWORKS.find((f) => f.name === framework);
+  const descriptor = PYTHON_FRAMEWORKS.find((f) => f.name === framework);
   const table = descriptor?.existing.newestPython;
   const pinned = pins.find((p) => descriptor?.detectDistributions.includes(p.name) && !p.floor);
   if (!table || !pinned) return undefined;

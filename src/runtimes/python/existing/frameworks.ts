@@ -3,7 +3,7 @@
  * (src/frameworks/), the one registry. Frameworks whose wiring add-tracing does not have yet are still
  * recognised, so the error can say what was found.
  */
-import { FRAMEWORKS } from '../../../catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../../catalog/frameworks/index.js';
 
 export interface DetectionInfo {
   name: string;
@@ -16,7 +16,7 @@ export interface DetectionInfo {
   supported: boolean;
 }
 
-export const DETECTION: DetectionInfo[] = FRAMEWORKS.map((f) => ({
+export const DETECTION: DetectionInfo[] = PYTHON_FRAMEWORKS.map((f) => ({
   name: f.name,
   displayName: f.displayName,
   distributions: f.detectDistributions,

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { TEMPLATES_DIR } from '../../../core/paths.js';
-import { importFailureMessage } from './app-env.js';
+import { importFailureMessage } from './import-error.js';
 import { readLocks } from './environment.js';
 import {
   normalizeName,

@@ -10,11 +10,12 @@ import { OPTION_KEYS, type ServiceOptions } from '../../../options/schema.js';
 import type { Ui } from '../../../core/ui.js';
 import type { OtelLineName } from '../../../catalog/python-sets.js';
 import { previousAnswers } from './answers-record.js';
-import { projectEnvironment } from './environment.js';
+import { projectEnvironment, type ProjectEnvironment } from './environment.js';
 import { tracedFramework } from './refuse.js';
 import type { ProjectReport } from './types.js';
 
-export type ProjectEnvironment = Awaited<ReturnType<typeof projectEnvironment>>;
+// The one ProjectEnvironment (environment.ts), passed on for add-tracing, which reads it from this step.
+export type { ProjectEnvironment };
 
 export async function mergeOptions(
   root: string,

@@ -5,7 +5,7 @@
  * isolated mode from a directory outside the project.
  */
 import { installedPythons } from '../installs.js';
-import { compareVersions, parseVersion } from '../pep440.js';
+import { comparePep440, parseVersion } from '../pep440.js';
 
 export interface ParserPython {
   command: string;
@@ -25,7 +25,7 @@ async function find(root: string): Promise<ParserPython> {
   const forced = process.env.CTS_PARSER_PYTHON;
   const found = await installedPythons(root, forced ? [forced] : undefined);
   const version = (v: string) => parseVersion(v) ?? parseVersion('0')!;
-  const newest = found.sort((a, b) => compareVersions(version(b.version), version(a.version)))[0];
+  const newest = found.sort((a, b) => comparePep440(version(b.version), version(a.version)))[0];
   if (newest) return { command: newest.command, version: newest.version };
   throw new Error(
     `no Python interpreter outside the project was found to parse its code (looked in pyenv, uv and PATH${forced ? `, CTS_PARSER_PYTHON=${forced}` : ''}); install Python 3.12 or newer`,

@@ -19,7 +19,7 @@ export function renderTelemetryModule(
   appModule: string,
 ): string {
   const framework = getFramework(options.framework);
-  const source = [`${framework.templateDir}/app/telemetry.py.hbs`, 'common/app/telemetry.py.hbs'].find(hasTemplate);
+  const source = [`${framework.templateDir}/app/telemetry.py.hbs`, 'python/app/telemetry.py.hbs'].find(hasTemplate);
   if (!source) throw new Error('the templates have no app/telemetry.py.hbs');
   const context = templateContext(options, pythonTemplates);
   const base = renderTemplate(source, context);

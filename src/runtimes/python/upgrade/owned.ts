@@ -12,6 +12,7 @@ import { corePackages } from '../../../catalog/python-sets.js';
 import { declaredPins, isDependencyFile, retargetExisting, retargetGenerated } from './deps.js';
 import type { Retargeted } from '../../../upgrade/plan.js';
 import type { FileInput } from '../../../upgrade/plan.js';
+import type { OwnedRecord } from '../../../upgrade/project.js';
 
 export interface Rendered {
   path: string;
@@ -52,24 +53,18 @@ export function renderOwned(
   ];
 }
 
-export interface OwnedInputs {
-  inputs: FileInput[];
-}
-
 /**
  * One FileInput per file. `ours` reads the user's file (null when absent); `base`/`hashes` are the record;
  * `recordedAll` says an answers file without a record counts every rendered file as written by the tool.
  */
-export function ownedInputs(args: {
-  newOptions: ServiceOptions;
-  oldOptions: ServiceOptions;
-  existing: ExistingAnswers | undefined;
-  renderTelemetry: RenderTelemetry;
-  ours: (relPath: string) => string | null;
-  base: Map<string, string>;
-  hashes: Record<string, string>;
-  recordedAll: boolean;
-}): FileInput[] {
+export function ownedInputs(
+  args: OwnedRecord & {
+    newOptions: ServiceOptions;
+    oldOptions: ServiceOptions;
+    existing: ExistingAnswers | undefined;
+    renderTelemetry: RenderTelemetry;
+  },
+): FileInput[] {
   const { newOptions, existing, ours, base, hashes, recordedAll } = args;
   const theirs = renderOwned(newOptions, existing, args.renderTelemetry);
   const inputs: FileInput[] = [];

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { updateLockfile } from '../../../../src/runtimes/node/existing/install.js';
 import { npmConflict } from '../../../../src/runtimes/node/existing/npm-conflict.js';
-import { planNodeChanges } from '../../../../src/runtimes/node/existing/plan.js';
+import { planNodeChanges } from '../../../../src/runtimes/node/existing/changes.js';
 import { analyseNodeProject } from '../../../../src/runtimes/node/existing/project.js';
 import { parseServiceOptions } from '../../../../src/options/schema.js';
 import { scratchDir } from '../../../support/helpers.js';

@@ -3,7 +3,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerignoreExcludes, lastStageHasBootstrap } from '../../../../src/runtimes/node/existing/dockerfile.js';
-import { planNodeChanges } from '../../../../src/runtimes/node/existing/plan.js';
+import { planNodeChanges } from '../../../../src/runtimes/node/existing/changes.js';
 import { analyseNodeProject } from '../../../../src/runtimes/node/existing/project.js';
 import { parseServiceOptions } from '../../../../src/options/schema.js';
 import { scratchDir } from '../../../support/helpers.js';

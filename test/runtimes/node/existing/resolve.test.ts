@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { refuseNodeProject } from '../../../../src/runtimes/node/existing/plan.js';
+import { refuseNodeProject } from '../../../../src/runtimes/node/existing/changes.js';
 import { analyseNodeProject } from '../../../../src/runtimes/node/existing/project.js';
 import { scratchDir } from '../../../support/helpers.js';
 

@@ -11,7 +11,7 @@ import { renderTelemetryModule } from '../../../../src/runtimes/python/existing/
 import { django as djangoDescriptor } from '../../../../src/catalog/frameworks/django.js';
 import { parseServiceOptions } from '../../../../src/options/schema.js';
 import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
-import { FRAMEWORKS } from '../../../../src/catalog/frameworks/index.js';
+import { PYTHON_FRAMEWORKS } from '../../../../src/catalog/frameworks/index.js';
 import { REPO_ROOT, runCli, scratchDir } from '../../../support/helpers.js';
 import { hasErrors } from '../../../../src/pipeline/findings.js';
 
@@ -43,7 +43,7 @@ const codes = (findings: ReturnType<typeof diagnose>, severity: string) =>
 describe('one framework registry', () => {
   it('detection is read from the framework descriptors', () => {
     expect(DETECTION.map((d) => [d.name, d.distributions])).toEqual(
-      FRAMEWORKS.map((f) => [f.name, f.detectDistributions]),
+      PYTHON_FRAMEWORKS.map((f) => [f.name, f.detectDistributions]),
     );
   });
 

@@ -8,7 +8,7 @@ import {
   staleLockEntries,
 } from '../../../../src/runtimes/python/existing/lock.js';
 import { readPyproject } from '../../../../src/runtimes/python/existing/deps.js';
-import { explainImportError } from '../../../../src/runtimes/python/existing/app-env.js';
+import { explainImportError } from '../../../../src/runtimes/python/existing/import-error.js';
 import { appEnvironment, parseDotenv } from '../../../../src/pipeline/app-env.js';
 import { renderReview } from '../../../../src/pipeline/review.js';
 import { lockConstraints } from '../../../../src/runtimes/python/existing/install.js';
@@ -144,7 +144,7 @@ describe('review and .gitignore', () => {
 
 describe('configured formatters', () => {
   it('reads them from pyproject.toml, ruff.toml, setup.cfg and pre-commit, import sorters first', async () => {
-    const { configuredFormatters } = await import('../../../../src/runtimes/python/existing/format.js');
+    const { configuredFormatters } = await import('../../../../src/runtimes/python/existing/formatters.js');
     expect(
       configuredFormatters({ 'pyproject.toml': '[tool.black]\nline-length = 100\n[tool.isort]\nprofile = "black"\n' }),
     ).toEqual(['isort', 'black']);

@@ -1,14 +1,14 @@
 /**
  * nodeFindings(project) -> findings: what is wrong with the OpenTelemetry wiring of an Express or Fastify
  * service, in the guide's terms (the SDK loaded before the framework, one matched set of packages, the
- * server span named by the route, a flush on SIGTERM). Pure: reads only the NodeProject it is given.
+ * server span named by the route, a flush on SIGTERM). Pure: reads only the NodeDoctorView it is given.
  */
 import type { Finding } from '../../../pipeline/findings.js';
 import { experimentalLineFor } from '../../../catalog/node-sets.js';
 import { scanModuleCached } from '../existing/scan.js';
 import { otelVersionProblem } from '../existing/versions-check.js';
-import { entryOrder, loadOrder, preloadOf, resolveLocal, startsSdk } from './imports.js';
-import type { NodeProject, SourceFile } from './project.js';
+import { entryOrder, loadedModules, preloadOf, localSource, startsSdk } from './imports.js';
+import type { NodeDoctorView, SourceFile } from './view.js';
 
 const OTEL = '@opentelemetry/';
 const AUTO = '@opentelemetry/auto-instrumentations-node';
@@ -48,7 +48,7 @@ function isExperimental(name: string): boolean {
   );
 }
 
-function allDeps(p: NodeProject): Record<string, string> {
+function allDeps(p: NodeDoctorView): Record<string, string> {
   return { ...p.packageJson.devDependencies, ...p.packageJson.dependencies };
 }
 
@@ -56,7 +56,7 @@ const bare = (range: string) => range.replace(/^[\^~=v]+/, '').trim();
 const majorMinor = (v: string) => v.split('.').slice(0, 2).join('.');
 
 /** One matched set: stable packages on one 3.M (or 2.M), experimental ones on one 0.N, and N = 300 + M on 3.x. */
-export function versionFindings(p: NodeProject): Finding[] {
+export function versionFindings(p: NodeDoctorView): Finding[] {
   const deps = allDeps(p);
   const findings: Finding[] = [];
   const stable = Object.entries(deps).filter(([n]) => STABLE.has(n));
@@ -131,7 +131,7 @@ export function versionFindings(p: NodeProject): Finding[] {
 }
 
 /** The packages that make the server span: the SDK, the HTTP instrumentation, the framework's route. */
-export function packageFindings(p: NodeProject): Finding[] {
+export function packageFindings(p: NodeDoctorView): Finding[] {
   const deps = allDeps(p);
   const has = (name: string) => name in deps;
   const findings: Finding[] = [];
@@ -185,7 +185,7 @@ export function packageFindings(p: NodeProject): Finding[] {
 }
 
 /** The SDK must start before the framework is loaded: with --import, or first in the entry module. */
-export function startFindings(p: NodeProject): Finding[] {
+export function startFindings(p: NodeDoctorView): Finding[] {
   const script = p.packageJson.scripts?.start ?? '';
   const preload = script ? preloadOf(script) : undefined;
   if (preload) return [];
@@ -246,7 +246,7 @@ const flushes = (s: SourceFile | undefined) => Boolean(s && scanOf(s).otel.some(
 /** The module calls a provider's shutdown()/forceFlush() itself, or through a local module it imports. */
 function callsShutdown(source: SourceFile, sources: SourceFile[]): boolean {
   if (flushes(source)) return true;
-  return loadOrder(source).some((m) => flushes(resolveLocal(source, m.specifier, sources)));
+  return loadedModules(source).some((m) => flushes(localSource(source, m.specifier, sources)));
 }
 
 /** process.on/once('SIGTERM', ...), or with a signal variable in a module that names SIGTERM. */
@@ -258,7 +258,7 @@ function handlesSigterm(source: SourceFile): boolean {
 }
 
 /** What the service's own code does at run time: a flush on SIGTERM, an asynchronous span processor. */
-export function codeFindings(p: NodeProject): Finding[] {
+export function codeFindings(p: NodeDoctorView): Finding[] {
   const findings: Finding[] = [];
   const autoRegister = `${p.packageJson.scripts?.start ?? ''}`.includes(`${AUTO}/register`);
   const flushOnTerm = p.sources.some((s) => handlesSigterm(s) && callsShutdown(s, p.sources));
@@ -301,7 +301,7 @@ export function codeFindings(p: NodeProject): Finding[] {
  * What the analysis itself says: package.json unreadable, a module that does not parse, no entry to
  * follow, a bundled entry (nothing left for the instrumentation to patch), the bootstrap add-tracing wrote.
  */
-export function analysisFindings(p: NodeProject): Finding[] {
+export function analysisFindings(p: NodeDoctorView): Finding[] {
   const a = p.analysis;
   const findings: Finding[] = [];
   if ('error' in a.packageJson) {
@@ -354,7 +354,7 @@ export function analysisFindings(p: NodeProject): Finding[] {
   return findings;
 }
 
-export function nodeFindings(p: NodeProject): Finding[] {
+export function nodeFindings(p: NodeDoctorView): Finding[] {
   const analysis = analysisFindings(p);
   if (analysis.some((f) => f.code === 'node.package-json')) return analysis;
   return [...analysis, ...packageFindings(p), ...versionFindings(p), ...startFindings(p), ...codeFindings(p)];

@@ -1,11 +1,11 @@
 /**
- * What `doctor` reads of an existing Node service: the analysis add-tracing works from (package.json, the
- * start command and the entry module it runs, src/node-existing/project.ts), the service's own sources,
- * and which copies of @opentelemetry/instrumentation npm installed. Read only.
+ * What `doctor` reads of an existing Node service, on top of the analysis add-tracing works from
+ * (NodeProject in ../existing/project.ts): the entry module's text, the service's own sources, and which
+ * copies of @opentelemetry/instrumentation npm installed. Read only.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { analyseNodeProject, type NodeProject as NodeAnalysis } from '../existing/project.js';
+import { analyseNodeProject, type NodeProject } from '../existing/project.js';
 import { parseStartScript } from '../existing/start-command.js';
 
 export interface SourceFile {
@@ -14,7 +14,8 @@ export interface SourceFile {
   text: string;
 }
 
-export interface NodeProject {
+/** Doctor's view of a Node service: the shared analysis plus the sources and installed copies doctor reads. */
+export interface NodeDoctorView {
   root: string;
   packageJson: {
     type?: string;
@@ -30,18 +31,13 @@ export interface NodeProject {
   /** Installed copies of @opentelemetry/instrumentation: path (relative) and version. */
   instrumentationCopies: { path: string; version: string }[];
   /** The analysis this reading is built on (shared with add-tracing). */
-  analysis: NodeAnalysis;
+  analysis: NodeProject;
 }
 
 const SOURCE_EXT = /\.(?:[cm]?[jt]s)$/;
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'build-test', 'coverage', '.git', 'out']);
 const MAX_SOURCES = 400;
 const MAX_BYTES = 512 * 1024;
-
-/** A project doctor treats as Node: package.json at its root. */
-export function isNodeProject(root: string): boolean {
-  return existsSync(path.join(root, 'package.json'));
-}
 
 function readSource(root: string, rel: string): SourceFile | undefined {
   const file = path.join(root, rel);
@@ -88,8 +84,8 @@ export function entryOfStartScript(script: string): string | undefined {
   return parseStartScript(script).command?.entry?.replace(/^\.\//, '');
 }
 
-function instrumentationCopies(root: string): NodeProject['instrumentationCopies'] {
-  const found: NodeProject['instrumentationCopies'] = [];
+function instrumentationCopies(root: string): NodeDoctorView['instrumentationCopies'] {
+  const found: NodeDoctorView['instrumentationCopies'] = [];
   const check = (rel: string) => {
     try {
       const pkg = JSON.parse(readFileSync(path.join(root, rel, 'package.json'), 'utf8')) as { version?: string };
@@ -117,7 +113,7 @@ function instrumentationCopies(root: string): NodeProject['instrumentationCopies
   return found;
 }
 
-export function readNodeProject(root: string, analysis: NodeAnalysis = analyseNodeProject(root)): NodeProject {
+export function readNodeDoctorView(root: string, analysis: NodeProject = analyseNodeProject(root)): NodeDoctorView {
   const packageJson = 'error' in analysis.packageJson ? {} : analysis.packageJson.data;
   const entry = analysis.entry?.exists ? readSource(root, analysis.entry.source) : undefined;
   return {

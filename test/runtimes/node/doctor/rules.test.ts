@@ -2,11 +2,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nodeFindings } from '../../../../src/runtimes/node/doctor/findings.js';
-import { entryOrder, loadOrder } from '../../../../src/runtimes/node/doctor/imports.js';
+import { nodeFindings } from '../../../../src/runtimes/node/doctor/rules.js';
+import { entryOrder, loadedModules } from '../../../../src/runtimes/node/doctor/imports.js';
 import { diagnoseNodeService } from '../../../../src/runtimes/node/doctor/index.js';
 import { runtimeFor } from '../../../../src/runtimes/index.js';
-import { entryOfStartScript, readNodeProject } from '../../../../src/runtimes/node/doctor/project.js';
+import { entryOfStartScript, readNodeDoctorView } from '../../../../src/runtimes/node/doctor/view.js';
 import { runCli, scratchDir } from '../../../support/helpers.js';
 
 const MATCHED = {
@@ -59,7 +59,7 @@ function project(fx: Fixture = {}): string {
   return dir;
 }
 
-const codes = (dir: string) => nodeFindings(readNodeProject(dir)).map((f) => `${f.severity}:${f.code}`);
+const codes = (dir: string) => nodeFindings(readNodeDoctorView(dir)).map((f) => `${f.severity}:${f.code}`);
 
 describe('doctor on a Node service', () => {
   it('finds nothing wrong with a service started with --import, one matched set and a flush on SIGTERM', () => {
@@ -70,7 +70,7 @@ describe('doctor on a Node service', () => {
     expect(entryOfStartScript('node --import ./dist/telemetry.js dist/server.js --port 8000')).toBe('dist/server.js');
     expect(entryOfStartScript('NODE_ENV=production node -r ./otel.cjs server.js')).toBe('server.js');
     expect(entryOfStartScript('next start')).toBeUndefined();
-    expect(readNodeProject(project()).entry?.path).toBe('src/server.ts');
+    expect(readNodeDoctorView(project()).entry?.path).toBe('src/server.ts');
   });
 
   it('names the framework imported before the SDK, at its line, when nothing is preloaded', () => {
@@ -78,7 +78,7 @@ describe('doctor on a Node service', () => {
       start: 'node dist/server.js',
       files: { 'src/telemetry.ts': TELEMETRY, 'src/server.ts': SERVER },
     });
-    const findings = nodeFindings(readNodeProject(dir));
+    const findings = nodeFindings(readNodeDoctorView(dir));
     expect(findings.find((f) => f.code === 'node.start.sdk-after-framework')).toMatchObject({
       severity: 'error',
       where: 'src/server.ts:1',
@@ -111,7 +111,7 @@ describe('doctor on a Node service', () => {
 
   it('reads a multi-line import list as one import at its first line', () => {
     const text = "import {\n  a,\n  b,\n} from './telemetry.js';\nimport express from 'express';\n";
-    expect(loadOrder({ path: 'x.ts', text })).toEqual([
+    expect(loadedModules({ path: 'x.ts', text })).toEqual([
       { specifier: './telemetry.js', line: 1, how: 'import' },
       { specifier: 'express', line: 5, how: 'import' },
     ]);
@@ -126,7 +126,7 @@ describe('doctor on a Node service', () => {
         '@opentelemetry/instrumentation-express': '0.72.0',
       },
     });
-    const finding = nodeFindings(readNodeProject(dir)).find((f) => f.code === 'node.otel.mixed-lines');
+    const finding = nodeFindings(readNodeDoctorView(dir)).find((f) => f.code === 'node.otel.mixed-lines');
     expect(finding?.severity).toBe('error');
     expect(finding?.message).toContain('0.301');
   });
@@ -136,7 +136,7 @@ describe('doctor on a Node service', () => {
     const dir = project({
       dependencies: { ...deps, express: '5.3.0', '@opentelemetry/instrumentation-express': '0.72.0' },
     });
-    expect(nodeFindings(readNodeProject(dir)).find((f) => f.code === 'node.otel.mixed-lines')?.message).toMatch(
+    expect(nodeFindings(readNodeDoctorView(dir)).find((f) => f.code === 'node.otel.mixed-lines')?.message).toMatch(
       /3\.0\.x but the 0\.x ones are 0\.301\.x/,
     );
   });
@@ -153,7 +153,7 @@ describe('doctor on a Node service', () => {
         JSON.stringify({ version: rel.includes('express') ? '0.222.0' : '0.300.0' }),
       );
     }
-    const finding = nodeFindings(readNodeProject(dir)).find((f) => f.code === 'node.otel.duplicate-instrumentation');
+    const finding = nodeFindings(readNodeDoctorView(dir)).find((f) => f.code === 'node.otel.duplicate-instrumentation');
     expect(finding?.message).toContain('0.222.0 in node_modules/@opentelemetry/instrumentation-express/node_modules');
   });
 

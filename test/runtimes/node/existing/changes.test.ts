@@ -9,7 +9,7 @@ import {
   withBootstrapCopied,
 } from '../../../../src/runtimes/node/existing/dockerfile.js';
 import { editPackageJson } from '../../../../src/runtimes/node/existing/package-json.js';
-import { planNodeChanges } from '../../../../src/runtimes/node/existing/plan.js';
+import { planNodeChanges } from '../../../../src/runtimes/node/existing/changes.js';
 import { analyseNodeProject } from '../../../../src/runtimes/node/existing/project.js';
 import { parseStartScript, withImport } from '../../../../src/runtimes/node/existing/start-command.js';
 import { parseServiceOptions } from '../../../../src/options/schema.js';
