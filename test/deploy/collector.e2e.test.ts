@@ -5,6 +5,7 @@
  * receiver, and tail sampling keeps what the README promises; and the two-tier layout routes each trace to
  * one gateway.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,20 @@ describe('otelcol validate', () => {
           generated.set(key, entry);
         }
       }
+
+  it('the test Collector holds exactly the components the generated configs name', () => {
+    const named = new Set<string>();
+    for (const { content } of generated.values()) {
+      const config = readYaml(content);
+      for (const kind of ['receivers', 'processors', 'exporters', 'extensions'])
+        for (const id of Object.keys(config[kind] ?? {})) named.add(`${kind} ${id.split('/')[0]}`);
+    }
+    const built = readYaml(execFileSync(otelcol, ['components'], { encoding: 'utf8' }));
+    const held = ['receivers', 'processors', 'exporters', 'extensions'].flatMap((kind) =>
+      ((built[kind] ?? []) as { name: string }[]).map((c) => `${kind} ${c.name}`),
+    );
+    expect(held.sort()).toEqual([...named].sort());
+  });
 
   it.each(CONFIGS)('%s: every generated variant is a config the Collector accepts', (name) => {
     const variants = [...generated].filter(([key]) => key.startsWith(`${name}\0`));
