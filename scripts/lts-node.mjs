@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 
 export const LTS_MAJOR = 24;
 
-/** Where the CLI caches its tools (the same rule as src/installer.ts cacheDir()). */
-function cacheDir() {
+/** Where the CLI caches its tools (the same rule as src/runtimes/python/installer.ts cacheDir()). */
+export function cacheDir() {
   if (process.env.CTS_CACHE_DIR) return path.resolve(process.env.CTS_CACHE_DIR);
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'create-traced-service');
 }

@@ -2,12 +2,17 @@
  * Static checks of the generated deployment files (no Docker engine runs here): what makes a container
  * stop gracefully, run unprivileged, and ship spans through a tail-sampling collector.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { PYTHON_FRAMEWORKS } from '../../src/catalog/frameworks/index.js';
 import { parseServiceOptions } from '../../src/options/schema.js';
 import { plan } from '../../src/generate/plan.js';
 import { runtimeOf } from '../../src/runtimes/index.js';
+import { REPO_ROOT } from '../support/helpers.js';
+
+const COLLECTOR_MANIFEST = path.join(REPO_ROOT, 'test', 'collector', 'builder-config.yaml');
 
 const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
 
@@ -101,14 +106,19 @@ describe.each(PYTHON_FRAMEWORKS.map((f) => f.name))('%s deployment files', (fram
     expectCurrentComponents(config);
   });
 
-  it('compose pins a collector release that knows the current component names', () => {
+  it('compose pins the collector release the network tier runs the generated configs on', () => {
     const compose = parseYaml(file('compose.yaml')) as Yaml;
     const image = (Object.values(compose.services) as Yaml[])
       .map((s) => s.image as string)
       .find((i) => i?.startsWith('otel/opentelemetry-collector-contrib:'))!;
-    const [major, minor] = image.split(':')[1]!.split('.').map(Number) as [number, number];
-    // otlp_grpc / otlp_http from 0.144, load_balancing from 0.152.
-    expect(major > 0 || minor >= 152).toBe(true);
+    // test/collector/builder-config.yaml: the Collector test/deploy/collector.e2e.test.ts builds and runs.
+    const manifest = parseYaml(readFileSync(COLLECTOR_MANIFEST, 'utf8')) as Yaml;
+    const release = String(manifest.dist.version);
+    expect(image).toBe(`otel/opentelemetry-collector-contrib:${release}`);
+    const modules = ['receivers', 'processors', 'exporters', 'extensions'].flatMap((k) =>
+      (manifest[k] as { gomod: string }[]).map((c) => c.gomod),
+    );
+    for (const gomod of modules) expect(gomod).toMatch(new RegExp(` v${release.replace(/\./g, '\\.')}$`));
   });
 
   it('two-tier layout: load balancers route spans by trace ID to tail-sampling gateways', () => {
@@ -120,7 +130,7 @@ describe.each(PYTHON_FRAMEWORKS.map((f) => f.name))('%s deployment files', (fram
     expect(lb.service.pipelines.traces.exporters).toEqual(['load_balancing']);
     expect(lb.service.pipelines.traces.processors).not.toContain('tail_sampling'); // decided only where whole traces are
     // The gateways listen where the load balancer sends (its resolver's port).
-    const port = lb.exporters.load_balancing.resolver.dns.port as number;
+    const port = lb.exporters.load_balancing.resolver.dns.port as string;
     expect(gw.receivers.otlp.protocols.grpc.endpoint).toBe(`0.0.0.0:${port}`);
     expect(gw.service.pipelines.traces.processors).toContain('tail_sampling');
     const policies = gw.processors.tail_sampling.policies as Yaml[];
