@@ -130,7 +130,7 @@ describe('upgrade of an answers file without a recorded base (schema 1)', () => 
     expect(r.stdout).not.toMatch(/deleted\s/);
     expectNewestPins(dir);
     // A project of that time exported traces only, and still does: new signals are the user's choice.
-    expect(read(dir, 'app/telemetry.py')).toMatch(/OTEL_METRICS_EXPORTER", "none"/);
+    expect(read(dir, 'app/telemetry.py')).toMatch(/"OTEL_METRICS_EXPORTER": "none"/);
     const answers = JSON.parse(read(dir, ANSWERS));
     expect(answers).toMatchObject({ schemaVersion: 2, migrations: ['answers-schema-2', 'examples-opt-in'] });
     expect(answers.options.signals).toEqual(['traces']);
@@ -160,7 +160,7 @@ describe('upgrade of an answers file without a recorded base (schema 1)', () => 
     const r = await upgrade(dir, ['--yes', '--no-install', '--signals', 'traces,metrics,logs']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/signals traces → traces, metrics, logs/);
-    expect(read(dir, 'app/telemetry.py')).toMatch(/OTEL_METRICS_EXPORTER", "otlp"/);
+    expect(read(dir, 'app/telemetry.py')).toMatch(/"OTEL_METRICS_EXPORTER": "otlp"/);
     expect(JSON.parse(read(dir, ANSWERS)).options.signals).toEqual(['traces', 'metrics', 'logs']);
   });
 });
