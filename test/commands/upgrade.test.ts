@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addTracing, git, removeScratch, snapshot, tempDir } from '../support/add-tracing.js';
 import { runCli } from '../support/helpers.js';
+import { cliVersion } from '../../src/core/paths.js';
 import {
   ANSWERS,
   CHANGED_SETTING,
@@ -62,7 +63,7 @@ describe('upgrade conflicts', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const text = read(dir, 'app/telemetry.py');
     expect(text).toContain(
-      `<<<<<<< yours\n${CHANGED_SETTING}\n||||||| create-traced-service 0.1.0, OpenTelemetry 1.42\n` +
+      `<<<<<<< yours\n${CHANGED_SETTING}\n||||||| create-traced-service ${cliVersion()}, OpenTelemetry 1.42\n` +
         'SCHEDULE_DELAY_MILLIS = 4000\n=======\nSCHEDULE_DELAY_MILLIS = 5000\n>>>>>>> ',
     );
     expect(r.stdout).toMatch(/CONFLICT\s+app\/telemetry\.py/);
