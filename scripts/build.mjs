@@ -7,8 +7,10 @@
  * - core: everything cli.js imports statically (commander, the option schema), which every run loads;
  * - create: what a scaffold loads on top of it (rendering, the templates, writing, the answers file);
  * - the other commands and what they share: rolldown's own chunks.
+ * The live view's page (src/view/page, preact + htm) is a separate browser bundle in dist/view/, read from disk
+ * by the view's server only: no chunk of the CLI imports it.
  */
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +80,29 @@ const { output } = await bundle.write({
   },
 });
 await bundle.close();
+
+/** The page of `view` and `dev`: one script for the browser, and its style sheet beside it. */
+async function buildPage() {
+  const pageDir = path.join(root, 'src', 'view', 'page');
+  const page = await rolldown({
+    cwd: root,
+    input: path.join(pageDir, 'main.ts'),
+    platform: 'browser',
+    transform: { target: 'es2020' },
+    logLevel: 'warn',
+  });
+  await page.write({
+    file: path.join(dist, 'view', 'page.js'),
+    format: 'esm',
+    minify: !process.argv.includes('--no-minify'),
+    comments: false,
+    codeSplitting: false,
+  });
+  await page.close();
+  mkdirSync(path.join(dist, 'view'), { recursive: true });
+  copyFileSync(path.join(pageDir, 'page.css'), path.join(dist, 'view', 'page.css'));
+}
+await buildPage();
 // `--report <file>`: each file of dist/ with its size and the modules in it (for size work).
 const reportArg = process.argv.indexOf('--report');
 if (reportArg > 0) {

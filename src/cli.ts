@@ -99,7 +99,7 @@ function action(
   })();
 }
 
-const SUBCOMMANDS = ['smoke', 'add-tracing', 'upgrade', 'doctor'] as const;
+const SUBCOMMANDS = ['smoke', 'add-tracing', 'upgrade', 'doctor', 'view', 'dev'] as const;
 const HELP_WORDS = new Set(['-h', '--help', 'help']);
 
 /**
@@ -145,7 +145,9 @@ Examples:
   npx create-traced-service my-svc --yes --exporter otlp-http --sampler-ratio 0.1
   npx create-traced-service smoke my-svc --json
   npx create-traced-service add-tracing ./existing-service --dry-run
-  npx create-traced-service doctor ./existing-service`,
+  npx create-traced-service doctor ./existing-service
+  npx create-traced-service dev my-svc --open
+  npx create-traced-service view --save run.jsonl`,
   );
   program.action(
     (
@@ -251,6 +253,43 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .action((dir: string, flags: { app?: string; checkPypi?: boolean; json?: boolean }) =>
       action(run, flags, async (ui) => (await import('./commands/doctor.js')).doctorCommand(dir, flags, ui)),
     );
+
+  addViewCommands(program, run);
+}
+
+/** The flags `view` and `dev` share: where the receiver and the page listen, the cap, --save. */
+function addViewFlags(command: Command, receiverPorts: string): Command {
+  return command
+    .option('--grpc-port <port>', `OTLP/gRPC port of the receiver ${receiverPorts}`)
+    .option('--http-port <port>', `OTLP/HTTP port of the receiver ${receiverPorts}`)
+    .option('--port <port>', 'port of the page on 127.0.0.1 [default: 4320, or a free one when taken]')
+    .option('--open', 'open the page in the browser')
+    .option('--max-spans <n>', 'spans held; past it the oldest are dropped (and counted) [default: 100000]')
+    .option('--save <file>', 'append what arrives to this file as OTLP/JSON lines (view --load replays it)')
+    .exitOverride();
+}
+
+function addViewCommands(program: Command, run: (code: number) => void): void {
+  const view = addViewFlags(
+    program
+      .command('view')
+      .description('receive OTLP from any local process and show traces, logs and metrics live in the browser'),
+    '[default: 4317 and 4318]',
+  ).option('--load <file>', 'replay a file written by --save first');
+  view.action((flags: import('./commands/view.js').ViewFlags) =>
+    action(run, {}, async (ui) => (await import('./commands/view.js')).viewCommand(flags, ui)),
+  );
+
+  const dev = addViewFlags(
+    program
+      .command('dev')
+      .description("run the project's service with its telemetry sent to a live view in the browser")
+      .argument('[dir]', 'the project', '.'),
+    '[default: a free one]',
+  ).option('--service-port <port>', 'port the service listens on [default: 8000]');
+  dev.action((dir: string, flags: import('./commands/dev.js').DevFlags) =>
+    action(run, {}, async (ui) => (await import('./commands/dev.js')).devCommand(dir, flags, ui)),
+  );
 }
 
 function fail(message: string): void {

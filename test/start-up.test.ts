@@ -1,5 +1,5 @@
 /** What the bundle does to start faster changes nothing a user sees: file order, zod's behaviour. */
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -110,5 +110,42 @@ describe('the templates in the bundle', () => {
     expect(String(node['node/src/telemetry.ts.hbs'].spec.main)).toContain('JsonConsoleSpanExporter');
     // The unit tests' module (no data directory) inlines everything.
     expect(templatesModule().code).toContain('JsonConsoleSpanExporter');
+  });
+});
+
+describe('the live view in the bundle', () => {
+  const dist = path.join(REPO_ROOT, 'dist');
+  /** The files Node loads for `module` and everything it imports statically (relative specifiers only). */
+  function staticClosure(start: string): Set<string> {
+    const seen = new Set<string>();
+    const todo = [start];
+    while (todo.length > 0) {
+      const file = todo.pop() as string;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const code = readFileSync(path.join(dist, file), 'utf8');
+      // Static imports only: a dynamic import("./x.js") loads when its command runs, not at start-up.
+      for (const m of code.matchAll(/\b(?:import|export)\b[^'"()]*?["']\.\/([^"']+)["']/g)) todo.push(m[1] as string);
+    }
+    return seen;
+  }
+
+  it('is not in what a scaffold loads', () => {
+    const create = readdirSync(dist).find((f) => /^create-[\w-]+\.js$/.test(f));
+    expect(create).toBeDefined();
+    const loaded = new Set([...staticClosure('cli.js'), ...staticClosure(create as string)]);
+    expect(loaded.size).toBeGreaterThan(2);
+    for (const file of loaded) {
+      const code = readFileSync(path.join(dist, file), 'utf8');
+      expect(code, file).not.toContain('text/event-stream');
+      expect(code, file).not.toContain('page.js');
+    }
+  });
+
+  it('ships its page as one self-contained script: nothing is fetched at run time', () => {
+    const page = readFileSync(path.join(dist, 'view', 'page.js'), 'utf8');
+    expect(page).not.toMatch(/\bimport\s*\(|\bfrom\s*["']/);
+    expect(page.match(/https?:\/\/[\w./-]+/g)?.filter((u) => !u.startsWith('http://www.w3.org/')) ?? []).toEqual([]);
+    expect(readFileSync(path.join(dist, 'view', 'page.css'), 'utf8')).not.toMatch(/@import|url\(/);
   });
 });

@@ -72,7 +72,7 @@ function gateInterceptor(intake: Intake): grpc.ServerInterceptor {
     });
 }
 
-export async function startGrpcServer(host: string, intake: Intake): Promise<RunningGrpcServer> {
+export async function startGrpcServer(host: string, intake: Intake, port = 0): Promise<RunningGrpcServer> {
   // grpc-js undoes grpc-encoding (gzip/deflate) itself, and applies the receive limit both to the message
   // as sent and to what it decompresses to, refusing either with RESOURCE_EXHAUSTED before decoding.
   const server = new grpc.Server({
@@ -97,14 +97,14 @@ export async function startGrpcServer(host: string, intake: Intake): Promise<Run
     });
   }
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(hostPort(host, 0), grpc.ServerCredentials.createInsecure(), (err, bound) =>
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(hostPort(host, port), grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
   });
 
   return {
-    port,
+    port: bound,
     close: (graceMs) =>
       new Promise<void>((resolve) => {
         // Exporters keep their channel open; give in-flight calls a moment, then cut everything.

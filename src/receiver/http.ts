@@ -215,22 +215,21 @@ function asHttpError(err: unknown): HttpError {
   return new HttpError(500, GRPC_INTERNAL, `internal error: ${String(err)}`);
 }
 
-export async function startHttpServer(host: string, intake: Intake): Promise<RunningHttpServer> {
+export async function startHttpServer(host: string, intake: Intake, port = 0): Promise<RunningHttpServer> {
   const server = createServer((req, res) => {
     // handle() answers every error itself; this only guards against a failure while answering.
     handle(req, res, intake).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  const { port } = server.address() as AddressInfo;
 
   return {
-    port,
+    port: (server.address() as AddressInfo).port,
     close: (graceMs) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

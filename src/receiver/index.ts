@@ -29,3 +29,4 @@ export {
 export { startReceiver } from './server.js';
 export type { Receiver, StartReceiverOptions } from './server.js';
 export type { RequestRecord } from './store.js';
+export type { Batch } from './signals.js';

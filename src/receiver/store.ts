@@ -33,11 +33,20 @@ export class SpanStore {
    */
   readonly ignored: Record<SignalName, number> = { traces: 0, metrics: 0, logs: 0 };
   private readonly listeners = new Set<SpansListener>();
+  private readonly batchListeners = new Set<(batch: Batch) => void>();
   private readonly waiters = new Set<Waiter>();
   private closed = false;
 
+  /** `retain` false: the arrays stay empty, batches only reach the listeners. */
+  constructor(private readonly retain = true) {}
+
   /** Records one accepted export request (the intake has checked it against the run's caps). */
   ingest(batch: Batch): void {
+    this.notify(this.batchListeners, batch);
+    if (!this.retain) {
+      if (batch.signal === 'traces') this.notify(this.listeners, batch.items as ReceivedSpan[]);
+      return;
+    }
     this.requests.push({
       transport: batch.transport,
       signal: batch.signal,
@@ -49,15 +58,27 @@ export class SpanStore {
     if (batch.signal !== 'traces') return;
     const spans = batch.items as ReceivedSpan[];
     append(this.spans, spans);
-    for (const listener of [...this.listeners]) {
+    this.notify(this.listeners, spans);
+    for (const w of [...this.waiters]) if (this.spans.length >= w.count) w.settle(true);
+  }
+
+  private notify<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of [...listeners]) {
       try {
-        listener(spans);
+        listener(value);
       } catch (err) {
         // A faulty listener must not turn into an export error (the exporter would retry).
-        process.emitWarning(`receiver onSpans listener threw: ${String(err)}`);
+        process.emitWarning(`receiver listener threw: ${String(err)}`);
       }
     }
-    for (const w of [...this.waiters]) if (this.spans.length >= w.count) w.settle(true);
+  }
+
+  onBatch(listener: (batch: Batch) => void): () => void {
+    const entry = (batch: Batch) => listener(batch);
+    this.batchListeners.add(entry);
+    return () => {
+      this.batchListeners.delete(entry);
+    };
   }
 
   onSpans(listener: SpansListener): () => void {
@@ -91,5 +112,6 @@ export class SpanStore {
     this.closed = true;
     for (const w of [...this.waiters]) w.settle(this.spans.length >= w.count);
     this.listeners.clear();
+    this.batchListeners.clear();
   }
 }

@@ -109,6 +109,16 @@ export interface Upgrader {
   ): Promise<PipelineResult>;
 }
 
+/** How `dev` runs a project's service: as the smoke test starts it, on a port the user chose. */
+export interface DevService {
+  /** The prepared environment (Python: the venv; Node: '' for PATH's node). */
+  envDir: string;
+  command(port: number): string[];
+  /** Ready once this path answers (any status for a service add-tracing wired). */
+  readyPath: string;
+  anyStatus: boolean;
+}
+
 /**
  * Everything that differs between the languages a service can be written in. Adding a runtime means one
  * folder under runtimes/, one entry in ./index.ts and its template folders.
@@ -121,6 +131,8 @@ export interface Runtime extends TemplateRuntime, InstallingRuntime, SmokeRuntim
   nextSteps(context: { installed: boolean; framework: ServiceFramework; smokeCommand: string }): string[];
   /** Whether a directory holds a service of this runtime, from its marker files alone (nothing is parsed). */
   owns(dir: string): boolean;
+  /** `dev`: the start command of a generated service, or the one add-tracing recorded for an existing one. */
+  devService(projectDir: string, framework: ServiceFramework, existing?: ExistingAnswers): DevService;
   /** Its handling of existing services, loaded on first use (the parsers are heavy). */
   existing(): Promise<ExistingServices>;
   /** Its part in `upgrade`, loaded on first use; a runtime without one is refused by upgrade. */

@@ -69,14 +69,26 @@ function startWatchdog(pgid: number): () => void {
 }
 
 /** Environment for the service: ours, minus any OTEL_* the caller's shell has that would redirect spans. */
-export function startService(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): RunningService {
+export interface StartServiceOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Its output straight to our terminal instead of kept (stdout()/stderr() stay empty): `dev`. */
+  passthrough?: boolean;
+  /**
+   * On our interrupt, SIGTERM first and SIGKILL only after this grace (so it flushes its telemetry), instead
+   * of SIGKILL at once.
+   */
+  interruptGraceMs?: number;
+}
+
+export function startService(argv: string[], options: StartServiceOptions): RunningService {
   const [command, ...args] = argv;
   if (!command) throw new Error('empty server command');
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.passthrough ? 'inherit' : 'pipe', options.passthrough ? 'inherit' : 'pipe'],
   });
   // Right after the spawn: there is no moment the service runs unwatched but for this synchronous step.
   const standDown = child.pid === undefined ? () => {} : startWatchdog(child.pid);
@@ -104,7 +116,10 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
       // group already gone
     }
   };
-  const unregister = onInterruptCleanup(() => killGroup('SIGKILL'));
+  const unregister = onInterruptCleanup(async () => {
+    if (options.interruptGraceMs !== undefined) await running.stop(options.interruptGraceMs);
+    killGroup('SIGKILL');
+  });
   void exited.then(() => {
     // The main process is gone; make sure no worker of its group survives it.
     killGroup('SIGKILL');
@@ -112,7 +127,7 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
     standDown();
   });
 
-  return {
+  const running: RunningService = {
     child,
     stdout: () => out,
     stderr: () => err,
@@ -143,6 +158,7 @@ export function startService(argv: string[], options: { cwd: string; env: NodeJS
       };
     },
   };
+  return running;
 }
 
 /**

@@ -332,3 +332,46 @@ describe('lifecycle', () => {
     }
   });
 });
+
+describe('startReceiver for a long-running viewer', () => {
+  it('listens on the ports it is given', async () => {
+    const [grpcPort, httpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+    const fixed = await startReceiver({ grpcPort, httpPort });
+    try {
+      expect([fixed.grpcPort, fixed.httpPort]).toEqual([grpcPort, httpPort]);
+      expect((await post(fixed, JSON.stringify(sampleJson()), JSON_CT)).status).toBe(200);
+    } finally {
+      await fixed.close();
+    }
+  });
+
+  it('with retain false keeps nothing itself and hands every signal to onBatch', async () => {
+    const lean = await startReceiver({ retain: false });
+    const seen: string[] = [];
+    lean.onBatch((batch) => seen.push(`${batch.signal}:${batch.items.length}`));
+    try {
+      expect((await post(lean, JSON.stringify(sampleJson()), JSON_CT)).status).toBe(200);
+      expect((await post(lean, '{"resourceLogs":[]}', JSON_CT, '/v1/logs')).status).toBe(200);
+      expect(seen).toEqual(['traces:2', 'logs:0']);
+      expect(lean.spans).toEqual([]);
+      expect(lean.requests).toEqual([]);
+    } finally {
+      await lean.close();
+    }
+  });
+
+  it('accepts any sender when no run header is required, as the viewer does', async () => {
+    expect((await post(receiver, JSON.stringify(sampleJson()), JSON_CT)).status).toBe(200);
+    expect(receiver.ignored.traces).toBe(0);
+  });
+});
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}

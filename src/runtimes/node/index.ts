@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_NODE_SET, nodeOtelSet } from '../../catalog/node-sets.js';
+import { READINESS_PATH } from '../../smoke/readiness.js';
 import type { Runtime } from '../types.js';
 import { nodeTemplates } from './templates.js';
 import { loadOrderCheck } from './smoke-checks.js';
@@ -37,5 +38,15 @@ export const node: Runtime = {
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
   owns: (dir) => existsSync(path.join(dir, 'package.json')),
+  devService: (_projectDir, framework, existing) => ({
+    envDir: '',
+    // An existing service reads its port from PORT, as the smoke test gives it.
+    command: (port) =>
+      existing
+        ? ['env', `PORT=${port}`, ...existing.serverCommand]
+        : framework.serverCommand({ host: '127.0.0.1', port }),
+    readyPath: existing ? READINESS_PATH : framework.healthPath,
+    anyStatus: existing !== undefined,
+  }),
   existing: async () => (await import('./existing/index.js')).nodeExisting(node),
 };

@@ -1,6 +1,7 @@
 /** The Python runtime: templates/python over templates/common, a venv installed with uv or pip, the matched PyPI sets. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { READINESS_PATH } from '../../smoke/readiness.js';
 import type { Runtime } from '../types.js';
 import { pythonTemplates } from './templates.js';
 
@@ -44,6 +45,15 @@ export const python: Runtime = {
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
   owns: (dir) => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f))),
+  devService: (projectDir, framework, existing) => ({
+    envDir: path.join(projectDir, '.venv'),
+    command: (port) =>
+      existing
+        ? existing.serverCommand.map((a) => a.replace('{port}', String(port)))
+        : framework.serverCommand({ host: '127.0.0.1', port }),
+    readyPath: existing ? READINESS_PATH : framework.healthPath,
+    anyStatus: existing !== undefined,
+  }),
   existing: async () => (await import('./existing/index.js')).pythonExisting(python),
   upgrader: async () => (await import('./upgrade/index.js')).pythonUpgrader(python),
 };
