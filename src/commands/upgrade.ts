@@ -42,6 +42,8 @@ export interface UpgradeResult {
   directory: string;
   dryRun: boolean;
   versions: VersionMove;
+  /** The signals exported before and after (they differ only with --signals). */
+  signals: { from: string[]; to: string[] };
   migrations: { id: string; summary: string }[];
   notes: string[];
   files: { path: string; action: FilePlan['action']; conflicts: number; reason?: string }[];
@@ -71,7 +73,8 @@ export async function upgradeCommand(dirArg: string | undefined, flags: UpgradeF
   const changes = changesOf(planned, answers.text);
   // The answers file's own diff is hashes and a base64 blob: the plan names what it records instead.
   const shown = changes.filter((c) => c.path !== ANSWERS_FILE);
-  const result = resultOf(root, flags, target.versions, planned, shown);
+  const signalsMoved = { from: [...answers.options.signals], to: [...target.options.signals] };
+  const result = resultOf(root, flags, { versions: target.versions, signals: signalsMoved }, planned, shown);
   const color = !ui.json && process.stdout.isTTY === true;
   showPlan(root, target.versions, planned, Boolean(flags.dryRun), color, ui);
   const signalsMove = formatSignals(answers.options.signals, target.options.signals);
@@ -145,7 +148,7 @@ function changesOf(planned: ProjectUpgrade, answersBefore: string): FileChange[]
 function resultOf(
   root: string,
   flags: UpgradeFlags,
-  versions: VersionMove,
+  moves: Pick<UpgradeResult, 'versions' | 'signals'>,
   { migrated, plans }: ProjectUpgrade,
   shown: FileChange[],
 ): UpgradeResult {
@@ -153,7 +156,7 @@ function resultOf(
     ok: true,
     directory: root,
     dryRun: Boolean(flags.dryRun),
-    versions,
+    ...moves,
     migrations: migrated.applied,
     notes: migrated.notes,
     files: plans.map((p) => ({

@@ -164,6 +164,18 @@ describe('upgrade of an answers file without a recorded base (schema 1)', () => 
     expect(read(dir, 'app/telemetry.py')).toMatch(/"OTEL_METRICS_EXPORTER": "otlp"/);
     expect(JSON.parse(read(dir, ANSWERS)).options.signals).toEqual(['traces', 'metrics', 'logs']);
   });
+
+  it('reports the signals in --json, and refuses a bad --signals in one line with nothing written', async () => {
+    const dir = await schema1Project(true);
+    const dry = await upgrade(dir, ['--dry-run', '--json', '--signals', 'logs,traces']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).signals).toEqual({ from: ['traces'], to: ['traces', 'logs'] });
+    const bad = await upgrade(dir, ['--yes', '--no-install', '--signals', 'traces,spans']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--signals.*traces, metrics, logs.*nothing was changed/);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
+  });
 });
 
 describe('upgrade of a FastAPI project generated before --examples existed', () => {
