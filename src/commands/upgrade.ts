@@ -73,12 +73,12 @@ export async function upgradeCommand(dirArg: string | undefined, flags: UpgradeF
   const changes = changesOf(planned, answers.text);
   // The answers file's own diff is hashes and a base64 blob: the plan names what it records instead.
   const shown = changes.filter((c) => c.path !== ANSWERS_FILE);
-  const signalsMoved = { from: [...answers.options.signals], to: [...target.options.signals] };
-  const result = resultOf(root, flags, { versions: target.versions, signals: signalsMoved }, planned, shown);
+  const signalsMove = { from: [...answers.options.signals], to: [...target.options.signals] };
+  const result = resultOf(root, flags, { versions: target.versions, signals: signalsMove }, planned, shown);
   const color = !ui.json && process.stdout.isTTY === true;
   showPlan(root, target.versions, planned, Boolean(flags.dryRun), color, ui);
-  const signalsMove = formatSignals(answers.options.signals, target.options.signals);
-  if (signalsMove) ui.info(signalsMove);
+  const signalsLine = formatSignals(signalsMove.from, signalsMove.to);
+  if (signalsLine) ui.info(signalsLine);
   if (changes.length === 0) return nothingToUpgrade(planned.leftover, result, ui);
 
   // New files are shown in full: a template's new file is as much the upgrade as an edit.

@@ -33,7 +33,7 @@ export type FileAction =
   | 'conflict'
   /** The record says the tool wrote it and the user deleted it: stays deleted. */
   | 'deleted'
-  /** Different from the new render with no base to merge against: only its pins move (if any), kept otherwise. */
+  /** A file of that name the tool never wrote, different from the new render: kept (only its pins move, if any). */
   | 'kept'
   /** The user's own dependency file: only its OpenTelemetry pins move. */
   | 'pins';
