@@ -4,12 +4,15 @@
  * its executable bit. The bundler (scripts/build.mjs) and vitest (vitest.config.ts) serve it through the same
  * plugin under the same virtual module id, so the bundle and the unit tests render exactly the same code.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 
 export const TEMPLATES_MODULE_ID = 'virtual:cts-templates';
+/** A module of its own, so reading the fingerprint (every answers file records it) loads no template index. */
+export const FINGERPRINT_MODULE_ID = 'virtual:cts-templates-fingerprint';
 export const TEMPLATES_DIR = fileURLToPath(new URL('../templates/', import.meta.url));
 
 /** HTML escaping off (each value goes through the helper for its file's language); strict: a misspelt variable fails. */
@@ -73,13 +76,37 @@ export function templatesModule(root = TEMPLATES_DIR, { dataDir } = {}) {
   return { code: `export default {\n${entries.join('\n')}\n};\n`, files: files.map((rel) => path.join(root, rel)) };
 }
 
-/** Rollup-style plugin (rolldown, vitest) serving `virtual:cts-templates`; `dataDir` as for templatesModule. */
+/**
+ * The templates' fingerprint: SHA-256 over every file's path, mode and bytes, in path order. Computed at build
+ * time, so recording it costs a scaffold nothing; equal fingerprints mean the very same templates.
+ */
+export function templatesFingerprint(root = TEMPLATES_DIR) {
+  const hash = createHash('sha256');
+  for (const rel of listFiles(root)) {
+    const file = path.join(root, rel);
+    const bytes = readFileSync(file);
+    const mode = (statSync(file).mode & 0o111) !== 0 ? 'x' : '-';
+    hash.update(`${rel}\0${mode}\0${bytes.length}\0`).update(bytes);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/**
+ * Rollup-style plugin (rolldown, vitest) serving `virtual:cts-templates` (`dataDir` as for templatesModule)
+ * and `virtual:cts-templates-fingerprint`.
+ */
 export function templatesPlugin(options = {}) {
   const id = `\0${TEMPLATES_MODULE_ID}`;
+  const fingerprintId = `\0${FINGERPRINT_MODULE_ID}`;
   return {
     name: 'cts-templates',
-    resolveId: (source) => (source === TEMPLATES_MODULE_ID ? id : null),
+    resolveId: (source) =>
+      source === TEMPLATES_MODULE_ID ? id : source === FINGERPRINT_MODULE_ID ? fingerprintId : null,
     load(loading) {
+      if (loading === fingerprintId) {
+        for (const rel of listFiles(TEMPLATES_DIR)) this.addWatchFile(path.join(TEMPLATES_DIR, rel));
+        return `export default ${JSON.stringify(templatesFingerprint())};\n`;
+      }
       if (loading !== id) return null;
       const { code, files } = templatesModule(TEMPLATES_DIR, options);
       for (const file of files) this.addWatchFile(file);

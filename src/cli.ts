@@ -224,6 +224,10 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
       '--otel-version <1.N>',
       `matched set to move to (${Object.keys(OTEL_LINES).join(' | ')}) [default: the newest its Python supports]`,
     )
+    .option(
+      '--signals <list>',
+      'signals to export from now on: traces, metrics, logs [default: the ones the project records]',
+    )
     .option('-y, --yes', 'write the upgrade without asking')
     .option('--dry-run', 'print the plan and the diff, write nothing')
     .option('--force', 'write even when git shows uncommitted changes in the files it touches')

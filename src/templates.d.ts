@@ -11,6 +11,12 @@ declare module 'virtual:cts-templates' {
   export default templates;
 }
 
+/** SHA-256 over every file of templates/ (scripts/templates.mjs), computed at build time. */
+declare module 'virtual:cts-templates-fingerprint' {
+  const fingerprint: string;
+  export default fingerprint;
+}
+
 declare module 'handlebars/runtime' {
   import Handlebars from 'handlebars';
   export default Handlebars;

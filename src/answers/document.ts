@@ -32,6 +32,8 @@ export interface ExistingAnswers {
 export interface AnswersDocument {
   schemaVersion: number;
   cliVersion: string;
+  /** Fingerprint of the templates that rendered the project (absent before 0.2.0). */
+  templates?: string;
   options: Record<string, unknown>;
   existing?: ExistingAnswers;
   /** Ids of the migrations applied to this project, oldest first. */
@@ -57,6 +59,7 @@ const documentSchema = z
     // Schema 1 files carry no version; nor does anything that is not a number.
     schemaVersion: z.number().catch(1),
     cliVersion: z.string().catch('unknown'),
+    templates: z.string().optional().catch(undefined),
     options: jsonObject('has no "options" object'),
     // Kept as written: add-tracing reads it back, smoke and upgrade use what they need of it.
     existing: z.unknown().optional(),
@@ -80,6 +83,7 @@ const documentSchema = z
     (raw): AnswersDocument => ({
       schemaVersion: raw.schemaVersion,
       cliVersion: raw.cliVersion,
+      ...(raw.templates ? { templates: raw.templates } : {}),
       // Options that did not exist when the file was written get the value that reproduces that project.
       options: withLegacyOptions(raw.options, raw.existing),
       ...(raw.existing ? { existing: raw.existing as ExistingAnswers } : {}),
@@ -140,6 +144,7 @@ export function serializeAnswers(doc: AnswersDocument): string {
   const ordered = {
     schemaVersion: doc.schemaVersion,
     cliVersion: doc.cliVersion,
+    ...(doc.templates ? { templates: doc.templates } : {}),
     options: doc.options,
     ...(doc.existing ? { existing: doc.existing } : {}),
     migrations: doc.migrations,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
+import { ANSWERS_FILE, cliVersion, templatesFingerprint } from '../core/paths.js';
 import {
   ANSWERS_SCHEMA_VERSION,
   newAnswers,
@@ -49,7 +49,10 @@ export function generatedAnswersText(
   options: Record<string, unknown>,
   written: { path: string; content: string }[],
 ): string {
-  return serializeAnswers(newAnswers(cliVersion(), options, written, MIGRATION_IDS));
+  return serializeAnswers({
+    ...newAnswers(cliVersion(), options, written, MIGRATION_IDS),
+    templates: templatesFingerprint(),
+  });
 }
 
 /** add-tracing's answers: the options, what was wired, and the record of the module it wrote (if any). */
@@ -61,6 +64,7 @@ export function tracedAnswersText(
   return serializeAnswers({
     schemaVersion: ANSWERS_SCHEMA_VERSION,
     cliVersion: cliVersion(),
+    templates: templatesFingerprint(),
     options,
     existing,
     migrations: MIGRATION_IDS,

@@ -2,14 +2,19 @@
  * Changes of meaning between versions, as named steps. Each runs at most once per project: its id is
  * recorded in the answers file's `migrations` when it has run (a new project records them all).
  */
+import { ANSWERS_FILE } from '../core/paths.js';
 import { ANSWERS_SCHEMA_VERSION, type AnswersDocument } from './document.js';
 import { recordFiles } from './record.js';
 
 export interface MigrationContext {
   /** This CLI's version. */
   cliVersion: string;
+  /** The fingerprint of this CLI's templates. */
+  templates: string;
   /** The files this CLI renders from the recorded options (without the answers file); undefined if it cannot. */
   renderRecorded: () => { path: string; content: string }[] | undefined;
+  /** What the commit that first added the answers file holds, when the project's git history has one. */
+  history?: { commit: string; files: { path: string; content: string }[] };
 }
 
 export interface Migration {
@@ -19,34 +24,49 @@ export interface Migration {
   run(doc: AnswersDocument, ctx: MigrationContext): { doc: AnswersDocument; notes: string[] };
 }
 
+const answersSchema2Id = 'answers-schema-2';
+
+/** Whether an upgrade has to look for a base elsewhere: the answers file predates the records (schema 1). */
+export function recordsNoBase(doc: AnswersDocument): boolean {
+  return doc.files === undefined && !doc.migrations.includes(answersSchema2Id);
+}
+
 /**
- * Answers schema 1 (options only) to 2 (schema version, file hashes and base texts). The base can be
- * rebuilt exactly only when the recorded CLI version is this one (same templates); otherwise files that
- * differ from the new render are not merged, and said so.
+ * Answers schema 1 (options only) to 2 (schema version, file hashes and base texts). The base is, in order:
+ * what the commit that first added the answers file holds; the templates that rendered the project, when
+ * they are this CLI's own (same fingerprint: a version number alone stood for many template states before
+ * releases were cut); else none, and the upgrade merges two ways, marking every difference.
  */
 const answersSchema2: Migration = {
-  id: 'answers-schema-2',
+  id: answersSchema2Id,
   summary: 'answers file schema 1 → 2: per-file hashes and the base render recorded',
   run(doc, ctx) {
-    if (doc.files) return { doc: { ...doc, schemaVersion: ANSWERS_SCHEMA_VERSION }, notes: [] };
-    if (doc.cliVersion === ctx.cliVersion) {
-      const rendered = ctx.renderRecorded();
-      if (rendered) {
-        return {
-          doc: { ...doc, schemaVersion: ANSWERS_SCHEMA_VERSION, ...recordFiles(rendered) },
-          notes: [
-            `the answers file recorded no base; create-traced-service ${doc.cliVersion} (this version) ` +
-              'rendered it again from the recorded options',
-          ],
-        };
-      }
+    const migrated = { ...doc, schemaVersion: ANSWERS_SCHEMA_VERSION };
+    if (doc.files) return { doc: migrated, notes: [] };
+    const noBase = `the answers file (create-traced-service ${doc.cliVersion}) recorded no base`;
+    if (ctx.history && ctx.history.files.length > 0) {
+      return {
+        doc: { ...migrated, ...recordFiles(ctx.history.files) },
+        notes: [
+          `${noBase}; it was recovered from your git history: commit ${ctx.history.commit.slice(0, 7)} first ` +
+            `added ${ANSWERS_FILE}, with the files as generated (edits made before that commit count as generated)`,
+        ],
+      };
+    }
+    const rendered = doc.templates === ctx.templates ? ctx.renderRecorded() : undefined;
+    if (rendered) {
+      return {
+        doc: { ...migrated, ...recordFiles(rendered) },
+        notes: [`${noBase}; this CLI rendered it again with the same templates (fingerprint ${doc.templates})`],
+      };
     }
     return {
-      doc: { ...doc, schemaVersion: ANSWERS_SCHEMA_VERSION },
+      doc: migrated,
       notes: [
-        `the answers file was written by create-traced-service ${doc.cliVersion}, which recorded no base: ` +
-          'files that differ from the new render cannot be merged and are kept as they are ' +
-          '(marked "not merged: no base recorded"); compare them with the upgrade\'s render yourself',
+        `${noBase}, no commit in the project's git history adds ${ANSWERS_FILE}, and the templates of ` +
+          `create-traced-service ${doc.cliVersion} are not shipped with this CLI (${ctx.cliVersion}): with no base, ` +
+          'every difference from the new render is shown as a conflict (a two-way merge) and no file counts as ' +
+          'deleted by you; keep what you want between the markers',
       ],
     };
   },

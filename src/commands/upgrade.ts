@@ -17,9 +17,13 @@ import { plainDiff } from '../pipeline/diff.js';
 import type { PipelineResult } from '../pipeline/install-and-smoke.js';
 import { consentAndWrite, showReview } from '../pipeline/review-and-write.js';
 import { runtimeOf, type LockOutcome, type Upgrader } from '../runtimes/index.js';
-import { formatConflicts, formatPlan, formatVersions, type VersionMove } from '../upgrade/format.js';
+import type { AnswersDocument } from '../answers/document.js';
+import { recordsNoBase } from '../answers/migrations.js';
+import { OptionsError, parseServiceOptions, type ServiceOptions } from '../options/schema.js';
+import { formatConflicts, formatPlan, formatSignals, formatVersions, type VersionMove } from '../upgrade/format.js';
+import { baseFromHistory } from '../upgrade/history.js';
 import type { FilePlan } from '../upgrade/plan.js';
-import { planProjectUpgrade, type ProjectUpgrade } from '../upgrade/project.js';
+import { planProjectUpgrade, type ProjectUpgrade, type UpgradeTarget } from '../upgrade/project.js';
 
 export interface UpgradeFlags {
   yes?: boolean;
@@ -31,6 +35,8 @@ export interface UpgradeFlags {
   /** false with --no-lock: lock files are named as stale, not re-locked. */
   lock?: boolean;
   otelVersion?: string;
+  /** --signals: the signals to export from now on (a comma list); absent keeps the recorded ones. */
+  signals?: string;
 }
 
 export interface UpgradeResult {
@@ -38,6 +44,8 @@ export interface UpgradeResult {
   directory: string;
   dryRun: boolean;
   versions: VersionMove;
+  /** The signals exported before and after (they differ only with --signals). */
+  signals: { from: string[]; to: string[] };
   migrations: { id: string; summary: string }[];
   notes: string[];
   files: { path: string; action: FilePlan['action']; conflicts: number; reason?: string }[];
@@ -57,15 +65,24 @@ export async function upgradeCommand(dirArg: string | undefined, flags: UpgradeF
   // A write a killed run left in the project is finished (or rolled back) before anything is read.
   if (existsSync(root)) finishInterruptedWrite(root, ui);
   const answers = readAnswersForUpgrade(root);
+  const signals = requestedSignals(answers.options, flags.signals);
   const upgrader = await upgraderOf(answers.options.framework);
-  const target = await upgrader.target(root, answers.options, flags.otelVersion, answers.doc.existing);
-  const planned = planProjectUpgrade(root, answers, target);
+  const requested = {
+    ...(flags.otelVersion ? { otelVersion: flags.otelVersion } : {}),
+    ...(signals ? { signals } : {}),
+  };
+  const target = await upgrader.target(root, answers.options, requested, answers.doc.existing);
+  const history = await historyBase(root, answers.doc, target);
+  const planned = planProjectUpgrade(root, answers, target, history);
   const changes = changesOf(planned, answers.text);
   // The answers file's own diff is hashes and a base64 blob: the plan names what it records instead.
   const shown = changes.filter((c) => c.path !== ANSWERS_FILE);
-  const result = resultOf(root, flags, target.versions, planned, shown);
+  const signalsMove = { from: [...answers.options.signals], to: [...target.options.signals] };
+  const result = resultOf(root, flags, { versions: target.versions, signals: signalsMove }, planned, shown);
   const color = !ui.json && process.stdout.isTTY === true;
   showPlan(root, target.versions, planned, Boolean(flags.dryRun), color, ui);
+  const signalsLine = formatSignals(signalsMove.from, signalsMove.to);
+  if (signalsLine) ui.info(signalsLine);
   if (changes.length === 0) return nothingToUpgrade(planned.leftover, result, ui);
 
   // New files are shown in full: a template's new file is as much the upgrade as an edit.
@@ -90,6 +107,24 @@ export async function upgradeCommand(dirArg: string | undefined, flags: UpgradeF
   result.pipeline = await upgrader.verify(root, target.options, answers.doc.existing, flags.smoke, ui);
   result.ok = result.pipeline.ok;
   return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result };
+}
+
+/** --signals as options, checked as create checks them (one line, exit 2); undefined keeps the recorded ones. */
+function requestedSignals(options: ServiceOptions, flag: string | undefined): ServiceOptions['signals'] | undefined {
+  if (flag === undefined) return undefined;
+  try {
+    return parseServiceOptions({ ...options, signals: flag }, () => 'flag').signals;
+  } catch (error) {
+    if (error instanceof OptionsError) throw new UsageError(`${error.message} — nothing was changed`);
+    throw error;
+  }
+}
+
+/** For an answers file that recorded no base: the files as the commit that first added it holds them. */
+async function historyBase(root: string, doc: AnswersDocument, target: UpgradeTarget) {
+  if (!recordsNoBase(doc)) return undefined;
+  const paths = (target.renderRecorded() ?? []).map((f) => f.path);
+  return paths.length > 0 ? baseFromHistory(root, paths) : undefined;
 }
 
 /** The upgrade of the framework's runtime; a runtime without one is refused in one line. */
@@ -117,7 +152,7 @@ function changesOf(planned: ProjectUpgrade, answersBefore: string): FileChange[]
 function resultOf(
   root: string,
   flags: UpgradeFlags,
-  versions: VersionMove,
+  moves: Pick<UpgradeResult, 'versions' | 'signals'>,
   { migrated, plans }: ProjectUpgrade,
   shown: FileChange[],
 ): UpgradeResult {
@@ -125,7 +160,7 @@ function resultOf(
     ok: true,
     directory: root,
     dryRun: Boolean(flags.dryRun),
-    versions,
+    ...moves,
     migrations: migrated.applied,
     notes: migrated.notes,
     files: plans.map((p) => ({

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import TEMPLATES_FINGERPRINT from 'virtual:cts-templates-fingerprint';
 
 /** Package root: the nearest folder above this module with a package.json (from dist/ or from src/core/ in tests). */
 function packageRoot(from: string): string {
@@ -17,6 +18,11 @@ export function cliVersion(): string {
   version ??= (JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
     .version;
   return version;
+}
+
+/** The fingerprint of the templates this CLI renders (see scripts/templates.mjs); answers files record it. */
+export function templatesFingerprint(): string {
+  return TEMPLATES_FINGERPRINT;
 }
 
 /** The file in a generated project that records how it was generated. */

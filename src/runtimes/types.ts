@@ -87,11 +87,14 @@ export interface LockOutcome {
 
 /** What `upgrade` asks of a runtime: where a project can move, what the tool renders there, the steps after. */
 export interface Upgrader {
-  /** The line to move to (`requested`, else the newest the project supports) and the files rendered for it. */
+  /**
+   * The line to move to (`requested.otelVersion`, else the newest the project supports), the signals (the
+   * recorded ones unless `requested.signals`) and the files rendered for them.
+   */
   target(
     root: string,
     options: ServiceOptions,
-    requested: string | undefined,
+    requested: { otelVersion?: string; signals?: ServiceOptions['signals'] },
     existing: ExistingAnswers | undefined,
   ): Promise<UpgradeTarget>;
   /** Re-locks the lock files the moved pins feed (`skip`: --no-lock, named as stale instead). */

@@ -41,6 +41,12 @@ export function formatVersions(v: VersionMove, color: boolean): string {
   return `OpenTelemetry ${v.fromLine} → ${c.bold(v.toLine)} (${sets}): ${v.why}`;
 }
 
+/** The signals the project exports, when an upgrade changes them (only ever on request: --signals). */
+export function formatSignals(from: readonly string[], to: readonly string[]): string | undefined {
+  if (from.join(',') === to.join(',')) return undefined;
+  return `signals ${from.join(', ')} → ${to.join(', ')} (--signals)`;
+}
+
 export function formatPlan(plans: FilePlan[], options: { color: boolean; dryRun: boolean; record?: string }): string {
   const c = options.color ? pc : pc.createColors(false);
   const lines: string[] = [];
@@ -56,7 +62,7 @@ export function formatPlan(plans: FilePlan[], options: { color: boolean; dryRun:
     const label = p.action === 'conflict' ? c.red(LABEL[p.action].padEnd(9)) : LABEL[p.action].padEnd(9);
     const detail =
       p.action === 'conflict'
-        ? `${DETAIL.conflict}: ${p.conflicts} conflict${p.conflicts === 1 ? '' : 's'} written as markers`
+        ? `${p.reason ?? DETAIL.conflict}: ${p.conflicts} conflict${p.conflicts === 1 ? '' : 's'} written as markers`
         : (p.reason ?? DETAIL[p.action]);
     lines.push(`  ${label} ${p.path}${detail ? c.dim(`  ${detail}`) : ''}`);
   }

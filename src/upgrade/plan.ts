@@ -3,7 +3,7 @@
  * tool wrote then), the user's file now, the new render, and (for dependency files) a pin retargeting
  * applied to base and user's file alike, so version bumps never show up as conflicts. Pure.
  */
-import { merge3, type MergeLabels } from './merge.js';
+import { merge2, merge3, type MergeLabels } from './merge.js';
 import { contentHash } from '../answers/record.js';
 
 /** One pinned requirement moved to another version, in one dependency file. */
@@ -31,9 +31,9 @@ export type FileAction =
   | 'merge'
   /** Edited by the user where the template changed too: written with conflict markers. */
   | 'conflict'
-  /** The tool wrote it, the user deleted it: stays deleted. */
+  /** The record says the tool wrote it and the user deleted it: stays deleted. */
   | 'deleted'
-  /** Different from the new render with no base to merge against: only its pins move (if any), kept otherwise. */
+  /** A file of that name the tool never wrote, different from the new render: kept (only its pins move, if any). */
   | 'kept'
   /** The user's own dependency file: only its OpenTelemetry pins move. */
   | 'pins';
@@ -46,7 +46,10 @@ export interface FileInput {
   base?: string;
   /** Hash recorded when the tool wrote it (present even when the base text is not). */
   recordedHash?: string;
-  /** The tool wrote this file before (recorded, or an answers file from before records existed). */
+  /**
+   * The tool wrote this file before (recorded, or an answers file from before records existed). Only a
+   * recorded hash or base text says the project had it, so only those make a missing file "deleted".
+   */
   recorded: boolean;
   /** Dependency files: moves pins to the new set. */
   retarget?: (text: string) => Retargeted;
@@ -83,7 +86,8 @@ export function planFile(input: FileInput, labels: MergeLabels): FilePlan {
     ...extra,
   });
   if (ours === null) {
-    if (input.recorded) return result('deleted', null, { reason: 'deleted since it was generated; left deleted' });
+    if (input.base !== undefined || input.recordedHash !== undefined)
+      return result('deleted', null, { reason: 'deleted since it was generated; left deleted' });
     return result('create', theirs);
   }
   const retarget = input.retarget ?? NO_RETARGET;
@@ -93,13 +97,18 @@ export function planFile(input: FileInput, labels: MergeLabels): FilePlan {
   if (unedited) return result(input.noRecord ? 'pins' : 'replace', theirs, { pins: mine.changes });
   if (input.base === undefined) {
     if (mine.text === theirs) return result('replace', theirs, { pins: mine.changes });
-    const reason = input.recorded
-      ? `not merged: no base recorded${mine.changes.length > 0 ? ' (only its version pins were moved)' : ''}; ` +
-        'your file is kept as it is'
-      : 'not merged: it exists but create-traced-service did not write it; your file is kept as it is';
+    if (input.recorded) {
+      // No base: nothing says which side changed a line, so every difference is the user's call.
+      const merged = merge2(mine.text, theirs, labels);
+      return result('conflict', merged.text, {
+        conflicts: merged.conflicts,
+        pins: mine.changes,
+        reason: 'no base to merge against: every difference from the new render is marked',
+      });
+    }
     // Nothing recorded as its base: the next upgrade must not mistake the new render for what the user started from.
     return result('kept', mine.changes.length > 0 ? mine.text : null, {
-      reason,
+      reason: 'not merged: it exists but create-traced-service did not write it; your file is kept as it is',
       pins: mine.changes,
       newBase: undefined,
     });

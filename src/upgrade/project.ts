@@ -4,10 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { cliVersion } from '../core/paths.js';
+import { cliVersion, templatesFingerprint } from '../core/paths.js';
 import type { ServiceOptions } from '../options/schema.js';
 import { serializeAnswers, type AnswersDocument } from '../answers/document.js';
-import { runMigrations } from '../answers/migrations.js';
+import { runMigrations, type MigrationContext } from '../answers/migrations.js';
 import { contentHash, readBase, recordFiles } from '../answers/record.js';
 import type { VersionMove } from './format.js';
 import { conflictMarkerLines } from './merge.js';
@@ -61,16 +61,29 @@ function upgradedAnswers(
   const hashOnly: Record<string, string> = {};
   for (const p of plans)
     if (p.newBase === undefined && keptRecorded.has(p.path)) hashOnly[p.path] = keptRecorded.get(p.path)!;
-  return serializeAnswers({ ...doc, cliVersion: cliVersion(), options, ...recordFiles(withBase, hashOnly) });
+  return serializeAnswers({
+    ...doc,
+    cliVersion: cliVersion(),
+    templates: templatesFingerprint(),
+    options,
+    ...recordFiles(withBase, hashOnly),
+  });
 }
 
+/** `history`: the base found in the project's git history, for an answers file that recorded none. */
 export function planProjectUpgrade(
   root: string,
   answers: { text: string; doc: AnswersDocument },
   target: UpgradeTarget,
+  history?: MigrationContext['history'],
 ): ProjectUpgrade {
   const { doc } = answers;
-  const migrated = runMigrations(doc, { cliVersion: cliVersion(), renderRecorded: () => target.renderRecorded() });
+  const migrated = runMigrations(doc, {
+    cliVersion: cliVersion(),
+    templates: templatesFingerprint(),
+    renderRecorded: () => target.renderRecorded(),
+    ...(history ? { history } : {}),
+  });
   const inputs = target.inputs({
     ours: readOurs(root),
     base: readBase(migrated.doc),

@@ -17,7 +17,7 @@ import {
   tracedAnswersText,
 } from '../../src/answers/file.js';
 import { MIGRATION_IDS } from '../../src/answers/migrations.js';
-import { cliVersion } from '../../src/core/paths.js';
+import { cliVersion, templatesFingerprint } from '../../src/core/paths.js';
 import { scratchDir } from '../support/helpers.js';
 
 /** The one-line message parseAnswersText throws for a text. */
@@ -37,8 +37,8 @@ describe('parseAnswersText', () => {
     expect(doc).toEqual({
       schemaVersion: 1,
       cliVersion: '0.0.9',
-      // A FastAPI project of that time had the worked examples.
-      options: { serviceName: 's', examples: true },
+      // A FastAPI project of that time had the worked examples, and exported traces only.
+      options: { serviceName: 's', signals: ['traces'], examples: true },
       migrations: [],
     });
   });
@@ -46,17 +46,19 @@ describe('parseAnswersText', () => {
   it('reads a legacy add-tracing document without adding examples, keeping its record', () => {
     const existing = { app: 'main:app', serverCommand: ['uvicorn', 'main:app'] };
     const doc = parseAnswersText(JSON.stringify({ cliVersion: '0.0.9', options: { serviceName: 's' }, existing }));
-    expect(doc.options).toEqual({ serviceName: 's' });
+    expect(doc.options).toEqual({ serviceName: 's', signals: ['traces'] });
     expect(doc.existing).toEqual(existing);
   });
 
   it('reads a schema-2 document as written and serializes it back byte for byte', () => {
-    const text = generatedAnswersText({ serviceName: 's', framework: 'flask', examples: false }, [
-      { path: 'app/main.py', content: 'print(1)\n' },
-    ]);
+    const options = { serviceName: 's', framework: 'flask', examples: false, signals: ['traces', 'metrics'] };
+    const text = generatedAnswersText(options, [{ path: 'app/main.py', content: 'print(1)\n' }]);
     const doc = parseAnswersText(text);
     expect(doc.schemaVersion).toBe(ANSWERS_SCHEMA_VERSION);
     expect(doc.cliVersion).toBe(cliVersion());
+    // The templates that rendered it, so a later CLI can tell whether it renders the very same base.
+    expect(doc.templates).toBe(templatesFingerprint());
+    expect(doc.templates).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(doc.migrations).toEqual(MIGRATION_IDS);
     expect(Object.keys(doc.files ?? {})).toEqual(['app/main.py']);
     expect(doc.base?.encoding).toBe('gzip+base64:json');
@@ -73,12 +75,17 @@ describe('parseAnswersText', () => {
         files: 5,
       }),
     );
-    expect(doc).toEqual({ schemaVersion: 1, cliVersion: 'unknown', options: { examples: false }, migrations: ['a'] });
+    expect(doc).toEqual({
+      schemaVersion: 1,
+      cliVersion: 'unknown',
+      options: { examples: false, signals: ['traces'] },
+      migrations: ['a'],
+    });
   });
 
   it('keeps a __proto__ key among the options as an own key', () => {
     const doc = parseAnswersText('{"options":{"examples":false,"__proto__":{"polluted":true}}}');
-    expect(Object.keys(doc.options)).toEqual(['examples', '__proto__']);
+    expect(Object.keys(doc.options)).toEqual(['examples', '__proto__', 'signals']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -145,6 +152,7 @@ describe('the answers file on disk', () => {
     expect(Object.keys(JSON.parse(text))).toEqual([
       'schemaVersion',
       'cliVersion',
+      'templates',
       'options',
       'existing',
       'migrations',

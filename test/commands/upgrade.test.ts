@@ -2,18 +2,18 @@
  * `upgrade` end to end without Python installs (--no-install): every framework, conflicts, an answers file
  * from an older CLI, an add-tracing'd project, dry runs, dirty trees, and `create --force` pointing here.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addTracing, git, removeScratch, snapshot, tempDir } from '../support/add-tracing.js';
 import { runCli } from '../support/helpers.js';
+import { cliVersion } from '../../src/core/paths.js';
 import {
   ANSWERS,
   CHANGED_SETTING,
   expectEditsKept,
   expectNewestPins,
   generateCommitted,
-  NEWEST,
   olderTemplate,
   upgrade,
   userEdits,
@@ -63,7 +63,7 @@ describe('upgrade conflicts', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const text = read(dir, 'app/telemetry.py');
     expect(text).toContain(
-      `<<<<<<< yours\n${CHANGED_SETTING}\n||||||| create-traced-service 0.1.0, OpenTelemetry 1.42\n` +
+      `<<<<<<< yours\n${CHANGED_SETTING}\n||||||| create-traced-service ${cliVersion()}, OpenTelemetry 1.42\n` +
         'SCHEDULE_DELAY_MILLIS = 4000\n=======\nSCHEDULE_DELAY_MILLIS = 5000\n>>>>>>> ',
     );
     expect(r.stdout).toMatch(/CONFLICT\s+app\/telemetry\.py/);
@@ -93,39 +93,88 @@ describe('upgrade conflicts', () => {
   });
 });
 
-describe('upgrade of an answers file without a recorded base', () => {
-  async function withOldAnswers(cliVersion: string): Promise<string> {
-    const dir = await generateCommitted(tempDir(), 'fastapi');
-    const answers = JSON.parse(read(dir, ANSWERS)) as Record<string, unknown>;
-    writeFileSync(path.join(dir, ANSWERS), `${JSON.stringify({ cliVersion, options: answers.options }, null, 2)}\n`);
+describe('upgrade of an answers file without a recorded base (schema 1)', () => {
+  /**
+   * A FastAPI project as a CLI from before schema 2 left it: options only, no signals option (traces only).
+   * `older` changes telemetry.py as an older template wrote it; `commit` makes it the first commit.
+   */
+  async function schema1Project(commit: boolean): Promise<string> {
+    const dir = path.join(tempDir(), 'svc');
+    const made = await runCli([dir, '--yes', '--no-install', '--signals', 'traces', '--otel-version', '1.42']);
+    expect(made.code, made.stderr).toBe(0);
+    const { options } = JSON.parse(read(dir, ANSWERS)) as { options: Record<string, unknown> };
+    delete options.signals;
+    writeFileSync(path.join(dir, ANSWERS), `${JSON.stringify({ cliVersion: '0.1.0', options }, null, 2)}\n`);
+    const telemetry = path.join(dir, 'app/telemetry.py');
+    writeFileSync(telemetry, read(dir, 'app/telemetry.py').replace('SCHEDULE_DELAY_MILLIS = 5000', OLD_SETTING));
+    if (commit) {
+      git(dir, 'init', '-q');
+      git(dir, 'add', '-A');
+      git(dir, 'commit', '-qm', 'generated');
+    }
     writeFileSync(path.join(dir, 'app/main.py'), `${read(dir, 'app/main.py')}\n# my edit\n`);
-    git(dir, 'commit', '-qam', 'old answers, my edit');
+    if (commit) git(dir, 'commit', '-qam', 'my edit');
     return dir;
   }
+  const OLD_SETTING = 'SCHEDULE_DELAY_MILLIS = 4000';
 
-  it('from an older CLI: explains what it cannot merge and keeps every edit', async () => {
-    const dir = await withOldAnswers('0.0.9');
-    const mainBefore = read(dir, 'app/main.py');
+  it("recovers the base from the project's git history: template changes land, edits are kept", async () => {
+    const dir = await schema1Project(true);
+    const first = git(dir, 'rev-list', '--max-parents=0', 'HEAD').trim();
     const r = await upgrade(dir, ['--yes', '--no-install']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).toMatch(/migration answers-schema-2/);
-    expect(r.stdout + r.stderr).toMatch(/create-traced-service 0\.0\.9, which recorded no base/);
-    expect(r.stdout).toMatch(/kept\s+app\/main\.py\s+not merged: no base recorded/);
-    expect(read(dir, 'app/main.py')).toBe(mainBefore);
-    // Dependency pins still move, line by line.
+    expect(r.stdout + r.stderr).toContain(`recovered from your git history: commit ${first.slice(0, 7)}`);
+    expect(r.stdout).toMatch(/replace\s+app\/telemetry\.py/);
+    expect(read(dir, 'app/telemetry.py')).toContain('SCHEDULE_DELAY_MILLIS = 5000');
+    expect(read(dir, 'app/main.py')).toContain('# my edit');
+    expect(r.stdout).not.toMatch(/deleted\s/);
     expectNewestPins(dir);
+    // A project of that time exported traces only, and still does: new signals are the user's choice.
+    expect(read(dir, 'app/telemetry.py')).toMatch(/"OTEL_METRICS_EXPORTER": "none"/);
     const answers = JSON.parse(read(dir, ANSWERS));
     expect(answers).toMatchObject({ schemaVersion: 2, migrations: ['answers-schema-2', 'examples-opt-in'] });
+    expect(answers.options.signals).toEqual(['traces']);
     expect(answers.files['app/main.py']).toBeDefined();
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'upgraded');
+    expect((await upgrade(dir, ['--yes', '--no-install'])).stdout).toMatch(/Nothing to upgrade/);
   });
 
-  it('from this CLI version: renders the base again and merges', async () => {
-    const dir = await withOldAnswers('0.1.0');
+  it('without git history says no base was found and shows every difference as a conflict', async () => {
+    const dir = await schema1Project(false);
+    rmSync(path.join(dir, 'README.md'));
     const r = await upgrade(dir, ['--yes', '--no-install']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/recorded no base/);
+    expect(r.stdout + r.stderr).toMatch(/every difference from the new render is shown as a conflict/);
+    expect(r.stdout).toMatch(/CONFLICT\s+app\/main\.py/);
+    expect(r.stdout).toMatch(/CONFLICT\s+app\/telemetry\.py/);
+    expect(read(dir, 'app/telemetry.py')).toContain(`<<<<<<< yours\n${OLD_SETTING}\n=======\n`);
+    // Nothing says the project ever had the README: it is created, not "deleted by the user".
+    expect(r.stdout).toMatch(/create\s+README\.md/);
+    expect(read(dir, 'README.md')).toContain('OpenTelemetry');
+  });
+
+  it('turns on new signals only when asked (--signals), and says so in the plan', async () => {
+    const dir = await schema1Project(true);
+    const r = await upgrade(dir, ['--yes', '--no-install', '--signals', 'traces,metrics,logs']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout + r.stderr).toMatch(/rendered it again from the recorded options/);
-    expect(read(dir, 'app/main.py')).toContain('# my edit');
-    expect(read(dir, 'README.md')).toContain(NEWEST.sdk);
+    expect(r.stdout).toMatch(/signals traces → traces, metrics, logs/);
+    expect(read(dir, 'app/telemetry.py')).toMatch(/"OTEL_METRICS_EXPORTER": "otlp"/);
+    expect(JSON.parse(read(dir, ANSWERS)).options.signals).toEqual(['traces', 'metrics', 'logs']);
+  });
+
+  it('reports the signals in --json, and refuses a bad --signals in one line with nothing written', async () => {
+    const dir = await schema1Project(true);
+    const dry = await upgrade(dir, ['--dry-run', '--json', '--signals', 'logs,traces']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout).signals).toEqual({ from: ['traces'], to: ['traces', 'logs'] });
+    const bad = await upgrade(dir, ['--yes', '--no-install', '--signals', 'traces,spans']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--signals.*traces, metrics, logs.*nothing was changed/);
+    expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 });
 

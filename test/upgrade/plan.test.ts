@@ -9,8 +9,8 @@ import {
 import { declaredPins, retargetExisting, retargetGenerated } from '../../src/runtimes/python/upgrade/deps.js';
 import { conflictFindings, newerSetFinding, pypiFinding } from '../../src/runtimes/python/upgrade/doctor.js';
 import { newerKnownLine, newestLineFor } from '../../src/runtimes/python/upgrade/lines.js';
-import { conflictMarkerLines, merge3 } from '../../src/upgrade/merge.js';
-import { MIGRATIONS, runMigrations, type Migration } from '../../src/answers/migrations.js';
+import { conflictMarkerLines, merge2, merge3 } from '../../src/upgrade/merge.js';
+import { MIGRATIONS, runMigrations, type Migration, type MigrationContext } from '../../src/answers/migrations.js';
 import { planFile, type FileInput } from '../../src/upgrade/plan.js';
 import { pythonFromTexts } from '../../src/runtimes/python/upgrade/interpreter.js';
 import { contentHash, readBase, recordFiles } from '../../src/answers/record.js';
@@ -68,6 +68,13 @@ describe('merge3', () => {
     expect(c.text).toBe('x\n<<<<<<< yours\nmine\n||||||| old\ny\n=======\ntheirs\n>>>>>>> new\n');
   });
 
+  it('merges two ways with a conflict at each difference, and none when the texts are equal', () => {
+    expect(merge2('a\nb\n', 'a\nb\n', labels)).toEqual({ text: 'a\nb\n', conflicts: 0 });
+    const m = merge2('x\r\nsame\r\n', 'y\r\nsame\r\n', labels);
+    expect(m).toEqual({ text: '<<<<<<< yours\r\nx\r\n=======\r\ny\r\n>>>>>>> new\r\nsame\r\n', conflicts: 1 });
+    expect(conflictMarkerLines(m.text)).toEqual([1, 5]);
+  });
+
   it('finds no markers in ordinary text', () => {
     expect(conflictMarkerLines('a = "<<<<<<<"\n# ======= rule\n')).toEqual([]);
   });
@@ -104,10 +111,25 @@ describe('planFile', () => {
     expect(p.reason).toMatch(/deleted/);
   });
 
-  it('without a base keeps a file that differs from the new render, and writes nothing over it', () => {
-    const p = planFile(input({ ours: 'edited\n', theirs: 'new\n' }), labels);
+  it('without a base shows every difference from the new render as a conflict (a two-way merge)', () => {
+    const p = planFile(input({ ours: 'a\nmine\nc\nd\n', theirs: 'a\nb\nc\nd\ne\n' }), labels);
+    expect(p).toMatchObject({ action: 'conflict', conflicts: 2, newBase: 'a\nb\nc\nd\ne\n' });
+    expect(p.after).toBe(
+      'a\n<<<<<<< yours\nmine\n=======\nb\n>>>>>>> new\nc\nd\n<<<<<<< yours\n=======\ne\n>>>>>>> new\n',
+    );
+    expect(p.reason).toMatch(/no base/);
+  });
+
+  it('without a base keeps a file of the same name the tool never wrote', () => {
+    const p = planFile(input({ ours: 'edited\n', theirs: 'new\n', recorded: false }), labels);
     expect(p).toMatchObject({ action: 'kept', after: null, newBase: undefined });
-    expect(p.reason).toMatch(/not merged: no base recorded/);
+  });
+
+  it('counts a missing file as deleted by the user only when the base had it', () => {
+    // No base, no hash: the project cannot say it ever had the file (new in this version, or deleted).
+    expect(planFile(input({ ours: null, theirs: 'n\n' }), labels)).toMatchObject({ action: 'create', after: 'n\n' });
+    const hashOnly = planFile(input({ ours: null, theirs: 'n\n', recordedHash: contentHash('o\n') }), labels);
+    expect(hashOnly.action).toBe('deleted');
   });
 
   it('without a base text still replaces a file whose hash says it is unedited', () => {
@@ -192,7 +214,12 @@ describe('pin moves', () => {
 
 describe('answers and migrations', () => {
   const v1 = JSON.stringify({ cliVersion: '0.0.9', options: { serviceName: 's' } });
-  const ctx = (cliVersion: string) => ({ cliVersion, renderRecorded: () => [{ path: 'app/main.py', content: 'x\n' }] });
+  const ctx = (cliVersion: string, over: Partial<MigrationContext> = {}): MigrationContext => ({
+    cliVersion,
+    templates: 'sha256:this-cli',
+    renderRecorded: () => [{ path: 'app/main.py', content: 'x\n' }],
+    ...over,
+  });
 
   it('reads a schema-1 file and refuses one from a newer CLI', () => {
     expect(parseAnswersText(v1)).toMatchObject({ schemaVersion: 1, migrations: [] });
@@ -201,17 +228,35 @@ describe('answers and migrations', () => {
     );
   });
 
-  it('brings schema 1 to 2 once, explaining that edits cannot be merged without a base', () => {
+  it('brings schema 1 to 2 once, saying plainly that no base is found and differences become conflicts', () => {
     const run = runMigrations(parseAnswersText(v1), ctx('0.1.0'));
     expect(run.applied.map((a) => a.id)).toEqual(['answers-schema-2', 'examples-opt-in']);
     expect(run.doc.schemaVersion).toBe(ANSWERS_SCHEMA_VERSION);
     expect(run.doc.files).toBeUndefined();
-    expect(run.notes.join(' ')).toMatch(/0\.0\.9.*recorded no base/);
+    const notes = run.notes.join(' ');
+    expect(notes).toMatch(/0\.0\.9.*recorded no base/);
+    expect(notes).toMatch(/no commit in the project's git history adds/);
+    expect(notes).toMatch(/templates of create-traced-service 0\.0\.9 are not shipped with this CLI/);
+    expect(notes).toMatch(/every difference from the new render is shown as a conflict/);
     expect(runMigrations(run.doc, ctx('0.1.0')).applied).toEqual([]);
   });
 
-  it('rebuilds the base when the recorded CLI version is this one', () => {
-    const run = runMigrations(parseAnswersText(v1), ctx('0.0.9'));
+  it('takes the base from the commit that first added the answers file', () => {
+    const history = {
+      commit: 'a2273e2a278ef701fa8d40a1240a61954bda153b',
+      files: [{ path: 'app/main.py', content: 'old\n' }],
+    };
+    const run = runMigrations(parseAnswersText(v1), ctx('0.1.0', { history }));
+    expect(readBase(run.doc).get('app/main.py')).toBe('old\n');
+    expect(run.notes.join(' ')).toMatch(/recovered from your git history: commit a2273e2/);
+  });
+
+  it('renders the base again only from the very templates that rendered it (same fingerprint)', () => {
+    // The same version number is not enough: 0.1.0 stood for many template states before releases were real.
+    const sameVersion = runMigrations(parseAnswersText(v1), ctx('0.0.9'));
+    expect(sameVersion.doc.files).toBeUndefined();
+    const v1WithFingerprint = JSON.stringify({ ...JSON.parse(v1), templates: 'sha256:this-cli' });
+    const run = runMigrations(parseAnswersText(v1WithFingerprint), ctx('0.2.0'));
     expect(readBase(run.doc).get('app/main.py')).toBe('x\n');
   });
 
@@ -242,6 +287,14 @@ describe('answers and migrations', () => {
     );
     const run = runMigrations(parseAnswersText(v1), ctx('0.1.0'));
     expect(run.notes.join(' ')).toMatch(/worked examples .* kept/);
+  });
+
+  it('reads an answers file from before --signals as what that project exported: traces only', () => {
+    expect(parseAnswersText(v1).options.signals).toEqual(['traces']);
+    const traced = { app: 'm:app', serverCommand: [] };
+    expect(parseAnswersText(JSON.stringify({ options: {}, existing: traced })).options.signals).toEqual(['traces']);
+    const chosen = JSON.stringify({ schemaVersion: 2, options: { signals: ['traces', 'logs'] } });
+    expect(parseAnswersText(chosen).options.signals).toEqual(['traces', 'logs']);
   });
 
   it('serializes in one key order', () => {

@@ -18,11 +18,13 @@ import { ownedInputs, renderOwned } from './owned.js';
 async function target(
   root: string,
   oldOptions: ServiceOptions,
-  requested: string | undefined,
+  requested: { otelVersion?: string; signals?: ServiceOptions['signals'] },
   existing: ExistingAnswers | undefined,
 ): Promise<UpgradeTarget> {
-  const to = targetLine(oldOptions.otelVersion, requested, await projectPython(root));
-  const options: ServiceOptions = { ...oldOptions, otelVersion: to.line };
+  const to = targetLine(oldOptions.otelVersion, requested.otelVersion, await projectPython(root));
+  // New signals are the user's choice (--signals), never today's default for a project that predates them.
+  const signals = requested.signals ?? oldOptions.signals;
+  const options: ServiceOptions = { ...oldOptions, otelVersion: to.line, signals };
   return {
     options,
     versions: {
