@@ -117,13 +117,13 @@ export async function planPythonTracing(
   const needsVenv = flags.install && !flags.dryRun;
   const projectEnv = await chooseEnvironment(root, report, options, requestedLine, needsVenv, ui, flags.python);
   const line = frameworkLine(options);
-  const wiring = frameworkWiring(report, options, line);
+  const wiring = frameworkWiring(report, options, line, projectEnv.pins);
   const previous = previousAnswers(report);
   const recorder = answersRecorder(report, options, serve, wiring.serverCommand(serve));
   const route = initialRoute(flags.route, recorder.recordedRoute);
 
   const planned = planChanges(report, {
-    renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
+    renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module, wiring.variant),
     line,
     lineName: options.otelVersion,
     wanted: wiring.wanted,
