@@ -10,7 +10,7 @@ import { ANSWERS_FILE } from '../../../core/paths.js';
 import type { OtelLine, PythonPackage } from '../../../catalog/python-sets.js';
 import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
 import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
-import { instrumentDjangoEntries } from './django-patch.js';
+import { instrumentDjangoEntries, telemetryAnchor } from './django-patch.js';
 import { withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalysedProject, AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
@@ -339,7 +339,7 @@ export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanR
       `cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`,
     );
   const placement = settingsFile
-    ? telemetryPlacement(settingsFile, existing)
+    ? telemetryPlacement(telemetryAnchor(settingsFile, report.files), existing)
     : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
 
   const notes: string[] = [];
