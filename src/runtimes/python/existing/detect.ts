@@ -14,7 +14,15 @@ import { UsageError } from '../../../core/errors.js';
 import { TEMPLATES_DIR } from '../../../core/paths.js';
 import { peekAnswers } from '../../../answers/document.js';
 import { readAnswersText } from '../../../answers/file.js';
-import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
+import {
+  normalizeName,
+  PIPFILE,
+  readPipfile,
+  readPyproject,
+  readRequirementsFile,
+  readSetupCfg,
+  type DependencyFile,
+} from './deps.js';
 import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
 import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
 import { parserPython } from './parser-python.js';
@@ -189,6 +197,11 @@ export async function readDependencyFiles(
         texts[rel] = text;
         deps.push(parsed);
       }
+    } else if (rel === PIPFILE) {
+      const text = await readDependency(path.join(root, rel));
+      if (text === undefined) continue;
+      texts[rel] = text;
+      deps.push(readPipfile(rel, text));
     } else if (isRequirementsFile(rel)) {
       const text = await readDependency(path.join(root, rel));
       if (text === undefined) continue;

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { django as djangoDescriptor } from '../../../../src/catalog/frameworks/django.js';
 import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
 import { parseServiceOptions } from '../../../../src/options/schema.js';
+import { readPipfile } from '../../../../src/runtimes/python/existing/deps.js';
 import { detectProject } from '../../../../src/runtimes/python/existing/detect.js';
+import { lockCommands, lockDiff, lockFindings, projectLocks } from '../../../../src/runtimes/python/existing/lock.js';
 import { planChanges, type PatchInputs } from '../../../../src/runtimes/python/existing/patch.js';
 import { renderTelemetryModule } from '../../../../src/runtimes/python/existing/telemetry-module.js';
 import { scratchDir } from '../../../support/helpers.js';
@@ -66,5 +68,77 @@ describe('add-tracing on a Django project', () => {
     const planned = planChanges(await detectProject(dir), inputs);
     expect(planned.placement.path).toBe('otel_telemetry.py');
     expect(planned.placement.importLine).toBe('import otel_telemetry');
+  });
+});
+
+describe('a Pipfile project', () => {
+  const pipfile = [
+    '[[source]]',
+    'url = "https://pypi.org/simple"',
+    'verify_ssl = true',
+    'name = "pypi"',
+    '',
+    '[packages]',
+    'django = "==5.2.1"',
+    'gunicorn = {version = ">=22", extras = ["setproctitle"]}',
+    'opentelemetry-api = "==1.20.0"',
+    '',
+    '[dev-packages]',
+    'pytest = "*"',
+    '',
+    '[requires]',
+    'python_version = "3.12"',
+    '',
+  ].join('\n');
+
+  it('gets the matched set in [packages], the OpenTelemetry pins aligned, everything else untouched', async () => {
+    const dir = project({
+      Pipfile: pipfile,
+      'Pipfile.lock': '{}\n',
+      'config/__init__.py': '',
+      'config/settings.py': 'SECRET_KEY = "x"\n',
+      'config/wsgi.py': wsgi('config.settings'),
+    });
+    const report = await detectProject(dir);
+    expect(report.dependencyFiles.map((f) => [f.path, f.kind])).toEqual([['Pipfile', 'pipfile']]);
+    expect(report.dependencyFiles[0]!.requirements.find((r) => r.name === 'django')).toMatchObject({
+      spec: '==5.2.1',
+      exact: '5.2.1',
+      line: 7,
+    });
+    const planned = planChanges(report, inputs);
+    expect(planned.dependencyFiles).toEqual(['Pipfile']);
+    expect(planned.changes.map((c) => c.path)).not.toContain('requirements.txt');
+    const after = planned.changes.find((c) => c.path === 'Pipfile')!.after;
+    const packages = after.slice(after.indexOf('[packages]'), after.indexOf('[dev-packages]'));
+    expect(packages).toContain('opentelemetry-api = "==1.45.2"');
+    expect(packages).toContain(`opentelemetry-sdk = "==${line.sdk}"`);
+    expect(packages).toContain(`opentelemetry-instrumentation-django = "==${line.contrib}"`);
+    expect(packages).toContain('django = "==5.2.1"');
+    expect(after.slice(after.indexOf('[dev-packages]'))).toBe(pipfile.slice(pipfile.indexOf('[dev-packages]')));
+  });
+
+  it('its Pipfile.lock is re-locked with pipenv, its diff read, and doctor calls it stale when it lags', async () => {
+    const lock = (django: string, api?: string) =>
+      JSON.stringify({
+        _meta: { hash: { sha256: 'x' } },
+        default: {
+          django: { version: `==${django}` },
+          ...(api ? { 'opentelemetry-api': { version: `==${api}` } } : {}),
+        },
+        develop: { pytest: { version: '==8.3.0' } },
+      });
+    const locks = projectLocks({ 'Pipfile.lock': lock('5.2.1') });
+    expect(locks).toEqual([{ tool: 'pipenv', file: 'Pipfile.lock', source: 'Pipfile' }]);
+    expect(lockCommands(locks[0]!).relock).toEqual(['pipenv', 'lock']);
+    expect(lockDiff(lock('5.2.1'), lock('5.2.1', '1.45.2'), 'pipenv')).toEqual({
+      added: ['opentelemetry-api 1.45.2'],
+      changed: [],
+      removed: [],
+    });
+    const deps = [readPipfile('Pipfile', pipfile.replace('==1.20.0', '==1.45.2'))];
+    expect(lockFindings({ 'Pipfile.lock': lock('5.2.1') }, deps).map((f) => f.message)).toEqual([
+      'Pipfile.lock is stale: gunicorn (Pipfile:8) is not in the lock; opentelemetry-api (Pipfile:9) is not in the lock',
+    ]);
   });
 });
