@@ -14,14 +14,32 @@ import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { findUv } from '../env.js';
 import { poetryToPep440 } from './deps.js';
+import { hasDjangoTests, runDjangoTests } from './django-tests.js';
 
 const DEV_GROUPS = ['dev', 'test', 'tests', 'testing'];
 
 /** Whether the project has a pytest suite: pytest configuration or a tests/ directory. */
 export function hasTestSuite(files: Record<string, string | undefined>, hasTestsDir: boolean): boolean {
-  if (hasTestsDir || files['pytest.ini'] !== undefined || files['conftest.py'] !== undefined) return true;
+  return hasTestsDir || hasPytestConfig(files);
+}
+
+function hasPytestConfig(files: Record<string, string | undefined>): boolean {
+  if (files['pytest.ini'] !== undefined || files['conftest.py'] !== undefined) return true;
   if (/^\[tool\.pytest\.ini_options\]/m.test(files['pyproject.toml'] ?? '')) return true;
   return /^\[(tool:)?pytest\]/m.test(`${files['setup.cfg'] ?? ''}\n${files['tox.ini'] ?? ''}`);
+}
+
+/**
+ * How the project runs its tests: `manage.py test` for Django tests without any pytest configuration
+ * (pytest alone cannot set Django up), else pytest when there is a suite; undefined when there is none.
+ */
+export async function projectSuite(
+  root: string,
+  files?: Record<string, string | undefined>,
+): Promise<'pytest' | 'django' | undefined> {
+  const read = files ?? (await suiteFiles(root));
+  if (!hasPytestConfig(read) && (await hasDjangoTests(root))) return 'django';
+  return hasTestSuite(read, existsSync(path.join(root, 'tests'))) ? 'pytest' : undefined;
 }
 
 /** What the suite needs besides the runtime: pytest and the dev/test groups the project declares. */
@@ -287,6 +305,40 @@ export async function projectTestsStep(
   extra: { constraints: string[]; env: Record<string, string> },
   ui: import('../../../core/ui.js').Ui,
 ): Promise<ProjectTestsReport> {
+  const files = await suiteFiles(root);
+  const suite = await projectSuite(root, files);
+  if (!suite) return { ran: false, regressions: [] };
+  const run =
+    suite === 'django'
+      ? async (py: string, cwd: string, env: Record<string, string>) =>
+          runDjangoTests(py, cwd, await suiteEnvironment(env))
+      : runSuite;
+  return ui.step(
+    "Running the project's tests before and after the change",
+    async (update) => {
+      update(suite === 'django' ? 'installing the test dependencies' : 'installing pytest and the test dependencies');
+      // manage.py test needs no pytest.
+      const requirements = testRequirements(files, root).filter((r) => suite === 'pytest' || r !== 'pytest');
+      const failure =
+        requirements.length > 0 ? await installTestRequirements(python, requirements, extra.constraints) : undefined;
+      if (failure) return { ran: false, regressions: [], note: `the test dependencies did not install: ${failure}` };
+      const original = await originalCopy(root, changes);
+      try {
+        update('on the original code');
+        const before = await run(python, original.dir, extra.env);
+        update('on the changed code');
+        const after = await run(python, root, extra.env);
+        return { ran: true, before: count(before), after: count(after), ...compareOutcomes(before, after) };
+      } finally {
+        await original.cleanup();
+      }
+    },
+    brokeProjectTests,
+  );
+}
+
+/** The files that say how the project runs its tests and what they need. */
+async function suiteFiles(root: string): Promise<Record<string, string | undefined>> {
   const names = [
     'pyproject.toml',
     'pytest.ini',
@@ -298,29 +350,7 @@ export async function projectTestsStep(
     'requirements/dev.txt',
     'requirements/test.txt',
   ];
-  const files = Object.fromEntries(
-    await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)),
-  );
-  if (!hasTestSuite(files, existsSync(path.join(root, 'tests')))) return { ran: false, regressions: [] };
-  return ui.step(
-    "Running the project's tests before and after the change",
-    async (update) => {
-      update('installing pytest and the test dependencies');
-      const failure = await installTestRequirements(python, testRequirements(files, root), extra.constraints);
-      if (failure) return { ran: false, regressions: [], note: `the test dependencies did not install: ${failure}` };
-      const original = await originalCopy(root, changes);
-      try {
-        update('on the original code');
-        const before = await runSuite(python, original.dir, extra.env);
-        update('on the changed code');
-        const after = await runSuite(python, root, extra.env);
-        return { ran: true, before: count(before), after: count(after), ...compareOutcomes(before, after) };
-      } finally {
-        await original.cleanup();
-      }
-    },
-    brokeProjectTests,
-  );
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)));
 }
 
 export function reportProjectTests(r: ProjectTestsReport, ui: import('../../../core/ui.js').Ui): void {
