@@ -24,7 +24,7 @@ import {
   type DependencyFile,
 } from './deps.js';
 import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
-import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
+import { DEFAULT_GUNICORN_CONFIG, DOCKERFILE } from './gunicorn.js';
 import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
 import { buildCandidates, djangoProject, selectApp } from './candidates.js';
@@ -229,7 +229,8 @@ async function readStartCommands(root: string, listing: string[], texts: Texts):
     DEFAULT_GUNICORN_CONFIG,
     ...startCommands.flatMap((c) => (c.config ? [c.config.replace(/^\.\//, '')] : [])),
   ]);
-  for (const rel of gunicornConfigs) {
+  // The image's Dockerfile and .dockerignore: a new gunicorn config must reach the image.
+  for (const rel of [...gunicornConfigs, DOCKERFILE, '.dockerignore']) {
     const text = await readText(path.join(root, rel));
     if (text !== undefined) texts[rel] = text;
   }

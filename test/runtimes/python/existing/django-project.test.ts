@@ -1,5 +1,3 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { django as djangoDescriptor } from '../../../../src/catalog/frameworks/django.js';
 import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
@@ -9,16 +7,10 @@ import { detectProject } from '../../../../src/runtimes/python/existing/detect.j
 import { lockCommands, lockDiff, lockFindings, projectLocks } from '../../../../src/runtimes/python/existing/lock.js';
 import { planChanges, type PatchInputs } from '../../../../src/runtimes/python/existing/patch.js';
 import { renderTelemetryModule } from '../../../../src/runtimes/python/existing/telemetry-module.js';
-import { scratchDir } from '../../../support/helpers.js';
+import { frameworkWiring } from '../../../../src/runtimes/python/existing/wiring.js';
+import { scratchProject } from '../../../support/helpers.js';
 
-function project(files: Record<string, string>): string {
-  const dir = scratchDir('cts-django-');
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>) => scratchProject(files, 'cts-django-');
 
 const options = parseServiceOptions({ serviceName: 'svc', framework: 'django' });
 const line = otelLine('1.45');
@@ -140,5 +132,53 @@ describe('a Pipfile project', () => {
     expect(lockFindings({ 'Pipfile.lock': lock('5.2.1') }, deps).map((f) => f.message)).toEqual([
       'Pipfile.lock is stale: gunicorn (Pipfile:8) is not in the lock; opentelemetry-api (Pipfile:9) is not in the lock',
     ]);
+  });
+});
+
+describe('gunicorn.conf.py and the image', () => {
+  const dockerfile = (copies: string[]) =>
+    [
+      'FROM python:3.12-slim AS build',
+      'COPY requirements.txt .',
+      'RUN pip wheel -r requirements.txt -w /wheels',
+      '',
+      'FROM python:3.12-slim',
+      'WORKDIR /srv',
+      'COPY --from=build /wheels /wheels',
+      ...copies,
+      'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]',
+      '',
+    ].join('\n');
+  const files = (copies: string[], extra: Record<string, string> = {}) => ({
+    'requirements.txt': 'django==5.2\ngunicorn==23.0.0\n',
+    'config/__init__.py': '',
+    'config/settings.py': 'SECRET_KEY = "x"\n',
+    'config/wsgi.py': wsgi('config.settings'),
+    Dockerfile: dockerfile(copies),
+    ...extra,
+  });
+  const plan = async (dir: string) => {
+    const report = await detectProject(dir);
+    const wiring = frameworkWiring(report, options, line);
+    return planChanges(report, { ...inputs, ...(wiring.gunicorn ? { gunicorn: wiring.gunicorn } : {}) });
+  };
+
+  it('a Dockerfile that copies only some folders gets gunicorn.conf.py copied before its CMD', async () => {
+    const planned = await plan(project(files(['COPY --chown=app:app config/ config/', 'COPY manage.py .'])));
+    expect(planned.changes.map((c) => c.path)).toContain('gunicorn.conf.py');
+    const docker = planned.changes.find((c) => c.path === 'Dockerfile');
+    expect(docker?.after.split('\n').slice(7, 11)).toEqual([
+      'COPY --chown=app:app config/ config/',
+      'COPY manage.py .',
+      'COPY --chown=app:app gunicorn.conf.py ./',
+      'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]',
+    ]);
+    expect(docker?.summary.join(' ')).toMatch(/gunicorn\.conf\.py/);
+  });
+
+  it('a Dockerfile that copies the whole context is left alone; a .dockerignore that drops the file is named', async () => {
+    expect((await plan(project(files(['COPY . .'])))).changes.map((c) => c.path)).not.toContain('Dockerfile');
+    const ignored = await plan(project(files(['COPY . .'], { '.dockerignore': '*.py\n!config/**\n' })));
+    expect(ignored.notes.join('\n')).toMatch(/\.dockerignore.*\*\.py.*gunicorn\.conf\.py/);
   });
 });

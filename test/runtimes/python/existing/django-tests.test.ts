@@ -1,18 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDjangoTestOutput } from '../../../../src/runtimes/python/existing/django-tests.js';
 import { projectSuite } from '../../../../src/runtimes/python/existing/project-tests.js';
-import { scratchDir } from '../../../support/helpers.js';
+import { scratchProject } from '../../../support/helpers.js';
 
-function project(files: Record<string, string>): string {
-  const dir = scratchDir('cts-djtests-');
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
+const project = (files: Record<string, string>) => scratchProject(files, 'cts-djtests-');
 
 const djangoProject = {
   'manage.py': 'import os\n',
