@@ -1,11 +1,18 @@
 /**
  * A Django project's own tests, run as the project runs them when it has no pytest configuration:
- * `manage.py test` (Django's runner, which sets the settings and the test database up), read from its
- * verbose output into the same shape as pytest's JUnit report.
+ * `manage.py test` (the project's runner, which sets the settings and the test database up), each test's
+ * outcome recorded by a runner that extends it (templates/add-tracing/django-runner/), in the same shape
+ * as pytest's JUnit report.
  */
-import { readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { TEMPLATES_DIR } from '../../../core/paths.js';
+
+const RUNNER_DIR = path.join(TEMPLATES_DIR, 'add-tracing', 'django-runner');
+const RUNNER = 'create_traced_service_django_runner.Runner';
 
 const SKIP_DIRS = new Set(['.venv', 'venv', '.git', 'node_modules', '__pycache__', '.tox', 'site-packages']);
 
@@ -25,33 +32,10 @@ export async function hasDjangoTests(root: string, depth = 4): Promise<boolean> 
   return walk(root, depth);
 }
 
-/** The results of a `manage.py test -v 2` run: per test id, passed or not, and each failure's last line. */
-export function parseDjangoTestOutput(output: string): {
-  results: Map<string, boolean>;
-  errors: Map<string, string>;
-} {
-  const results = new Map<string, boolean>();
-  const errors = new Map<string, string>();
-  // Python 3.11+ names the test `mod.Class.method`; older ones `mod.Class`. A docstring line may follow.
-  const id = (name: string, where: string) => (where.endsWith(`.${name}`) ? where : `${where}.${name}`);
-  const line =
-    /^(\w+) \(([\w.]+)\)(?:\n(?!\w+ \([\w.]+\)).*?)? \.\.\. (ok|FAIL|ERROR|unexpected success|skipped|expected failure)/gm;
-  for (const m of output.matchAll(line)) {
-    if (m[3] === 'skipped' || m[3] === 'expected failure') continue;
-    results.set(id(m[1]!, m[2]!), m[3] === 'ok');
-  }
-  for (const block of output.split(/^={20,}$/m).slice(1)) {
-    const head = /^\n?(?:FAIL|ERROR): (\w+) \(([\w.]+)\)/.exec(block);
-    if (!head) continue;
-    const body = block.split(/^-{20,}$/m)[1] ?? '';
-    const last = body
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .at(-1);
-    errors.set(id(head[1]!, head[2]!), last ?? 'failed');
-  }
-  return { results, errors };
+/** The outcomes the recording runner wrote: test id -> passed, and each failure's last traceback line. */
+export function readRecordedResults(json: string): { results: Map<string, boolean>; errors: Map<string, string> } {
+  const data = JSON.parse(json) as { results?: Record<string, boolean>; errors?: Record<string, string> };
+  return { results: new Map(Object.entries(data.results ?? {})), errors: new Map(Object.entries(data.errors ?? {})) };
 }
 
 /** Runs `manage.py test` in `cwd` with `env` (the suite's environment), never asking a question. */
@@ -60,14 +44,26 @@ export async function runDjangoTests(
   cwd: string,
   env: Record<string, string>,
 ): Promise<{ results: Map<string, boolean>; errors: Map<string, string>; exitCode: number; output: string }> {
-  const r = await execa(python, ['manage.py', 'test', '--noinput', '-v', '2'], {
-    cwd,
-    reject: false,
-    all: true,
-    timeout: 600_000,
-    extendEnv: false,
-    env,
-  });
-  const output = String(r.all ?? '');
-  return { ...parseDjangoTestOutput(output), exitCode: r.exitCode ?? 1, output };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cts-django-tests-'));
+  const file = path.join(dir, 'results.json');
+  try {
+    const r = await execa(python, ['manage.py', 'test', '--noinput', '--testrunner', RUNNER], {
+      cwd,
+      reject: false,
+      all: true,
+      timeout: 600_000,
+      extendEnv: false,
+      env: {
+        ...env,
+        CREATE_TRACED_SERVICE_TEST_RESULTS: file,
+        PYTHONPATH: [RUNNER_DIR, env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+      },
+    });
+    const recorded = existsSync(file)
+      ? readRecordedResults(await readFile(file, 'utf8'))
+      : { results: new Map<string, boolean>(), errors: new Map<string, string>() };
+    return { ...recorded, exitCode: r.exitCode ?? 1, output: String(r.all ?? '') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
