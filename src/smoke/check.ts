@@ -29,8 +29,13 @@ export interface CheckContext extends SmokeInput {
   continued?: SentRequest;
   /** SERVER spans named as expected. */
   servers: ReceivedSpan[];
-  /** The sample request's server span (not the one continuing the inbound trace). */
+  /**
+   * The sample request's server span (not the one continuing the inbound trace): the one named as expected,
+   * else the one whose path is the sample's.
+   */
   sampleServer?: ReceivedSpan;
+  /** sampleServer was found by its path: it is named otherwise than expected (judged once, by its own check). */
+  misnamed?: boolean;
   /** The manual child of the sample server span, when one is expected and found. */
   sampleChild?: ReceivedSpan;
 }

@@ -4,7 +4,7 @@
  * ./span-checks.ts, logs and metrics in ./signal-checks.ts.
  */
 import type { ReceivedMetricPoint, ReceivedSpan } from '../receiver/model.js';
-import { type CheckContext, check, type NamedCheck, type SmokeInput } from './check.js';
+import { type CheckContext, check, HTTP_PATH_KEYS, type NamedCheck, type SmokeInput } from './check.js';
 import { SIGNAL_CHECKS, workerMetricsCheck } from './signal-checks.js';
 import { NO_SPANS, SPAN_CHECKS } from './span-checks.js';
 import type { SentRequest, ShutdownOutcome, SmokeCheck, SmokeExpectation } from './types.js';
@@ -16,11 +16,30 @@ function serverSpansNamed(spans: ReceivedSpan[], name: string): ReceivedSpan[] {
   return spans.filter((s) => s.kind === 'SERVER' && s.name === name);
 }
 
+/** The SERVER span, outside the inbound trace, whose URL path is `requestPath`. */
+function serverSpanOfPath(spans: ReceivedSpan[], requestPath: string, inboundTrace?: string): ReceivedSpan | undefined {
+  const wanted = requestPath.split('?')[0];
+  return spans.find(
+    (s) =>
+      s.kind === 'SERVER' &&
+      s.traceId !== inboundTrace &&
+      HTTP_PATH_KEYS.some((k) => {
+        const v = s.attributes[k];
+        // url.path / http.target are paths; http.url / url.full are whole URLs.
+        return typeof v === 'string' && v.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split('?')[0] === wanted;
+      }),
+  );
+}
+
 function contextOf(input: SmokeInput): CheckContext {
   const { expectation: e, spans, requests } = input;
   const continued = requests.find((r) => r.purpose === 'traceparent');
   const servers = serverSpansNamed(spans, e.serverSpanName);
-  const sampleServer = servers.find((s) => !continued?.inbound || s.traceId !== continued.inbound.traceId);
+  const named = servers.find((s) => !continued?.inbound || s.traceId !== continued.inbound.traceId);
+  const sample = requests.find((r) => r.purpose === 'sample');
+  // A span named otherwise is failed once, by the server span check; the others judge the span that was emitted.
+  const byPath = named || !sample ? undefined : serverSpanOfPath(spans, sample.path, continued?.inbound?.traceId);
+  const sampleServer = named ?? byPath;
   const children = spans.filter((s) => s.name === e.childSpanName && s.kind === 'INTERNAL');
   const sampleChild =
     sampleServer && e.expectChild !== false
@@ -28,11 +47,12 @@ function contextOf(input: SmokeInput): CheckContext {
       : undefined;
   return {
     ...input,
-    sample: requests.find((r) => r.purpose === 'sample'),
+    sample,
     continued,
     servers,
     sampleServer,
     sampleChild,
+    ...(byPath ? { misnamed: true } : {}),
   };
 }
 

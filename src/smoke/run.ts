@@ -195,7 +195,11 @@ async function observe(
     spansReadAfterExit: options.exporter === 'console',
   });
   checks.push(
-    ...(target.runtime.extraChecks?.({ output: main.fullOutput(), spans: main.spans, route: expectation.route }) ?? []),
+    ...(target.runtime.extraChecks?.({
+      output: main.fullOutput(),
+      spans: main.spans,
+      route: expectation.route ?? '',
+    }) ?? []),
   );
   const ignored = { ...main.ignored };
   let output = checks.every((c) => c.ok) ? undefined : main.output();

@@ -6,7 +6,8 @@ export interface SmokeExpectation {
   serviceName: string;
   environment: string;
   serverSpanName: string;
-  route: string;
+  /** The server span's http.route; null when the instrumentation records none for the route (Django's ''). */
+  route: string | null;
   childSpanName: string;
   childAttributes: Record<string, string>;
   spansPerRequest: number;

@@ -177,3 +177,71 @@ describe('log and metric checks', () => {
     expect(checks.map((c) => c.name)).not.toContain('every signal delivered by shutdown');
   });
 });
+
+describe('a server span named otherwise than expected', () => {
+  const INBOUND = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16) };
+  // A route inside an app mounted at /api/v1: the instrumentation names the span after the mount.
+  const mounted = (traceId: string, spanId: string, parent = '') => [
+    span({
+      traceId,
+      spanId,
+      parentSpanId: parent,
+      kind: 'SERVER',
+      name: 'GET /api/v1',
+      attributes: {
+        'http.request.method': 'GET',
+        'http.route': '/api/v1',
+        'url.path': '/api/v1/info',
+        'http.response.status_code': 200n,
+      },
+    }),
+    span({ traceId, spanId: `${spanId.slice(0, 15)}9`, parentSpanId: spanId, name: 'process_item_logic' }),
+  ];
+  const both: SentRequest[] = [
+    { purpose: 'sample', path: '/api/v1/info', status: 200, durationMs: 50 },
+    { purpose: 'traceparent', path: '/api/v1/info', status: 200, durationMs: 50, inbound: INBOUND },
+  ];
+  const expectInfo: SmokeExpectation = {
+    ...expectation,
+    serverSpanName: 'GET /api/v1/info',
+    route: '/api/v1/info',
+    signals: ['traces', 'metrics'],
+  };
+
+  it('is reported once: the traceparent and duration checks judge the span that was emitted', () => {
+    const checks = runChecks({
+      expectation: expectInfo,
+      spans: [...mounted(TRACE, SERVER), ...mounted(INBOUND.traceId, '7'.repeat(16), INBOUND.spanId)],
+      metrics: [duration(2n, { attributes: { 'http.route': '/api/v1', 'http.request.method': 'GET' } })],
+      requests: both,
+      shutdown: stop,
+      spansReadAfterExit: false,
+    });
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['server span']);
+    const server = checks.find((c) => c.name === 'server span')!;
+    expect(server.detail).toBe('SERVER "GET /api/v1" for GET /api/v1/info, expected "GET /api/v1/info"');
+    expect(checks.find((c) => c.name === 'inbound traceparent continued')!.ok).toBe(true);
+  });
+
+  it('a route the instrumentation records no http.route for (route null) passes without one', () => {
+    const named = span({
+      kind: 'SERVER',
+      name: 'GET index',
+      attributes: { 'http.request.method': 'GET', 'url.path': '/', 'http.response.status_code': 200n },
+    });
+    const checks = runChecks({
+      expectation: { ...expectation, serverSpanName: 'GET index', route: null, signals: ['traces', 'metrics'] },
+      spans: [named, spans[1]!],
+      metrics: [
+        duration(1n, { attributes: { 'http.request.method': 'GET', 'http.response.status_code': 200n } }),
+        // The readiness probes' 404s carry no http.route either: they are not the sample's measurements.
+        duration(3n, { attributes: { 'http.request.method': 'GET', 'http.response.status_code': 404n } }),
+      ],
+      requests: [{ purpose: 'sample', path: '/', status: 200, durationMs: 50 }],
+      shutdown: stop,
+      spansReadAfterExit: false,
+    });
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([]);
+    expect(checks.find((c) => c.name === 'server span')!.detail).toMatch(/route none/);
+  });
+});

@@ -1,6 +1,6 @@
 /** Shared test helpers: spawn the built CLI as a user would, and make scratch directories. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,16 @@ export const CLI = path.join(REPO_ROOT, 'bin', 'create-traced-service.js');
 
 export function scratchDir(prefix = 'cts-test-'): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A scratch project holding `files` (relative path -> content). */
+export function scratchProject(files: Record<string, string>, prefix = 'cts-project-'): string {
+  const dir = scratchDir(prefix);
+  for (const [rel, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    writeFileSync(path.join(dir, rel), content);
+  }
+  return dir;
 }
 
 export interface CliResult {

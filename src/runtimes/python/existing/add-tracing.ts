@@ -144,12 +144,12 @@ async function plannedChange(
   const app = report.selected!;
   const serve = report.selectedServe!;
   const line = frameworkLine(options);
-  const wiring = frameworkWiring(report, options, line);
+  const wiring = frameworkWiring(report, options, line, projectEnv.pins);
   const previous = previousAnswers(report);
   const recorder = answersRecorder(report, options, serve, wiring.serverCommand(serve));
   const route = initialRoute(flags.route, recorder.recordedRoute);
   const planned = planChanges(report, {
-    renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module),
+    renderTelemetry: (placement) => renderTelemetryModule(options, placement, app.file.module, wiring.variant),
     line,
     lineName: options.otelVersion,
     wanted: wiring.wanted,

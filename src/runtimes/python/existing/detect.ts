@@ -14,9 +14,17 @@ import { UsageError } from '../../../core/errors.js';
 import { TEMPLATES_DIR } from '../../../core/paths.js';
 import { peekAnswers } from '../../../answers/document.js';
 import { readAnswersText } from '../../../answers/file.js';
-import { normalizeName, readPyproject, readRequirementsFile, readSetupCfg, type DependencyFile } from './deps.js';
+import {
+  normalizeName,
+  PIPFILE,
+  readPipfile,
+  readPyproject,
+  readRequirementsFile,
+  readSetupCfg,
+  type DependencyFile,
+} from './deps.js';
 import { DEPENDENCY_PRIORITY, DETECTION, TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
-import { DEFAULT_GUNICORN_CONFIG } from './gunicorn.js';
+import { DEFAULT_GUNICORN_CONFIG, DOCKERFILE } from './gunicorn.js';
 import { parserPython } from './parser-python.js';
 import { findStartCommands, isStartFile, type StartCommand } from './start-commands.js';
 import { buildCandidates, djangoProject, isModuleName, selectApp } from './candidates.js';
@@ -203,6 +211,11 @@ export async function readDependencyFiles(
         texts[rel] = text;
         deps.push(parsed);
       }
+    } else if (rel === PIPFILE) {
+      const text = await readDependency(path.join(root, rel));
+      if (text === undefined) continue;
+      texts[rel] = text;
+      deps.push(readPipfile(rel, text));
     } else if (isRequirementsFile(rel)) {
       const text = await readDependency(path.join(root, rel));
       if (text === undefined) continue;
@@ -230,7 +243,8 @@ async function readStartCommands(root: string, listing: string[], texts: Texts):
     DEFAULT_GUNICORN_CONFIG,
     ...startCommands.flatMap((c) => (c.config ? [c.config.replace(/^\.\//, '')] : [])),
   ]);
-  for (const rel of gunicornConfigs) {
+  // The image's Dockerfile and .dockerignore: a new gunicorn config must reach the image.
+  for (const rel of [...gunicornConfigs, DOCKERFILE, '.dockerignore']) {
     const text = await readText(path.join(root, rel));
     if (text !== undefined) texts[rel] = text;
   }

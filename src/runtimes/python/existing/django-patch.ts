@@ -85,3 +85,27 @@ export function instrumentDjangoEntries(
   if (!text.endsWith('\n') && text !== '' && result.endsWith(nl)) result = result.slice(0, -nl.length);
   return { text: bom + result, summary };
 }
+
+/**
+ * The module the telemetry module is placed beside: the settings module, or, when that lives in a
+ * settings package (config/settings/production.py, or settings/__init__.py), a module at the package's
+ * level (config/), so the telemetry module is not one more "settings" file and every settings variant
+ * finds it at the same place.
+ */
+export function telemetryAnchor(settings: AnalyzedFile, files: AnalyzedFile[]): AnalyzedFile {
+  const parts = settings.module.split('.');
+  const pkg = settings.isPackageInit ? parts : parts.slice(0, -1);
+  if (pkg.at(-1) !== 'settings') return settings;
+  const pkgDir = settings.isPackageInit
+    ? settings.path.replace(/\/?__init__\.py$/, '')
+    : settings.path.slice(0, settings.path.lastIndexOf('/'));
+  const parentDir = pkgDir.includes('/') ? pkgDir.slice(0, pkgDir.lastIndexOf('/')) : '';
+  const parent = pkg.slice(0, -1);
+  return {
+    ...settings,
+    path: parentDir ? `${parentDir}/settings.py` : 'settings.py',
+    module: [...parent, 'settings'].join('.'),
+    isPackageInit: false,
+    packageDir: files.some((f) => f.path === (parentDir ? `${parentDir}/__init__.py` : '__init__.py')),
+  };
+}

@@ -3,10 +3,14 @@
  * add-tracing composes into that file (each worker builds its own provider after the fork; worker_exit
  * flushes it), after the project's own hooks, which keep running as they are.
  */
+import type { FileChange } from '../../../pipeline/changes.js';
+import { dockerignoreExcludes, lastStartLine, withFileCopied } from '../../../pipeline/dockerfile.js';
 import { GUNICORN_MARKER } from './frameworks.js';
 import type { ProjectReport } from './types.js';
 
 export const DEFAULT_GUNICORN_CONFIG = 'gunicorn.conf.py';
+/** The Dockerfile the image is built from, read with the start commands (with its .dockerignore). */
+export const DOCKERFILE = 'Dockerfile';
 
 export interface GunicornUse {
   /** gunicorn is declared, started, or configured in the project. */
@@ -40,4 +44,41 @@ export function withGunicornHooks(current: string | undefined, hooks: string): s
   const nl = current.includes('\r\n') ? '\r\n' : '\n';
   const body = current.endsWith('\n') ? current : current + nl;
   return body + hooks.replace(/\n/g, nl);
+}
+
+/**
+ * The image must ship the hooks it is started with: a gunicorn config add-tracing creates at the project
+ * root is copied into the Dockerfile's last stage (just before the instruction that starts it, where
+ * gunicorn reads ./gunicorn.conf.py from the working directory) unless that stage gets it already; a
+ * .dockerignore rule that keeps it out of the build context is named instead of edited.
+ */
+export function gunicornImageChanges(
+  texts: Record<string, string>,
+  config: string,
+): { changes: FileChange[]; notes: string[] } {
+  const dockerfile = texts[DOCKERFILE];
+  const created = texts[config] === undefined;
+  if (!created || config.includes('/') || dockerfile === undefined) return { changes: [], notes: [] };
+  const ignoredBy = texts['.dockerignore'] ? dockerignoreExcludes(texts['.dockerignore'], config) : undefined;
+  if (ignoredBy)
+    return {
+      changes: [],
+      notes: [
+        `.dockerignore keeps ${config} out of the image (rule \`${ignoredBy}\`): add \`!${config}\` to it, or the image runs without the worker hooks`,
+      ],
+    };
+  const start = lastStartLine(dockerfile);
+  const after = start ? withFileCopied(dockerfile, config, start) : dockerfile;
+  if (after === dockerfile) return { changes: [], notes: [] };
+  return {
+    changes: [
+      {
+        path: DOCKERFILE,
+        before: dockerfile,
+        after,
+        summary: [`copies ${config} into the image it runs (line ${start}), so its workers get the hooks`],
+      },
+    ],
+    notes: [],
+  };
 }

@@ -15,7 +15,9 @@ import { readLocks } from './environment.js';
 import {
   normalizeName,
   orderedFiles,
+  PIPFILE,
   poetryInstallLines,
+  readPipfile,
   readPyproject,
   readRequirementsFile,
   readSetupCfg,
@@ -60,10 +62,11 @@ export async function installRequirementLines(root: string, dependencyFiles: str
   const hash = createHash('sha256');
   const reqFiles = new Map<string, DependencyFile>();
   const all: DependencyFile[] = [];
-  for (const rel of new Set([...dependencyFiles, 'requirements.txt', 'pyproject.toml', 'setup.cfg'])) {
+  for (const rel of new Set([...dependencyFiles, 'requirements.txt', 'pyproject.toml', 'setup.cfg', PIPFILE])) {
     const text = await readIf(path.join(root, rel));
     if (text === undefined) continue;
     if (rel.endsWith('pyproject.toml')) all.push(...readPyproject(rel, text));
+    else if (rel === PIPFILE) all.push(readPipfile(rel, text));
     else if (rel.endsWith('setup.cfg')) {
       const f = readSetupCfg(rel, text);
       if (f) all.push(f);

@@ -10,8 +10,8 @@ import { ANSWERS_FILE } from '../../../core/paths.js';
 import type { OtelLine, PythonPackage } from '../../../catalog/python-sets.js';
 import { editDependencyText, planDependencies, type DependencyFile } from './deps.js';
 import { TELEMETRY_BINDING, TELEMETRY_MARKER } from './frameworks.js';
-import { instrumentDjangoEntries } from './django-patch.js';
-import { withGunicornHooks } from './gunicorn.js';
+import { instrumentDjangoEntries, telemetryAnchor } from './django-patch.js';
+import { DOCKERFILE, gunicornImageChanges, withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalysedProject, AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
 import { byteColToIndex, splitKeep } from './source-text.js';
@@ -325,6 +325,19 @@ function answersChange(report: AnalysedProject, answers: string | undefined): Fi
   ];
 }
 
+/** The Dockerfile change that ships a new gunicorn config, on top of the launcher's edit of it if any. */
+function withImageChanges(texts: Texts, config: string, changes: FileChange[], notes: string[]): void {
+  const prior = changes.find((c) => c.path === DOCKERFILE);
+  const image = gunicornImageChanges(prior ? { ...texts, [DOCKERFILE]: prior.after } : texts, config);
+  notes.push(...image.notes);
+  for (const c of image.changes) {
+    if (prior) {
+      prior.after = c.after;
+      prior.summary.push(...c.summary);
+    } else changes.push(c);
+  }
+}
+
 export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanResult {
   const app = report.selected;
   if (!app) throw new Error('no app selected');
@@ -339,7 +352,7 @@ export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanR
       `cannot find the settings module ${report.django?.settingsModule ?? '(DJANGO_SETTINGS_MODULE is not set anywhere)'} in the project`,
     );
   const placement = settingsFile
-    ? telemetryPlacement(settingsFile, existing)
+    ? telemetryPlacement(telemetryAnchor(settingsFile, report.files), existing)
     : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
 
   const notes: string[] = [];
@@ -349,6 +362,7 @@ export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanR
     ...gunicornChange(texts, inputs.gunicorn),
     ...launcherChanges(report),
   ];
+  if (inputs.gunicorn) withImageChanges(texts, inputs.gunicorn.config, changes, notes);
   const deps = dependencyChanges(report, inputs, changes, notes);
   changes.push(...deps.changes);
   changes.push(...answersChange(report, inputs.answers?.(changes, placement, deps.dependencyFiles)));

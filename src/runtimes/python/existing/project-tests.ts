@@ -23,14 +23,32 @@ import {
 import type { Ui } from '../../../core/ui.js';
 
 export { brokeProjectTests, reportProjectTests, type ProjectTestsReport } from '../../../pipeline/project-tests.js';
+import { hasDjangoTests, runDjangoTests } from './django-tests.js';
 
 const DEV_GROUPS = ['dev', 'test', 'tests', 'testing'];
 
 /** Whether the project has a pytest suite: pytest configuration or a tests/ directory. */
 export function hasTestSuite(files: Record<string, string | undefined>, hasTestsDir: boolean): boolean {
-  if (hasTestsDir || files['pytest.ini'] !== undefined || files['conftest.py'] !== undefined) return true;
+  return hasTestsDir || hasPytestConfig(files);
+}
+
+function hasPytestConfig(files: Record<string, string | undefined>): boolean {
+  if (files['pytest.ini'] !== undefined || files['conftest.py'] !== undefined) return true;
   if (/^\[tool\.pytest\.ini_options\]/m.test(files['pyproject.toml'] ?? '')) return true;
   return /^\[(tool:)?pytest\]/m.test(`${files['setup.cfg'] ?? ''}\n${files['tox.ini'] ?? ''}`);
+}
+
+/**
+ * How the project runs its tests: `manage.py test` for Django tests without any pytest configuration
+ * (pytest alone cannot set Django up), else pytest when there is a suite; undefined when there is none.
+ */
+export async function projectSuite(
+  root: string,
+  files?: Record<string, string | undefined>,
+): Promise<'pytest' | 'django' | undefined> {
+  const read = files ?? (await suiteFiles(root));
+  if (!hasPytestConfig(read) && (await hasDjangoTests(root))) return 'django';
+  return hasTestSuite(read, existsSync(path.join(root, 'tests'))) ? 'pytest' : undefined;
 }
 
 /** What the suite needs besides the runtime: pytest and the dev/test groups the project declares. */
@@ -199,7 +217,10 @@ export async function installTestRequirements(
   }
 }
 
-/** Runs the suite on the original and on the changed project, in the smoke-test venv. */
+// manage.py test's own verdict lines.
+const DJANGO_VERDICTS = [/^FAILED \(/, /^Ran \d+ tests? in/];
+
+/** Runs the suite (pytest, else manage.py test) on the original and on the changed project, in the smoke-test venv. */
 export async function projectTestsStep(
   root: string,
   python: string,
@@ -207,6 +228,36 @@ export async function projectTestsStep(
   extra: { constraints: string[]; env: Record<string, string> },
   ui: Ui,
 ): Promise<ProjectTestsReport> {
+  const files = await suiteFiles(root);
+  const suite = await projectSuite(root, files);
+  if (!suite) return { ran: false, regressions: [] };
+  const django = suite === 'django';
+  const run = django
+    ? async (dir: string) => runDjangoTests(python, dir, await suiteEnvironment(extra.env))
+    : (dir: string) => runSuite(python, dir, extra.env);
+  return ui.step(
+    "Running the project's tests before and after the change",
+    async (update) => {
+      update(django ? 'installing the test dependencies' : 'installing pytest and the test dependencies');
+      // manage.py test needs no pytest.
+      const requirements = testRequirements(files, root).filter((r) => !django || r !== 'pytest');
+      const failure =
+        requirements.length > 0 ? await installTestRequirements(python, requirements, extra.constraints) : undefined;
+      if (failure) return { ran: false, regressions: [], note: `the test dependencies did not install: ${failure}` };
+      const command = django ? 'python manage.py test' : 'pytest';
+      return testBeforeAndAfter(
+        root,
+        changes,
+        { command, run, verdicts: django ? DJANGO_VERDICTS : PYTEST_VERDICTS },
+        update,
+      );
+    },
+    brokeProjectTests,
+  );
+}
+
+/** The files that say how the project runs its tests and what they need. */
+async function suiteFiles(root: string): Promise<Record<string, string | undefined>> {
   const names = [
     'pyproject.toml',
     'pytest.ini',
@@ -218,23 +269,5 @@ export async function projectTestsStep(
     'requirements/dev.txt',
     'requirements/test.txt',
   ];
-  const files = Object.fromEntries(
-    await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)),
-  );
-  if (!hasTestSuite(files, existsSync(path.join(root, 'tests')))) return { ran: false, regressions: [] };
-  return ui.step(
-    "Running the project's tests before and after the change",
-    async (update) => {
-      update('installing pytest and the test dependencies');
-      const failure = await installTestRequirements(python, testRequirements(files, root), extra.constraints);
-      if (failure) return { ran: false, regressions: [], note: `the test dependencies did not install: ${failure}` };
-      return testBeforeAndAfter(
-        root,
-        changes,
-        { command: 'pytest', run: (dir) => runSuite(python, dir, extra.env), verdicts: PYTEST_VERDICTS },
-        update,
-      );
-    },
-    brokeProjectTests,
-  );
+  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)));
 }

@@ -15,7 +15,7 @@ async function readIf(file: string): Promise<string | undefined> {
 }
 
 export async function lockFilesOf(root: string): Promise<Record<string, string | undefined>> {
-  const names = ['poetry.lock', 'pdm.lock', 'requirements.in', 'requirements.txt'];
+  const names = ['poetry.lock', 'pdm.lock', 'Pipfile.lock', 'requirements.in', 'requirements.txt'];
   const files: Record<string, string | undefined> = Object.fromEntries(
     await Promise.all(names.map(async (n) => [n, await readIf(path.join(root, n))] as const)),
   );
@@ -43,12 +43,15 @@ export async function relockStep(
     l.tool === 'uv' && files.uvLockPath ? { ...l, file: files.uvLockPath } : l,
   );
   if (locks.length === 0) return [];
-  const { deps } = await readDependencyFiles(root, ['pyproject.toml']);
-  const depChanged = changed.some((p) => /(^|\/)(pyproject\.toml|requirements[^/]*\.(txt|in)|setup\.cfg)$/.test(p));
+  const { deps } = await readDependencyFiles(root, ['pyproject.toml', 'Pipfile']);
+  const depChanged = changed.some((p) =>
+    /(^|\/)(pyproject\.toml|requirements[^/]*\.(txt|in)|setup\.cfg|Pipfile)$/.test(p),
+  );
   const results: RelockResult[] = [];
   for (const lock of locks) {
     const text = files[lock.tool === 'uv' ? 'uv.lock' : lock.file] ?? '';
-    const stale = lock.tool === 'pip-compile' ? depChanged : depChanged || staleLockEntries(text, deps).length > 0;
+    const stale =
+      lock.tool === 'pip-compile' ? depChanged : depChanged || staleLockEntries(text, deps, lock.tool).length > 0;
     if (!stale) continue;
     if (options.skip) {
       const command = lockCommands(lock).relock.join(' ');

@@ -17,6 +17,7 @@ import { READINESS_PATH } from '../../../smoke/readiness.js';
 import { declaredPython } from './environment.js';
 import { chooseInterpreter, type Interpreter } from './project-python.js';
 import { chooseRoute, discoverRoutes, routeFromFlag, writeInstallFile, type RouteChoice } from './install.js';
+import { emittedSpan, type EmittedSpan } from './emitted-span.js';
 
 /**
  * Readiness of an existing app: any HTTP answer, on a path no app serves, so the probe never adds a
@@ -28,6 +29,8 @@ export function existingTarget(
   route: RouteChoice,
   framework = 'fastapi',
   env: Record<string, string> = {},
+  /** What the installed instrumentation names this request's span, when it was asked. */
+  emitted?: EmittedSpan,
 ): Partial<SmokeTarget> {
   const spanRoute = getFramework(framework).existing.spanRoute?.(route.template) ?? route.template;
   return {
@@ -36,8 +39,8 @@ export function existingTarget(
     serverCommand: (port: number) => existing.serverCommand.map((a) => a.replace('{port}', String(port))),
     expectation: {
       requestPath: route.path,
-      route: spanRoute,
-      serverSpanName: `GET ${spanRoute}`,
+      route: emitted ? emitted.route : spanRoute,
+      serverSpanName: emitted ? emitted.name : `GET ${spanRoute}`,
       // An existing app has no manual child span of the sample's kind, and may open spans of its own.
       expectChild: false,
       spansPerRequest: 1,
@@ -78,6 +81,7 @@ export async function existingSmokeSettings(
   let known = false;
   let importError: string | undefined;
   const [module = '', attr = ''] = existing.app.split(':');
+  const serve = { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' };
   const base = await interpreterFor(root, options.otelVersion);
   return {
     pipeline: {
@@ -96,12 +100,7 @@ export async function existingSmokeSettings(
           (routeFlag && existing.route.path !== routeFlag && existing.route.template !== routeFlag)
         ) {
           try {
-            routes = await discoverRoutes(
-              venvPython(env.venvDir),
-              root,
-              { module, attr, factory: existing.factory ?? false, appDir: existing.appDir ?? '' },
-              appEnv,
-            );
+            routes = await discoverRoutes(venvPython(env.venvDir), root, serve, appEnv);
           } catch (error) {
             // The app does not import: no route is guessed, the smoke test reports this error instead.
             importError = (error as Error).message;
@@ -122,7 +121,9 @@ export async function existingSmokeSettings(
           }
           chosen = { template: '/', path: '/' };
         }
-        return existingTarget(existing, chosen, options.framework, appEnv.env);
+        const python = venvPython(env.venvDir);
+        const emitted = await emittedSpan(python, root, serve, options.framework, chosen.path, appEnv.env);
+        return existingTarget(existing, chosen, options.framework, appEnv.env, emitted);
       },
     },
     // Only a route that was given or discovered is worth recording.

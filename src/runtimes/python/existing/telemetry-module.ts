@@ -6,17 +6,20 @@ import { pythonTemplates } from '../templates.js';
 import { hasTemplate, renderTemplate } from '../../../generate/render.js';
 import { TELEMETRY_MARKER } from './frameworks.js';
 import type { TelemetryPlacement } from './patch.js';
+import type { WiringVariant } from './wiring-versions.js';
 
 /**
  * Renders the telemetry module: the templates' app/telemetry.py.hbs (the framework's layer if it has one,
  * else the common one) with the same context `create` uses, plus the framework's wiring
  * (templates/add-tracing/<framework>.py.hbs). Only this one
- * template is rendered, so a template elsewhere that is being edited cannot break add-tracing.
+ * template is rendered, so a template elsewhere that is being edited cannot break add-tracing. `variant`
+ * is the wiring that fits the framework release the project pins (./wiring-versions.ts).
  */
 export function renderTelemetryModule(
   options: ServiceOptions,
   placement: TelemetryPlacement,
   appModule: string,
+  variant: WiringVariant = {},
 ): string {
   const framework = getFramework(options.framework);
   const source = [`${framework.templateDir}/app/telemetry.py.hbs`, 'python/app/telemetry.py.hbs'].find(hasTemplate);
@@ -25,6 +28,7 @@ export function renderTelemetryModule(
   const base = renderTemplate(source, context);
   const addendum = renderTemplate(`add-tracing/${options.framework}.py.hbs`, {
     ...context,
+    ...variant,
     marker: TELEMETRY_MARKER,
     appModule,
   });

@@ -12,7 +12,9 @@ import { renderTemplate } from '../../../generate/render.js';
 import { corePackages, type OtelLine, type PythonPackage } from '../../../catalog/python-sets.js';
 import { GUNICORN_MARKER } from './frameworks.js';
 import { gunicornUse } from './gunicorn.js';
+import type { Pinned } from './otel-choice.js';
 import type { ProjectReport, ServeTarget } from './types.js';
+import { wiringVariant, type WiringVariant } from './wiring-versions.js';
 
 const WSGI = new Set(['flask', 'django']);
 
@@ -20,6 +22,8 @@ export interface FrameworkWiring {
   serverCommand: (serve: ServeTarget) => string[];
   gunicorn?: { config: string; hooks: string };
   wanted: PythonPackage[];
+  /** The telemetry module's wiring for the framework release the project pins or locks. */
+  variant: WiringVariant;
 }
 
 function renderHooks(options: ServiceOptions): string {
@@ -33,8 +37,11 @@ export function frameworkWiring(
   report: ProjectReport & { texts: Record<string, string> },
   options: ServiceOptions,
   line: OtelLine,
+  pins: Pinned[] = [],
 ): FrameworkWiring {
   const descriptor = getFramework(options.framework);
+  // Decided (or refused) before anything is written.
+  const variant = wiringVariant(options.framework, pins);
   const use = WSGI.has(options.framework) ? gunicornUse(report) : undefined;
   if (use?.used && use.preload) {
     throw new UsageError(
@@ -55,5 +62,6 @@ export function frameworkWiring(
       descriptor.existing.serverCommand(serve, gunicorn ? { gunicornConfig: gunicorn.config } : {}),
     ...(gunicorn ? { gunicorn } : {}),
     wanted,
+    variant,
   };
 }

@@ -106,4 +106,25 @@ describe('smoke test of an existing app', () => {
     expect(routeFromFlag('/items/42', routes)).toEqual({ template: '/items/{id}', path: '/items/42' });
     expect(routeFromFlag('/other', routes)).toEqual({ template: '/other', path: '/other' });
   });
+
+  it('the expectation is what the installed instrumentation emits for the route, when it says so', () => {
+    const start = { serverCommand: ['python', 'manage.py', 'runserver', '127.0.0.1:{port}'] };
+    // Django's root route `path('', views.index, name='index')`: named after the view's name, no http.route.
+    const root = existingTarget(start, { template: '/', path: '/' }, 'django', {}, { name: 'GET index', route: null });
+    expect(root.expectation).toMatchObject({ requestPath: '/', serverSpanName: 'GET index', route: null });
+    // A route inside an app mounted at /api/v1: named after the mount.
+    const mounted = existingTarget(
+      start,
+      { template: '/api/v1/info', path: '/api/v1/info' },
+      'fastapi',
+      {},
+      { name: 'GET /api/v1', route: '/api/v1' },
+    );
+    expect(mounted.expectation).toMatchObject({ serverSpanName: 'GET /api/v1', route: '/api/v1' });
+    // Nothing said (Flask, or the app did not import): the route template, as the framework names it.
+    expect(existingTarget(start, { template: '/books/', path: '/books/' }, 'django').expectation).toMatchObject({
+      serverSpanName: 'GET books/',
+      route: 'books/',
+    });
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * The project's dependency files: requirements*.txt, pyproject.toml (PEP 621 — which covers uv projects —
- * or Poetry) and setup.cfg, one module per format. Reading goes through real parsers (smol-toml for TOML);
+ * or Poetry), setup.cfg and Pipfile, one module per format. Reading goes through real parsers (smol-toml for TOML);
  * editing is surgical text insertion/replacement so that every line we do not need to change stays
  * byte-identical, comments and formatting included. Everything here is pure: text in, text out.
  */
@@ -10,6 +10,7 @@ export { editRequirementsText, readRequirementsFile } from './requirements.js';
 export { editPep621Text, readPyproject } from './pep621.js';
 export { editPoetryText, poetryInstallLines, poetryToPep440 } from './poetry.js';
 export { editSetupCfgText, readSetupCfg } from './setup-cfg.js';
+export { editPipfileText, PIPFILE, readPipfile } from './pipfile.js';
 export {
   editDependencyText,
   isOtelPackage,

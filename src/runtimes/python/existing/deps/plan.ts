@@ -1,6 +1,7 @@
 /** What to add and what to align, across every dependency file of a project. */
 import { contribLineFor, corePackages, type OtelLine, type PythonPackage } from '../../../../catalog/python-sets.js';
 import { editPep621Text } from './pep621.js';
+import { editPipfileText } from './pipfile.js';
 import { editPoetryText } from './poetry.js';
 import { editRequirementsText } from './requirements.js';
 import { editSetupCfgText } from './setup-cfg.js';
@@ -41,10 +42,18 @@ export function editDependencyText(kind: DependencyFileKind, text: string, reque
       return editPoetryText(text, request);
     case 'setup.cfg':
       return editSetupCfgText(text, request);
+    case 'pipfile':
+      return editPipfileText(text, request);
   }
 }
 
-const KIND_PRIORITY: Record<DependencyFileKind, number> = { pep621: 0, poetry: 1, 'setup.cfg': 2, requirements: 3 };
+const KIND_PRIORITY: Record<DependencyFileKind, number> = {
+  pep621: 0,
+  poetry: 1,
+  pipfile: 2,
+  'setup.cfg': 3,
+  requirements: 4,
+};
 
 function requirementsRank(p: string): number {
   if (p === 'requirements.txt') return 0;

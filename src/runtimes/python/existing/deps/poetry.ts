@@ -12,42 +12,72 @@ export function readPoetryDependencies(
 ): DependencyFile | undefined {
   const poetry = ((data.tool as Record<string, unknown> | undefined)?.poetry as Record<string, unknown> | undefined)
     ?.dependencies as Record<string, unknown> | undefined;
-  if (poetry && typeof poetry === 'object') {
-    const table = tables.find((t) => t.name === 'tool.poetry.dependencies');
-    const requirements: DeclaredRequirement[] = [];
-    for (const [written, value] of Object.entries(poetry)) {
-      if (normalizeName(written) === 'python') continue;
-      const spec =
-        typeof value === 'string'
-          ? value
-          : typeof value === 'object' && value && typeof (value as { version?: unknown }).version === 'string'
-            ? (value as { version: string }).version
-            : '';
-      const lineIndex = table ? findKeyLine(lines, table, written) : undefined;
-      const exact = /^[0-9][A-Za-z0-9.+!_-]*$/.test(spec) ? spec : exactOf(spec);
-      requirements.push({
-        name: normalizeName(written),
-        written,
-        spec,
-        line: lineIndex !== undefined ? lineIndex + 1 : 1,
-        ...(exact ? { exact } : {}),
-        ...(Array.isArray(value)
-          ? { locked: 'multiple constraints' }
-          : typeof value === 'object' && value && !('version' in value)
-            ? { locked: 'a path, URL or git dependency' }
-            : {}),
-      });
-    }
-    return { path: relPath, kind: 'poetry', requirements, includes: [] };
+  if (!poetry || typeof poetry !== 'object') return undefined;
+  const table = tables.find((t) => t.name === 'tool.poetry.dependencies');
+  // A bare version is Poetry's exact pin.
+  const exactOfSpec = (spec: string) => (/^[0-9][A-Za-z0-9.+!_-]*$/.test(spec) ? spec : exactOf(spec));
+  const requirements = tableRequirements(poetry, lines, table, (spec) => spec, exactOfSpec);
+  return { path: relPath, kind: 'poetry', requirements, includes: [] };
+}
+
+/**
+ * The declarations of one TOML table of `name = "constraint"` or `name = {version = "...", ...}` entries
+ * (Poetry's dependencies, a Pipfile's [packages]), `python` left out; `spec` reads a constraint into the
+ * file's own syntax, `exact` finds an exact pin in it.
+ */
+export function tableRequirements(
+  entries: Record<string, unknown>,
+  lines: string[],
+  table: TomlTable | undefined,
+  spec: (written: string) => string,
+  exact: (spec: string) => string | undefined,
+): DeclaredRequirement[] {
+  const requirements: DeclaredRequirement[] = [];
+  for (const [written, value] of Object.entries(entries)) {
+    if (normalizeName(written) === 'python') continue;
+    const raw =
+      typeof value === 'string'
+        ? value
+        : typeof value === 'object' && value && typeof (value as { version?: unknown }).version === 'string'
+          ? (value as { version: string }).version
+          : '';
+    const constraint = spec(raw);
+    const lineIndex = table ? findKeyLine(lines, table, written) : undefined;
+    const pinned = exact(constraint);
+    requirements.push({
+      name: normalizeName(written),
+      written,
+      spec: constraint,
+      line: lineIndex !== undefined ? lineIndex + 1 : 1,
+      ...(pinned ? { exact: pinned } : {}),
+      ...(Array.isArray(value)
+        ? { locked: 'multiple constraints' }
+        : typeof value === 'object' && value && !('version' in value)
+          ? { locked: 'a path, URL or git dependency' }
+          : {}),
+    });
   }
-  return undefined;
+  return requirements;
 }
 
 export function editPoetryText(text: string, request: EditRequest): EditResult {
+  return editDependencyTable(text, request, 'tool.poetry.dependencies', (version) => version);
+}
+
+/**
+ * Adds and aligns the `name = "constraint"` entries of one TOML table (Poetry's dependencies, a Pipfile's
+ * [packages]); `constraint` writes an exact version in the file's syntax. Other lines stay byte-identical.
+ */
+export function editDependencyTable(
+  text: string,
+  request: EditRequest,
+  tableName: string,
+  constraint: (version: string) => string,
+): EditResult {
   const result: EditResult = { text, added: [], aligned: [], skipped: [] };
   const lines = splitLines(text);
-  const table = tomlTables(lines).find((t) => t.name === 'tool.poetry.dependencies');
-  if (!table) throw new Error('cannot find [tool.poetry.dependencies]');
+  const table = tomlTables(lines).find((t) => t.name === tableName);
+  if (!table) throw new Error(`cannot find [${tableName}]`);
   const out = [...lines];
   const declared = new Set<string>();
   for (let i = table.start; i < table.end; i++) {
@@ -55,8 +85,9 @@ export function editPoetryText(text: string, request: EditRequest): EditResult {
     if (!m) continue;
     const name = normalizeName(m[3]!);
     declared.add(name);
-    const want = request.align.get(name);
-    if (want === undefined) continue;
+    const version = request.align.get(name);
+    if (version === undefined) continue;
+    const want = constraint(version);
     const value = m[5]!;
     const prefix = m[1]! + m[2]! + m[3]! + m[2]! + m[4]!;
     const terminator = lines[i]!.slice(lines[i]!.replace(/\r?\n$/, '').length);
@@ -81,7 +112,7 @@ export function editPoetryText(text: string, request: EditRequest): EditResult {
       if (lines[i]!.trim() !== '' && !lines[i]!.trim().startsWith('#')) last = i;
     const nl = eol(text);
     if (last >= 0 && !out[last]!.endsWith('\n')) out[last] += nl;
-    const block = missing.map((p) => `${p.name} = "${p.version}"${nl}`).join('');
+    const block = missing.map((p) => `${p.name} = "${constraint(p.version)}"${nl}`).join('');
     out.splice(last + 1, 0, block);
     result.added = missing;
   }

@@ -1,7 +1,7 @@
 /** What the dependency-file readers produce and the editors take. */
 import type { PythonPackage } from '../../../../catalog/python-sets.js';
 
-export type DependencyFileKind = 'requirements' | 'pep621' | 'poetry' | 'setup.cfg';
+export type DependencyFileKind = 'requirements' | 'pep621' | 'poetry' | 'setup.cfg' | 'pipfile';
 
 export interface DeclaredRequirement {
   /** PEP 503-normalized distribution name. */
