@@ -40,7 +40,12 @@ export function tomlString(value: string): string {
   if (/[\ud800-\udfff]/.test(value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) {
     throw new Error('TOML strings cannot hold lone surrogates');
   }
-  const body = value
+  return `"${doubleQuotedBody(value)}"`;
+}
+
+/** The body of a double-quoted TOML or YAML string: backslash escapes, and \u escapes for what cannot stand raw. */
+function doubleQuotedBody(value: string): string {
+  return value
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
     .replace(NON_PRINTABLE, (c) => {
@@ -50,22 +55,11 @@ export function tomlString(value: string): string {
       return `\\u${hex(c.charCodeAt(0), 4)}`;
     })
     .replace(FORMAT, unicodeEscape);
-  return `"${body}"`;
 }
 
 /** YAML double-quoted scalar. */
 export function yamlString(value: string): string {
-  const body = value
-    .replace(/\\/g, '\\\\')
-    .replace(/"/g, '\\"')
-    .replace(NON_PRINTABLE, (c) => {
-      if (c === '\n') return '\\n';
-      if (c === '\t') return '\\t';
-      if (c === '\r') return '\\r';
-      return `\\u${hex(c.charCodeAt(0), 4)}`;
-    })
-    .replace(FORMAT, unicodeEscape);
-  return `"${body}"`;
+  return `"${doubleQuotedBody(value)}"`;
 }
 
 /** YAML scalar inside a compose file, where `$` starts variable interpolation and must be doubled. */
