@@ -6,46 +6,9 @@
 import { parse, type ParserPlugin } from '@babel/parser';
 import type { Node } from '@babel/types';
 
-export type LoadKind = 'import' | 'require' | 'dynamic';
+import type { ScannedModule } from './scanned.js';
 
-export interface ModuleLoad {
-  source: string;
-  line: number;
-  kind: LoadKind;
-  /** `import type` (erased by the compiler: loads nothing). */
-  typeOnly: boolean;
-  /** Top-level statement (runs when the module is evaluated), not inside a function. */
-  topLevel: boolean;
-}
-
-export type OtelUse =
-  | { kind: 'sdk'; line: number; what: string }
-  | { kind: 'simple-processor'; line: number; exporter: string | null; network: boolean }
-  | { kind: 'flush'; line: number; method: 'shutdown' | 'forceFlush' }
-  /** process.on('SIGTERM', ...), or a library that registers one (`via`: @godaddy/terminus ...). */
-  | { kind: 'signal-handler'; line: number; signal: string; via?: string }
-  /** new FastifyOtelInstrumentation(...): registered on every instance, or by app.register(x.plugin()). */
-  | { kind: 'fastify-otel'; line: number; registerOnInitialization: boolean }
-  | { kind: 'fastify-otel-plugin'; line: number };
-
-export interface ScannedModule {
-  loads: ModuleLoad[];
-  /** `express()` / `Fastify()` calls, with the variable they are assigned to. */
-  apps: { framework: 'express' | 'fastify'; line: number; variable?: string }[];
-  /** `x.get('/path', ...)` calls: GET routes by receiver. */
-  routes: { receiver: string; path: string; line: number }[];
-  /** Reads process.env.PORT (the port the smoke test gives it). */
-  readsPort: boolean;
-  /** 'SIGTERM' appears as a string: a handler whose signal is a variable may be for it. */
-  namesSigterm: boolean;
-  otel: OtelUse[];
-  /** ESM syntax (import/export) is present. */
-  esm: boolean;
-  /** The first syntax error; `unreadable` when the parser gave up (nothing of the module was read). */
-  syntaxError?: { line: number; message: string; unreadable?: true };
-  /** Marks of a bundler's output: monkey-patching cannot reach modules inlined into it. */
-  bundler?: string;
-}
+export type { LoadKind, ModuleLoad, OtelUse, ScannedModule } from './scanned.js';
 
 const FRAMEWORK_MODULES: Record<string, 'express' | 'fastify'> = { express: 'express', fastify: 'fastify' };
 /** Graceful-shutdown libraries whose setup call registers SIGTERM handlers of their own. */
@@ -240,87 +203,12 @@ export function scanModule(text: string, file: string): ScannedModule {
     otel: [],
     esm: false,
   };
-  let ast: ReturnType<typeof parseModule>;
-  try {
-    ast = parseModule(text, file);
-  } catch (error) {
-    // Error recovery has limits (JSON text in a .js file, a template): the module is a note, not a crash.
-    const e = error as { loc?: { line: number }; message: string };
-    out.syntaxError = { line: e.loc?.line ?? 0, message: e.message, unreadable: true };
-    return out;
-  }
-  const errors = (ast as unknown as { errors?: { loc?: { line: number }; reasonCode?: string; message: string }[] })
-    .errors;
-  if (errors && errors.length > 0) {
-    out.syntaxError = { line: errors[0]!.loc?.line ?? 0, message: errors[0]!.message };
-  }
+  const ast = parseForScan(text, file, out);
+  if (!ast) return out;
   if (/\b__webpack_require__\b/.test(text)) out.bundler = 'webpack';
   else if (/^\/\/ node_modules\/(express|fastify)\//m.test(text)) out.bundler = 'esbuild';
   const ctx: Scanner = { out, constructed: new Map(), frameworkNames: new Map(), signalLibraryNames: new Map() };
-  const { frameworkNames } = ctx;
-
-  const visit = (node: Node, inFunction: boolean, parent?: Node): void => {
-    switch (node.type) {
-      case 'ImportDeclaration':
-        scanImport(node, ctx);
-        return;
-      case 'ExportNamedDeclaration':
-      case 'ExportAllDeclaration':
-      case 'ExportDefaultDeclaration':
-        out.esm = true;
-        if (node.type !== 'ExportDefaultDeclaration' && node.source) {
-          out.loads.push({
-            source: node.source.value,
-            line: lineOf(node),
-            kind: 'import',
-            typeOnly: node.exportKind === 'type',
-            topLevel: true,
-          });
-        }
-        break;
-      case 'VariableDeclarator':
-        scanDeclarator(node, ctx);
-        break;
-      case 'StringLiteral':
-        if (node.value === 'SIGTERM') out.namesSigterm = true;
-        break;
-      case 'MemberExpression':
-        if (readsEnvPort(node)) out.readsPort = true;
-        break;
-      case 'ImportExpression': {
-        const source = stringArg(node.source);
-        if (source)
-          out.loads.push({ source, line: lineOf(node), kind: 'dynamic', typeOnly: false, topLevel: !inFunction });
-        break;
-      }
-      case 'CallExpression': {
-        const callee = node.callee;
-        if (callee.type === 'Identifier' && callee.name === 'require') {
-          const source = stringArg(node.arguments[0] as Node);
-          if (source)
-            out.loads.push({ source, line: lineOf(node), kind: 'require', typeOnly: false, topLevel: !inFunction });
-        } else if (callee.type === 'Import') {
-          const source = stringArg(node.arguments[0] as Node);
-          if (source)
-            out.loads.push({ source, line: lineOf(node), kind: 'dynamic', typeOnly: false, topLevel: !inFunction });
-        }
-        const before = out.apps.length;
-        scanCall(node, out, frameworkNames, lineOf(node));
-        scanSignalLibraryCall(node, ctx);
-        if (out.apps.length > before && parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier')
-          out.apps.at(-1)!.variable = parent.id.name;
-        break;
-      }
-      case 'NewExpression':
-        scanNew(node, ctx);
-        break;
-      default:
-        break;
-    }
-    const fn = inFunction || FUNCTION_TYPES.has(node.type);
-    for (const child of children(node)) visit(child, fn, node);
-  };
-  visit(ast.program, false);
+  visit(ast.program, ctx, false);
   // `import 'x'` loads count as SDK starts when they are the zero-code register entry point.
   for (const l of out.loads) {
     if (l.source === '@opentelemetry/auto-instrumentations-node/register')
@@ -328,6 +216,91 @@ export function scanModule(text: string, file: string): ScannedModule {
   }
   out.otel.sort((a, b) => a.line - b.line);
   return out;
+}
+
+/** The module's syntax tree, with the first recovered error noted; none when it cannot be read at all. */
+function parseForScan(text: string, file: string, out: ScannedModule): ReturnType<typeof parseModule> | undefined {
+  let ast: ReturnType<typeof parseModule>;
+  try {
+    ast = parseModule(text, file);
+  } catch (error) {
+    // Error recovery has limits (JSON text in a .js file, a template): the module is a note, not a crash.
+    const e = error as { loc?: { line: number }; message: string };
+    out.syntaxError = { line: e.loc?.line ?? 0, message: e.message, unreadable: true };
+    return undefined;
+  }
+  const errors = (ast as unknown as { errors?: { loc?: { line: number }; reasonCode?: string; message: string }[] })
+    .errors;
+  if (errors && errors.length > 0) out.syntaxError = { line: errors[0]!.loc?.line ?? 0, message: errors[0]!.message };
+  return ast;
+}
+
+/** One node of the tree, then its children; `inFunction`: below a function body (a load there is not top-level). */
+function visit(node: Node, ctx: Scanner, inFunction: boolean, parent?: Node): void {
+  const { out } = ctx;
+  switch (node.type) {
+    case 'ImportDeclaration':
+      scanImport(node, ctx);
+      return;
+    case 'ExportNamedDeclaration':
+    case 'ExportAllDeclaration':
+    case 'ExportDefaultDeclaration':
+      out.esm = true;
+      if (node.type !== 'ExportDefaultDeclaration' && node.source) {
+        out.loads.push({
+          source: node.source.value,
+          line: lineOf(node),
+          kind: 'import',
+          typeOnly: node.exportKind === 'type',
+          topLevel: true,
+        });
+      }
+      break;
+    case 'VariableDeclarator':
+      scanDeclarator(node, ctx);
+      break;
+    case 'StringLiteral':
+      if (node.value === 'SIGTERM') out.namesSigterm = true;
+      break;
+    case 'MemberExpression':
+      if (readsEnvPort(node)) out.readsPort = true;
+      break;
+    case 'ImportExpression': {
+      const source = stringArg(node.source);
+      if (source)
+        out.loads.push({ source, line: lineOf(node), kind: 'dynamic', typeOnly: false, topLevel: !inFunction });
+      break;
+    }
+    case 'CallExpression':
+      visitCall(node, ctx, inFunction, parent);
+      break;
+    case 'NewExpression':
+      scanNew(node, ctx);
+      break;
+    default:
+      break;
+  }
+  const fn = inFunction || FUNCTION_TYPES.has(node.type);
+  for (const child of children(node)) visit(child, ctx, fn, node);
+}
+
+/** A call: require()/import() loads, an app built by a framework call, a shutdown library set up. */
+function visitCall(node: NodeOf<'CallExpression'>, ctx: Scanner, inFunction: boolean, parent?: Node): void {
+  const { out } = ctx;
+  const callee = node.callee;
+  const kind =
+    callee.type === 'Identifier' && callee.name === 'require'
+      ? 'require'
+      : callee.type === 'Import'
+        ? 'dynamic'
+        : undefined;
+  const source = kind ? stringArg(node.arguments[0] as Node) : undefined;
+  if (kind && source) out.loads.push({ source, line: lineOf(node), kind, typeOnly: false, topLevel: !inFunction });
+  const before = out.apps.length;
+  scanCall(node, out, ctx.frameworkNames, lineOf(node));
+  scanSignalLibraryCall(node, ctx);
+  if (out.apps.length > before && parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier')
+    out.apps.at(-1)!.variable = parent.id.name;
 }
 
 /** createTerminus(server, ...), gracefulShutdown(server), closeWithGrace(...), createLightship(): a handler. */
