@@ -2,8 +2,8 @@
  * Reads a --config file: bare options, or an answers file ({ cliVersion, options }) from a previous run.
  * Bounded before parsing (size, nesting depth), and an answers file from another CLI version says so.
  */
-import { open } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
+import { readText, UnreadableFileError } from '../core/read-file.js';
 import {
   formatIssue,
   OptionsError,
@@ -20,28 +20,18 @@ const MAX_BYTES = 256 * 1024;
 const MAX_DEPTH = 20;
 
 async function readBounded(file: string): Promise<string> {
-  let handle;
   try {
-    handle = await open(file, 'r');
-    // One byte more than allowed tells "too large" apart from "exactly at the limit"; a pipe works too.
-    const buffer = Buffer.alloc(MAX_BYTES + 1);
-    let size = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, size, buffer.length - size, null);
-      if (bytesRead === 0) break;
-      size += bytesRead;
-      if (size > MAX_BYTES) {
-        const limit = `${MAX_BYTES / 1024} KB`;
-        throw new UsageError(`--config: ${file} is larger than ${limit}; an options file is a few hundred bytes`);
-      }
-    }
-    return buffer.subarray(0, size).toString('utf8');
+    return await readText(file, { maxBytes: MAX_BYTES, label: file });
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof UnreadableFileError) {
+      if (error.reason.startsWith('is larger'))
+        throw new UsageError(
+          `--config: ${file} is larger than ${MAX_BYTES / 1024} KB; an options file is a few hundred bytes`,
+        );
+      throw new UsageError(`--config: ${error.message}`);
+    }
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UsageError(`--config: cannot read ${file} (${reason})`);
-  } finally {
-    await handle?.close();
   }
 }
 

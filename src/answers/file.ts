@@ -2,10 +2,9 @@
  * The answers file on disk: where it is, its text, its document, and the texts the tool writes into it
  * (for a generated project and for a service add-tracing wired). Every other layer goes through here.
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ANSWERS_FILE, cliVersion } from '../core/paths.js';
+import { readTextIfExists, readTextIfExistsSync, type ReadOptions } from '../core/read-file.js';
 import {
   ANSWERS_SCHEMA_VERSION,
   newAnswers,
@@ -21,17 +20,20 @@ export function answersPath(dir: string): string {
   return path.join(dir, ANSWERS_FILE);
 }
 
-/** The file's text, or undefined when there is none (or it cannot be read). */
+/** An answers file holds options, hashes and one compressed base: far below this. */
+export const MAX_ANSWERS_BYTES = 4 * 1024 * 1024;
+const READ: ReadOptions = { maxBytes: MAX_ANSWERS_BYTES };
+
+/**
+ * The file's text, or undefined when there is none; one that is not a regular UTF-8 file within the bound
+ * is refused (UnreadableFileError, one line naming it).
+ */
 export async function readAnswersText(dir: string): Promise<string | undefined> {
-  return readFile(answersPath(dir), 'utf8').catch(() => undefined);
+  return readTextIfExists(answersPath(dir), READ);
 }
 
 export function readAnswersTextSync(dir: string): string | undefined {
-  try {
-    return readFileSync(answersPath(dir), 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExistsSync(answersPath(dir), READ);
 }
 
 /**

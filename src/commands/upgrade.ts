@@ -2,7 +2,6 @@
  * `upgrade [dir]`: carry a generated or add-tracing'd project to the newest matched OpenTelemetry set this
  * CLI knows and to this CLI's templates, merging the user's edits three ways (see src/upgrade/).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { applyChanges, checkWritable } from '../pipeline/apply.js';
@@ -30,6 +29,7 @@ import { OTEL_LINES } from '../catalog/python-sets.js';
 import { renderTelemetryModule } from '../runtimes/python/existing/telemetry-module.js';
 import type { PipelineResult } from '../pipeline/install-and-smoke.js';
 import type { FileChange } from '../pipeline/changes.js';
+import { readTextIfExistsSync } from '../core/read-file.js';
 
 export interface UpgradeFlags {
   yes?: boolean;
@@ -116,7 +116,7 @@ function targetLine(
 function readOurs(root: string): (rel: string) => string | null {
   return (rel) => {
     const file = path.join(root, rel);
-    return existsSync(file) ? readFileSync(file, 'utf8') : null;
+    return readTextIfExistsSync(file, { label: rel }) ?? null;
   };
 }
 

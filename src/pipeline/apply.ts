@@ -5,11 +5,12 @@
  * restores what was written.
  */
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { access, lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { writeFileAtomic } from '../generate/write.js';
 import type { FileChange } from './changes.js';
+import { readText, UnreadableFileError } from '../core/read-file.js';
 
 const NOTHING = '— nothing was changed';
 
@@ -100,8 +101,9 @@ async function assertUnchanged(file: string, change: FileChange): Promise<void> 
   }
   let current: string;
   try {
-    current = await readFile(file, 'utf8');
-  } catch {
+    current = await readText(file);
+  } catch (error) {
+    if (error instanceof UnreadableFileError) throw error;
     throw new UsageError(`${change.path} disappeared after the analysis; run add-tracing again`);
   }
   if (current !== change.before)

@@ -130,10 +130,10 @@ describe('the answers file on disk', () => {
     expect(() => readAnswersFile(dir)).toThrow(AnswersShapeError);
   });
 
-  it('a directory in its place counts as no answers file', () => {
+  it('a directory in its place is refused, naming it', () => {
     const dir = scratchDir('cts-answers-');
     mkdirSync(answersPath(dir));
-    expect(readAnswersFile(dir)).toBeUndefined();
+    expect(() => readAnswersFile(dir)).toThrow(/\.create-traced-service\.json: is a directory, not a regular file$/);
   });
 
   it("add-tracing's text keeps one key order whatever the record holds", () => {

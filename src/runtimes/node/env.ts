@@ -13,6 +13,7 @@ import { interruptedBy, onInterruptCleanup } from '../../core/interrupt.js';
 import { InstallError } from '../../core/errors.js';
 import type { PreparedEnv } from '../types.js';
 import { compareVersions } from '../../catalog/node-sets.js';
+import { readFileBytes } from '../../core/read-file.js';
 
 const STAMP_FILE = path.join('node_modules', '.create-traced-service-stamp');
 const STOP_GRACE_MS = 8_000;
@@ -57,7 +58,7 @@ async function stampFor(projectDir: string, nodeVersion: string): Promise<string
   const hash = createHash('sha256').update(nodeVersion);
   for (const name of ['package.json', 'package-lock.json']) {
     const file = path.join(projectDir, name);
-    if (existsSync(file)) hash.update(await readFile(file));
+    if (existsSync(file)) hash.update(await readFileBytes(file));
   }
   return hash.digest('hex');
 }

@@ -13,6 +13,7 @@ import { CancelledError, InstallError } from '../../core/errors.js';
 import { interruptedBy, onInterruptCleanup } from '../../core/interrupt.js';
 import { cachedPrivateUv, resolveInstaller } from './installer.js';
 import type { Installer } from '../../options/schema.js';
+import { readFileBytes } from '../../core/read-file.js';
 
 export const VENV_DIR = '.venv';
 const STAMP_FILE = '.create-traced-service-stamp';
@@ -69,7 +70,7 @@ async function stampFor(projectDir: string, requirementsFile: string, pythonVers
   // requirements-dev.txt includes requirements.txt with -r, so hash every requirements file in the project.
   for (const name of ['requirements.txt', requirementsFile]) {
     const file = path.join(projectDir, name);
-    if (existsSync(file)) hash.update(await readFile(file));
+    if (existsSync(file)) hash.update(await readFileBytes(file));
   }
   return hash.digest('hex');
 }

@@ -5,12 +5,13 @@
  * checkout executes none of its code); dependency and start files are read here.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../../../core/errors.js';
+import { notUtf8, readFileBytes, UnreadableFileError } from '../../../core/read-file.js';
 import { TEMPLATES_DIR } from '../../../core/paths.js';
 import { peekAnswers } from '../../../answers/document.js';
 import { readAnswersText } from '../../../answers/file.js';
@@ -106,19 +107,6 @@ export async function runAnalyzer(
 
 const TEXT_LIMIT = 2_000_000;
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Why the bytes are not text this tool can edit (UTF-8), or undefined when they are. */
-export function notUtf8(bytes: Uint8Array): string | undefined {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return 'UTF-16, not UTF-8';
-  try {
-    UTF8.decode(bytes);
-    return undefined;
-  } catch {
-    return 'not UTF-8';
-  }
-}
-
 /** A file's text; undefined for one that is missing, not a regular file, over the limit or not UTF-8. */
 async function readText(file: string): Promise<string | undefined> {
   const read = await readChecked(file);
@@ -126,16 +114,17 @@ async function readText(file: string): Promise<string | undefined> {
 }
 
 async function readChecked(file: string): Promise<{ text: string } | { problem?: string }> {
+  let bytes: Buffer;
   try {
-    const s = await stat(file);
-    if (!s.isFile()) return {};
-    if (s.size > TEXT_LIMIT) return { problem: 'over 2 MB' };
-    const bytes = await readFile(file);
-    const problem = notUtf8(bytes);
-    return problem ? { problem } : { text: bytes.toString('utf8') };
-  } catch {
-    return {};
+    bytes = await readFileBytes(file, { maxBytes: TEXT_LIMIT });
+  } catch (error) {
+    const reason = error instanceof UnreadableFileError ? error.reason : '';
+    // Named as before: too large, or not a regular file (a FIFO is never opened for reading).
+    if (reason.startsWith('is larger')) return { problem: 'over 2 MB' };
+    return reason.startsWith('is a directory') || !reason ? {} : { problem: reason.replace(/^is /, '') };
   }
+  const problem = notUtf8(bytes);
+  return problem ? { problem } : { text: bytes.toString('utf8') };
 }
 
 function isRequirementsFile(rel: string): boolean {
