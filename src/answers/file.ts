@@ -9,11 +9,14 @@ import {
   ANSWERS_SCHEMA_VERSION,
   newAnswers,
   parseAnswersText,
+  peekAnswers,
   serializeAnswers,
   type AnswersDocument,
   type ExistingAnswers,
 } from './document.js';
 import { MIGRATION_IDS } from './migrations.js';
+import { newerVersionMessage } from './bounds.js';
+import { UsageError } from '../core/errors.js';
 import type { FileRecord } from './record.js';
 
 export function answersPath(dir: string): string {
@@ -29,11 +32,19 @@ const READ: ReadOptions = { maxBytes: MAX_ANSWERS_BYTES };
  * is refused (UnreadableFileError, one line naming it).
  */
 export async function readAnswersText(dir: string): Promise<string | undefined> {
-  return readTextIfExists(answersPath(dir), READ);
+  return fromThisVersion(dir, await readTextIfExists(answersPath(dir), READ));
 }
 
 export function readAnswersTextSync(dir: string): string | undefined {
-  return readTextIfExistsSync(answersPath(dir), READ);
+  return fromThisVersion(dir, readTextIfExistsSync(answersPath(dir), READ));
+}
+
+/** A file a newer CLI wrote may mean things this one does not know: refused by every command, damaged or not. */
+function fromThisVersion(dir: string, text: string | undefined): string | undefined {
+  const written = peekAnswers(text)?.cliVersion;
+  const newer = typeof written === 'string' ? newerVersionMessage(written, cliVersion()) : undefined;
+  if (newer) throw new UsageError(`${answersPath(dir)} ${newer}`);
+  return text;
 }
 
 /**

@@ -116,7 +116,7 @@ function targetLine(
 function readOurs(root: string): (rel: string) => string | null {
   return (rel) => {
     const file = path.join(root, rel);
-    return readTextIfExistsSync(file, { label: rel }) ?? null;
+    return readTextIfExistsSync(file, { label: rel, within: root }) ?? null;
   };
 }
 

@@ -10,6 +10,7 @@ import { isDataModule, resolveEntry, resolveLocal } from './resolve.js';
 import { scanModuleCached, type ScannedModule } from './scan.js';
 import { parseStartScript, type NodeCommand } from './start-command.js';
 import { readTextIfExistsSync } from '../../../core/read-file.js';
+import { parsePackageJson } from './package-json-schema.js';
 
 export const BOOTSTRAP_FILE = 'telemetry.mjs';
 /** First line of the bootstrap add-tracing writes: how a later run knows the file is its own. */
@@ -216,8 +217,7 @@ export function analyseNodeProject(root: string): NodeProject {
   let data: PackageJson = {};
   let packageJson: NodeProject['packageJson'];
   try {
-    data = JSON.parse(pkgText.replace(/^\uFEFF/, '')) as PackageJson;
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error('not a JSON object');
+    data = parsePackageJson(pkgText);
     packageJson = { text: pkgText, data };
   } catch (error) {
     packageJson = { error: (error as Error).message };

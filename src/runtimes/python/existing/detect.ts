@@ -5,7 +5,7 @@
  * checkout executes none of its code); dependency and start files are read here.
  */
 import { existsSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -55,6 +55,22 @@ export interface DetectOptions {
   app?: string;
 }
 
+/**
+ * A dependency file that is a symlink to a regular file inside the project (`requirements.txt ->
+ * reqs/base.txt`): listed like the file itself, so it is edited at its target. Other symlinks are not
+ * followed: a linked module would be analysed twice.
+ */
+async function isLinkedDependencyFile(root: string, rel: string): Promise<boolean> {
+  if (!isRequirementsFile(rel) && !['pyproject.toml', 'setup.cfg'].includes(rel)) return false;
+  try {
+    const [real, top] = await Promise.all([realpath(path.join(root, rel)), realpath(root)]);
+    const inside = path.relative(top, real);
+    return !inside.startsWith('..') && !path.isAbsolute(inside) && (await stat(real)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Project files (POSIX, relative) up to a small depth, skipping virtualenvs and caches. */
 async function listProjectFiles(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -71,7 +87,7 @@ async function listProjectFiles(root: string): Promise<string[]> {
         if (depth >= MAX_DEPTH || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         if (existsSync(path.join(root, child, 'pyvenv.cfg'))) continue;
         await walk(child, depth + 1);
-      } else if (e.isFile()) out.push(child);
+      } else if (e.isFile() || (e.isSymbolicLink() && (await isLinkedDependencyFile(root, child)))) out.push(child);
     }
   };
   await walk('', 0);

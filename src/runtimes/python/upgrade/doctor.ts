@@ -110,7 +110,7 @@ export async function upgradeFindings(root: string, options: { checkPypi?: boole
   const texts = new Map<string, string>();
   for (const p of ownedPaths(doc)) {
     const file = path.join(root, p);
-    const text = readTextIfExistsSync(file, { label: p });
+    const text = readTextIfExistsSync(file, { label: p, within: root });
     if (text !== undefined) texts.set(p, text);
   }
   const findings = conflictFindings(texts);
