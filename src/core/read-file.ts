@@ -94,6 +94,31 @@ function tooLarge(file: string, options: ReadOptions, max: number): UnreadableFi
   return new UnreadableFileError(labelOf(file, options), `is larger than ${megabytes(max)}`);
 }
 
+/** Chunks read to the end, not to the size stat gave: a file growing meanwhile still meets the bound. */
+class Bounded {
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+  constructor(
+    private readonly file: string,
+    private readonly options: ReadOptions,
+    private readonly max: number,
+  ) {}
+  next(): Buffer {
+    return Buffer.alloc(64 * 1024);
+  }
+  /** Keeps what was read; false at the end of the file. */
+  add(chunk: Buffer, bytesRead: number): boolean {
+    if (bytesRead === 0) return false;
+    this.total += bytesRead;
+    if (this.total > this.max) throw tooLarge(this.file, this.options, this.max);
+    this.chunks.push(chunk.subarray(0, bytesRead));
+    return true;
+  }
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks, this.total);
+  }
+}
+
 /** The file's bytes; refused when it is not a regular file, too large, or (with `within`) outside. */
 export async function readFileBytes(file: string, options: ReadOptions = {}): Promise<Buffer> {
   if (options.within && !isInside(await realpath(options.within), await realpath(file))) throw outside(file, options);
@@ -101,19 +126,10 @@ export async function readFileBytes(file: string, options: ReadOptions = {}): Pr
     throw openError(error, file, options);
   });
   try {
-    const max = checked(await handle.stat(), file, options);
-    // Read to the end, not to the size stat gave: a file growing meanwhile still meets the bound.
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > max) throw tooLarge(file, options, max);
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks, total);
+    const into = new Bounded(file, options, checked(await handle.stat(), file, options));
+    for (let chunk = into.next(); into.add(chunk, (await handle.read(chunk, 0, chunk.length, null)).bytesRead); )
+      chunk = into.next();
+    return into.bytes();
   } finally {
     await handle.close();
   }
@@ -128,18 +144,9 @@ export function readFileBytesSync(file: string, options: ReadOptions = {}): Buff
     throw openError(error, file, options);
   }
   try {
-    const max = checked(fstatSync(fd), file, options);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.alloc(64 * 1024);
-      const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-      if (total > max) throw tooLarge(file, options, max);
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks, total);
+    const into = new Bounded(file, options, checked(fstatSync(fd), file, options));
+    for (let chunk = into.next(); into.add(chunk, readSync(fd, chunk, 0, chunk.length, null)); ) chunk = into.next();
+    return into.bytes();
   } finally {
     closeSync(fd);
   }

@@ -63,17 +63,23 @@ describe('parseAnswersText', () => {
     expect(serializeAnswers(doc)).toBe(text);
   });
 
-  it('forgives damaged parts other than the options: they count as not recorded', () => {
+  it('forgives a damaged version or migration list: they count as not recorded', () => {
     const doc = parseAnswersText(
       JSON.stringify({
         schemaVersion: 'two',
         cliVersion: 7,
         options: { examples: false },
         migrations: ['a', 3],
-        files: 5,
       }),
     );
     expect(doc).toEqual({ schemaVersion: 1, cliVersion: 'unknown', options: { examples: false }, migrations: ['a'] });
+  });
+
+  it('refuses a damaged file record: its paths are read and written', () => {
+    expect(refusal(JSON.stringify({ options: {}, files: 5 }))).toBe('"files" must be an object');
+    expect(refusal(JSON.stringify({ options: {}, files: { '../x': 'sha256:0' } }))).toBe(
+      'files."../x": must be a relative path inside the project',
+    );
   });
 
   it('keeps a __proto__ key among the options as an own key', () => {
