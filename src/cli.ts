@@ -15,7 +15,7 @@ import { cliVersion } from './core/paths.js';
 import { terminalText } from './core/escape.js';
 import { createUi, type Ui } from './core/ui.js';
 import { OTEL_LINES } from './catalog/python-sets.js';
-import { interruptedBy, markInterrupted, runInterruptCleanups } from './core/interrupt.js';
+import { exitAfterSignal, interruptedBy, markInterrupted, runInterruptCleanups } from './core/interrupt.js';
 
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -315,10 +315,10 @@ export async function main(argv: string[]): Promise<number> {
   // Undo what is half-done (installer, venv, service), then exit; a second signal exits at once.
   const onSignal = (signal: NodeJS.Signals) => {
     const code = SIGNAL_EXIT[signal] ?? EXIT_CANCELLED;
-    if (interruptedBy()) process.exit(code);
+    if (interruptedBy()) exitAfterSignal(signal, code, 0);
     markInterrupted(signal);
     if (signal !== 'SIGHUP') say('\ncancelled\n');
-    void runInterruptCleanups().finally(() => process.exit(code));
+    void runInterruptCleanups().finally(() => exitAfterSignal(signal, code));
   };
   const onFatal = (error: unknown) => {
     say(`error: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -2,8 +2,8 @@
  * Reads a --config file: bare options, or an answers file ({ cliVersion, options }) from a previous run.
  * Bounded before parsing (size, nesting depth), and an answers file from another CLI version says so.
  */
-import { open } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
+import { readText, UnreadableFileError } from '../core/read-file.js';
 import {
   formatIssue,
   OptionsError,
@@ -15,59 +15,27 @@ import {
 import { quoteValue } from '../options/values.js';
 import { cliVersion } from '../core/paths.js';
 import { withLegacyOptions } from './legacy-options.js';
+import { compareVersions, newerVersionMessage, parseVersion } from './bounds.js';
+import { nestingDepth } from '../core/json-depth.js';
 
 const MAX_BYTES = 256 * 1024;
 const MAX_DEPTH = 20;
 
 async function readBounded(file: string): Promise<string> {
-  let handle;
   try {
-    handle = await open(file, 'r');
-    // One byte more than allowed tells "too large" apart from "exactly at the limit"; a pipe works too.
-    const buffer = Buffer.alloc(MAX_BYTES + 1);
-    let size = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, size, buffer.length - size, null);
-      if (bytesRead === 0) break;
-      size += bytesRead;
-      if (size > MAX_BYTES) {
-        const limit = `${MAX_BYTES / 1024} KB`;
-        throw new UsageError(`--config: ${file} is larger than ${limit}; an options file is a few hundred bytes`);
-      }
-    }
-    return buffer.subarray(0, size).toString('utf8');
+    return await readText(file, { maxBytes: MAX_BYTES, label: file });
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof UnreadableFileError) {
+      if (error.reason.startsWith('is larger'))
+        throw new UsageError(
+          `--config: ${file} is larger than ${MAX_BYTES / 1024} KB; an options file is a few hundred bytes`,
+        );
+      throw new UsageError(`--config: ${error.message}`);
+    }
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new UsageError(`--config: cannot read ${file} (${reason})`);
-  } finally {
-    await handle?.close();
   }
 }
-
-/** The deepest nesting of arrays and objects in JSON text, counted without parsing it. */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
-    else if (c === ']' || c === '}') depth--;
-  }
-  return deepest;
-}
-
-type Version = [number, number, number];
-function parseVersion(v: string): Version | undefined {
-  const m = /^(\d{1,6})\.(\d{1,6})\.(\d{1,6})(?:[-+][0-9A-Za-z.-]{1,40})?$/.exec(v);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
-const compare = (a: Version, b: Version) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 
 /**
  * An answers file's options, checked against its version: one from a newer CLI is refused (it may mean
@@ -86,13 +54,9 @@ export function answersOptions(
     throw new UsageError(`${label}${file}: cliVersion must be a version such as ${ours}, got ${quoteValue(written)}`);
   }
   const options = withLegacyOptions(record.options as Record<string, unknown>, record.existing);
-  const order = compare(version, parseVersion(ours) ?? [0, 0, 0]);
-  if (order > 0) {
-    throw new UsageError(
-      `${label}${file} was written by create-traced-service ${written}, newer than this one (${ours}); ` +
-        'run that version or a newer one',
-    );
-  }
+  const newer = newerVersionMessage(written as string, ours);
+  if (newer) throw new UsageError(`${label}${file} ${newer}`);
+  const order = compareVersions(version, parseVersion(ours) ?? [0, 0, 0]);
   if (order < 0) {
     const parsed = serviceOptionsSchema.safeParse(options);
     if (!parsed.success) {

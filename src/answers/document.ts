@@ -4,9 +4,13 @@
  * files from before it existed are schema 1 and are brought forward by the migrations. Its shape is this
  * module's schema, and nothing outside src/answers/ parses or serializes it.
  */
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { cliVersion as ourVersion } from '../core/paths.js';
+import { newerVersionMessage } from './bounds.js';
+import { nestingDepth } from '../core/json-depth.js';
 import { withLegacyOptions } from './legacy-options.js';
-import { recordFiles, type FileRecord } from './record.js';
+import { BASE_ENCODING, recordFiles, type FileRecord } from './record.js';
 
 export const ANSWERS_SCHEMA_VERSION = 2;
 
@@ -53,31 +57,141 @@ export class AnswersShapeError extends Error {
 const jsonObject = <T = Record<string, unknown>>(message?: string) =>
   z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), message ? { message } : undefined);
 
-/** What a reader needs beyond the options is forgiven when damaged: each such part falls back to "not recorded". */
+/** Nesting an answers file never needs (its deepest part is an option's list); deeper is refused unparsed. */
+export const MAX_ANSWERS_DEPTH = 32;
+/** What the recorded base texts may inflate to: a generated project's files are a few hundred KB. */
+export const MAX_BASE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * A path the CLI may read or write for the project: relative, inside it, no `.`/`..` segment, no control
+ * character or backslash (what lands in a diff, a prompt or an import stays one plain line).
+ */
+export function isProjectPath(p: string): boolean {
+  return (
+    p.length > 0 &&
+    p.length <= 1024 &&
+    !/[\u0000-\u001f\u007f\\]/.test(p) &&
+    !p.startsWith('/') &&
+    p.split('/').every((part) => part !== '' && part !== '.' && part !== '..')
+  );
+}
+
+const projectPath = z.string().refine(isProjectPath, 'must be a relative path inside the project');
+const identifier = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+const isDotted = (m: string) => m.split('.').every((part) => identifier.test(part));
+/** Python's `module.sub:attr`, or the Node entry module's path: values that are rendered into code. */
+const appReference = z
+  .string()
+  .max(300)
+  .refine((v) => {
+    const [module = '', attr, ...rest] = v.split(':');
+    if (attr !== undefined) return rest.length === 0 && isDotted(module) && identifier.test(attr);
+    return isProjectPath(v) && /\.[cm]?[jt]sx?$/.test(v);
+  }, 'must be a module:attribute of Python identifiers (or a Node entry module inside the project)');
+/** The telemetry module: a file whose folders (below appDir) and name are identifiers, so it imports as written. */
+const telemetryModule = projectPath.refine(
+  (p) => /^[\p{L}_][\p{L}\p{N}_]*\.(py|mjs|cjs|js)$/u.test(p.split('/').pop()!),
+  'must be a .py or .mjs file named by an identifier, inside the project',
+);
+const oneLine = z
+  .string()
+  .max(4096)
+  .refine((v) => !/[\u0000\n\r]/.test(v), 'must be one line');
+
+const existingSchema = z
+  .object({
+    app: appReference,
+    factory: z.boolean().optional(),
+    appDir: z.union([z.literal(''), projectPath]).optional(),
+    serverCommand: z
+      .array(
+        z
+          .string()
+          .max(4096)
+          .refine((v) => !v.includes('\u0000'), 'holds a NUL'),
+      )
+      .max(64),
+    route: z
+      .object({ path: oneLine.refine((v) => v.startsWith('/'), 'must start with /'), template: oneLine })
+      .optional(),
+    telemetryModule: telemetryModule.optional(),
+    dependencyFiles: z.array(projectPath).max(64).optional(),
+    did: z.array(z.string().max(4096)).max(1000).optional(),
+  })
+  // Keys a later schema adds are kept as written (a newer CLI's file is refused by its version already).
+  .passthrough();
+
+const filesSchema = z.record(z.string(), z.string().max(200)).superRefine((files, ctx) => {
+  const key = Object.keys(files).find((p) => !isProjectPath(p));
+  if (key !== undefined)
+    ctx.addIssue({ code: 'custom', path: [key], message: 'must be a relative path inside the project' });
+});
+const baseSchema = z
+  .object({ encoding: z.string().max(100), data: z.string() })
+  .passthrough()
+  .superRefine((base, ctx) => {
+    if (base.encoding !== BASE_ENCODING) return;
+    try {
+      gunzipSync(Buffer.from(base.data, 'base64'), { maxOutputLength: MAX_BASE_BYTES });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
+        ctx.addIssue({ code: 'custom', message: `inflates to more than ${MAX_BASE_BYTES / 1024 / 1024} MB` });
+      // Any other damage: no base to merge against, as before (readBase gives an empty map).
+    }
+  });
+
+/** The first problem of `value` under `schema`, as "key.path: message". */
+function problemOf(schema: z.ZodTypeAny, value: unknown, key: string): string | undefined {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0]!;
+  const where = issue.path
+    .map((p) =>
+      typeof p === 'number'
+        ? `[${p}]`
+        : /^\w+$/.test(String(p))
+          ? `.${String(p)}`
+          : `.${JSON.stringify(p).slice(0, 80)}`,
+    )
+    .join('');
+  return `${key}${where}: ${issue.message}`;
+}
+
+/**
+ * Options and what tracing recorded are input like any other: each part is validated (paths inside the
+ * project, module references as identifiers) and one that is wrong refuses the file. Only the schema
+ * version and migrations, which carry no value into a file, fall back to "not recorded" when damaged.
+ */
 const documentSchema = z
   .object({
     // Schema 1 files carry no version; nor does anything that is not a number.
     schemaVersion: z.number().catch(1),
-    cliVersion: z.string().catch('unknown'),
-    templates: z.string().optional().catch(undefined),
+    cliVersion: z.string().max(100).catch('unknown'),
+    templates: z.string().max(200).optional().catch(undefined),
     options: jsonObject('has no "options" object'),
-    // Kept as written: add-tracing reads it back, smoke and upgrade use what they need of it.
+    // Kept as written (validated below): add-tracing reads it back, smoke and upgrade use what they need of it.
     existing: z.unknown().optional(),
     migrations: z
       .array(z.unknown())
       .catch([])
       .transform((ids) => ids.filter((m): m is string => typeof m === 'string')),
-    files: jsonObject<FileRecord['files']>().optional().catch(undefined),
-    base: jsonObject<FileRecord['base']>().optional().catch(undefined),
+    files: jsonObject<FileRecord['files']>('"files" must be an object').optional(),
+    base: jsonObject<FileRecord['base']>('"base" must be an object').optional(),
   })
   .superRefine((doc, ctx) => {
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
     if (doc.schemaVersion > ANSWERS_SCHEMA_VERSION)
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          `was written by a newer create-traced-service (answers schema ${doc.schemaVersion}, ` +
+      return fail(
+        `was written by a newer create-traced-service (answers schema ${doc.schemaVersion}, ` +
           `this CLI reads up to ${ANSWERS_SCHEMA_VERSION}); upgrade the CLI first`,
-      });
+      );
+    const newer = newerVersionMessage(doc.cliVersion, ourVersion());
+    if (newer) return fail(newer);
+    const problem =
+      (doc.existing !== undefined ? problemOf(existingSchema, doc.existing, 'existing') : undefined) ??
+      (doc.files ? problemOf(filesSchema, doc.files, 'files') : undefined) ??
+      (doc.base ? problemOf(baseSchema, doc.base, 'base') : undefined);
+    if (problem) fail(problem);
   })
   .transform(
     (raw): AnswersDocument => ({
@@ -95,6 +209,8 @@ const documentSchema = z
 
 /** The text as a JSON object; the message (without the file's name) says what it is instead. */
 export function answersRecord(text: string): Record<string, unknown> {
+  if (nestingDepth(text) > MAX_ANSWERS_DEPTH)
+    throw new AnswersShapeError(`nests deeper than ${MAX_ANSWERS_DEPTH} levels`);
   let data: unknown;
   try {
     data = JSON.parse(text);

@@ -68,3 +68,22 @@ export function markInterrupted(signal: NodeJS.Signals): void {
 export function interruptedBy(): NodeJS.Signals | undefined {
   return signalled;
 }
+
+/**
+ * Ends the process after a signal. A clean exit waits for every thread-pool thread, and one stuck in a read
+ * (a FIFO nobody writes) never returns: file operations still running after `graceMs` end the process by the
+ * signal itself, with its default action, which a shell reports as the same 128 + n.
+ */
+export function exitAfterSignal(signal: NodeJS.Signals, code: number, graceMs = 1000): void {
+  const deadline = Date.now() + graceMs;
+  const attempt = () => {
+    if (!process.getActiveResourcesInfo().some((r) => r.startsWith('FSReq'))) process.exit(code);
+    if (Date.now() >= deadline) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+      process.exit(code);
+    }
+    setTimeout(attempt, 20);
+  };
+  attempt();
+}

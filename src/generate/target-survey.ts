@@ -3,9 +3,10 @@
  * regular files: symlinks are resolved (and must stay inside the target), special files are refused, and
  * a file where a folder goes (or the reverse) is found before the first write.
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { PlannedFile } from './plan.js';
+import { readFileBytesSync } from '../core/read-file.js';
 
 export class TargetError extends Error {
   override name = 'TargetError';
@@ -108,7 +109,7 @@ function surveyFile(root: string, target: string, file: PlannedFile): 'created' 
     }
     if (st.isDirectory()) throw new TargetError(`${shown} is a directory where the file ${file.path} would go`);
     if (!st.isFile()) throw new TargetError(`${shown} is ${specialKind(st)}, which is never opened; ${REMOVE_IT}`);
-    return readFileSync(here, 'utf8') === file.content ? 'unchanged' : 'overwritten';
+    return readFileBytesSync(here).toString('utf8') === file.content ? 'unchanged' : 'overwritten';
   }
   return 'created';
 }

@@ -3,10 +3,10 @@
  * (and so pydantic-settings) reads it, which dotenv for Node follows too; OTEL_* left to the smoke test.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { Ui } from '../core/ui.js';
+import { readText } from '../core/read-file.js';
 
 /** KEY=VALUE pairs of a dotenv file: `export` prefixes, quotes, `#` comments, ${VAR} expansion. */
 export function parseDotenv(text: string, environ: Record<string, string | undefined> = {}): Record<string, string> {
@@ -70,7 +70,7 @@ export async function readAppEnv(
       );
     return { env: {} };
   }
-  const { env, dropped } = appEnvironment(parseDotenv(await readFile(file, 'utf8'), process.env), process.env);
+  const { env, dropped } = appEnvironment(parseDotenv(await readText(file), process.env), process.env);
   const shown = path.relative(root, file) || file;
   if (dropped.length > 0) ui.info(`${shown}: ${dropped.join(', ')} left out (the smoke test sets OTEL_* itself)`);
   return { env, envFile: shown };

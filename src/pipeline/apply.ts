@@ -4,13 +4,14 @@
  * as one transaction after checking once more that nobody changed them meanwhile: all or none, even when
  * the process is killed part-way.
  */
-import { constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { access, lstat, realpath, stat } from 'node:fs/promises';
+import { constants, existsSync, statSync } from 'node:fs';
+import { access, lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { recoverWrite, writeFiles } from '../core/transaction.js';
 import type { Ui } from '../core/ui.js';
 import type { FileChange } from './changes.js';
+import { readTextSync, UnreadableFileError } from '../core/read-file.js';
 
 const NOTHING = '— nothing was changed';
 
@@ -101,8 +102,9 @@ function assertUnchanged(file: string, change: FileChange): void {
   }
   let current: string;
   try {
-    current = readFileSync(file, 'utf8');
-  } catch {
+    current = readTextSync(file);
+  } catch (error) {
+    if (error instanceof UnreadableFileError) throw error;
     throw new UsageError(`${change.path} disappeared after the analysis; run add-tracing again`);
   }
   if (current !== change.before)

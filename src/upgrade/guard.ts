@@ -1,10 +1,10 @@
 /** `create --force` on an existing project: which files it would overwrite that the user edited. */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANSWERS_FILE } from '../core/paths.js';
 import { AnswersShapeError } from '../answers/document.js';
 import { readAnswersFile } from '../answers/file.js';
 import { contentHash } from '../answers/record.js';
+import { readTextSync } from '../core/read-file.js';
 
 /**
  * Of `overwritten` (paths whose content differs from the new plan), those not holding what the tool recorded
@@ -20,6 +20,6 @@ export function editedSinceGenerated(target: string, overwritten: string[]): str
     if (!(error instanceof AnswersShapeError)) throw error;
   }
   return overwritten.filter(
-    (p) => p !== ANSWERS_FILE && files[p] !== contentHash(readFileSync(path.join(target, p), 'utf8')),
+    (p) => p !== ANSWERS_FILE && files[p] !== contentHash(readTextSync(path.join(target, p), { label: p })),
   );
 }

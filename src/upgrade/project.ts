@@ -2,7 +2,6 @@
  * A whole project's upgrade, decided before anything is shown or written: the answers file's migrations, one
  * FilePlan per file the tool owns (from what the runtime renders for the new line), and the answers after.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { cliVersion, templatesFingerprint } from '../core/paths.js';
 import type { ServiceOptions } from '../options/schema.js';
@@ -12,6 +11,7 @@ import { contentHash, readBase, recordFiles } from '../answers/record.js';
 import type { VersionMove } from './format.js';
 import { conflictMarkerLines } from './merge.js';
 import { planFiles, type FileInput, type FilePlan } from './plan.js';
+import { readTextIfExistsSync } from '../core/read-file.js';
 
 /** What the answers file knows of the files the tool wrote, for the runtime to pair with its new render. */
 export interface OwnedRecord {
@@ -45,7 +45,8 @@ export interface ProjectUpgrade {
 function readOurs(root: string): (rel: string) => string | null {
   return (rel) => {
     const file = path.join(root, rel);
-    return existsSync(file) ? readFileSync(file, 'utf8') : null;
+    // Regular files inside the project only: a FIFO or a link leading out is refused, never followed.
+    return readTextIfExistsSync(file, { label: rel, within: root }) ?? null;
   };
 }
 

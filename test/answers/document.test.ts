@@ -65,14 +65,13 @@ describe('parseAnswersText', () => {
     expect(serializeAnswers(doc)).toBe(text);
   });
 
-  it('forgives damaged parts other than the options: they count as not recorded', () => {
+  it('forgives a damaged version or migration list: they count as not recorded', () => {
     const doc = parseAnswersText(
       JSON.stringify({
         schemaVersion: 'two',
         cliVersion: 7,
         options: { examples: false },
         migrations: ['a', 3],
-        files: 5,
       }),
     );
     expect(doc).toEqual({
@@ -81,6 +80,13 @@ describe('parseAnswersText', () => {
       options: { examples: false, signals: ['traces'] },
       migrations: ['a'],
     });
+  });
+
+  it('refuses a damaged file record: its paths are read and written', () => {
+    expect(refusal(JSON.stringify({ options: {}, files: 5 }))).toBe('"files" must be an object');
+    expect(refusal(JSON.stringify({ options: {}, files: { '../x': 'sha256:0' } }))).toBe(
+      'files."../x": must be a relative path inside the project',
+    );
   });
 
   it('keeps a __proto__ key among the options as an own key', () => {
@@ -137,10 +143,10 @@ describe('the answers file on disk', () => {
     expect(() => readAnswersFile(dir)).toThrow(AnswersShapeError);
   });
 
-  it('a directory in its place counts as no answers file', () => {
+  it('a directory in its place is refused, naming it', () => {
     const dir = scratchDir('cts-answers-');
     mkdirSync(answersPath(dir));
-    expect(readAnswersFile(dir)).toBeUndefined();
+    expect(() => readAnswersFile(dir)).toThrow(/\.create-traced-service\.json: is a directory, not a regular file$/);
   });
 
   it("add-tracing's text keeps one key order whatever the record holds", () => {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { CancelledError, UsageError } from '../../core/errors.js';
@@ -13,6 +13,7 @@ import { interruptedBy, onInterruptCleanup } from '../../core/interrupt.js';
 import { InstallError } from '../../core/errors.js';
 import type { PreparedEnv } from '../types.js';
 import { compareVersions } from '../../catalog/node-sets.js';
+import { readFileBytes, readText } from '../../core/read-file.js';
 
 const STAMP_FILE = path.join('node_modules', '.create-traced-service-stamp');
 const STOP_GRACE_MS = 8_000;
@@ -57,7 +58,7 @@ async function stampFor(projectDir: string, nodeVersion: string): Promise<string
   const hash = createHash('sha256').update(nodeVersion);
   for (const name of ['package.json', 'package-lock.json']) {
     const file = path.join(projectDir, name);
-    if (existsSync(file)) hash.update(await readFile(file));
+    if (existsSync(file)) hash.update(await readFileBytes(file));
   }
   return hash.digest('hex');
 }
@@ -146,7 +147,7 @@ export async function prepareNodeEnv(
   let reused = false;
   try {
     const stamp = await stampFor(projectDir, node.version);
-    reused = existsSync(stampPath) && (await readFile(stampPath, 'utf8')).trim() === stamp;
+    reused = existsSync(stampPath) && (await readText(stampPath)).trim() === stamp;
     if (!reused) {
       const ci = !createdLock;
       onProgress(`${ci ? 'npm ci' : 'npm install'} on Node ${node.version}`);

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
@@ -13,6 +13,7 @@ import { CancelledError, InstallError } from '../../core/errors.js';
 import { interruptedBy, onInterruptCleanup } from '../../core/interrupt.js';
 import { cachedPrivateUv, resolveInstaller } from './installer.js';
 import type { Installer } from '../../options/schema.js';
+import { readFileBytes, readText } from '../../core/read-file.js';
 
 export const VENV_DIR = '.venv';
 const STAMP_FILE = '.create-traced-service-stamp';
@@ -69,7 +70,7 @@ async function stampFor(projectDir: string, requirementsFile: string, pythonVers
   // requirements-dev.txt includes requirements.txt with -r, so hash every requirements file in the project.
   for (const name of ['requirements.txt', requirementsFile]) {
     const file = path.join(projectDir, name);
-    if (existsSync(file)) hash.update(await readFile(file));
+    if (existsSync(file)) hash.update(await readFileBytes(file));
   }
   return hash.digest('hex');
 }
@@ -157,7 +158,7 @@ async function run(
 /** The Python version a venv was built with, from its pyvenv.cfg (nothing in it is run). */
 async function venvVersion(venvDir: string): Promise<string | undefined> {
   try {
-    const cfg = await readFile(path.join(venvDir, 'pyvenv.cfg'), 'utf8');
+    const cfg = await readText(path.join(venvDir, 'pyvenv.cfg'));
     return /^version(?:_info)?\s*=\s*(\d+\.\d+\.\d+)/m.exec(cfg)?.[1];
   } catch {
     return undefined;
@@ -213,7 +214,7 @@ export async function preparePythonEnv(
   const stamp = await stampFor(projectDir, requirementsFile, base.version);
   const stampPath = path.join(venvDir, STAMP_FILE);
 
-  if (existsSync(python) && existsSync(stampPath) && (await readFile(stampPath, 'utf8')).trim() === stamp) {
+  if (existsSync(python) && existsSync(stampPath) && (await readText(stampPath)).trim() === stamp) {
     return { python, venvDir, installer: (await findUv()) ? 'uv' : 'pip', reused: true };
   }
 

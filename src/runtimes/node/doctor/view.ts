@@ -3,10 +3,11 @@
  * (NodeProject in ../existing/project.ts): the entry module's text, the service's own sources, and which
  * copies of @opentelemetry/instrumentation npm installed. Read only.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { analyseNodeProject, type NodeProject } from '../existing/project.js';
 import { parseStartScript } from '../existing/start-command.js';
+import { readTextSync } from '../../../core/read-file.js';
 
 export interface SourceFile {
   /** Relative to the project, with forward slashes. */
@@ -42,8 +43,7 @@ const MAX_BYTES = 512 * 1024;
 function readSource(root: string, rel: string): SourceFile | undefined {
   const file = path.join(root, rel);
   try {
-    if (statSync(file).size > MAX_BYTES) return undefined;
-    return { path: rel.split(path.sep).join('/'), text: readFileSync(file, 'utf8') };
+    return { path: rel.split(path.sep).join('/'), text: readTextSync(file, { maxBytes: MAX_BYTES }) };
   } catch {
     return undefined;
   }
@@ -88,7 +88,7 @@ function instrumentationCopies(root: string): NodeDoctorView['instrumentationCop
   const found: NodeDoctorView['instrumentationCopies'] = [];
   const check = (rel: string) => {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(root, rel, 'package.json'), 'utf8')) as { version?: string };
+      const pkg = JSON.parse(readTextSync(path.join(root, rel, 'package.json'))) as { version?: string };
       found.push({ path: rel.split(path.sep).join('/'), version: pkg.version ?? '?' });
     } catch {
       /* not there */

@@ -3,7 +3,7 @@
  * the bootstrap file, package.json (the matched set pinned, `--import` in the start script), the
  * Dockerfile's node command, and the answers file. Planning again on the result gives no change.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../../core/errors.js';
 import { serviceFramework } from '../../../catalog/frameworks/index.js';
@@ -25,6 +25,7 @@ import { BOOTSTRAP_FILE, loadOrder, type NodeProject, type PackageJson } from '.
 import { sampleRoute } from './routes.js';
 import { preloadsBootstrap, withImport } from './start-command.js';
 import type { FileChange } from '../../../pipeline/changes.js';
+import { readTextSync } from '../../../core/read-file.js';
 
 const NOTHING = '— nothing was changed';
 const OVERRIDE_FIELD = { npm: 'overrides', yarn: 'resolutions', pnpm: 'pnpm.overrides' } as const;
@@ -150,7 +151,7 @@ function dockerignoreChange(project: NodeProject, text: string | undefined): Fil
   if (!docker || !lastStageHasBootstrap(text ?? docker.text, BOOTSTRAP_FILE)) return undefined;
   const file = [`${docker.path}.dockerignore`, '.dockerignore'].find((f) => existsSync(path.join(project.root, f)));
   if (!file) return undefined;
-  const before = readFileSync(path.join(project.root, file), 'utf8');
+  const before = readTextSync(path.join(project.root, file));
   const rule = dockerignoreExcludes(before, BOOTSTRAP_FILE);
   if (!rule) return undefined;
   const eol = before.includes('\r\n') ? '\r\n' : '\n';

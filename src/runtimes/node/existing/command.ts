@@ -3,7 +3,7 @@
  * service (analysis, diagnosis, a reviewable diff, consent, git safety, atomic writes, the answers file,
  * then install and the smoke test), on package.json, the start command and a `--import` bootstrap.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResultPromise } from 'execa';
@@ -36,6 +36,7 @@ import { buildForSmoke, buildToRun } from './build.js';
 import { analysisNotes, explainShutdown } from './review-notes.js';
 import { brokeProjectTests, reportProjectTests, type ProjectTestsReport } from '../../../pipeline/project-tests.js';
 import { nodeProjectTestsStep } from './project-tests.js';
+import { readTextSync } from '../../../core/read-file.js';
 
 export interface NodeAddTracingResult extends TracingResultBase {
   runtime: 'node';
@@ -174,7 +175,7 @@ async function relockOrRestore(
   if (!lockfile) return true;
   const node = await serviceNode().catch(() => undefined);
   // Interrupted while the manager rewrites the lockfile: everything goes back as it was, lockfile included.
-  const lockBefore = readFileSync(path.join(root, lockfile), 'utf8');
+  const lockBefore = readTextSync(path.join(root, lockfile));
   const originals = [
     ...changes.map((c) => ({ path: c.path, before: c.before })),
     { path: lockfile, before: lockBefore },

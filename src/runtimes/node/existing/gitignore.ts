@@ -1,9 +1,9 @@
 /** The node_modules the smoke test installs belong in the project's .gitignore (added only when git does not ignore it). */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { FileChange } from '../../../pipeline/changes.js';
+import { readTextIfExists } from '../../../core/read-file.js';
 
 export async function nodeModulesIgnoreChange(root: string): Promise<FileChange | undefined> {
   if (existsSync(path.join(root, 'node_modules'))) return undefined;
@@ -19,7 +19,7 @@ export async function nodeModulesIgnoreChange(root: string): Promise<FileChange 
     return undefined;
   }
   const file = path.join(root, '.gitignore');
-  const before = existsSync(file) ? await readFile(file, 'utf8') : null;
+  const before = (await readTextIfExists(file)) ?? null;
   const nl = before?.includes('\r\n') ? '\r\n' : '\n';
   const after = before ? `${before}${before.endsWith('\n') ? '' : nl}node_modules/${nl}` : 'node_modules/\n';
   return {

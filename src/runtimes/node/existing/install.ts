@@ -4,7 +4,6 @@
  * run with the Node that will run the service.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { InstallError, UsageError } from '../../../core/errors.js';
@@ -13,6 +12,7 @@ import { DEFAULT_NODE_SET, nodeOtelSet } from '../../../catalog/node-sets.js';
 import { findManager, type ManagerCommand, managerMissing, wantedManager } from './manager.js';
 import { npmConflict } from './npm-conflict.js';
 import type { NodeProject, PackageManager } from './project.js';
+import { readText, readTextIfExists } from '../../../core/read-file.js';
 
 const LOCK_TIMEOUT_MS = 300_000;
 
@@ -89,7 +89,7 @@ export async function updateLockfile(
     };
   }
   const file = path.join(root, lockfile);
-  const before = existsSync(file) ? await readFile(file, 'utf8') : '';
+  const before = (await readTextIfExists(file)) ?? '';
   running.child = execa(manager.file, [...manager.prefix, ...args], {
     cwd: root,
     env,
@@ -106,7 +106,7 @@ export async function updateLockfile(
     const tail = conflict ?? output.split('\n').slice(-5).join(' | ');
     return { lockfile, outcome: 'failed', detail: `${manager.display} ${args.join(' ')} failed: ${tail}` };
   }
-  const after = await readFile(file, 'utf8');
+  const after = await readText(file);
   return {
     lockfile,
     outcome: after === before ? 'unchanged' : 'updated',

@@ -1,8 +1,8 @@
 // The project's own package manager, at the version it names, found on PATH or run through corepack or npx.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { NodeProject, PackageManager } from './project.js';
+import { readTextIfExistsSync } from '../../../core/read-file.js';
 
 /** The manager and version the project asks for, and where that was read. */
 export interface WantedManager {
@@ -34,11 +34,7 @@ const PNPM_LOCK: [RegExp, string][] = [
 const YARN_LOCK: Record<string, string> = { '4': '2', '5': '3', '6': '3', '7': '4', '8': '4' };
 
 function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
+  return readTextIfExistsSync(file) ?? '';
 }
 
 export function wantedManager(project: NodeProject): WantedManager {

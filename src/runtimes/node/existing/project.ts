@@ -3,12 +3,14 @@
  * package manager, the start command and entry module, TypeScript, the Dockerfile, and the modules the
  * entry loads in the order Node evaluates them (each read with the parser in scan.ts).
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { dockerStart, type DockerStart } from './dockerfile.js';
 import { isDataModule, resolveEntry, resolveLocal } from './resolve.js';
 import { scanModuleCached, type ScannedModule } from './scan.js';
 import { parseStartScript, type NodeCommand } from './start-command.js';
+import { readTextIfExistsSync } from '../../../core/read-file.js';
+import { parsePackageJson } from './package-json-schema.js';
 
 export const BOOTSTRAP_FILE = 'telemetry.mjs';
 /** First line of the bootstrap add-tracing writes: how a later run knows the file is its own. */
@@ -81,13 +83,7 @@ const MAX_MODULES = 400;
 const MAX_BYTES = 2 * 1024 * 1024;
 
 function readText(file: string): string | undefined {
-  try {
-    const s = statSync(file);
-    if (!s.isFile() || s.size > MAX_BYTES) return undefined;
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExistsSync(file, { maxBytes: MAX_BYTES });
 }
 
 /** JSON with comments and trailing commas, as tsconfig.json allows. */
@@ -221,8 +217,7 @@ export function analyseNodeProject(root: string): NodeProject {
   let data: PackageJson = {};
   let packageJson: NodeProject['packageJson'];
   try {
-    data = JSON.parse(pkgText.replace(/^\uFEFF/, '')) as PackageJson;
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw new Error('not a JSON object');
+    data = parsePackageJson(pkgText);
     packageJson = { text: pkgText, data };
   } catch (error) {
     packageJson = { error: (error as Error).message };

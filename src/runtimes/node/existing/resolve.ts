@@ -4,8 +4,9 @@
  * file it compiles to; and, for a start command's entry that is built, the source it is built from and
  * the build that makes it. Only the file system is read.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
+import { readTextSync } from '../../../core/read-file.js';
 
 /** The extensions Node's CommonJS resolver tries, in its order. */
 const NODE_EXTS = ['.js', '.mjs', '.cjs', '.json', '.node'];
@@ -39,7 +40,7 @@ function isDirectory(root: string, rel: string): boolean {
 
 function mainOf(root: string, dir: string): string | undefined {
   try {
-    const main = (JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as { main?: unknown }).main;
+    const main = (JSON.parse(readTextSync(path.join(root, dir, 'package.json'))) as { main?: unknown }).main;
     return typeof main === 'string' && main ? path.posix.join(dir, main) : undefined;
   } catch {
     return undefined;

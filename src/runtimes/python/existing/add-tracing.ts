@@ -3,7 +3,7 @@
  * its Python takes, the planned change; after the write its formatters and lock files, then the install, the
  * smoke test and the project's own tests.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as clack from '@clack/prompts';
 import { getFramework } from '../../../catalog/frameworks/index.js';
@@ -44,6 +44,7 @@ import { summarizeReport } from './summary.js';
 import { renderTelemetryModule } from './telemetry-module.js';
 import type { AnalysedProject, ProjectReport, ServeTarget } from './types.js';
 import { frameworkWiring } from './wiring.js';
+import { readTextIfExistsSync } from '../../../core/read-file.js';
 
 export interface AddTracingResult extends TracingResultBase {
   project: ReturnType<typeof summarizeReport>;
@@ -91,7 +92,7 @@ function alreadyGenerated(root: string, report: ProjectReport, dryRun: boolean, 
 async function withVenvIgnored(root: string, report: AnalysedProject, changes: FileChange[]): Promise<void> {
   if (existsSync(path.join(root, VENV_DIR)) || changes.some((c) => c.path === '.gitignore')) return;
   const file = path.join(root, '.gitignore');
-  const current = report.texts['.gitignore'] ?? (existsSync(file) ? readFileSync(file, 'utf8') : undefined);
+  const current = report.texts['.gitignore'] ?? readTextIfExistsSync(file);
   const ignore = await venvIgnoreChange(root, current);
   if (ignore) changes.push(ignore);
 }

@@ -3,11 +3,11 @@
  * code the project's tests have no reason to run: the module goes into the project's own coverage `omit`
  * list, in the file coverage reads its settings from, so the change shows in the diff.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../../../core/errors.js';
 import type { FileChange } from '../../../pipeline/changes.js';
+import { readTextIfExists } from '../../../core/read-file.js';
 
 /** The files that configure pytest and coverage, in the order coverage looks for its settings. */
 export const COVERAGE_FILES = ['.coveragerc', 'setup.cfg', 'tox.ini', 'pyproject.toml', 'pytest.ini'] as const;
@@ -189,11 +189,7 @@ export function coverageOmitEdit(files: Files, telemetryPath: string): OmitEdit 
 }
 
 async function readIf(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExists(file);
 }
 
 /**

@@ -5,12 +5,13 @@
  * checkout executes none of its code); dependency and start files are read here.
  */
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../../../core/errors.js';
+import { notUtf8, readFileBytes, UnreadableFileError } from '../../../core/read-file.js';
 import { TEMPLATES_DIR } from '../../../core/paths.js';
 import { peekAnswers } from '../../../answers/document.js';
 import { readAnswersText } from '../../../answers/file.js';
@@ -62,6 +63,22 @@ export interface DetectOptions {
   app?: string;
 }
 
+/**
+ * A dependency file that is a symlink to a regular file inside the project (`requirements.txt ->
+ * reqs/base.txt`): listed like the file itself, so it is edited at its target. Other symlinks are not
+ * followed: a linked module would be analysed twice.
+ */
+async function isLinkedDependencyFile(root: string, rel: string): Promise<boolean> {
+  if (!isRequirementsFile(rel) && !['pyproject.toml', 'setup.cfg'].includes(rel)) return false;
+  try {
+    const [real, top] = await Promise.all([realpath(path.join(root, rel)), realpath(root)]);
+    const inside = path.relative(top, real);
+    return !inside.startsWith('..') && !path.isAbsolute(inside) && (await stat(real)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Project files (POSIX, relative) up to a small depth, skipping virtualenvs and caches. */
 async function listProjectFiles(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -78,7 +95,7 @@ async function listProjectFiles(root: string): Promise<string[]> {
         if (depth >= MAX_DEPTH || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         if (existsSync(path.join(root, child, 'pyvenv.cfg'))) continue;
         await walk(child, depth + 1);
-      } else if (e.isFile()) out.push(child);
+      } else if (e.isFile() || (e.isSymbolicLink() && (await isLinkedDependencyFile(root, child)))) out.push(child);
     }
   };
   await walk('', 0);
@@ -128,19 +145,6 @@ export async function runAnalyzer(
 
 const TEXT_LIMIT = 2_000_000;
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-/** Why the bytes are not text this tool can edit (UTF-8), or undefined when they are. */
-export function notUtf8(bytes: Uint8Array): string | undefined {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return 'UTF-16, not UTF-8';
-  try {
-    UTF8.decode(bytes);
-    return undefined;
-  } catch {
-    return 'not UTF-8';
-  }
-}
-
 /** A file's text; undefined for one that is missing, not a regular file, over the limit or not UTF-8. */
 async function readText(file: string): Promise<string | undefined> {
   const read = await readChecked(file);
@@ -148,16 +152,17 @@ async function readText(file: string): Promise<string | undefined> {
 }
 
 async function readChecked(file: string): Promise<{ text: string } | { problem?: string }> {
+  let bytes: Buffer;
   try {
-    const s = await stat(file);
-    if (!s.isFile()) return {};
-    if (s.size > TEXT_LIMIT) return { problem: 'over 2 MB' };
-    const bytes = await readFile(file);
-    const problem = notUtf8(bytes);
-    return problem ? { problem } : { text: bytes.toString('utf8') };
-  } catch {
-    return {};
+    bytes = await readFileBytes(file, { maxBytes: TEXT_LIMIT });
+  } catch (error) {
+    const reason = error instanceof UnreadableFileError ? error.reason : '';
+    // Named as before: too large, or not a regular file (a FIFO is never opened for reading).
+    if (reason.startsWith('is larger')) return { problem: 'over 2 MB' };
+    return reason.startsWith('is a directory') || !reason ? {} : { problem: reason.replace(/^is /, '') };
   }
+  const problem = notUtf8(bytes);
+  return problem ? { problem } : { text: bytes.toString('utf8') };
 }
 
 function isRequirementsFile(rel: string): boolean {

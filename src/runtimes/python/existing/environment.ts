@@ -4,7 +4,6 @@
  * lock files it keeps. Reads files only; the interpreters run are installed ones, never the project's.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PYTHON_FRAMEWORKS } from '../../../catalog/frameworks/index.js';
 import { installedPythons } from '../installs.js';
@@ -19,13 +18,10 @@ import {
   type DeclaredPython,
   type Interpreter,
 } from './project-python.js';
+import { readTextIfExists } from '../../../core/read-file.js';
 
 async function readIf(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExists(file);
 }
 
 /**

@@ -4,11 +4,11 @@
  * Dockerfile still passes. Runs only after the user agreed to the writes.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { parse as parseToml } from 'smol-toml';
 import type { Ui } from '../../../core/ui.js';
+import { readTextIfExists } from '../../../core/read-file.js';
 
 export type Formatter = 'isort' | 'black' | 'ruff-isort' | 'ruff-format';
 
@@ -140,11 +140,7 @@ export async function formatWritten(
 }
 
 async function readIf(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExists(file);
 }
 
 /** The formatting step of add-tracing, with its report; returns false when a configured gate still fails. */

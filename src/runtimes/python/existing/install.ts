@@ -4,7 +4,7 @@
  * command, and a GET route picked from the app's own route table.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -25,6 +25,7 @@ import {
 } from './deps.js';
 import type { ServeTarget } from './types.js';
 import { existingUvicorn } from '../../../catalog/frameworks/servers.js';
+import { readTextIfExists } from '../../../core/read-file.js';
 
 export const ROUTES_SCRIPT = path.join(TEMPLATES_DIR, 'add-tracing', 'routes.py');
 
@@ -34,11 +35,7 @@ export function serverCommand(serve: Pick<ServeTarget, 'module' | 'attr' | 'fact
 }
 
 async function readIf(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExists(file);
 }
 
 /** Files a requirements file pulls in with -r, transitively. */

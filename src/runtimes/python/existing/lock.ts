@@ -3,12 +3,11 @@
  * Poetry, PDM, pip-compile, Pipenv) without upgrading anything else, summarised as a diff, and checked fresh.
  * Without the tool, the exact command is printed and `doctor` keeps reporting the stale lock.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { normalizeName, type DependencyFile } from './deps.js';
 import { lockedVersions } from './otel-choice.js';
+import { readText, readTextIfExists } from '../../../core/read-file.js';
 
 export type LockTool = 'uv' | 'poetry' | 'pdm' | 'pip-compile' | 'pipenv';
 
@@ -187,7 +186,7 @@ export async function relock(root: string, lock: ProjectLock, python?: string): 
   const command = quote(cmds.relock);
   if (!version) return { lock, command, outcome: 'missing-tool', detail: `${lock.tool} is not on PATH` };
   const file = path.join(root, lock.file);
-  const before = existsSync(file) ? await readFile(file, 'utf8') : '';
+  const before = (await readTextIfExists(file)) ?? '';
   // uv resolves with the interpreter add-tracing chose (it would try to download one otherwise).
   const env = {
     ...process.env,
@@ -203,7 +202,7 @@ export async function relock(root: string, lock: ProjectLock, python?: string): 
     env,
   });
   if (run.exitCode !== 0) return { lock, command, outcome: 'failed', detail: lastLines(String(run.all ?? '')) };
-  const after = await readFile(file, 'utf8');
+  const after = await readText(file);
   const diff = lockDiff(before, after, lock.tool);
   if (cmds.check) {
     const check = await execa(cmds.check[0]!, cmds.check.slice(1), {

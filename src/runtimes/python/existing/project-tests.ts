@@ -4,7 +4,9 @@
  * changed code, or a suite that exits worse (a coverage gate), is a failure of add-tracing. The "before"
  * run uses a copy of the project with the original file contents put back.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import fs from 'fs-extra';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,6 +26,7 @@ import type { Ui } from '../../../core/ui.js';
 
 export { brokeProjectTests, reportProjectTests, type ProjectTestsReport } from '../../../pipeline/project-tests.js';
 import { hasDjangoTests, runDjangoTests } from './django-tests.js';
+import { readTextIfExists } from '../../../core/read-file.js';
 
 const DEV_GROUPS = ['dev', 'test', 'tests', 'testing'];
 
@@ -147,7 +150,7 @@ export async function runSuite(python: string, cwd: string, env: Record<string, 
       extendEnv: false,
       env: await suiteEnvironment(env),
     });
-    const xml = existsSync(report) ? await readFile(report, 'utf8') : '';
+    const xml = (await readTextIfExists(report)) ?? '';
     return { ...parseJunit(xml), exitCode: r.exitCode ?? 1, output: String(r.all ?? '') };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -170,11 +173,7 @@ export function compareOutcomes(
 }
 
 async function readIf(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExists(file);
 }
 
 /**

@@ -1,17 +1,13 @@
 /** The lock step of add-tracing: re-lock each lock file the edited dependency files feed, and say how it went. */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Ui } from '../../../core/ui.js';
 import { readDependencyFiles } from './detect.js';
 import { findUp } from './environment.js';
 import { formatLockDiff, lockCommands, projectLocks, relock, staleLockEntries, type RelockResult } from './lock.js';
+import { readTextIfExists } from '../../../core/read-file.js';
 
 async function readIf(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExists(file);
 }
 
 export async function lockFilesOf(root: string): Promise<Record<string, string | undefined>> {

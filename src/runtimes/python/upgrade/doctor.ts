@@ -1,5 +1,4 @@
 /** What doctor says about upgrades: conflict markers left in tool-owned files, and newer matched sets. */
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../../../pipeline/findings.js';
 import { ANSWERS_FILE } from '../../../core/paths.js';
@@ -8,6 +7,7 @@ import { readAnswersFile } from '../../../answers/file.js';
 import { knownLines, newerKnownLine } from './lines.js';
 import { conflictMarkerLines } from '../../../upgrade/merge.js';
 import { projectPython } from './interpreter.js';
+import { readTextIfExistsSync } from '../../../core/read-file.js';
 
 export const PYPI_SDK_URL = 'https://pypi.org/pypi/opentelemetry-sdk/json';
 
@@ -110,7 +110,8 @@ export async function upgradeFindings(root: string, options: { checkPypi?: boole
   const texts = new Map<string, string>();
   for (const p of ownedPaths(doc)) {
     const file = path.join(root, p);
-    if (existsSync(file)) texts.set(p, readFileSync(file, 'utf8'));
+    const text = readTextIfExistsSync(file, { label: p, within: root });
+    if (text !== undefined) texts.set(p, text);
   }
   const findings = conflictFindings(texts);
   const current = typeof doc.options.otelVersion === 'string' ? doc.options.otelVersion : undefined;

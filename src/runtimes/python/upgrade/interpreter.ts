@@ -3,7 +3,7 @@
  * add-tracing makes: .python-version, requires-python, Poetry's python), else its .venv's pyvenv.cfg.
  * Nothing is run.
  */
-import { readFile } from 'node:fs/promises';
+import { readText } from '../../../core/read-file.js';
 import path from 'node:path';
 import { declaredPython } from '../existing/environment.js';
 import { readDeclaredPython, type DeclaredPython } from '../existing/project-python.js';
@@ -30,7 +30,7 @@ export function pythonFromTexts(texts: {
 export async function projectPython(root: string): Promise<string | undefined> {
   let pyvenv: string | undefined;
   try {
-    pyvenv = await readFile(path.join(root, '.venv', 'pyvenv.cfg'), 'utf8');
+    pyvenv = await readText(path.join(root, '.venv', 'pyvenv.cfg'));
   } catch {
     pyvenv = undefined;
   }

@@ -5,7 +5,7 @@
  * compiled again with hashes by the project's tool (pip-compile, or uv when uv wrote it); without a `.in`
  * (or the tool) add-tracing refuses before writing, and says what to run.
  */
-import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -13,6 +13,7 @@ import { UsageError } from '../../../../core/errors.js';
 import { findUv } from '../../env.js';
 import type { FileChange } from '../../../../pipeline/changes.js';
 import { editRequirementsText } from './requirements.js';
+import { readText, readTextIfExists } from '../../../../core/read-file.js';
 
 export const HASH_PINNED = /(^|\s)--hash[=\s]/m;
 
@@ -91,18 +92,14 @@ async function compileInScratch(
           .slice(-3)
           .join(' '),
       };
-    return { text: await readFile(path.join(scratch, path.basename(change.txt)), 'utf8') };
+    return { text: await readText(path.join(scratch, path.basename(change.txt))) };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
 }
 
 async function readIf(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readTextIfExists(file);
 }
 
 /**

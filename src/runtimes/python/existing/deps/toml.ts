@@ -9,21 +9,49 @@ export interface TomlTable {
   end: number;
 }
 
+/**
+ * For each line, whether it begins inside a multi-line string, found by scanning strings and comments as
+ * TOML does (a `'''` inside a basic string, or a `"` inside a comment, opens nothing).
+ */
+function startsInsideString(lines: string[]): boolean[] {
+  const inside: boolean[] = [];
+  let open: string | undefined;
+  for (const line of lines) {
+    inside.push(open !== undefined);
+    let i = 0;
+    while (i < line.length) {
+      if (open) {
+        if (open === '"""' && line[i] === '\\') i += 2;
+        else if (line.startsWith(open, i)) {
+          // Up to two more quotes right before the delimiter belong to the content.
+          i += 3;
+          while (line[i] === open[0]) i++;
+          open = undefined;
+        } else i++;
+        continue;
+      }
+      const c = line[i]!;
+      if (c === '#') break;
+      if (line.startsWith('"""', i) || line.startsWith("'''", i)) {
+        open = line.slice(i, i + 3);
+        i += 3;
+      } else if (c === '"' || c === "'") {
+        let j = i + 1;
+        while (j < line.length && line[j] !== c) j += c === '"' && line[j] === '\\' ? 2 : 1;
+        i = j + 1;
+      } else i++;
+    }
+  }
+  return inside;
+}
+
 export function tomlTables(lines: string[]): TomlTable[] {
   const tables: TomlTable[] = [];
   let current: TomlTable = { name: '', headerLine: -1, start: 0, end: lines.length };
-  let inMultiline: string | undefined;
+  const inside = startsInsideString(lines);
   lines.forEach((raw, i) => {
+    if (inside[i]) return;
     const line = raw.replace(/\r?\n$/, '');
-    if (inMultiline) {
-      if (line.includes(inMultiline)) inMultiline = undefined;
-      return;
-    }
-    const triple = /("""|''')/.exec(line);
-    if (triple && line.split(triple[1]!).length === 2) {
-      inMultiline = triple[1];
-      return;
-    }
     const m = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$/.exec(line);
     if (m) {
       current.end = i;
