@@ -173,6 +173,15 @@ Examples:
 }
 
 function addSubcommands(program: Command, run: (code: number) => void): void {
+  addSmokeCommand(program, run);
+  addAddTracingCommand(program, run);
+  addUpgradeCommand(program, run);
+  addDoctorCommand(program, run);
+  addViewCommands(program, run);
+}
+
+/** `smoke [dir]`: the proof again, on a generated or wired project. */
+function addSmokeCommand(program: Command, run: (code: number) => void): void {
   program
     .command('smoke')
     .description('start a generated service, send requests and check the spans it exports')
@@ -182,7 +191,10 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .action((dir: string, flags: { json?: boolean }) =>
       action(run, flags, async (ui) => (await import('./commands/smoke.js')).smokeCommand(dir, ui)),
     );
+}
 
+/** `add-tracing [dir]`: an existing service wired, reviewed as a diff, proven. */
+function addAddTracingCommand(program: Command, run: (code: number) => void): void {
   const addTracing = program
     .command('add-tracing')
     .description('trace an existing Python, Express or Fastify service as generated ones are, then smoke-test it')
@@ -215,7 +227,10 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
       (await import('./commands/add-tracing.js')).addTracingCommand(dir, givenOptions(addTracing), flags, ui),
     ),
   );
+}
 
+/** `upgrade [dir]`: a project moved to the newest matched set and templates, edits kept. */
+function addUpgradeCommand(program: Command, run: (code: number) => void): void {
   program
     .command('upgrade')
     .description("move a generated or add-tracing'd project to the newest matched set and templates, keeping edits")
@@ -242,7 +257,10 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .action((dir: string, flags: import('./commands/upgrade.js').UpgradeFlags) =>
       action(run, flags, async (ui) => (await import('./commands/upgrade.js')).upgradeCommand(dir, flags, ui)),
     );
+}
 
+/** `doctor [dir]`: what a service gets wrong, exit 1 on a problem. */
+function addDoctorCommand(program: Command, run: (code: number) => void): void {
   program
     .command('doctor')
     .description("report what is missing or wrong in an existing service's OpenTelemetry setup (exit 1 on problems)")
@@ -254,8 +272,6 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .action((dir: string, flags: { app?: string; checkPypi?: boolean; json?: boolean }) =>
       action(run, flags, async (ui) => (await import('./commands/doctor.js')).doctorCommand(dir, flags, ui)),
     );
-
-  addViewCommands(program, run);
 }
 
 /** The flags `view` and `dev` share: where the receiver and the page listen, the cap, --save. */

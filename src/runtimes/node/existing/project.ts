@@ -252,6 +252,16 @@ export function analyseNodeProject(root: string): NodeProject {
     project.docker = { path: 'Dockerfile', text: dockerText, ...(start ? { start } : {}) };
   }
 
+  readEntry(root, data, project, ts);
+  const bootstrapText = readText(path.join(root, BOOTSTRAP_FILE));
+  if (bootstrapText !== undefined)
+    project.bootstrap = { path: BOOTSTRAP_FILE, ours: bootstrapText.startsWith(BOOTSTRAP_MARKER), text: bootstrapText };
+  return project;
+}
+
+/** How the service starts (start script, main, server.js or the Dockerfile), its entry as Node resolves it, and
+ * the modules it loads from there; whether the build script bundles it. */
+function readEntry(root: string, data: PackageJson, project: NodeProject, ts: NodeProject['typescript']): void {
   const buildScript = typeof data.scripts?.build === 'string' ? data.scripts.build : undefined;
   const scriptName = startScriptName(root, data.scripts ?? {}, ts);
   const script = scriptName === undefined ? undefined : data.scripts![scriptName]!;
@@ -290,10 +300,6 @@ export function analyseNodeProject(root: string): NodeProject {
     const external = /--packages=external/.test(data.scripts?.build ?? '');
     if (!external) project.bundled = `the build script bundles the service (${bundler[1]!.split(/\s/)[0]})`;
   }
-  const bootstrapText = readText(path.join(root, BOOTSTRAP_FILE));
-  if (bootstrapText !== undefined)
-    project.bootstrap = { path: BOOTSTRAP_FILE, ours: bootstrapText.startsWith(BOOTSTRAP_MARKER), text: bootstrapText };
-  return project;
 }
 
 /** The build that makes a built entry: package.json's build script, else what to run by hand. */
