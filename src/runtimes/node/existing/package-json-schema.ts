@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 import { nestingDepth } from '../../../core/json-depth.js';
-import type { PackageJson } from './project.js';
 
 /** npm itself nests a few levels (overrides); far deeper is not a package manifest. */
 export const MAX_PACKAGE_JSON_DEPTH = 64;
@@ -24,6 +23,17 @@ const schema = z
   })
   .partial()
   .passthrough();
+
+/** The fields of package.json the analysis reads. */
+export interface PackageJson {
+  name?: string;
+  type?: string;
+  main?: string;
+  packageManager?: string;
+  scripts?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
 
 /** The parsed manifest; an Error saying what is wrong (the caller names the file). */
 export function parsePackageJson(text: string): PackageJson {

@@ -10,7 +10,9 @@ import { isDataModule, resolveEntry, resolveLocal } from './resolve.js';
 import { scanModuleCached, type ScannedModule } from './scan.js';
 import { parseStartScript, type NodeCommand } from './start-command.js';
 import { readTextIfExistsSync } from '../../../core/read-file.js';
-import { parsePackageJson } from './package-json-schema.js';
+import { parsePackageJson, type PackageJson } from './package-json-schema.js';
+
+export type { PackageJson } from './package-json-schema.js';
 
 export const BOOTSTRAP_FILE = 'telemetry.mjs';
 /** First line of the bootstrap add-tracing writes: how a later run knows the file is its own. */
@@ -18,16 +20,6 @@ export const BOOTSTRAP_MARKER = '// OpenTelemetry bootstrap written by create-tr
 
 export type NodeFrameworkName = 'express' | 'fastify';
 export type PackageManager = 'npm' | 'pnpm' | 'yarn';
-
-export interface PackageJson {
-  name?: string;
-  type?: string;
-  main?: string;
-  packageManager?: string;
-  scripts?: Record<string, string>;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-}
 
 export interface LoadEvent {
   kind: 'framework' | 'sdk';
