@@ -8,6 +8,7 @@ import { serviceFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
 import { startReceiver, type Receiver } from '../receiver/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
+import { withSecretQuery } from './secret-checks.js';
 import { freePort, startService, waitUntilReady, type RunningService } from './service.js';
 import type { SentRequest, ShutdownOutcome, SmokeTarget } from './types.js';
 
@@ -41,7 +42,9 @@ export function send(
   return new Promise((resolve) => {
     const done = (fields: Pick<SentRequest, 'status'> & { error?: string; bodyExcerpt?: string }) =>
       resolve({ ...request, ...fields, durationMs: performance.now() - started });
-    const req = http.get(base + request.path, { headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+    // The secret goes in the query string here, so the report's path stays the route's.
+    const target = request.secret ? withSecretQuery(request.path, request.secret) : request.path;
+    const req = http.get(base + target, { headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const status = res.statusCode ?? 0;
       let body = '';
       res.setEncoding('utf8');

@@ -8,6 +8,7 @@ import { serviceFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
 import { runChecks, runMultiWorkerChecks } from './checks.js';
+import { secretHeaders } from './secret-checks.js';
 import { type PhaseResult, type Running, runPhase, send, sendMany, smokeProtocol, tail } from './phase.js';
 import type { SentRequest, ShutdownOutcome, SmokeCheck, SmokeExpectation, SmokeTarget } from './types.js';
 
@@ -91,7 +92,11 @@ function testOverrides(options: SmokeTarget['options']): {
 function primaryRequests(expectation: Expectation) {
   return async (base: string): Promise<SentRequest[]> => {
     const requests: SentRequest[] = [];
-    requests.push(await send(base, { purpose: 'sample', path: expectation.requestPath }));
+    // A fresh secret each run, as a bearer token, a cookie and query parameters: none may reach the telemetry.
+    const secret = randomBytes(12).toString('hex');
+    requests.push(
+      await send(base, { purpose: 'sample', path: expectation.requestPath, secret }, secretHeaders(secret)),
+    );
     const inbound = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
     requests.push(
       await send(

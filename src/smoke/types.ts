@@ -37,6 +37,8 @@ export interface SentRequest {
   error?: string;
   /** The start of the body of a non-2xx answer. */
   bodyExcerpt?: string;
+  /** A random value sent as bearer token, cookie and query parameters that must reach no telemetry. */
+  secret?: string;
 }
 
 export interface ShutdownOutcome {
