@@ -1,5 +1,6 @@
 /** What the Python runtime does with services it did not generate: add-tracing, doctor, and their smoke test. */
 import { EXIT_FAILURE, EXIT_OK } from '../../../core/errors.js';
+import { credentialCaptureFindings, DEPLOY_FILES, readTextFiles } from '../../../pipeline/credential-capture.js';
 import { installAndSmoke } from '../../../pipeline/install-and-smoke.js';
 import type { ExistingServices, Runtime } from '../../types.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
@@ -20,6 +21,10 @@ export function pythonExisting(runtime: Runtime): ExistingServices {
       const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
       const findings = [
         ...diagnose(report),
+        ...credentialCaptureFindings(
+          readTextFiles(root, [...report.files.map((f) => f.path), ...DEPLOY_FILES]),
+          'python',
+        ),
         ...lockFindings(await lockFilesOf(root), report.dependencyFiles),
         ...(await upgradeFindings(root, { checkPypi: flags.checkPypi })),
       ];
