@@ -175,9 +175,11 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .description('start a generated service, send requests and check the spans it exports')
     .argument('[dir]', 'project directory', '.')
     .option('--json', 'print the report as JSON on stdout')
+    .option('--record', 'write telemetry-contract.json: the shape of the telemetry this run emitted')
+    .option('--update', 'accept the shape this run emitted as the new telemetry-contract.json')
     .exitOverride()
-    .action((dir: string, flags: { json?: boolean }) =>
-      action(run, flags, async (ui) => (await import('./commands/smoke.js')).smokeCommand(dir, ui)),
+    .action((dir: string, flags: { json?: boolean; record?: boolean; update?: boolean }) =>
+      action(run, flags, async (ui) => (await import('./commands/smoke.js')).smokeCommand(dir, ui, flags)),
     );
 
   const addTracing = program

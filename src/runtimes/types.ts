@@ -8,7 +8,7 @@ import type { Finding } from '../pipeline/findings.js';
 import type { InstallingRuntime, PipelineResult } from '../pipeline/install-and-smoke.js';
 import type { TracingResultBase } from '../pipeline/review-and-write.js';
 import type { ServiceOptions } from '../options/schema.js';
-import type { SmokeRuntime } from '../smoke/types.js';
+import type { SmokeContract, SmokeRuntime } from '../smoke/types.js';
 import type { UpgradeTarget } from '../upgrade/project.js';
 
 export type { PreparedEnv, PrepareSettings } from '../pipeline/install-and-smoke.js';
@@ -76,6 +76,8 @@ export interface ExistingServices {
     existing: ExistingAnswers,
     options: ServiceOptions,
     ui: Ui,
+    /** The telemetry contract to check or record (smoke --record / --update). */
+    contract?: SmokeContract,
   ): Promise<{ code: number; result: { ok: boolean; directory: string } }>;
 }
 

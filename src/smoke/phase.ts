@@ -30,7 +30,7 @@ export function smokeProtocol(
 }
 
 /**
- * One GET on a fresh connection (no keep-alive), like independent clients: with several workers
+ * One request (GET unless said) on a fresh connection (no keep-alive), like independent clients: with several workers
  * sharing a listening socket, each connection may be accepted by any of them.
  */
 export function send(
@@ -44,7 +44,8 @@ export function send(
       resolve({ ...request, ...fields, durationMs: performance.now() - started });
     // The secret goes in the query string here, so the report's path stays the route's.
     const target = request.secret ? withSecretQuery(request.path, request.secret) : request.path;
-    const req = http.get(base + target, { headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+    const method = request.method ?? 'GET';
+    const req = http.request(base + target, { method, headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const status = res.statusCode ?? 0;
       let body = '';
       res.setEncoding('utf8');
@@ -57,6 +58,7 @@ export function send(
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
     req.on('error', (e) => done({ status: 0, error: e.message }));
+    req.end();
   });
 }
 

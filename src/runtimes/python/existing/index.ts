@@ -32,10 +32,17 @@ export function pythonExisting(runtime: Runtime): ExistingServices {
     },
 
     // The service brings its own dependencies, start command and route.
-    async smoke(root, existing, options, ui) {
+    async smoke(root, existing, options, ui, contract) {
       const settings = await existingSmokeSettings(root, existing, options, ui);
+      const target = contract ? { target: { contract } } : {};
       try {
-        const result = await installAndSmoke(root, options, runtime, { smoke: true, ...settings.pipeline }, ui);
+        const result = await installAndSmoke(
+          root,
+          options,
+          runtime,
+          { smoke: true, ...settings.pipeline, ...target },
+          ui,
+        );
         return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result: { ...result, directory: root } };
       } finally {
         await settings.cleanup();
