@@ -177,8 +177,9 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
     .option('--json', 'print the report as JSON on stdout')
     .option('--record', 'write telemetry-contract.json: the shape of the telemetry this run emitted')
     .option('--update', 'accept the shape this run emitted as the new telemetry-contract.json')
+    .option('--junit <file>', 'also write the checks as JUnit XML (one test case per check) to <file>')
     .exitOverride()
-    .action((dir: string, flags: { json?: boolean; record?: boolean; update?: boolean }) =>
+    .action((dir: string, flags: { json?: boolean; record?: boolean; update?: boolean; junit?: string }) =>
       action(run, flags, async (ui) => (await import('./commands/smoke.js')).smokeCommand(dir, ui, flags)),
     );
 
