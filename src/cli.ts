@@ -125,6 +125,7 @@ export function buildProgram(run: (code: number) => void, argv: readonly string[
     .option('--no-install', 'do not create .venv or install dependencies (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after installing')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
+    .option('--ci <kind>', 'also write the CI job running the smoke test and telemetry contract (github | gitlab)')
     .configureHelp({ helpWidth: 110 })
     // Options before a subcommand belong to the program, after it to the subcommand (e.g. `smoke --json`).
     .enablePositionalOptions()
@@ -158,6 +159,7 @@ Examples:
         smoke: boolean;
         force?: boolean;
         config?: string;
+        ci?: string;
       },
     ) =>
       action(run, flags, async (ui) =>
@@ -207,6 +209,7 @@ function addSubcommands(program: Command, run: (code: number) => void): void {
       'the Python for the smoke-test venv (default: the newest installed one the project allows)',
     )
     .option('--show-new', 'show new files in full in the diff (default: name and size)')
+    .option('--ci <kind>', 'also add the CI job running the smoke test and telemetry contract (github | gitlab)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();
   addOptionFlags(addTracing, true);

@@ -7,6 +7,8 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
 import type { Ui } from '../core/ui.js';
+import { cliVersion } from '../core/paths.js';
+import { ciChanges, ciKind } from '../pipeline/ci-files.js';
 import { formatFindings } from '../pipeline/findings.js';
 import { printNextSteps, reviewAndWrite } from '../pipeline/review-and-write.js';
 import { runtimeFor, type AddTracingFlags, type TracingResult } from '../runtimes/index.js';
@@ -33,9 +35,12 @@ export async function addTracingCommand(
 ): Promise<{ code: number; result: TracingResult }> {
   const root = path.resolve(dirArg ?? '.');
   checkFlags(flags);
-  const existing = await runtimeFor(root).existing();
+  const ci = ciKind(flags.ci);
+  const runtime = runtimeFor(root);
+  const existing = await runtime.existing();
   const plan = await existing.planTracing(root, flagOptions, flags, ui);
   if ('done' in plan) return done(plan.done);
+  if (ci) plan.changes.push(...ciChanges(root, ci, { runtime: runtime.name, version: cliVersion() }));
 
   const { result } = plan;
   const color = !ui.json && process.stdout.isTTY === true;

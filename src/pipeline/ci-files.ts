@@ -4,8 +4,20 @@
  * uv downloads, and runs this very version of the CLI's `smoke` (pinned), which checks the telemetry
  * contract when telemetry-contract.json is committed; the checks show as a job summary and as JUnit tests.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../core/errors.js';
+import type { FileChange } from './changes.js';
+
 export type CiKind = 'github' | 'gitlab';
 export const CI_KINDS: readonly CiKind[] = ['github', 'gitlab'];
+
+/** --ci's value, checked before anything is written. */
+export function ciKind(value: string | undefined): CiKind | undefined {
+  if (value === undefined) return undefined;
+  if ((CI_KINDS as readonly string[]).includes(value)) return value as CiKind;
+  throw new UsageError(`--ci ${JSON.stringify(value)}: expected one of ${CI_KINDS.join(', ')}`);
+}
 
 export interface CiFile {
   path: string;
@@ -111,4 +123,15 @@ function gitlab({ runtime, version }: CiSettings): CiFile {
 
 export function ciFiles(kind: CiKind, settings: CiSettings): CiFile[] {
   return [kind === 'github' ? github(settings) : gitlab(settings)];
+}
+
+/** add-tracing: the CI file as a reviewed change (a modification when the project already has one). */
+export function ciChanges(root: string, kind: CiKind, settings: CiSettings): FileChange[] {
+  return ciFiles(kind, settings).flatMap((f) => {
+    const file = path.join(root, f.path);
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : null;
+    if (before === f.content) return [];
+    const summary = [`${kind} CI job: the smoke test and telemetry contract`];
+    return [{ path: f.path, before, after: f.content, summary }];
+  });
 }

@@ -35,6 +35,8 @@ export interface AddTracingFlags {
   format?: boolean;
   /** --python X.Y: the interpreter for the smoke-test venv, over what the project declares. */
   python?: string;
+  /** --ci github|gitlab: also add the CI job that runs the smoke test and the telemetry contract. */
+  ci?: string;
 }
 
 /** add-tracing's --json result: the shared part (each runtime adds its own fields to it). */

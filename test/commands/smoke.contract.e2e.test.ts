@@ -12,8 +12,10 @@ import { runCli } from '../support/helpers.js';
 
 const CONTRACT = 'telemetry-contract.json';
 
-async function smoke(dir: string, ...flags: string[]) {
-  const r = await runCli(['smoke', dir, '--json', ...flags], { cwd: path.dirname(dir), timeoutMs: 240_000 });
+async function smoke(dir: string, ...args: (string | NodeJS.ProcessEnv)[]) {
+  const env = args.find((a): a is NodeJS.ProcessEnv => typeof a === 'object') ?? {};
+  const flags = args.filter((a): a is string => typeof a === 'string');
+  const r = await runCli(['smoke', dir, '--json', ...flags], { cwd: path.dirname(dir), env, timeoutMs: 240_000 });
   const result = JSON.parse(r.stdout) as { ok: boolean; smoke: SmokeJson };
   const contract = Object.fromEntries(
     result.smoke.checks
@@ -81,8 +83,17 @@ function contractSuite(name: string, c: ContractCase) {
         children: [{ name: 'process_item_logic', kind: 'INTERNAL' }],
       });
       expect(contract.metrics.map((m: { name: string }) => m.name)).toContain('http.server.request.duration');
-      const again = await smoke(base);
+      const junit = path.join(harness.root, 'junit.xml');
+      const summary = path.join(harness.root, 'summary.md');
+      writeFileSync(summary, '');
+      const again = await smoke(base, { GITHUB_STEP_SUMMARY: summary }, '--junit', junit);
       expect(again.code).toBe(0);
+      // The checks as CI shows them: JUnit test cases, and GitHub's job summary.
+      const xml = readFileSync(junit, 'utf8');
+      expect(xml).toContain('<testcase classname="shop &quot;otlp-grpc&quot;"');
+      expect(xml).toContain(`name="contract: GET ${c.sampleRoute}"`);
+      expect(xml).not.toContain('<failure');
+      expect(readFileSync(summary, 'utf8')).toMatch(/^### ✔ Telemetry smoke test of shop/);
       expect(Object.keys(again.contract)).toEqual(
         expect.arrayContaining([`contract: GET ${c.sampleRoute}`, 'contract: resource', 'contract: metrics']),
       );
