@@ -126,6 +126,7 @@ export function buildProgram(run: (code: number) => void, argv: readonly string[
     .option('--no-install', 'do not create .venv or install dependencies (implies --no-smoke)')
     .option('--no-smoke', 'skip the smoke test after installing')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
+    .option('--ci <kind>', 'also write the CI job running the smoke test and telemetry contract (github | gitlab)')
     .configureHelp({ helpWidth: 110 })
     // Options before a subcommand belong to the program, after it to the subcommand (e.g. `smoke --json`).
     .enablePositionalOptions()
@@ -161,6 +162,7 @@ Examples:
         smoke: boolean;
         force?: boolean;
         config?: string;
+        ci?: string;
       },
     ) =>
       action(run, flags, async (ui) =>
@@ -187,9 +189,12 @@ function addSmokeCommand(program: Command, run: (code: number) => void): void {
     .description('start a generated service, send requests and check the spans it exports')
     .argument('[dir]', 'project directory', '.')
     .option('--json', 'print the report as JSON on stdout')
+    .option('--record', 'write telemetry-contract.json: the shape of the telemetry this run emitted')
+    .option('--update', 'accept the shape this run emitted as the new telemetry-contract.json')
+    .option('--junit <file>', 'also write the checks as JUnit XML (one test case per check) to <file>')
     .exitOverride()
-    .action((dir: string, flags: { json?: boolean }) =>
-      action(run, flags, async (ui) => (await import('./commands/smoke.js')).smokeCommand(dir, ui)),
+    .action((dir: string, flags: { json?: boolean; record?: boolean; update?: boolean; junit?: string }) =>
+      action(run, flags, async (ui) => (await import('./commands/smoke.js')).smokeCommand(dir, ui, flags)),
     );
 }
 
@@ -219,6 +224,7 @@ function addAddTracingCommand(program: Command, run: (code: number) => void): vo
       'the Python for the smoke-test venv (default: the newest installed one the project allows)',
     )
     .option('--show-new', 'show new files in full in the diff (default: name and size)')
+    .option('--ci <kind>', 'also add the CI job running the smoke test and telemetry contract (github | gitlab)')
     .option('--json', 'print a machine-readable result on stdout (progress goes to stderr)')
     .exitOverride();
   addOptionFlags(addTracing, true);

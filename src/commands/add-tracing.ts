@@ -7,6 +7,8 @@ import path from 'node:path';
 import pc from 'picocolors';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../core/errors.js';
 import type { Ui } from '../core/ui.js';
+import { cliVersion } from '../core/paths.js';
+import { ciChanges, ciKind } from '../pipeline/ci-files.js';
 import { formatFindings } from '../pipeline/findings.js';
 import { finishInterruptedWrite } from '../pipeline/apply.js';
 import { printNextSteps, reviewAndWrite } from '../pipeline/review-and-write.js';
@@ -34,10 +36,13 @@ export async function addTracingCommand(
 ): Promise<{ code: number; result: TracingResult }> {
   const root = path.resolve(dirArg ?? '.');
   checkFlags(flags);
+  const ci = ciKind(flags.ci);
   if (existsSync(root)) finishInterruptedWrite(root, ui);
-  const existing = await runtimeFor(root).existing();
+  const runtime = runtimeFor(root);
+  const existing = await runtime.existing();
   const plan = await existing.planTracing(root, flagOptions, flags, ui);
   if ('done' in plan) return done(plan.done);
+  if (ci) plan.changes.push(...ciChanges(root, ci, { setup: runtime.ciSetup, version: cliVersion() }));
 
   const { result } = plan;
   const color = !ui.json && process.stdout.isTTY === true;

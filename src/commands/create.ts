@@ -15,6 +15,8 @@ import { installAndSmoke, type PipelineResult } from '../pipeline/install-and-sm
 import { shellWord } from '../core/escape.js';
 import { cliCommand } from '../core/invocation.js';
 import { runtimeOf, type Runtime } from '../runtimes/index.js';
+import { ciFiles, ciKind } from '../pipeline/ci-files.js';
+import { cliVersion } from '../core/paths.js';
 
 // Prompts (and @clack/prompts) load only when someone is there to answer them.
 const prompts = () => import('../options/prompts.js');
@@ -27,6 +29,8 @@ export interface CreateFlags {
   smoke: boolean;
   force?: boolean;
   config?: string;
+  /** --ci github|gitlab: also write the CI job that runs the smoke test and the telemetry contract. */
+  ci?: string;
 }
 
 export function renderPlanTree(p: Plan, color: boolean): string {
@@ -65,6 +69,8 @@ export async function createCommand(
   const { target, directory, options } = await gatherOptions(dirArg, flagOptions, flags, ui);
   const runtime = runtimeOf(options.framework);
   const p = plan(options, runtime);
+  const ci = ciKind(flags.ci);
+  if (ci) p.files.push(...ciFiles(ci, { setup: runtime.ciSetup, version: cliVersion() }));
   const files = p.files.map((f) => f.path);
   const result: CreateResult = { ok: true, directory: target, dryRun: Boolean(flags.dryRun), options, files };
   if (flags.dryRun) {

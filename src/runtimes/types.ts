@@ -8,8 +8,9 @@ import type { Finding } from '../pipeline/findings.js';
 import type { InstallingRuntime, PipelineResult } from '../pipeline/install-and-smoke.js';
 import type { TracingResultBase } from '../pipeline/review-and-write.js';
 import type { ServiceOptions } from '../options/schema.js';
-import type { SmokeRuntime } from '../smoke/types.js';
+import type { SmokeContract, SmokeRuntime } from '../smoke/types.js';
 import type { UpgradeTarget } from '../upgrade/project.js';
+import type { CiSetup } from '../pipeline/ci-files.js';
 
 export type { PreparedEnv, PrepareSettings } from '../pipeline/install-and-smoke.js';
 export type { RuntimeContext, TemplateLayer } from '../generate/plan.js';
@@ -35,6 +36,8 @@ export interface AddTracingFlags {
   format?: boolean;
   /** --python X.Y: the interpreter for the smoke-test venv, over what the project declares. */
   python?: string;
+  /** --ci github|gitlab: also add the CI job that runs the smoke test and the telemetry contract. */
+  ci?: string;
 }
 
 /** add-tracing's --json result: the shared part (each runtime adds its own fields to it). */
@@ -76,6 +79,8 @@ export interface ExistingServices {
     existing: ExistingAnswers,
     options: ServiceOptions,
     ui: Ui,
+    /** The telemetry contract to check or record (smoke --record / --update). */
+    contract?: SmokeContract,
   ): Promise<{ code: number; result: { ok: boolean; directory: string } }>;
 }
 
@@ -129,6 +134,8 @@ export interface Runtime extends TemplateRuntime, InstallingRuntime, SmokeRuntim
   preflight?(): Promise<void>;
   /** Commands shown after `create`, to run inside the project. */
   nextSteps(context: { installed: boolean; framework: ServiceFramework; smokeCommand: string }): string[];
+  /** What its services need on a CI runner before the smoke test (`--ci`). */
+  ciSetup: CiSetup;
   /** Whether a directory holds a service of this runtime, from its marker files alone (nothing is parsed). */
   owns(dir: string): boolean;
   /** `dev`: the start command of a generated service, or the one add-tracing recorded for an existing one. */

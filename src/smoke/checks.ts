@@ -5,6 +5,7 @@
  */
 import type { ReceivedMetricPoint, ReceivedSpan } from '../receiver/model.js';
 import { type CheckContext, check, HTTP_PATH_KEYS, type NamedCheck, type SmokeInput } from './check.js';
+import { secretsCheck } from './secret-checks.js';
 import { SIGNAL_CHECKS, workerMetricsCheck } from './signal-checks.js';
 import { NO_SPANS, SPAN_CHECKS } from './span-checks.js';
 import type { SentRequest, ShutdownOutcome, SmokeCheck, SmokeExpectation } from './types.js';
@@ -133,8 +134,9 @@ export function runChecks(input: SmokeInput): SmokeCheck[] {
   const checks = run([answeredCheck, notBlockedCheck], ctx);
   const non2xx = non2xxCheck(ctx);
   if (non2xx) return [...checks, non2xx];
-  if (input.spans.length === 0) return [...checks, NO_SPANS, ...run(SIGNAL_CHECKS, ctx)];
-  return [...checks, ...run(SPAN_CHECKS, ctx), ...run(SIGNAL_CHECKS, ctx), ...run([gracefulCheck], ctx)];
+  const signals = run([...SIGNAL_CHECKS, secretsCheck], ctx);
+  if (input.spans.length === 0) return [...checks, NO_SPANS, ...signals];
+  return [...checks, ...run(SPAN_CHECKS, ctx), ...signals, ...run([gracefulCheck], ctx)];
 }
 
 export interface MultiWorkerInput {

@@ -8,6 +8,7 @@ import { serviceFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
 import { startReceiver, type Receiver } from '../receiver/index.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
+import { withSecretQuery } from './secret-checks.js';
 import { freePort, startService, waitUntilReady, type RunningService } from './service.js';
 import type { SentRequest, ShutdownOutcome, SmokeTarget } from './types.js';
 
@@ -29,7 +30,7 @@ export function smokeProtocol(
 }
 
 /**
- * One GET on a fresh connection (no keep-alive), like independent clients: with several workers
+ * One request (GET unless said) on a fresh connection (no keep-alive), like independent clients: with several workers
  * sharing a listening socket, each connection may be accepted by any of them.
  */
 export function send(
@@ -41,7 +42,10 @@ export function send(
   return new Promise((resolve) => {
     const done = (fields: Pick<SentRequest, 'status'> & { error?: string; bodyExcerpt?: string }) =>
       resolve({ ...request, ...fields, durationMs: performance.now() - started });
-    const req = http.get(base + request.path, { headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+    // The secret goes in the query string here, so the report's path stays the route's.
+    const target = request.secret ? withSecretQuery(request.path, request.secret) : request.path;
+    const method = request.method ?? 'GET';
+    const req = http.request(base + target, { method, headers, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const status = res.statusCode ?? 0;
       let body = '';
       res.setEncoding('utf8');
@@ -54,6 +58,7 @@ export function send(
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`)));
     req.on('error', (e) => done({ status: 0, error: e.message }));
+    req.end();
   });
 }
 

@@ -8,6 +8,8 @@ import { serviceFramework } from '../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../options/schema.js';
 import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from '../receiver/model.js';
 import { runChecks, runMultiWorkerChecks } from './checks.js';
+import { type ContractRoute, shapeOf, type TelemetryContract, type TracedRequest } from './contract.js';
+import { secretHeaders } from './secret-checks.js';
 import { type PhaseResult, type Running, runPhase, send, sendMany, smokeProtocol, tail } from './phase.js';
 import type { SentRequest, ShutdownOutcome, SmokeCheck, SmokeExpectation, SmokeTarget } from './types.js';
 
@@ -88,10 +90,14 @@ function testOverrides(options: SmokeTarget['options']): {
 }
 
 /** The single-process run's requests: a sample, one carrying an inbound traceparent, the excluded paths. */
-function primaryRequests(expectation: Expectation) {
+function primaryRequests(expectation: Expectation, contractRoutes: ContractRoute[]) {
   return async (base: string): Promise<SentRequest[]> => {
     const requests: SentRequest[] = [];
-    requests.push(await send(base, { purpose: 'sample', path: expectation.requestPath }));
+    // A fresh secret each run, as a bearer token, a cookie and query parameters: none may reach the telemetry.
+    const secret = randomBytes(12).toString('hex');
+    requests.push(
+      await send(base, { purpose: 'sample', path: expectation.requestPath, secret }, secretHeaders(secret)),
+    );
     const inbound = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
     requests.push(
       await send(
@@ -101,8 +107,32 @@ function primaryRequests(expectation: Expectation) {
       ),
     );
     for (const p of expectation.excludedPaths) requests.push(await send(base, { purpose: 'excluded', path: p }));
+    for (const route of contractRoutes) requests.push(await sendTraced(base, route));
     return requests;
   };
+}
+
+/** A contract route's request, with its own traceparent: the trace it lands in is known whatever the names. */
+function sendTraced(base: string, route: ContractRoute): Promise<SentRequest> {
+  const inbound = { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex') };
+  const traceparent = `00-${inbound.traceId}-${inbound.spanId}-01`;
+  return send(base, { purpose: 'contract', method: route.method, path: route.path, inbound }, { traceparent });
+}
+
+/** What the run emitted for the sample route (its traceparent request) and the contract's other routes. */
+function runShape(expectation: Expectation, main: PhaseResult): TelemetryContract {
+  const traced = main.requests.flatMap((request): TracedRequest[] => {
+    if (!request.inbound || (request.purpose !== 'traceparent' && request.purpose !== 'contract')) return [];
+    const route = { method: request.method ?? 'GET', path: request.path, status: request.status };
+    return [{ route, request, traceId: request.inbound.traceId }];
+  });
+  const signals = expectation.signals ?? [];
+  return shapeOf({
+    traced,
+    spans: main.spans,
+    ...(signals.includes('logs') ? { logs: main.logs } : {}),
+    ...(signals.includes('metrics') ? { metrics: main.metrics } : {}),
+  });
 }
 
 /** The framework's multi-worker run, when it has one and it can be observed; undefined when not run. */
@@ -180,7 +210,13 @@ async function observe(
 ): Promise<ReportFields> {
   const { options } = target;
   const expectation = expectationFor(target);
-  const main = await runPhase(target, env, undefined, primaryRequests(expectation), onProgress, running);
+  // The sample route is sent anyway (its traceparent request is the one the contract reads).
+  const isSample = (r: ContractRoute) => r.method === 'GET' && r.path === expectation.requestPath;
+  const drive = primaryRequests(
+    expectation,
+    (target.contract?.routes ?? []).filter((r) => !isSample(r)),
+  );
+  const main = await runPhase(target, env, undefined, drive, onProgress, running);
   if (main.port)
     notes.push(
       `the service listens on port ${main.port.listening}, not on the PORT=${main.port.given} it was given (found from its open sockets): requests were sent there`,
@@ -201,6 +237,7 @@ async function observe(
       route: expectation.route ?? '',
     }) ?? []),
   );
+  if (target.contract) checks.push(...target.contract.judge(runShape(expectation, main)));
   const ignored = { ...main.ignored };
   let output = checks.every((c) => c.ok) ? undefined : main.output();
   const multi = await multiWorkerRun(target, env, expectation, notes, onProgress, running);

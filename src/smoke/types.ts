@@ -1,6 +1,7 @@
 /** The smoke test's shared shapes: what it is given, what it sends, what it concludes; no logic, imported by every part. */
 import type { ServiceOptions } from '../options/schema.js';
 import type { ReceivedSpan } from '../receiver/model.js';
+import type { ContractRoute, TelemetryContract } from './contract-shape.js';
 
 export interface SmokeExpectation {
   serviceName: string;
@@ -29,7 +30,10 @@ export interface SmokeExpectation {
 }
 
 export interface SentRequest {
-  purpose: 'sample' | 'traceparent' | 'excluded';
+  /** 'contract': a route the telemetry contract lists besides the sample one. */
+  purpose: 'sample' | 'traceparent' | 'excluded' | 'contract';
+  /** GET unless said. */
+  method?: string;
   path: string;
   status: number;
   durationMs: number;
@@ -38,6 +42,8 @@ export interface SentRequest {
   error?: string;
   /** The start of the body of a non-2xx answer. */
   bodyExcerpt?: string;
+  /** A random value sent as bearer token, cookie and query parameters that must reach no telemetry. */
+  secret?: string;
 }
 
 export interface ShutdownOutcome {
@@ -80,6 +86,14 @@ export interface SmokeRuntime {
   extraChecks?(run: RuntimeCheckInput): SmokeCheck[];
 }
 
+/** The telemetry contract's part in a run: the routes it adds, and the verdict on what the run emitted. */
+export interface SmokeContract {
+  /** Routes to send besides the sample one, each with its own traceparent. */
+  routes: ContractRoute[];
+  /** Compares the run's shape with the recorded contract, or records it. */
+  judge(shape: TelemetryContract): SmokeCheck[];
+}
+
 export interface SmokeTarget {
   projectDir: string;
   /** The prepared environment (Python: the venv; Node: the directory of the node binary, '' for PATH's). */
@@ -93,6 +107,8 @@ export interface SmokeTarget {
   readyPath?: string;
   /** Variables the app needs (add-tracing: --env-file or .env); OTEL_* set by the smoke test win. */
   env?: Record<string, string>;
+  /** The telemetry contract to check the run against or record (smoke --record / --update). */
+  contract?: SmokeContract;
   /** Sample route override for projects that are not generated (add-tracing). */
   expectation?: Partial<SmokeExpectation> & { requestPath?: string };
 }

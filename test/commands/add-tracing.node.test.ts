@@ -26,6 +26,18 @@ describe('add-tracing on a Node service (CLI)', () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it('--ci github adds the workflow to the reviewed change', async () => {
+    const dir = gitRepo('express-cjs');
+    const before = snapshot(dir);
+    const r = await runCli(['add-tracing', dir, '--dry-run', '--ci', 'github']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('+ .github/workflows/telemetry.yml');
+    expect(snapshot(dir)).toEqual(before);
+    const bad = await runCli(['add-tracing', dir, '--dry-run', '--ci', 'circle']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('error: --ci "circle": expected one of github, gitlab');
+  });
+
   it('writes with --yes, and a second run changes nothing', async () => {
     const dir = gitRepo('express-cjs');
     const first = await runCli(['add-tracing', dir, '--yes', '--no-install', '--no-lock']);

@@ -18,6 +18,11 @@ interface Row {
 
 const rows: Row[] = [
   {
+    name: 'unknown CI system',
+    args: ['svc', '--ci', 'jenkins'],
+    error: /^error: --ci "jenkins": expected one of github, gitlab$/,
+  },
+  {
     name: 'empty service name',
     args: ['svc', '--service-name', ''],
     error: /^error: --service-name: service name must not be empty$/,

@@ -6,6 +6,22 @@ import { listTree, runCli, runInTty, scratchDir } from '../support/helpers.js';
 const NO_PYTHON = ['--no-install'];
 
 describe('create (no TTY)', () => {
+  it('--ci github and --ci gitlab write the job running this version of the smoke test', async () => {
+    const cwd = scratchDir();
+    const version = JSON.parse(
+      readFileSync(path.join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'),
+    ).version;
+    for (const [kind, file] of [
+      ['github', '.github/workflows/telemetry.yml'],
+      ['gitlab', '.gitlab/telemetry.yml'],
+    ] as const) {
+      const r = await runCli([kind, '--yes', ...NO_PYTHON, '--ci', kind], { cwd });
+      expect(r.code, r.stderr).toBe(0);
+      const job = readFileSync(path.join(cwd, kind, file), 'utf8');
+      expect(job).toContain(`npx --yes create-traced-service@${version} smoke . --junit telemetry-junit.xml`);
+    }
+  });
+
   it('writes the whole tree and an answers file that reproduces it', async () => {
     const cwd = scratchDir();
     const r = await runCli(

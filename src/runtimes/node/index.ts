@@ -37,6 +37,8 @@ export const node: Runtime = {
     `${smokeCommand}   # prove the wiring again`,
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
+  // The job sets up Node itself: nothing more to install.
+  ciSetup: { github: [], gitlab: [] },
   owns: (dir) => existsSync(path.join(dir, 'package.json')),
   devService: (_projectDir, framework, existing) => ({
     envDir: '',

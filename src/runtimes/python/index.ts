@@ -44,6 +44,11 @@ export const python: Runtime = {
     `${smokeCommand}   # prove the wiring again`,
     `${framework.serverCommand({ host: '127.0.0.1', port: 8000 }).join(' ')}   # run it (Ctrl-C stops it)`,
   ],
+  ciSetup: {
+    github: ['- uses: actions/setup-python@v5', '  with:', '    python-version: "3.12"'],
+    // node:22 (Debian) carries python3; the venv module is a separate Debian package.
+    gitlab: ['apt-get update -qq && apt-get install -y -qq python3-venv > /dev/null'],
+  },
   owns: (dir) => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f))),
   devService: (projectDir, framework, existing) => ({
     envDir: path.join(projectDir, '.venv'),

@@ -1,4 +1,5 @@
 /** `doctor` for an existing Express or Fastify service: the project read, then its findings. */
+import { credentialCaptureFindings, DEPLOY_FILES, readTextFiles } from '../../../pipeline/credential-capture.js';
 import type { Finding } from '../../../pipeline/findings.js';
 import { appConstruction, type NodeProject } from '../existing/project.js';
 import { nodeFindings } from './rules.js';
@@ -35,5 +36,6 @@ export function diagnoseNodeService(root: string, analysis?: NodeProject): NodeD
       ...(app ? [`app built at ${app.file}:${app.line}`] : []),
     ].join('; '),
   };
-  return { framework, start, findings: [detected, ...nodeFindings(project)] };
+  const credentials = credentialCaptureFindings([...project.sources, ...readTextFiles(root, DEPLOY_FILES)], 'node');
+  return { framework, start, findings: [detected, ...nodeFindings(project), ...credentials] };
 }

@@ -35,6 +35,7 @@ export function renderBootstrap(options: ServiceOptions, entry: string): string 
   const context = templateContext(options, nodeTemplates);
   const instrumentations = stripTypes(
     withoutHeader(renderTemplate(`${framework.templateDir}/src/instrumentations.ts.hbs`, context)),
+    { dropImports: ['./otel-config.js'] },
   );
   const config = stripTypes(withoutHeader(renderTemplate('node/src/otel-config.ts.hbs', context)));
   const telemetry = stripTypes(withoutHeader(renderTemplate('node/src/telemetry.ts.hbs', context)), {

@@ -22,6 +22,7 @@ import { readAnswersText } from '../../../answers/file.js';
 import { layerOptions } from '../../../answers/layer-options.js';
 import { writeFileAtomic } from '../../../generate/write.js';
 import type { SmokeReport } from '../../../smoke/run.js';
+import type { SmokeContract } from '../../../smoke/types.js';
 import { reportInstallError, smokeStep as smokeStepOf } from '../../../pipeline/install-and-smoke.js';
 import type { AddTracingFlags, Runtime, TracingPlan } from '../../types.js';
 import type { Ui } from '../../../core/ui.js';
@@ -226,7 +227,13 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
   root: string,
   project: NodeProject,
   options: ServiceOptions,
-  run: { startCommand: string[]; route: { path: string; template: string }; smoke: boolean; envFile?: string },
+  run: {
+    startCommand: string[];
+    route: { path: string; template: string };
+    smoke: boolean;
+    envFile?: string;
+    contract?: SmokeContract;
+  },
   ui: Ui,
   result: R,
 ): Promise<{ code: number; result: R }> {
@@ -265,6 +272,7 @@ async function smokeStep<R extends Pick<NodeAddTracingResult, 'ok' | 'install' |
       runtime,
       readyPath: READINESS_PATH,
       env: appEnv.env,
+      ...(run.contract ? { contract: run.contract } : {}),
       serverCommand: (port: number) => ['env', `PORT=${port}`, ...startCommand],
       expectation: {
         requestPath: route.path,
@@ -297,6 +305,7 @@ export async function nodeSmoke(
   existing: ExistingAnswers,
   options: ServiceOptions,
   ui: Ui,
+  contract?: SmokeContract,
 ) {
   const project = analyseNodeProject(root);
   const route = existing.route ?? { path: '/', template: '/' };
@@ -309,7 +318,7 @@ export async function nodeSmoke(
     root,
     project,
     options,
-    { startCommand: existing.serverCommand, route, smoke: true },
+    { startCommand: existing.serverCommand, route, smoke: true, ...(contract ? { contract } : {}) },
     ui,
     result,
   );

@@ -11,6 +11,6 @@ export function nodeExisting(runtime: Runtime): ExistingServices {
       const { framework, start, findings } = diagnoseNodeService(root);
       return { findings, project: { root, runtime: 'node', framework, start } };
     },
-    smoke: (root, existing, options, ui) => nodeSmoke(runtime, root, existing, options, ui),
+    smoke: (root, existing, options, ui, contract) => nodeSmoke(runtime, root, existing, options, ui, contract),
   };
 }

@@ -1,5 +1,6 @@
 /** What the Python runtime does with services it did not generate: add-tracing, doctor, and their smoke test. */
 import { EXIT_FAILURE, EXIT_OK } from '../../../core/errors.js';
+import { credentialCaptureFindings, DEPLOY_FILES, readTextFiles } from '../../../pipeline/credential-capture.js';
 import { installAndSmoke } from '../../../pipeline/install-and-smoke.js';
 import type { ExistingServices, Runtime } from '../../types.js';
 import { upgradeFindings } from '../upgrade/doctor.js';
@@ -20,6 +21,10 @@ export function pythonExisting(runtime: Runtime): ExistingServices {
       const report = await detectProject(root, flags.app !== undefined ? { app: flags.app } : {});
       const findings = [
         ...diagnose(report),
+        ...credentialCaptureFindings(
+          readTextFiles(root, [...report.files.map((f) => f.path), ...DEPLOY_FILES]),
+          'python',
+        ),
         ...lockFindings(await lockFilesOf(root), report.dependencyFiles),
         ...(await upgradeFindings(root, { checkPypi: flags.checkPypi })),
       ];
@@ -27,10 +32,17 @@ export function pythonExisting(runtime: Runtime): ExistingServices {
     },
 
     // The service brings its own dependencies, start command and route.
-    async smoke(root, existing, options, ui) {
+    async smoke(root, existing, options, ui, contract) {
       const settings = await existingSmokeSettings(root, existing, options, ui);
+      const target = contract ? { target: { contract } } : {};
       try {
-        const result = await installAndSmoke(root, options, runtime, { smoke: true, ...settings.pipeline }, ui);
+        const result = await installAndSmoke(
+          root,
+          options,
+          runtime,
+          { smoke: true, ...settings.pipeline, ...target },
+          ui,
+        );
         return { code: result.ok ? EXIT_OK : EXIT_FAILURE, result: { ...result, directory: root } };
       } finally {
         await settings.cleanup();
