@@ -4,7 +4,9 @@
  * the tests and the CLI runs they start, and the project tools real repositories use (Poetry, black,
  * isort, ruff), each in its own venv, named to the tests through CTS_TEST_POETRY_BIN and
  * CTS_TEST_FORMATTERS_BIN; and the current LTS Node that runs the generated Node services, named to the
- * CLI through CTS_NODE (scripts/lts-node.mjs, which CI uses too).
+ * CLI through CTS_NODE (scripts/lts-node.mjs, which CI uses too); and Debian's Chromium for the live view's
+ * browser tests, installed with apt-get when it is missing and the suite runs as root (CHROMIUM_PATH names
+ * another; without either the browser tests fail, saying how to get one).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -54,7 +56,20 @@ function ensureToolVenv(uv: string, name: string, packages: readonly string[], b
   return bin;
 }
 
+/** Debian's Chromium, installed once when missing and apt-get can (root): the browser tests drive it. */
+function ensureChromium(): void {
+  if (process.env.CHROMIUM_PATH || existsSync('/usr/bin/chromium')) return;
+  if (process.getuid?.() !== 0 || !onPath('apt-get')) return;
+  process.stderr.write('installing Chromium for the browser tests (apt-get install chromium)\n');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
 export default async function setup(): Promise<void> {
+  ensureChromium();
   let uv = 'uv';
   if (!onPath('uv')) {
     uv = await ensurePrivateUv(process.env.CTS_PYTHON ?? 'python3', (line) => process.stderr.write(`${line}\n`));
