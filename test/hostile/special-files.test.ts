@@ -118,10 +118,12 @@ describe('a signal always ends the CLI', () => {
   ] as const)(
     '%s while a read is stuck in the thread pool',
     async (signal, code) => {
-      const dir = scratchDir('cts-special-');
+      // add-tracing --dry-run waits on the Python analysis, so the signal lands while the run is under way
+      // on any Node (a scaffold can finish before a signal sent during it is even handled).
+      const dir = copyFixture('existing/flask-single');
       fifo(path.join(dir, 'stuck'));
       // Loaded into the CLI: a read of a FIFO nobody writes (it holds a thread-pool thread forever), and the
-      // signal, sent once the CLI listens for it, so that it lands while the run is under way.
+      // signal, sent once the CLI listens for it.
       const inject = path.join(dir, 'stuck.mjs');
       writeFileSync(
         inject,
@@ -131,7 +133,7 @@ describe('a signal always ends the CLI', () => {
           `process.on('newListener', (event) => { if (event === '${signal}') setImmediate(() => process.kill(process.pid, '${signal}')); });`,
         ].join('\n'),
       );
-      const session = startSession(['svc', '--yes', '--no-install', '--service-name', 'svc'], {
+      const session = startSession(['add-tracing', '.', '--dry-run'], {
         cwd: dir,
         env: { NODE_OPTIONS: `--import ${pathToFileURL(inject).href}` },
       });
