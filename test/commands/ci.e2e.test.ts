@@ -16,7 +16,8 @@ describe('the generated GitHub workflow, run as CI runs it', () => {
   const root = scratchDir('cts-ci-');
   let tarball = '';
   beforeAll(() => {
-    const packed = execFileSync('npm', ['pack', '--pack-destination', root, '--silent'], {
+    // --ignore-scripts: the bundle is built already, and `prepare` would rebuild dist/ under the other tests.
+    const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', root, '--silent'], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       timeout: 300_000,
