@@ -5,6 +5,7 @@
  * no base at all, a two-way merge marks every difference.
  */
 import { diff3Merge, diffComm } from 'node-diff3';
+import { splitLines } from '../core/text-lines.js';
 
 export interface MergeLabels {
   ours: string;
@@ -16,11 +17,6 @@ export interface MergeResult {
   text: string;
   /** Number of conflict blocks written into `text`. */
   conflicts: number;
-}
-
-/** Lines with their own terminators, so joining them gives the text back byte for byte. */
-export function splitLines(text: string): string[] {
-  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
 const terminated = (lines: string[], nl: string) => lines.map((l) => (l.endsWith('\n') ? l : l + nl));

@@ -12,7 +12,7 @@ import { CancelledError, UsageError } from '../../core/errors.js';
 import { interruptedBy, onInterruptCleanup } from '../../core/interrupt.js';
 import { InstallError } from '../../core/errors.js';
 import type { PreparedEnv } from '../types.js';
-import { compareVersions } from '../../catalog/node-sets.js';
+import { compareDotted } from '../../core/dotted-version.js';
 import { readFileBytes, readText } from '../../core/read-file.js';
 
 const STAMP_FILE = path.join('node_modules', '.create-traced-service-stamp');
@@ -40,7 +40,7 @@ export async function findServiceNode(minNode: string): Promise<ServiceNode> {
         `install Node ${minNode} or newer, or set CTS_NODE to its node binary`,
     );
   }
-  if (compareVersions(version, minNode) < 0) {
+  if (compareDotted(version, minNode) < 0) {
     throw new UsageError(
       `the generated service needs Node ${minNode} or newer (OpenTelemetry JS declares it), but ${command} is ` +
         `${version}; install a current LTS Node, or set CTS_NODE to one`,

@@ -200,10 +200,6 @@ function preloadedFiles(root: string, project: NodeProject): string[] {
   return out;
 }
 
-export function isNodeProject(root: string): boolean {
-  return existsSync(path.join(root, 'package.json'));
-}
-
 export function analyseNodeProject(root: string): NodeProject {
   const pkgText = readText(path.join(root, 'package.json')) ?? '';
   let data: PackageJson = {};

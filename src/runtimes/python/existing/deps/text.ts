@@ -9,10 +9,7 @@ export function eol(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
-export function splitLines(text: string): string[] {
-  // Keeps each line's own terminator so joining gives the text back byte for byte.
-  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
-}
+export { splitLines } from '../../../../core/text-lines.js';
 
 /** A PEP 508 requirement inside a string: where its version spec starts and ends. */
 export interface ParsedRequirement {
