@@ -228,6 +228,9 @@ export async function runView(
     spansPerSec: median(withPage.map((r) => r.spansPerSec)),
     noPageSpansPerSec: median(noPage.map((r) => r.spansPerSec)),
     lossless: ingest.every((r) => r.failed === 0 && r.held === r.sent && r.dropped === 0),
+    // CPU the view spent per span: what it could take on a core of its own, whatever else ran.
+    viewCpuUsPerSpan: median(withPage.map((r) => (r.viewCpuSec * 1e6) / r.sent)),
+    noPageViewCpuUsPerSpan: median(noPage.map((r) => (r.viewCpuSec * 1e6) / r.sent)),
     rssHeldMiB: median(withPage.map((r) => r.rssHeldMiB)),
     rssPeakMiB: Math.max(...withPage.map((r) => r.rssPeakMiB)),
   };
