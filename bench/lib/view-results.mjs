@@ -102,7 +102,7 @@ function openTable(d) {
     ...[d.config.smallTraceSpans, d.config.bigTraceSpans].map((n) => {
       const x = o.bySize[n];
       return row([
-        `${n} spans`,
+        `${count(n)} spans`,
         ms(x.drawnMs),
         ms(x.allDrawnMs),
         ms(x.fetchMs),
@@ -140,7 +140,7 @@ export function viewSection(part) {
     out.push(
       `### Opening a trace`,
       '',
-      `In the last rep's page-open run, with ${count(o.heldAtOpen)} spans held, a ${c.smallTraceSpans}-span and a ${c.bigTraceSpans}-span trace (up to 12 deep) were sent, then clicked in the list ${c.openReps} times each (back to the list in between). Timed inside the page from the click: a MutationObserver sees the waterfall's rows fill the ${c.viewport} viewport (or all rows, when fewer), then a requestAnimationFrame and a task queued from it mark the frame that shows them as painted. The page draws a large trace's first screenful (120 rows) at once and the rest in the next frame; off-screen rows skip layout (\`content-visibility: auto\`). "All rows drawn" is the same mark once all of them are in the DOM.`,
+      `In the last rep's page-open run, with ${count(o.heldAtOpen)} spans held, a ${count(c.smallTraceSpans)}-span and a ${count(c.bigTraceSpans)}-span trace (up to 12 deep) were sent, then clicked in the list ${c.openReps} times each (back to the list in between). Timed inside the page from the click: a MutationObserver sees the waterfall's rows fill the ${c.viewport} viewport (or all rows, when fewer), then a requestAnimationFrame and a task queued from it mark the frame that shows them as painted. The page draws a large trace's first screenful (120 rows) at once and the rest in the next frame; off-screen rows skip layout (\`content-visibility: auto\`). "All rows drawn" is the same mark once all of them are in the DOM.`,
       '',
       ...openTable(d),
       '',
