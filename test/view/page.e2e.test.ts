@@ -2,15 +2,15 @@
  * The page in headless Chromium (Debian's chromium, installed by .ci/run; CHROMIUM_PATH overrides): what a
  * person sees once spans and log records reach the view.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningView, startView } from '../../src/view/index.js';
+import type { RunningView } from '../../src/view/index.js';
 import { REPO_ROOT } from '../support/helpers.js';
+import { viewInChromium } from './chromium.js';
 import { HOSTILE } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OK_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ERR_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
 const T0 = 1_700_000_000_000_000_000n;
@@ -95,14 +95,7 @@ let browser: Browser;
 let page: Page;
 let view: RunningView;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  if (!existsSync(path.join(REPO_ROOT, 'dist', 'view', 'page.js'))) throw new Error('run npm run build first');
-  view = await startView({ grpcPort: 0, httpPort: 0, pagePort: 0 });
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1200, height: 640 });
-  page.on('dialog', (d) => void d.dismiss());
+  ({ view, browser, page } = await viewInChromium());
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

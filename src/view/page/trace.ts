@@ -45,6 +45,8 @@ export function waterfallRows(spans: Span[], logs: Log[]): { rows: Row[]; strayL
   return { rows, strayLogs };
 }
 
+const NO_ROWS: Row[] = [];
+
 const isError = (s: Span) =>
   s.status.code === 'ERROR' ||
   (s.kind === 'SERVER' && Number(s.attributes['http.response.status_code'] ?? s.attributes['http.status_code']) >= 500);
@@ -116,6 +118,30 @@ function Waterfall({ rows, t0, total }: { rows: Row[]; t0: number; total: number
   </div>`;
 }
 
+/** Span rows in the first frame: more than a tall screen shows. */
+const FIRST_ROWS = 120;
+
+/**
+ * The rows to draw now: a large trace's first screenful at once, every row once that frame was painted, so that
+ * opening a 2,000-span trace does not wait for 2,000 rows of DOM and layout.
+ */
+function useFirstRowsFirst<T>(rows: T[]): T[] {
+  const [complete, setComplete] = useState<T[] | undefined>();
+  useEffect(() => {
+    if (rows.length <= FIRST_ROWS) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A task queued from the frame callback runs after that frame is painted.
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setComplete(rows), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [rows]);
+  return complete === rows || rows.length <= FIRST_ROWS ? rows : rows.slice(0, FIRST_ROWS);
+}
+
 export function TracePage({ traceId, onBack }: { traceId: string; onBack: () => void }) {
   const [data, setData] = useState<{ summary: TraceSummary; spans: Span[]; logs: Log[] } | undefined>();
   const [error, setError] = useState<string | undefined>();
@@ -124,6 +150,7 @@ export function TracePage({ traceId, onBack }: { traceId: string; onBack: () => 
     fetchTrace(traceId).then(setData, (e: Error) => setError(e.message));
   }, [traceId]);
   const shape = useMemo(() => (data ? waterfallRows(data.spans, data.logs) : undefined), [data]);
+  const drawnRows = useFirstRowsFirst(shape?.rows ?? NO_ROWS);
   if (error) return html`<div class="empty">This trace is not held (any more): ${error}</div>`;
   if (!data || !shape) return html`<div class="empty">Loading…</div>`;
   const t0 = Math.min(...data.spans.map((s) => nanosToMs(s.startTimeUnixNano)));
@@ -147,7 +174,7 @@ export function TracePage({ traceId, onBack }: { traceId: string; onBack: () => 
           <button onClick=${() => jump(1)} data-testid="next-error">↓</button></span>`
       }
     </div>
-    <${Waterfall} rows=${shape.rows} t0=${t0} total=${s.durationMs} />
+    <${Waterfall} rows=${drawnRows} t0=${t0} total=${s.durationMs} />
     ${
       shape.strayLogs.length > 0 &&
       html`<div class="detail-block"><h4>Log records of this trace outside its spans</h4>
