@@ -1,7 +1,7 @@
 /**
- * `dev [dir]`: the project's own service, started as the smoke test starts it, its OTLP exporters pointed at
- * the built-in receiver, and the live page. Ctrl-C stops the service first (it flushes to the receiver),
- * then the view; nothing is left running.
+ * `dev [dir]`: the project's own service, started as the smoke test starts it (with its server's reloader
+ * unless --no-reload), its OTLP exporters pointed at the built-in receiver, and the live page. Ctrl-C stops
+ * the service first (it flushes to the receiver), then the view; nothing is left running.
  */
 import path from 'node:path';
 import pc from 'picocolors';
@@ -71,7 +71,7 @@ export async function devCommand(
     ...appEnv,
     ...devTelemetryEnv(view, smokeProtocol(answers.options.exporter)),
   });
-  // The build in watch mode has nothing to flush: it is killed with the service's group, or on our interrupt.
+  // The build in watch mode has nothing to flush: it is killed at once on our interrupt, or when start-up fails.
   const companion = dev.companion && startService(dev.companion, { cwd: directory, env, passthrough: true });
   const argv = dev.command(servicePort);
   ui.info(`Starting ${argv.join(' ')}`);

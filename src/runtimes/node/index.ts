@@ -45,7 +45,7 @@ export const node: Runtime = {
     const reloads = reload && !existing;
     return {
       prepare: {
-        title: existing ? 'Building' : 'Installing npm dependencies (when changed) and building',
+        title: existing ? 'Building (when it is compiled)' : 'Installing npm dependencies (when changed) and building',
         run: (onProgress) => prepareNodeDev(projectDir, existing !== undefined, reloads, onProgress),
       },
       // An existing service reads its port from PORT, as the smoke test gives it.
