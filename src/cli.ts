@@ -309,7 +309,9 @@ function addViewCommands(program: Command, run: (code: number) => void): void {
       .description("run the project's service with its telemetry sent to a live view in the browser")
       .argument('[dir]', 'the project', '.'),
     '[default: a free one]',
-  ).option('--service-port <port>', 'port the service listens on [default: 8000]');
+  )
+    .option('--service-port <port>', 'port the service listens on [default: 8000]')
+    .option('--no-reload', "do not restart the service when its source changes (its server's reloader)");
   dev.action((dir: string, flags: import('./commands/dev.js').DevFlags) =>
     action(run, {}, async (ui) => (await import('./commands/dev.js')).devCommand(dir, flags, ui)),
   );
