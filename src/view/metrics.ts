@@ -9,8 +9,11 @@ export interface RouteStat {
   route: string;
   /** Requests measured so far. */
   count: number;
-  /** Requests per second over the last minute of points. */
-  rate: number;
+  /**
+   * Requests per second over the last minute of points (the first point alone: over the interval it covers);
+   * undefined while no interval is measurable.
+   */
+  rate?: number;
   /** Seconds; undefined until a histogram with buckets arrived. */
   p50?: number;
   p95?: number;
@@ -91,10 +94,15 @@ export class RouteMetrics {
       const delta = p.temporality === 'DELTA';
       // A cumulative count that went down: the service restarted (a reload), its series starts over.
       if (!delta && Number(p.count ?? 0n) < s.count) s.samples = [];
+      const before = delta ? s.count : 0;
       s.count = delta ? s.count + Number(p.count ?? 0n) : Number(p.count ?? 0n);
       s.bounds = (p.explicitBounds ?? []).map((b) => b * scale);
       s.buckets = delta && s.buckets.length === counts.length ? s.buckets.map((c, i) => c + (counts[i] ?? 0)) : counts;
       const atMs = Number(p.timeUnixNano / 1_000_000n);
+      // A series' first point counts from its start time (a delta point's interval, a cumulative one's whole
+      // life), so the rate is known from the first export rather than the second.
+      const startMs = Number(p.startTimeUnixNano / 1_000_000n);
+      if (s.samples.length === 0 && startMs > 0 && startMs < atMs) s.samples.push({ atMs: startMs, count: before });
       s.samples.push({ atMs, count: s.count });
       while (s.samples.length > 2 && (s.samples[0]?.atMs ?? atMs) < atMs - RATE_WINDOW_MS) s.samples.shift();
     }
@@ -107,14 +115,14 @@ export class RouteMetrics {
       const key = JSON.stringify([s.service, s.route]);
       let row = rows.get(key);
       if (!row) {
-        row = { stat: { service: s.service, route: s.route, count: 0, rate: 0 }, bounds: s.bounds, buckets: [] };
+        row = { stat: { service: s.service, route: s.route, count: 0 }, bounds: s.bounds, buckets: [] };
         rows.set(key, row);
       }
       row.stat.count += s.count;
       const first = s.samples[0];
       const last = s.samples[s.samples.length - 1];
       if (first && last && last.atMs > first.atMs)
-        row.stat.rate += ((last.count - first.count) * 1000) / (last.atMs - first.atMs);
+        row.stat.rate = (row.stat.rate ?? 0) + ((last.count - first.count) * 1000) / (last.atMs - first.atMs);
       // Series of one route share their bounds (one instrument); a series with other bounds is left out.
       if (s.bounds.length === row.bounds.length && s.bounds.every((b, i) => b === row.bounds[i]))
         row.buckets = s.buckets.map((c, i) => c + (row.buckets[i] ?? 0));

@@ -56,7 +56,27 @@ describe('RouteMetrics', () => {
   it('starts a series over when its service restarted', () => {
     const m = new RouteMetrics();
     m.add([point({ count: 50n, bucketCounts: [50n, 0n, 0n, 0n] })]);
-    m.add([point({ count: 3n, bucketCounts: [3n, 0n, 0n, 0n], timeUnixNano: 1_700_000_005_000_000_000n })]);
-    expect(m.routes()[0]).toMatchObject({ count: 3, rate: 0 });
+    // The restarted service's series starts at its own start time, 2 s before this point.
+    const restart = { startTimeUnixNano: 1_700_000_003_000_000_000n, timeUnixNano: 1_700_000_005_000_000_000n };
+    m.add([point({ ...restart, count: 3n, bucketCounts: [3n, 0n, 0n, 0n] })]);
+    expect(m.routes()[0]).toMatchObject({ count: 3, rate: 1.5 });
+  });
+
+  it('measures the rate from the first point, over the interval the point itself covers', () => {
+    const m = new RouteMetrics();
+    const start = 1_700_000_000_000_000_000n;
+    m.add([point({ startTimeUnixNano: start, timeUnixNano: start + 10_000_000_000n, count: 30n })]);
+    const delta = { temporality: 'DELTA' as const, attributes: { 'http.route': '/b' } };
+    m.add([point({ ...delta, startTimeUnixNano: start, timeUnixNano: start + 5_000_000_000n, count: 5n })]);
+    const rate = (route: string) => m.routes().find((r) => r.route === route)?.rate;
+    expect(rate('/items/{id}')).toBe(3);
+    expect(rate('/b')).toBe(1);
+  });
+
+  it('leaves the rate unknown, not 0, while no interval is measurable', () => {
+    const m = new RouteMetrics();
+    m.add([point({ startTimeUnixNano: 0n, count: 30n })]);
+    expect(m.routes()[0]?.count).toBe(30);
+    expect(m.routes()[0]?.rate).toBeUndefined();
   });
 });
