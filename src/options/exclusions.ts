@@ -5,6 +5,8 @@
  * string) on any host; anything else is taken as the regular expression the user wrote.
  */
 
+import { DEFAULT_EXCLUDED_URLS } from './schema.js';
+
 /** Characters a literal path may hold; anything else is read as a regular expression. */
 const LITERAL_PATH = /^\/?[A-Za-z0-9_\-./~]+$/;
 
@@ -19,4 +21,16 @@ export function exactPathPattern(item: string): string {
 /** The comma-separated list the instrumentations take (the patterns never contain commas). */
 export function excludedUrlPatterns(items: readonly string[]): string {
   return items.map(exactPathPattern).join(',');
+}
+
+/** Probe paths besides the defaults' /healthz and /readyz: what liveness and readiness checks commonly call. */
+const OTHER_PROBE_PATHS = ['/health', '/livez', '/ready', '/live', '/ping'];
+
+let probePatterns: RegExp[] | undefined;
+
+/** Whether a request path is one the default exclusions drop, or a common probe: traffic not worth a trace. */
+export function isUntracedByDefault(path: string): boolean {
+  probePatterns ??= [...DEFAULT_EXCLUDED_URLS, ...OTHER_PROBE_PATHS].map((item) => new RegExp(exactPathPattern(item)));
+  const url = `http://service${path}`;
+  return probePatterns.some((pattern) => pattern.test(url));
 }

@@ -2,7 +2,7 @@
  * The page in headless Chromium (Debian's chromium, installed by .ci/run; CHROMIUM_PATH overrides): what a
  * person sees once spans and log records reach the view.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { HOSTILE } from './support.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OK_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ERR_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
+// A request served without the framework's instrumentation: no route, the concrete path in its name.
+const HINT_TRACE = '6bf92f3577b34da6a3ce929d0e0e4738';
 const T0 = 1_700_000_000_000_000_000n;
 
 const kv = (key: string, value: string | number) => ({
@@ -59,9 +61,17 @@ async function sendTelemetry(view: RunningView): Promise<void> {
           endTimeUnixNano: String(T0 + 25_000_000n),
         }),
       ]),
+      resourceSpans('shop', [
+        spanJson(HINT_TRACE, '30f067aa0ba902b7', 'GET /orders/1234', {
+          attributes: [kv('url.path', '/orders/1234'), kv('http.response.status_code', 200)],
+          startTimeUnixNano: String(T0 - 1_000_000_000n),
+          endTimeUnixNano: String(T0 - 990_000_000n),
+        }),
+      ]),
       resourceSpans(HOSTILE, [
         spanJson(ERR_TRACE, '20f067aa0ba902b7', HOSTILE, {
-          attributes: [kv('http.route', '/fail'), kv('http.response.status_code', 500), kv('evil', HOSTILE)],
+          // No route: its hint quotes the hostile name too.
+          attributes: [kv('http.response.status_code', 500), kv('evil', HOSTILE)],
           status: { code: 2, message: 'boom' },
         }),
       ]),
@@ -83,6 +93,38 @@ async function sendTelemetry(view: RunningView): Promise<void> {
                 body: { stringValue: 'item 42 loaded' },
               },
               { traceId: ERR_TRACE, spanId: '20f067aa0ba902b7', severityNumber: 17, body: { stringValue: HOSTILE } },
+            ],
+          },
+        ],
+      },
+      {
+        resource: { attributes: [kv('service.name', 'worker')] },
+        scopeLogs: [{ scope: { name: 'app' }, logRecords: [{ severityNumber: 9, body: { stringValue: 'job done' } }] }],
+      },
+    ],
+  });
+  // One cumulative point: 40 requests over the 20 s since the service started.
+  const point = {
+    attributes: [kv('http.route', '/items/{id}'), kv('http.request.method', 'GET')],
+    startTimeUnixNano: String(T0 - 20_000_000_000n),
+    timeUnixNano: String(T0),
+    count: '40',
+    bucketCounts: ['30', '10', '0'],
+    explicitBounds: [0.01, 0.1],
+  };
+  await post(view, 'metrics', {
+    resourceMetrics: [
+      {
+        resource: { attributes: [kv('service.name', 'shop')] },
+        scopeMetrics: [
+          {
+            scope: { name: 'e2e' },
+            metrics: [
+              {
+                name: 'http.server.request.duration',
+                unit: 's',
+                histogram: { dataPoints: [point], aggregationTemporality: 2 },
+              },
             ],
           },
         ],
@@ -116,7 +158,7 @@ describe('the live view page', () => {
     await page.goto(view.page.url);
     await page.waitForSelector('[data-testid=stats]');
     await sendTelemetry(view);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 2, {
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 3, {
       timeout: 5000,
     });
     // The SSE stream delivered it: the page never navigated.
@@ -131,8 +173,8 @@ describe('the live view page', () => {
     await page.click('[data-testid=span-row]');
     await page.waitForSelector('[data-testid=span-details]');
     const shown = await page.$eval('[data-testid=trace-page]', (e) => (e as HTMLElement).innerText);
-    // Span name, attribute, log body and service name, each as the literal text.
-    expect(shown.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(4);
+    // Span name, attribute, log body, service name and the hint on the span, each as the literal text.
+    expect(shown.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(5);
     expect(await page.evaluate(() => document.querySelectorAll('#app img').length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
@@ -146,13 +188,31 @@ describe('the live view page', () => {
     );
     expect(logUnder[0]).toBe('');
     expect(logUnder[1]).toContain('item 42 loaded');
-    if (process.env.UPDATE_SCREENSHOTS) await shoot('view-trace.png');
+  });
+
+  it('marks the traces doctor has something to say about, and says what to change next to the span', async () => {
+    await page.goto(`${view.page.url}#/`);
+    await page.waitForSelector(`[data-trace-id="${HINT_TRACE}"] [data-testid=hint-marker]`);
+    expect(await page.$(`[data-trace-id="${OK_TRACE}"] [data-testid=hint-marker]`)).toBeNull();
+    const services = await page.$eval('[data-testid=service-hints]', (e) => (e as HTMLElement).innerText);
+    expect(services).toContain('the log record of worker carries no trace id');
+    const [rate] = await texts('[data-testid=routes] td.rate');
+    expect(rate).toBe('2.00');
+    await page.click(`[data-trace-id="${HINT_TRACE}"]`);
+    await page.waitForSelector('[data-testid=hint]');
+    const hints = await texts('[data-testid=hint]');
+    expect(hints).toHaveLength(2);
+    expect(hints[0]).toContain('has no http.route');
+    expect(hints[0]).toContain('instrumentation');
+    expect(hints[1]).toContain('holds an id (1234)');
+    // Each hint sits under the span it concerns.
+    const under = await page.$eval('[data-testid=hint]', (h) => h.closest('[id^=span-]')?.id);
+    expect(under).toBe('span-30f067aa0ba902b7');
   });
 
   it('shows only the failing request with the errors filter', async () => {
     await page.goto(`${view.page.url}#/`);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 2);
-    if (process.env.UPDATE_SCREENSHOTS) await shoot('view-list.png');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 3);
     await page.click('[data-testid=filter-errors]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 1);
     const ids = await page.$$eval('[data-testid=trace-row]', (rows) =>
@@ -161,8 +221,3 @@ describe('the live view page', () => {
     expect(ids).toEqual([ERR_TRACE]);
   });
 });
-
-async function shoot(name: string): Promise<void> {
-  mkdirSync(path.join(REPO_ROOT, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(REPO_ROOT, 'docs', name) as `${string}.png` });
-}

@@ -1,8 +1,21 @@
 /// <reference lib="dom" />
-/** One trace: the waterfall in tree order, each span's details, its log records under it, jumping between errors. */
+/**
+ * One trace: the waterfall in tree order, each span's details, its log records and doctor's hints under it,
+ * jumping between errors.
+ */
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { type Attrs, fetchTrace, formatMs, type Log, nanosToMs, type Span, text, type TraceSummary } from './api.js';
+import {
+  type Attrs,
+  fetchTrace,
+  formatMs,
+  type Hint,
+  type Log,
+  nanosToMs,
+  type Span,
+  text,
+  type TraceSummary,
+} from './api.js';
 
 export interface Row {
   span: Span;
@@ -91,8 +104,17 @@ function LogLine({ log, depth }: { log: Log; depth: number }) {
   </div>`;
 }
 
-function Waterfall({ rows, t0, total }: { rows: Row[]; t0: number; total: number }) {
+/** What doctor would say, and what to change, in one line (text only, like every value here). */
+export function HintLine({ hint, depth }: { hint: Hint; depth?: number }) {
+  const indent = depth === undefined ? {} : { paddingLeft: `${depth * 14 + 22}px` };
+  return html`<div class="hint" data-testid="hint" style=${indent}>
+    <span class="hint-marker">⚑</span> ${hint.message}. <b>Fix:</b> ${hint.fix}
+  </div>`;
+}
+
+function Waterfall({ rows, t0, total, hints }: { rows: Row[]; t0: number; total: number; hints: Hint[] }) {
   const [open, setOpen] = useState<string | undefined>(undefined);
+  const hintsOf = (spanId: string) => hints.filter((h) => h.spanId === spanId);
   return html`<div class="waterfall" data-testid="waterfall">
     ${rows.map(({ span, depth, logs }) => {
       const start = nanosToMs(span.startTimeUnixNano) - t0;
@@ -105,10 +127,12 @@ function Waterfall({ rows, t0, total }: { rows: Row[]; t0: number; total: number
           onClick=${() => setOpen(open === span.spanId ? undefined : span.spanId)}>
           <div class="span-name" style=${{ paddingLeft: `${depth * 14}px` }}>
             <span class="svc">${text(span.resource['service.name'])}</span> <span class="name">${span.name}</span>
+            ${hintsOf(span.spanId).length > 0 && html` <span class="hint-marker">⚑</span>`}
           </div>
           <div class="bar-track"><div class="bar" style=${{ left: `${left}%`, width: `${width}%` }}></div></div>
           <div class="dur">${formatMs(dur)}</div>
         </div>
+        ${hintsOf(span.spanId).map((h) => html`<${HintLine} hint=${h} depth=${depth} />`)}
         ${logs.map((l) => html`<${LogLine} log=${l} depth=${depth} />`)}
         ${open === span.spanId && html`<${SpanDetails} span=${span} />`}
       </div>`;
@@ -147,7 +171,7 @@ export function TracePage({ traceId, onBack }: { traceId: string; onBack: () => 
           <button onClick=${() => jump(1)} data-testid="next-error">↓</button></span>`
       }
     </div>
-    <${Waterfall} rows=${shape.rows} t0=${t0} total=${s.durationMs} />
+    <${Waterfall} rows=${shape.rows} t0=${t0} total=${s.durationMs} hints=${s.hints} />
     ${
       shape.strayLogs.length > 0 &&
       html`<div class="detail-block"><h4>Log records of this trace outside its spans</h4>
