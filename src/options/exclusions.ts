@@ -26,11 +26,15 @@ export function excludedUrlPatterns(items: readonly string[]): string {
 /** Probe paths besides the defaults' /healthz and /readyz: what liveness and readiness checks commonly call. */
 const OTHER_PROBE_PATHS = ['/health', '/livez', '/ready', '/live', '/ping'];
 
-let probePatterns: RegExp[] | undefined;
+let probePaths: Set<string> | undefined;
 
-/** Whether a request path is one the default exclusions drop, or a common probe: traffic not worth a trace. */
+/**
+ * Whether a request path (without its query) is one the default exclusions drop, or a common probe: traffic
+ * not worth a trace. Every such item is a literal path, which exactPathPattern matches exactly.
+ */
 export function isUntracedByDefault(path: string): boolean {
-  probePatterns ??= [...DEFAULT_EXCLUDED_URLS, ...OTHER_PROBE_PATHS].map((item) => new RegExp(exactPathPattern(item)));
-  const url = `http://service${path}`;
-  return probePatterns.some((pattern) => pattern.test(url));
+  probePaths ??= new Set(
+    [...DEFAULT_EXCLUDED_URLS, ...OTHER_PROBE_PATHS].map((p) => (p.startsWith('/') ? p : `/${p}`)),
+  );
+  return probePaths.has(path);
 }

@@ -69,46 +69,62 @@ function excludeFix(lang: Language, path: string): string {
   return `exclude ${path} in the HTTP instrumentation's excluded URLs`;
 }
 
-function serverHints(span: ReceivedSpan, service: string): Hint[] {
-  const hints: Hint[] = [];
-  const lang = languageOf(span);
-  const status = statusOf(span);
-  // An unmatched request (404, 405) has no route to record.
-  if (!span.attributes['http.route'] && !TEMPLATE.test(span.name) && status !== 404 && status !== 405)
-    hints.push({
-      code: 'no-route',
-      spanId: span.spanId,
-      service,
-      message: `server span "${span.name}" has no http.route: its traces and metrics cannot be grouped by route`,
-      fix: ROUTE_FIX[lang],
-    });
+/** Records one hint about a span (the trace's collector drops repeats and stops at MAX_TRACE_HINTS). */
+type Say = (span: ReceivedSpan, code: HintCode, message: string, fix: string) => void;
+
+function checkServer(span: ReceivedSpan, say: Say): void {
+  if (!span.attributes['http.route'] && !TEMPLATE.test(span.name)) {
+    const status = statusOf(span);
+    // An unmatched request (404, 405) has no route to record.
+    if (status !== 404 && status !== 405)
+      say(
+        span,
+        'no-route',
+        `server span "${span.name}" has no http.route: its traces and metrics cannot be grouped by route`,
+        ROUTE_FIX[languageOf(span)],
+      );
+  }
   const path = pathOf(span);
   if (path && isUntracedByDefault(path))
-    hints.push({
-      code: 'probe-traced',
-      spanId: span.spanId,
-      service,
-      message: `${path} is traced: probes, scrapes and the docs UI make spans that dominate volume and cost`,
-      fix: excludeFix(lang, path),
-    });
-  return hints;
+    say(
+      span,
+      'probe-traced',
+      `${path} is traced: probes, scrapes and the docs UI make spans that dominate volume and cost`,
+      excludeFix(languageOf(span), path),
+    );
 }
 
-/** The hints of one trace, in span order. */
+function checkName(span: ReceivedSpan, say: Say): void {
+  // Most names hold no digit at all, and an id always does: the cheap test first, a list may summarise many.
+  const id = /\d/.test(span.name) ? idInName(span.name) : undefined;
+  if (id)
+    say(
+      span,
+      'id-in-name',
+      `span name "${span.name}" holds an id (${id}): one name per request (high cardinality)`,
+      'name the span by its route template (/items/{id}) and put the id in an attribute',
+    );
+}
+
+/** Hints kept per trace: a trace of thousands of spans named by id would otherwise send thousands. */
+export const MAX_TRACE_HINTS = 20;
+
+/** The hints of one trace, in span order: each said once (on the first span it concerns), at most MAX_TRACE_HINTS. */
 export function traceHints(spans: readonly ReceivedSpan[]): Hint[] {
   const hints: Hint[] = [];
-  for (const span of spans) {
+  let said: Set<string> | undefined;
+  const say: Say = (span, code, message, fix) => {
     const service = str(span.resource['service.name']) || 'unknown_service';
-    if (span.kind === 'SERVER') hints.push(...serverHints(span, service));
-    const id = idInName(span.name);
-    if (id)
-      hints.push({
-        code: 'id-in-name',
-        spanId: span.spanId,
-        service,
-        message: `span name "${span.name}" holds an id (${id}): one name per request (high cardinality)`,
-        fix: 'name the span by its route template (/items/{id}) and put the id in an attribute',
-      });
+    const key = `${service}\n${message}`;
+    said ??= new Set();
+    if (said.has(key) || hints.length >= MAX_TRACE_HINTS) return;
+    said.add(key);
+    hints.push({ code, spanId: span.spanId, service, message, fix });
+  };
+  for (const span of spans) {
+    if (hints.length >= MAX_TRACE_HINTS) break;
+    if (span.kind === 'SERVER') checkServer(span, say);
+    checkName(span, say);
   }
   return hints;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logHints, traceHints } from '../../src/view/hints.js';
+import { logHints, MAX_TRACE_HINTS, traceHints } from '../../src/view/hints.js';
 import { hex, span } from './support.js';
 
 const T = hex(1, 16);
@@ -72,6 +72,16 @@ describe('traceHints', () => {
       ['id-in-name', hex(2, 8)],
     ]);
     expect(traceHints(spans)[0]?.message).toContain('holds an id (42)');
+  });
+  it('says each thing once per trace, on the first span it concerns, and at most a screenful', () => {
+    const repeated = Array.from({ length: 50 }, (_, i) =>
+      span({ traceId: T, spanId: hex(i + 1, 8), kind: 'CLIENT', name: 'GET /items/42' }),
+    );
+    expect(codes(repeated)).toEqual([['id-in-name', hex(1, 8)]]);
+    const distinct = Array.from({ length: 50 }, (_, i) =>
+      span({ traceId: T, spanId: hex(i + 1, 8), kind: 'CLIENT', name: `GET /items/${i + 1}` }),
+    );
+    expect(traceHints(distinct)).toHaveLength(MAX_TRACE_HINTS);
   });
 });
 

@@ -220,4 +220,42 @@ describe('the live view page', () => {
     );
     expect(ids).toEqual([ERR_TRACE]);
   });
+
+  it("adds a trace's late spans to its open page", async () => {
+    await page.goto(`${view.page.url}#/trace/${OK_TRACE}`);
+    await page.waitForSelector('[data-testid=span-row]');
+    await page.click('[data-testid=span-row]');
+    await post(view, 'traces', {
+      resourceSpans: [
+        resourceSpans('prices', [
+          spanJson(OK_TRACE, '40f067aa0ba902b7', 'price lookup', {
+            kind: 2,
+            parentSpanId: '10f067aa0ba902b7',
+            startTimeUnixNano: String(T0 + 10_000_000n),
+            endTimeUnixNano: String(T0 + 20_000_000n),
+          }),
+        ]),
+      ],
+    });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=span-row]').length === 3, {
+      timeout: 5000,
+    });
+    expect(await texts('[data-testid=span-row] .name')).toEqual(['GET /items/{id}', 'load item', 'price lookup']);
+    // What was open stays open.
+    expect(await page.$('[data-testid=span-details]')).not.toBeNull();
+  });
+
+  it('keeps every column of the list on screen, however long a span name', async () => {
+    const long = `GET /${'segment/'.repeat(40)}end`;
+    await post(view, 'traces', {
+      resourceSpans: [resourceSpans('shop', [spanJson('7bf92f3577b34da6a3ce929d0e0e4739', '50f067aa0ba902b7', long)])],
+    });
+    await page.setViewport({ width: 900, height: 640 });
+    await page.goto(`${view.page.url}#/`);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 4);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
 });

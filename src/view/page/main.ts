@@ -149,7 +149,7 @@ function App() {
   const { tick, live } = useUpdates();
   const traceId = /^#\/trace\/([0-9a-f]+)$/.exec(hash)?.[1];
   return html`<header><a href="#/" class="title">create-traced-service view</a><${StatsLine} live=${live} tick=${tick} /></header>
-    <main>${traceId ? html`<${TracePage} traceId=${traceId} onBack=${() => (location.hash = '#/')} />` : html`<${ListPage} tick=${tick} />`}</main>`;
+    <main>${traceId ? html`<${TracePage} key=${traceId} traceId=${traceId} tick=${tick} onBack=${() => (location.hash = '#/')} />` : html`<${ListPage} tick=${tick} />`}</main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app') as HTMLElement);

@@ -140,15 +140,24 @@ function Waterfall({ rows, t0, total, hints }: { rows: Row[]; t0: number; total:
   </div>`;
 }
 
-export function TracePage({ traceId, onBack }: { traceId: string; onBack: () => void }) {
+/** `tick` moves on each update event: spans of the trace that arrive late (another service, a slow batch) join it. */
+export function TracePage({ traceId, tick, onBack }: { traceId: string; tick: number; onBack: () => void }) {
   const [data, setData] = useState<{ summary: TraceSummary; spans: Span[]; logs: Log[] } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [errorAt, setErrorAt] = useState(-1);
   useEffect(() => {
-    fetchTrace(traceId).then(setData, (e: Error) => setError(e.message));
-  }, [traceId]);
+    fetchTrace(traceId).then(
+      (d) => {
+        setData(d);
+        setError(undefined);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [traceId, tick]);
   const shape = useMemo(() => (data ? waterfallRows(data.spans, data.logs) : undefined), [data]);
-  if (error) return html`<div class="empty">This trace is not held (any more): ${error}</div>`;
+  if (error)
+    return html`<div class="empty"><button onClick=${onBack}>← Traces</button> This trace is not held (any more):
+      it was dropped to stay within the caps, or never arrived (${error})</div>`;
   if (!data || !shape) return html`<div class="empty">Loading…</div>`;
   const t0 = Math.min(...data.spans.map((s) => nanosToMs(s.startTimeUnixNano)));
   const errors = shape.rows.filter((r) => isError(r.span));
