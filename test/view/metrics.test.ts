@@ -79,4 +79,32 @@ describe('RouteMetrics', () => {
     expect(m.routes()[0]?.count).toBe(30);
     expect(m.routes()[0]?.rate).toBeUndefined();
   });
+
+  it('reads exponential histograms too, whatever their scale, merged per route', () => {
+    const m = new RouteMetrics();
+    const expo = (status: bigint, scale: number, offset: number, count: bigint) =>
+      point({
+        type: 'exponentialHistogram',
+        attributes: { 'http.route': '/items/{id}', 'http.response.status_code': status },
+        explicitBounds: undefined,
+        count,
+        scale,
+        zeroCount: 0n,
+        positive: { offset, bucketCounts: [count] },
+        negative: { offset: 0, bucketCounts: [] },
+      });
+    // 10 requests in (2^(-35/8), 2^(-34/8)] s = (48.1, 52.6] ms; 10 in (2^-4.5, 2^-4] s = (44.2, 62.5] ms.
+    m.add([expo(200n, 3, -35, 10n), expo(201n, 1, -9, 10n)]);
+    const [row] = m.routes();
+    expect(row?.count).toBe(20);
+    expect(row?.p50).toBeCloseTo(2 ** (-34 / 8), 4);
+    expect(row?.p99).toBeGreaterThan(2 ** -4.5);
+    expect(row?.p99).toBeLessThanOrEqual(2 ** -4);
+    // Delta points of one series add up.
+    const delta = new RouteMetrics();
+    const d = { ...expo(200n, 3, -35, 4n), temporality: 'DELTA' as const };
+    delta.add([d, d]);
+    expect(delta.routes()[0]).toMatchObject({ count: 8 });
+    expect(delta.routes()[0]?.p50).toBeCloseTo(2 ** (-34.5 / 8), 2);
+  });
 });
