@@ -50,7 +50,8 @@ function pathOf(span: ReceivedSpan): string {
 /** A name that holds a route template ("GET /items/{id}", "/users/:id", "<int:pk>") already groups requests. */
 const TEMPLATE = /[{<*]|\/:/;
 
-function statusOf(span: ReceivedSpan): number {
+/** The HTTP status a span records (either semantic-conventions key), 0 when none. */
+export function httpStatusOf(span: ReceivedSpan): number {
   const v = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'];
   return typeof v === 'bigint' || typeof v === 'number' ? Number(v) : 0;
 }
@@ -74,7 +75,7 @@ type Say = (span: ReceivedSpan, code: HintCode, message: string, fix: string) =>
 
 function checkServer(span: ReceivedSpan, say: Say): void {
   if (!span.attributes['http.route'] && !TEMPLATE.test(span.name)) {
-    const status = statusOf(span);
+    const status = httpStatusOf(span);
     // An unmatched request (404, 405) has no route to record.
     if (status !== 404 && status !== 405)
       say(

@@ -3,7 +3,7 @@
  * dropped first (and counted), so that a viewer left running for days keeps a bounded heap.
  */
 import type { AttrValue, Batch, ReceivedLog, ReceivedMetricPoint, ReceivedSpan } from '../receiver/index.js';
-import { type Hint, type LogTraceCounts, logHints, traceHints } from './hints.js';
+import { type Hint, httpStatusOf, type LogTraceCounts, logHints, traceHints } from './hints.js';
 import { RouteMetrics } from './metrics.js';
 
 export interface ViewCaps {
@@ -88,11 +88,6 @@ const ms = (nanos: bigint): number => Number(nanos / 1000n) / 1000;
 
 export const serviceOf = (resource: Record<string, AttrValue>): string =>
   str(resource['service.name']) || 'unknown_service';
-
-function httpStatusOf(span: ReceivedSpan): number {
-  const v = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'];
-  return typeof v === 'bigint' || typeof v === 'number' ? Number(v) : 0;
-}
 
 function isError(span: ReceivedSpan): boolean {
   return span.status.code === 'ERROR' || (span.kind === 'SERVER' && httpStatusOf(span) >= 500);
