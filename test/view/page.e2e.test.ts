@@ -193,20 +193,24 @@ describe('the live view page', () => {
   it('marks the traces doctor has something to say about, and says what to change next to the span', async () => {
     await page.goto(`${view.page.url}#/`);
     await page.waitForSelector(`[data-trace-id="${HINT_TRACE}"] [data-testid=hint-marker]`);
+    // The overview (routes, service hints) is fetched apart from the list: wait for it as well.
+    await page.waitForSelector('[data-testid=service-hints]');
+    await page.waitForSelector('[data-testid=routes] td.rate');
     expect(await page.$(`[data-trace-id="${OK_TRACE}"] [data-testid=hint-marker]`)).toBeNull();
     const services = await page.$eval('[data-testid=service-hints]', (e) => (e as HTMLElement).innerText);
     expect(services).toContain('the log record of worker carries no trace id');
     const [rate] = await texts('[data-testid=routes] td.rate');
     expect(rate).toBe('2.00');
     await page.click(`[data-trace-id="${HINT_TRACE}"]`);
-    await page.waitForSelector('[data-testid=hint]');
-    const hints = await texts('[data-testid=hint]');
+    // The list's service hints use the same line: wait for the trace's own.
+    await page.waitForSelector('[data-testid=trace-page] [data-testid=hint]');
+    const hints = await texts('[data-testid=trace-page] [data-testid=hint]');
     expect(hints).toHaveLength(2);
     expect(hints[0]).toContain('has no http.route');
     expect(hints[0]).toContain('instrumentation');
     expect(hints[1]).toContain('holds an id (1234)');
     // Each hint sits under the span it concerns.
-    const under = await page.$eval('[data-testid=hint]', (h) => h.closest('[id^=span-]')?.id);
+    const under = await page.$eval('[data-testid=trace-page] [data-testid=hint]', (h) => h.closest('[id^=span-]')?.id);
     expect(under).toBe('span-30f067aa0ba902b7');
   });
 
