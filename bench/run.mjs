@@ -52,7 +52,7 @@ function sizes(quick) {
         shutdown: { n: 200 },
         profile: { durationSec: 4 },
         signals: { reps: 1, durationSec: 2, warmupSec: 1 },
-        node: { n: 200, reps: 1, durationSec: 2, warmupSec: 1 },
+        node: { n: 200, reps: 1, durationSec: 2, warmupSec: 1, tailSec: 2 },
       }
     : {
         quickstart: { reps: 3 },
@@ -62,7 +62,7 @@ function sizes(quick) {
         shutdown: { n: 1000, concurrency: 4 },
         profile: { rate: 400, durationSec: 20 },
         signals: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
-        node: { n: 1000, concurrency: 4, reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
+        node: { n: 1000, concurrency: 4, reps: 3, durationSec: 4, warmupSec: 1, connections: 8, rate: 400, tailSec: 6 },
       };
 }
 
