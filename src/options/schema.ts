@@ -264,13 +264,20 @@ const serviceOptionsObject = z
 /** Each option's own schema, by key (flags and prompts parse one value at a time). */
 export const SERVICE_OPTION_FIELDS = serviceOptionsObject.shape;
 
-/** The runtime's export defaults, for what was not given; a smaller queue bounds the batch. */
-function withRuntimeDefaults(o: z.output<typeof serviceOptionsObject>) {
+type ParsedFields = z.output<typeof serviceOptionsObject>;
+
+/**
+ * The runtime's export defaults, for what was not given; a smaller queue bounds the batch. Keys stay in the
+ * schema's order (the answers file is written from them: the same text whether a value was given or filled).
+ */
+function withRuntimeDefaults(o: ParsedFields): ParsedFields & { maxExportBatchSize: number } {
   const runtime = exportDefaults(o.framework);
-  return {
+  const filled: Record<string, unknown> = {
     ...o,
     maxExportBatchSize: o.maxExportBatchSize ?? Math.min(runtime.maxExportBatchSize, o.maxQueueSize),
   };
+  const ordered = Object.keys(SERVICE_OPTION_FIELDS).filter((key) => key in filled);
+  return Object.fromEntries(ordered.map((key) => [key, filled[key]])) as ParsedFields & { maxExportBatchSize: number };
 }
 
 export const serviceOptionsSchema = serviceOptionsObject.transform(withRuntimeDefaults).superRefine((o, ctx) => {

@@ -53,6 +53,12 @@ describe('service options schema', () => {
     );
   });
 
+  it('keeps the schema order of the keys whether the runtime filled a value or it was given', () => {
+    // The answers file is written from these: a second run over the same project must write the same text.
+    const filled = parse({ framework: 'express' });
+    expect(Object.keys(filled)).toEqual(Object.keys(parse({ ...filled })));
+  });
+
   it('coerces flag strings', () => {
     const o = parse({
       samplerRatio: '0.25',
