@@ -53,7 +53,7 @@ function sizes(quick) {
         shutdown: { n: 200 },
         profile: { durationSec: 4 },
         signals: { reps: 1, durationSec: 2, warmupSec: 1 },
-        node: { n: 200, reps: 1, durationSec: 2, warmupSec: 1 },
+        node: { n: 200, reps: 1, durationSec: 2, warmupSec: 1, tailSec: 2 },
         view: { reps: 1, spans: 20_000, openReps: 3, screenReps: 3, startReps: 1 },
       }
     : {
@@ -64,7 +64,7 @@ function sizes(quick) {
         shutdown: { n: 1000, concurrency: 4 },
         profile: { rate: 400, durationSec: 20 },
         signals: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
-        node: { n: 1000, concurrency: 4, reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
+        node: { n: 1000, concurrency: 4, reps: 3, durationSec: 4, warmupSec: 1, connections: 8, rate: 400, tailSec: 6 },
         view: { reps: 3, spans: 100_000, concurrency: 4, openReps: 7, screenReps: 7, startReps: 3 },
       };
 }

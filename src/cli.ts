@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './core/errors.js';
+import { exportDefaultLabel } from './catalog/export-defaults.js';
 import { ALL_FRAMEWORKS } from './catalog/frameworks/index.js';
 import {
   EXPORTERS,
@@ -29,6 +30,8 @@ let defaults: ReturnType<typeof serviceOptionsSchema.parse> | undefined;
 function defaultLabel(key: OptionKey): string | undefined {
   defaults ??= serviceOptionsSchema.parse({ serviceName: 'x' });
   if (key === 'serviceName' || key === 'endpoint') return undefined;
+  const perRuntime = exportDefaultLabel(key);
+  if (perRuntime) return perRuntime;
   const value = defaults[key];
   if (Array.isArray(value)) return value.join(',');
   if (typeof value === 'object') return undefined;

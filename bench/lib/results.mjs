@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { nodeSection } from './node-results.mjs';
+import { nodeGoalRows, nodeSection } from './node-results.mjs';
 import { signalsSection } from './signals-results.mjs';
 import { viewGoalRows, viewSection } from './view-results.mjs';
 import { fmt, signed } from './stats.mjs';
@@ -113,13 +113,7 @@ function goalsSection(p) {
     sd ? sd.goal.lost.map((l) => `${l.scenario}: ${l.lost} lost`).join('; ') : '—',
     status(sd?.goal.met),
   ]);
-  const nd = p.node?.data;
-  rows.push([
-    '7. Node shutdown',
-    `0 spans lost on SIGTERM at N = ${nd?.config.n ?? 1000}, generated Express service`,
-    nd ? nd.goal.lost.map((l) => `${l.scenario}: ${l.lost} lost`).join('; ') : '—',
-    status(nd?.goal.met),
-  ]);
+  rows.push(...nodeGoalRows(p.node?.data));
   rows.push(...viewGoalRows(p.view));
   return `## Goals\n\n${table(['Part', 'Goal', 'Measured', 'Status'], rows)}\n`;
 }
