@@ -481,6 +481,16 @@ function collectorSection(d) {
   return out.join('\n');
 }
 
+/** How to read the export thread's rows next to part 2's CPU measurement of the exporters alone. */
+function exportThreadNote(e) {
+  if (!e?.cpuUsPerSpan) return [];
+  const cpu = e.cpuUsPerSpan;
+  return [
+    `Reading the export thread's rows: the gRPC stub serialises the message inside its call, so "gRPC send" holds the serialisation as well as the transport, and the rows scale part 2's closed-loop figure by shares taken at a paced rate. Measured as CPU time instead, part 2's exporters alone spend ${fmt(cpu.encode, 1)} µs per span building and serialising the protobuf message and ${fmt(cpu.grpc - cpu.encode, 1)} µs (gRPC) or ${fmt(cpu['http/protobuf'] - cpu.encode, 1)} µs (OTLP/HTTP) sending it.`,
+    '',
+  ];
+}
+
 function profileSection(d, overhead) {
   if (!d) return "## 5. Where a traced request's CPU goes\n\nNot run yet: `npm run bench -- profile`.\n";
   const perRequestUs = overhead ? overhead.goal.ours * 1000 : undefined;
@@ -499,6 +509,7 @@ function profileSection(d, overhead) {
     '',
     table(['Where', 'share of samples', 'per traced request'], rows, [null, 'r', 'r']),
     '',
+    ...exportThreadNote(overhead?.exportCost),
     'The OpenTelemetry functions with the most samples (innermost OpenTelemetry frame):',
     '',
     table(
