@@ -12,7 +12,7 @@ async function loadReceiver() {
   return receiverModule;
 }
 
-/** Collector up: the built-in receiver on 127.0.0.1. */
+/** Collector up: the built-in receiver on 127.0.0.1, gRPC (`endpoint`) and OTLP/HTTP (`httpEndpoint`). */
 export async function startUpCollector() {
   const { startReceiver } = await loadReceiver();
   const receiver = await startReceiver({ host: '127.0.0.1', closeGraceMs: 500 });
@@ -20,6 +20,8 @@ export async function startUpCollector() {
   return {
     kind: 'up',
     endpoint: receiver.grpcEndpoint,
+    // OTLP/HTTP on its own port (the exporters append /v1/traces, /v1/metrics, /v1/logs).
+    httpEndpoint: receiver.httpEndpoint,
     receiver,
     spanCount: () => receiver.spans.length,
     close: async () => {
@@ -73,6 +75,14 @@ export async function startHangingCollector() {
       await close();
     },
   };
+}
+
+/**
+ * The endpoint an OTLP exporter of `protocol` (grpc or http/protobuf) is given for `collector`: the
+ * receiver listens on one port per protocol; a closed port or a silent server is the same for both.
+ */
+export function endpointFor(collector, protocol) {
+  return protocol === 'http/protobuf' ? (collector.httpEndpoint ?? collector.endpoint) : collector.endpoint;
 }
 
 export function startCollector(kind) {

@@ -80,16 +80,26 @@ export async function sendRequests(base, pathFor, n, concurrency) {
 
 /**
  * One overhead measurement on a started service: warm-up, then CPU seconds across the measured load, the
- * stop, and the spans the collector holds after `settle`. The service is stopped; the caller disposes it.
- * `afterLoad(svc)`, when given, runs between the load and the stop (memory after the load); its result is
- * returned as `afterLoad`.
+ * group's RSS when it became ready and right after the load, the stop, and the spans the collector holds after
+ * `settle`. The service is stopped; the caller disposes it. `afterLoad(svc)`, when given, runs between the load
+ * and the stop (a memory breakdown after the load); its result is returned as `afterLoad`.
  */
 export async function measureOverhead(svc, collector, cfg, settle = async () => {}, afterLoad = undefined) {
   const url = `${svc.base}/bench/12345`;
-  const warm = await runLoad({ url, connections: cfg.connections, durationSec: cfg.warmupSec });
+  // Closed loop on `connections`, or with `rate` open loop at that many requests/s.
+  const loadFor = (durationSec) =>
+    runLoad(
+      cfg.rate
+        ? { url, paced: true, rate: cfg.rate, maxSockets: cfg.maxSockets ?? 64, durationSec }
+        : { url, connections: cfg.connections, durationSec },
+    );
+  const rssStartMiB = svc.rssMiB();
+  const warm = await loadFor(cfg.warmupSec);
   const cpu0 = svc.cpuSeconds();
-  const load = await runLoad({ url, connections: cfg.connections, durationSec: cfg.durationSec });
+  const load = await loadFor(cfg.durationSec);
   const cpu1 = svc.cpuSeconds();
+  // Resident memory of the whole group right after the load: what the service holds while serving.
+  const rssMiB = svc.rssMiB();
   const after = afterLoad ? await afterLoad(svc) : undefined;
   const stop = await svc.stop(15_000);
   await settle();
@@ -105,6 +115,8 @@ export async function measureOverhead(svc, collector, cfg, settle = async () => 
     spans,
     served,
     spansPerReq: spans / served,
+    rssStartMiB,
+    rssMiB,
     stop,
     ...(after === undefined ? {} : { afterLoad: after }),
   };

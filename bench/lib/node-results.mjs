@@ -2,10 +2,9 @@
 import { NODE_GOALS } from './node-summary.mjs';
 import { NOT_TRACING } from './node-profile.mjs';
 import { fmt, signed } from './stats.mjs';
+import { row, status } from './markdown.mjs';
 
-const row = (cells) => `| ${cells.join(' | ')} |`;
 const us = (ms) => fmt(ms * 1000, 0);
-const status = (met) => (met == null ? 'not run' : met ? '**met**' : '**missed**');
 const MODE_ORDER = ['off', 'ours', 'proto', 'batch', 'zero', 'plain'];
 
 function exitText(r, graceMs) {

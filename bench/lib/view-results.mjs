@@ -1,8 +1,7 @@
 /** RESULTS.md for the live view's part: its goal rows and its section (ingest, memory, opening a trace, request to screen, dev start). */
 import { fmt } from './stats.mjs';
+import { row, status } from './markdown.mjs';
 
-const row = (cells) => `| ${cells.join(' | ')} |`;
-const status = (met) => (met === undefined ? 'not run' : met ? '**met**' : '**missed**');
 const mb = (mib) => (mib == null ? '—' : `${fmt((mib * 1024 * 1024) / 1e6, 0)} MB`);
 const ms = (v) => (v == null ? '—' : `${fmt(v, 0)} ms`);
 const count = (v) => (v == null ? '—' : v.toLocaleString('en-US'));

@@ -337,18 +337,23 @@ async function makeRatio10(dir, env) {
   return { sampler: 'ParentBased(TraceIdRatioBased(0.1))' };
 }
 
-/** A venv for the zero-code wrapper: the same pins plus the distro of the same contrib line. */
-async function zeroCodeVenv(svc, uv, env, log) {
+/**
+ * A venv for the zero-code wrapper (in .work/<dirName>): the same pins plus the distro of the same contrib
+ * line (the version of the framework's instrumentation pin).
+ */
+export async function zeroCodeVenv(svc, uv, env, log, { dirName = 'zerocode', framework = 'fastapi' } = {}) {
   const pins = parsePins(path.join(svc, 'requirements.txt'));
   const sdk = pins['opentelemetry-sdk'];
-  const contrib = pins['opentelemetry-instrumentation-fastapi'];
+  const contrib = pins[`opentelemetry-instrumentation-${framework}`];
   if (!sdk || !contrib)
-    throw new Error('bench: requirements.txt lacks opentelemetry-sdk or opentelemetry-instrumentation-fastapi pins');
+    throw new Error(
+      `bench: requirements.txt lacks opentelemetry-sdk or opentelemetry-instrumentation-${framework} pins`,
+    );
   const extra = [`opentelemetry-distro==${contrib}`, `opentelemetry-exporter-otlp==${sdk}`];
   const base = (
     await runCmd(path.join(svc, '.venv', 'bin', 'python'), ['-c', 'import sys; print(sys._base_executable)'])
   ).stdout.trim();
-  const dir = path.join(WORK, 'zerocode');
+  const dir = path.join(WORK, dirName);
   const venv = path.join(dir, '.venv');
   const stamp = createHash('sha256')
     .update(read(path.join(svc, 'requirements.txt')))
@@ -357,7 +362,7 @@ async function zeroCodeVenv(svc, uv, env, log) {
     .digest('hex');
   const stampFile = path.join(venv, '.bench-stamp');
   if (existsSync(stampFile) && read(stampFile).trim() === stamp) return { venv, extra };
-  log(`installing the zero-code wrapper's venv (${extra.join(', ')})`);
+  log(`installing the zero-code wrapper's venv for ${framework} (${extra.join(', ')})`);
   rmSync(venv, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const python = path.join(venv, 'bin', 'python');
