@@ -153,6 +153,8 @@ describe('what a scaffold loads of Node', () => {
     expect(loaded).not.toContain('internal/crypto/webcrypto');
     // The `performance` global loads perf_hooks: step timings come from process.hrtime.
     expect(loaded).not.toContain('perf_hooks');
+    // Nothing a scaffold into a new directory does waits on node:fs/promises: it loads when first used.
+    expect(loaded).not.toContain('fs/promises');
   });
 });
 
