@@ -155,6 +155,8 @@ describe('what a scaffold loads of Node', () => {
     expect(loaded).not.toContain('perf_hooks');
     // Nothing a scaffold into a new directory does waits on node:fs/promises: it loads when first used.
     expect(loaded).not.toContain('fs/promises');
+    // The staging folder is gone once renamed into place: nothing is left to remove recursively.
+    expect(loaded).not.toContain('internal/fs/rimraf');
   });
 });
 

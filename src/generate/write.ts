@@ -91,6 +91,7 @@ function createNew(target: string, files: PlannedFile[]): void {
     throw new TargetError(`cannot write in ${parent}: ${code(error)}`);
   }
   const staging = path.join(parent, `.${path.basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
+  let renamed = false;
   try {
     try {
       stage(staging, files);
@@ -109,6 +110,7 @@ function createNew(target: string, files: PlannedFile[]): void {
     }
     try {
       renameSync(staging, target);
+      renamed = true;
     } catch {
       try {
         rmdirSync(target);
@@ -118,7 +120,8 @@ function createNew(target: string, files: PlannedFile[]): void {
       throw taken();
     }
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    // Once renamed into place, the staging folder is the target: nothing is left to remove.
+    if (!renamed) rmSync(staging, { recursive: true, force: true });
   }
 }
 
