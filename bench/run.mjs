@@ -4,14 +4,14 @@
  *
  * Parts: quickstart (create + install + smoke test, wall time), scaffold (CLI speed vs create-vite), overhead (tracing cost under load), collector (collector
  * down / hanging), shutdown (spans lost on SIGTERM / SIGKILL), profile (where a traced request's CPU goes, py-spy), node (the generated
- * Express service: shutdown and overhead). Default: all, in that order.
+ * Express service: shutdown and overhead), view (the live view: ingest, memory, opening a trace, request to screen, dev start). Default: all, in that order.
  * Prints each figure as it goes and rewrites bench/RESULTS.md (from bench/results.json) after each part.
  */
 import os from 'node:os';
 import { machineInfo } from './lib/machine.mjs';
 import { cleanupAll, installCleanupHandlers } from './lib/proc.mjs';
 import { loadStore, PART_ORDER, RESULTS_MD, saveStore } from './lib/results.mjs';
-import { build, prepareServices, toolEnv } from './lib/workspace.mjs';
+import { build, prepareGeneratedService, prepareServices, toolEnv } from './lib/workspace.mjs';
 import { runCollector } from './parts/collector.mjs';
 import { runNode } from './parts/node.mjs';
 import { runOverhead } from './parts/overhead.mjs';
@@ -20,6 +20,7 @@ import { runQuickstart } from './parts/quickstart.mjs';
 import { runScaffold } from './parts/scaffold.mjs';
 import { runShutdown } from './parts/shutdown.mjs';
 import { runSignals } from './parts/signals.mjs';
+import { runView } from './parts/view.mjs';
 
 const WALL_LIMIT_MS = 20 * 60_000;
 
@@ -52,7 +53,8 @@ function sizes(quick) {
         shutdown: { n: 200 },
         profile: { durationSec: 4 },
         signals: { reps: 1, durationSec: 2, warmupSec: 1 },
-        node: { n: 200, reps: 1, durationSec: 2, warmupSec: 1 },
+        node: { n: 200, reps: 1, durationSec: 2, warmupSec: 1, tailSec: 2 },
+        view: { reps: 1, spans: 20_000, openReps: 3, screenReps: 3, startReps: 1 },
       }
     : {
         quickstart: { reps: 3 },
@@ -62,7 +64,8 @@ function sizes(quick) {
         shutdown: { n: 1000, concurrency: 4 },
         profile: { rate: 400, durationSec: 20 },
         signals: { reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
-        node: { n: 1000, concurrency: 4, reps: 3, durationSec: 4, warmupSec: 1, connections: 8 },
+        node: { n: 1000, concurrency: 4, reps: 3, durationSec: 4, warmupSec: 1, connections: 8, rate: 400, tailSec: 6 },
+        view: { reps: 3, spans: 100_000, concurrency: 4, openReps: 7, screenReps: 7, startReps: 3 },
       };
 }
 
@@ -72,7 +75,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     log(
-      'usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals|node ...] [--quick] [--no-build] [--render]',
+      'usage: npm run bench [-- quickstart|scaffold|overhead|collector|shutdown|profile|signals|node|view ...] [--quick] [--no-build] [--render]',
     );
     return 0;
   }
@@ -94,7 +97,7 @@ async function main() {
   const store = loadStore();
   try {
     if (args.build) await build(log);
-    const needsServices = args.parts.some((p) => !['scaffold', 'quickstart', 'node'].includes(p));
+    const needsServices = args.parts.some((p) => !['scaffold', 'quickstart', 'node', 'view'].includes(p));
     const ws = needsServices ? await prepareServices(log) : undefined;
     const { uv } = await toolEnv();
     const machine = await machineInfo({ venv: ws?.venv, zeroVenv: ws?.zeroVenv, uv });
@@ -112,6 +115,8 @@ async function main() {
       profile: () => runProfile(ws, size.profile, log),
       signals: () => runSignals(ws, size.signals, log),
       node: () => runNode(size.node, log),
+      // The generated service as is: generated here unless another part of this run already did.
+      view: async () => runView(ws ?? (await prepareGeneratedService(log)), size.view, log),
     };
     for (const part of args.parts) {
       log(`\n== ${part} ==`);

@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
 import { CancelledError, EXIT_CANCELLED, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './core/errors.js';
+import { exportDefaultLabel } from './catalog/export-defaults.js';
 import { ALL_FRAMEWORKS } from './catalog/frameworks/index.js';
 import {
   EXPORTERS,
@@ -29,6 +30,8 @@ let defaults: ReturnType<typeof serviceOptionsSchema.parse> | undefined;
 function defaultLabel(key: OptionKey): string | undefined {
   defaults ??= serviceOptionsSchema.parse({ serviceName: 'x' });
   if (key === 'serviceName' || key === 'endpoint') return undefined;
+  const perRuntime = exportDefaultLabel(key);
+  if (perRuntime) return perRuntime;
   const value = defaults[key];
   if (Array.isArray(value)) return value.join(',');
   if (typeof value === 'object') return undefined;
@@ -309,7 +312,9 @@ function addViewCommands(program: Command, run: (code: number) => void): void {
       .description("run the project's service with its telemetry sent to a live view in the browser")
       .argument('[dir]', 'the project', '.'),
     '[default: a free one]',
-  ).option('--service-port <port>', 'port the service listens on [default: 8000]');
+  )
+    .option('--service-port <port>', 'port the service listens on [default: 8000]')
+    .option('--no-reload', "do not restart the service when its source changes (its server's reloader)");
   dev.action((dir: string, flags: import('./commands/dev.js').DevFlags) =>
     action(run, {}, async (ui) => (await import('./commands/dev.js')).devCommand(dir, flags, ui)),
   );

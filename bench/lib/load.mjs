@@ -81,13 +81,16 @@ export async function sendRequests(base, pathFor, n, concurrency) {
 /**
  * One overhead measurement on a started service: warm-up, then CPU seconds across the measured load, the
  * stop, and the spans the collector holds after `settle`. The service is stopped; the caller disposes it.
+ * `afterLoad(svc)`, when given, runs between the load and the stop (memory after the load); its result is
+ * returned as `afterLoad`.
  */
-export async function measureOverhead(svc, collector, cfg, settle = async () => {}) {
+export async function measureOverhead(svc, collector, cfg, settle = async () => {}, afterLoad = undefined) {
   const url = `${svc.base}/bench/12345`;
   const warm = await runLoad({ url, connections: cfg.connections, durationSec: cfg.warmupSec });
   const cpu0 = svc.cpuSeconds();
   const load = await runLoad({ url, connections: cfg.connections, durationSec: cfg.durationSec });
   const cpu1 = svc.cpuSeconds();
+  const after = afterLoad ? await afterLoad(svc) : undefined;
   const stop = await svc.stop(15_000);
   await settle();
   const spans = collector.spanCount();
@@ -103,5 +106,6 @@ export async function measureOverhead(svc, collector, cfg, settle = async () => 
     served,
     spansPerReq: spans / served,
     stop,
+    ...(after === undefined ? {} : { afterLoad: after }),
   };
 }

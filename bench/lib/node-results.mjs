@@ -1,7 +1,12 @@
-/** RESULTS.md section for the node part: the generated Express service, shutdown and overhead rows. */
+/** RESULTS.md section for the node part: the generated Express and Fastify services, and its goal rows. */
+import { NODE_GOALS } from './node-summary.mjs';
+import { NOT_TRACING } from './node-profile.mjs';
 import { fmt, signed } from './stats.mjs';
 
 const row = (cells) => `| ${cells.join(' | ')} |`;
+const us = (ms) => fmt(ms * 1000, 0);
+const status = (met) => (met == null ? 'not run' : met ? '**met**' : '**missed**');
+const MODE_ORDER = ['off', 'ours', 'proto', 'batch', 'zero', 'plain'];
 
 function exitText(r, graceMs) {
   if (r.signal === 'SIGKILL') return 'killed at once';
@@ -32,35 +37,36 @@ function shutdownTable(d) {
   ];
 }
 
-function overheadTable(d) {
-  const c = d.config;
-  const order = ['off', 'ours', 'ours512', 'zero', 'plain'].filter((id) => d.modes[id]);
+function overheadTable(f) {
+  const order = MODE_ORDER.filter((id) => f.modes[id]);
+  const header = ['Mode', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/request', 'vs no OTel µs', 'vs tracing off µs'];
   return [
-    `Closed-loop autocannon load on \`${c.route}\` (no sleep; server span + one manual child), ${c.connections} connections, ${c.warmupSec} s warm-up then ${c.durationSec} s measured, every mode started fresh with its own receiver, modes interleaved in rotating order, **median of ${c.reps} runs**. CPU = utime+stime of the service's process group from /proc, per request answered. The zero-code row runs the same app with its telemetry module replaced by no-ops, under \`node --import @opentelemetry/auto-instrumentations-node/register\` with its defaults (every instrumentation it ships), traces only.`,
-    '',
     row([
-      'Mode',
-      'req/s',
-      'p50 ms',
-      'p99 ms',
-      'CPU µs/request',
-      'overhead vs tracing off µs',
-      'overhead vs no OTel µs',
+      ...header,
       'spans/request',
-      'client errors',
+      'RSS MiB',
+      'JS heap (code / objects) MiB',
+      'external MiB',
+      'native MiB',
+      'errors',
     ]),
-    row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+    row(['---', ...Array(header.length + 5).fill('---:')]),
     ...order.map((id) => {
-      const m = d.modes[id];
+      const m = f.modes[id];
+      const mem = m.memory ?? {};
       return row([
         m.label,
         fmt(m.rps, 0),
         fmt(m.p50, 2),
         fmt(m.p99, 2),
-        fmt(m.cpuMsPerReq * 1000, 0),
-        id === 'off' ? '0 (baseline)' : signed(m.overheadVsOff * 1000, 0),
+        us(m.cpuMsPerReq),
         id === 'plain' ? '0 (reference)' : signed(m.overheadVsPlain * 1000, 0),
+        id === 'off' ? '0 (baseline)' : signed(m.overheadVsOff * 1000, 0),
         fmt(m.spansPerReq, 2),
+        fmt(mem.rssMiB, 1),
+        `${fmt(mem.heapCommittedMiB, 1)} (${fmt(mem.codeUsedMiB, 1)} / ${fmt(mem.objectsUsedMiB, 1)})`,
+        fmt(mem.externalMiB, 1),
+        fmt(mem.nativeMiB, 1),
         m.errors,
       ]);
     }),
@@ -68,56 +74,175 @@ function overheadTable(d) {
   ];
 }
 
+/** What the traced service's RSS adds over the untraced app, and over the zero-code path. */
+function memoryNote(fw, f) {
+  const { ours, plain, zero } = f.modes;
+  const diff = (a, b, k) => signed((a.memory?.[k] ?? NaN) - (b.memory?.[k] ?? NaN), 1);
+  return `- ${fw} RSS after the load: traced ${fmt(ours.memory?.rssMiB, 1)} MiB, untraced ${fmt(plain.memory?.rssMiB, 1)} MiB, zero-code ${fmt(zero.memory?.rssMiB, 1)} MiB. Traced over untraced ${diff(ours, plain, 'rssMiB')} MiB: JS heap committed ${diff(ours, plain, 'heapCommittedMiB')} (compiled code ${diff(ours, plain, 'codeUsedMiB')}, live objects ${diff(ours, plain, 'objectsUsedMiB')}: the SDK's, the exporter's and the instrumentations' modules and the span queue), Buffers ${diff(ours, plain, 'externalMiB')}, native ${diff(ours, plain, 'nativeMiB')}. Against the zero-code path ${diff(ours, zero, 'rssMiB')} MiB (it loads every instrumentation it ships).`;
+}
+
+/** When the tail goal is missed: how much the untraced p99 moved, and how long one export holds the event loop. */
+function tailMissNote(f, c) {
+  const t = f.tail;
+  if (t.met || t.ratio == null) return '';
+  const offs = t.off.p99All.filter((x) => x != null);
+  const ours = f.profiles?.find((p) => p.mode === 'ours');
+  const roles = ours?.roles ?? {};
+  const exportUs = Object.entries(roles)
+    .filter(([role]) => role.startsWith('export:'))
+    .reduce((a, [, x]) => a + (x ?? 0), 0);
+  const requestsPerExport = f.defaults.batch / (f.modes.ours.spansPerReq || 2);
+  const perExportMs = ours ? (exportUs * requestsPerExport) / 1000 : undefined;
+  // Requests arriving during one stall, over the requests between two exports.
+  const delayedPct = perExportMs == null ? undefined : (100 * ((perExportMs * c.rate) / 1000 + 1)) / requestsPerExport;
+  return ` Untraced p99 alone ranged ${fmt(Math.min(...offs), 1)}–${fmt(Math.max(...offs), 1)} ms between runs: at this load the tail is set by the scheduler, not the service.${perExportMs == null ? '' : ` One export of ${f.defaults.batch} spans holds the event loop for about ${fmt(perExportMs, 1)} ms (encoding and sending in the profile, ${fmt(exportUs, 0)} µs per request), once per ${fmt(requestsPerExport, 0)} requests: at ${c.rate} requests/s it delays about ${fmt(delayedPct, 1)} % of them, ${delayedPct < 1 ? 'below what moves p99' : 'enough to move p99'}.`}`;
+}
+
+function tailLine(fw, f, c) {
+  const t = f.tail;
+  return `- ${fw}: traced p99 ${fmt(t.ours.p99, 2)} ms against ${fmt(t.off.p99, 2)} ms with tracing off at ${c.rate} requests/s (${fmt(t.ratio, 2)} ×; goal ≤ ${NODE_GOALS.tailRatio} ×: ${status(t.met)}); per run ${t.ours.p99All.map((x) => fmt(x, 2)).join('/')} vs ${t.off.p99All.map((x) => fmt(x, 2)).join('/')} ms; client errors ${t.ours.errors}.${tailMissNote(f, c)}`;
+}
+
+function profileTable(f) {
+  const profiles = f.profiles ?? [];
+  if (!profiles.length) return [];
+  const roles = [...new Set(profiles.flatMap((p) => Object.keys(p.roles)))].sort(
+    (a, b) => NOT_TRACING.includes(a) - NOT_TRACING.includes(b) || a.localeCompare(b),
+  );
+  const by = Object.fromEntries(profiles.map((p) => [p.mode, p]));
+  const cols = ['ours', 'zero', 'plain'].filter((id) => by[id]);
+  return [
+    row([
+      'Where the CPU goes, µs per request',
+      ...cols.map((id) => (id === 'ours' ? 'our wiring' : id === 'zero' ? 'zero-code' : 'no OTel')),
+    ]),
+    row(['---', ...cols.map(() => '---:')]),
+    ...roles.map((role) => row([role, ...cols.map((id) => fmt(by[id].roles[role] ?? 0, 0))])),
+    row(['**total (CPU per request in the profiled run)**', ...cols.map((id) => `**${us(by[id].cpuMsPerReq)}**`)]),
+    '',
+  ];
+}
+
+/** When the CPU goal is missed: per-span costs, the gap, and where our cost goes by the profile. */
+function cpuMissNote(f) {
+  if (f.cpu.met || f.cpu.ratio == null) return [];
+  const { ours, zero } = f.modes;
+  const perSpan = (m, x) => fmt(x / (m.spansPerReq || Number.NaN), 0);
+  const by = Object.fromEntries((f.profiles ?? []).map((p) => [p.mode, p.roles]));
+  const added =
+    by.ours && by.plain
+      ? Object.keys(by.ours)
+          .map((role) => [role, (by.ours[role] ?? 0) - (by.plain[role] ?? 0)])
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 5)
+          .map(([role, x]) => `${role} ${signed(x, 0)} µs`)
+          .join(', ')
+      : undefined;
+  return [
+    `- **Missed**: 0.7 × needs ${fmt(f.cpu.oursUs - NODE_GOALS.cpuRatio * f.cpu.zeroUs, 0)} µs less per traced request. Per exported span ours costs ${perSpan(ours, f.cpu.oursUs)} µs and the zero-code path ${perSpan(zero, f.cpu.zeroUs)} µs (${fmt(zero.spansPerReq, 1)} spans per request against our ${fmt(ours.spansPerReq, 1)}): both run the same SDK, HTTP instrumentation and exporter, and per request they cost about the same whatever the number of spans: most of the cost comes with each request (the server span's instrumentation, the context, the SDK's span objects), not with each exported span.${added ? ` What tracing adds in the profile (ours against no OTel): ${added}.` : ''} The wiring has nothing left to drop without recording less (the export settings are the measured cheapest, tracing off costs nothing): the remaining cost is upstream — \`@opentelemetry/instrumentation-http\` wrapping the request in context and computing the server span's attributes, the SDK's span objects (attribute cleaning, ids, the context manager's AsyncLocalStorage), the OTLP encoder — or sampling.`,
+  ];
+}
+
+function frameworkSection(fw, f, c) {
+  const ratio = f.cpu.ratio == null ? '—' : `${fmt(f.cpu.ratio, 2)} ×`;
+  return [
+    `### ${fw}`,
+    '',
+    `${Object.entries(f.versions)
+      .map(([k, x]) => `${k} ${x}`)
+      .join(', ')}. Generated defaults: OTLP ${f.defaults.protocol}, export batches of ${f.defaults.batch}.`,
+    '',
+    ...overheadTable(f),
+    `- CPU overhead per traced request over no OpenTelemetry: ours **${fmt(f.cpu.oursUs, 0)} µs**, the zero-code path **${fmt(f.cpu.zeroUs, 0)} µs** (${ratio}; goal ≤ ${NODE_GOALS.cpuRatio} ×: ${status(f.cpu.met)}). Per-run CPU µs/request: ${MODE_ORDER.filter(
+      (id) => f.modes[id],
+    )
+      .map((id) => `${id} ${f.modes[id].cpuMsPerReqAll.map((x) => us(x)).join('/')}`)
+      .join('; ')}.`,
+    ...cpuMissNote(f),
+    `- Tracing off (\`OTEL_SDK_DISABLED=true\`) costs ${fmt(f.off.us, 0)} µs per request over no OpenTelemetry (goal ≤ ${NODE_GOALS.offWithinUs} µs: ${status(f.off.met)}): the telemetry module constructs no instrumentation and registers no loader hook, so nothing is patched.`,
+    ...(f.modes.proto
+      ? [
+          `- ${f.modes.proto.protocol} instead of ${f.modes.ours.protocol}: ${signed((f.modes.proto.cpuMsPerReq - f.modes.ours.cpuMsPerReq) * 1000, 0)} µs per request, p99 ${fmt(f.modes.proto.p99, 2)} vs ${fmt(f.modes.ours.p99, 2)} ms, RSS ${signed(f.modes.proto.memory?.rssMiB - f.modes.ours.memory?.rssMiB, 1)} MiB.`,
+        ]
+      : []),
+    ...(f.modes.batch
+      ? [
+          `- ${f.modes.batch.label.replace('our wiring, ', '')}: ${signed((f.modes.batch.cpuMsPerReq - f.modes.ours.cpuMsPerReq) * 1000, 0)} µs per request, p99 ${fmt(f.modes.batch.p99, 2)} vs ${fmt(f.modes.ours.p99, 2)} ms.`,
+        ]
+      : []),
+    memoryNote(fw, f),
+    tailLine(fw, f, c),
+    '',
+    ...profileTable(f),
+  ];
+}
+
 /** Why the zero-code path loses spans on SIGTERM, when it does. */
 function zeroStopNote(d) {
-  const z = d.shutdown.find((r) => r.scenario === 'node-zero-term');
+  const z = d.shutdown.find((r) => r.scenario.endsWith('-zero-term'));
   if (!z || z.lost === 0 || z.stop.killed) return [];
   return [
     `- The zero-code path lost ${z.lost} of ${z.expected} spans on SIGTERM: its register module adds its own SIGTERM listener that starts \`sdk.shutdown()\`, but nothing waits for it — the app's handler (the same app, with its telemetry module replaced by no-ops) drains and calls \`process.exit()\`, which ends the flush. Without an app handler the listener would flush and leave the server running. Its server spans are named \`GET\` (no route).`,
+    '',
+  ];
+}
+
+/** The node part's rows of the Goals table. */
+export function nodeGoalRows(d) {
+  const fws = d ? Object.entries(d.frameworks ?? {}) : [];
+  const per = (fn) => fws.map(([fw, f]) => `${fw} ${fn(f)}`).join('; ') || '—';
+  return [
+    [
+      '7. Node shutdown',
+      `0 spans lost on SIGTERM at N = ${d?.config.n ?? 1000}, generated Express and Fastify services`,
+      d ? d.goal.lost.map((l) => `${l.scenario}: ${l.lost} lost`).join('; ') : '—',
+      status(d?.goal.met),
+    ],
+    [
+      '7. Node CPU',
+      `overhead per traced request ≤ ${NODE_GOALS.cpuRatio} × the zero-code path's (over no OTel)`,
+      per((f) => `${fmt(f.cpu.oursUs, 0)} vs ${fmt(f.cpu.zeroUs, 0)} µs (${fmt(f.cpu.ratio, 2)} ×)`),
+      status(d?.goals?.cpu),
+    ],
+    [
+      '7. Node tracing off',
+      `within ${NODE_GOALS.offWithinUs} µs of no OTel`,
+      per((f) => `${signed(f.off.us, 0)} µs`),
+      status(d?.goals?.off),
+    ],
+    [
+      '7. Node tail',
+      `traced p99 ≤ ${NODE_GOALS.tailRatio} × untraced at ${d?.config.rate ?? 400} requests/s`,
+      per((f) => `${fmt(f.tail.ours.p99, 2)} vs ${fmt(f.tail.off.p99, 2)} ms (${fmt(f.tail.ratio, 2)} ×)`),
+      status(d?.goals?.tail),
+    ],
   ];
 }
 
 export function nodeSection(part) {
   const d = part?.data;
-  if (!d) return '## 7. Node: the generated Express service\n\nNot run yet: `npm run bench -- node`.\n';
-  const v = Object.entries(d.versions)
-    .map(([k, x]) => `${k} ${x}`)
-    .join(', ');
-  const ours = d.modes.ours.overheadVsOff * 1000;
-  const zero = d.modes.zero.overheadVsOff * 1000;
+  const title = '## 7. Node: the generated Express and Fastify services';
+  if (!d?.frameworks) return `${title}\n\nNot run yet: \`npm run bench -- node\`.\n`;
+  const c = d.config;
   return [
-    '## 7. Node: the generated Express service',
+    title,
     '',
-    `Generated with \`--framework express\`, built, run with its own start command (\`node --import ./dist/telemetry.js …\`) on Node ${d.node}; ${v}. The method of parts 2 and 4.${part.quick ? ' **--quick run: small sizes, not for publishing.**' : ''}`,
+    `Generated with \`--framework <name>\`, built, run with its own start command (\`node --import ./dist/telemetry.js …\`) on Node ${d.node}. The method of parts 2 to 5.${part.quick ? ' **--quick run: small sizes, not for publishing.**' : ''}`,
     '',
     '### Shutdown',
     '',
     ...shutdownTable(d),
-    '### CPU overhead per request',
+    ...zeroStopNote(d),
+    '### CPU, memory and tail latency per framework',
     '',
-    ...overheadTable(d),
+    `Closed-loop autocannon load on \`${c.route}\` (no sleep; server span + one manual child), ${c.connections} connections, ${c.warmupSec} s warm-up then ${c.durationSec} s measured, every mode started fresh with its own receiver, modes interleaved in rotating order, **median of ${c.reps} runs**. CPU = utime+stime of the service's process group from /proc, per request answered. RSS read right after the load, then split by Node's diagnostic report (\`--report-on-signal\`): JS heap committed (of it compiled code and live objects), Buffers (external), and the rest (native: the node binary, libuv, malloc). The zero-code rows run the same app with its telemetry module replaced by no-ops, under \`node --import @opentelemetry/auto-instrumentations-node/register\` with its defaults (every instrumentation it ships), traces only. Tail: open-loop paced load (bench/lib/paced-load.mjs, latency from when each request was due) at ${c.rate} requests/s for ${c.tailSec} s after ${c.warmupSec} s warm-up, traced against tracing off, medians of ${c.reps}. Profile: one more closed-loop run per mode under \`node --cpu-prof\` (V8's sampler), every sample charged to the innermost npm package on its stack (what a package asks Node to do is its cost), the shares scaled to the CPU per request of that run.`,
+    '',
     ...(part.load
       ? [
-          `- 1-minute load average ${fmt(part.load[0], 1)} before and ${fmt(part.load[1], 1)} after on ${part.machine?.cores ?? '?'} cores: the machine was shared, so absolute figures are high; the difference between modes run interleaved is the figure to read.`,
+          `1-minute load average ${fmt(part.load[0], 1)} before and ${fmt(part.load[1], 1)} after on ${part.machine?.cores ?? '?'} cores: the machine was shared, so absolute figures are high; the difference between modes run interleaved is the figure to read.`,
+          '',
         ]
       : []),
-    ...zeroStopNote(d),
-    `- Tracing off (\`OTEL_SDK_DISABLED=true\`) costs ${fmt((d.modes.off.cpuMsPerReq - d.modes.plain.cpuMsPerReq) * 1000, 0)} µs per request over no OpenTelemetry at all: the SDK does not start, but the instrumentations are enabled when they are constructed (http's \`Server.prototype.emit\` stays wrapped), so every request still goes through them with a no-op tracer.`,
-    ...(d.modes.ours512
-      ? [
-          `- Export batches of 64 spans (the generated default, chosen for the tail latency of the Python services) cost ${fmt((d.modes.ours.cpuMsPerReq - d.modes.ours512.cpuMsPerReq) * 1000, 0)} µs per request more than the SDK's 512 here: an export (and its gRPC call) every 32 requests instead of every 256.`,
-        ]
-      : []),
-    `- Our wiring costs **${fmt(ours, 0)} µs** of CPU per traced request over tracing off; the zero-code path **${fmt(zero, 0)} µs** (${d.overheadRatio == null ? '—' : `${fmt(d.overheadRatio, 2)} ×`}); against the app with no OpenTelemetry at all (the fairer base here, see above) ${fmt(d.modes.ours.overheadVsPlain * 1000, 0)} µs vs ${fmt(d.modes.zero.overheadVsPlain * 1000, 0)} µs. Per-run CPU µs/request: ${[
-      'off',
-      'ours',
-      'ours512',
-      'zero',
-      'plain',
-    ]
-      .filter((id) => d.modes[id])
-      .map((id) => `${id} ${d.modes[id].cpuMsPerReqAll.map((x) => fmt(x * 1000, 0)).join('/')}`)
-      .join('; ')}.`,
-    '',
+    ...Object.entries(d.frameworks).flatMap(([fw, f]) => frameworkSection(fw, f, c)),
   ].join('\n');
 }

@@ -6,15 +6,26 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ms, row, status, table } from './markdown.mjs';
-import { nodeSection } from './node-results.mjs';
+import { nodeGoalRows, nodeSection } from './node-results.mjs';
 import { scaffoldGoalRows, scaffoldSection } from './scaffold-results.mjs';
 import { signalsSection } from './signals-results.mjs';
+import { viewGoalRows, viewSection } from './view-results.mjs';
 import { fmt, signed } from './stats.mjs';
 import { BENCH_DIR } from './paths.mjs';
 
 export const RESULTS_JSON = path.join(BENCH_DIR, 'results.json');
 export const RESULTS_MD = path.join(BENCH_DIR, 'RESULTS.md');
-export const PART_ORDER = ['quickstart', 'scaffold', 'overhead', 'collector', 'shutdown', 'profile', 'signals', 'node'];
+export const PART_ORDER = [
+  'quickstart',
+  'scaffold',
+  'overhead',
+  'collector',
+  'shutdown',
+  'profile',
+  'signals',
+  'node',
+  'view',
+];
 
 export function loadStore() {
   if (!existsSync(RESULTS_JSON)) return { parts: {} };
@@ -91,13 +102,8 @@ function goalsSection(p) {
     sd ? sd.goal.lost.map((l) => `${l.scenario}: ${l.lost} lost`).join('; ') : '—',
     status(sd?.goal.met),
   ]);
-  const nd = p.node?.data;
-  rows.push([
-    '7. Node shutdown',
-    `0 spans lost on SIGTERM at N = ${nd?.config.n ?? 1000}, generated Express service`,
-    nd ? nd.goal.lost.map((l) => `${l.scenario}: ${l.lost} lost`).join('; ') : '—',
-    status(nd?.goal.met),
-  ]);
+  rows.push(...nodeGoalRows(p.node?.data));
+  rows.push(...viewGoalRows(p.view));
   return `## Goals\n\n${table(['Part', 'Goal', 'Measured', 'Status'], rows)}\n`;
 }
 
@@ -657,13 +663,14 @@ export function renderResults(store) {
     profileSection(p.profile?.data, p.overhead?.data),
     signalsSection(p.signals),
     nodeSection(p.node),
+    viewSection(p.view),
     findingsSection(p),
     '## Rerun',
     '',
     '```sh',
     'npm ci                      # autocannon is a devDependency',
     'npm run bench               # all parts, about 8 minutes on 2 cores',
-    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile | signals | node)',
+    'npm run bench -- overhead   # one part (quickstart | scaffold | overhead | collector | shutdown | profile | signals | node | view)',
     'npm run bench -- --quick    # fewer/shorter runs, to check the bench itself',
     '```',
     '',

@@ -25,7 +25,7 @@ export async function freePort() {
 }
 
 /** The caller's environment minus OTEL_* (which would redirect spans), the venv first on PATH. */
-function serviceEnv(venv, extra) {
+export function serviceEnv(venv, extra) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
   if (venv) {

@@ -488,6 +488,14 @@ export async function prepareFrameworkServices(log, select = () => true) {
   return out;
 }
 
+/** Only the service as generated (svc/ and its .venv): the live view's part runs nothing else. */
+export async function prepareGeneratedService(log) {
+  mkdirSync(WORK, { recursive: true });
+  const { env } = await toolEnv();
+  const svc = await generateService(env, log);
+  return { svc, venv: path.join(svc, '.venv') };
+}
+
 /** Builds everything the service benchmarks need. */
 export async function prepareServices(log) {
   mkdirSync(WORK, { recursive: true });

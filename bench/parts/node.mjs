@@ -1,70 +1,119 @@
 /**
- * Part node: the generated Express service, measured with the method of parts 2 and 4.
+ * Part node: the generated Express and Fastify services, measured with the method of parts 2, 3, 4 and 5.
  *
  * Shutdown: N requests (4 in flight) to GET /bench/:item_id, then the signal right after the last response;
  * the receiver's count of the route's server + child spans is compared with 2 x the requests answered.
- * Overhead: closed-loop autocannon load on the same route, CPU (utime+stime of the process group) per request,
- * every mode started fresh with its own receiver, modes interleaved in rotating order, median of reps.
- * Modes: our wiring with the SDK disabled, our wiring (traces only), the zero-code path
- * (`node --import @opentelemetry/auto-instrumentations-node/register`, traces only) on the same app without our
- * telemetry module, and that app with no OpenTelemetry at all.
+ * Overhead: closed-loop autocannon load on the same route, CPU (utime+stime of the process group) per request
+ * and the RSS after the load (split by Node's diagnostic report), every mode started fresh with its own
+ * receiver, modes interleaved in rotating order, median of reps. Modes, per framework: our wiring with the SDK
+ * disabled; our wiring (traces only) with the generated defaults, with the other OTLP protocol and with the
+ * other batch size; the zero-code path (`node --import @opentelemetry/auto-instrumentations-node/register`,
+ * traces only, its own defaults) on the same app without our telemetry module; that app with no OpenTelemetry.
+ * Tail: open-loop paced load (lib/paced-load.mjs, as part 3) traced against tracing off.
+ * Profile: `node --cpu-prof` under the closed-loop load, traced, zero-code and untraced (lib/node-profile.mjs).
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startCollector } from '../lib/collectors.mjs';
-import { measureOverhead, sendRequests } from '../lib/load.mjs';
+import { measureOverhead, runLoad, sendRequests } from '../lib/load.mjs';
+import { memoryAfterLoad, reportFile, reportFlags } from '../lib/node-memory.mjs';
+import { classifyProfiles, perRequest, profileClockUs, profileFlags } from '../lib/node-profile.mjs';
 import {
   NODE_BENCH_CHILD_SPAN,
+  NODE_BENCH_FRAMEWORKS,
   NODE_BENCH_SERVER_SPAN,
   ZERO_CODE_REGISTER,
   prepareNodeServices,
 } from '../lib/node-workspace.mjs';
+import { summariseNode } from '../lib/node-summary.mjs';
 import { sleep } from '../lib/proc.mjs';
 import { startService, stopRightAfter } from '../lib/service.mjs';
-import { median } from '../lib/stats.mjs';
 
 const SPANS_PER_REQUEST = 2;
 const HEALTH_PATH = '/healthz';
 const TRACES_ONLY = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
+const PROTOCOLS = { 'otlp-grpc': 'grpc', 'otlp-http': 'http/protobuf' };
+/** The zero-code path's own default protocol (the JS SDK's). */
+const ZERO_CODE_PROTOCOL = 'http/protobuf';
 
-export const NODE_SHUTDOWN_SCENARIOS = [
-  { id: 'node-term', label: 'generated Express, SIGTERM', variant: 'ours', signal: 'SIGTERM', goal: true },
-  { id: 'node-kill', label: 'generated Express, SIGKILL (group)', variant: 'ours', signal: 'SIGKILL' },
-  {
-    id: 'node-zero-term',
-    label: `zero-code \`--import ${ZERO_CODE_REGISTER}\`, SIGTERM`,
-    variant: 'zero',
-    signal: 'SIGTERM',
-  },
-];
+/** What the generated project chose: its OTLP protocol and export batch size, from its answers file. */
+function generatedDefaults(dir) {
+  const { options } = JSON.parse(readFileSync(path.join(dir, '.create-traced-service.json'), 'utf8'));
+  return { protocol: PROTOCOLS[options.exporter] ?? 'grpc', batch: options.maxExportBatchSize };
+}
 
-export const NODE_OVERHEAD_MODES = [
-  {
-    id: 'off',
-    label: 'tracing off (`OTEL_SDK_DISABLED=true`, our wiring)',
-    variant: 'ours',
-    env: { OTEL_SDK_DISABLED: 'true' },
-  },
-  {
-    id: 'ours',
-    label: 'our wiring → receiver (BatchSpanProcessor, sampler ratio 1.0)',
-    variant: 'ours',
-    env: TRACES_ONLY,
-  },
-  // Where our cost goes: the generated default exports batches of 64 spans (tail latency); 512 is the SDK's.
-  {
-    id: 'ours512',
-    label: 'our wiring, export batches of 512 (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE=512`)',
-    variant: 'ours',
-    env: { ...TRACES_ONLY, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512' },
-  },
-  { id: 'zero', label: `zero-code \`--import ${ZERO_CODE_REGISTER}\` → receiver`, variant: 'zero', env: TRACES_ONLY },
-  { id: 'plain', label: 'reference: same app, no OpenTelemetry at all', variant: 'plain' },
-];
+function shutdownScenarios() {
+  const [first] = NODE_BENCH_FRAMEWORKS;
+  return [
+    ...NODE_BENCH_FRAMEWORKS.map((fw) => ({
+      id: `${fw}-term`,
+      fw,
+      label: `generated ${fw}, SIGTERM`,
+      variant: 'ours',
+      signal: 'SIGTERM',
+      goal: true,
+    })),
+    {
+      id: `${first}-kill`,
+      fw: first,
+      label: `generated ${first}, SIGKILL (group)`,
+      variant: 'ours',
+      signal: 'SIGKILL',
+    },
+    {
+      id: `${first}-zero-term`,
+      fw: first,
+      label: `${first}, zero-code \`--import ${ZERO_CODE_REGISTER}\`, SIGTERM`,
+      variant: 'zero',
+      signal: 'SIGTERM',
+      protocol: ZERO_CODE_PROTOCOL,
+    },
+  ];
+}
 
-/** Env of every run: the receiver over gRPC on loopback, the port, and the mode's own variables. */
-function runEnv(endpoint, port, extra) {
+/** The modes of the overhead runs, labelled with what the generated project chose. */
+export function overheadModes({ protocol, batch }) {
+  const other = protocol === 'grpc' ? 'http/protobuf' : 'grpc';
+  const otherBatch = batch === 512 ? 64 : 512;
+  return [
+    {
+      id: 'off',
+      label: 'tracing off (`OTEL_SDK_DISABLED=true`, our wiring)',
+      variant: 'ours',
+      protocol,
+      env: { OTEL_SDK_DISABLED: 'true' },
+    },
+    {
+      id: 'ours',
+      label: `our wiring, generated defaults (${protocol}, batches of ${batch})`,
+      variant: 'ours',
+      protocol,
+      env: TRACES_ONLY,
+    },
+    { id: 'proto', label: `our wiring, ${other} instead`, variant: 'ours', protocol: other, env: TRACES_ONLY },
+    {
+      id: 'batch',
+      label: `our wiring, export batches of ${otherBatch} instead (\`OTEL_BSP_MAX_EXPORT_BATCH_SIZE\`)`,
+      variant: 'ours',
+      protocol,
+      env: { ...TRACES_ONLY, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(otherBatch) },
+    },
+    {
+      id: 'zero',
+      label: `zero-code \`--import ${ZERO_CODE_REGISTER}\` (${ZERO_CODE_PROTOCOL}, its defaults)`,
+      variant: 'zero',
+      protocol: ZERO_CODE_PROTOCOL,
+      env: TRACES_ONLY,
+    },
+    { id: 'plain', label: 'reference: same app, no OpenTelemetry at all', variant: 'plain', protocol },
+  ];
+}
+
+/** Env of every run: the receiver on loopback over the mode's protocol, the port, the mode's variables. */
+function runEnv(collector, protocol, port, extra) {
   return {
-    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+    OTEL_EXPORTER_OTLP_ENDPOINT: protocol === 'grpc' ? collector.endpoint : collector.receiver.httpEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
     OTEL_EXPORTER_OTLP_INSECURE: 'true',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -73,14 +122,14 @@ function runEnv(endpoint, port, extra) {
   };
 }
 
-async function start(ws, variant, endpoint, label, extra = {}) {
-  const v = ws.variants[variant];
+async function start(app, mode, collector, label, { flags = [], env = {} } = {}) {
+  const v = app.variants[mode.variant];
   return startService({
     dir: v.dir,
     label,
     healthPath: HEALTH_PATH,
-    command: () => v.argv(),
-    env: (port) => runEnv(endpoint, port, extra),
+    command: () => v.argv(flags),
+    env: (port) => runEnv(collector, mode.protocol ?? app.defaults.protocol, port, { ...(mode.env ?? {}), ...env }),
   });
 }
 
@@ -107,12 +156,15 @@ async function settle(collector) {
 
 async function shutdownRun(ws, sc, cfg) {
   const collector = await startCollector('up');
+  const app = ws.frameworks[sc.fw];
   let svc;
   try {
-    svc = await start(ws, sc.variant, collector.endpoint, `node-shutdown-${sc.id}`, {
-      OTEL_SERVICE_NAME: `bench-${sc.id}`,
-      ...TRACES_ONLY,
-    });
+    const mode = {
+      variant: sc.variant,
+      protocol: sc.protocol,
+      env: { OTEL_SERVICE_NAME: `bench-${sc.id}`, ...TRACES_ONLY },
+    };
+    svc = await start(app, mode, collector, `node-shutdown-${sc.id}`);
     const sent = await sendRequests(svc.base, (i) => `/bench/${i}`, cfg.n, cfg.concurrency);
     const stop = await stopRightAfter(svc, sc.signal, cfg.stopGraceMs);
     svc = undefined;
@@ -138,101 +190,148 @@ async function shutdownRun(ws, sc, cfg) {
   }
 }
 
-async function overheadRun(ws, mode, cfg) {
+/** One closed-loop run; with `profile`, under `--cpu-prof` (the profile's roles in µs per request). */
+async function overheadRun(app, fw, mode, cfg, profile = false) {
   const collector = await startCollector('up');
+  const label = `node-${profile ? 'profile' : 'overhead'}-${fw}-${mode.id}`;
+  const report = reportFile(label);
+  const prof = profile ? profileFlags(label) : undefined;
   let svc;
   try {
-    svc = await start(ws, mode.variant, collector.endpoint, `node-overhead-${mode.id}`, {
-      OTEL_SERVICE_NAME: `bench-node-${mode.id}`,
-      ...(mode.env ?? {}),
+    svc = await start(app, mode, collector, label, {
+      flags: [...reportFlags(report), ...(prof?.flags ?? [])],
+      env: { OTEL_SERVICE_NAME: `bench-node-${mode.id}` },
     });
-    const measured = await measureOverhead(svc, collector, cfg, () => settle(collector));
+    const afterLoad = async (s) => ({ loadEndUs: profileClockUs(), memory: await memoryAfterLoad(s, report) });
+    const measured = await measureOverhead(svc, collector, cfg, () => settle(collector), afterLoad);
     svc = undefined;
-    return { mode: mode.id, ...measured };
+    const {
+      afterLoad: { loadEndUs, memory },
+      ...rest
+    } = measured;
+    // The measured load only: start-up (module loading, the ESM loader hook) and the warm-up are left out.
+    const window = { fromUs: loadEndUs - cfg.durationSec * 1e6, toUs: loadEndUs };
+    return {
+      mode: mode.id,
+      ...rest,
+      memory,
+      ...(prof ? { roles: perRequest(classifyProfiles(prof.dir, window), measured.cpuMsPerReq) } : {}),
+    };
   } finally {
     if (svc) await svc.dispose();
     await collector.close();
   }
 }
 
-function summariseOverhead(runs) {
-  const modes = {};
-  for (const mode of NODE_OVERHEAD_MODES) {
-    const mine = runs.filter((r) => r.mode === mode.id);
-    modes[mode.id] = {
-      label: mode.label,
-      rps: median(mine.map((r) => r.rps)),
-      p50: median(mine.map((r) => r.p50)),
-      p99: median(mine.map((r) => r.p99)),
-      cpuMsPerReq: median(mine.map((r) => r.cpuMsPerReq)),
-      cpuMsPerReqAll: mine.map((r) => r.cpuMsPerReq),
-      spansPerReq: median(mine.map((r) => r.spansPerReq)),
-      errors: mine.reduce((a, r) => a + r.errors, 0),
+/** Paced open-loop load (no coordinated omission), as part 3's tail-latency goal. */
+async function tailRun(app, fw, mode, cfg) {
+  const collector = await startCollector('up');
+  let svc;
+  try {
+    svc = await start(app, mode, collector, `node-tail-${fw}-${mode.id}`, {
+      env: { OTEL_SERVICE_NAME: `bench-tail-${mode.id}` },
+    });
+    const load = { url: `${svc.base}/bench/12345`, paced: true, rate: cfg.rate, maxSockets: 64, timeoutSec: 10 };
+    await runLoad({ ...load, durationSec: cfg.warmupSec });
+    const r = await runLoad({ ...load, durationSec: cfg.tailSec });
+    return {
+      mode: mode.id,
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+      completed: r.requests2xx,
+      scheduled: r.scheduled,
+      errors: r.errors + r.unanswered,
     };
+  } finally {
+    if (svc) await svc.dispose();
+    await collector.close();
   }
-  for (const m of Object.values(modes)) {
-    m.overheadVsOff = m.cpuMsPerReq - modes.off.cpuMsPerReq;
-    m.overheadVsPlain = m.cpuMsPerReq - modes.plain.cpuMsPerReq;
-  }
-  return modes;
 }
 
-function describeStop(sc, s, graceMs) {
-  if (sc.signal === 'SIGKILL') return 'killed';
-  if (s.killed) return `did not exit within ${graceMs / 1000}s (SIGKILL)`;
-  return `exited in ${(s.groupExitMs / 1000).toFixed(2)} s (code ${s.exitCode ?? s.exitSignal})`;
-}
+const fmtMs = (x) => (x == null ? '—' : x.toFixed(2));
 
-export async function runNode(
-  { n = 1000, concurrency = 4, stopGraceMs = 15_000, reps = 3, durationSec = 4, warmupSec = 1, connections = 8 } = {},
-  log = console.log,
-) {
-  const ws = await prepareNodeServices(log);
-  log(
-    `  service Node ${ws.nodeVersion}; ${Object.entries(ws.versions)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')}`,
-  );
-  const cfg = { n, concurrency, stopGraceMs, reps, durationSec, warmupSec, connections };
-
-  const shutdown = [];
-  for (const sc of NODE_SHUTDOWN_SCENARIOS) {
-    const r = await shutdownRun(ws, sc, cfg);
-    shutdown.push({ ...r, label: sc.label, signal: sc.signal, goal: !!sc.goal });
-    log(
-      `  ${sc.id.padEnd(15)} ${r.received}/${r.expected} spans  lost ${r.lost}  (${r.requestsOk} requests ok, ` +
-        `${r.requestsFailed} failed; ${describeStop(sc, r.stop, stopGraceMs)}; ${r.otherSpans} other spans)`,
-    );
-  }
-
+async function measureFramework(ws, fw, cfg, log) {
+  const app = ws.frameworks[fw];
+  const modes = overheadModes(app.defaults);
   const runs = [];
-  for (let rep = 0; rep < reps; rep++) {
-    const order = NODE_OVERHEAD_MODES.map((_, i) => NODE_OVERHEAD_MODES[(i + rep) % NODE_OVERHEAD_MODES.length]);
+  for (let rep = 0; rep < cfg.reps; rep++) {
+    const order = modes.map((_, i) => modes[(i + rep) % modes.length]);
     for (const mode of order) {
-      const r = await overheadRun(ws, mode, cfg);
+      const r = await overheadRun(app, fw, mode, cfg);
       runs.push({ ...r, rep });
       log(
-        `  [${rep + 1}/${reps}] ${mode.id.padEnd(6)} ${r.rps.toFixed(0).padStart(5)} req/s  p50 ${r.p50.toFixed(2)} ms  ` +
-          `p99 ${r.p99.toFixed(2)} ms  CPU ${r.cpuMsPerReq.toFixed(3)} ms/req  ${r.spansPerReq.toFixed(2)} spans/req  errors ${r.errors}`,
+        `  [${rep + 1}/${cfg.reps}] ${fw} ${mode.id.padEnd(5)} ${r.rps.toFixed(0).padStart(5)} req/s  p50 ${fmtMs(r.p50)} ms  ` +
+          `p99 ${fmtMs(r.p99)} ms  CPU ${r.cpuMsPerReq.toFixed(3)} ms/req  ${r.spansPerReq.toFixed(2)} spans/req  ` +
+          `RSS ${r.memory?.rssMiB?.toFixed(1) ?? '—'} MiB  errors ${r.errors}`,
       );
     }
   }
-  const modes = summariseOverhead(runs);
-  const goalRuns = shutdown.filter((r) => r.goal);
-  const ours = modes.ours.overheadVsOff;
-  const zero = modes.zero.overheadVsOff;
-  return {
-    config: { ...cfg, route: NODE_BENCH_SERVER_SPAN, expectedSpansPerRequest: SPANS_PER_REQUEST, workers: 1 },
-    node: ws.nodeVersion,
-    versions: ws.versions,
-    shutdown,
-    runs,
-    modes,
-    overheadRatio: zero > 0 ? ours / zero : null,
-    goal: {
-      target: `0 spans lost on SIGTERM at N = ${n}, the generated Express service`,
-      lost: goalRuns.map((r) => ({ scenario: r.scenario, lost: r.lost })),
-      met: goalRuns.length > 0 && goalRuns.every((r) => r.lost === 0 && r.requestsFailed === 0 && !r.stop.killed),
-    },
-  };
+  const tailModes = modes.filter((m) => m.id === 'off' || m.id === 'ours');
+  const tails = [];
+  for (let rep = 0; rep < cfg.reps; rep++) {
+    for (const mode of rep % 2 ? [...tailModes].reverse() : tailModes) {
+      const r = await tailRun(app, fw, mode, cfg);
+      tails.push({ ...r, rep });
+      log(
+        `  [${rep + 1}/${cfg.reps}] ${fw} tail ${mode.id.padEnd(4)} ${cfg.rate} req/s  ${r.completed}/${r.scheduled} ok  ` +
+          `p50 ${fmtMs(r.p50)} ms  p99 ${fmtMs(r.p99)} ms  max ${r.max?.toFixed(0) ?? '—'} ms  errors ${r.errors}`,
+      );
+    }
+  }
+  const profiles = [];
+  if (fw === NODE_BENCH_FRAMEWORKS[0]) {
+    for (const mode of modes.filter((m) => ['ours', 'zero', 'plain'].includes(m.id))) {
+      const r = await overheadRun(app, fw, mode, cfg, true);
+      profiles.push({ mode: mode.id, cpuMsPerReq: r.cpuMsPerReq, rps: r.rps, roles: r.roles });
+      log(
+        `  profile ${fw} ${mode.id}: ${Object.entries(r.roles)
+          .map(([k, v]) => `${k} ${v?.toFixed(0)} µs`)
+          .join('; ')}`,
+      );
+    }
+  }
+  return { modes, runs, tails, profiles };
+}
+
+export async function runNode(
+  {
+    n = 1000,
+    concurrency = 4,
+    stopGraceMs = 15_000,
+    reps = 3,
+    durationSec = 4,
+    warmupSec = 1,
+    connections = 8,
+    rate = 400,
+    tailSec = 5,
+  } = {},
+  log = console.log,
+) {
+  const ws = await prepareNodeServices(log);
+  for (const app of Object.values(ws.frameworks)) app.defaults = generatedDefaults(app.source);
+  log(
+    `  service Node ${ws.nodeVersion}; ${Object.entries(ws.frameworks)
+      .map(
+        ([fw, app]) =>
+          `${fw}: ${Object.entries(app.versions)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}; defaults ${app.defaults.protocol}, batches of ${app.defaults.batch}`,
+      )
+      .join(' | ')}`,
+  );
+  const cfg = { n, concurrency, stopGraceMs, reps, durationSec, warmupSec, connections, rate, tailSec };
+
+  const shutdown = [];
+  for (const sc of shutdownScenarios()) {
+    const r = await shutdownRun(ws, sc, cfg);
+    shutdown.push({ ...r, label: sc.label, signal: sc.signal, goal: !!sc.goal });
+    log(
+      `  ${sc.id.padEnd(18)} ${r.received}/${r.expected} spans  lost ${r.lost}  (${r.requestsOk} requests ok, ` +
+        `${r.requestsFailed} failed; ${r.stop.killed ? 'killed' : `exit ${r.stop.exitCode ?? r.stop.exitSignal}`}; ${r.otherSpans} other spans)`,
+    );
+  }
+  const measured = {};
+  for (const fw of NODE_BENCH_FRAMEWORKS) measured[fw] = await measureFramework(ws, fw, cfg, log);
+  return summariseNode({ ws, cfg, shutdown, measured, spansPerRequest: SPANS_PER_REQUEST });
 }

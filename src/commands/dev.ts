@@ -1,7 +1,7 @@
 /**
- * `dev [dir]`: the project's own service, started as the smoke test starts it, its OTLP exporters pointed at
- * the built-in receiver, and the live page. Ctrl-C stops the service first (it flushes to the receiver),
- * then the view; nothing is left running.
+ * `dev [dir]`: the project's own service, started as the smoke test starts it (with its server's reloader
+ * unless --no-reload), its OTLP exporters pointed at the built-in receiver, and the live page. Ctrl-C stops
+ * the service first (it flushes to the receiver), then the view; nothing is left running.
  */
 import path from 'node:path';
 import pc from 'picocolors';
@@ -19,6 +19,8 @@ import { announce, portFlag, startViewOrFallback, untilInterrupted, type ViewFla
 
 export interface DevFlags extends ViewFlags {
   servicePort?: string;
+  /** --no-reload sets it false. */
+  reload?: boolean;
 }
 
 /**
@@ -55,20 +57,27 @@ export async function devCommand(
   const servicePort = portFlag(flags.servicePort, '--service-port') ?? 8000;
   const runtime = runtimeOf(answers.options.framework);
   const framework = serviceFramework(answers.options.framework);
-  const dev = runtime.devService(directory, framework, answers.existing);
+  const dev = runtime.devService(directory, framework, answers.existing, flags.reload !== false);
   if (answers.options.exporter === 'console')
     ui.warn(
       'this service exports to the console, not OTLP: the page stays empty (regenerate with --exporter otlp-grpc)',
     );
   const appEnv = answers.existing ? (await readAppEnv(directory, undefined, ui)).env : {};
+  const { prepare } = dev;
+  const envDir = prepare ? await ui.step(prepare.title, (update) => prepare.run(update)) : (dev.envDir ?? '');
 
   const view = await startViewOrFallback(options);
-  const env = { ...appEnv, ...devTelemetryEnv(view, smokeProtocol(answers.options.exporter)) };
+  const env = runtime.serviceEnv(envDir, {
+    ...appEnv,
+    ...devTelemetryEnv(view, smokeProtocol(answers.options.exporter)),
+  });
+  // The build in watch mode has nothing to flush: it is killed at once on our interrupt, or when start-up fails.
+  const companion = dev.companion && startService(dev.companion, { cwd: directory, env, passthrough: true });
   const argv = dev.command(servicePort);
   ui.info(`Starting ${argv.join(' ')}`);
   const service = startService(argv, {
     cwd: directory,
-    env: runtime.serviceEnv(dev.envDir, env),
+    env,
     passthrough: true,
     interruptGraceMs: STOP_GRACE_MS,
   });
@@ -84,11 +93,13 @@ export async function devCommand(
   } catch (error) {
     ui.warn((error as Error).message);
     service.kill();
+    companion?.kill();
     await view.close();
     return { code: EXIT_FAILURE, result: { ok: false, error: (error as Error).message } };
   }
   ui.success(`Service: ${pc.bold(`http://127.0.0.1:${servicePort}/`)}`);
   await announce(view, flags, ui);
+  if (dev.reloads) ui.info('It restarts when its source changes (--no-reload: it does not).');
   ui.info('Send it requests; their traces, logs and metrics appear on the page. Ctrl-C stops both.');
   void service.exited.then((r) => {
     if (interruptedBy()) return;

@@ -5,6 +5,8 @@
  * string) on any host; anything else is taken as the regular expression the user wrote.
  */
 
+import { DEFAULT_EXCLUDED_URLS } from './schema.js';
+
 /** Characters a literal path may hold; anything else is read as a regular expression. */
 const LITERAL_PATH = /^\/?[A-Za-z0-9_\-./~]+$/;
 
@@ -19,4 +21,20 @@ export function exactPathPattern(item: string): string {
 /** The comma-separated list the instrumentations take (the patterns never contain commas). */
 export function excludedUrlPatterns(items: readonly string[]): string {
   return items.map(exactPathPattern).join(',');
+}
+
+/** Probe paths besides the defaults' /healthz and /readyz: what liveness and readiness checks commonly call. */
+const OTHER_PROBE_PATHS = ['/health', '/livez', '/ready', '/live', '/ping'];
+
+let probePaths: Set<string> | undefined;
+
+/**
+ * Whether a request path (without its query) is one the default exclusions drop, or a common probe: traffic
+ * not worth a trace. Every such item is a literal path, which exactPathPattern matches exactly.
+ */
+export function isUntracedByDefault(path: string): boolean {
+  probePaths ??= new Set(
+    [...DEFAULT_EXCLUDED_URLS, ...OTHER_PROBE_PATHS].map((p) => (p.startsWith('/') ? p : `/${p}`)),
+  );
+  return probePaths.has(path);
 }

@@ -12,6 +12,7 @@ import {
   RATIO_SAMPLERS,
   SAMPLERS,
   SIGNALS,
+  SERVICE_OPTION_FIELDS,
   serviceOptionsSchema,
   type OptionKey,
   type Sampler,
@@ -39,7 +40,7 @@ function answered<T>(value: T | symbol): T {
 /** Validates with the schema; an empty answer means the pre-filled default (clack validates before applying it). */
 function validator(key: OptionKey, fallback: string) {
   return (value: string | undefined) => {
-    const result = serviceOptionsSchema.shape[key].safeParse(value === undefined || value === '' ? fallback : value);
+    const result = SERVICE_OPTION_FIELDS[key].safeParse(value === undefined || value === '' ? fallback : value);
     return result.success ? undefined : result.error.issues[0]?.message;
   };
 }

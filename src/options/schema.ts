@@ -4,6 +4,7 @@
  * the CLI builds its flags and prompts from the `meta` attached to each field.
  */
 import { z } from 'zod';
+import { exportDefaults } from '../catalog/export-defaults.js';
 import { ALL_FRAMEWORKS, FRAMEWORK_NAMES, serviceFramework } from '../catalog/frameworks/index.js';
 import { bool, endpoint, excludedUrls, int, quoteValue, resourceAttributes, text } from './values.js';
 import { OTEL_LINES, DEFAULT_OTEL_LINE } from '../catalog/python-sets.js';
@@ -90,7 +91,7 @@ export type OptionMeta = {
 
 const meta = (m: OptionMeta) => m;
 
-export const serviceOptionsSchema = z
+const serviceOptionsObject = z
   .object({
     serviceName: text('service name', 100)
       .refine((v) => !v.includes('/') && v !== '.' && v !== '..', {
@@ -208,10 +209,9 @@ export const serviceOptionsSchema = z
           description: 'BatchSpanProcessor delay between exports (2000-5000 amortizes I/O)',
         }),
       ),
-    // 64, not the SDK's 512: serialising a batch holds the GIL, and 512 spans at once set the service's
-    // p99 (bench/RESULTS.md, part 3: p99 4.7x untraced with 512, 2.2x with 64, 1.7x with gc.freeze()).
+    // No default here: the runtime's (catalog/export-defaults.ts), filled in below once the framework is known.
     maxExportBatchSize: int(1, 1_000_000)
-      .default(64)
+      .optional()
       .meta(
         meta({
           flag: 'max-export-batch-size',
@@ -259,43 +259,63 @@ export const serviceOptionsSchema = z
       }),
     ),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    if (o.maxExportBatchSize > o.maxQueueSize) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['maxExportBatchSize'],
-        message: `must not exceed --max-queue-size (${o.maxQueueSize})`,
-      });
-    }
-    if (o.exporter === 'otlp-http' && o.endpoint !== '' && !/^https?:\/\//i.test(o.endpoint)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['endpoint'],
-        message: 'must be an http(s):// URL for the otlp-http exporter',
-      });
-    }
-    if (o.examples && !EXAMPLE_FRAMEWORKS.includes(o.framework)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['examples'],
-        message: `worked examples exist for ${EXAMPLE_FRAMEWORKS.join(', ')} only, not ${o.framework}; leave it out`,
-      });
-    }
-    if (o.exporter === 'console' && o.endpoint !== '') {
-      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'does not apply to the console exporter' });
-    }
-  });
+  .strict();
+
+/** Each option's own schema, by key (flags and prompts parse one value at a time). */
+export const SERVICE_OPTION_FIELDS = serviceOptionsObject.shape;
+
+type ParsedFields = z.output<typeof serviceOptionsObject>;
+
+/**
+ * The runtime's export defaults, for what was not given; a smaller queue bounds the batch. Keys stay in the
+ * schema's order (the answers file is written from them: the same text whether a value was given or filled).
+ */
+function withRuntimeDefaults(o: ParsedFields): ParsedFields & { maxExportBatchSize: number } {
+  const runtime = exportDefaults(o.framework);
+  const filled: Record<string, unknown> = {
+    ...o,
+    maxExportBatchSize: o.maxExportBatchSize ?? Math.min(runtime.maxExportBatchSize, o.maxQueueSize),
+  };
+  const ordered = Object.keys(SERVICE_OPTION_FIELDS).filter((key) => key in filled);
+  return Object.fromEntries(ordered.map((key) => [key, filled[key]])) as ParsedFields & { maxExportBatchSize: number };
+}
+
+export const serviceOptionsSchema = serviceOptionsObject.transform(withRuntimeDefaults).superRefine((o, ctx) => {
+  if (o.maxExportBatchSize > o.maxQueueSize) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxExportBatchSize'],
+      message: `must not exceed --max-queue-size (${o.maxQueueSize})`,
+    });
+  }
+  if (o.exporter === 'otlp-http' && o.endpoint !== '' && !/^https?:\/\//i.test(o.endpoint)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['endpoint'],
+      message: 'must be an http(s):// URL for the otlp-http exporter',
+    });
+  }
+  if (o.examples && !EXAMPLE_FRAMEWORKS.includes(o.framework)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['examples'],
+      message: `worked examples exist for ${EXAMPLE_FRAMEWORKS.join(', ')} only, not ${o.framework}; leave it out`,
+    });
+  }
+  if (o.exporter === 'console' && o.endpoint !== '') {
+    ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'does not apply to the console exporter' });
+  }
+});
 
 export type ServiceOptionsInput = z.input<typeof serviceOptionsSchema>;
 /** Options after parsing, with every default applied and the endpoint resolved. */
 export type ServiceOptions = z.output<typeof serviceOptionsSchema>;
 export type OptionKey = keyof ServiceOptions;
 
-export const OPTION_KEYS = Object.keys(serviceOptionsSchema.shape) as OptionKey[];
+export const OPTION_KEYS = Object.keys(SERVICE_OPTION_FIELDS) as OptionKey[];
 
 export function optionMeta(key: OptionKey): OptionMeta {
-  const m = serviceOptionsSchema.shape[key].meta() as OptionMeta | undefined;
+  const m = SERVICE_OPTION_FIELDS[key].meta() as OptionMeta | undefined;
   if (!m) throw new Error(`option ${key} has no metadata`);
   return m;
 }
@@ -323,7 +343,7 @@ export type OptionSource = 'flag' | 'config';
 export function formatIssue(issue: z.core.$ZodIssue, sourceOf: (key: string) => OptionSource = () => 'flag'): string {
   const key = issue.path[0];
   let subject: string;
-  if (typeof key === 'string' && key in serviceOptionsSchema.shape) {
+  if (typeof key === 'string' && key in SERVICE_OPTION_FIELDS) {
     const flag = optionMeta(key as OptionKey).flag;
     subject = sourceOf(key) === 'flag' ? `--${flag}` : `config "${key}" (--${flag})`;
   } else if (issue.code === 'unrecognized_keys') {

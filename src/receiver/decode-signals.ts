@@ -22,6 +22,7 @@ import {
 import { parseJson } from './json.js';
 import {
   type AttrValue,
+  type ExponentialBuckets,
   type MetricType,
   type ReceivedLog,
   type ReceivedMetricPoint,
@@ -132,6 +133,36 @@ function numberValue(p: Obj, path: string): bigint | number | undefined {
   return undefined;
 }
 
+const int64s = (o: Obj, key: string, path: string): bigint[] =>
+  asArray(get(o, key), `${path}.${key}`).map((c, j) => asInt64(c, `${path}.${key}[${j}]`));
+
+function buckets(o: Obj, key: string, path: string): ExponentialBuckets {
+  const b = asObj(get(o, key), `${path}.${key}`) ?? {};
+  return {
+    offset: Number(asInt64(get(b, 'offset'), `${path}.${key}.offset`)),
+    bucketCounts: int64s(b, 'bucketCounts', `${path}.${key}`),
+  };
+}
+
+/** The fields of an exponential histogram point that its buckets need to be read (and saved) again. */
+function exponential(p: Obj, path: string): Partial<ReceivedMetricPoint> {
+  return {
+    scale: Number(asInt64(get(p, 'scale'), `${path}.scale`)),
+    zeroCount: asInt64(get(p, 'zeroCount'), `${path}.zeroCount`),
+    zeroThreshold: optionalDouble(p, 'zeroThreshold', path) ?? 0,
+    positive: buckets(p, 'positive', path),
+    negative: buckets(p, 'negative', path),
+  };
+}
+
+function quantileValues(p: Obj, path: string): { quantile: number; value: number }[] {
+  return asArray(get(p, 'quantileValues'), `${path}.quantileValues`).map((raw, i) => {
+    const at = `${path}.quantileValues[${i}]`;
+    const q = asObj(raw, at) ?? {};
+    return { quantile: optionalDouble(q, 'quantile', at) ?? 0, value: optionalDouble(q, 'value', at) ?? 0 };
+  });
+}
+
 const METRIC_TYPES: readonly MetricType[] = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'];
 
 function metric(m: Obj, path: string, o: Origin): ReceivedMetricPoint[] {
@@ -167,11 +198,11 @@ function metric(m: Obj, path: string, o: Origin): ReceivedMetricPoint[] {
     const max = optionalDouble(p, 'max', pp);
     if (max !== undefined) point.max = max;
     if (type === 'histogram') {
-      const counts = asArray(get(p, 'bucketCounts'), `${pp}.bucketCounts`);
-      point.bucketCounts = counts.map((c, j) => asInt64(c, `${pp}.bucketCounts[${j}]`));
+      point.bucketCounts = int64s(p, 'bucketCounts', pp);
       const bounds = asArray(get(p, 'explicitBounds'), `${pp}.explicitBounds`);
       point.explicitBounds = bounds.map((b, j) => asDouble(b, `${pp}.explicitBounds[${j}]`));
-    }
+    } else if (type === 'exponentialHistogram') Object.assign(point, exponential(p, pp));
+    else point.quantileValues = quantileValues(p, pp);
     return point;
   });
 }

@@ -4,6 +4,7 @@ export { OtlpDecodeError, decodeExportRequest, decodeJsonRequest, decodeProtobuf
 export type { DecodeContext } from './decode.js';
 export type {
   AttrValue,
+  ExponentialBuckets,
   ReceivedLog,
   ReceivedMetricPoint,
   ReceivedSpan,

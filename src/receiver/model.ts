@@ -81,6 +81,12 @@ export interface ReceivedLog {
 export type MetricType = 'gauge' | 'sum' | 'histogram' | 'exponentialHistogram' | 'summary';
 export type Temporality = 'UNSPECIFIED' | 'DELTA' | 'CUMULATIVE';
 
+/** One side (positive or negative values) of an exponential histogram point. */
+export interface ExponentialBuckets {
+  offset: number;
+  bucketCounts: bigint[];
+}
+
 /** One data point of one metric, with the metric's identity repeated so points can be filtered alone. */
 export interface ReceivedMetricPoint {
   name: string;
@@ -101,6 +107,14 @@ export interface ReceivedMetricPoint {
   max?: number;
   bucketCounts?: bigint[];
   explicitBounds?: number[];
+  /** Exponential histogram points: bucket i of a range counts values in (base^(offset+i), base^(offset+i+1)]. */
+  scale?: number;
+  zeroCount?: bigint;
+  zeroThreshold?: number;
+  positive?: ExponentialBuckets;
+  negative?: ExponentialBuckets;
+  /** Summary points. */
+  quantileValues?: { quantile: number; value: number }[];
   flags: number;
   resource: Record<string, AttrValue>;
   scope: ReceivedScope;

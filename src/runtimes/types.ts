@@ -116,9 +116,19 @@ export interface Upgrader {
 
 /** How `dev` runs a project's service: as the smoke test starts it, on a port the user chose. */
 export interface DevService {
-  /** The prepared environment (Python: the venv; Node: '' for PATH's node). */
-  envDir: string;
+  /** The prepared environment (Python: the venv), when nothing needs doing before the start. */
+  envDir?: string;
+  /**
+   * What makes it runnable first, as the smoke test does before starting it (a Node service: its Node found,
+   * installed when its package files changed, built); `run` returns the prepared environment (the directory
+   * of its Node, '' for PATH's own).
+   */
+  prepare?: { title: string; run(onProgress: (message: string) => void): Promise<string> };
   command(port: number): string[];
+  /** Whether the command restarts the app when a source file changes (the server's own reloader). */
+  reloads: boolean;
+  /** Runs beside the service while it reloads (a compiled service's build in watch mode); stopped with it. */
+  companion?: string[];
   /** Ready once this path answers (any status for a service add-tracing wired). */
   readyPath: string;
   anyStatus: boolean;
@@ -138,8 +148,16 @@ export interface Runtime extends TemplateRuntime, InstallingRuntime, SmokeRuntim
   ciSetup: CiSetup;
   /** Whether a directory holds a service of this runtime, from its marker files alone (nothing is parsed). */
   owns(dir: string): boolean;
-  /** `dev`: the start command of a generated service, or the one add-tracing recorded for an existing one. */
-  devService(projectDir: string, framework: ServiceFramework, existing?: ExistingAnswers): DevService;
+  /**
+   * `dev`: the start command of a generated service (with its server's reloader when `reload`), or the one
+   * add-tracing recorded for an existing one (as recorded: whether a reloader keeps its wiring is unknown).
+   */
+  devService(
+    projectDir: string,
+    framework: ServiceFramework,
+    existing: ExistingAnswers | undefined,
+    reload: boolean,
+  ): DevService;
   /** Its handling of existing services, loaded on first use (the parsers are heavy). */
   existing(): Promise<ExistingServices>;
   /** Its part in `upgrade`, loaded on first use; a runtime without one is refused by upgrade. */

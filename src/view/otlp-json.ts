@@ -5,6 +5,7 @@
 import {
   type AttrValue,
   type Batch,
+  type ExponentialBuckets,
   decodeJsonRequest,
   decodeLogsJson,
   decodeMetricsJson,
@@ -87,34 +88,58 @@ function logJson(l: ReceivedLog): Json {
   };
 }
 
-/** One metric per point (valid OTLP, if wordier); exponential histograms and summaries keep too little to save. */
-function metricJson(p: ReceivedMetricPoint): Json | undefined {
+/** The count, sum, min and max every distribution point (histogram, exponential, summary) has. */
+function distribution(p: ReceivedMetricPoint, base: Record<string, Json>): void {
+  base.count = (p.count ?? 0n).toString();
+  if (p.sum !== undefined) base.sum = double(p.sum);
+  if (p.min !== undefined) base.min = double(p.min);
+  if (p.max !== undefined) base.max = double(p.max);
+}
+
+const counts = (list: readonly bigint[] | undefined): Json[] => (list ?? []).map((c) => c.toString());
+
+function buckets(b: ExponentialBuckets | undefined): Json {
+  return { offset: b?.offset ?? 0, bucketCounts: counts(b?.bucketCounts) };
+}
+
+/** The point's own fields, by type. */
+function pointFields(p: ReceivedMetricPoint, base: Record<string, Json>): void {
+  if (p.type === 'gauge' || p.type === 'sum') {
+    if (typeof p.value === 'bigint') base.asInt = p.value.toString();
+    else if (typeof p.value === 'number') base.asDouble = double(p.value);
+    return;
+  }
+  distribution(p, base);
+  if (p.type === 'histogram') {
+    base.bucketCounts = counts(p.bucketCounts);
+    base.explicitBounds = (p.explicitBounds ?? []).map(double);
+  } else if (p.type === 'exponentialHistogram') {
+    base.scale = p.scale ?? 0;
+    base.zeroCount = (p.zeroCount ?? 0n).toString();
+    base.zeroThreshold = double(p.zeroThreshold ?? 0);
+    base.positive = buckets(p.positive);
+    base.negative = buckets(p.negative);
+  } else {
+    base.quantileValues = (p.quantileValues ?? []).map((q) => ({
+      quantile: double(q.quantile),
+      value: double(q.value),
+    }));
+  }
+}
+
+/** One metric per point (valid OTLP, if wordier), of any of the five types. */
+function metricJson(p: ReceivedMetricPoint): Json {
   const base: Record<string, Json> = {
     attributes: keyValues(p.attributes),
     startTimeUnixNano: nanos(p.startTimeUnixNano),
     timeUnixNano: nanos(p.timeUnixNano),
     flags: p.flags,
   };
-  let data: Record<string, Json>;
-  if (p.type === 'gauge' || p.type === 'sum') {
-    if (typeof p.value === 'bigint') base.asInt = p.value.toString();
-    else if (typeof p.value === 'number') base.asDouble = double(p.value);
-    data = { dataPoints: [base] };
-    if (p.type === 'sum') {
-      data.aggregationTemporality = TEMPORALITIES.indexOf(p.temporality);
-      data.isMonotonic = p.isMonotonic;
-    }
-  } else if (p.type === 'histogram') {
-    base.count = (p.count ?? 0n).toString();
-    if (p.sum !== undefined) base.sum = double(p.sum);
-    if (p.min !== undefined) base.min = double(p.min);
-    if (p.max !== undefined) base.max = double(p.max);
-    base.bucketCounts = (p.bucketCounts ?? []).map((c) => c.toString());
-    base.explicitBounds = (p.explicitBounds ?? []).map(double);
-    data = { dataPoints: [base], aggregationTemporality: TEMPORALITIES.indexOf(p.temporality) };
-  } else {
-    return undefined;
-  }
+  pointFields(p, base);
+  const data: Record<string, Json> = { dataPoints: [base] };
+  // Gauges and summaries have no temporality in OTLP.
+  if (p.type !== 'gauge' && p.type !== 'summary') data.aggregationTemporality = TEMPORALITIES.indexOf(p.temporality);
+  if (p.type === 'sum') data.isMonotonic = p.isMonotonic;
   return { name: p.name, description: p.description, unit: p.unit, [p.type]: data };
 }
 
@@ -127,12 +152,11 @@ interface Origin {
 function grouped<T extends Origin>(
   items: readonly T[],
   keys: { resources: string; scopes: string; items: string },
-  encode: (item: T) => Json | undefined,
+  encode: (item: T) => Json,
 ): Json {
   const byResource = new Map<Origin['resource'], Map<Origin['scope'], Json[]>>();
   for (const item of items) {
     const encoded = encode(item);
-    if (encoded === undefined) continue;
     const scopes = byResource.get(item.resource) ?? new Map<Origin['scope'], Json[]>();
     byResource.set(item.resource, scopes);
     const list = scopes.get(item.scope) ?? [];

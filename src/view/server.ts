@@ -91,7 +91,7 @@ export function filterFrom(params: URLSearchParams): TraceFilter {
 }
 
 function overview(store: ViewStore) {
-  return { stats: store.stats(), facets: store.facets(), routes: store.metrics.routes() };
+  return { stats: store.stats(), facets: store.facets(), routes: store.metrics.routes(), hints: store.serviceHints() };
 }
 
 /** Streams an update event whenever the store changed, at most once per interval; a comment keeps it open. */

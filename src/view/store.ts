@@ -3,6 +3,7 @@
  * dropped first (and counted), so that a viewer left running for days keeps a bounded heap.
  */
 import type { AttrValue, Batch, ReceivedLog, ReceivedMetricPoint, ReceivedSpan } from '../receiver/index.js';
+import { type Hint, httpStatusOf, type LogTraceCounts, logHints, traceHints } from './hints.js';
 import { RouteMetrics } from './metrics.js';
 
 export interface ViewCaps {
@@ -34,6 +35,8 @@ export interface TraceSummary {
   logCount: number;
   /** Date.now() of the last span that arrived for it: the list's order. */
   updatedMs: number;
+  /** What doctor would say of its spans. */
+  hints: Hint[];
 }
 
 export interface TraceFilter {
@@ -86,11 +89,6 @@ const ms = (nanos: bigint): number => Number(nanos / 1000n) / 1000;
 export const serviceOf = (resource: Record<string, AttrValue>): string =>
   str(resource['service.name']) || 'unknown_service';
 
-function httpStatusOf(span: ReceivedSpan): number {
-  const v = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'];
-  return typeof v === 'bigint' || typeof v === 'number' ? Number(v) : 0;
-}
-
 function isError(span: ReceivedSpan): boolean {
   return span.status.code === 'ERROR' || (span.kind === 'SERVER' && httpStatusOf(span) >= 500);
 }
@@ -123,6 +121,7 @@ function summarize(entry: TraceEntry, logCount: number): TraceSummary {
     errorCount,
     logCount,
     updatedMs: entry.updatedMs,
+    hints: traceHints(entry.spans),
   };
 }
 
@@ -147,6 +146,8 @@ export class ViewStore {
   private readonly spans = new Fifo<ReceivedSpan>();
   private readonly logs = new Fifo<ReceivedLog>();
   private readonly logsByTrace = new Map<string, ReceivedLog[]>();
+  /** Per service, held log records with and without a trace. */
+  private readonly logTraces = new Map<string, LogTraceCounts>();
   readonly metrics = new RouteMetrics();
   readonly dropped = { spans: 0, logs: 0 };
   readonly caps: ViewCaps;
@@ -195,8 +196,18 @@ export class ViewStore {
     if (entry.spans.length === 0) this.traces.delete(oldest.traceId);
   }
 
+  private countLog(log: ReceivedLog, by: 1 | -1): void {
+    const service = serviceOf(log.resource);
+    const counts = this.logTraces.get(service) ?? { traced: 0, untraced: 0 };
+    if (log.traceId) counts.traced += by;
+    else counts.untraced += by;
+    if (counts.traced + counts.untraced > 0) this.logTraces.set(service, counts);
+    else this.logTraces.delete(service);
+  }
+
   private addLog(log: ReceivedLog): void {
     this.logs.push(log);
+    this.countLog(log, 1);
     if (log.traceId) {
       const list = this.logsByTrace.get(log.traceId) ?? [];
       this.logsByTrace.set(log.traceId, list);
@@ -208,6 +219,7 @@ export class ViewStore {
       const oldest = this.logs.shift();
       if (!oldest) break;
       this.dropped.logs++;
+      this.countLog(oldest, -1);
       const list = this.logsByTrace.get(oldest.traceId);
       if (!list) continue;
       list.shift();
@@ -220,14 +232,15 @@ export class ViewStore {
     return entry.summary;
   }
 
-  /** Traces matching `filter`, the most recently updated first. */
+  /** Traces matching `filter`, the most recently updated first (of those updated at once, the latest started). */
   list(filter: TraceFilter = {}): { traces: TraceSummary[]; matched: number } {
     const limit = filter.limit ?? 200;
     const out: TraceSummary[] = [];
     let matched = 0;
-    const entries = [...this.traces.values()].sort((a, b) => b.updatedMs - a.updatedMs);
-    for (const entry of entries) {
-      const summary = this.summaryOf(entry);
+    const summaries = [...this.traces.values()]
+      .map((entry) => this.summaryOf(entry))
+      .sort((a, b) => b.updatedMs - a.updatedMs || b.startMs - a.startMs);
+    for (const summary of summaries) {
       if (!matches(summary, filter)) continue;
       matched++;
       if (out.length < limit) out.push(summary);
@@ -239,6 +252,11 @@ export class ViewStore {
     const entry = this.traces.get(traceId);
     if (!entry) return undefined;
     return { summary: this.summaryOf(entry), spans: entry.spans, logs: this.logsByTrace.get(traceId) ?? [] };
+  }
+
+  /** Hints that concern a service rather than one trace (its log records). */
+  serviceHints(): Hint[] {
+    return logHints(this.logTraces);
   }
 
   /** The values the page's filters offer. */

@@ -179,6 +179,8 @@ describe('create (no TTY)', () => {
     }
     expect(r.stdout).toMatch(/\[default:\s+parentbased_traceidratio\]/);
     expect(r.stdout).toMatch(/\[default:\s+2048\]/);
+    // Decided per runtime (src/catalog/export-defaults.ts): both are shown, not the default framework's alone.
+    expect(r.stdout).toMatch(/\[default:\s+64\s+for\s+Python,\s+512\s+for\s+Node\]/);
   });
 });
 

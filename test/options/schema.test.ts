@@ -40,6 +40,25 @@ describe('service options schema', () => {
     expect(effectiveEndpoint(parse({ exporter: 'otlp-http' }))).toBe('https://otel-collector:4318/v1/traces');
   });
 
+  it('takes the export batch size from the runtime unless given (catalog/export-defaults.ts)', () => {
+    expect(parse({}).maxExportBatchSize).toBe(64);
+    expect(parse({ framework: 'flask' }).maxExportBatchSize).toBe(64);
+    expect(parse({ framework: 'express' }).maxExportBatchSize).toBe(512);
+    expect(parse({ framework: 'fastify' }).maxExportBatchSize).toBe(512);
+    expect(parse({ framework: 'express', maxExportBatchSize: '64' }).maxExportBatchSize).toBe(64);
+    // A smaller queue than the runtime's batch bounds the default instead of refusing a flag nobody gave.
+    expect(parse({ framework: 'express', maxQueueSize: '256' }).maxExportBatchSize).toBe(256);
+    expect(errorOf({ framework: 'express', maxQueueSize: '256', maxExportBatchSize: '300' })).toBe(
+      '--max-export-batch-size: must not exceed --max-queue-size (256)',
+    );
+  });
+
+  it('keeps the schema order of the keys whether the runtime filled a value or it was given', () => {
+    // The answers file is written from these: a second run over the same project must write the same text.
+    const filled = parse({ framework: 'express' });
+    expect(Object.keys(filled)).toEqual(Object.keys(parse({ ...filled })));
+  });
+
   it('coerces flag strings', () => {
     const o = parse({
       samplerRatio: '0.25',

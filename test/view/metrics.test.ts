@@ -56,7 +56,55 @@ describe('RouteMetrics', () => {
   it('starts a series over when its service restarted', () => {
     const m = new RouteMetrics();
     m.add([point({ count: 50n, bucketCounts: [50n, 0n, 0n, 0n] })]);
-    m.add([point({ count: 3n, bucketCounts: [3n, 0n, 0n, 0n], timeUnixNano: 1_700_000_005_000_000_000n })]);
-    expect(m.routes()[0]).toMatchObject({ count: 3, rate: 0 });
+    // The restarted service's series starts at its own start time, 2 s before this point.
+    const restart = { startTimeUnixNano: 1_700_000_003_000_000_000n, timeUnixNano: 1_700_000_005_000_000_000n };
+    m.add([point({ ...restart, count: 3n, bucketCounts: [3n, 0n, 0n, 0n] })]);
+    expect(m.routes()[0]).toMatchObject({ count: 3, rate: 1.5 });
+  });
+
+  it('measures the rate from the first point, over the interval the point itself covers', () => {
+    const m = new RouteMetrics();
+    const start = 1_700_000_000_000_000_000n;
+    m.add([point({ startTimeUnixNano: start, timeUnixNano: start + 10_000_000_000n, count: 30n })]);
+    const delta = { temporality: 'DELTA' as const, attributes: { 'http.route': '/b' } };
+    m.add([point({ ...delta, startTimeUnixNano: start, timeUnixNano: start + 5_000_000_000n, count: 5n })]);
+    const rate = (route: string) => m.routes().find((r) => r.route === route)?.rate;
+    expect(rate('/items/{id}')).toBe(3);
+    expect(rate('/b')).toBe(1);
+  });
+
+  it('leaves the rate unknown, not 0, while no interval is measurable', () => {
+    const m = new RouteMetrics();
+    m.add([point({ startTimeUnixNano: 0n, count: 30n })]);
+    expect(m.routes()[0]?.count).toBe(30);
+    expect(m.routes()[0]?.rate).toBeUndefined();
+  });
+
+  it('reads exponential histograms too, whatever their scale, merged per route', () => {
+    const m = new RouteMetrics();
+    const expo = (status: bigint, scale: number, offset: number, count: bigint) =>
+      point({
+        type: 'exponentialHistogram',
+        attributes: { 'http.route': '/items/{id}', 'http.response.status_code': status },
+        explicitBounds: undefined,
+        count,
+        scale,
+        zeroCount: 0n,
+        positive: { offset, bucketCounts: [count] },
+        negative: { offset: 0, bucketCounts: [] },
+      });
+    // 10 requests in (2^(-35/8), 2^(-34/8)] s = (48.1, 52.6] ms; 10 in (2^-4.5, 2^-4] s = (44.2, 62.5] ms.
+    m.add([expo(200n, 3, -35, 10n), expo(201n, 1, -9, 10n)]);
+    const [row] = m.routes();
+    expect(row?.count).toBe(20);
+    expect(row?.p50).toBeCloseTo(2 ** (-34 / 8), 4);
+    expect(row?.p99).toBeGreaterThan(2 ** -4.5);
+    expect(row?.p99).toBeLessThanOrEqual(2 ** -4);
+    // Delta points of one series add up.
+    const delta = new RouteMetrics();
+    const d = { ...expo(200n, 3, -35, 4n), temporality: 'DELTA' as const };
+    delta.add([d, d]);
+    expect(delta.routes()[0]).toMatchObject({ count: 8 });
+    expect(delta.routes()[0]?.p50).toBeCloseTo(2 ** (-34.5 / 8), 2);
   });
 });

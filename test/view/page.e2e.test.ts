@@ -2,17 +2,16 @@
  * The page in headless Chromium (Debian's chromium, installed by .ci/run; CHROMIUM_PATH overrides): what a
  * person sees once spans and log records reach the view.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningView, startView } from '../../src/view/index.js';
-import { REPO_ROOT } from '../support/helpers.js';
+import type { RunningView } from '../../src/view/index.js';
+import { viewInChromium } from './chromium.js';
 import { HOSTILE } from './support.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OK_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const ERR_TRACE = '5bf92f3577b34da6a3ce929d0e0e4737';
+// A request served without the framework's instrumentation: no route, the concrete path in its name.
+const HINT_TRACE = '6bf92f3577b34da6a3ce929d0e0e4738';
 const T0 = 1_700_000_000_000_000_000n;
 
 const kv = (key: string, value: string | number) => ({
@@ -59,9 +58,17 @@ async function sendTelemetry(view: RunningView): Promise<void> {
           endTimeUnixNano: String(T0 + 25_000_000n),
         }),
       ]),
+      resourceSpans('shop', [
+        spanJson(HINT_TRACE, '30f067aa0ba902b7', 'GET /orders/1234', {
+          attributes: [kv('url.path', '/orders/1234'), kv('http.response.status_code', 200)],
+          startTimeUnixNano: String(T0 - 1_000_000_000n),
+          endTimeUnixNano: String(T0 - 990_000_000n),
+        }),
+      ]),
       resourceSpans(HOSTILE, [
         spanJson(ERR_TRACE, '20f067aa0ba902b7', HOSTILE, {
-          attributes: [kv('http.route', '/fail'), kv('http.response.status_code', 500), kv('evil', HOSTILE)],
+          // No route: its hint quotes the hostile name too.
+          attributes: [kv('http.response.status_code', 500), kv('evil', HOSTILE)],
           status: { code: 2, message: 'boom' },
         }),
       ]),
@@ -87,6 +94,38 @@ async function sendTelemetry(view: RunningView): Promise<void> {
           },
         ],
       },
+      {
+        resource: { attributes: [kv('service.name', 'worker')] },
+        scopeLogs: [{ scope: { name: 'app' }, logRecords: [{ severityNumber: 9, body: { stringValue: 'job done' } }] }],
+      },
+    ],
+  });
+  // One cumulative point: 40 requests over the 20 s since the service started.
+  const point = {
+    attributes: [kv('http.route', '/items/{id}'), kv('http.request.method', 'GET')],
+    startTimeUnixNano: String(T0 - 20_000_000_000n),
+    timeUnixNano: String(T0),
+    count: '40',
+    bucketCounts: ['30', '10', '0'],
+    explicitBounds: [0.01, 0.1],
+  };
+  await post(view, 'metrics', {
+    resourceMetrics: [
+      {
+        resource: { attributes: [kv('service.name', 'shop')] },
+        scopeMetrics: [
+          {
+            scope: { name: 'e2e' },
+            metrics: [
+              {
+                name: 'http.server.request.duration',
+                unit: 's',
+                histogram: { dataPoints: [point], aggregationTemporality: 2 },
+              },
+            ],
+          },
+        ],
+      },
     ],
   });
 }
@@ -95,14 +134,7 @@ let browser: Browser;
 let page: Page;
 let view: RunningView;
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-  if (!existsSync(path.join(REPO_ROOT, 'dist', 'view', 'page.js'))) throw new Error('run npm run build first');
-  view = await startView({ grpcPort: 0, httpPort: 0, pagePort: 0 });
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1200, height: 640 });
-  page.on('dialog', (d) => void d.dismiss());
+  ({ view, browser, page } = await viewInChromium());
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
@@ -116,7 +148,7 @@ describe('the live view page', () => {
     await page.goto(view.page.url);
     await page.waitForSelector('[data-testid=stats]');
     await sendTelemetry(view);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 2, {
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 3, {
       timeout: 5000,
     });
     // The SSE stream delivered it: the page never navigated.
@@ -131,8 +163,8 @@ describe('the live view page', () => {
     await page.click('[data-testid=span-row]');
     await page.waitForSelector('[data-testid=span-details]');
     const shown = await page.$eval('[data-testid=trace-page]', (e) => (e as HTMLElement).innerText);
-    // Span name, attribute, log body and service name, each as the literal text.
-    expect(shown.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(4);
+    // Span name, attribute, log body, service name and the hint on the span, each as the literal text.
+    expect(shown.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(5);
     expect(await page.evaluate(() => document.querySelectorAll('#app img').length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
@@ -146,13 +178,35 @@ describe('the live view page', () => {
     );
     expect(logUnder[0]).toBe('');
     expect(logUnder[1]).toContain('item 42 loaded');
-    if (process.env.UPDATE_SCREENSHOTS) await shoot('view-trace.png');
+  });
+
+  it('marks the traces doctor has something to say about, and says what to change next to the span', async () => {
+    await page.goto(`${view.page.url}#/`);
+    await page.waitForSelector(`[data-trace-id="${HINT_TRACE}"] [data-testid=hint-marker]`);
+    // The overview (routes, service hints) is fetched apart from the list: wait for it as well.
+    await page.waitForSelector('[data-testid=service-hints]');
+    await page.waitForSelector('[data-testid=routes] td.rate');
+    expect(await page.$(`[data-trace-id="${OK_TRACE}"] [data-testid=hint-marker]`)).toBeNull();
+    const services = await page.$eval('[data-testid=service-hints]', (e) => (e as HTMLElement).innerText);
+    expect(services).toContain('the log record of worker carries no trace id');
+    const [rate] = await texts('[data-testid=routes] td.rate');
+    expect(rate).toBe('2.00');
+    await page.click(`[data-trace-id="${HINT_TRACE}"]`);
+    // The list's service hints use the same line: wait for the trace's own.
+    await page.waitForSelector('[data-testid=trace-page] [data-testid=hint]');
+    const hints = await texts('[data-testid=trace-page] [data-testid=hint]');
+    expect(hints).toHaveLength(2);
+    expect(hints[0]).toContain('has no http.route');
+    expect(hints[0]).toContain('instrumentation');
+    expect(hints[1]).toContain('holds an id (1234)');
+    // Each hint sits under the span it concerns.
+    const under = await page.$eval('[data-testid=trace-page] [data-testid=hint]', (h) => h.closest('[id^=span-]')?.id);
+    expect(under).toBe('span-30f067aa0ba902b7');
   });
 
   it('shows only the failing request with the errors filter', async () => {
     await page.goto(`${view.page.url}#/`);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 2);
-    if (process.env.UPDATE_SCREENSHOTS) await shoot('view-list.png');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 3);
     await page.click('[data-testid=filter-errors]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 1);
     const ids = await page.$$eval('[data-testid=trace-row]', (rows) =>
@@ -160,9 +214,42 @@ describe('the live view page', () => {
     );
     expect(ids).toEqual([ERR_TRACE]);
   });
-});
 
-async function shoot(name: string): Promise<void> {
-  mkdirSync(path.join(REPO_ROOT, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(REPO_ROOT, 'docs', name) as `${string}.png` });
-}
+  it("adds a trace's late spans to its open page", async () => {
+    await page.goto(`${view.page.url}#/trace/${OK_TRACE}`);
+    await page.waitForSelector('[data-testid=span-row]');
+    await page.click('[data-testid=span-row]');
+    await post(view, 'traces', {
+      resourceSpans: [
+        resourceSpans('prices', [
+          spanJson(OK_TRACE, '40f067aa0ba902b7', 'price lookup', {
+            kind: 2,
+            parentSpanId: '10f067aa0ba902b7',
+            startTimeUnixNano: String(T0 + 10_000_000n),
+            endTimeUnixNano: String(T0 + 20_000_000n),
+          }),
+        ]),
+      ],
+    });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=span-row]').length === 3, {
+      timeout: 5000,
+    });
+    expect(await texts('[data-testid=span-row] .name')).toEqual(['GET /items/{id}', 'load item', 'price lookup']);
+    // What was open stays open.
+    expect(await page.$('[data-testid=span-details]')).not.toBeNull();
+  });
+
+  it('keeps every column of the list on screen, however long a span name', async () => {
+    const long = `GET /${'segment/'.repeat(40)}end`;
+    await post(view, 'traces', {
+      resourceSpans: [resourceSpans('shop', [spanJson('7bf92f3577b34da6a3ce929d0e0e4739', '50f067aa0ba902b7', long)])],
+    });
+    await page.setViewport({ width: 900, height: 640 });
+    await page.goto(`${view.page.url}#/`);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=trace-row]').length === 4);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+});

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ViewStore } from '../../src/view/store.js';
 import { hex, log, span } from './support.js';
 
@@ -96,6 +96,46 @@ describe('ViewStore', () => {
     expect(store.trace(trace(1))?.logs.map((l) => l.body)).toEqual(['two']);
     expect(store.list().traces[0]?.logCount).toBe(1);
     expect(store.stats().dropped.logs).toBe(1);
+  });
+
+  it("gives each trace doctor's hints, and each service whose logs carry no trace its own", () => {
+    const store = new ViewStore({ maxLogs: 3 });
+    store.add({
+      signal: 'traces',
+      items: [
+        span({ traceId: trace(1), spanId: hex(1, 8), name: 'GET' }),
+        span({ traceId: trace(2), spanId: hex(2, 8), attributes: { 'http.route': '/items/{id}' } }),
+      ],
+    });
+    const byId = new Map(store.list().traces.map((t) => [t.traceId, t]));
+    expect(byId.get(trace(1))?.hints.map((h) => [h.code, h.spanId])).toEqual([['no-route', hex(1, 8)]]);
+    expect(byId.get(trace(2))?.hints).toEqual([]);
+    expect(store.trace(trace(1))?.summary.hints).toHaveLength(1);
+
+    store.add({ signal: 'logs', items: [log({ body: 'a' }), log({ body: 'b' })] });
+    expect(store.serviceHints()).toEqual([expect.objectContaining({ code: 'logs-without-trace', service: 'shop' })]);
+    // Once a record with a trace arrived, those without are start-up or background work.
+    store.add({ signal: 'logs', items: [log({ traceId: trace(2), spanId: hex(2, 8) })] });
+    expect(store.serviceHints()).toEqual([]);
+    // ...until it is dropped again.
+    store.add({ signal: 'logs', items: [log({}), log({}), log({})] });
+    expect(store.serviceHints()).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('3 log records') }),
+    ]);
+  });
+
+  it('lists traces that arrived in the same millisecond (a replayed file) newest first', () => {
+    const store = new ViewStore();
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_700_000_100_000);
+    const at = (s: number) => 1_700_000_000_000_000_000n + BigInt(s) * 1_000_000_000n;
+    store.add({
+      signal: 'traces',
+      items: [1, 2, 3].map((i) =>
+        span({ traceId: trace(i), spanId: hex(i, 8), startTimeUnixNano: at(i), endTimeUnixNano: at(i) + 1000n }),
+      ),
+    });
+    now.mockRestore();
+    expect(store.list().traces.map((t) => t.traceId)).toEqual([trace(3), trace(2), trace(1)]);
   });
 
   it('tells listeners after each batch', () => {

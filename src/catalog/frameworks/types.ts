@@ -19,6 +19,8 @@ export interface ServerCommandOptions {
   host: string;
   port: number;
   workers?: number;
+  /** `dev`: the server's own reloader on (it restarts the app, telemetry set up anew, when a source file changes). */
+  reload?: boolean;
 }
 
 export type RuntimeName = 'python' | 'node';

@@ -113,6 +113,8 @@ export async function prepareNodeEnv(
   projectDir: string,
   minNode: string,
   onProgress: (message: string) => void,
+  /** Passed on to the build script (`dev`: an incremental build the build in watch mode continues). */
+  buildArgs: string[] = [],
 ): Promise<PreparedEnv & { node: ServiceNode }> {
   const node = await findServiceNode(minNode);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: nodePath(node.binDir), npm_config_update_notifier: 'false' };
@@ -155,7 +157,13 @@ export async function prepareNodeEnv(
       await writeFile(stampPath, `${await stampFor(projectDir, node.version)}\n`);
     }
     onProgress('npm run build');
-    await npm(['run', 'build'], projectDir, env, running, onProgress);
+    await npm(
+      ['run', 'build', ...(buildArgs.length ? ['--', ...buildArgs] : [])],
+      projectDir,
+      env,
+      running,
+      onProgress,
+    );
   } finally {
     if (!interruptedBy()) unregister();
   }

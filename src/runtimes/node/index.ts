@@ -6,6 +6,7 @@ import { READINESS_PATH } from '../../smoke/readiness.js';
 import type { Runtime } from '../types.js';
 import { nodeTemplates } from './templates.js';
 import { loadOrderCheck } from './smoke-checks.js';
+import { DEV_WATCH_BUILD, prepareNodeDev } from './dev.js';
 
 /** Ours minus OTEL_* (the smoke test sets its own), the service's Node first on PATH. */
 function nodeServiceEnv(binDir: string, extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -40,15 +41,23 @@ export const node: Runtime = {
   // The job sets up Node itself: nothing more to install.
   ciSetup: { github: [], gitlab: [] },
   owns: (dir) => existsSync(path.join(dir, 'package.json')),
-  devService: (_projectDir, framework, existing) => ({
-    envDir: '',
-    // An existing service reads its port from PORT, as the smoke test gives it.
-    command: (port) =>
-      existing
-        ? ['env', `PORT=${port}`, ...existing.serverCommand]
-        : framework.serverCommand({ host: '127.0.0.1', port }),
-    readyPath: existing ? READINESS_PATH : framework.healthPath,
-    anyStatus: existing !== undefined,
-  }),
+  devService: (projectDir, framework, existing, reload) => {
+    const reloads = reload && !existing;
+    return {
+      prepare: {
+        title: existing ? 'Building (when it is compiled)' : 'Installing npm dependencies (when changed) and building',
+        run: (onProgress) => prepareNodeDev(projectDir, existing !== undefined, reloads, onProgress),
+      },
+      // An existing service reads its port from PORT, as the smoke test gives it.
+      command: (port) =>
+        existing
+          ? ['env', `PORT=${port}`, ...existing.serverCommand]
+          : framework.serverCommand({ host: '127.0.0.1', port, reload: reloads }),
+      reloads,
+      ...(reloads ? { companion: DEV_WATCH_BUILD } : {}),
+      readyPath: existing ? READINESS_PATH : framework.healthPath,
+      anyStatus: existing !== undefined,
+    };
+  },
   existing: async () => (await import('./existing/index.js')).nodeExisting(node),
 };

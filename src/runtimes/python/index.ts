@@ -50,12 +50,13 @@ export const python: Runtime = {
     gitlab: ['apt-get update -qq && apt-get install -y -qq python3-venv > /dev/null'],
   },
   owns: (dir) => PYTHON_MARKERS.some((f) => existsSync(path.join(dir, f))),
-  devService: (projectDir, framework, existing) => ({
+  devService: (projectDir, framework, existing, reload) => ({
     envDir: path.join(projectDir, '.venv'),
     command: (port) =>
       existing
         ? existing.serverCommand.map((a) => a.replace('{port}', String(port)))
-        : framework.serverCommand({ host: '127.0.0.1', port }),
+        : framework.serverCommand({ host: '127.0.0.1', port, reload }),
+    reloads: reload && !existing,
     readyPath: existing ? READINESS_PATH : framework.healthPath,
     anyStatus: existing !== undefined,
   }),

@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
 /** The page's side of the view server's JSON API: shapes as served (nanoseconds as decimal strings). */
+import type { Hint } from '../hints.js';
 import type { RouteStat } from '../metrics.js';
 import type { TraceSummary } from '../store.js';
 
-export type { RouteStat, TraceSummary };
+export type { Hint, RouteStat, TraceSummary };
 
 export type Attr = string | number | boolean | null | Attr[] | { [k: string]: Attr };
 export type Attrs = Record<string, Attr>;
@@ -48,6 +49,8 @@ export interface Overview {
   stats: Stats;
   facets: { services: string[]; routes: string[] };
   routes: RouteStat[];
+  /** Hints about a service rather than one trace. */
+  hints: Hint[];
 }
 
 export interface Filters {
@@ -95,6 +98,9 @@ export function formatMs(ms: number): string {
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
   return `${(ms / 1000).toFixed(2)} s`;
 }
+
+/** A hint as one line of text: what is wrong, then what to change. */
+export const hintText = (h: Hint): string => `${h.message}. Fix: ${h.fix}`;
 
 /** Nanoseconds (a decimal string) to milliseconds, exact enough for display. */
 export const nanosToMs = (nanos: string): number => Number(BigInt(nanos) / 1000n) / 1000;

@@ -12,12 +12,14 @@ import {
   fetchTraces,
   type Filters,
   formatMs,
+  type Hint,
+  hintText,
   NO_FILTERS,
   type Overview,
   type RouteStat,
   type TraceSummary,
 } from './api.js';
-import { TracePage } from './trace.js';
+import { HintLine, TracePage } from './trace.js';
 
 function useHash(): string {
   const [hash, setHash] = useState(location.hash);
@@ -70,7 +72,9 @@ function RouteTable({ routes }: { routes: RouteStat[] }) {
     <table data-testid="routes">
       <tr><th>service</th><th>route</th><th>req/s</th><th>requests</th><th>p50</th><th>p95</th><th>p99</th></tr>
       ${routes.map(
-        (r) => html`<tr><td>${r.service}</td><td>${r.route || '(no route)'}</td><td>${r.rate.toFixed(2)}</td>
+        (
+          r,
+        ) => html`<tr><td>${r.service}</td><td>${r.route || '(no route)'}</td><td class="rate">${r.rate === undefined ? '—' : r.rate.toFixed(2)}</td>
           <td>${r.count}</td><td>${s(r.p50)}</td><td>${s(r.p95)}</td><td>${s(r.p99)}</td></tr>`,
       )}
     </table>
@@ -83,12 +87,25 @@ function TraceList({ traces, open }: { traces: TraceSummary[]; open: (id: string
     ${traces.map(
       (t) => html`<tr key=${t.traceId} class=${t.error ? 'trace-row error' : 'trace-row'} data-testid="trace-row"
         data-trace-id=${t.traceId} onClick=${() => open(t.traceId)}>
-        <td>${new Date(t.startMs).toLocaleTimeString()}</td><td>${t.service}</td><td class="name">${t.name}</td>
+        <td>${new Date(t.startMs).toLocaleTimeString()}</td><td>${t.service}</td>
+        <td class="name">${
+          t.hints.length > 0 &&
+          html`<span class="hint-marker" data-testid="hint-marker"
+          title=${t.hints.map(hintText).join('\n')}>⚑ ${t.hints.length}</span> `
+        }${t.name}</td>
         <td>${t.route}</td><td>${t.httpStatus || (t.error ? 'error' : '')}</td><td>${formatMs(t.durationMs)}</td>
         <td>${t.spanCount}${t.errorCount ? ` (${t.errorCount} err)` : ''}</td><td>${t.logCount || ''}</td>
       </tr>`,
     )}
   </table>`;
+}
+
+/** Hints that concern a whole service (its log records), not one trace. */
+function ServiceHints({ hints }: { hints: Hint[] }) {
+  if (hints.length === 0) return null;
+  return html`<div class="service-hints" data-testid="service-hints">
+    ${hints.map((h) => html`<${HintLine} hint=${h} />`)}
+  </div>`;
 }
 
 function ListPage({ tick }: { tick: number }) {
@@ -103,6 +120,7 @@ function ListPage({ tick }: { tick: number }) {
   }, [tick]);
   return html`<div>
     <${RouteTable} routes=${overview?.routes ?? []} />
+    <${ServiceHints} hints=${overview?.hints ?? []} />
     <${FilterBar} f=${f} set=${setF} overview=${overview} />
     <div class="muted" data-testid="matched">${list.matched} traces match</div>
     ${
@@ -131,7 +149,7 @@ function App() {
   const { tick, live } = useUpdates();
   const traceId = /^#\/trace\/([0-9a-f]+)$/.exec(hash)?.[1];
   return html`<header><a href="#/" class="title">create-traced-service view</a><${StatsLine} live=${live} tick=${tick} /></header>
-    <main>${traceId ? html`<${TracePage} traceId=${traceId} onBack=${() => (location.hash = '#/')} />` : html`<${ListPage} tick=${tick} />`}</main>`;
+    <main>${traceId ? html`<${TracePage} key=${traceId} traceId=${traceId} tick=${tick} onBack=${() => (location.hash = '#/')} />` : html`<${ListPage} tick=${tick} />`}</main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app') as HTMLElement);

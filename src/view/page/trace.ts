@@ -1,8 +1,21 @@
 /// <reference lib="dom" />
-/** One trace: the waterfall in tree order, each span's details, its log records under it, jumping between errors. */
+/**
+ * One trace: the waterfall in tree order, each span's details, its log records and doctor's hints under it,
+ * jumping between errors.
+ */
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { type Attrs, fetchTrace, formatMs, type Log, nanosToMs, type Span, text, type TraceSummary } from './api.js';
+import {
+  type Attrs,
+  fetchTrace,
+  formatMs,
+  type Hint,
+  type Log,
+  nanosToMs,
+  type Span,
+  text,
+  type TraceSummary,
+} from './api.js';
 
 export interface Row {
   span: Span;
@@ -44,6 +57,8 @@ export function waterfallRows(spans: Span[], logs: Log[]): { rows: Row[]; strayL
   }
   return { rows, strayLogs };
 }
+
+const NO_ROWS: Row[] = [];
 
 const isError = (s: Span) =>
   s.status.code === 'ERROR' ||
@@ -91,8 +106,17 @@ function LogLine({ log, depth }: { log: Log; depth: number }) {
   </div>`;
 }
 
-function Waterfall({ rows, t0, total }: { rows: Row[]; t0: number; total: number }) {
+/** What doctor would say, and what to change, in one line (text only, like every value here). */
+export function HintLine({ hint, depth }: { hint: Hint; depth?: number }) {
+  const indent = depth === undefined ? {} : { paddingLeft: `${depth * 14 + 22}px` };
+  return html`<div class="hint" data-testid="hint" style=${indent}>
+    <span class="hint-marker">⚑</span> ${hint.message}. <b>Fix:</b> ${hint.fix}
+  </div>`;
+}
+
+function Waterfall({ rows, t0, total, hints }: { rows: Row[]; t0: number; total: number; hints: Hint[] }) {
   const [open, setOpen] = useState<string | undefined>(undefined);
+  const hintsOf = (spanId: string) => hints.filter((h) => h.spanId === spanId);
   return html`<div class="waterfall" data-testid="waterfall">
     ${rows.map(({ span, depth, logs }) => {
       const start = nanosToMs(span.startTimeUnixNano) - t0;
@@ -105,10 +129,12 @@ function Waterfall({ rows, t0, total }: { rows: Row[]; t0: number; total: number
           onClick=${() => setOpen(open === span.spanId ? undefined : span.spanId)}>
           <div class="span-name" style=${{ paddingLeft: `${depth * 14}px` }}>
             <span class="svc">${text(span.resource['service.name'])}</span> <span class="name">${span.name}</span>
+            ${hintsOf(span.spanId).length > 0 && html` <span class="hint-marker">⚑</span>`}
           </div>
           <div class="bar-track"><div class="bar" style=${{ left: `${left}%`, width: `${width}%` }}></div></div>
           <div class="dur">${formatMs(dur)}</div>
         </div>
+        ${hintsOf(span.spanId).map((h) => html`<${HintLine} hint=${h} depth=${depth} />`)}
         ${logs.map((l) => html`<${LogLine} log=${l} depth=${depth} />`)}
         ${open === span.spanId && html`<${SpanDetails} span=${span} />`}
       </div>`;
@@ -116,15 +142,51 @@ function Waterfall({ rows, t0, total }: { rows: Row[]; t0: number; total: number
   </div>`;
 }
 
-export function TracePage({ traceId, onBack }: { traceId: string; onBack: () => void }) {
+/** Span rows in the first frame: more than a tall screen shows. */
+const FIRST_ROWS = 120;
+
+/**
+ * The rows to draw now: a large trace's first screenful at once, every row once that frame was painted, so that
+ * opening a 2,000-span trace does not wait for 2,000 rows of DOM and layout. Once a trace was drawn whole, its
+ * refetches (late spans) draw whole at once rather than shrinking back to a screenful.
+ */
+function useFirstRowsFirst<T>(rows: T[], traceId: string): T[] {
+  const [completeFor, setCompleteFor] = useState<string | undefined>();
+  const whole = completeFor === traceId || rows.length <= FIRST_ROWS;
+  useEffect(() => {
+    if (whole) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A task queued from the frame callback runs after that frame is painted.
+    const frame = requestAnimationFrame(() => {
+      timer = setTimeout(() => setCompleteFor(traceId), 0);
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, [whole, traceId]);
+  return whole ? rows : rows.slice(0, FIRST_ROWS);
+}
+
+/** `tick` moves on each update event: spans of the trace that arrive late (another service, a slow batch) join it. */
+export function TracePage({ traceId, tick, onBack }: { traceId: string; tick: number; onBack: () => void }) {
   const [data, setData] = useState<{ summary: TraceSummary; spans: Span[]; logs: Log[] } | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [errorAt, setErrorAt] = useState(-1);
   useEffect(() => {
-    fetchTrace(traceId).then(setData, (e: Error) => setError(e.message));
-  }, [traceId]);
+    fetchTrace(traceId).then(
+      (d) => {
+        setData(d);
+        setError(undefined);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, [traceId, tick]);
   const shape = useMemo(() => (data ? waterfallRows(data.spans, data.logs) : undefined), [data]);
-  if (error) return html`<div class="empty">This trace is not held (any more): ${error}</div>`;
+  const drawnRows = useFirstRowsFirst(shape?.rows ?? NO_ROWS, traceId);
+  if (error)
+    return html`<div class="empty"><button onClick=${onBack}>← Traces</button> This trace is not held (any more):
+      it was dropped to stay within the caps, or never arrived (${error})</div>`;
   if (!data || !shape) return html`<div class="empty">Loading…</div>`;
   const t0 = Math.min(...data.spans.map((s) => nanosToMs(s.startTimeUnixNano)));
   const errors = shape.rows.filter((r) => isError(r.span));
@@ -147,7 +209,7 @@ export function TracePage({ traceId, onBack }: { traceId: string; onBack: () => 
           <button onClick=${() => jump(1)} data-testid="next-error">↓</button></span>`
       }
     </div>
-    <${Waterfall} rows=${shape.rows} t0=${t0} total=${s.durationMs} />
+    <${Waterfall} rows=${drawnRows} t0=${t0} total=${s.durationMs} hints=${s.hints} />
     ${
       shape.strayLogs.length > 0 &&
       html`<div class="detail-block"><h4>Log records of this trace outside its spans</h4>

@@ -191,7 +191,17 @@ export async function installForSmoke(
   } else {
     await run(NPM, ['install', '--no-package-lock', '--no-audit', '--no-fund'], root, env, onProgress);
   }
-  const pkg = 'error' in project.packageJson ? {} : project.packageJson.data;
-  if (pkg.scripts?.build && project.typescript) await run(NPM, ['run', 'build'], root, env, onProgress);
+  await buildIfCompiled(root, project, node, onProgress);
   return { installer };
+}
+
+/** The project's build script, when the service is compiled (TypeScript): what it runs is dist/, not src/. */
+export async function buildIfCompiled(
+  root: string,
+  project: NodeProject,
+  node: ServiceNode,
+  onProgress: (m: string) => void,
+): Promise<void> {
+  const pkg = 'error' in project.packageJson ? {} : project.packageJson.data;
+  if (pkg.scripts?.build && project.typescript) await run(NPM, ['run', 'build'], root, nodeEnv(node), onProgress);
 }
