@@ -15,6 +15,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
+import { builtinImportsPlugin } from './builtin-imports.mjs';
 import { lazyBuiltinsPlugin } from './lazy-builtins.mjs';
 import { templatesPlugin } from './templates.mjs';
 import { zodSubsetPlugin } from './zod-subset.mjs';
@@ -63,6 +64,7 @@ const bundle = await rolldown({
     templatesPlugin({ dataDir: dist }),
     zodSubsetPlugin(path.join(root, 'src')),
     scaffoldChunkPlugin(everyRun, scaffoldOnly),
+    builtinImportsPlugin(),
   ],
 });
 const { output } = await bundle.write({

@@ -1,10 +1,12 @@
 /** What the bundle does to start faster changes nothing a user sees: file order, zod's behaviour. */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 import { describe, expect, it } from 'vitest';
+import { builtinImportsToConsts } from '../scripts/builtin-imports.mjs';
 import { subsetModule, zodMembers, zodSubsetPlugin } from '../scripts/zod-subset.mjs';
 import { PYTHON_FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import * as sourceOptions from '../src/options/schema.js';
@@ -13,7 +15,7 @@ import { plan } from '../src/generate/plan.js';
 import { runtimeOf } from '../src/runtimes/index.js';
 
 const planOf = (o: Parameters<typeof plan>[0]) => plan(o, runtimeOf(o.framework));
-import { REPO_ROOT, scratchDir } from './support/helpers.js';
+import { CLI, REPO_ROOT, scratchDir } from './support/helpers.js';
 
 describe('comparePaths', () => {
   it.each(PYTHON_FRAMEWORKS.map((f) => f.name))(
@@ -93,6 +95,78 @@ describe('the zod subset the bundle is built with', () => {
       }
     };
     for (const input of inputs) expect(outcome(bundled, input)).toEqual(outcome(sourceOptions, input));
+  });
+});
+
+describe('what a scaffold loads of Node', () => {
+  /** Node's built-in modules a `--yes --no-install --no-smoke` scaffold loads after Node's own start-up. */
+  function builtinsLoaded(): string[] {
+    const dir = scratchDir('cts-builtins-');
+    const out = path.join(dir, 'builtins.json');
+    const preload = [
+      "import { writeFileSync } from 'node:fs';",
+      'const before = new Set(process.moduleLoadList);',
+      "process.on('exit', () => writeFileSync(process.env.CTS_BUILTINS_OUT, JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)))));",
+    ].join('\n');
+    execFileSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(preload)}`,
+        CLI,
+        'svc',
+        '--yes',
+        '--no-install',
+        '--no-smoke',
+      ],
+      { cwd: dir, env: { ...process.env, CI: '1', CTS_BUILTINS_OUT: out }, stdio: 'ignore' },
+    );
+    return (JSON.parse(readFileSync(out, 'utf8')) as string[])
+      .filter((m) => m.startsWith('NativeModule '))
+      .map((m) => m.slice('NativeModule '.length));
+  }
+
+  it('rewrites only the leading imports of built-ins, in the forms a const can take', () => {
+    const chunk = [
+      'import{a as b}from"./core.js";import p from"node:path";import{readFileSync as r,statSync}from"node:fs";',
+      'import q,{argv as v}from"node:process";import o,*as s from"node:readline";import"node:os";',
+      'const t=`import x from "node:fs";`;',
+    ].join('');
+    expect(builtinImportsToConsts(chunk)).toBe(
+      [
+        'import{a as b}from"./core.js";const p = process.getBuiltinModule("node:path");',
+        'const { readFileSync: r, statSync } = process.getBuiltinModule("node:fs");',
+        'const q = process.getBuiltinModule("node:process"), { argv: v } = q;',
+        // A namespace import keeps its facade (its `default` is not the module); a bare import stays.
+        'import o,*as s from"node:readline";import"node:os";',
+        // Past the imports, the same text is a template's, not an import.
+        'const t=`import x from "node:fs";`;',
+      ].join(''),
+    );
+  });
+
+  it('takes the built-ins without their ES facades, which load what the scaffold never uses', () => {
+    const loaded = builtinsLoaded();
+    expect(loaded).toContain('crypto');
+    // Read through a facade, node:fs loads its streams and node:crypto its Web Crypto API.
+    expect(loaded).not.toContain('internal/fs/streams');
+    expect(loaded).not.toContain('internal/crypto/webcrypto');
+    // The `performance` global loads perf_hooks: step timings come from process.hrtime.
+    expect(loaded).not.toContain('perf_hooks');
+    // Nothing a scaffold into a new directory does waits on node:fs/promises: it loads when first used.
+    expect(loaded).not.toContain('fs/promises');
+    // The staging folder is gone once renamed into place: nothing is left to remove recursively.
+    expect(loaded).not.toContain('internal/fs/rimraf');
+  });
+});
+
+describe('the bin on a Node older than it supports', () => {
+  it('says which Node it needs, in one line', () => {
+    // Node before 20.16 has no process.getBuiltinModule, which the bundle takes its built-ins from.
+    const preload = `data:text/javascript,${encodeURIComponent('delete process.getBuiltinModule;')}`;
+    const result = spawnSync(process.execPath, ['--import', preload, CLI, '--version'], { encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^create-traced-service: needs Node \^20\.19 or >= 22\.12, this is v[\d.]+\n$/);
   });
 });
 

@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ms, status, table } from './markdown.mjs';
+import { ms, row, status, table } from './markdown.mjs';
 import { nodeGoalRows, nodeSection } from './node-results.mjs';
 import { overheadGoalText, overheadSection } from './overhead-results.mjs';
+import { scaffoldGoalRows, scaffoldSection } from './scaffold-results.mjs';
 import { signalsSection } from './signals-results.mjs';
 import { viewGoalRows, viewSection } from './view-results.mjs';
 import { fmt, signed } from './stats.mjs';
@@ -67,12 +68,7 @@ function goalsSection(p) {
     ]);
   }
   const s = p.scaffold?.data;
-  rows.push([
-    '1. CLI speed',
-    'scaffold time ≤ 1.5 × create-vite',
-    s ? `${s.ratio.toFixed(2)} × (${ms(s.ours.median)} vs ${ms(s.vite.median)}, medians of ${s.config.reps})` : '—',
-    status(s?.goal.met),
-  ]);
+  rows.push(...scaffoldGoalRows(s));
   const o = p.overhead?.data;
   rows.push([
     '2. Overhead',
@@ -183,108 +179,6 @@ function quickstartSection(d) {
         ]
       : []),
   ].join('\n');
-}
-
-function scaffoldSection(d) {
-  if (!d) return '## 1. CLI speed\n\nNot run yet: `npm run bench -- scaffold`.\n';
-  const out = ['## 1. CLI speed', ''];
-  out.push(
-    `Wall time from spawn to exit of \`node <bin>\` (npx/registry resolution excluded for both), ${d.config.warmup} warm-up runs then ${d.config.reps} interleaved runs each, fresh target directory every time.`,
-    '',
-    table(
-      ['Command', 'Median', 'Min', 'Files written'],
-      [
-        [
-          '`create-traced-service <dir> --yes --no-install --no-smoke`',
-          ms(d.ours.median),
-          ms(d.ours.min),
-          d.ours.files,
-        ],
-        [
-          `\`create-vite@${d.vite.version} <dir> --template vanilla-ts --no-interactive --no-immediate\``,
-          ms(d.vite.median),
-          ms(d.vite.min),
-          d.vite.files,
-        ],
-        ['**Ratio**', `**${d.ratio.toFixed(2)} ×**`, `${(d.ours.min / d.vite.min).toFixed(2)} ×`, ''],
-      ],
-      [null, 'r', 'r', 'r'],
-    ),
-    '',
-    `Start-up: ${Object.entries(d.startup)
-      .map(([k, v]) => `\`${k}\` ${ms(v)}`)
-      .join(', ')}; a bare \`node -e 0\` takes ${ms(d.imports.bareNodeMs)} here.`,
-    '',
-    '### What each command loads',
-    '',
-  );
-  const census = d.modules;
-  const keys = Object.keys(census);
-  const pkgs = [...new Set(keys.flatMap((k) => Object.keys(census[k].byPackage)))].sort();
-  out.push(
-    table(
-      ['Package', ...keys.map((k) => `${k} (files)`), 'import alone', 'needed for'],
-      [
-        ...pkgs.map((pkg) => [
-          pkg,
-          ...keys.map((k) => census[k].byPackage[pkg]?.files ?? ''),
-          d.imports.costs[pkg] != null ? ms(d.imports.costs[pkg]) : '',
-          d.purpose[pkg] ?? '',
-        ]),
-        ['**total module files**', ...keys.map((k) => `**${census[k].files}**`), '', ''],
-      ],
-      [null, ...keys.map(() => 'r'), 'r', null],
-    ),
-    '',
-    '"import alone" is the time to `import` that dependency in a fresh Node process (median of 3), i.e. roughly what loading it costs; transitive packages are counted under the runtime dependency that pulls them in.',
-    '',
-  );
-  const ph = d.phases;
-  const chains = census[keys[0]].chains ?? {};
-  const staticPkgs = Object.keys(chains).filter((k) => !chains[k].includes('⇢'));
-  const createPkgs = Object.keys(chains).filter(
-    (k) =>
-      chains[k].includes('⇢ commands/create.js') &&
-      !chains[k].slice(chains[k].indexOf('commands/create.js')).includes('⇢'),
-  );
-  if (Object.keys(chains).length) {
-    out.push(
-      'Why each package is loaded by the scaffold run (shortest import chain through the dist/ files it loaded; → static import, ⇢ dynamic `import()`):',
-      '',
-      ...Object.entries(chains).map(([k, v]) => `- \`${k}\`: ${v}`),
-      '',
-    );
-  }
-  if (ph && !ph.error) {
-    const total = Object.values(ph).reduce((a, b) => a + b, 0);
-    out.push(
-      '### Where a scaffold spends its time',
-      '',
-      `Measured inside one fresh process on dist/ (bench/lib/scaffold-phases.mjs, median of 5), after Node's own start-up (${ms(d.imports.bareNodeMs)}):`,
-      '',
-      table(
-        ['Phase', 'Time', 'What'],
-        [
-          ['import dist/cli.js', ms(ph.importCli), staticPkgs.join(', ')],
-          ['import dist/commands/create.js', ms(ph.importCreateCommand), createPkgs.join(', ')],
-          ['parse options', ms(ph.parseOptions, 1), 'zod'],
-          ['plan (render templates)', ms(ph.renderPlan), `Handlebars.compile of every template, on every run`],
-          ['write files', ms(ph.writeFiles, 1), `${d.ours.files} files, atomically`],
-          ['**total**', `**${ms(total)}**`, ''],
-        ],
-        [null, 'r', null],
-      ),
-      '',
-    );
-  }
-  const dist = census[keys[0]].byPackage['(create-traced-service dist/)'];
-  if (dist) {
-    out.push(
-      `dist/ is a rolldown bundle with the templates precompiled into it (scripts/build.mjs): the scaffold run loaded ${dist.files} of its files, ${(dist.bytes / 1024).toFixed(0)} kB (what every run loads in one chunk, what a scaffold adds in another: each file Node resolves, reads and links costs start-up time); the gRPC receiver, the installer, the prompts and add-tracing are chunks it never loads. A bare Node start is ${ms(d.imports.bareNodeMs)} of both figures; create-vite spends ${ms(d.vite.median - d.imports.bareNodeMs)} after it, we spend ${ms(d.ours.median - d.imports.bareNodeMs)}: compiling and running the option schema (the bundle holds only the part of zod it uses, parsing without a compiled parser), commander (a scaffold builds only the top-level flags; subcommands and the defaults shown in help are built when named or asked for; its child_process loads on first use), the templates module with the Handlebars runtime, the answers file's hashes and gzip, and the writes. On Node ≥ 22.1 the bin enables Node's compile cache, which Node 20 does not have.`,
-      '',
-    );
-  }
-  return out.join('\n');
 }
 
 /** The tail-latency goal per framework: FastAPI from the rows above, the others from their own runs. */

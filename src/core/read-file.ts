@@ -4,7 +4,7 @@
  * or a socket put where a file is expected is refused at once instead of blocking the CLI forever.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { fsp } from './fs-promises.js';
 import path from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -121,10 +121,13 @@ class Bounded {
 
 /** The file's bytes; refused when it is not a regular file, too large, or (with `within`) outside. */
 export async function readFileBytes(file: string, options: ReadOptions = {}): Promise<Buffer> {
-  if (options.within && !isInside(await realpath(options.within), await realpath(file))) throw outside(file, options);
-  const handle = await open(file, FLAGS).catch((error: unknown) => {
-    throw openError(error, file, options);
-  });
+  if (options.within && !isInside(await fsp().realpath(options.within), await fsp().realpath(file)))
+    throw outside(file, options);
+  const handle = await fsp()
+    .open(file, FLAGS)
+    .catch((error: unknown) => {
+      throw openError(error, file, options);
+    });
   try {
     const into = new Bounded(file, options, checked(await handle.stat(), file, options));
     for (let chunk = into.next(); into.add(chunk, (await handle.read(chunk, 0, chunk.length, null)).bytesRead); )

@@ -26,6 +26,9 @@ export interface Ui {
   ): Promise<T>;
 }
 
+/** Milliseconds on a monotonic clock; not `performance.now()`, whose global loads perf_hooks on first use. */
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${(ms / 1000).toFixed(1)}s`;
 }
@@ -45,19 +48,18 @@ export async function createUi(options: { json: boolean; tty: boolean }): Promis
     success: (m) => (clack ? clack.log.success(safe(m)) : write(`${pc.green('✔')} ${m}`)),
     block: (text) => write(text),
     async step(rawTitle, work, failed) {
-      const started = performance.now();
+      const started = now();
       const title = safe(rawTitle);
       if (clack) {
         const spin = clack.spinner({ indicator: 'timer' });
         spin.start(title);
         try {
           const result = await work((m) => spin.message(`${title}: ${safe(m)}`));
-          if (failed?.(result))
-            spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          if (failed?.(result)) spin.error(`${title} failed ${pc.dim(`(${formatDuration(now() - started)})`)}`);
           else spin.stop(title); // the timer indicator already shows the elapsed time
           return result;
         } catch (error) {
-          spin.error(`${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          spin.error(`${title} failed ${pc.dim(`(${formatDuration(now() - started)})`)}`);
           throw error;
         }
       }
@@ -66,17 +68,17 @@ export async function createUi(options: { json: boolean; tty: boolean }): Promis
       try {
         const result = await work((m) => {
           // Without a spinner, progress is a line at most every 5 s so logs stay readable.
-          const now = performance.now();
-          if (now - lastUpdate > 5000) {
-            lastUpdate = now;
-            write(`  ${pc.dim(`${title}: ${m} (${formatDuration(now - started)})`)}`);
+          const at = now();
+          if (at - lastUpdate > 5000) {
+            lastUpdate = at;
+            write(`  ${pc.dim(`${title}: ${m} (${formatDuration(at - started)})`)}`);
           }
         });
         const mark = failed?.(result) ? `${pc.red('✖')} ${title} failed` : `${pc.green('✔')} ${title}`;
-        write(`${mark} ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+        write(`${mark} ${pc.dim(`(${formatDuration(now() - started)})`)}`);
         return result;
       } catch (error) {
-        write(`${pc.red('✖')} ${title} failed ${pc.dim(`(${formatDuration(performance.now() - started)})`)}`);
+        write(`${pc.red('✖')} ${title} failed ${pc.dim(`(${formatDuration(now() - started)})`)}`);
         throw error;
       }
     },

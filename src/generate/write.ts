@@ -21,7 +21,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { fsp } from '../core/fs-promises.js';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { onInterruptCleanup } from '../core/interrupt.js';
@@ -43,7 +43,7 @@ const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error
 export async function inspectTarget(target: string): Promise<TargetState> {
   const survey = surveyTarget(path.resolve(target), [], true);
   if (!survey.exists) return { exists: false, empty: true };
-  return { exists: true, empty: (await readdir(survey.root)).length === 0 };
+  return { exists: true, empty: (await fsp().readdir(survey.root)).length === 0 };
 }
 
 /** Refuses what would lose a user's work or write outside the target; returns what each file would do. */
@@ -91,6 +91,7 @@ function createNew(target: string, files: PlannedFile[]): void {
     throw new TargetError(`cannot write in ${parent}: ${code(error)}`);
   }
   const staging = path.join(parent, `.${path.basename(target)}.tmp-${randomBytes(4).toString('hex')}`);
+  let renamed = false;
   try {
     try {
       stage(staging, files);
@@ -109,6 +110,7 @@ function createNew(target: string, files: PlannedFile[]): void {
     }
     try {
       renameSync(staging, target);
+      renamed = true;
     } catch {
       try {
         rmdirSync(target);
@@ -118,7 +120,8 @@ function createNew(target: string, files: PlannedFile[]): void {
       throw taken();
     }
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    // Once renamed into place, the staging folder is the target: nothing is left to remove.
+    if (!renamed) rmSync(staging, { recursive: true, force: true });
   }
 }
 
@@ -142,17 +145,17 @@ export async function writeTree(
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   let mode = 0o644;
   try {
-    mode = (await stat(file)).mode & 0o777;
+    mode = (await fsp().stat(file)).mode & 0o777;
   } catch {
     // new file
   }
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(4).toString('hex')}`);
   const unregister = onInterruptCleanup(() => rmSync(temp, { force: true }));
   try {
-    await writeFile(temp, content, { mode });
-    await rename(temp, file);
+    await fsp().writeFile(temp, content, { mode });
+    await fsp().rename(temp, file);
   } catch (error) {
-    await rm(temp, { force: true });
+    await fsp().rm(temp, { force: true });
     throw error;
   } finally {
     unregister();

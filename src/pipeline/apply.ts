@@ -5,7 +5,7 @@
  * the process is killed part-way.
  */
 import { constants, existsSync, statSync } from 'node:fs';
-import { access, lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
+import { fsp } from '../core/fs-promises.js';
 import path from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { recoverWrite, writeFiles } from '../core/transaction.js';
@@ -22,7 +22,7 @@ function within(root: string, file: string): boolean {
 
 async function exists(p: string): Promise<boolean> {
   try {
-    await lstat(p);
+    await fsp().lstat(p);
     return true;
   } catch {
     return false;
@@ -35,11 +35,11 @@ async function exists(p: string): Promise<boolean> {
  * and so is a path whose folders lead outside it.
  */
 export async function resolveDestination(root: string, change: FileChange): Promise<string> {
-  const realRoot = await realpath(root);
+  const realRoot = await fsp().realpath(root);
   const file = path.join(root, change.path);
   let dir = path.dirname(file);
   while (!(await exists(dir))) dir = path.dirname(dir);
-  const realDir = await realpath(dir);
+  const realDir = await fsp().realpath(dir);
   if (realDir !== realRoot && !within(realRoot, realDir)) {
     throw new UsageError(
       `${path.relative(root, dir)} leads outside the project (to ${realDir}); add-tracing edits files inside it only ${NOTHING}`,
@@ -50,11 +50,11 @@ export async function resolveDestination(root: string, change: FileChange): Prom
       throw new UsageError(`${change.path} appeared after the analysis; run add-tracing again ${NOTHING}`);
     return path.join(realDir, path.relative(dir, file));
   }
-  const link = await lstat(file);
+  const link = await fsp().lstat(file);
   if (link.isSymbolicLink()) {
     let target: string;
     try {
-      target = await realpath(file);
+      target = await fsp().realpath(file);
     } catch {
       throw new UsageError(`${change.path} is a symlink to a missing file; fix or remove the link ${NOTHING}`);
     }
@@ -73,7 +73,7 @@ export async function checkWritable(root: string, changes: FileChange[]): Promis
   for (const change of changes) {
     const file = await resolveDestination(root, change);
     if (change.before !== null) {
-      const s = await stat(file);
+      const s = await fsp().stat(file);
       if (!s.isFile())
         throw new UsageError(`${change.path} is not a regular file; add-tracing edits regular files only ${NOTHING}`);
       // Atomic writes replace the file by renaming, which a read-only mode would not stop (and root
@@ -87,7 +87,7 @@ export async function checkWritable(root: string, changes: FileChange[]): Promis
     let dir = path.dirname(file);
     while (!(await exists(dir))) dir = path.dirname(dir);
     try {
-      await access(dir, constants.W_OK);
+      await fsp().access(dir, constants.W_OK);
     } catch {
       throw new UsageError(`cannot write in ${path.relative(root, dir) || '.'}: permission denied ${NOTHING}`);
     }
@@ -124,7 +124,7 @@ const modeOf = (file: string) => {
  * before, as after, or with a pending write the next run finishes first (finishInterruptedWrite).
  */
 export async function applyChanges(root: string, changes: FileChange[]): Promise<void> {
-  const realRoot = await realpath(root);
+  const realRoot = await fsp().realpath(root);
   const targets: { change: FileChange; file: string }[] = [];
   for (const change of changes) targets.push({ change, file: await resolveDestination(root, change) });
   try {
@@ -156,7 +156,7 @@ export function finishInterruptedWrite(root: string, ui: Ui): void {
 
 /** Every path a change set writes, relative to the root: a symlinked file counts as itself and its target. */
 export async function pathsWritten(root: string, changes: FileChange[]): Promise<string[]> {
-  const realRoot = await realpath(root);
+  const realRoot = await fsp().realpath(root);
   const out = new Set<string>();
   for (const change of changes) {
     out.add(change.path);

@@ -1,0 +1,155 @@
+/** RESULTS.md section and goal rows for the scaffold part: our scaffold against create-vite, per Node version. */
+import { ms, status, table } from './markdown.mjs';
+
+const GOAL_TEXT = 'scaffold time ≤ 1.3 × create-vite on Node 20 and on Node 24';
+
+/** Results stored before the part compared Node versions hold one Node's figures: shown as that. */
+function byNode(d) {
+  if (d.byNode) return d.byNode;
+  return [{ major: undefined, version: '(the bench’s)', ours: d.ours, vite: d.vite, ratio: d.ratio }];
+}
+
+/** One goal row per Node version the goal names (Summary of goals). */
+export function scaffoldGoalRows(d) {
+  if (!d?.goal?.byNode) {
+    const legacy = d ? `${d.ratio.toFixed(2)} × (${ms(d.ours.median)} vs ${ms(d.vite.median)}, one Node)` : '—';
+    return [['1. CLI speed', GOAL_TEXT, legacy, d ? status(false) : status(undefined)]];
+  }
+  const runs = byNode(d);
+  return d.goal.byNode.map((g) => {
+    const r = runs.find((x) => x.major === g.major);
+    return [
+      `1. CLI speed, Node ${g.major}`,
+      d.goal.target,
+      `${g.ratio.toFixed(2)} × (${ms(r.ours.median)} vs ${ms(r.vite.median)} on ${g.version}, medians of ${d.config.reps})`,
+      status(g.met),
+    ];
+  });
+}
+
+function speedTable(d) {
+  const runs = byNode(d);
+  return table(
+    [
+      'Node',
+      'ours',
+      'ours, cold compile cache',
+      `create-vite@${d.viteVersion ?? d.vite.version}`,
+      'bare `node -e 0`',
+      '**ours ÷ create-vite**',
+      'cold ÷ create-vite',
+      'min ÷ min',
+    ],
+    runs.map((r) => [
+      r.version,
+      ms(r.ours.median),
+      ms(r.oursCold?.median),
+      ms(r.vite.median),
+      ms(r.bare?.median),
+      `**${r.ratio.toFixed(2)} ×**`,
+      r.coldRatio == null ? '—' : `${r.coldRatio.toFixed(2)} ×`,
+      `${(r.ours.min / r.vite.min).toFixed(2)} ×`,
+    ]),
+    [null, 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+  );
+}
+
+/** Per Node: start-up, run and exit of each tool, and the built-in modules ours loads that create-vite does not. */
+function phasesPart(d) {
+  if (!d.phases) return [];
+  const runs = byNode(d);
+  const label = { ours: 'ours', vite: 'create-vite', bare: 'bare `node -e 0`' };
+  const rows = [];
+  const extra = [];
+  for (const r of runs) {
+    const p = d.phases[r.major];
+    if (!p) continue;
+    for (const id of ['ours', 'vite', 'bare']) {
+      const x = p[id];
+      rows.push([r.version, label[id], ms(x.startupMs, 1), ms(x.runMs, 1), ms(x.exitMs, 1), x.builtins.length]);
+    }
+    const vite = new Set(p.vite.builtins);
+    const only = p.ours.builtins.filter((b) => !vite.has(b));
+    extra.push(`- Node ${r.version}: ${only.length ? only.map((b) => `\`${b}\``).join(', ') : 'none'}`);
+  }
+  return [
+    '### Where each run spends its time',
+    '',
+    'Split by a preload (bench/lib/scaffold-phases.mjs) in the same way for every command, medians: Node’s start-up is process start to the first user code, the run goes from there to the `exit` event (the preload itself costs a little of it), the exit from that event until the parent sees the process gone; the wall times above also hold spawning the process.',
+    '',
+    table(['Node', 'Command', 'Node start-up', 'run', 'exit', 'built-in modules loaded by the run'], rows, [
+      null,
+      null,
+      'r',
+      'r',
+      'r',
+      'r',
+    ]),
+    '',
+    'Built-in modules our scaffold loads that create-vite’s does not:',
+    '',
+    ...extra,
+    '',
+  ];
+}
+
+function censusPart(d) {
+  const census = d.modules;
+  const keys = Object.keys(census);
+  const pkgs = [...new Set(keys.flatMap((k) => Object.keys(census[k].byPackage)))].sort();
+  const chains = census[keys[0]].chains ?? {};
+  const out = [
+    '### What each command loads',
+    '',
+    table(
+      ['Package', ...keys.map((k) => `${k} (files)`), 'import alone', 'needed for'],
+      [
+        ...pkgs.map((pkg) => [
+          pkg,
+          ...keys.map((k) => census[k].byPackage[pkg]?.files ?? ''),
+          d.imports.costs[pkg] != null ? ms(d.imports.costs[pkg]) : '',
+          d.purpose[pkg] ?? '',
+        ]),
+        ['**total module files**', ...keys.map((k) => `**${census[k].files}**`), '', ''],
+      ],
+      [null, ...keys.map(() => 'r'), 'r', null],
+    ),
+    '',
+    '"import alone" is the time to `import` that dependency in a fresh Node process (median of 3), i.e. roughly what loading it costs; transitive packages are counted under the runtime dependency that pulls them in.',
+    '',
+  ];
+  if (Object.keys(chains).length) {
+    out.push(
+      'Why each package is loaded by the scaffold run (shortest import chain through the dist/ files it loaded; → static import, ⇢ dynamic `import()`):',
+      '',
+      ...Object.entries(chains).map(([k, v]) => `- \`${k}\`: ${v}`),
+      '',
+    );
+  }
+  const dist = census[keys[0]].byPackage['(create-traced-service dist/)'];
+  if (dist) {
+    out.push(
+      `dist/ is a rolldown bundle with the templates precompiled into it (scripts/build.mjs): the scaffold run loaded ${dist.files} of its files, ${(dist.bytes / 1024).toFixed(0)} kB (what every run loads in one chunk, what a scaffold adds in another: each file Node resolves, reads and links costs start-up time); the gRPC receiver, the installer, the prompts and add-tracing are chunks it never loads. The chunks take Node's built-in modules from \`process.getBuiltinModule\` rather than through an ES import, whose facade reads every export of the module (\`node:fs\` thereby loads its streams). On Node ≥ 22.1 the bin enables Node's compile cache (in \`os.tmpdir()\`), which Node 20 does not have: the cold column is a first run after installing.`,
+      '',
+    );
+  }
+  return out;
+}
+
+export function scaffoldSection(d) {
+  if (!d) return '## 1. CLI speed\n\nNot run yet: `npm run bench -- scaffold`.\n';
+  return [
+    '## 1. CLI speed',
+    '',
+    `Wall time from spawn to exit of \`node <bin>\` (npx/registry resolution excluded for both): \`create-traced-service <dir> --yes --no-install --no-smoke\` (${d.files?.ours ?? d.ours.files} files) against \`create-vite <dir> --template vanilla-ts --no-interactive --no-immediate\` (${d.files?.vite ?? d.vite.files} files), ${d.config.warmup} warm-up reps then ${d.config.reps} reps, each rep running every command on every Node interleaved, fresh target directory every time; medians. Goal: ${d.goal.target ?? GOAL_TEXT}.`,
+    '',
+    speedTable(d),
+    '',
+    `Start-up on the bench's Node: ${Object.entries(d.startup)
+      .map(([k, v]) => `\`${k}\` ${ms(v)}`)
+      .join(', ')}; a bare \`node -e 0\` takes ${ms(d.imports.bareNodeMs)} there.`,
+    '',
+    ...phasesPart(d),
+    ...censusPart(d),
+  ].join('\n');
+}
