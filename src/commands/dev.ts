@@ -13,7 +13,7 @@ import type { Ui } from '../core/ui.js';
 import { readAppEnv } from '../pipeline/app-env.js';
 import { runtimeOf } from '../runtimes/index.js';
 import { smokeProtocol } from '../smoke/phase.js';
-import { startService, waitUntilReady } from '../smoke/service.js';
+import { listensElsewhere, startService, waitUntilReady } from '../smoke/service.js';
 import type { RunningView } from '../view/index.js';
 import { announce, portFlag, startViewOrFallback, untilInterrupted, type ViewFlags, viewOptions } from './view.js';
 
@@ -86,10 +86,16 @@ export async function devCommand(
     await Promise.race([service.exited, new Promise((r) => setTimeout(r, STOP_GRACE_MS + 1000))]);
     await view.close();
   });
+  let listening = servicePort;
   try {
-    await waitUntilReady(`http://127.0.0.1:${servicePort}${dev.readyPath}`, service, READY_TIMEOUT_MS, {
+    const ready = await waitUntilReady(`http://127.0.0.1:${servicePort}${dev.readyPath}`, service, READY_TIMEOUT_MS, {
       anyStatus: dev.anyStatus,
     });
+    // A service that reads API_PORT or a config file instead of PORT is shown where it really listens.
+    if (ready.listeningOn !== undefined) {
+      listening = ready.listeningOn;
+      ui.warn(listensElsewhere(listening, servicePort));
+    }
   } catch (error) {
     ui.warn((error as Error).message);
     service.kill();
@@ -97,7 +103,7 @@ export async function devCommand(
     await view.close();
     return { code: EXIT_FAILURE, result: { ok: false, error: (error as Error).message } };
   }
-  ui.success(`Service: ${pc.bold(`http://127.0.0.1:${servicePort}/`)}`);
+  ui.success(`Service: ${pc.bold(`http://127.0.0.1:${listening}/`)}`);
   await announce(view, flags, ui);
   if (dev.reloads) ui.info('It restarts when its source changes (--no-reload: it does not).');
   ui.info('Send it requests; their traces, logs and metrics appear on the page. Ctrl-C stops both.');

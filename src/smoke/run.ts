@@ -10,6 +10,7 @@ import type { ReceivedLog, ReceivedMetricPoint, ReceivedSpan, SignalName } from 
 import { runChecks, runMultiWorkerChecks } from './checks.js';
 import { type ContractRoute, shapeOf, type TelemetryContract, type TracedRequest } from './contract.js';
 import { secretHeaders } from './secret-checks.js';
+import { listensElsewhere } from './service.js';
 import { type PhaseResult, type Running, runPhase, send, sendMany, smokeProtocol, tail } from './phase.js';
 import type { SentRequest, ShutdownOutcome, SmokeCheck, SmokeExpectation, SmokeTarget } from './types.js';
 
@@ -217,10 +218,7 @@ async function observe(
     (target.contract?.routes ?? []).filter((r) => !isSample(r)),
   );
   const main = await runPhase(target, env, undefined, drive, onProgress, running);
-  if (main.port)
-    notes.push(
-      `the service listens on port ${main.port.listening}, not on the PORT=${main.port.given} it was given (found from its open sockets): requests were sent there`,
-    );
+  if (main.port) notes.push(`${listensElsewhere(main.port.listening, main.port.given)}: requests were sent there`);
   const checks = runChecks({
     expectation,
     spans: main.spans,

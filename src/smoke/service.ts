@@ -162,11 +162,6 @@ export function startService(argv: string[], options: StartServiceOptions): Runn
 }
 
 /**
- * Polls `url` until the server answers, or it exits, or time runs out. A generated service is ready when
- * its health route answers below 500; with `anyStatus` (an existing app, whose routes are unknown) any
- * HTTP answer at all means ready, and redirects are not followed (a redirect is an answer).
- */
-/**
  * One GET on a connection that is closed afterwards; undefined when nothing answered within a second.
  * Never a kept-alive connection: a sync worker would stay tied to it and serve nobody else.
  */
@@ -199,7 +194,16 @@ async function answeringElsewhere(url: URL, service: RunningService, ready: (sta
   return undefined;
 }
 
-/** Where the service answered: `url`, or the same path on the port it listens on instead (`listeningOn`). */
+/** What is said of a service found listening on a port of its own instead of the one it was given. */
+export const listensElsewhere = (listening: number, given: number) =>
+  `the service listens on port ${listening}, not on the PORT=${given} it was given (found from its open sockets)`;
+
+/**
+ * Polls `url` until the server answers, or it exits, or time runs out. A generated service is ready when
+ * its health route answers below 500; with `anyStatus` (an existing app, whose routes are unknown) any
+ * HTTP answer at all means ready, and redirects are not followed (a redirect is an answer). Returns where the
+ * service answered: `url`, or the same path on the port it listens on instead (`listeningOn`).
+ */
 export async function waitUntilReady(
   url: string,
   service: RunningService,

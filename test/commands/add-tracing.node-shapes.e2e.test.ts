@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/helpers.js';
+import { startDev } from '../support/dev.js';
 import { fixtureRepo } from '../support/fixture-repo.js';
 
 interface Result {
@@ -38,7 +39,7 @@ const INDEX = [
 ].join('\n');
 
 describe('add-tracing on a built Express service with its own port and SIGTERM handler', () => {
-  it('builds it, finds its port, flushes through its handler and passes the smoke test', async () => {
+  it('builds it, finds its port, flushes through its handler, passes the smoke test and runs under dev', async () => {
     const dir = fixtureRepo('express-cjs', 'cts-node-shapes-');
     rmSync(path.join(dir, 'server.js'));
     rmSync(path.join(dir, 'Dockerfile'));
@@ -81,5 +82,12 @@ describe('add-tracing on a built Express service with its own port and SIGTERM h
     expect(result.notes.join('\n')).toMatch(/entry build is built from src\/index\.js: `npm run build`/);
     expect(result.smoke?.notes.join('\n')).toMatch(/listens on port 5050, not on the PORT=\d+/);
     expect(result.smoke?.checks.find((c) => c.name === 'graceful stop')?.detail).toMatch(/exited with code 0/);
+
+    // `dev` shows the service where it really listens, as the smoke test found it.
+    const dev = await startDev(dir);
+    dev.child.kill('SIGINT');
+    await dev.exited;
+    expect(dev.out()).toMatch(/Service: http:\/\/127\.0\.0\.1:5050\//);
+    expect(dev.out()).toMatch(/listens on port 5050, not on the PORT=\d+/);
   });
 });

@@ -12,6 +12,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceFramework } from '../../src/catalog/frameworks/index.js';
 import { freePort } from '../../src/smoke/service.js';
+import { type Dev, startDev } from '../support/dev.js';
 import { CLI, REPO_ROOT, runCli, scratchDir } from '../support/helpers.js';
 import { HOSTILE } from '../view/support.js';
 
@@ -110,43 +111,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-/** A running `dev`: what it printed, and its exit. */
-interface Dev {
-  child: ChildProcess;
-  out: () => string;
-  exited: Promise<number | null>;
-  pageUrl: string;
-  servicePort: number;
-  saved: string;
-}
-
-async function startDev(dir: string, extra: string[] = []): Promise<Dev> {
-  const servicePort = await freePort();
-  const saved = path.join(dir, 'dev-run.jsonl');
-  const args = ['dev', dir, '--port', '0', '--service-port', String(servicePort), '--save', saved, ...extra];
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const dev = { child, out: () => out, exited, pageUrl: '', servicePort, saved };
-  const deadline = Date.now() + 90_000;
-  let exitedEarly = false;
-  void exited.then(() => (exitedEarly = true));
-  for (;;) {
-    const url = /Live view: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
-    if (url) return { ...dev, pageUrl: url };
-    if (exitedEarly || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`dev printed no page address:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** A new W3C trace id, sent as the request's parent so that the test knows which trace it made. */
 const newTraceId = () => randomBytes(16).toString('hex');
