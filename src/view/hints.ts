@@ -4,7 +4,7 @@
  * service, log records that never carry a trace. Pure functions of the received data.
  */
 import { isUntracedByDefault } from '../options/exclusions.js';
-import type { AttrValue, ReceivedSpan } from '../receiver/index.js';
+import type { AttrValue, ReceivedLog, ReceivedSpan } from '../receiver/index.js';
 import { idInName } from '../smoke/contract.js';
 
 export type HintCode = 'no-route' | 'probe-traced' | 'id-in-name' | 'logs-without-trace';
@@ -29,6 +29,12 @@ export interface LogTraceCounts {
 type Language = 'python' | 'nodejs' | 'other';
 
 const str = (v: AttrValue | undefined): string => (typeof v === 'string' ? v : '');
+
+/** The service a span or log record came from, as the page names it. */
+export const serviceOf = (resource: Record<string, AttrValue>): string => {
+  const name = resource['service.name'];
+  return (typeof name === 'string' ? name : name === undefined ? '' : String(name)) || 'unknown_service';
+};
 
 function languageOf(span: ReceivedSpan): Language {
   const lang = str(span.resource['telemetry.sdk.language']);
@@ -131,17 +137,65 @@ export function traceHints(spans: readonly ReceivedSpan[]): Hint[] {
 }
 
 /** A service none of whose log records carries a trace: its logs cannot be joined to the requests they tell of. */
-export function logHints(counts: ReadonlyMap<string, LogTraceCounts>): Hint[] {
+/**
+ * Per service, its log records without a trace that were written while one of its server spans was open: a
+ * request's own log lines that lost the request's context. Records outside every request (start-up, a probe
+ * that is rightly not traced, background work) say nothing wrong, so they are not counted.
+ */
+export function untracedDuringRequests(
+  spans: readonly ReceivedSpan[],
+  logs: readonly ReceivedLog[],
+  services: ReadonlySet<string>,
+): Map<string, number> {
+  const intervals = new Map<string, [bigint, bigint][]>();
+  for (const span of spans) {
+    const service = serviceOf(span.resource);
+    if (span.kind !== 'SERVER' || !services.has(service)) continue;
+    const list = intervals.get(service) ?? [];
+    intervals.set(service, list);
+    list.push([span.startTimeUnixNano, span.endTimeUnixNano]);
+  }
+  // Sorted by start, with the latest end among those started so far: a time is inside some span when the
+  // latest end of the spans started before it lies after it.
+  const covers = new Map<string, (t: bigint) => boolean>();
+  for (const [service, list] of intervals) {
+    list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const latestEnd: bigint[] = [];
+    for (const [, end] of list) latestEnd.push(latestEnd.length && latestEnd.at(-1)! > end ? latestEnd.at(-1)! : end);
+    covers.set(service, (t) => {
+      let lo = 0;
+      let hi = list.length - 1;
+      let found = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]![0] <= t) (found = mid), (lo = mid + 1);
+        else hi = mid - 1;
+      }
+      return found >= 0 && latestEnd[found]! >= t;
+    });
+  }
+  const counts = new Map<string, number>();
+  for (const log of logs) {
+    if (log.traceId) continue;
+    const service = serviceOf(log.resource);
+    const t = log.timeUnixNano || log.observedTimeUnixNano;
+    if (covers.get(service)?.(t)) counts.set(service, (counts.get(service) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Per service, the hint for its log records that were written during a request without the request's trace. */
+export function logHints(untraced: ReadonlyMap<string, number>): Hint[] {
   const hints: Hint[] = [];
-  for (const [service, c] of counts) {
-    if (c.traced > 0 || c.untraced === 0) continue;
+  for (const [service, count] of untraced) {
+    if (count === 0) continue;
     hints.push({
       code: 'logs-without-trace',
       service,
       message:
-        c.untraced === 1
-          ? `the log record of ${service} carries no trace id`
-          : `none of the ${c.untraced} log records of ${service} carries a trace id`,
+        count === 1
+          ? `a log record of ${service} written during a request carries no trace id`
+          : `${count} log records of ${service} written during requests carry no trace id`,
       fix: 'export logs through the OpenTelemetry logging handler (or bridge) on the thread that logs, with the request span current',
     });
   }

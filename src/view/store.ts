@@ -3,7 +3,15 @@
  * dropped first (and counted), so that a viewer left running for days keeps a bounded heap.
  */
 import type { AttrValue, Batch, ReceivedLog, ReceivedMetricPoint, ReceivedSpan } from '../receiver/index.js';
-import { type Hint, httpStatusOf, type LogTraceCounts, logHints, traceHints } from './hints.js';
+import {
+  type Hint,
+  httpStatusOf,
+  type LogTraceCounts,
+  logHints,
+  serviceOf,
+  traceHints,
+  untracedDuringRequests,
+} from './hints.js';
 import { RouteMetrics } from './metrics.js';
 
 export interface ViewCaps {
@@ -85,9 +93,6 @@ class Fifo<T> {
 
 const str = (v: AttrValue | undefined): string => (typeof v === 'string' ? v : v === undefined ? '' : String(v));
 const ms = (nanos: bigint): number => Number(nanos / 1000n) / 1000;
-
-export const serviceOf = (resource: Record<string, AttrValue>): string =>
-  str(resource['service.name']) || 'unknown_service';
 
 function isError(span: ReceivedSpan): boolean {
   return span.status.code === 'ERROR' || (span.kind === 'SERVER' && httpStatusOf(span) >= 500);
@@ -254,9 +259,15 @@ export class ViewStore {
     return { summary: this.summaryOf(entry), spans: entry.spans, logs: this.logsByTrace.get(traceId) ?? [] };
   }
 
-  /** Hints that concern a service rather than one trace (its log records). */
+  /**
+   * Hints that concern a service rather than one trace: its log records written during requests without a
+   * trace. Only a service none of whose held records carries a trace is looked into (one that has some is
+   * wired; those without are start-up or background work), so a wired service costs nothing here.
+   */
   serviceHints(): Hint[] {
-    return logHints(this.logTraces);
+    const suspects = new Set([...this.logTraces].filter(([, c]) => c.traced === 0).map(([service]) => service));
+    if (suspects.size === 0) return [];
+    return logHints(untracedDuringRequests(this.spans.all(), this.logs.all(), suspects));
   }
 
   /** The values the page's filters offer. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { logHints, MAX_TRACE_HINTS, traceHints } from '../../src/view/hints.js';
-import { hex, span } from './support.js';
+import { logHints, MAX_TRACE_HINTS, traceHints, untracedDuringRequests } from '../../src/view/hints.js';
+import { hex, log, span } from './support.js';
 
 const T = hex(1, 16);
 const python = { 'service.name': 'shop', 'telemetry.sdk.language': 'python' };
@@ -86,17 +86,41 @@ describe('traceHints', () => {
 });
 
 describe('logHints', () => {
-  it('names a service none of whose log records carries a trace', () => {
-    const counts = new Map([
-      ['shop', { traced: 0, untraced: 3 }],
-      ['api', { traced: 5, untraced: 2 }],
-    ]);
-    expect(logHints(counts)).toEqual([
+  it('names a service whose log records written during requests carry no trace', () => {
+    expect(logHints(new Map([['shop', 3]]))).toEqual([
       expect.objectContaining({
         code: 'logs-without-trace',
         service: 'shop',
-        message: expect.stringContaining('3 log records of shop'),
+        message: '3 log records of shop written during requests carry no trace id',
       }),
     ]);
+    expect(logHints(new Map([['shop', 0]]))).toEqual([]);
+  });
+});
+
+describe('untracedDuringRequests', () => {
+  const at = (ms: number) => 1_700_000_000_000_000_000n + BigInt(ms) * 1_000_000n;
+  const request = (startMs: number, endMs: number, service = 'shop') =>
+    span({ startTimeUnixNano: at(startMs), endTimeUnixNano: at(endMs), resource: { 'service.name': service } });
+  const record = (ms: number, extra: Partial<ReturnType<typeof log>> = {}) =>
+    log({ timeUnixNano: at(ms), observedTimeUnixNano: at(ms), ...extra });
+
+  it('counts records without a trace inside a server span of their service, not those outside every request', () => {
+    // A long request (0-100 ms) holding a short one (10-20 ms): 50 ms is inside the long one only.
+    const spans = [request(0, 100), request(10, 20), request(200, 210), request(0, 1000, 'other')];
+    const logs = [
+      record(-50), // start-up, before any request
+      record(50),
+      record(205),
+      record(150), // between requests: a probe that is rightly not traced
+      record(60, { traceId: hex(1, 16), spanId: hex(1, 8) }),
+    ];
+    expect(untracedDuringRequests(spans, logs, new Set(['shop']))).toEqual(new Map([['shop', 2]]));
+  });
+
+  it('ignores internal spans and services not asked about', () => {
+    const internal = { ...request(0, 100), kind: 'INTERNAL' as const };
+    expect(untracedDuringRequests([internal], [record(50)], new Set(['shop']))).toEqual(new Map());
+    expect(untracedDuringRequests([request(0, 100)], [record(50)], new Set(['other']))).toEqual(new Map());
   });
 });

@@ -65,6 +65,12 @@ async function sendTelemetry(view: RunningView): Promise<void> {
           endTimeUnixNano: String(T0 - 990_000_000n),
         }),
       ]),
+      // A request of the worker service, during which it logs without the trace.
+      resourceSpans('worker', [
+        spanJson('6bf92f3577b34da6a3ce929d0e0e4738', '40f067aa0ba902b7', 'GET /jobs', {
+          attributes: [kv('http.route', '/jobs'), kv('http.response.status_code', 200)],
+        }),
+      ]),
       resourceSpans(HOSTILE, [
         spanJson(ERR_TRACE, '20f067aa0ba902b7', HOSTILE, {
           // No route: its hint quotes the hostile name too.
@@ -96,7 +102,14 @@ async function sendTelemetry(view: RunningView): Promise<void> {
       },
       {
         resource: { attributes: [kv('service.name', 'worker')] },
-        scopeLogs: [{ scope: { name: 'app' }, logRecords: [{ severityNumber: 9, body: { stringValue: 'job done' } }] }],
+        scopeLogs: [
+          {
+            scope: { name: 'app' },
+            logRecords: [
+              { timeUnixNano: String(T0 + 10_000_000n), severityNumber: 9, body: { stringValue: 'job done' } },
+            ],
+          },
+        ],
       },
     ],
   });
@@ -188,7 +201,7 @@ describe('the live view page', () => {
     await page.waitForSelector('[data-testid=routes] td.rate');
     expect(await page.$(`[data-trace-id="${OK_TRACE}"] [data-testid=hint-marker]`)).toBeNull();
     const services = await page.$eval('[data-testid=service-hints]', (e) => (e as HTMLElement).innerText);
-    expect(services).toContain('the log record of worker carries no trace id');
+    expect(services).toContain('a log record of worker written during a request carries no trace id');
     const [rate] = await texts('[data-testid=routes] td.rate');
     expect(rate).toBe('2.00');
     await page.click(`[data-trace-id="${HINT_TRACE}"]`);

@@ -112,6 +112,11 @@ describe('ViewStore', () => {
     expect(byId.get(trace(2))?.hints).toEqual([]);
     expect(store.trace(trace(1))?.summary.hints).toHaveLength(1);
 
+    // Start-up lines, before any request: nothing wrong with those.
+    const before = { timeUnixNano: 1_690_000_000_000_000_000n, observedTimeUnixNano: 1_690_000_000_000_000_000n };
+    store.add({ signal: 'logs', items: [log({ body: 'starting', ...before })] });
+    expect(store.serviceHints()).toEqual([]);
+    // Lines written during a request, without its trace: the handler or the context is missing.
     store.add({ signal: 'logs', items: [log({ body: 'a' }), log({ body: 'b' })] });
     expect(store.serviceHints()).toEqual([expect.objectContaining({ code: 'logs-without-trace', service: 'shop' })]);
     // Once a record with a trace arrived, those without are start-up or background work.
