@@ -6,6 +6,7 @@ import { diagnose } from '../../../../src/runtimes/python/existing/diagnose.js';
 import { planChanges } from '../../../../src/runtimes/python/existing/patch.js';
 import { renderTelemetryModule } from '../../../../src/runtimes/python/existing/telemetry-module.js';
 import { fastapi } from '../../../../src/catalog/frameworks/fastapi.js';
+import { addTracingPackages } from '../../../../src/catalog/frameworks/index.js';
 import { parseServiceOptions } from '../../../../src/options/schema.js';
 import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
 import { scratchDir } from '../../../support/helpers.js';
@@ -76,7 +77,7 @@ describe('doctor rules that read hand-written set-ups', () => {
       renderTelemetry: (p) => renderTelemetryModule(options, p, 'main'),
       line,
       lineName: '1.45',
-      wanted: [...corePackages(line, 'otlp-grpc'), ...fastapi.packages(line)],
+      wanted: [...corePackages(line, 'otlp-grpc'), ...addTracingPackages(fastapi, line)],
       frameworkDistributions: ['fastapi'],
       optionsChanged: false,
     });
