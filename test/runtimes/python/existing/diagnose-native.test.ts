@@ -1,26 +1,11 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fastapi } from '../../../../src/catalog/frameworks/fastapi.js';
-import { addTracingPackages } from '../../../../src/catalog/frameworks/index.js';
-import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
-import { parseServiceOptions } from '../../../../src/options/schema.js';
 import { detectProject } from '../../../../src/runtimes/python/existing/detect.js';
 import { diagnose } from '../../../../src/runtimes/python/existing/diagnose.js';
-import { planChanges } from '../../../../src/runtimes/python/existing/patch.js';
-import { renderTelemetryModule } from '../../../../src/runtimes/python/existing/telemetry-module.js';
-import { scratchDir } from '../../../support/helpers.js';
+import { scratchProject } from '../../../support/helpers.js';
+import { writeFastapiWiring } from '../../../support/wire-python.js';
 
-function project(files: Record<string, string>): string {
-  const dir = scratchDir('cts-native-');
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), content);
-  }
-  return dir;
-}
-
-const findingsOf = async (files: Record<string, string>) => diagnose(await detectProject(project(files)));
+const findingsOf = async (files: Record<string, string>) =>
+  diagnose(await detectProject(scratchProject(files, 'cts-native-')));
 const codes = (findings: Awaited<ReturnType<typeof findingsOf>>) => findings.map((f) => f.code);
 
 const PROVIDER = [
@@ -109,21 +94,14 @@ describe("doctor and FastAPI's own instrumentation (FastAPI >= 0.142)", () => {
   });
 
   it("an app add-tracing wired is FastAPIInstrumentor's alone: its instrument_app() switches FastAPI's own off", async () => {
-    const dir = project({
-      'requirements.txt': 'fastapi==0.165.0\n',
-      'main.py': [...PROVIDER, 'from fastapi import FastAPI', '', 'app = FastAPI()', ''].join('\n'),
-    });
-    const line = otelLine('1.45');
-    const options = parseServiceOptions({ serviceName: 'svc' });
-    const planned = planChanges(await detectProject(dir), {
-      renderTelemetry: (p) => renderTelemetryModule(options, p, 'main'),
-      line,
-      lineName: '1.45',
-      wanted: [...corePackages(line, 'otlp-grpc'), ...addTracingPackages(fastapi, line)],
-      frameworkDistributions: ['fastapi'],
-      optionsChanged: false,
-    });
-    for (const c of planned.changes) writeFileSync(path.join(dir, c.path), c.after);
+    const dir = scratchProject(
+      {
+        'requirements.txt': 'fastapi==0.165.0\n',
+        'main.py': [...PROVIDER, 'from fastapi import FastAPI', '', 'app = FastAPI()', ''].join('\n'),
+      },
+      'cts-native-',
+    );
+    await writeFastapiWiring(dir);
     const wired = codes(diagnose(await detectProject(dir)));
     expect(wired).toContain('traced');
     expect(wired).not.toContain('native-telemetry');
