@@ -275,6 +275,22 @@ function missedNote(d, collector) {
   return `- **Missed**: ${us(d.goal.ours)} µs against ${us(d.goal.zero)} µs is ${fmt(d.goal.ratio, 2)} ×. Per exported span the two cost about the same (ours ${fmt(ours.overheadPerSpanUs, 0)} µs, the wrapper ${fmt(zero.overheadPerSpanUs, 0)} µs): the same SDK, the same ASGI middleware and the same exporter do the work; the wrapper costs more per request only because it also exports ${fmt(zero.spansPerReq - ours.spansPerReq, 1)} \`http send\` spans, which are cheap (few attributes). Reaching 0.5 × needs ${fmt(needUs, 0)} µs less per traced request${serPerReqUs != null ? `; building the OTLP protobuf message for our ${fmt(ours.spansPerReq, 0)} spans alone is about ${fmt(serPerReqUs, 0)} µs per request (the exporters-alone figures below)` : ''}. ${ne ? `Where our ${us(d.goal.ours)} µs go: making the two spans in the request path (the ASGI middleware, the SDK's span objects, sampler, ids, context) is ${us(ne.overheadVsOff)} µs (the spans-made-but-not-exported row, ${fmt((100 * ne.overheadVsOff) / d.goal.ours, 0)} %), batching, encoding and sending them the other ${us(d.goal.ours - ne.overheadVsOff)} µs; making the spans alone is already ${fmt(ne.overheadVsOff / d.goal.zero, 2)} × the wrapper's whole overhead. ` : ''}The exporter's transport does not get there (the OTLP/HTTP rows: dearer, not cheaper); what would is upstream: an encoder in opentelemetry-exporter-otlp-proto-common that writes the protobuf bytes from the spans instead of building message objects in Python (the encoding is most of the exporting, below), less per-span work in the SDK and the ASGI instrumentation (fewer attributes on the server span), or sampling (the 10 % row: ${signed(d.modes.ratio10?.overheadVsOff * 1000, 0)} µs per request).`;
 }
 
+/**
+ * FastAPI's own instrumentation (the generated wiring) against FastAPIInstrumentor on the same app, and
+ * what FastAPI's own keeps of the smoke checks: the reason the template uses it from FastAPI 0.142 on.
+ */
+function instrumentorNote(d) {
+  const native = d.modes.ours;
+  const instrumentor = d.modes.instrumentor;
+  if (!instrumentor) return [];
+  const ratio = instrumentor.overheadVsOff > 0 ? native.overheadVsOff / instrumentor.overheadVsOff : null;
+  const noexport = d.modes.noexport;
+  const exportUs = noexport ? (native.overheadVsOff - noexport.overheadVsOff) * 1000 : null;
+  return [
+    `- FastAPI’s own instrumentation (the generated wiring, \`FastAPI(telemetry={...})\`, FastAPI ≥ 0.142) against FastAPIInstrumentor on the same app, providers and excluded URLs: overhead ${fmt(native.overheadVsOff * 1000, 0)} µs vs ${fmt(instrumentor.overheadVsOff * 1000, 0)} µs per request = ${fmt(ratio, 2)} ×, p99 ${fmt(native.p99, 2)} vs ${fmt(instrumentor.p99, 2)} ms, ${fmt(native.spansPerReq, 2)} vs ${fmt(instrumentor.spansPerReq, 2)} spans per request. The difference is in the request path, where the server span is made; ${exportUs != null ? `exporting the same two spans (about ${fmt(exportUs, 0)} µs) is common to both. ` : ''}It keeps every smoke check (two spans per request, the route-template span name, the excluded URLs, no send/receive spans, the stable HTTP attributes, one http.server.request.duration count per request, the log record's trace ids) given \`operation_spans: False\` and an \`exclude\` hook over the same patterns; its server span records no client.address/client.port and no exception event (an unhandled error sets error.type and the ERROR status, and reaches the logs through Python logging).`,
+  ];
+}
+
 export function overheadSection(d, collector) {
   if (!d) return '## 2. Instrumentation overhead\n\nNot run yet: `npm run bench -- overhead`.\n';
   const c = d.config;
@@ -291,8 +307,9 @@ export function overheadSection(d, collector) {
     '',
     'Notes:',
     '',
-    '- The zero-code wrapper runs a copy of the same app with our telemetry removed (no app/telemetry.py, no `instrument_app`), under `opentelemetry-instrument --traces_exporter otlp --metrics_exporter none --logs_exporter none`, with the distro of the same contrib line; it uses the SDK defaults (BatchSpanProcessor 2048/512/5 s, the same as ours). It cannot be told to skip the ASGI `http send`/`http receive` spans (no environment variable for `exclude_spans`), so it exports two extra spans per request.',
+    '- The zero-code wrapper runs a copy of the same app with our telemetry removed (no app/telemetry.py, FastAPI’s own instrumentation switched off), under `opentelemetry-instrument --traces_exporter otlp --metrics_exporter none --logs_exporter none`, with the distro of the same contrib line; it uses the SDK defaults (BatchSpanProcessor 2048/512/5 s, the same as ours). It cannot be told to skip the ASGI `http send`/`http receive` spans (no environment variable for `exclude_spans`), so it exports two extra spans per request.',
     '- "tracing off" is the generated app with `OTEL_SDK_DISABLED=true` (it then skips its instrumentation middleware); "no OTel at all" is the same app without any OpenTelemetry, which shows what `OTEL_SDK_DISABLED` leaves behind.',
+    ...instrumentorNote(d),
     `- Goal (overhead = CPU/request − CPU/request with tracing off, as the issue defines it): our overhead ${us(d.goal.ours)} µs vs the wrapper's ${us(d.goal.zero)} µs per request = ${fmt(d.goal.ratio, 2)} × (target ≤ 0.5 ×): ${status(d.goal.met)}${perRepRatios(d)}. Measured against the app with no OpenTelemetry at all instead, it is ${us(d.goal.oursVsPlain)} vs ${us(d.goal.zeroVsPlain)} µs = ${fmt(d.goal.ratioVsPlain, 2)} ×.`,
   ];
   if (!d.goal.met) out.push(missedNote(d, collector));

@@ -21,7 +21,7 @@ MAIN = [
     ("span start/end, attributes, events (SDK)", r"sdk/trace/__init__|sdk/util|sdk/resources|attributes/__init__"),
     ("context attach/detach", r"opentelemetry/context|trace/propagation/__init__"),
     ("traceparent extract/inject", r"propagate|propagators|tracecontext|baggage"),
-    ("ASGI/FastAPI middleware: route, attributes, semconv", r"instrumentation/(asgi|fastapi|starlette)|util/http|semconv|instrumentation/utils|instrumentation/_semconv"),
+    ("ASGI/FastAPI middleware: route, attributes, semconv", r"instrumentation/(asgi|fastapi|starlette)|fastapi/telemetry|util/http|semconv|instrumentation/utils|instrumentation/_semconv"),
     ("API trace/tracer proxy", r"opentelemetry/trace/"),
     ("app/telemetry.py: secret redaction of every span's attributes, ids", r"app/telemetry\.py"),
     ("app's own span code (app/main.py)", r"app/main\.py"),

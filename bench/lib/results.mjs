@@ -510,7 +510,7 @@ function findingsSection(p) {
   }
   if (o?.goal && !o.goal.met) {
     items.push(
-      `Against the true baseline (tracing off costs what no tracing costs), our wiring's CPU overhead is ${fmt(o.goal.ratio, 2)} × the zero-code wrapper's, not the ≤ 0.5 × goal. Both run the same SDK and instrumentation, and cost about the same per span; ours saves the wrapper's two internal \`http send\` spans per request and nothing more can be saved without recording less: the 10 % ratio sampler row shows what sampling does.`,
+      `Against the true baseline (tracing off costs what no tracing costs), our wiring's CPU overhead is ${fmt(o.goal.ratio, 2)} × the zero-code wrapper's, not the ≤ 0.5 × goal. Both run the same SDK; ours saves the wrapper's two internal \`http send\` spans per request and FastAPIInstrumentor's ASGI middleware (FastAPI's own instrumentation makes the same server span for less), and nothing more can be saved without recording less: the 10 % ratio sampler row shows what sampling does.`,
     );
   }
   const c = p.collector?.data;

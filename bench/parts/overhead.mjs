@@ -58,7 +58,8 @@ export const OVERHEAD_MODES = [
   // Traces only, like the wrapper below (the signals part measures metrics and logs on top).
   {
     id: 'ours',
-    label: 'our wiring → receiver (BatchSpanProcessor, sampler ratio 1.0, generated protocol)',
+    label:
+      'our wiring → receiver (FastAPI’s own instrumentation, BatchSpanProcessor, sampler ratio 1.0, generated protocol)',
     variant: 'batch',
     env: TRACES_ONLY,
   },
@@ -101,6 +102,16 @@ export const OVERHEAD_MODES = [
     label: 'our wiring, spans made but not exported (`OTEL_TRACES_EXPORTER=none`)',
     variant: 'batch',
     env: { ...TRACES_ONLY, OTEL_TRACES_EXPORTER: 'none' },
+  },
+  // The previous wiring: FastAPIInstrumentor with the same providers and exclusions, in place of FastAPI's
+  // own instrumentation (the zero-code venv has opentelemetry-instrumentation-fastapi; no wrapper).
+  {
+    id: 'instrumentor',
+    label: 'our wiring with FastAPIInstrumentor instead of FastAPI’s own instrumentation',
+    variant: 'instrumentor',
+    zeroCode: true,
+    wrapper: false,
+    env: TRACES_ONLY,
   },
   {
     id: 'plain',

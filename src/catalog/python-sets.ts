@@ -7,6 +7,8 @@
  * Mixing lines is what makes `pip` resolve an SDK and instrumentation that fall out of step.
  */
 
+import { compareDotted } from '../core/dotted-version.js';
+
 export const CONTRIB_MINOR_OFFSET = 21;
 
 export interface OtelLine {
@@ -138,6 +140,24 @@ export const LINE_COMPAT: Record<OtelLineName, { python: string; instruments: Re
 export const FRAMEWORK_NEEDS_API: { name: string; from: string; api: string }[] = [
   { name: 'fastapi', from: '0.142.0', api: '1.44' },
 ];
+
+/**
+ * FastAPI 0.142 and later trace themselves (`FastAPI(telemetry={...})`, the fastapi.telemetry package):
+ * a server span named after the route, the stable HTTP attributes and http.server.request.duration, for
+ * less CPU per request than FastAPIInstrumentor's ASGI middleware (bench/RESULTS.md, part 2).
+ */
+export const FASTAPI_NATIVE_TELEMETRY_FROM = '0.142.0';
+
+/** True when `version` of FastAPI has its own OpenTelemetry instrumentation. */
+export function fastapiHasNativeTelemetry(version: string): boolean {
+  return compareDotted(version, FASTAPI_NATIVE_TELEMETRY_FROM) >= 0;
+}
+
+/** True when the FastAPI a line pins traces itself, so the line needs no opentelemetry-instrumentation-fastapi. */
+export function fastapiTracesItself(line: OtelLine): boolean {
+  const fastapi = line.thirdParty.fastapi;
+  return fastapi !== undefined && fastapiHasNativeTelemetry(fastapi);
+}
 
 /** Lowest Python each line's SDK installs on. */
 export const LINE_MIN_PYTHON: Partial<Record<OtelLineName, string>> = Object.fromEntries(

@@ -68,6 +68,17 @@ def string_value(node):
     return None
 
 
+def tracing_off(node):
+    """True for a dict literal whose "tracing" key is the constant False."""
+    if not isinstance(node, ast.Dict):
+        return False
+    return any(
+        string_value(k) == "tracing" and isinstance(v, ast.Constant) and v.value is False
+        for k, v in zip(node.keys, node.values)
+        if k is not None
+    )
+
+
 def segment(source_lines, node):
     """Source text of a node (ast.get_source_segment is 3.8+, but lines are cheaper to keep)."""
     try:
@@ -357,9 +368,13 @@ class FileAnalyzer(ast.NodeVisitor):
         lifespan = None
         on_startup = False
         on_shutdown = False
+        telemetry = None
         for kw in call.keywords:
             if kw.arg == "lifespan":
                 lifespan = {"source": segment(self.source_lines, kw.value), "line": kw.value.lineno}
+            elif kw.arg == "telemetry":
+                # FastAPI >= 0.142 traces itself unless telemetry={"tracing": False} says otherwise.
+                telemetry = {"line": kw.value.lineno, "tracingOff": tracing_off(kw.value)}
             elif kw.arg == "on_startup":
                 on_startup = True
             elif kw.arg == "on_shutdown":
@@ -386,6 +401,7 @@ class FileAnalyzer(ast.NodeVisitor):
             "lifespan": lifespan,
             "onStartup": on_startup,
             "onShutdown": on_shutdown,
+            "telemetry": telemetry,
         })
 
     def statement_is_alone(self, stmt):
@@ -487,6 +503,9 @@ class FileAnalyzer(ast.NodeVisitor):
                 hasProvider="tracer_provider" in keywords,
                 hasExcludedUrls="excluded_urls" in keywords,
             )
+        elif callee == "OpenTelemetryMiddleware" and node.args:
+            # The ASGI middleware called on an app wraps it from outside (add_middleware passes the class).
+            self.record_otel("asgiWrap", node, target=dotted(node.args[0]))
         elif callee == "instrument_django" and isinstance(func, ast.Attribute) and dotted(func.value) == self.marker:
             self.record_otel(
                 "ourInstrument", node, target=None, instrumentor="DjangoInstrumentor", hasProvider=True, hasExcludedUrls=True,

@@ -71,8 +71,12 @@ export const PYTHON_SUITE_CASES = {
       {
         name: 'instrumentation removed',
         async run(h) {
-          const dir = h.brokenCopy('no-instrumentation', appendToMain('FastAPIInstrumentor.uninstrument_app(app)'));
-          expect(readFileSync(path.join(dir, 'app', 'main.py'), 'utf8')).toContain('FastAPIInstrumentor');
+          // FastAPI >= 0.142 traces itself with the config dict given to FastAPI(telemetry=...), read per request.
+          const dir = h.brokenCopy(
+            'no-instrumentation',
+            appendToMain('app._telemetry.update({"tracing": False, "metrics": False})'),
+          );
+          expect(readFileSync(path.join(dir, 'app', 'main.py'), 'utf8')).toContain('telemetry={');
           const { code, report } = await smokeAgreeing(h, dir);
           expect(code).toBe(1);
           expect(failing(report)['server span']).toMatch(/not instrumented/);
@@ -86,8 +90,7 @@ export const PYTHON_SUITE_CASES = {
             appendToMain(
               [
                 'from opentelemetry.sdk.trace import TracerProvider as _OtherProvider',
-                'FastAPIInstrumentor.uninstrument_app(app)',
-                'FastAPIInstrumentor.instrument_app(app, tracer_provider=_OtherProvider(), exclude_spans=["receive", "send"])',
+                'app._telemetry["tracer_provider"] = _OtherProvider()',
               ].join('\n'),
             ),
           );
@@ -122,17 +125,7 @@ export const PYTHON_SUITE_CASES = {
       {
         name: 'exclusions removed',
         async run(h) {
-          const dir = h.brokenCopy(
-            'no-exclusions',
-            appendToMain(
-              [
-                'FastAPIInstrumentor.uninstrument_app(app)',
-                'FastAPIInstrumentor.instrument_app(app, tracer_provider=telemetry.provider, exclude_spans=["receive", "send"])',
-                '# Starlette caches the middleware stack; drop it so the new instrumentation takes effect.',
-                'app.middleware_stack = None',
-              ].join('\n'),
-            ),
-          );
+          const dir = h.brokenCopy('no-exclusions', appendToMain(['app._telemetry["exclude"] = None'].join('\n')));
           const { code, report } = await smokeAgreeing(h, dir);
           expect(code).toBe(1);
           expect(Object.keys(failing(report))).toEqual(['excluded URLs produce no span']);

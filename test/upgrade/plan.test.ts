@@ -169,6 +169,32 @@ describe('planFile', () => {
       'fastapi 0.141.1 → 0.165.0',
     ]);
   });
+
+  it('drops on both sides a pin the new render no longer declares, so a line the user added after it is no conflict', () => {
+    // FastAPI >= 0.142 traces itself: the new render has no opentelemetry-instrumentation-fastapi.
+    const basePins = new Map([
+      ['fastapi', '0.141.1'],
+      ['opentelemetry-instrumentation-fastapi', '0.63b1'],
+    ]);
+    const newPins = new Map([['fastapi', '0.165.0']]);
+    const retarget = (t: string) => retargetGenerated('requirements.txt', t, basePins, newPins);
+    const base = 'fastapi==0.141.1\nopentelemetry-instrumentation-fastapi==0.63b1\n';
+    const ours = `${base}requests==2.32.3\n`;
+    const theirs = 'fastapi==0.165.0\n';
+    const p = planFile({ path: 'requirements.txt', ours, theirs, base, recorded: true, retarget }, labels);
+    expect(p.action).toBe('merge');
+    expect(p.after).toBe('fastapi==0.165.0\nrequests==2.32.3\n');
+    expect(p.pins.map((c) => `${c.name} ${c.from} → ${c.to}`)).toEqual([
+      'fastapi 0.141.1 → 0.165.0',
+      'opentelemetry-instrumentation-fastapi 0.63b1 → (none)',
+    ]);
+    // pyproject.toml's dependency array, as generated.
+    const toml =
+      '[project]\ndependencies = [\n    "fastapi==0.141.1",\n    "opentelemetry-instrumentation-fastapi==0.63b1",\n]\n';
+    expect(retargetGenerated('pyproject.toml', toml, basePins, newPins).text).toBe(
+      '[project]\ndependencies = [\n    "fastapi==0.165.0",\n]\n',
+    );
+  });
 });
 
 describe('pin moves', () => {

@@ -1,5 +1,5 @@
 /** FastAPI's row of the framework table: its packages, templates, server command and sample. */
-import { pin } from '../python-sets.js';
+import { fastapiTracesItself, pin } from '../python-sets.js';
 import { existingUvicorn, guideSample, uvicornCommand } from './servers.js';
 import type { FrameworkDescriptor } from './types.js';
 
@@ -10,10 +10,11 @@ export const fastapi: FrameworkDescriptor = {
   runtime: 'python',
   templateDir: 'fastapi',
   examplesDir: 'examples/fastapi',
+  // FastAPI 0.142 and later trace themselves: the contrib instrumentation only for an older pinned FastAPI.
   packages: (line) => [
     pin(line, 'fastapi'),
     pin(line, 'uvicorn'),
-    { name: 'opentelemetry-instrumentation-fastapi', version: line.contrib },
+    ...(fastapiTracesItself(line) ? [] : [{ name: 'opentelemetry-instrumentation-fastapi', version: line.contrib }]),
   ],
   testPackages: (line) => [pin(line, 'pytest'), pin(line, 'httpx')],
   serverCommand: uvicornCommand('app.main:app'),
@@ -26,6 +27,7 @@ export const fastapi: FrameworkDescriptor = {
       ['fastapi.applications', 'FastAPI'],
     ],
     instrumentor: 'FastAPIInstrumentor',
+    wiringPackages: (line) => [{ name: 'opentelemetry-instrumentation-fastapi', version: line.contrib }],
     excludedUrlsEnv: 'OTEL_PYTHON_FASTAPI_EXCLUDED_URLS',
     supported: true,
     serverCommand: existingUvicorn,

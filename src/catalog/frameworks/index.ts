@@ -5,6 +5,7 @@ import { fastapi } from './fastapi.js';
 import { fastify } from './fastify.js';
 import { flask } from './flask.js';
 import { starlette } from './starlette.js';
+import type { OtelLine, PythonPackage } from '../python-sets.js';
 import type { FrameworkDescriptor, NodeFrameworkDescriptor } from './types.js';
 
 export type {
@@ -48,4 +49,11 @@ export function getFramework(name: string): FrameworkDescriptor {
     );
   }
   return found;
+}
+
+/** What add-tracing installs for the framework on a line: its packages and those its wiring needs on top. */
+export function addTracingPackages(framework: FrameworkDescriptor, line: OtelLine): PythonPackage[] {
+  const base = framework.packages(line);
+  const extra = (framework.existing.wiringPackages?.(line) ?? []).filter((p) => !base.some((b) => b.name === p.name));
+  return [...base, ...extra];
 }

@@ -114,6 +114,11 @@ export interface ExistingSupport {
   /** add-tracing can wire it: templates/add-tracing/<name>.py.hbs holds the wiring. */
   supported: boolean;
   /**
+   * Packages add-tracing's wiring needs beyond `packages` (which lists what a generated service installs):
+   * FastAPI's add-tracing wiring is FastAPIInstrumentor's, whatever FastAPI release the line pins.
+   */
+  wiringPackages?(line: OtelLine): PythonPackage[];
+  /**
    * argv that serves the app for the smoke test, with `{port}` where the port goes; `gunicornConfig` when
    * the project serves it with gunicorn (the file holding add-tracing's hooks).
    */

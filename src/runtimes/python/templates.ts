@@ -1,6 +1,13 @@
 /** The Python runtime's part in rendering a project: templates/common and templates/python below the framework's folder. */
 import { getFramework, type ServiceFramework } from '../../catalog/frameworks/index.js';
-import { corePackages, matchedSetFor, otelLine, type OtelLine, type PythonPackage } from '../../catalog/python-sets.js';
+import {
+  corePackages,
+  fastapiTracesItself,
+  matchedSetFor,
+  otelLine,
+  type OtelLine,
+  type PythonPackage,
+} from '../../catalog/python-sets.js';
 import type { TemplateRuntime } from '../../generate/plan.js';
 import type { ServiceOptions } from '../../options/schema.js';
 import { readmeFacts } from './readme-facts.js';
@@ -55,6 +62,8 @@ export const pythonTemplates = {
         copyPaths: framework.copyPaths ?? [],
         pythonPackages: framework.pythonPackages ?? [],
         writableDirs: framework.writableDirs ?? [],
+        // FastAPI >= 0.142 is traced by its own instrumentation (FastAPI(telemetry=...)), not FastAPIInstrumentor.
+        nativeTelemetry: o.framework === 'fastapi' && fastapiTracesItself(line),
         dockerNotes: framework.dockerNotes ?? {
           flushOnStop: 'runs the lifespan shutdown',
           setupFiles: 'app/telemetry.py and app/main.py',

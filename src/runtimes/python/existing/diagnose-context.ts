@@ -45,6 +45,8 @@ export function describeRecord(r: Located): string {
       return `${r.instrumentor ?? 'the instrumentor'}.instrument_app()`;
     case 'instrumentGlobal':
       return `${r.instrumentor}().instrument()`;
+    case 'asgiWrap':
+      return `OpenTelemetryMiddleware(${r.target ?? ''})`;
     case 'flush':
       return `${r.receiver}.${r.method}()`;
     case 'meterProvider':

@@ -7,6 +7,7 @@ import { describeTarget } from './candidates.js';
 import { mismatchedOtelVersions } from './deps.js';
 import type { Finding } from '../../../pipeline/findings.js';
 import { at, describeRecord, type DiagnosisContext, type Located, type Rule } from './diagnose-context.js';
+import { NATIVE_RULES } from './diagnose-native.js';
 import { UNWIRED } from './diagnose-unwired.js';
 import { GUNICORN_MARKER, TELEMETRY_BINDING } from './frameworks.js';
 import { gunicornUse } from './gunicorn.js';
@@ -212,6 +213,7 @@ export function rulesFor(ctx: DiagnosisContext): Rule[] {
     otherApps,
     cliWrapper,
     ...(ctx.ours ? [tracedByUs] : UNWIRED),
+    ...NATIVE_RULES,
     versionMismatch,
     unpinnedOtel,
     gunicornWorkerFlush,

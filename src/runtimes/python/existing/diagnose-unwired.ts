@@ -5,6 +5,7 @@
 import { getFramework } from '../../../catalog/frameworks/index.js';
 import type { Finding } from '../../../pipeline/findings.js';
 import { at, describeRecord, type Located, type Rule } from './diagnose-context.js';
+import { tracesItself } from './diagnose-native.js';
 
 /** Project files that mention an OTEL_* variable, e.g. OTEL_PYTHON_FASTAPI_EXCLUDED_URLS in a compose file. */
 function mentionsEnv(texts: Record<string, string> | undefined, name: string): boolean {
@@ -26,8 +27,10 @@ const djangoInstrumentLate: Rule = ({ fw, app, instrumentors }) => {
     }));
 };
 
-const notInstrumented: Rule = ({ fw, ctor, app, instrumentCalls, instrumentors }) => {
-  if (instrumentCalls.length > 0 || instrumentors.length > 0) return [];
+const notInstrumented: Rule = (ctx) => {
+  const { fw, ctor, app, instrumentCalls, instrumentors } = ctx;
+  // FastAPI >= 0.142 traces itself (see ./diagnose-native.ts).
+  if (instrumentCalls.length > 0 || instrumentors.length > 0 || tracesItself(ctx)) return [];
   return [
     {
       code: 'not-instrumented',

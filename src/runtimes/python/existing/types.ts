@@ -80,6 +80,8 @@ export interface AppConstruction {
   lifespan: { source: string | null; line: number } | null;
   onStartup: boolean;
   onShutdown: boolean;
+  /** The `telemetry=` argument of FastAPI() (FastAPI >= 0.142), and whether it switches tracing off. */
+  telemetry?: { line: number; tracingOff: boolean } | null;
 }
 
 export type OtelRecord =
@@ -104,6 +106,8 @@ export type OtelRecord =
       hasExcludedUrls: boolean;
     }
   | { kind: 'instrumentGlobal'; line: number; function: string | null; instrumentor: string }
+  /** `OpenTelemetryMiddleware(app)`: the ASGI instrumentation wrapped around an app from outside. */
+  | { kind: 'asgiWrap'; line: number; function: string | null; target: string | null }
   | { kind: 'flush'; line: number; function: string | null; method: 'force_flush' | 'shutdown'; receiver: string };
 
 /** How a server is pointed at the app: `uvicorn <module>:<attr>` (with --factory for a factory). */

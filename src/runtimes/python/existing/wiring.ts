@@ -4,7 +4,7 @@
  * project serves it with gunicorn, and the packages to declare (never a server the project does not use).
  */
 import { UsageError } from '../../../core/errors.js';
-import { getFramework } from '../../../catalog/frameworks/index.js';
+import { addTracingPackages, getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { templateContext } from '../../../generate/plan.js';
 import { pythonTemplates } from '../templates.js';
@@ -55,7 +55,7 @@ export function frameworkWiring(
     name === 'gunicorn' ? Boolean(gunicorn) : name === 'uvicorn' ? !WSGI.has(options.framework) : true;
   const wanted = [
     ...corePackages(line, options.exporter),
-    ...descriptor.packages(line).filter((p) => servedBy(p.name)),
+    ...addTracingPackages(descriptor, line).filter((p) => servedBy(p.name)),
   ];
   return {
     serverCommand: (serve) =>

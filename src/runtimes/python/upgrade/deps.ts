@@ -74,7 +74,7 @@ export function retargetGenerated(
   basePins: Map<string, string>,
   newPins: Map<string, string>,
 ): Retargeted {
-  return edit(relPath, text, (file) => {
+  const moved = edit(relPath, text, (file) => {
     const align = new Map<string, string>();
     for (const r of file.requirements) {
       const want = newPins.get(r.name);
@@ -83,6 +83,35 @@ export function retargetGenerated(
     }
     return align;
   });
+  return dropUnrendered(relPath, moved, basePins, newPins);
+}
+
+/**
+ * Removes the pins the tool wrote that the new render no longer declares (opentelemetry-instrumentation-fastapi
+ * once FastAPI traces itself), where the line still holds exactly what the tool wrote and nothing else.
+ * Done on both sides of the merge, like the pin moves, so a line the user added next to one is no conflict.
+ */
+function dropUnrendered(
+  relPath: string,
+  moved: Retargeted,
+  basePins: Map<string, string>,
+  newPins: Map<string, string>,
+): Retargeted {
+  const lines = moved.text.split('\n');
+  const drop = new Set<number>();
+  const changes = [...moved.changes];
+  for (const file of parseDependencyFile(relPath, moved.text)) {
+    for (const r of file.requirements) {
+      const wrote = basePins.get(r.name);
+      if (newPins.size === 0 || newPins.has(r.name) || wrote === undefined || r.exact !== wrote || r.locked) continue;
+      const rest = (lines[r.line - 1] ?? '').replace(`${r.written}==${wrote}`, '').replace(/#.*$/, '');
+      if (!/^[\s"',]*$/.test(rest)) continue;
+      drop.add(r.line - 1);
+      changes.push({ file: relPath, name: r.name, from: wrote, to: '(none)' });
+    }
+  }
+  if (drop.size === 0) return moved;
+  return { text: lines.filter((_, i) => !drop.has(i)).join('\n'), changes };
 }
 
 /**

@@ -3,7 +3,7 @@
  * dependency files moved pin by pin), for an add-tracing'd one the telemetry module it wrote plus the
  * dependency files it pinned. The caller reads the user's files; this only renders and wires inputs.
  */
-import { getFramework } from '../../../catalog/frameworks/index.js';
+import { addTracingPackages, getFramework } from '../../../catalog/frameworks/index.js';
 import type { ServiceOptions } from '../../../options/schema.js';
 import { renderProject } from '../../../generate/plan.js';
 import { frameworkLine, pythonTemplates } from '../templates.js';
@@ -101,7 +101,7 @@ export function ownedInputs(
     const framework = getFramework(newOptions.framework);
     const moved = retargetExisting(
       texts,
-      [...corePackages(line, newOptions.exporter), ...framework.packages(line)],
+      [...corePackages(line, newOptions.exporter), ...addTracingPackages(framework, line)],
       framework.detectDistributions ?? [],
       line,
     );

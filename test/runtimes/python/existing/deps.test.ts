@@ -16,9 +16,10 @@ import {
 } from '../../../../src/runtimes/python/existing/deps.js';
 import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
 import { fastapi } from '../../../../src/catalog/frameworks/fastapi.js';
+import { addTracingPackages } from '../../../../src/catalog/frameworks/index.js';
 
 const line = otelLine('1.45');
-const wanted = [...corePackages(line, 'otlp-grpc'), ...fastapi.packages(line)];
+const wanted = [...corePackages(line, 'otlp-grpc'), ...addTracingPackages(fastapi, line)];
 const OTEL_ADD = corePackages(line, 'otlp-grpc').concat({
   name: 'opentelemetry-instrumentation-fastapi',
   version: line.contrib,

@@ -3,12 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectProject } from '../../../../src/runtimes/python/existing/detect.js';
 import { diagnose } from '../../../../src/runtimes/python/existing/diagnose.js';
-import { planChanges } from '../../../../src/runtimes/python/existing/patch.js';
-import { renderTelemetryModule } from '../../../../src/runtimes/python/existing/telemetry-module.js';
-import { fastapi } from '../../../../src/catalog/frameworks/fastapi.js';
-import { parseServiceOptions } from '../../../../src/options/schema.js';
-import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
 import { scratchDir } from '../../../support/helpers.js';
+import { writeFastapiWiring } from '../../../support/wire-python.js';
 
 function project(files: Record<string, string>): string {
   const dir = scratchDir('cts-rules-');
@@ -70,17 +66,7 @@ describe('doctor rules that read hand-written set-ups', () => {
       ].join('\n'),
       'main.py': ['from fastapi import FastAPI', '', 'app = FastAPI()', ''].join('\n'),
     });
-    const line = otelLine('1.45');
-    const options = parseServiceOptions({ serviceName: 'svc' });
-    const planned = planChanges(await detectProject(dir), {
-      renderTelemetry: (p) => renderTelemetryModule(options, p, 'main'),
-      line,
-      lineName: '1.45',
-      wanted: [...corePackages(line, 'otlp-grpc'), ...fastapi.packages(line)],
-      frameworkDistributions: ['fastapi'],
-      optionsChanged: false,
-    });
-    for (const c of planned.changes) writeFileSync(path.join(dir, c.path), c.after);
+    await writeFastapiWiring(dir);
     const wired = diagnose(await detectProject(dir));
     expect(wired.map((f) => f.code)).toContain('traced');
     expect(byCode(wired, 'superseded').map((f) => [f.where, f.severity])).toEqual([['legacy_tracing.py:4', 'warning']]);

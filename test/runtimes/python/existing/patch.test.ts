@@ -7,6 +7,7 @@ import { unifiedDiff } from '../../../../src/pipeline/diff.js';
 import { planChanges, type PatchInputs } from '../../../../src/runtimes/python/existing/patch.js';
 import { renderTelemetryModule } from '../../../../src/runtimes/python/existing/telemetry-module.js';
 import { fastapi } from '../../../../src/catalog/frameworks/fastapi.js';
+import { addTracingPackages } from '../../../../src/catalog/frameworks/index.js';
 import { parseServiceOptions } from '../../../../src/options/schema.js';
 import { corePackages, otelLine } from '../../../../src/catalog/python-sets.js';
 import { REPO_ROOT, scratchDir } from '../../../support/helpers.js';
@@ -19,7 +20,7 @@ const inputs = (over: Partial<PatchInputs> = {}): PatchInputs => ({
   renderTelemetry: (p) => renderTelemetryModule(options, p, 'x.main'),
   line,
   lineName: '1.45',
-  wanted: [...corePackages(line, 'otlp-grpc'), ...fastapi.packages(line)],
+  wanted: [...corePackages(line, 'otlp-grpc'), ...addTracingPackages(fastapi, line)],
   frameworkDistributions: ['fastapi'],
   optionsChanged: false,
   ...over,
