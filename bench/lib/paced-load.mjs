@@ -9,8 +9,13 @@
  */
 import http from 'node:http';
 
+/** Below uvicorn's default keep-alive timeout (5 s). */
+const IDLE_SOCKET_MS = 4000;
+
 export async function pacedLoad({ url, rate, durationSec, timeoutSec = 10, maxSockets = 64 }) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  // An idle kept-alive socket is closed here after 4 s, before uvicorn closes it at 5 s: reusing a socket the
+  // server is closing at that moment fails with ECONNRESET, a client-side race that is not the service's error.
+  const agent = new http.Agent({ keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS });
   const total = Math.round(rate * durationSec);
   const interval = 1000 / rate;
   const latencies = new Float64Array(total);

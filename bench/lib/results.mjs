@@ -94,7 +94,7 @@ function goalsSection(p) {
         .map((r) =>
           r.error
             ? `${r.name}: not measured`
-            : `${r.name} ${fmt(r.ratio, 2)} ×${r.clientErrors ? ` (${r.clientErrors} client error${r.clientErrors > 1 ? 's' : ''}, median of the runs)` : ''}`,
+            : `${r.name} ${fmt(r.ratio, 2)} ×${r.clientErrors ? ` (${r.clientErrors} client error${r.clientErrors > 1 ? 's' : ''} over its runs)` : ''}`,
         )
         .join(', '),
       status(t.met),

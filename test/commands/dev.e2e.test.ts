@@ -133,7 +133,9 @@ function processesIn(dir: string): string[] {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const cwd = readlinkSync(`/proc/${pid}/cwd`);
-      if (cwd === dir || cwd.startsWith(`${dir}/`))
+      // A zombie has exited already: it only waits to be reaped by its (new) parent.
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (state !== 'Z' && (cwd === dir || cwd.startsWith(`${dir}/`)))
         left.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')}`);
     } catch {
       // gone meanwhile, or not ours to read

@@ -154,13 +154,19 @@ contractSuite('FastAPI', {
     '_redact = telemetry.redact_attributes\n' +
       'telemetry.redact_attributes = lambda a: {k: v for k, v in (_redact(a) or a).items() if k != "http.route"}',
   ),
-  idInName: (dir) =>
-    edit(dir, 'app/main.py', (t) =>
-      t.replace(
-        'exclude_spans=["receive", "send"],',
-        'exclude_spans=["receive", "send"],\n        server_request_hook=lambda span, scope: span.update_name(f"GET {scope[\'path\']}"),',
-      ),
-    ),
+  // A middleware that renames the server span after the path once the route has named it.
+  idInName: appendToMain(
+    [
+      'from opentelemetry import trace as _trace',
+      '',
+      '',
+      '@app.middleware("http")',
+      'async def _name_by_path(request, call_next):',
+      '    response = await call_next(request)',
+      '    _trace.get_current_span().update_name(f"GET {request.url.path}")',
+      '    return response',
+    ].join('\n'),
+  ),
   leakSecret: appendToMain('telemetry.redact_attributes = lambda attributes: None'),
 });
 
