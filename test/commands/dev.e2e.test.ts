@@ -176,9 +176,7 @@ describe.each(RUN)('dev on a generated $framework service', ({ framework, failin
 
     await page.click(`[data-trace-id="${okTrace}"]`);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=span-row]').length === 2);
-    const names = await page.$$eval('[data-testid=span-row] .name', (els) =>
-      els.map((e) => (e as HTMLElement).innerText),
-    );
+    const names = await page.$$eval('[data-testid=span-row] .name', (els) => els.map((e) => e.textContent ?? ''));
     expect(names).toEqual([descriptor.sample.serverSpanName, 'process_item_logic']);
     // The log record may land a moment after its span: it shows under the child once it did.
     await page.waitForFunction(
@@ -189,7 +187,9 @@ describe.each(RUN)('dev on a generated $framework service', ({ framework, failin
       { timeout: 10_000 },
     );
     const logUnder = await page.$$eval('[data-testid=span-row]', (rows) =>
-      rows.map((r) => (r.parentElement?.querySelector('[data-testid=log-row]') as HTMLElement | null)?.innerText ?? ''),
+      rows.map(
+        (r) => (r.parentElement?.querySelector('[data-testid=log-row]') as HTMLElement | null)?.textContent ?? '',
+      ),
     );
     // (The server span may have log records of its own, e.g. uvicorn's access log.)
     expect(logUnder[1]).toContain('processed item');
@@ -198,7 +198,7 @@ describe.each(RUN)('dev on a generated $framework service', ({ framework, failin
     const rows = await page.$$('[data-testid=span-row]');
     await rows[1]!.click();
     await page.waitForSelector('[data-testid=span-details]');
-    const shown = await page.$eval('[data-testid=trace-page]', (e) => (e as HTMLElement).innerText);
+    const shown = await page.$eval('[data-testid=trace-page]', (e) => e.textContent ?? '');
     expect(shown).toContain(HOSTILE);
     expect(await page.evaluate(() => document.querySelectorAll('#app img').length)).toBe(0);
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

@@ -154,7 +154,7 @@ afterAll(async () => {
   await view?.close();
 });
 
-const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => (e as HTMLElement).innerText));
+const texts = (selector: string) => page.$$eval(selector, (els) => els.map((e) => e.textContent ?? ''));
 
 describe('the live view page', () => {
   it('shows new traces without a reload', async () => {
@@ -175,7 +175,7 @@ describe('the live view page', () => {
     await page.waitForSelector('[data-testid=span-row]');
     await page.click('[data-testid=span-row]');
     await page.waitForSelector('[data-testid=span-details]');
-    const shown = await page.$eval('[data-testid=trace-page]', (e) => (e as HTMLElement).innerText);
+    const shown = await page.$eval('[data-testid=trace-page]', (e) => e.textContent ?? '');
     // Span name, attribute, log body, service name and the hint on the span, each as the literal text.
     expect(shown.split(HOSTILE).length - 1).toBeGreaterThanOrEqual(5);
     expect(await page.evaluate(() => document.querySelectorAll('#app img').length)).toBe(0);
@@ -187,7 +187,9 @@ describe('the live view page', () => {
     await page.waitForSelector('[data-testid=span-row]');
     expect(await texts('[data-testid=span-row] .name')).toEqual(['GET /items/{id}', 'load item']);
     const logUnder = await page.$$eval('[data-testid=span-row]', (rows) =>
-      rows.map((r) => (r.parentElement?.querySelector('[data-testid=log-row]') as HTMLElement | null)?.innerText ?? ''),
+      rows.map(
+        (r) => (r.parentElement?.querySelector('[data-testid=log-row]') as HTMLElement | null)?.textContent ?? '',
+      ),
     );
     expect(logUnder[0]).toBe('');
     expect(logUnder[1]).toContain('item 42 loaded');
@@ -200,7 +202,7 @@ describe('the live view page', () => {
     await page.waitForSelector('[data-testid=service-hints]');
     await page.waitForSelector('[data-testid=routes] td.rate');
     expect(await page.$(`[data-trace-id="${OK_TRACE}"] [data-testid=hint-marker]`)).toBeNull();
-    const services = await page.$eval('[data-testid=service-hints]', (e) => (e as HTMLElement).innerText);
+    const services = await page.$eval('[data-testid=service-hints]', (e) => e.textContent ?? '');
     expect(services).toContain('a log record of worker written during a request carries no trace id');
     const [rate] = await texts('[data-testid=routes] td.rate');
     expect(rate).toBe('2.00');
