@@ -1,7 +1,7 @@
 /**
  * What `doctor` would say about the telemetry the view sees, each finding with the one change that fixes it:
  * per trace, a server span without a route, a probe or scrape that is traced, a span name holding an id; per
- * service, log records that never carry a trace. Pure functions of the received data.
+ * service, log records written during its requests without their trace. Pure functions of the received data.
  */
 import { isUntracedByDefault } from '../options/exclusions.js';
 import type { AttrValue, ReceivedLog, ReceivedSpan } from '../receiver/index.js';
@@ -121,7 +121,7 @@ export function traceHints(spans: readonly ReceivedSpan[]): Hint[] {
   const hints: Hint[] = [];
   let said: Set<string> | undefined;
   const say: Say = (span, code, message, fix) => {
-    const service = str(span.resource['service.name']) || 'unknown_service';
+    const service = serviceOf(span.resource);
     const key = `${service}\n${message}`;
     said ??= new Set();
     if (said.has(key) || hints.length >= MAX_TRACE_HINTS) return;
@@ -136,7 +136,6 @@ export function traceHints(spans: readonly ReceivedSpan[]): Hint[] {
   return hints;
 }
 
-/** A service none of whose log records carries a trace: its logs cannot be joined to the requests they tell of. */
 /**
  * Per service, its log records without a trace that were written while one of its server spans was open: a
  * request's own log lines that lost the request's context. Records outside every request (start-up, a probe

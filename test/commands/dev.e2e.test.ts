@@ -8,15 +8,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceFramework } from '../../src/catalog/frameworks/index.js';
 import { freePort } from '../../src/smoke/service.js';
 import { type Dev, startDev } from '../support/dev.js';
 import { CLI, REPO_ROOT, runCli, scratchDir } from '../support/helpers.js';
+import { launchChromium } from '../view/chromium.js';
 import { HOSTILE } from '../view/support.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface DevCase {
   framework: string;
@@ -94,8 +93,6 @@ async function generate(framework: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'view', 'page.js'))) throw new Error('run npm run build first');
   // Two installs at a time: the machine has two cores, and each install mostly waits on the network.
   for (const [i, c] of RUN.entries()) {
@@ -106,7 +103,7 @@ beforeAll(async () => {
     );
   }
   for (const p of generated.values()) p.catch(() => {});
-  browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
