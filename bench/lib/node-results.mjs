@@ -5,7 +5,7 @@ import { fmt, signed } from './stats.mjs';
 import { row, status } from './markdown.mjs';
 
 const us = (ms) => fmt(ms * 1000, 0);
-const MODE_ORDER = ['off', 'ours', 'proto', 'batch', 'zero', 'plain'];
+const MODE_ORDER = ['off', 'ours', 'proto', 'batch', 'fotel', 'zero', 'plain'];
 
 function exitText(r, graceMs) {
   if (r.signal === 'SIGKILL') return 'killed at once';
@@ -138,7 +138,7 @@ function cpuMissNote(f) {
           .join(', ')
       : undefined;
   return [
-    `- **Missed**: 0.7 × needs ${fmt(f.cpu.oursUs - NODE_GOALS.cpuRatio * f.cpu.zeroUs, 0)} µs less per traced request. Per exported span ours costs ${perSpan(ours, f.cpu.oursUs)} µs and the zero-code path ${perSpan(zero, f.cpu.zeroUs)} µs (${fmt(zero.spansPerReq, 1)} spans per request against our ${fmt(ours.spansPerReq, 1)}): both run the same SDK, HTTP instrumentation and exporter, and per request they cost about the same whatever the number of spans: most of the cost comes with each request (the server span's instrumentation, the context, the SDK's span objects), not with each exported span.${added ? ` What tracing adds in the profile (ours against no OTel): ${added}.` : ''} The wiring has nothing left to drop without recording less (the export settings are the measured cheapest, tracing off costs nothing): the remaining cost is upstream — \`@opentelemetry/instrumentation-http\` wrapping the request in context and computing the server span's attributes, the SDK's span objects (attribute cleaning, ids, the context manager's AsyncLocalStorage), the OTLP encoder — or sampling.`,
+    `- **Missed**: 0.7 × needs ${fmt(f.cpu.oursUs - NODE_GOALS.cpuRatio * f.cpu.zeroUs, 0)} µs less per traced request. Per exported span ours costs ${perSpan(ours, f.cpu.oursUs)} µs and the zero-code path ${perSpan(zero, f.cpu.zeroUs)} µs (${fmt(zero.spansPerReq, 1)} spans per request against our ${fmt(ours.spansPerReq, 1)}, counted at the receiver after the stop: the zero-code path loses its last unexported batch on SIGTERM, see Shutdown above, and adds Express's own spans): both run the same SDK, HTTP instrumentation and exporter, and per request they cost about the same whatever the number of spans: most of the cost comes with each request (the server span's instrumentation, the context, the SDK's span objects), not with each exported span.${added ? ` What tracing adds in the profile (ours against no OTel): ${added}.` : ''} The wiring has nothing left to drop without recording less (the export settings are the measured cheapest, tracing off costs nothing): the remaining cost is upstream — \`@opentelemetry/instrumentation-http\` wrapping the request in context and computing the server span's attributes, the SDK's span objects (attribute cleaning, ids, the context manager's AsyncLocalStorage), the OTLP encoder — or sampling.`,
   ];
 }
 
@@ -167,6 +167,11 @@ function frameworkSection(fw, f, c) {
     ...(f.modes.batch
       ? [
           `- ${f.modes.batch.label.replace('our wiring, ', '')}: ${signed((f.modes.batch.cpuMsPerReq - f.modes.ours.cpuMsPerReq) * 1000, 0)} µs per request, p99 ${fmt(f.modes.batch.p99, 2)} vs ${fmt(f.modes.ours.p99, 2)} ms.`,
+        ]
+      : []),
+    ...(f.modes.fotel
+      ? [
+          `- The route named by \`@fastify/otel\` instead of the generated hook: ${signed((f.modes.fotel.cpuMsPerReq - f.modes.ours.cpuMsPerReq) * 1000, 0)} µs per request (tracing's overhead over no OpenTelemetry ${fmt(f.modes.fotel.overheadVsPlain * 1000, 0)} vs ${fmt(f.modes.ours.overheadVsPlain * 1000, 0)} µs, ${fmt(f.modes.fotel.overheadVsPlain / f.modes.ours.overheadVsPlain, 2)} ×), p99 ${fmt(f.modes.fotel.p99, 2)} vs ${fmt(f.modes.ours.p99, 2)} ms: its onRequest/onSend/onResponse hooks, a non-recording "request" span and a context switch per request.`,
         ]
       : []),
     memoryNote(fw, f),

@@ -6,11 +6,14 @@
  *   variants/plain/    ours with its telemetry module replaced by a no-op stub: the same app, no OpenTelemetry
  *   zerocode/          plain + @opentelemetry/auto-instrumentations-node (its own node_modules), for
  *                      `node --import @opentelemetry/auto-instrumentations-node/register`
+ *   variants/fastify-otel/  (Fastify) ours with the route named by @fastify/otel instead of the generated
+ *                      hook (lib/fastify-otel-instrumentations.ts), as generated before 0.3.0; its own node_modules
  *
  * The variants share svc/node_modules through a symlink. Nothing outside bench/.work/ is changed.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { probe, runCmd } from './run-cmd.mjs';
 import { CLI_BIN, WORK } from './paths.mjs';
 
@@ -186,6 +189,33 @@ function installedVersions(dir, names) {
   return out;
 }
 
+/** @fastify/otel as generated services pinned it before 0.3.0, with the @opentelemetry packages it declares realigned. */
+const FASTIFY_OTEL = {
+  name: '@fastify/otel',
+  version: '0.21.2',
+  realign: ['@opentelemetry/core', '@opentelemetry/instrumentation'],
+};
+
+/** ours, with its route named by @fastify/otel: installed and built on its own. */
+async function fastifyOtelVariant(ours, root, env, log) {
+  const dir = copyProject(ours, path.join(root, 'variants/fastify-otel'));
+  log(`installing ${FASTIFY_OTEL.name} ${FASTIFY_OTEL.version} for the fastify route comparison`);
+  const pkgFile = path.join(dir, 'package.json');
+  const pkg = JSON.parse(read(pkgFile));
+  pkg.dependencies[FASTIFY_OTEL.name] = FASTIFY_OTEL.version;
+  pkg.overrides = {
+    [FASTIFY_OTEL.name]: Object.fromEntries(FASTIFY_OTEL.realign.map((n) => [n, pkg.dependencies[n]])),
+  };
+  writeFileSync(pkgFile, `${JSON.stringify(pkg, null, 2)}\n`);
+  cpSync(
+    path.join(path.dirname(fileURLToPath(import.meta.url)), 'fastify-otel-instrumentations.ts'),
+    path.join(dir, 'src', 'instrumentations.ts'),
+  );
+  await runCmd('npm', ['install', '--no-audit', '--no-fund'], { cwd: dir, env, timeoutMs: 600_000 });
+  await runCmd('npm', ['run', 'build'], { cwd: dir, env, timeoutMs: 180_000 });
+  return dir;
+}
+
 /** One framework's variants: generated (or $BENCH_NODE_SOURCE for the first), rebuilt with the bench route. */
 async function prepareFramework(node, framework, log) {
   const env = nodeEnv(node);
@@ -215,8 +245,10 @@ async function prepareFramework(node, framework, log) {
     env,
     timeoutMs: 600_000,
   });
+  const fastifyOtel = framework === 'fastify' ? await fastifyOtelVariant(ours, root, env, log) : undefined;
   const versions = {
     ...installedVersions(source, [framework, '@opentelemetry/sdk-node', '@opentelemetry/api']),
+    ...(fastifyOtel ? installedVersions(fastifyOtel, [FASTIFY_OTEL.name]) : {}),
     ...installedVersions(zero, ['@opentelemetry/auto-instrumentations-node']),
   };
   const zeroSdk = installedVersions(zero, ['@opentelemetry/sdk-node'])['@opentelemetry/sdk-node'];
@@ -227,6 +259,9 @@ async function prepareFramework(node, framework, log) {
       ours: { dir: ours, argv: (flags = []) => [node, ...flags, '--import', preload, ...rest] },
       plain: { dir: plain, argv: (flags = []) => [node, ...flags, ...rest] },
       zero: { dir: zero, argv: (flags = []) => [node, ...flags, '--import', ZERO_CODE_REGISTER, ...rest] },
+      ...(fastifyOtel
+        ? { 'fastify-otel': { dir: fastifyOtel, argv: (flags = []) => [node, ...flags, '--import', preload, ...rest] } }
+        : {}),
     },
   };
 }

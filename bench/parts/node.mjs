@@ -72,7 +72,7 @@ function shutdownScenarios() {
 }
 
 /** The modes of the overhead runs, labelled with what the generated project chose. */
-export function overheadModes({ protocol, batch }) {
+export function overheadModes({ protocol, batch }, variants = {}) {
   const other = protocol === 'grpc' ? 'http/protobuf' : 'grpc';
   const otherBatch = batch === 512 ? 64 : 512;
   return [
@@ -98,6 +98,17 @@ export function overheadModes({ protocol, batch }) {
       protocol,
       env: { ...TRACES_ONLY, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(otherBatch) },
     },
+    ...(variants['fastify-otel']
+      ? [
+          {
+            id: 'fotel',
+            label: 'our wiring, the route named by `@fastify/otel` instead of the hook (as before 0.3.0)',
+            variant: 'fastify-otel',
+            protocol,
+            env: TRACES_ONLY,
+          },
+        ]
+      : []),
     {
       id: 'zero',
       label: `zero-code \`--import ${ZERO_CODE_REGISTER}\` (${ZERO_CODE_PROTOCOL}, its defaults)`,
@@ -253,7 +264,7 @@ const fmtMs = (x) => (x == null ? '—' : x.toFixed(2));
 
 async function measureFramework(ws, fw, cfg, log) {
   const app = ws.frameworks[fw];
-  const modes = overheadModes(app.defaults);
+  const modes = overheadModes(app.defaults, app.variants);
   const runs = [];
   for (let rep = 0; rep < cfg.reps; rep++) {
     const order = modes.map((_, i) => modes[(i + rep) % modes.length]);

@@ -48,8 +48,8 @@ export const NODE_OTEL_SETS = {
       '@opentelemetry/instrumentation-express': { version: '0.72.0', instrumentation: '^0.300.0' },
     },
     realigned: {
-      // 0.21.2, the latest, declares the 2.x line; it calls only InstrumentationBase's API and core's
-      // getRPCMetadata, both kept by 0.300/3.0 (the generated tests and the smoke test prove the route).
+      // A service that already uses it keeps it, at this version. 0.21.2, the latest, declares the 2.x line;
+      // it calls only InstrumentationBase's API and core's getRPCMetadata, both kept by 0.300/3.0.
       '@fastify/otel': {
         version: '0.21.2',
         declares: { '@opentelemetry/core': '^2.0.0', '@opentelemetry/instrumentation': '^0.222.0' },
@@ -148,7 +148,7 @@ export function nodeOtelSet(name: NodeOtelSetName = DEFAULT_NODE_SET): NodeOtelS
 export function nodeDependencies(set: NodeOtelSet, extra: readonly string[]): Record<string, string> {
   const deps: Record<string, string> = {
     '@opentelemetry/api': set.api,
-    // W3C trace context where no SDK runs (worker threads).
+    // W3C trace context where no SDK runs (worker threads); the route recorded for the server span.
     '@opentelemetry/core': set.stable,
     '@opentelemetry/instrumentation': set.experimental,
     '@opentelemetry/instrumentation-http': set.experimental,

@@ -32,21 +32,26 @@ describe('--framework fastify', () => {
     expect(app).toContain("from 'fastify'");
     expect(app).not.toContain('express');
     const readme = String(files('fastify').find((f) => f.path === 'README.md')?.content);
-    expect(readme).toContain('@fastify/otel');
+    expect(readme).toContain('fastify.initialization');
     expect(readme).not.toMatch(/express/i);
+    const instrumentations = String(files('fastify').find((f) => f.path === 'src/instrumentations.ts')?.content);
+    expect(instrumentations).toContain("subscribe('fastify.initialization', hookEveryInstance)");
+    expect(instrumentations).not.toContain('@fastify/otel');
   });
 
-  it('pins fastify and @fastify/otel, and overrides the @opentelemetry line @fastify/otel declares to the set', () => {
+  it('pins fastify and the set, with nothing to override: the route hook needs no package of its own', () => {
     const set = nodeOtelSet();
     const pkg = packageJson('fastify');
-    expect(pkg.dependencies).toMatchObject({ fastify: set.thirdParty.fastify, '@fastify/otel': '0.21.2' });
-    expect(pkg.overrides).toEqual({
-      '@fastify/otel': { '@opentelemetry/core': set.stable, '@opentelemetry/instrumentation': set.experimental },
-    });
+    expect(pkg.dependencies).toMatchObject({ fastify: set.thirdParty.fastify, '@opentelemetry/core': set.stable });
+    expect(pkg.dependencies).not.toHaveProperty('@fastify/otel');
+    expect(pkg).not.toHaveProperty('overrides');
   });
 
-  it('writes no overrides for a framework that needs none', () => {
-    expect(packageJson('express')).not.toHaveProperty('overrides');
+  it('overrides what a realigned package declares to the set', () => {
+    const set = nodeOtelSet();
+    expect(nodeOverrides(set, ['@fastify/otel'])).toEqual({
+      '@fastify/otel': { '@opentelemetry/core': set.stable, '@opentelemetry/instrumentation': set.experimental },
+    });
   });
 
   it('refuses to override a dependency the set does not pin', () => {

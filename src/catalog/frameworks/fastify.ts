@@ -5,15 +5,15 @@ import type { NodeFrameworkDescriptor } from './types.js';
 export const fastify: NodeFrameworkDescriptor = {
   name: 'fastify',
   displayName: 'Fastify',
-  hint: 'Node.js (TypeScript, ESM), @fastify/otel, the SDK started with node --import',
+  hint: 'Node.js (TypeScript, ESM), the SDK started with node --import',
   runtime: 'node',
   templateDir: 'fastify',
   examplesDir: 'examples/node',
-  packages: ['fastify', '@fastify/otel'],
+  packages: ['fastify'],
   devPackages: [],
   serverCommand: nodeCommand('dist/server.js'),
-  // Fastify's route as written in app.get(); @fastify/otel records it and the HTTP instrumentation renames
-  // the server span "<method> <route>", while @fastify/otel's own spans are off.
+  // Fastify's route as written in app.get(): an onRequest hook added to every instance as it is created
+  // (src/instrumentations.ts) records it, and the HTTP instrumentation names the server span "<method> <route>".
   sample: guideSample('/process/:itemId', 'GET /process/:itemId'),
   healthPath: '/healthz',
 };

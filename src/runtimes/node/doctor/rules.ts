@@ -172,13 +172,15 @@ export function packageFindings(p: NodeDoctorView): Finding[] {
       message: 'the contrib @opentelemetry/instrumentation-fastify is deprecated: use @fastify/otel',
       fix: 'replace it with @fastify/otel (new FastifyOtelInstrumentation({ registerOnInitialization: true }))',
     });
-  } else if (has('fastify') && !has('@fastify/otel')) {
+  } else if (has('fastify') && !has('@fastify/otel') && !hooksEveryFastify(p)) {
     findings.push({
       code: 'node.fastify.no-route',
       severity: 'warning',
       where,
-      message: 'Fastify without @fastify/otel: server spans are named "GET", not by the route',
-      fix: 'add @fastify/otel to the SDK’s instrumentations with registerOnInitialization: true',
+      message: 'Fastify without @fastify/otel or a route hook: server spans are named "GET", not by the route',
+      fix:
+        'record request.routeOptions.url as the route (getRPCMetadata(context.active()).route) in an onRequest ' +
+        'hook added on the fastify.initialization channel, or add @fastify/otel with registerOnInitialization: true',
     });
   }
   return findings;
@@ -241,6 +243,11 @@ function sdkAfter(where: string, framework: string, fix: string): Finding {
 }
 
 const scanOf = (s: SourceFile) => scanModuleCached(s.text, s.path);
+
+/** A module subscribes to fastify.initialization: a hook on every instance (the generated route hook). */
+function hooksEveryFastify(p: NodeDoctorView): boolean {
+  return p.sources.some((s) => scanOf(s).otel.some((o) => o.kind === 'fastify-init-hook'));
+}
 const flushes = (s: SourceFile | undefined) => Boolean(s && scanOf(s).otel.some((o) => o.kind === 'flush'));
 
 /** The module calls a provider's shutdown()/forceFlush() itself, or through a local module it imports. */

@@ -11,6 +11,8 @@ import type { ScannedModule } from './scanned.js';
 export type { LoadKind, ModuleLoad, OtelUse, ScannedModule } from './scanned.js';
 
 const FRAMEWORK_MODULES: Record<string, 'express' | 'fastify'> = { express: 'express', fastify: 'fastify' };
+/** The diagnostics channel on which Fastify announces each instance it creates. */
+const FASTIFY_INIT_CHANNEL = 'fastify.initialization';
 /** Graceful-shutdown libraries whose setup call registers SIGTERM handlers of their own. */
 const SIGNAL_LIBRARIES = new Set(['@godaddy/terminus', 'http-graceful-shutdown', 'close-with-grace', 'lightship']);
 const NETWORK_EXPORTER = /OTLP|Zipkin|Jaeger/;
@@ -350,6 +352,8 @@ function scanCall(
   }
   if (callee.type === 'MemberExpression' && name === 'plugin' && node.arguments.length === 0)
     out.otel.push({ kind: 'fastify-otel-plugin', line });
+  if ((name === 'subscribe' || name === 'channel') && stringArg(node.arguments[0] as Node) === FASTIFY_INIT_CHANNEL)
+    out.otel.push({ kind: 'fastify-init-hook', line });
   if (name === 'registerInstrumentations') out.otel.push({ kind: 'sdk', line, what: 'registerInstrumentations()' });
   if (callee.type === 'MemberExpression' && (name === 'shutdown' || name === 'forceFlush'))
     out.otel.push({ kind: 'flush', line, method: name });

@@ -19,7 +19,9 @@ export type OtelUse =
   | { kind: 'signal-handler'; line: number; signal: string; via?: string }
   /** new FastifyOtelInstrumentation(...): registered on every instance, or by app.register(x.plugin()). */
   | { kind: 'fastify-otel'; line: number; registerOnInitialization: boolean }
-  | { kind: 'fastify-otel-plugin'; line: number };
+  | { kind: 'fastify-otel-plugin'; line: number }
+  /** subscribe('fastify.initialization', ...): a hook on every Fastify instance, such as the one that records the route. */
+  | { kind: 'fastify-init-hook'; line: number };
 
 export interface ScannedModule {
   loads: ModuleLoad[];

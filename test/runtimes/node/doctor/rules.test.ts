@@ -166,6 +166,24 @@ describe('doctor on a Node service', () => {
     expect(codes(project({ dependencies: { ...base, '@fastify/otel': '0.21.2' } }))).toEqual([]);
   });
 
+  it('takes an onRequest hook added on fastify.initialization as naming the server span by the route', () => {
+    const hook = [
+      TELEMETRY,
+      "import { subscribe } from 'node:diagnostics_channel';",
+      "subscribe('fastify.initialization', ({ fastify }) => fastify.addHook('onRequest', recordRoute));",
+    ].join('\n');
+    const fastifyServer = SERVER.replace(/express/g, 'fastify');
+    const deps = { ...MATCHED, fastify: '5.12.8' };
+    expect(
+      codes(project({ dependencies: deps, files: { 'src/telemetry.ts': hook, 'src/server.ts': fastifyServer } })),
+    ).toEqual([]);
+    // A channel of another name names nothing.
+    const other = hook.replace('fastify.initialization', 'fastify.other');
+    expect(
+      codes(project({ dependencies: deps, files: { 'src/telemetry.ts': other, 'src/server.ts': fastifyServer } })),
+    ).toEqual(['warning:node.fastify.no-route']);
+  });
+
   it('warns when @fastify/otel is created but never registered', () => {
     const telemetry = [
       TELEMETRY,
