@@ -155,6 +155,7 @@ async function plannedChange(
     lineName: options.otelVersion,
     wanted: wiring.wanted,
     ...(wiring.gunicorn ? { gunicorn: wiring.gunicorn } : {}),
+    ...(wiring.variant.nativeTelemetry ? { nativeTelemetry: true } : {}),
     frameworkDistributions: getFramework(options.framework).detectDistributions,
     optionsChanged: JSON.stringify(previous?.options ?? null) !== JSON.stringify(options),
     answers: (changes, placement, dependencyFiles) => recorder.afterChanges(changes, placement, dependencyFiles, route),

@@ -41,7 +41,7 @@ export function frameworkWiring(
 ): FrameworkWiring {
   const descriptor = getFramework(options.framework);
   // Decided (or refused) before anything is written.
-  const variant = wiringVariant(options.framework, pins);
+  const variant = wiringVariant(options.framework, pins, line);
   const use = WSGI.has(options.framework) ? gunicornUse(report) : undefined;
   if (use?.used && use.preload) {
     throw new UsageError(
@@ -55,7 +55,7 @@ export function frameworkWiring(
     name === 'gunicorn' ? Boolean(gunicorn) : name === 'uvicorn' ? !WSGI.has(options.framework) : true;
   const wanted = [
     ...corePackages(line, options.exporter),
-    ...addTracingPackages(descriptor, line).filter((p) => servedBy(p.name)),
+    ...addTracingPackages(descriptor, line, variant).filter((p) => servedBy(p.name)),
   ];
   return {
     serverCommand: (serve) =>
