@@ -110,6 +110,8 @@ const LAYOUTS: Layout[] = [
   {
     name: 'wrong-otel',
     ownInstrumentation: true,
+    // Its own FastAPIInstrumentor call stays: FastAPI 0.165 is wired with FastAPIInstrumentor, first.
+    fastapiWiring: 'instrumentor',
     app: 'app.main:app',
     touched: [
       '.create-traced-service.json',

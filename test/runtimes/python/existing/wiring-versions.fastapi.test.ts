@@ -14,15 +14,16 @@ const options = parseServiceOptions({ serviceName: 'svc', framework: 'fastapi' }
 const INSTRUMENTATION = 'opentelemetry-instrumentation-fastapi';
 
 /** The wiring planned for a FastAPI project whose dependency file says `requirement`, on `lineName`. */
-async function planned(file: string, requirement: string, lineName = '1.45') {
+async function planned(file: string, requirement: string, lineName = '1.45', main = 'app = FastAPI()\n') {
   const dir = scratchDir('cts-wiring-fastapi-');
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, file), requirement);
-  writeFileSync(path.join(dir, 'main.py'), 'from fastapi import FastAPI\napp = FastAPI()\n');
+  writeFileSync(path.join(dir, 'main.py'), `from fastapi import FastAPI\n${main}`);
   const report = await detectProject(dir);
   const pins = pinnedVersions(['fastapi'], report.dependencyFiles, []);
   const wiring = frameworkWiring(report, options, otelLine(lineName), pins);
   return {
+    note: wiring.note,
     native: Boolean(wiring.variant.nativeTelemetry),
     packages: wiring.wanted.map((p) => p.name),
     text: renderTelemetryModule(options, placement, 'main', wiring.variant),
@@ -59,5 +60,14 @@ describe("FastAPI 0.142 and later are wired with FastAPI's own instrumentation",
     expect((await planned('pyproject.toml', poetry)).native).toBe(false);
     expect((await planned('requirements.txt', 'fastapi>=0.100,<0.142\n')).native).toBe(false);
     expect((await planned('requirements.txt', 'fastapi>=0.130,<0.150\n')).native).toBe(true);
+  });
+
+  it("the project's own FastAPIInstrumentor call keeps that wiring (ours goes first and makes it a no-op), and says so", async () => {
+    const main =
+      'from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor\napp = FastAPI()\nFastAPIInstrumentor.instrument_app(app)\n';
+    const { native, packages, note } = await planned('requirements.txt', 'fastapi==0.165.0\n', '1.45', main);
+    expect(native).toBe(false);
+    expect(packages).toContain(INSTRUMENTATION);
+    expect(note).toMatch(/main\.py:4 instruments the app with FastAPIInstrumentor.*FastAPI's own/);
   });
 });
