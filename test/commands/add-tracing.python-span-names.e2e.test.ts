@@ -1,6 +1,7 @@
 /**
  * add-tracing's smoke test expects the server span the installed instrumentation really emits: a route
- * inside a mounted FastAPI app (named after the mount) and Django's root route (named after its view's
+ * inside a mounted FastAPI app (named after the mount by FastAPIInstrumentor, by its full template by FastAPI's
+ * own instrumentation) and Django's root route (named after its view's
  * name, with no http.route). The built CLI on a git-committed fixture, real install, real smoke test.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -44,6 +45,37 @@ describe('add-tracing: the span names the instrumentation emits', () => {
     ).toEqual([]);
     expect(checks.find((c) => c.name === 'server span')!.detail).toMatch(/^SERVER "GET \/api\/v1" .*route \/api\/v1,/);
     expect(checks.find((c) => c.name === 'inbound traceparent continued')!.ok).toBe(true);
+    expect(run.code, run.stderr).toBe(0);
+  }, 300_000);
+
+  it("FastAPI's own instrumentation (FastAPI 0.165) names a route inside a mounted app by its full template", async () => {
+    const dir = committedCopy('fastapi-native', (d) => {
+      const file = path.join(d, 'shop', 'api.py');
+      const mounted = [
+        '',
+        '',
+        'v2 = fastapi.applications.FastAPI(title="parcels v2")',
+        '',
+        '',
+        '@v2.get("/labels/{label_id}")',
+        'async def label(label_id: str) -> dict:',
+        '    return {"label": label_id}',
+        '',
+        '',
+        'api.mount("/v2", v2)',
+        '',
+      ].join('\n');
+      writeFileSync(file, readFileSync(file, 'utf8') + mounted);
+    });
+    const run = await addTracing(dir, ['--yes', '--json', '--no-project-tests', '--route', '/v2/labels/L-1']);
+    const checks = checksOf(jsonOf(run));
+    expect(
+      checks.filter((c) => !c.ok),
+      run.stderr,
+    ).toEqual([]);
+    expect(checks.find((c) => c.name === 'server span')!.detail).toMatch(
+      /^SERVER "GET \/v2\/labels\/\{label_id\}" .*route \/v2\/labels\/\{label_id\},/,
+    );
     expect(run.code, run.stderr).toBe(0);
   }, 300_000);
 
