@@ -14,6 +14,16 @@ afterAll(removeScratch);
 type Check = { name: string; ok: boolean; detail: string };
 const checksOf = (json: Record<string, any>): Check[] => json.pipeline?.smoke?.checks ?? [];
 
+/** The smoke test's checks of a run, every one of which must have passed. */
+function passedChecks(run: { stdout: string; stderr: string }): Check[] {
+  const checks = checksOf(jsonOf(run));
+  expect(
+    checks.filter((c) => !c.ok),
+    run.stderr,
+  ).toEqual([]);
+  return checks;
+}
+
 describe('add-tracing: the span names the instrumentation emits', () => {
   it('a route inside an app mounted at /api/v1 is requested by its full path and named after the mount', async () => {
     const dir = committedCopy('single-file', (d) => {
@@ -37,12 +47,7 @@ describe('add-tracing: the span names the instrumentation emits', () => {
       writeFileSync(file, text);
     });
     const run = await addTracing(dir, ['--yes', '--json', '--no-project-tests', '--route', '/api/v1/info']);
-    const json = jsonOf(run);
-    const checks = checksOf(json);
-    expect(
-      checks.filter((c) => !c.ok),
-      run.stderr,
-    ).toEqual([]);
+    const checks = passedChecks(run);
     expect(checks.find((c) => c.name === 'server span')!.detail).toMatch(/^SERVER "GET \/api\/v1" .*route \/api\/v1,/);
     expect(checks.find((c) => c.name === 'inbound traceparent continued')!.ok).toBe(true);
     expect(run.code, run.stderr).toBe(0);
@@ -68,11 +73,7 @@ describe('add-tracing: the span names the instrumentation emits', () => {
       writeFileSync(file, readFileSync(file, 'utf8') + mounted);
     });
     const run = await addTracing(dir, ['--yes', '--json', '--no-project-tests', '--route', '/v2/labels/L-1']);
-    const checks = checksOf(jsonOf(run));
-    expect(
-      checks.filter((c) => !c.ok),
-      run.stderr,
-    ).toEqual([]);
+    const checks = passedChecks(run);
     expect(checks.find((c) => c.name === 'server span')!.detail).toMatch(
       /^SERVER "GET \/v2\/labels\/\{label_id\}" .*route \/v2\/labels\/\{label_id\},/,
     );
@@ -96,11 +97,7 @@ describe('add-tracing: the span names the instrumentation emits', () => {
       );
     });
     const run = await addTracing(dir, ['--yes', '--json', '--no-project-tests', '--route', '/']);
-    const checks = checksOf(jsonOf(run));
-    expect(
-      checks.filter((c) => !c.ok),
-      run.stderr,
-    ).toEqual([]);
+    const checks = passedChecks(run);
     expect(checks.find((c) => c.name === 'server span')!.detail).toMatch(/^SERVER "GET index" .*route none,/);
     expect(run.code, run.stderr).toBe(0);
   }, 300_000);

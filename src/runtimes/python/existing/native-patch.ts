@@ -54,3 +54,16 @@ export function telemetryArgument(app: AppCandidate): { insertions: Insertion[];
     ],
   };
 }
+
+/**
+ * An app add-tracing gave telemetry=fastapi_telemetry() cannot move back to FastAPIInstrumentor (an older
+ * FastAPI) by regenerating the module alone: the call would name a function the module no longer has.
+ */
+export function refuseLostTelemetryArgument(app: AppCandidate): void {
+  const own = app.construction.telemetry;
+  if (!own?.ours) return;
+  throw new UsageError(
+    `${app.file.path}:${own.line} passes telemetry=${TELEMETRY_BINDING}.${FASTAPI_TELEMETRY_FUNCTION}(), but the project's FastAPI is older than 0.142 ` +
+      'and is wired with FastAPIInstrumentor: remove that argument (keep what it wraps) and run add-tracing again — nothing was changed',
+  );
+}

@@ -15,7 +15,7 @@ import { DOCKERFILE, gunicornImageChanges, withGunicornHooks } from './gunicorn.
 import { removeWrapper } from './start-commands.js';
 import type { AnalysedProject, AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
 import { insertInLines, splitKeep, type Insertion } from './source-text.js';
-import { telemetryArgument, wiresNativeTelemetry } from './native-patch.js';
+import { refuseLostTelemetryArgument, telemetryArgument, wiresNativeTelemetry } from './native-patch.js';
 
 export interface PatchInputs {
   /** The rendered telemetry module (common template + the framework wiring). */
@@ -368,6 +368,7 @@ export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanR
   // keeps its wiring (FastAPIInstrumentor's, or FastAPI's own).
   const kept = telemetryChange.length === 0 ? texts[placement.path] : undefined;
   const native = kept === undefined ? Boolean(inputs.nativeTelemetry) : wiresNativeTelemetry(kept);
+  if (!native && !django) refuseLostTelemetryArgument(app);
   const changes: FileChange[] = [
     ...telemetryChange,
     ...appModuleChanges(report, app, placement, django, native),

@@ -94,3 +94,25 @@ describe("planChanges for FastAPI's own instrumentation: the telemetry= argument
     await expect(planTwice(main)).rejects.toThrow(/main\.py:3 passes \*\*settings.*telemetry=.*nothing was changed/);
   });
 });
+
+describe('planChanges when the wiring would move back to FastAPIInstrumentor', () => {
+  it('an app given telemetry=fastapi_telemetry() is refused, not left calling a function the module lost', async () => {
+    const dir = path.join(scratchDir('cts-patch-native-'), 'svc');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'requirements.txt'), 'fastapi==0.141.1\n');
+    writeFileSync(path.join(dir, 'main.py'), 'from fastapi import FastAPI\napp = FastAPI()\n');
+    for (const c of planChanges(await detectProject(dir), inputs).changes)
+      writeFileSync(path.join(dir, c.path), c.after);
+    const older: PatchInputs = {
+      ...inputs,
+      renderTelemetry: (p) => renderTelemetryModule(options, p, 'main'),
+      nativeTelemetry: false,
+      optionsChanged: true,
+    };
+    const report = await detectProject(dir);
+    expect(() => planChanges(report, older)).toThrow(UsageError);
+    expect(() => planChanges(report, older)).toThrow(
+      /main\.py:3 passes telemetry=otel_telemetry\.fastapi_telemetry\(\).*older than 0\.142.*nothing was changed/,
+    );
+  });
+});
