@@ -79,6 +79,30 @@ def tracing_off(node):
     )
 
 
+def keyword_slot(source_lines, call):
+    """{line, col} (UTF-8 bytes) right after a call's last argument and any parentheses around it,
+    where `, name=value` can be added; None when the call has no argument. Between the last argument
+    and the call's ")" there can only be blanks, grouping ")", one comma and comments."""
+    nodes = list(call.args) + [kw.value for kw in call.keywords]
+    if not nodes:
+        return None
+    last = max(nodes, key=lambda n: (n.end_lineno, n.end_col_offset))
+    line, col = last.end_lineno, last.end_col_offset
+    slot = (line, col)
+    while (line, col) < (call.end_lineno, call.end_col_offset - 1):
+        text = source_lines[line - 1].encode("utf-8") if line - 1 < len(source_lines) else b""
+        ch = text[col:col + 1]
+        if ch in (b"", b"#"):
+            line, col = line + 1, 0
+            continue
+        if ch == b",":
+            break
+        if ch == b")":
+            slot = (line, col + 1)
+        col += 1
+    return {"line": slot[0], "col": slot[1]}
+
+
 def segment(source_lines, node):
     """Source text of a node (ast.get_source_segment is 3.8+, but lines are cheaper to keep)."""
     try:
@@ -373,8 +397,17 @@ class FileAnalyzer(ast.NodeVisitor):
             if kw.arg == "lifespan":
                 lifespan = {"source": segment(self.source_lines, kw.value), "line": kw.value.lineno}
             elif kw.arg == "telemetry":
-                # FastAPI >= 0.142 traces itself unless telemetry={"tracing": False} says otherwise.
-                telemetry = {"line": kw.value.lineno, "tracingOff": tracing_off(kw.value)}
+                # FastAPI >= 0.142 traces itself unless telemetry={"tracing": False} says otherwise;
+                # add-tracing passes the value through its fastapi_telemetry() (`ours` once it did).
+                value = kw.value
+                telemetry = {
+                    "line": value.lineno, "tracingOff": tracing_off(value),
+                    "value": {
+                        "line": value.lineno, "col": value.col_offset,
+                        "endLine": value.end_lineno, "endCol": value.end_col_offset,
+                    },
+                    "ours": isinstance(value, ast.Call) and dotted(value.func) == self.marker + ".fastapi_telemetry",
+                }
             elif kw.arg == "on_startup":
                 on_startup = True
             elif kw.arg == "on_shutdown":
@@ -394,6 +427,10 @@ class FileAnalyzer(ast.NodeVisitor):
             "call": {
                 "line": call.lineno, "col": call.col_offset,
                 "endLine": call.end_lineno, "endCol": call.end_col_offset,
+                # Where a keyword argument can be appended: after the last argument (None: no argument).
+                "argsEnd": keyword_slot(self.source_lines, call),
+                # The first `**mapping` passed, which may hold any keyword.
+                "splat": next((segment(self.source_lines, kw.value) for kw in call.keywords if kw.arg is None), None),
             },
             "function": self.current_function(),
             "className": self.class_scope[-1] if self.class_scope else None,

@@ -107,7 +107,11 @@ def asgi_scope(app, path):
 
 def emitted_span(framework, app, path):
     if framework in ("fastapi", "starlette"):
-        instrumentation = importlib.import_module("opentelemetry.instrumentation." + framework)
+        try:
+            instrumentation = importlib.import_module("opentelemetry.instrumentation." + framework)
+        except ImportError:
+            # FastAPI traced by itself: it names the span after the full route template, mounts included.
+            return None
         name, attributes = instrumentation._get_default_span_details(asgi_scope(app, path))
         return {"name": name, "route": attributes.get("http.route")}
     if framework == "django":

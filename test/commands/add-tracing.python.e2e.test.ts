@@ -43,6 +43,11 @@ interface Layout {
   imported?: string;
   /** Module names the project also imports the app module by (its tests' `src.app.main`), from the root. */
   alsoImportedAs?: string[];
+  /**
+   * FastAPI's wiring: its own instrumentation (FastAPI >= 0.142: the construction gets telemetry=) or
+   * FastAPIInstrumentor (an older FastAPI).
+   */
+  fastapiWiring?: 'native' | 'instrumentor';
 }
 
 const LAYOUTS: Layout[] = [
@@ -84,6 +89,18 @@ const LAYOUTS: Layout[] = [
     name: 'poetry',
     app: 'inventory.main:app',
     touched: ['.create-traced-service.json', 'inventory/main.py', 'inventory/telemetry.py', 'pyproject.toml'],
+    // fastapi = "^0.115.0": FastAPI older than 0.142 keeps FastAPIInstrumentor.
+    fastapiWiring: 'instrumentor',
+  },
+  {
+    // fastapi==0.165.0, built as fastapi.applications.FastAPI(..., telemetry={"exclude": ...}).
+    name: 'fastapi-native',
+    fastapiWiring: 'native',
+    touched: ['.create-traced-service.json', 'requirements.txt', 'shop/api.py', 'shop/telemetry.py'],
+    app: 'shop.api:api',
+    shutdownMarker: 'parcels: lifespan shutdown ran',
+    // The picked route would be /internal/queue, which the app's own exclude hook keeps untraced.
+    args: ['--route', '/parcels/{parcel_id}'],
   },
   {
     name: 'requirements-only',
@@ -93,6 +110,8 @@ const LAYOUTS: Layout[] = [
   {
     name: 'wrong-otel',
     ownInstrumentation: true,
+    // Its own FastAPIInstrumentor call stays: FastAPI 0.165 is wired with FastAPIInstrumentor, first.
+    fastapiWiring: 'instrumentor',
     app: 'app.main:app',
     touched: [
       '.create-traced-service.json',
@@ -178,6 +197,38 @@ function importsCleanly(dir: string, layout: Layout, asModule?: string): string 
   }).trim();
 }
 
+/** FastAPI's own instrumentation, or FastAPIInstrumentor with its package, as the project's FastAPI calls for. */
+function expectFastapiWiring(dir: string, layout: Layout): void {
+  const read = (rel: string) => readFileSync(path.join(dir, rel), 'utf8');
+  const deps = layout.touched
+    .filter((f) => /requirements|pyproject/.test(f))
+    .map(read)
+    .join('\n');
+  const app = read(`${path.join(layout.appDir ?? '', ...layout.app.split(':')[0]!.split('.'))}.py`);
+  if (layout.fastapiWiring === 'native') {
+    // The app's own telemetry= settings are kept, passed through the module's.
+    expect(app).toContain('telemetry=otel_telemetry.fastapi_telemetry({"exclude": _internal})');
+    expect(deps).not.toContain('opentelemetry-instrumentation-fastapi');
+    // What FastAPI was given: both exclusions, no operation spans, no second exporter, off when disabled.
+    const code = [
+      'from shop.api import api',
+      'c = api._telemetry',
+      'scope = lambda p: {"type": "http", "scheme": "http", "path": p, "headers": [(b"host", b"svc")]}',
+      'print([c["exclude"](scope(p)) for p in ("/healthz", "/internal/queue", "/parcels/PX-1")],',
+      '      c["operation_spans"], c["auto_configure"], c["tracing"], c["logs"])',
+    ].join('\n');
+    const seen = execFileSync(path.join(dir, '.venv', 'bin', 'python'), ['-c', code], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, OTEL_SDK_DISABLED: 'true', PYTHONDONTWRITEBYTECODE: '1' },
+    }).trim();
+    expect(seen).toBe('[True, True, False] False False False False');
+  } else {
+    expect(app).not.toContain('fastapi_telemetry');
+    expect(deps).toContain('opentelemetry-instrumentation-fastapi');
+  }
+}
+
 describe('add-tracing on real-world layouts', () => {
   it.each(LAYOUTS)(
     '$name: dry run writes nothing; the smoke test passes; the code imports; a second run changes nothing',
@@ -224,6 +275,7 @@ describe('add-tracing on real-world layouts', () => {
       expect(answers.existing.did.length).toBeGreaterThan(0);
       // The user's own lifespan / shutdown handlers still run, before the flush.
       if (layout.shutdownMarker) expect(readFileSync(marker, 'utf8')).toContain(layout.shutdownMarker);
+      if (layout.fastapiWiring) expectFastapiWiring(dir, layout);
 
       // The project's own code still imports, and the app it builds is instrumented.
       expect(importsCleanly(dir, layout)).toBe(

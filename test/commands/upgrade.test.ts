@@ -5,7 +5,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addTracing, git, removeScratch, snapshot, tempDir } from '../support/add-tracing.js';
+import { addTracing, committedCopy, git, removeScratch, snapshot, tempDir } from '../support/add-tracing.js';
 import { runCli } from '../support/helpers.js';
 import { cliVersion } from '../../src/core/paths.js';
 import {
@@ -337,5 +337,24 @@ describe("upgrade of an add-tracing'd project", () => {
     expect(again.code, again.stdout).toBe(0);
     expect(again.stdout).toMatch(/Nothing to upgrade/);
     expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe("upgrade of a project add-tracing wired with FastAPI's own instrumentation", () => {
+  it('keeps that wiring (the app passes telemetry=fastapi_telemetry()) while the matched set moves', async () => {
+    const dir = committedCopy('package-main'); // fastapi==0.165.0
+    const traced = await addTracing(dir, ['--yes', '--no-install', '--otel-version', '1.44']);
+    expect(traced.code, traced.stdout + traced.stderr).toBe(0);
+    expect(read(dir, 'app/main.py')).toContain('telemetry=otel_telemetry.fastapi_telemetry()');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-qm', 'traced');
+
+    const r = await upgrade(dir, ['--yes', '--no-install']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/requirements\.txt: opentelemetry-sdk 1\.44\.0 → 1\.45\.2/);
+    const module = read(dir, 'app/telemetry.py');
+    expect(module).toContain('def fastapi_telemetry(');
+    expect(module).not.toContain('FastAPIInstrumentor.instrument_app(');
+    expect(read(dir, 'requirements.txt')).not.toContain('opentelemetry-instrumentation-fastapi');
   });
 });

@@ -27,7 +27,9 @@ export const fastapi: FrameworkDescriptor = {
       ['fastapi.applications', 'FastAPI'],
     ],
     instrumentor: 'FastAPIInstrumentor',
-    wiringPackages: (line) => [{ name: 'opentelemetry-instrumentation-fastapi', version: line.contrib }],
+    // FastAPI's own instrumentation (FastAPI >= 0.142, see wiring-versions.ts) needs no contrib package.
+    wiringPackages: (line, wiring) =>
+      wiring?.nativeTelemetry ? [] : [{ name: 'opentelemetry-instrumentation-fastapi', version: line.contrib }],
     excludedUrlsEnv: 'OTEL_PYTHON_FASTAPI_EXCLUDED_URLS',
     supported: true,
     serverCommand: existingUvicorn,

@@ -52,8 +52,14 @@ export function getFramework(name: string): FrameworkDescriptor {
 }
 
 /** What add-tracing installs for the framework on a line: its packages and those its wiring needs on top. */
-export function addTracingPackages(framework: FrameworkDescriptor, line: OtelLine): PythonPackage[] {
+export function addTracingPackages(
+  framework: FrameworkDescriptor,
+  line: OtelLine,
+  wiring: { nativeTelemetry?: boolean } = {},
+): PythonPackage[] {
   const base = framework.packages(line);
-  const extra = (framework.existing.wiringPackages?.(line) ?? []).filter((p) => !base.some((b) => b.name === p.name));
+  const extra = (framework.existing.wiringPackages?.(line, wiring) ?? []).filter(
+    (p) => !base.some((b) => b.name === p.name),
+  );
   return [...base, ...extra];
 }

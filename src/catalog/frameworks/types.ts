@@ -115,9 +115,10 @@ export interface ExistingSupport {
   supported: boolean;
   /**
    * Packages add-tracing's wiring needs beyond `packages` (which lists what a generated service installs):
-   * FastAPI's add-tracing wiring is FastAPIInstrumentor's, whatever FastAPI release the line pins.
+   * FastAPI's add-tracing wiring is FastAPIInstrumentor's, whatever FastAPI release the line pins, unless
+   * the wiring chosen for the project's FastAPI is its own instrumentation (`nativeTelemetry`).
    */
-  wiringPackages?(line: OtelLine): PythonPackage[];
+  wiringPackages?(line: OtelLine, wiring?: { nativeTelemetry?: boolean }): PythonPackage[];
   /**
    * argv that serves the app for the smoke test, with `{port}` where the port goes; `gunicornConfig` when
    * the project serves it with gunicorn (the file holding add-tracing's hooks).

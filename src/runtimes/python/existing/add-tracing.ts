@@ -155,10 +155,12 @@ async function plannedChange(
     lineName: options.otelVersion,
     wanted: wiring.wanted,
     ...(wiring.gunicorn ? { gunicorn: wiring.gunicorn } : {}),
+    ...(wiring.variant.nativeTelemetry ? { nativeTelemetry: true } : {}),
     frameworkDistributions: getFramework(options.framework).detectDistributions,
     optionsChanged: JSON.stringify(previous?.options ?? null) !== JSON.stringify(options),
     answers: (changes, placement, dependencyFiles) => recorder.afterChanges(changes, placement, dependencyFiles, route),
   });
+  if (wiring.note) planned.notes.push(wiring.note);
   if (flags.install && !flags.dryRun) await withVenvIgnored(root, report, planned.changes);
   await withCoverageOmit(root, planned.placement.path, planned.changes);
   await withHashedRequirements(root, planned.changes, projectEnv.interpreter?.version.split('.').slice(0, 2).join('.'));

@@ -168,10 +168,12 @@ const gunicornWorkerFlush: Rule = ({ report, fw, ours }) => {
   ];
 };
 
-const missingDependency: Rule = ({ report, fw, ours }) => {
+const missingDependency: Rule = ({ report, fw, ours, app }) => {
   if (!ours) return [];
   const declared = new Set(report.dependencyFiles.flatMap((f) => f.requirements.map((r) => r.name)));
-  return ['opentelemetry-sdk', `opentelemetry-instrumentation-${fw.name}`]
+  // An app given add-tracing's telemetry= is traced by FastAPI itself: no instrumentation package.
+  const native = app?.construction.telemetry?.ours === true;
+  return ['opentelemetry-sdk', ...(native ? [] : [`opentelemetry-instrumentation-${fw.name}`])]
     .filter((needed) => !declared.has(needed))
     .map((needed) => ({
       code: 'missing-dependency',

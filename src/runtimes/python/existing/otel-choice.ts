@@ -17,6 +17,8 @@ export interface Pinned {
   source: string;
   /** A range's lowest admitted version rather than a pin or lock: every version it allows is at least this. */
   floor?: boolean;
+  /** With `floor`: the whole range (PEP 440), whose upper bound may keep the current release out. */
+  spec?: string;
 }
 
 /** name -> version of every package in a uv/Poetry/PDM lock file (all three use `[[package]]` tables). */
@@ -60,7 +62,13 @@ export function pinnedVersions(
       const spec = r ? (f.kind === 'poetry' ? poetryToPep440(r.spec) : r.spec) : undefined;
       const floor = spec ? specifierFloor(spec) : undefined;
       if (r && floor) {
-        out.push({ name, version: floor, source: `${f.path}:${r.line} (${r.spec})`, floor: true });
+        out.push({
+          name,
+          version: floor,
+          source: `${f.path}:${r.line} (${r.spec})`,
+          floor: true,
+          ...(spec ? { spec } : {}),
+        });
         break;
       }
     }

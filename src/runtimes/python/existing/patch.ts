@@ -14,7 +14,8 @@ import { instrumentDjangoEntries, telemetryAnchor } from './django-patch.js';
 import { DOCKERFILE, gunicornImageChanges, withGunicornHooks } from './gunicorn.js';
 import { removeWrapper } from './start-commands.js';
 import type { AnalysedProject, AnalyzedFile, AppCandidate, ProjectReport } from './types.js';
-import { byteColToIndex, splitKeep } from './source-text.js';
+import { insertInLines, splitKeep, type Insertion } from './source-text.js';
+import { refuseLostTelemetryArgument, telemetryArgument, wiresNativeTelemetry } from './native-patch.js';
 
 export interface PatchInputs {
   /** The rendered telemetry module (common template + the framework wiring). */
@@ -30,6 +31,8 @@ export interface PatchInputs {
   optionsChanged: boolean;
   /** The project serves the app with gunicorn: its config file gets the worker hooks. */
   gunicorn?: { config: string; hooks: string };
+  /** FastAPI's own instrumentation (wiring-versions.ts): the construction gets the telemetry= argument. */
+  nativeTelemetry?: boolean;
 }
 
 export interface TelemetryPlacement {
@@ -87,11 +90,15 @@ export function telemetryPlacement(
   );
 }
 
-/** The two insertions in the app module: the telemetry import and the instrument_app() call. */
+/**
+ * The insertions in the app module: the telemetry import and the instrument_app() call, and with
+ * FastAPI's own instrumentation (`native`) the construction's telemetry= argument.
+ */
 export function instrumentSource(
   original: string,
   app: AppCandidate,
   placement: TelemetryPlacement,
+  native = false,
 ): { text: string; summary: string[] } {
   // A byte-order mark is kept as it is; the analyzer's columns do not count it.
   const bom = original.startsWith('\uFEFF') ? '\uFEFF' : '';
@@ -113,27 +120,26 @@ export function instrumentSource(
     insertBefore(index, `${placement.importLine}  ${IMPORT_COMMENT}`);
     summary.push(`imports ${placement.module} before the app is built (line ${index + 1})`);
   }
+  const inLine: Insertion[] = [];
+  if (native) {
+    const argument = telemetryArgument(app);
+    inLine.push(...argument.insertions);
+    summary.push(...argument.summary);
+  }
   if (!app.instrumented) {
     if (c.kind === 'assign' && c.target && c.statementStartsLine) {
       insertBefore(c.endLine, `${c.indent}${TELEMETRY_BINDING}.instrument_app(${c.target})  ${INSTRUMENT_COMMENT}`);
       summary.push(`instruments \`${c.target}\` right after ${c.constructor}() (line ${c.endLine})`);
     } else {
       // `return FastAPI(...)` or a construction sharing its line: wrap the call itself.
-      const startLine = lines[c.call.line - 1]!;
-      const endLine = lines[c.call.endLine - 1]!;
-      const s = byteColToIndex(startLine, c.call.col);
-      if (c.call.line === c.call.endLine) {
-        const e = byteColToIndex(startLine, c.call.endCol);
-        lines[c.call.line - 1] =
-          `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s, e)})${startLine.slice(e)}`;
-      } else {
-        const e = byteColToIndex(endLine, c.call.endCol);
-        lines[c.call.line - 1] = `${startLine.slice(0, s)}${TELEMETRY_BINDING}.instrument_app(${startLine.slice(s)}`;
-        lines[c.call.endLine - 1] = `${endLine.slice(0, e)})${endLine.slice(e)}`;
-      }
+      inLine.push(
+        { line: c.call.line, col: c.call.col, text: `${TELEMETRY_BINDING}.instrument_app(` },
+        { line: c.call.endLine, col: c.call.endCol, text: ')' },
+      );
       summary.push(`instruments the app where ${c.constructor}() is called (line ${c.call.line})`);
     }
   }
+  insertInLines(lines, inLine);
   const out: string[] = [];
   lines.forEach((l, i) => {
     for (const ins of before.get(i) ?? []) out.push(ins);
@@ -190,6 +196,7 @@ function appModuleChanges(
   app: AppCandidate,
   placement: TelemetryPlacement,
   django: boolean,
+  native: boolean,
 ): FileChange[] {
   const changes: FileChange[] = [];
   for (const file of django ? report.files.filter((f) => report.django?.entryFiles.includes(f.path)) : [app.file]) {
@@ -197,7 +204,7 @@ function appModuleChanges(
     if (source === undefined) throw new Error(`cannot read ${file.path}`);
     const instrumented = django
       ? instrumentDjangoEntries(source, file, placement.importLine)
-      : instrumentSource(source, app, placement);
+      : instrumentSource(source, app, placement, native);
     if (instrumented.text !== source)
       changes.push({ path: file.path, before: source, after: instrumented.text, summary: instrumented.summary });
   }
@@ -356,9 +363,15 @@ export function planChanges(report: AnalysedProject, inputs: PatchInputs): PlanR
     : telemetryPlacement(app.file, existing, usesRelativeImports(app.file, report.files));
 
   const notes: string[] = [];
+  const telemetryChange = telemetryModuleChange(placement, texts, inputs);
+  // The app is wired the way the telemetry module it will import is: a module kept from an earlier run
+  // keeps its wiring (FastAPIInstrumentor's, or FastAPI's own).
+  const kept = telemetryChange.length === 0 ? texts[placement.path] : undefined;
+  const native = kept === undefined ? Boolean(inputs.nativeTelemetry) : wiresNativeTelemetry(kept);
+  if (!native && !django) refuseLostTelemetryArgument(app);
   const changes: FileChange[] = [
-    ...telemetryModuleChange(placement, texts, inputs),
-    ...appModuleChanges(report, app, placement, django),
+    ...telemetryChange,
+    ...appModuleChanges(report, app, placement, django, native),
     ...gunicornChange(texts, inputs.gunicorn),
     ...launcherChanges(report),
   ];

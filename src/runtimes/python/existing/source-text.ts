@@ -12,3 +12,20 @@ export function byteColToIndex(line: string, byteCol: number): number {
   }
   return i;
 }
+
+/** A text inserted at a 1-based line and the analyzer's UTF-8 byte column of the original source. */
+export interface Insertion {
+  line: number;
+  col: number;
+  text: string;
+}
+
+/** Applies insertions to `lines` (split with their terminators) in place, right to left so columns hold. */
+export function insertInLines(lines: string[], insertions: Insertion[]): void {
+  const ordered = [...insertions].sort((a, b) => b.line - a.line || b.col - a.col);
+  for (const { line, col, text } of ordered) {
+    const current = lines[line - 1]!;
+    const at = byteColToIndex(current, col);
+    lines[line - 1] = current.slice(0, at) + text + current.slice(at);
+  }
+}

@@ -74,14 +74,30 @@ export interface AppConstruction {
   statementStartsLine: boolean;
   /** Already wrapped as otel_telemetry.instrument_app(FastAPI(...)). */
   wrapped?: boolean;
-  call: { line: number; col: number; endLine: number; endCol: number };
+  call: {
+    line: number;
+    col: number;
+    endLine: number;
+    endCol: number;
+    /** Right after the last argument (and any parentheses around it): where a keyword can be appended. */
+    argsEnd?: { line: number; col: number } | null;
+    /** The first `**mapping` the call passes (its source), which may hold any keyword. */
+    splat?: string | null;
+  };
   function: string | null;
   className: string | null;
   lifespan: { source: string | null; line: number } | null;
   onStartup: boolean;
   onShutdown: boolean;
   /** The `telemetry=` argument of FastAPI() (FastAPI >= 0.142), and whether it switches tracing off. */
-  telemetry?: { line: number; tracingOff: boolean } | null;
+  telemetry?: {
+    line: number;
+    tracingOff: boolean;
+    /** Where the argument's value is, to pass it through add-tracing's fastapi_telemetry(). */
+    value?: { line: number; col: number; endLine: number; endCol: number };
+    /** The value is add-tracing's `otel_telemetry.fastapi_telemetry(...)` already. */
+    ours?: boolean;
+  } | null;
 }
 
 export type OtelRecord =

@@ -24,6 +24,20 @@ export interface FrameworkWiring {
   wanted: PythonPackage[];
   /** The telemetry module's wiring for the framework release the project pins or locks. */
   variant: WiringVariant;
+  /** Why the wiring is not the one the release alone would get. */
+  note?: string;
+}
+
+/** file:line of the project's own call of the framework's instrumentor (not add-tracing's), if any. */
+function ownInstrumentorCall(report: ProjectReport, instrumentor: string | undefined): string | undefined {
+  for (const file of report.files) {
+    if (!instrumentor || file.path === report.telemetryModule?.path) continue;
+    const call = (file.otel ?? []).find(
+      (o) => (o.kind === 'instrumentApp' || o.kind === 'instrumentGlobal') && o.instrumentor === instrumentor,
+    );
+    if (call) return `${file.path}:${call.line}`;
+  }
+  return undefined;
 }
 
 function renderHooks(options: ServiceOptions): string {
@@ -41,7 +55,14 @@ export function frameworkWiring(
 ): FrameworkWiring {
   const descriptor = getFramework(options.framework);
   // Decided (or refused) before anything is written.
-  const variant = wiringVariant(options.framework, pins);
+  const instrumentor = descriptor.existing.instrumentor;
+  const own = ownInstrumentorCall(report, instrumentor);
+  const variant = wiringVariant(options.framework, pins, line, own);
+  const byRelease = own ? wiringVariant(options.framework, pins, line) : variant;
+  const note =
+    byRelease.nativeTelemetry && !variant.nativeTelemetry
+      ? `${own} instruments the app with ${instrumentor}, so add-tracing wires it with ${instrumentor} too (first, which makes that call a no-op); remove that call and run add-tracing again to be traced by FastAPI's own instrumentation (less CPU per request)`
+      : undefined;
   const use = WSGI.has(options.framework) ? gunicornUse(report) : undefined;
   if (use?.used && use.preload) {
     throw new UsageError(
@@ -55,7 +76,7 @@ export function frameworkWiring(
     name === 'gunicorn' ? Boolean(gunicorn) : name === 'uvicorn' ? !WSGI.has(options.framework) : true;
   const wanted = [
     ...corePackages(line, options.exporter),
-    ...addTracingPackages(descriptor, line).filter((p) => servedBy(p.name)),
+    ...addTracingPackages(descriptor, line, variant).filter((p) => servedBy(p.name)),
   ];
   return {
     serverCommand: (serve) =>
@@ -63,5 +84,6 @@ export function frameworkWiring(
     ...(gunicorn ? { gunicorn } : {}),
     wanted,
     variant,
+    ...(note ? { note } : {}),
   };
 }

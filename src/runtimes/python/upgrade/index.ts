@@ -13,7 +13,30 @@ import { renderTelemetryModule } from '../existing/telemetry-module.js';
 import { frameworkLine } from '../templates.js';
 import { projectPython } from './interpreter.js';
 import { targetLine } from './lines.js';
-import { ownedInputs, renderOwned } from './owned.js';
+import { ownedInputs, renderOwned, type RenderTelemetry } from './owned.js';
+import { wiresNativeTelemetry } from '../existing/native-patch.js';
+import type { WiringVariant } from '../existing/wiring-versions.js';
+import { readTextIfExistsSync } from '../../../core/read-file.js';
+import path from 'node:path';
+
+/**
+ * The telemetry module rendered with the wiring add-tracing wrote into it: FastAPI's own instrumentation
+ * (the app passes telemetry=fastapi_telemetry()) or FastAPIInstrumentor, as the project's module has it,
+ * so an upgrade never rewires the app behind the edit made to its code.
+ */
+function recordedWiring(
+  root: string,
+  existing: ExistingAnswers | undefined,
+): { renderTelemetry: RenderTelemetry; wiring: WiringVariant } {
+  const module = existing?.telemetryModule
+    ? readTextIfExistsSync(path.join(root, existing.telemetryModule))
+    : undefined;
+  const wiring = module && wiresNativeTelemetry(module) ? { nativeTelemetry: true } : {};
+  return {
+    renderTelemetry: (options, placement, appModule) => renderTelemetryModule(options, placement, appModule, wiring),
+    wiring,
+  };
+}
 
 async function target(
   root: string,
@@ -25,6 +48,7 @@ async function target(
   // New signals are the user's choice (--signals), never today's default for a project that predates them.
   const signals = requested.signals ?? oldOptions.signals;
   const options: ServiceOptions = { ...oldOptions, otelVersion: to.line, signals };
+  const { renderTelemetry, wiring } = recordedWiring(root, existing);
   return {
     options,
     versions: {
@@ -34,9 +58,8 @@ async function target(
       toSet: frameworkLine(options),
       why: to.why,
     },
-    renderRecorded: () => renderOwned(oldOptions, existing, renderTelemetryModule),
-    inputs: (record) =>
-      ownedInputs({ newOptions: options, oldOptions, existing, renderTelemetry: renderTelemetryModule, ...record }),
+    renderRecorded: () => renderOwned(oldOptions, existing, renderTelemetry),
+    inputs: (record) => ownedInputs({ newOptions: options, oldOptions, existing, renderTelemetry, wiring, ...record }),
   };
 }
 

@@ -63,6 +63,8 @@ export function ownedInputs(
     oldOptions: ServiceOptions;
     existing: ExistingAnswers | undefined;
     renderTelemetry: RenderTelemetry;
+    /** The wiring the project's telemetry module has (FastAPI's own instrumentation needs no contrib package). */
+    wiring?: { nativeTelemetry?: boolean };
   },
 ): FileInput[] {
   const { newOptions, existing, ours, base, hashes, recordedAll } = args;
@@ -101,7 +103,7 @@ export function ownedInputs(
     const framework = getFramework(newOptions.framework);
     const moved = retargetExisting(
       texts,
-      [...corePackages(line, newOptions.exporter), ...addTracingPackages(framework, line)],
+      [...corePackages(line, newOptions.exporter), ...addTracingPackages(framework, line, args.wiring)],
       framework.detectDistributions ?? [],
       line,
     );

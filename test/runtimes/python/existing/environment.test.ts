@@ -198,7 +198,15 @@ describe('a declared range counts by its floor', () => {
   it('Poetry python ^3.9 with fastapi ^0.165 cannot be served by any set, and the message says why', () => {
     const deps = readPyproject('pyproject.toml', '[tool.poetry.dependencies]\npython = "^3.9"\nfastapi = "^0.165.0"\n');
     const pins = pinnedVersions(['fastapi'], deps, []);
-    expect(pins).toEqual([{ name: 'fastapi', version: '0.165.0', source: 'pyproject.toml:3 (^0.165.0)', floor: true }]);
+    expect(pins).toEqual([
+      {
+        name: 'fastapi',
+        version: '0.165.0',
+        source: 'pyproject.toml:3 (^0.165.0)',
+        floor: true,
+        spec: '>=0.165.0,<0.166.0',
+      },
+    ]);
     expect(() => chooseLine({ framework: 'fastapi', lowestPython: '3.9', pins })).toThrow(
       /1\.45 does not: it needs Python >= 3\.10.*1\.39 does not: fastapi >= 0\.165\.0/,
     );
