@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../../../core/errors.js';
 import { TELEMETRY_BINDING } from './frameworks.js';
-import type { Insertion } from './source-text.js';
+import { byteColToIndex, type Insertion } from './source-text.js';
 import type { AppCandidate } from './types.js';
 
 /** The function of the telemetry module that builds FastAPI's telemetry= settings. */
@@ -21,7 +21,10 @@ export function wiresNativeTelemetry(telemetryModule: string): boolean {
  * The insertions that hand the app's construction the telemetry module's settings; none when it has them
  * already. A call passing `**mapping` without telemetry= is refused: the mapping may hold telemetry= too.
  */
-export function telemetryArgument(app: AppCandidate): { insertions: Insertion[]; summary: string[] } {
+export function telemetryArgument(
+  app: AppCandidate,
+  lines: readonly string[],
+): { insertions: Insertion[]; lineAfter?: { index: number; text: string }; summary: string[] } {
   const c = app.construction;
   const call = `${TELEMETRY_BINDING}.${FASTAPI_TELEMETRY_FUNCTION}`;
   const own = c.telemetry;
@@ -44,14 +47,36 @@ export function telemetryArgument(app: AppCandidate): { insertions: Insertion[];
         `pass telemetry= by name in that call (add-tracing then keeps it) — nothing was changed`,
     );
   const slot = c.call.argsEnd;
+  const summaryLine = `passes telemetry=${call}() to ${c.constructor}() (line ${c.call.line}): FastAPI's own instrumentation with the module's providers`;
+  if (slot && slot.line > c.call.line && c.call.endLine > slot.line) {
+    return { ...ownLine(lines, slot, c.call.line, `telemetry=${call}()`), summary: [summaryLine] };
+  }
   const insertion = slot
     ? { line: slot.line, col: slot.col, text: `, telemetry=${call}()` }
     : { line: c.call.endLine, col: c.call.endCol - 1, text: `telemetry=${call}()` };
   return {
     insertions: [insertion],
-    summary: [
-      `passes telemetry=${call}() to ${c.constructor}() (line ${c.call.line}): FastAPI's own instrumentation with the module's providers`,
-    ],
+    summary: [summaryLine],
+  };
+}
+
+/**
+ * A call with one argument per line gets the keyword on a line of its own after the last argument (and its
+ * comment), indented as the first argument is; a trailing comma is kept in the same style, a missing one
+ * is added after the last argument.
+ */
+function ownLine(
+  lines: readonly string[],
+  slot: { line: number; col: number },
+  callLine: number,
+  argument: string,
+): { lineAfter: { index: number; text: string }; insertions: Insertion[] } {
+  const indent = /^[ \t]*/.exec(lines[callLine] ?? '')![0];
+  const rest = lines[slot.line - 1]!.slice(byteColToIndex(lines[slot.line - 1]!, slot.col));
+  const trailingComma = /^\s*,/.test(rest);
+  return {
+    lineAfter: { index: slot.line, text: `${indent}${argument}${trailingComma ? ',' : ''}` },
+    insertions: trailingComma ? [] : [{ line: slot.line, col: slot.col, text: ',' }],
   };
 }
 

@@ -122,8 +122,9 @@ export function instrumentSource(
   }
   const inLine: Insertion[] = [];
   if (native) {
-    const argument = telemetryArgument(app);
+    const argument = telemetryArgument(app, lines);
     inLine.push(...argument.insertions);
+    if (argument.lineAfter) insertBefore(argument.lineAfter.index, argument.lineAfter.text);
     summary.push(...argument.summary);
   }
   if (!app.instrumented) {

@@ -61,12 +61,22 @@ describe("planChanges for FastAPI's own instrumentation: the telemetry= argument
     expect((await planTwice('from fastapi import FastAPI\napp = FastAPI(title=("Shop"))\n')).after).toContain(
       'app = FastAPI(title=("Shop"), telemetry=otel_telemetry.fastapi_telemetry())\n',
     );
+    // One argument per line: the keyword gets a line of its own, indented as they are; a comment stays
+    // with its argument, and a trailing comma is kept in the same style.
     const multi = 'from fastapi.applications import FastAPI\napp = FastAPI(\n    title="Shop",  # shown in /docs\n)\n';
     const { after, second } = await planTwice(multi);
     expect(after).toContain(
-      'app = FastAPI(\n    title="Shop", telemetry=otel_telemetry.fastapi_telemetry(),  # shown in /docs\n)\n' + CALL,
+      'app = FastAPI(\n    title="Shop",  # shown in /docs\n    telemetry=otel_telemetry.fastapi_telemetry(),\n)\n' +
+        CALL,
     );
     expect(second).toEqual([]);
+    const bare =
+      'from fastapi import FastAPI\napp = FastAPI(\n        title="Shop",\n        version={"major": 1,\n    }  # v1\n)\n';
+    const plain = await planTwice(bare);
+    expect(plain.after).toContain(
+      'app = FastAPI(\n        title="Shop",\n        version={"major": 1,\n    },  # v1\n        telemetry=otel_telemetry.fastapi_telemetry()\n)\n',
+    );
+    expect(plain.second).toEqual([]);
   });
 
   it("keeps the app's own telemetry= argument, passed through fastapi_telemetry(), and says so", async () => {
