@@ -5,8 +5,11 @@
  * Both run as `node <bin>` so that npx/npm registry resolution (network) is excluded from both.
  * Ours runs with its compile cache warm (os.tmpdir(), the bin's default, kept for the whole run) and cold
  * (an empty TMPDIR every time: a first run after install). Then, per Node: where each run's time goes
- * (lib/scaffold-phases.mjs) and which built-in modules it loads; start-up of --version/--help, which
- * modules each command loads, and what each runtime dependency costs to import on its own.
+ * (lib/scaffold-phases.mjs) and which built-in modules it loads, then one scaffold split into named parts
+ * (lib/scaffold-breakdown.mjs); start-up of --version/--help, which modules each command loads, and what
+ * each runtime dependency costs to import on its own.
+ * $BENCH_SCAFFOLD_BASELINE=<bin> adds another build of the CLI (e.g. main's, copied into bench/.work) to the
+ * interleaved reps, so that a change is measured against it in the same run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -14,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLtsNode } from '../../scripts/lts-node.mjs';
 import { census, importCosts, PURPOSE } from '../lib/module-census-report.mjs';
+import { breakdownByNode } from '../lib/scaffold-breakdown.mjs';
 import { runCmd } from '../lib/run-cmd.mjs';
 import { median, min } from '../lib/stats.mjs';
 import { CLI_BIN, WORK } from '../lib/paths.mjs';
@@ -177,7 +181,12 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
     },
     bare: { args: () => ['-e', '0'] },
   };
-  const samples = Object.fromEntries(nodes.map((n) => [n.major, { ours: [], oursCold: [], vite: [], bare: [] }]));
+  const baselineBin = process.env.BENCH_SCAFFOLD_BASELINE;
+  if (baselineBin)
+    tools.baseline = { args: (target) => [path.resolve(baselineBin), target, '--yes', '--no-install', '--no-smoke'] };
+  const samples = Object.fromEntries(
+    nodes.map((n) => [n.major, Object.fromEntries(Object.keys(tools).map((id) => [id, []]))]),
+  );
   const files = {};
   for (let i = 0; i < warmup + reps; i++) {
     await runRep(i, nodes, tools, {
@@ -201,6 +210,13 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
     };
     r.ratio = r.ours.median / r.vite.median;
     r.coldRatio = r.oursCold.median / r.vite.median;
+    if (baselineBin) {
+      r.baseline = summary(s.baseline);
+      r.baselineRatio = r.baseline.median / r.vite.median;
+      log(
+        `  Node ${node.version}: baseline ($BENCH_SCAFFOLD_BASELINE) ${r.baseline.median.toFixed(0)} ms: ${r.baselineRatio.toFixed(2)} × create-vite; ours ÷ baseline ${(r.ours.median / r.baseline.median).toFixed(2)}`,
+      );
+    }
     log(
       `  Node ${node.version}: ours ${r.ours.median.toFixed(0)} ms (cold compile cache ${r.oursCold.median.toFixed(0)}), create-vite ${r.vite.median.toFixed(0)} ms, bare node ${r.bare.median.toFixed(0)} ms: ${r.ratio.toFixed(2)} × (cold ${r.coldRatio.toFixed(2)} ×)`,
     );
@@ -214,6 +230,21 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
       `  Node ${node.major} phases: ours start-up ${p.ours.startupMs.toFixed(0)} + run ${p.ours.runMs.toFixed(0)} + exit ${p.ours.exitMs.toFixed(0)} ms, ${p.ours.builtins.length} built-ins; create-vite ${p.vite.startupMs.toFixed(0)} + ${p.vite.runMs.toFixed(0)} + ${p.vite.exitMs.toFixed(0)} ms, ${p.vite.builtins.length} built-ins`,
     );
   }
+
+  const breakdown = await breakdownByNode(nodes, (target) => ours(target).slice(1), {
+    dir,
+    warmTmp,
+    n: Math.max(3, Math.ceil(reps / 2)),
+  });
+  for (const node of nodes) {
+    const b = breakdown.byNode[node.major];
+    const top = Object.entries(b.parts)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`);
+    log(`  Node ${node.major} breakdown (instrumented run ${b.wallMs.toFixed(0)} ms): ${top.join(', ')} ms`);
+  }
+  if (breakdown.missing.length) log(`  breakdown: functions not found in the bundle: ${breakdown.missing.join(', ')}`);
 
   const startup = {};
   for (const [id, args] of [
@@ -259,6 +290,7 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
     files,
     viteVersion: vite.version,
     phases,
+    breakdown,
     // The running Node's figures under the names earlier results used (RESULTS.md's start-up line).
     ours: { ...own.ours, files: files.ours },
     vite: { ...own.vite, files: files.vite, version: vite.version },
