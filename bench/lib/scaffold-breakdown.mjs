@@ -6,11 +6,12 @@
  * stack and also times the built-in modules and data files loaded. Unminified code compiles a little slower
  * than dist/, so its run is a little longer than the measured one; the split is what it is for.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from './stats.mjs';
+import { timeNode } from './timed-node.mjs';
 import { ROOT, WORK } from './paths.mjs';
 
 const PRELOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scaffold-breakdown-preload.mjs');
@@ -157,29 +158,12 @@ export function prepareBreakdown() {
   return { bin, zodRegions: found.zodRegions, missing };
 }
 
-/** One instrumented run: wall time, the preload's totals per label, and the exit (as lib/scaffold-phases.mjs). */
-function runOnce(node, bin, args, { cwd, env }) {
+/** One instrumented run: wall time, the preload's totals per label, and the exit (lib/timed-node.mjs). */
+async function runOnce(node, bin, args, { cwd, env }) {
   const file = path.join(WORK, `breakdown-${process.pid}.json`);
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(node, ['--import', PRELOAD, bin, ...args], {
-      cwd,
-      env: { ...process.env, CI: '1', ...env, BENCH_BREAKDOWN: file },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (c) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      const ended = process.hrtime.bigint();
-      clearTimeout(timer);
-      const wallMs = performance.now() - t0;
-      if (code !== 0) return reject(new Error(`instrumented scaffold exited with ${code}: ${err.trim().slice(-500)}`));
-      const data = JSON.parse(readFileSync(file, 'utf8'));
-      rmSync(file, { force: true });
-      resolve({ ...data, wallMs, exitMs: Number(ended - BigInt(data.exitAt)) / 1e6 });
-    });
-  });
+  const preload = { module: PRELOAD, envVar: 'BENCH_BREAKDOWN', file };
+  const { ms, report } = await timeNode(node, [bin, ...args], { cwd, env, preload });
+  return { ...report, wallMs: ms };
 }
 
 /** The run's labels grouped into PARTS, and the built-in modules it loaded with their time. */

@@ -11,7 +11,7 @@
  * $BENCH_SCAFFOLD_BASELINE=<bin> adds another build of the CLI (e.g. main's, copied into bench/.work) to the
  * interleaved reps, so that a change is measured against it in the same run.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { ensureLtsNode } from '../../scripts/lts-node.mjs';
 import { census, importCosts, PURPOSE } from '../lib/module-census-report.mjs';
 import { breakdownByNode } from '../lib/scaffold-breakdown.mjs';
 import { runCmd } from '../lib/run-cmd.mjs';
+import { timeNode as timedNode } from '../lib/timed-node.mjs';
 import { median, min } from '../lib/stats.mjs';
 import { CLI_BIN, WORK } from '../lib/paths.mjs';
 
@@ -77,34 +78,11 @@ function countFiles(dir) {
   return n;
 }
 
-/** Wall time of one `<node> args...` from spawn to exit, in ms (and the time from its 'exit' event on, with phases). */
-function timeNode(node, args, { cwd, env, phasesFile }) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(node, phasesFile ? ['--import', PHASES_PRELOAD, ...args] : args, {
-      cwd,
-      env: { ...process.env, CI: '1', ...env, ...(phasesFile ? { BENCH_PHASES: phasesFile } : {}) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (c) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      const ended = process.hrtime.bigint();
-      clearTimeout(timer);
-      const ms = performance.now() - t0;
-      if (code !== 0) {
-        reject(
-          new Error(`${node} ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`),
-        );
-        return;
-      }
-      if (!phasesFile) return resolve({ ms });
-      const phases = JSON.parse(readFileSync(phasesFile, 'utf8'));
-      rmSync(phasesFile, { force: true });
-      resolve({ ms, phases: { ...phases, exitMs: Number(ended - BigInt(phases.exitAt)) / 1e6 } });
-    });
-  });
+/** Wall time of one `<node> args...` from spawn to exit, in ms (and with phasesFile, where its time went). */
+async function timeNode(node, args, { cwd, env, phasesFile }) {
+  const preload = phasesFile ? { module: PHASES_PRELOAD, envVar: 'BENCH_PHASES', file: phasesFile } : undefined;
+  const { ms, report } = await timedNode(node, args, { cwd, env, preload });
+  return { ms, phases: report };
 }
 
 const summary = (samples) => ({ median: median(samples), min: min(samples), samples });
