@@ -75,6 +75,10 @@ describe('the zod subset the bundle is built with', () => {
     const zodBytes = Object.entries(chunk.modules)
       .filter(([file]) => file.includes('node_modules/zod/'))
       .reduce((sum, [, module]) => sum + module.renderedLength, 0);
+    expect(zodBytes).toBeGreaterThan(0);
+    // JSON Schema conversion, which every schema type refers to but no command calls, is left out.
+    expect(Object.keys(chunk.modules).filter((file) => /json-schema/.test(file) && !file.startsWith('\0'))).toEqual([]);
+    expect(chunk.code).not.toContain('Non-representable type');
     const bundled = (await import(pathToFileURL(out).href)) as typeof sourceOptions;
     const inputs: unknown[] = [
       { serviceName: 'svc' },
