@@ -21,7 +21,9 @@ import { templatesPlugin } from './templates.mjs';
 import { zodSubsetPlugin } from './zod-subset.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = path.join(root, 'dist');
+// `--out-dir <dir>`: a build elsewhere than dist/ (the bench's unminified, instrumented copy).
+const outArg = process.argv.indexOf('--out-dir');
+const dist = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(root, 'dist');
 const CLI = path.join(root, 'src', 'cli.ts');
 const CREATE = path.join(root, 'src', 'commands', 'create.ts');
 

@@ -7,6 +7,9 @@
  * in a type needs nothing at run time). A use this cannot see (`z` passed around, destructured or
  * indexed) fails the build rather than leaving a member undefined in the bundle.
  *
+ * Every schema type refers to zod's JSON Schema conversion (`toJSONSchema`, about 30 kB), which no command
+ * calls: the bundle gets stand-ins for its two modules that say so when called.
+ *
  * The bundle's zod is also `jitless`: an object schema otherwise compiles a parser with `new Function`
  * on its first parse, which costs a run that parses its options once more than it saves.
  */
@@ -15,6 +18,10 @@ import path from 'node:path';
 import { transformSync } from 'rolldown/utils';
 
 const NAMESPACE = 'cts-zod-subset';
+const NO_JSON_SCHEMA = '\0cts-zod-no-json-schema:';
+const JSON_SCHEMA_MODULE = /[\\/]node_modules[\\/]zod[\\/].*[\\/](json-schema-processors|to-json-schema)\.js$/;
+// The factories of a schema's `toJSONSchema` method and of its Standard Schema `jsonSchema` members.
+const METHOD_FACTORIES = new Set(['createToJSONSchemaMethod', 'createStandardJSONSchemaMethod']);
 const IMPORT_Z = /^\s*import\s*\{\s*z\s*\}\s*from\s*["']zod["'];?[ \t]*$/m;
 const MEMBER = /^[A-Za-z_$][\w$]*$/;
 
@@ -61,6 +68,39 @@ export function subsetModule(members) {
   ].join('\n');
 }
 
+/** Names a module exports (`export function|const|let|class name`, `export { a as name }`). */
+function exportNames(source) {
+  const names = new Set();
+  for (const m of source.matchAll(/^export\s+(?:async\s+)?(?:function\*?|const|let|var|class)\s+([\w$]+)/gm))
+    names.add(m[1]);
+  for (const m of source.matchAll(/^export\s*\{([^}]*)\}\s*;?\s*$/gm)) {
+    for (const part of m[1].split(',')) {
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)
+        .pop();
+      if (name) names.add(name);
+    }
+  }
+  return [...names];
+}
+
+/** A stand-in for one of zod's JSON Schema modules: every export throws when used, as one line. */
+export function noJsonSchemaModule(source) {
+  const names = exportNames(source);
+  if (names.length === 0) throw new Error("no exports found in zod's JSON Schema module: has zod changed?");
+  const lines = [
+    'const unavailable = () => {',
+    '  throw new Error("JSON Schema conversion is not part of the create-traced-service bundle");',
+    '};',
+  ];
+  for (const name of names) {
+    if (!MEMBER.test(name)) throw new Error(`not an export name: ${name}`);
+    lines.push(`export const ${name} = ${METHOD_FACTORIES.has(name) ? '() => unavailable' : 'unavailable'};`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Rollup-style plugin (rolldown): in the modules below `srcDir`, `import { z } from 'zod'` gets only the members they use. */
 export function zodSubsetPlugin(srcDir) {
   const id = `\0${NAMESPACE}`;
@@ -78,7 +118,12 @@ export function zodSubsetPlugin(srcDir) {
         for (const m of members) used.add(m);
       }
     },
-    resolveId(source, importer) {
+    async resolveId(source, importer) {
+      if (importer && /[\\/]node_modules[\\/]zod[\\/]/.test(importer) && /json-schema/.test(source)) {
+        const resolved = await this.resolve(source, importer, { skipSelf: true });
+        if (resolved && JSON_SCHEMA_MODULE.test(resolved.id)) return `${NO_JSON_SCHEMA}${resolved.id}`;
+        return resolved;
+      }
       // The subset module's own import is zod itself.
       if (source !== 'zod' || importer === id) return null;
       if (!importers.has(importer)) {
@@ -86,6 +131,11 @@ export function zodSubsetPlugin(srcDir) {
       }
       return id;
     },
-    load: (loading) => (loading === id ? subsetModule(used) : null),
+    load(loading) {
+      if (loading === id) return subsetModule(used);
+      if (loading.startsWith(NO_JSON_SCHEMA))
+        return noJsonSchemaModule(readFileSync(loading.slice(NO_JSON_SCHEMA.length), 'utf8'));
+      return null;
+    },
   };
 }

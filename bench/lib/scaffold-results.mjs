@@ -39,6 +39,7 @@ function speedTable(d) {
       '**ours ÷ create-vite**',
       'cold ÷ create-vite',
       'min ÷ min',
+      ...(runs.some((r) => r.baseline) ? ['baseline build ÷ create-vite'] : []),
     ],
     runs.map((r) => [
       r.version,
@@ -49,8 +50,9 @@ function speedTable(d) {
       `**${r.ratio.toFixed(2)} ×**`,
       r.coldRatio == null ? '—' : `${r.coldRatio.toFixed(2)} ×`,
       `${(r.ours.min / r.vite.min).toFixed(2)} ×`,
+      ...(runs.some((x) => x.baseline) ? [r.baselineRatio == null ? '—' : `${r.baselineRatio.toFixed(2)} ×`] : []),
     ]),
-    [null, 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+    [null, 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
   );
 }
 
@@ -89,6 +91,54 @@ function phasesPart(d) {
     'Built-in modules our scaffold loads that create-vite’s does not:',
     '',
     ...extra,
+    '',
+  ];
+}
+
+/** Per Node: one scaffold split into named parts (lib/scaffold-breakdown.mjs), create-vite's phases beside it. */
+function breakdownPart(d) {
+  const b = d.breakdown;
+  if (!b) return [];
+  const runs = byNode(d).filter((r) => b.byNode[r.major]);
+  const parts = Object.keys(b.byNode[runs[0]?.major]?.parts ?? {});
+  if (parts.length === 0) return [];
+  const sum = (o) => Object.values(o).reduce((a, x) => a + x, 0);
+  const rows = parts.map((p) => [p, ...runs.map((r) => ms(b.byNode[r.major].parts[p], 1))]);
+  rows.push(['**sum of the parts**', ...runs.map((r) => `**${ms(sum(b.byNode[r.major].parts), 1)}**`)]);
+  rows.push(['instrumented run, spawn to exit', ...runs.map((r) => ms(b.byNode[r.major].wallMs, 1))]);
+  for (const [id, name] of [
+    ['startupMs', 'Node start-up'],
+    ['runMs', 'run'],
+    ['exitMs', 'exit'],
+  ])
+    rows.push([`create-vite: ${name}`, ...runs.map((r) => ms(d.phases?.[r.major]?.vite?.[id], 1))]);
+  const builtins = runs.map((r) => {
+    const list = Object.entries(b.byNode[r.major].builtins)
+      .sort((x, y) => y[1] - x[1])
+      .map(([k, v]) => `\`${k}\` ${ms(v, 1)}`);
+    return `- Node ${r.version}: ${list.length ? list.join(', ') : 'none'}`;
+  });
+  const top = runs.map(
+    (r) =>
+      `- Node ${r.version}: ${Object.entries(b.byNode[r.major].top)
+        .slice(0, 10)
+        .map(([k, v]) => `${k} ${ms(v, 1)}`)
+        .join('; ')}`,
+  );
+  return [
+    '### One scaffold, part by part',
+    '',
+    `An unminified build of the CLI (bench/.work/scaffold-breakdown), instrumented by lib/scaffold-breakdown.mjs the same way every run: a mark at each module region of its chunks, each CommonJS module body, the built-in modules and template data files it loads, the create chunk's \`import()\` and a few named functions timed; every moment is charged to what is innermost, so the parts add up to the run. Medians of ${b.runs ?? 'several'} runs per Node after a warm-up (compile cache warm); unminified code compiles a little slower than dist/. "zod: schema construction" is the evaluation of the modules that build zod schemas (${b.zodRegions.map((z) => `\`${z}\``).join(', ')}); "commander" holds its code, building the program and parsing; "bundle files" is reading, compiling and linking the chunks before they run.`,
+    '',
+    table(['Part (ms)', ...runs.map((r) => `Node ${r.version}`)], rows, [null, ...runs.map(() => 'r')]),
+    '',
+    'Built-in modules the run loaded, with the time each took to load (its own dependencies included):',
+    '',
+    ...builtins,
+    '',
+    'The costliest single labels (a module region, a timed function, a load):',
+    '',
+    ...top,
     '',
   ];
 }
@@ -150,6 +200,7 @@ export function scaffoldSection(d) {
       .join(', ')}; a bare \`node -e 0\` takes ${ms(d.imports.bareNodeMs)} there.`,
     '',
     ...phasesPart(d),
+    ...breakdownPart(d),
     ...censusPart(d),
   ].join('\n');
 }

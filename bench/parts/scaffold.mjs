@@ -5,16 +5,21 @@
  * Both run as `node <bin>` so that npx/npm registry resolution (network) is excluded from both.
  * Ours runs with its compile cache warm (os.tmpdir(), the bin's default, kept for the whole run) and cold
  * (an empty TMPDIR every time: a first run after install). Then, per Node: where each run's time goes
- * (lib/scaffold-phases.mjs) and which built-in modules it loads; start-up of --version/--help, which
- * modules each command loads, and what each runtime dependency costs to import on its own.
+ * (lib/scaffold-phases.mjs) and which built-in modules it loads, then one scaffold split into named parts
+ * (lib/scaffold-breakdown.mjs); start-up of --version/--help, which modules each command loads, and what
+ * each runtime dependency costs to import on its own.
+ * $BENCH_SCAFFOLD_BASELINE=<bin> adds another build of the CLI (e.g. main's, copied into bench/.work) to the
+ * interleaved reps, so that a change is measured against it in the same run.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLtsNode } from '../../scripts/lts-node.mjs';
 import { census, importCosts, PURPOSE } from '../lib/module-census-report.mjs';
+import { breakdownByNode } from '../lib/scaffold-breakdown.mjs';
 import { runCmd } from '../lib/run-cmd.mjs';
+import { timeNode as timedNode } from '../lib/timed-node.mjs';
 import { median, min } from '../lib/stats.mjs';
 import { CLI_BIN, WORK } from '../lib/paths.mjs';
 
@@ -73,34 +78,11 @@ function countFiles(dir) {
   return n;
 }
 
-/** Wall time of one `<node> args...` from spawn to exit, in ms (and the time from its 'exit' event on, with phases). */
-function timeNode(node, args, { cwd, env, phasesFile }) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(node, phasesFile ? ['--import', PHASES_PRELOAD, ...args] : args, {
-      cwd,
-      env: { ...process.env, CI: '1', ...env, ...(phasesFile ? { BENCH_PHASES: phasesFile } : {}) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    child.stderr.setEncoding('utf8').on('data', (c) => (err += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('exit', (code) => {
-      const ended = process.hrtime.bigint();
-      clearTimeout(timer);
-      const ms = performance.now() - t0;
-      if (code !== 0) {
-        reject(
-          new Error(`${node} ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').slice(-5).join('\n')}`),
-        );
-        return;
-      }
-      if (!phasesFile) return resolve({ ms });
-      const phases = JSON.parse(readFileSync(phasesFile, 'utf8'));
-      rmSync(phasesFile, { force: true });
-      resolve({ ms, phases: { ...phases, exitMs: Number(ended - BigInt(phases.exitAt)) / 1e6 } });
-    });
-  });
+/** Wall time of one `<node> args...` from spawn to exit, in ms (and with phasesFile, where its time went). */
+async function timeNode(node, args, { cwd, env, phasesFile }) {
+  const preload = phasesFile ? { module: PHASES_PRELOAD, envVar: 'BENCH_PHASES', file: phasesFile } : undefined;
+  const { ms, report } = await timedNode(node, args, { cwd, env, preload });
+  return { ms, phases: report };
 }
 
 const summary = (samples) => ({ median: median(samples), min: min(samples), samples });
@@ -177,7 +159,12 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
     },
     bare: { args: () => ['-e', '0'] },
   };
-  const samples = Object.fromEntries(nodes.map((n) => [n.major, { ours: [], oursCold: [], vite: [], bare: [] }]));
+  const baselineBin = process.env.BENCH_SCAFFOLD_BASELINE;
+  if (baselineBin)
+    tools.baseline = { args: (target) => [path.resolve(baselineBin), target, '--yes', '--no-install', '--no-smoke'] };
+  const samples = Object.fromEntries(
+    nodes.map((n) => [n.major, Object.fromEntries(Object.keys(tools).map((id) => [id, []]))]),
+  );
   const files = {};
   for (let i = 0; i < warmup + reps; i++) {
     await runRep(i, nodes, tools, {
@@ -201,6 +188,13 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
     };
     r.ratio = r.ours.median / r.vite.median;
     r.coldRatio = r.oursCold.median / r.vite.median;
+    if (baselineBin) {
+      r.baseline = summary(s.baseline);
+      r.baselineRatio = r.baseline.median / r.vite.median;
+      log(
+        `  Node ${node.version}: baseline ($BENCH_SCAFFOLD_BASELINE) ${r.baseline.median.toFixed(0)} ms: ${r.baselineRatio.toFixed(2)} × create-vite; ours ÷ baseline ${(r.ours.median / r.baseline.median).toFixed(2)}`,
+      );
+    }
     log(
       `  Node ${node.version}: ours ${r.ours.median.toFixed(0)} ms (cold compile cache ${r.oursCold.median.toFixed(0)}), create-vite ${r.vite.median.toFixed(0)} ms, bare node ${r.bare.median.toFixed(0)} ms: ${r.ratio.toFixed(2)} × (cold ${r.coldRatio.toFixed(2)} ×)`,
     );
@@ -214,6 +208,21 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
       `  Node ${node.major} phases: ours start-up ${p.ours.startupMs.toFixed(0)} + run ${p.ours.runMs.toFixed(0)} + exit ${p.ours.exitMs.toFixed(0)} ms, ${p.ours.builtins.length} built-ins; create-vite ${p.vite.startupMs.toFixed(0)} + ${p.vite.runMs.toFixed(0)} + ${p.vite.exitMs.toFixed(0)} ms, ${p.vite.builtins.length} built-ins`,
     );
   }
+
+  const breakdown = await breakdownByNode(nodes, (target) => ours(target).slice(1), {
+    dir,
+    warmTmp,
+    n: Math.max(3, Math.ceil(reps / 2)),
+  });
+  for (const node of nodes) {
+    const b = breakdown.byNode[node.major];
+    const top = Object.entries(b.parts)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`);
+    log(`  Node ${node.major} breakdown (instrumented run ${b.wallMs.toFixed(0)} ms): ${top.join(', ')} ms`);
+  }
+  if (breakdown.missing.length) log(`  breakdown: functions not found in the bundle: ${breakdown.missing.join(', ')}`);
 
   const startup = {};
   for (const [id, args] of [
@@ -259,6 +268,7 @@ export async function runScaffold({ reps = 10, warmup = 2 } = {}, log = console.
     files,
     viteVersion: vite.version,
     phases,
+    breakdown,
     // The running Node's figures under the names earlier results used (RESULTS.md's start-up line).
     ours: { ...own.ours, files: files.ours },
     vite: { ...own.vite, files: files.vite, version: vite.version },

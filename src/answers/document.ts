@@ -76,69 +76,136 @@ export function isProjectPath(p: string): boolean {
   );
 }
 
-const projectPath = z.string().refine(isProjectPath, 'must be a relative path inside the project');
+/**
+ * The document's schemas, built when a file is first parsed: writing an answers file (every scaffold) never
+ * parses one, and building them is about 2 ms of a scaffold's start-up.
+ */
+let documentSchema: ReturnType<typeof buildDocumentSchema> | undefined;
+
 const identifier = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 const isDotted = (m: string) => m.split('.').every((part) => identifier.test(part));
-/** Python's `module.sub:attr`, or the Node entry module's path: values that are rendered into code. */
-const appReference = z
-  .string()
-  .max(300)
-  .refine((v) => {
-    const [module = '', attr, ...rest] = v.split(':');
-    if (attr !== undefined) return rest.length === 0 && isDotted(module) && identifier.test(attr);
-    return isProjectPath(v) && /\.[cm]?[jt]sx?$/.test(v);
-  }, 'must be a module:attribute of Python identifiers (or a Node entry module inside the project)');
-/** The telemetry module: a file whose folders (below appDir) and name are identifiers, so it imports as written. */
-const telemetryModule = projectPath.refine(
-  (p) => /^[\p{L}_][\p{L}\p{N}_]*\.(py|mjs|cjs|js)$/u.test(p.split('/').pop()!),
-  'must be a .py or .mjs file named by an identifier, inside the project',
-);
-const oneLine = z
-  .string()
-  .max(4096)
-  .refine((v) => !/[\u0000\n\r]/.test(v), 'must be one line');
 
-const existingSchema = z
-  .object({
-    app: appReference,
-    factory: z.boolean().optional(),
-    appDir: z.union([z.literal(''), projectPath]).optional(),
-    serverCommand: z
-      .array(
-        z
-          .string()
-          .max(4096)
-          .refine((v) => !v.includes('\u0000'), 'holds a NUL'),
-      )
-      .max(64),
-    route: z
-      .object({ path: oneLine.refine((v) => v.startsWith('/'), 'must start with /'), template: oneLine })
-      .optional(),
-    telemetryModule: telemetryModule.optional(),
-    dependencyFiles: z.array(projectPath).max(64).optional(),
-    did: z.array(z.string().max(4096)).max(1000).optional(),
-  })
-  // Keys a later schema adds are kept as written (a newer CLI's file is refused by its version already).
-  .passthrough();
+/** What add-tracing recorded: every value in it is rendered into code or run, so each is checked. */
+function buildExistingSchema() {
+  const projectPath = z.string().refine(isProjectPath, 'must be a relative path inside the project');
+  /** Python's `module.sub:attr`, or the Node entry module's path: values that are rendered into code. */
+  const appReference = z
+    .string()
+    .max(300)
+    .refine((v) => {
+      const [module = '', attr, ...rest] = v.split(':');
+      if (attr !== undefined) return rest.length === 0 && isDotted(module) && identifier.test(attr);
+      return isProjectPath(v) && /\.[cm]?[jt]sx?$/.test(v);
+    }, 'must be a module:attribute of Python identifiers (or a Node entry module inside the project)');
+  /** The telemetry module: a file whose folders (below appDir) and name are identifiers, so it imports as written. */
+  const telemetryModule = projectPath.refine(
+    (p) => /^[\p{L}_][\p{L}\p{N}_]*\.(py|mjs|cjs|js)$/u.test(p.split('/').pop()!),
+    'must be a .py or .mjs file named by an identifier, inside the project',
+  );
+  const oneLine = z
+    .string()
+    .max(4096)
+    .refine((v) => !/[\u0000\n\r]/.test(v), 'must be one line');
 
-const filesSchema = z.record(z.string(), z.string().max(200)).superRefine((files, ctx) => {
-  const key = Object.keys(files).find((p) => !isProjectPath(p));
-  if (key !== undefined)
-    ctx.addIssue({ code: 'custom', path: [key], message: 'must be a relative path inside the project' });
-});
-const baseSchema = z
-  .object({ encoding: z.string().max(100), data: z.string() })
-  .passthrough()
-  .superRefine((base, ctx) => {
-    if (base.encoding !== BASE_ENCODING) return;
-    try {
-      gunzipSync(Buffer.from(base.data, 'base64'), { maxOutputLength: MAX_BASE_BYTES });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
-        ctx.addIssue({ code: 'custom', message: `inflates to more than ${MAX_BASE_BYTES / 1024 / 1024} MB` });
-      // Any other damage: no base to merge against, as before (readBase gives an empty map).
-    }
+  return (
+    z
+      .object({
+        app: appReference,
+        factory: z.boolean().optional(),
+        appDir: z.union([z.literal(''), projectPath]).optional(),
+        serverCommand: z
+          .array(
+            z
+              .string()
+              .max(4096)
+              .refine((v) => !v.includes('\u0000'), 'holds a NUL'),
+          )
+          .max(64),
+        route: z
+          .object({ path: oneLine.refine((v) => v.startsWith('/'), 'must start with /'), template: oneLine })
+          .optional(),
+        telemetryModule: telemetryModule.optional(),
+        dependencyFiles: z.array(projectPath).max(64).optional(),
+        did: z.array(z.string().max(4096)).max(1000).optional(),
+      })
+      // Keys a later schema adds are kept as written (a newer CLI's file is refused by its version already).
+      .passthrough()
+  );
+}
+
+/** The whole document: parts that carry nothing into a file fall back to "not recorded", the rest refuse. */
+function buildDocumentSchema() {
+  const existingSchema = buildExistingSchema();
+
+  const filesSchema = z.record(z.string(), z.string().max(200)).superRefine((files, ctx) => {
+    const key = Object.keys(files).find((p) => !isProjectPath(p));
+    if (key !== undefined)
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must be a relative path inside the project' });
   });
+  const baseSchema = z
+    .object({ encoding: z.string().max(100), data: z.string() })
+    .passthrough()
+    .superRefine((base, ctx) => {
+      if (base.encoding !== BASE_ENCODING) return;
+      try {
+        gunzipSync(Buffer.from(base.data, 'base64'), { maxOutputLength: MAX_BASE_BYTES });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
+          ctx.addIssue({ code: 'custom', message: `inflates to more than ${MAX_BASE_BYTES / 1024 / 1024} MB` });
+        // Any other damage: no base to merge against, as before (readBase gives an empty map).
+      }
+    });
+
+  /**
+   * Options and what tracing recorded are input like any other: each part is validated (paths inside the
+   * project, module references as identifiers) and one that is wrong refuses the file. Only the schema
+   * version and migrations, which carry no value into a file, fall back to "not recorded" when damaged.
+   */
+  return z
+    .object({
+      // Schema 1 files carry no version; nor does anything that is not a number.
+      schemaVersion: z.number().catch(1),
+      cliVersion: z.string().max(100).catch('unknown'),
+      templates: z.string().max(200).optional().catch(undefined),
+      options: jsonObject('has no "options" object'),
+      // Kept as written (validated below): add-tracing reads it back, smoke and upgrade use what they need of it.
+      existing: z.unknown().optional(),
+      migrations: z
+        .array(z.unknown())
+        .catch([])
+        .transform((ids) => ids.filter((m): m is string => typeof m === 'string')),
+      files: jsonObject<FileRecord['files']>('"files" must be an object').optional(),
+      base: jsonObject<FileRecord['base']>('"base" must be an object').optional(),
+    })
+    .superRefine((doc, ctx) => {
+      const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
+      if (doc.schemaVersion > ANSWERS_SCHEMA_VERSION)
+        return fail(
+          `was written by a newer create-traced-service (answers schema ${doc.schemaVersion}, ` +
+            `this CLI reads up to ${ANSWERS_SCHEMA_VERSION}); upgrade the CLI first`,
+        );
+      const newer = newerVersionMessage(doc.cliVersion, ourVersion());
+      if (newer) return fail(newer);
+      const problem =
+        (doc.existing !== undefined ? problemOf(existingSchema, doc.existing, 'existing') : undefined) ??
+        (doc.files ? problemOf(filesSchema, doc.files, 'files') : undefined) ??
+        (doc.base ? problemOf(baseSchema, doc.base, 'base') : undefined);
+      if (problem) fail(problem);
+    })
+    .transform(
+      (raw): AnswersDocument => ({
+        schemaVersion: raw.schemaVersion,
+        cliVersion: raw.cliVersion,
+        ...(raw.templates ? { templates: raw.templates } : {}),
+        // Options that did not exist when the file was written get the value that reproduces that project.
+        options: withLegacyOptions(raw.options, raw.existing),
+        ...(raw.existing ? { existing: raw.existing as ExistingAnswers } : {}),
+        migrations: raw.migrations,
+        ...(raw.files ? { files: raw.files } : {}),
+        ...(raw.base ? { base: raw.base } : {}),
+      }),
+    );
+}
 
 /** The first problem of `value` under `schema`, as "key.path: message". */
 function problemOf(schema: z.ZodTypeAny, value: unknown, key: string): string | undefined {
@@ -157,56 +224,6 @@ function problemOf(schema: z.ZodTypeAny, value: unknown, key: string): string | 
   return `${key}${where}: ${issue.message}`;
 }
 
-/**
- * Options and what tracing recorded are input like any other: each part is validated (paths inside the
- * project, module references as identifiers) and one that is wrong refuses the file. Only the schema
- * version and migrations, which carry no value into a file, fall back to "not recorded" when damaged.
- */
-const documentSchema = z
-  .object({
-    // Schema 1 files carry no version; nor does anything that is not a number.
-    schemaVersion: z.number().catch(1),
-    cliVersion: z.string().max(100).catch('unknown'),
-    templates: z.string().max(200).optional().catch(undefined),
-    options: jsonObject('has no "options" object'),
-    // Kept as written (validated below): add-tracing reads it back, smoke and upgrade use what they need of it.
-    existing: z.unknown().optional(),
-    migrations: z
-      .array(z.unknown())
-      .catch([])
-      .transform((ids) => ids.filter((m): m is string => typeof m === 'string')),
-    files: jsonObject<FileRecord['files']>('"files" must be an object').optional(),
-    base: jsonObject<FileRecord['base']>('"base" must be an object').optional(),
-  })
-  .superRefine((doc, ctx) => {
-    const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
-    if (doc.schemaVersion > ANSWERS_SCHEMA_VERSION)
-      return fail(
-        `was written by a newer create-traced-service (answers schema ${doc.schemaVersion}, ` +
-          `this CLI reads up to ${ANSWERS_SCHEMA_VERSION}); upgrade the CLI first`,
-      );
-    const newer = newerVersionMessage(doc.cliVersion, ourVersion());
-    if (newer) return fail(newer);
-    const problem =
-      (doc.existing !== undefined ? problemOf(existingSchema, doc.existing, 'existing') : undefined) ??
-      (doc.files ? problemOf(filesSchema, doc.files, 'files') : undefined) ??
-      (doc.base ? problemOf(baseSchema, doc.base, 'base') : undefined);
-    if (problem) fail(problem);
-  })
-  .transform(
-    (raw): AnswersDocument => ({
-      schemaVersion: raw.schemaVersion,
-      cliVersion: raw.cliVersion,
-      ...(raw.templates ? { templates: raw.templates } : {}),
-      // Options that did not exist when the file was written get the value that reproduces that project.
-      options: withLegacyOptions(raw.options, raw.existing),
-      ...(raw.existing ? { existing: raw.existing as ExistingAnswers } : {}),
-      migrations: raw.migrations,
-      ...(raw.files ? { files: raw.files } : {}),
-      ...(raw.base ? { base: raw.base } : {}),
-    }),
-  );
-
 /** The text as a JSON object; the message (without the file's name) says what it is instead. */
 export function answersRecord(text: string): Record<string, unknown> {
   if (nestingDepth(text) > MAX_ANSWERS_DEPTH)
@@ -224,6 +241,7 @@ export function answersRecord(text: string): Record<string, unknown> {
 
 /** A parsed answers object as a document of this CLI's schema, or one line saying what is wrong with it. */
 export function answersDocument(record: Record<string, unknown>): AnswersDocument {
+  documentSchema ??= buildDocumentSchema();
   const parsed = documentSchema.safeParse(record);
   if (!parsed.success) throw new AnswersShapeError(parsed.error.issues[0]!.message);
   return parsed.data;
