@@ -148,6 +148,14 @@ export function countOutcome(o: TestOutcome): { passed: number; failed: number }
   );
 }
 
+/** A suite that passed nothing on the original code (it cannot even be collected, say) vouches for nothing. */
+function nothingPassed(before: TestOutcome): string | undefined {
+  if (countOutcome(before).passed > 0) return undefined;
+  const [first] = before.errors;
+  const firstLine = first ? ` (first failure: ${first[0]}: ${first[1].split('\n')[0]})` : '';
+  return `passed no test on the original code${firstLine}, so it cannot show whether the change broke anything`;
+}
+
 /** The suite, run on a copy with the original code and then on the changed project, compared. */
 export async function testBeforeAndAfter(
   root: string,
@@ -169,6 +177,7 @@ export async function testBeforeAndAfter(
     const notes = [
       before.note && `on the original code: ${before.note}`,
       after.note && `on the changed code: ${after.note}`,
+      nothingPassed(before),
     ].filter(Boolean);
     return {
       ...(notes.length > 0 ? { note: `${suite.command} ${notes.join('; ')}` } : {}),
@@ -188,8 +197,11 @@ export function reportProjectTests(r: ProjectTestsReport, ui: Ui): void {
   if (!r.ran) return;
   const { before, after } = { before: r.before!, after: r.after! };
   const line = `the project's tests: ${before.passed} passed / ${before.failed} failed before, ${after.passed} / ${after.failed} after`;
-  if (!brokeProjectTests(r)) ui.success(line);
-  else if (r.regressions.length > 0) {
+  if (!brokeProjectTests(r)) {
+    // Nothing passed before: the note above says why this line proves little.
+    if (before.passed > 0) ui.success(line);
+    else ui.warn(line);
+  } else if (r.regressions.length > 0) {
     const first = r.regressions[0]!;
     ui.block(
       `${line}\nadd-tracing broke ${r.regressions.length} test${r.regressions.length === 1 ? '' : 's'} that passed before; ` +

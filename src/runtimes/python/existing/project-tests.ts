@@ -4,7 +4,7 @@
  * changed code, or a suite that exits worse (a coverage gate), is a failure of add-tracing. The "before"
  * run uses a copy of the project with the original file contents put back.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import fs from 'fs-extra';
 import { existsSync } from 'node:fs';
@@ -30,9 +30,34 @@ import { readTextIfExists } from '../../../core/read-file.js';
 
 const DEV_GROUPS = ['dev', 'test', 'tests', 'testing'];
 
-/** Whether the project has a pytest suite: pytest configuration or a tests/ directory. */
-export function hasTestSuite(files: Record<string, string | undefined>, hasTestsDir: boolean): boolean {
-  return hasTestsDir || hasPytestConfig(files);
+/** Whether the project has a pytest suite: pytest configuration, a tests/ directory or test modules at its root. */
+export function hasTestSuite(
+  files: Record<string, string | undefined>,
+  hasTestsDir: boolean,
+  rootTestModules: readonly string[] = [],
+): boolean {
+  return hasTestsDir || hasPytestConfig(files) || rootTestModules.length > 0;
+}
+
+// What pytest collects by default (test_*.py, *_test.py), and the single tests.py it collects only when named.
+const ROOT_TEST_MODULE = /^(?:test_\w*|\w+_test|tests)\.py$/;
+const SINGLE_TESTS_FILE = 'tests.py';
+
+async function rootTestModules(root: string): Promise<string[]> {
+  const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile() && ROOT_TEST_MODULE.test(e.name)).map((e) => e.name);
+}
+
+/**
+ * What pytest is given to run: nothing (its own discovery), or a root tests.py it would not collect by
+ * itself when that file is the project's only suite.
+ */
+export async function pytestTargets(root: string, files?: Record<string, string | undefined>): Promise<string[]> {
+  const read = files ?? (await suiteFiles(root));
+  const modules = await rootTestModules(root);
+  const discovered =
+    hasTestSuite(read, existsSync(path.join(root, 'tests'))) || modules.some((m) => m !== SINGLE_TESTS_FILE);
+  return !discovered && modules.includes(SINGLE_TESTS_FILE) ? [SINGLE_TESTS_FILE] : [];
 }
 
 function hasPytestConfig(files: Record<string, string | undefined>): boolean {
@@ -51,7 +76,7 @@ export async function projectSuite(
 ): Promise<'pytest' | 'django' | undefined> {
   const read = files ?? (await suiteFiles(root));
   if (!hasPytestConfig(read) && (await hasDjangoTests(root))) return 'django';
-  return hasTestSuite(read, existsSync(path.join(root, 'tests'))) ? 'pytest' : undefined;
+  return hasTestSuite(read, existsSync(path.join(root, 'tests')), await rootTestModules(root)) ? 'pytest' : undefined;
 }
 
 /** What the suite needs besides the runtime: pytest and the dev/test groups the project declares. */
@@ -114,9 +139,11 @@ export function parseJunit(xml: string): Pick<TestOutcome, 'results' | 'errors'>
     const id = decode(cls ? `${cls}::${name}` : name);
     const body = m[3] ?? '';
     if (/<skipped\b/.test(body)) continue;
-    const failure = /<(?:failure|error)\b([^>]*)>/.exec(body);
+    const failure = /<(?:failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/(?:failure|error)>)/.exec(body);
     results.set(id, !failure);
-    const message = failure ? /\bmessage="([^"]*)"/.exec(failure[1]!)?.[1] : undefined;
+    let message = failure ? /\bmessage="([^"]*)"/.exec(failure[1]!)?.[1] : undefined;
+    // A module that cannot be imported: pytest's message is generic, the exception is the first "E" line.
+    if (message === 'collection failure') message = /^E +(.+)$/m.exec(failure![2] ?? '')?.[1] ?? message;
     if (failure)
       errors.set(
         id,
@@ -138,11 +165,17 @@ export async function suiteEnvironment(appEnv: Record<string, string>): Promise<
   return tracedSuiteEnvironment(appEnv, { OTEL_EXPORTER_OTLP_TIMEOUT: '1', PYTHONDONTWRITEBYTECODE: '1' });
 }
 
-export async function runSuite(python: string, cwd: string, env: Record<string, string>): Promise<TestOutcome> {
+export async function runSuite(
+  python: string,
+  cwd: string,
+  env: Record<string, string>,
+  targets: readonly string[] = [],
+): Promise<TestOutcome> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cts-pytest-'));
   const report = path.join(dir, 'junit.xml');
   try {
-    const r = await execa(python, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${report}`], {
+    const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${report}`, ...targets];
+    const r = await execa(python, args, {
       cwd,
       reject: false,
       all: true,
@@ -217,6 +250,9 @@ export async function installTestRequirements(
 }
 
 // manage.py test's own verdict lines.
+const NO_SUITE =
+  "no test suite found (a tests/ directory, test_*.py or *_test.py modules, a root tests.py, Django tests or pytest configuration): the project's own tests were not run before and after the change";
+
 const DJANGO_VERDICTS = [/^FAILED \(/, /^Ran \d+ tests? in/];
 
 /** Runs the suite (pytest, else manage.py test) on the original and on the changed project, in the smoke-test venv. */
@@ -229,11 +265,12 @@ export async function projectTestsStep(
 ): Promise<ProjectTestsReport> {
   const files = await suiteFiles(root);
   const suite = await projectSuite(root, files);
-  if (!suite) return { ran: false, regressions: [] };
+  if (!suite) return { ran: false, regressions: [], note: NO_SUITE };
   const django = suite === 'django';
+  const targets = django ? [] : await pytestTargets(root, files);
   const run = django
     ? async (dir: string) => runDjangoTests(python, dir, await suiteEnvironment(extra.env))
-    : (dir: string) => runSuite(python, dir, extra.env);
+    : (dir: string) => runSuite(python, dir, extra.env, targets);
   return ui.step(
     "Running the project's tests before and after the change",
     async (update) => {
@@ -243,7 +280,7 @@ export async function projectTestsStep(
       const failure =
         requirements.length > 0 ? await installTestRequirements(python, requirements, extra.constraints) : undefined;
       if (failure) return { ran: false, regressions: [], note: `the test dependencies did not install: ${failure}` };
-      const command = django ? 'python manage.py test' : 'pytest';
+      const command = django ? 'python manage.py test' : ['pytest', ...targets].join(' ');
       return testBeforeAndAfter(
         root,
         changes,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { projectSuite } from '../../../../src/runtimes/python/existing/project-tests.js';
+import type { Ui } from '../../../../src/core/ui.js';
+import {
+  projectSuite,
+  projectTestsStep,
+  pytestTargets,
+} from '../../../../src/runtimes/python/existing/project-tests.js';
 import { scratchProject } from '../../../support/helpers.js';
 
 const project = (files: Record<string, string>) => scratchProject(files, 'cts-djtests-');
@@ -13,6 +18,24 @@ const djangoProject = {
 };
 
 describe("which runner runs the project's own tests", () => {
+  it('test modules at the root are a pytest suite; a root tests.py is named to pytest, which skips it by default', async () => {
+    expect(await projectSuite(project({ 'test_app.py': '', 'app.py': '' }))).toBe('pytest');
+    expect(await projectSuite(project({ 'app_test.py': '', 'app.py': '' }))).toBe('pytest');
+    const single = project({ 'tests.py': 'def test_x():\n    pass\n', 'main.py': '' });
+    expect(await projectSuite(single)).toBe('pytest');
+    expect(await pytestTargets(single)).toEqual(['tests.py']);
+    expect(await pytestTargets(project({ 'tests/test_app.py': '', 'tests.py': '' }))).toEqual([]);
+  });
+
+  it('no suite at all: the report says the tests were not run, and why', async () => {
+    const root = project({ 'main.py': '', 'helpers.py': '' });
+    const report = await projectTestsStep(root, 'python', [], { constraints: [], env: {} }, {} as Ui);
+    expect(report.ran).toBe(false);
+    expect(report.note).toMatch(
+      /no test suite found .*: the project's own tests were not run before and after the change/,
+    );
+  });
+
   it('Django tests and no pytest configuration: manage.py test', async () => {
     expect(await projectSuite(project(djangoProject))).toBe('django');
     // A tests/ package inside an app counts as well.

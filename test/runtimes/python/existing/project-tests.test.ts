@@ -91,3 +91,17 @@ it('a failure message keeps its line breaks (pytest writes them as &#10;)', () =
     '<testcase classname="t" name="a"><failure message="assert [3] == [2]&#10;  At index 0">x</failure></testcase>';
   expect(parseJunit(xml).errors.get('t::a')).toBe('assert [3] == [2]   At index 0');
 });
+
+it("a collection error gives the exception pytest printed, not its generic 'collection failure'", () => {
+  const xml =
+    '<testcase classname="" name="tests"><error message="collection failure">tests.py:1: in &lt;module&gt;\n' +
+    '    from shop.client import Client\nE   RuntimeError: the client needs the httpx package\n' +
+    'E   Install it with pip</error></testcase>';
+  expect(parseJunit(xml).errors.get('tests')).toBe('RuntimeError: the client needs the httpx package');
+});
+
+it('a self-closing failure element still marks its test failed', () => {
+  const xml = '<testcase classname="t" name="a"><failure message="boom" /></testcase>';
+  expect(parseJunit(xml).results.get('t::a')).toBe(false);
+  expect(parseJunit(xml).errors.get('t::a')).toBe('boom');
+});
