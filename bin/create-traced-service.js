@@ -5,14 +5,10 @@ if (typeof process.getBuiltinModule !== 'function') {
   process.exit(1);
 }
 
-// Node >= 22.1 keeps the compiled bundle on disk, so later runs skip most of the start-up compile time.
-try {
-  process.getBuiltinModule('node:module').enableCompileCache?.();
-} catch {
-  // a cache directory that cannot be written only costs speed
-}
-
-const { main } = await import('../dist/cli.js');
+// The bundle is CommonJS, loaded with a code cache that later runs compile from (see code-cache.cjs).
+const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);
+const { requireWithCodeCache } = require('./code-cache.cjs');
+const { main } = requireWithCodeCache(require.resolve('../dist/cli.cjs'));
 
 main(process.argv).then(
   (code) => {

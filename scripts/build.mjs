@@ -1,6 +1,8 @@
 /**
- * Builds dist/ with rolldown: the CLI and every runtime dependency bundled into ES modules, the templates
- * precompiled into them (scripts/templates.mjs). Each dynamic import() (a command, the installer, the smoke
+ * Builds dist/ with rolldown: the CLI and every runtime dependency bundled into CommonJS files (.cjs), the
+ * templates precompiled into them (scripts/templates.mjs). CommonJS because the bin loads them through
+ * bin/code-cache.cjs, which compiles each file with a V8 code cache made after a run (ES modules offer no
+ * hook to compile with cached data). Each dynamic import() (a command, the installer, the smoke
  * test's receiver, the prompts) loads only when used, so a scaffold does not compile the gRPC stack it never
  * starts; and what a run loads comes in as few files as possible, because each file Node resolves, reads and
  * links costs start-up time:
@@ -15,7 +17,6 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rolldown } from 'rolldown';
-import { builtinImportsPlugin } from './builtin-imports.mjs';
 import { lazyBuiltinsPlugin } from './lazy-builtins.mjs';
 import { templatesPlugin } from './templates.mjs';
 import { zodSubsetPlugin } from './zod-subset.mjs';
@@ -66,16 +67,17 @@ const bundle = await rolldown({
     templatesPlugin({ dataDir: dist }),
     zodSubsetPlugin(path.join(root, 'src')),
     scaffoldChunkPlugin(everyRun, scaffoldOnly),
-    builtinImportsPlugin(),
   ],
 });
 const { output } = await bundle.write({
   dir: dist,
-  format: 'esm',
+  // A dynamic import() becomes a require() run only when reached; import.meta.url, __filename's URL.
+  format: 'cjs',
+  entryFileNames: '[name].cjs',
   // Smaller files compile faster; start-up is most of a scaffold's time.
   minify: !process.argv.includes('--no-minify'),
   comments: false,
-  chunkFileNames: '[name]-[hash].js',
+  chunkFileNames: '[name]-[hash].cjs',
   codeSplitting: {
     groups: [
       { name: 'core', test: (id) => everyRun.has(id) },

@@ -34,9 +34,10 @@ export const dataFileName = (group) => `templates-${group.replace(/[^a-z0-9-]/gi
 
 /**
  * A precompiled specification with each of its functions in parentheses. V8 compiles a function when it is
- * first called unless it is parenthesized, and Node's compile cache holds only what was compiled with the
- * module: a lazy template function is compiled again by every run that renders it (a few ms of a scaffold),
- * an eager one comes from the cache. Nothing else changes: the same functions, the same output.
+ * first called unless it is parenthesized, and Node's compile cache held only what was compiled with the
+ * module: a lazy template function was compiled again by every run that renders it (a few ms of a scaffold),
+ * an eager one came from the cache. The bin's own code cache (bin/code-cache.cjs), made at exit, now holds the
+ * lazy ones too. Nothing else changes: the same functions, the same output.
  */
 export function eagerSpec(spec) {
   const ast = parseExpression(spec);
@@ -62,7 +63,7 @@ function entrySource(fields) {
  * Source of the module; `files` lists what it was built from, for watchers. With `dataDir` (the bundle),
  * each top-level folder goes to its own CommonJS module there and this module keeps only the index
  * (`group`): a run loads the folders it renders (a FastAPI scaffold: common/, python/, fastapi/ and partials/), not
- * every runtime's, and Node's compile cache (Node >= 22.1) keeps their code compiled between runs. Without
+ * every runtime's, and the bin's code cache (bin/code-cache.cjs) keeps their code compiled between runs. Without
  * it (the unit tests), everything is inline.
  */
 export function templatesModule(root = TEMPLATES_DIR, { dataDir } = {}) {

@@ -24,7 +24,8 @@ describe('the packed package', () => {
     const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies ?? {}).toEqual({});
     const files = packed!.files.map((f) => f.path);
-    expect(files).toContain('dist/cli.js');
+    expect(files).toContain('dist/cli.cjs');
+    expect(files).toContain('bin/code-cache.cjs');
     // TypeScript under templates/ is what Node services are generated from, not the CLI's source.
     expect(files.filter((f) => f.startsWith('src/') || (f.endsWith('.ts') && !f.startsWith('templates/')))).toEqual([]);
     expect(existsSync(path.join(root, 'templates', 'add-tracing', 'analyze.py'))).toBe(true);

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 import { describe, expect, it } from 'vitest';
-import { builtinImportsToConsts } from '../scripts/builtin-imports.mjs';
 import { subsetModule, zodMembers, zodSubsetPlugin } from '../scripts/zod-subset.mjs';
 import { PYTHON_FRAMEWORKS } from '../src/catalog/frameworks/index.js';
 import * as sourceOptions from '../src/options/schema.js';
@@ -130,25 +129,6 @@ describe('what a scaffold loads of Node', () => {
       .map((m) => m.slice('NativeModule '.length));
   }
 
-  it('rewrites only the leading imports of built-ins, in the forms a const can take', () => {
-    const chunk = [
-      'import{a as b}from"./core.js";import p from"node:path";import{readFileSync as r,statSync}from"node:fs";',
-      'import q,{argv as v}from"node:process";import o,*as s from"node:readline";import"node:os";',
-      'const t=`import x from "node:fs";`;',
-    ].join('');
-    expect(builtinImportsToConsts(chunk)).toBe(
-      [
-        'import{a as b}from"./core.js";const p = process.getBuiltinModule("node:path");',
-        'const { readFileSync: r, statSync } = process.getBuiltinModule("node:fs");',
-        'const q = process.getBuiltinModule("node:process"), { argv: v } = q;',
-        // A namespace import keeps its facade (its `default` is not the module); a bare import stays.
-        'import o,*as s from"node:readline";import"node:os";',
-        // Past the imports, the same text is a template's, not an import.
-        'const t=`import x from "node:fs";`;',
-      ].join(''),
-    );
-  });
-
   it('takes the built-ins without their ES facades, which load what the scaffold never uses', () => {
     const loaded = builtinsLoaded();
     expect(loaded).toContain('crypto');
@@ -218,16 +198,16 @@ describe('the live view in the bundle', () => {
       if (seen.has(file)) continue;
       seen.add(file);
       const code = readFileSync(path.join(dist, file), 'utf8');
-      // Static imports only: a dynamic import("./x.js") loads when its command runs, not at start-up.
-      for (const m of code.matchAll(/\b(?:import|export)\b[^'"()]*?["']\.\/([^"']+)["']/g)) todo.push(m[1] as string);
+      // Static requires only: a dynamic import() is `.then(()=>require("./x.cjs"))`, run with its command.
+      for (const m of code.matchAll(/(?<!=>)\brequire\(["']\.\/([^"']+)["']\)/g)) todo.push(m[1] as string);
     }
     return seen;
   }
 
   it('is not in what a scaffold loads', () => {
-    const create = readdirSync(dist).find((f) => /^create-[\w-]+\.js$/.test(f));
+    const create = readdirSync(dist).find((f) => /^create-[\w-]+\.cjs$/.test(f));
     expect(create).toBeDefined();
-    const loaded = new Set([...staticClosure('cli.js'), ...staticClosure(create as string)]);
+    const loaded = new Set([...staticClosure('cli.cjs'), ...staticClosure(create as string)]);
     expect(loaded.size).toBeGreaterThan(2);
     for (const file of loaded) {
       const code = readFileSync(path.join(dist, file), 'utf8');

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { runCmd } from './run-cmd.mjs';
 import { median } from './stats.mjs';
@@ -68,18 +69,20 @@ function dependencyOwners(nodeModules) {
   return owners;
 }
 
-const STATIC_IMPORT = /^\s*(?:import|export)\s+(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
-const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+// The bundle is CommonJS: a static import is a require() run with the file's body, a dynamic import() a
+// require() in a promise's callback (`()=>require("./x.cjs")`).
+const STATIC_IMPORT = /(?<!=>\s*)\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
+const DYNAMIC_IMPORT = /=>\s*require\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /**
- * Why each package is loaded: the shortest import chain from dist/cli.js to the dist file that imports
+ * Why each package is loaded: the shortest import chain from dist/cli.cjs to the dist file that imports
  * it, through dist files the run actually loaded. "→" is a static import, "⇢" a dynamic import().
  */
 function importChains(loadedFiles) {
   const distDir = path.join(ROOT, 'dist');
   const loaded = new Set([...loadedFiles].filter((f) => f.startsWith(distDir + path.sep)));
-  const entry = path.join(distDir, 'cli.js');
-  const chainOf = new Map([[entry, 'cli.js']]);
+  const entry = path.join(distDir, 'cli.cjs');
+  const chainOf = new Map([[entry, 'cli.cjs']]);
   const queue = [entry];
   const chains = {};
   while (queue.length) {
@@ -95,7 +98,7 @@ function importChains(loadedFiles) {
       ...[...text.matchAll(DYNAMIC_IMPORT)].map((m) => [m[1], '⇢']),
     ];
     for (const [spec, arrow] of edges) {
-      if (spec.startsWith('node:')) continue;
+      if (isBuiltin(spec)) continue;
       if (spec.startsWith('.')) {
         const target = path.resolve(path.dirname(file), spec);
         if (!loaded.has(target) || chainOf.has(target)) continue;

@@ -88,7 +88,7 @@ globalThis.__cts = {
   },
 };
 
-// Built-in modules (process.getBuiltinModule, require) and the .cjs template data files.
+// Built-in modules (process.getBuiltinModule, require), the bundle's .cjs files and the template data files.
 const getBuiltin = process.getBuiltinModule;
 const loaded = () => process.moduleLoadList.length;
 process.getBuiltinModule = function (id) {
@@ -107,7 +107,11 @@ Module._load = function (request, ...rest) {
   const builtin = Module.isBuiltin(request);
   const before = loaded();
   const frame = push(
-    builtin ? `built-in ${request.startsWith('node:') ? request : `node:${request}`}` : 'load: .cjs data',
+    builtin
+      ? `built-in ${request.startsWith('node:') ? request : `node:${request}`}`
+      : /(^|[\\/])templates-[\w-]+\.cjs$/.test(request)
+        ? 'load: .cjs data'
+        : 'load: bundle file (read, compile)',
   );
   try {
     return load.call(this, request, ...rest);

@@ -31,7 +31,8 @@ const WRAPPED = {
   writeStep: 'write',
   printNextSteps: 'create: the rest',
 };
-const CREATE_IMPORT = /\bimport\((["'])(\.\/create-[\w-]+\.js)\1\)/g;
+// The create chunk's lazy load as rolldown writes it in CommonJS: a require() in a promise's callback.
+const CREATE_IMPORT = /\(\) => require\((["'])(\.\/create-[\w-]+\.cjs)\1\)/g;
 
 /** The parts shown, in order, each with the labels it takes (see partOf). */
 export const PARTS = [
@@ -95,8 +96,10 @@ function instrumentChunk(code, moduleIds, found) {
       continue;
     }
     let l = line;
-    if (cjsPending && /=\s*\/\*\s*@__PURE__\s*\*\/\s*__commonJSMin\(/.test(l)) {
-      l = l.replace('__commonJSMin(', `__cts.cjs(__commonJSMin, ${JSON.stringify(region)}, `);
+    // In CommonJS chunks the helper is the runtime chunk's: `require_rolldown_runtime.__commonJSMin(`.
+    const commonJs = cjsPending && /=\s*\/\*\s*@__PURE__\s*\*\/\s*((?:[\w$]+\.)?__commonJSMin)\(/.exec(l);
+    if (commonJs) {
+      l = l.replace(`${commonJs[1]}(`, `__cts.cjs(${commonJs[1]}, ${JSON.stringify(region)}, `);
       cjsPending = false;
     } else if (l.trim() !== '') cjsPending = false;
     if (region?.startsWith('src/') && /(?<![\w$.])z\.\w+\(/.test(l)) found.zodRegions.add(region);
@@ -113,7 +116,7 @@ function instrumentChunk(code, moduleIds, found) {
     l = l.replace(
       CREATE_IMPORT,
       (_, q, file) =>
-        `__cts.call("load: the create chunk (read, compile, link)", () => import(${q}${file}${q}), undefined, [])`,
+        `() => __cts.call("load: the create chunk (read, compile, link)", () => require(${q}${file}${q}), undefined, [])`,
     );
     out.push(l);
   }

@@ -3,8 +3,8 @@
  * `create-vite <dir> --template vanilla-ts --no-interactive --no-immediate`, on Node 20, 22 and 24 in the
  * same run (every rep runs each tool on each Node, interleaved, in a fresh target directory).
  * Both run as `node <bin>` so that npx/npm registry resolution (network) is excluded from both.
- * Ours runs with its compile cache warm (os.tmpdir(), the bin's default, kept for the whole run) and cold
- * (an empty TMPDIR every time: a first run after install). Then, per Node: where each run's time goes
+ * Ours runs with its code cache warm (bin/code-cache.cjs keeps it under os.tmpdir(), here one TMPDIR kept
+ * for the whole run) and cold (an empty TMPDIR every time: a first run after install, which writes the cache). Then, per Node: where each run's time goes
  * (lib/scaffold-phases.mjs) and which built-in modules it loads, then one scaffold split into named parts
  * (lib/scaffold-breakdown.mjs); start-up of --version/--help, which modules each command loads, and what
  * each runtime dependency costs to import on its own.
