@@ -22,18 +22,30 @@ const crypto = require('node:crypto');
 /** How each file was compiled in this process (for tests): 'accepted', 'rejected' or 'none' (no cache yet). */
 const loads = [];
 
+/**
+ * The cache directory, made if missing; undefined unless it and its parent are directories of this user
+ * that no one else can write to: cached data is code that runs, and os.tmpdir() may be shared.
+ */
 function cacheDirectory() {
-  return path.join(os.tmpdir(), 'create-traced-service-code-cache', `${process.version}-${process.arch}`);
+  const base = path.join(os.tmpdir(), 'create-traced-service-code-cache');
+  const dir = path.join(base, `${process.version}-${process.arch}`);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return [base, dir].every(isPrivateDirectory) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isPrivateDirectory(dir) {
+  const stat = fs.lstatSync(dir);
+  const mine = typeof process.getuid !== 'function' || stat.uid === process.getuid();
+  return stat.isDirectory() && mine && (stat.mode & 0o022) === 0;
 }
 
 /** Writes the code cache of each script at exit; any failure leaves that file uncached. */
-function writeAtExit(dir, pending) {
+function writeAtExit(pending) {
   process.once('exit', () => {
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-    } catch {
-      return;
-    }
     for (const { script, cacheFile } of pending) {
       const temporary = `${cacheFile}.${process.pid}.tmp`;
       try {
@@ -59,6 +71,7 @@ function requireWithCodeCache(entry) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return require(entry);
   const root = path.dirname(entry) + path.sep;
   const dir = cacheDirectory();
+  if (dir === undefined) return require(entry);
   const pending = [];
   const compile = Module.prototype._compile;
   Module.prototype._compile = function compileWithCache(content, filename, ...rest) {
@@ -84,7 +97,7 @@ function requireWithCodeCache(entry) {
     const wrapper = script.runInThisContext({ displayErrors: true });
     return wrapper.call(mod.exports, mod.exports, moduleRequire, mod, filename, path.dirname(filename));
   };
-  writeAtExit(dir, pending);
+  writeAtExit(pending);
   return require(entry);
 }
 

@@ -1,6 +1,6 @@
 /** The bin's code cache: made at exit from what the run compiled, used by the next run, never trusted blindly. */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, scratchDir } from '../support/helpers.js';
@@ -90,8 +90,27 @@ describe('the code cache of the bundle', () => {
     const dir = bundle();
     // TMPDIR is a file: no cache directory can be made under it.
     writeFileSync(path.join(dir, 'tmp'), '');
-    expect(run(dir).result).toBe(5);
-    expect(run(dir).loads.map((l) => l.cache)).toEqual(['none', 'none']);
+    const plain = run(dir);
+    expect(plain.result).toBe(5);
+    // Loaded as Node loads any CommonJS file, without the cache.
+    expect(plain.loads).toEqual([]);
+  });
+
+  it('neither reads nor writes a cache directory that another user could write to (a shared temp directory)', () => {
+    const dir = bundle();
+    mkdirSync(path.join(dir, 'tmp'));
+    run(dir);
+    const base = path.join(dir, 'tmp', 'create-traced-service-code-cache');
+    // Group- or world-writable: anyone could have put code there.
+    chmodSync(base, 0o777);
+    expect(run(dir)).toEqual({ result: 5, loads: [] });
+    chmodSync(base, 0o700);
+    expect(run(dir).loads.map((l) => l.cache)).toEqual(['accepted', 'accepted']);
+    if (process.getuid?.() === 0) {
+      // Owned by someone else (only root can arrange that here).
+      chownSync(base, 65534, 65534);
+      expect(run(dir)).toEqual({ result: 5, loads: [] });
+    }
   });
 
   it("is off with NODE_DISABLE_COMPILE_CACHE, as Node's own compile cache is", () => {
