@@ -142,6 +142,49 @@ function cpuMissNote(f) {
   ];
 }
 
+const MODE_NAMES = { ours: 'our wiring', fotel: 'route by `@fastify/otel`', zero: 'zero-code', plain: 'no OTel' };
+
+/** The closed-loop comparison: CPU per request with the process always busy (no idle time amortised). */
+function saturatedTable(f) {
+  const s = f.saturated ?? {};
+  const ids = Object.keys(MODE_NAMES).filter((id) => s[id]);
+  if (ids.length === 0) return [];
+  return [
+    'At saturation (closed loop, 8 connections, 4 s, every mode with `OTEL_BSP_MAX_QUEUE_SIZE` raised so that nothing is dropped), medians of the same reps:',
+    '',
+    row(['Mode', 'req/s', 'CPU µs/request', 'vs no OTel µs', 'spans/request', 'per run µs']),
+    row(['---', '---:', '---:', '---:', '---:', '---']),
+    ...ids.map((id) =>
+      row([
+        MODE_NAMES[id],
+        fmt(s[id].rps, 0),
+        fmt(s[id].cpuMsPerReq * 1000, 1),
+        id === 'plain' ? '0 (reference)' : signed(s[id].overheadVsPlain * 1000, 1),
+        fmt(s[id].spansPerReq, 2),
+        s[id].cpuMsPerReqAll.map((x) => fmt(x * 1000, 1)).join(' / '),
+      ]),
+    ),
+    ...(s.ours && s.zero
+      ? ['', `At saturation ours ÷ zero-code: ${fmt(s.ours.overheadVsPlain / s.zero.overheadVsPlain, 2)} ×.`]
+      : []),
+    '',
+  ];
+}
+
+/** @fastify/otel (as generated before 0.3.0) against the route hook, at 400 requests/s and at saturation. */
+function fotelLine(f, c) {
+  const { fotel, ours } = f.modes;
+  if (!fotel) return [];
+  const s = f.saturated ?? {};
+  const busy =
+    s.fotel && s.ours
+      ? ` At saturation it adds ${fmt(s.fotel.overheadVsPlain * 1000, 1)} µs per request over no OpenTelemetry against the hook's ${fmt(s.ours.overheadVsPlain * 1000, 1)} µs (${fmt(s.fotel.overheadVsPlain / s.ours.overheadVsPlain, 2)} ×).`
+      : '';
+  return [
+    `- The route named by \`@fastify/otel\` instead of the generated hook, at ${c.rate} requests/s: ${signed((fotel.cpuMsPerReq - ours.cpuMsPerReq) * 1000, 0)} µs per request (overhead over no OpenTelemetry ${fmt(fotel.overheadVsPlain * 1000, 0)} vs ${fmt(ours.overheadVsPlain * 1000, 0)} µs), p99 ${fmt(fotel.p99, 2)} vs ${fmt(ours.p99, 2)} ms.${busy} What it adds per request: its onRequest/onSend/onResponse hooks, a non-recording "request" span and a context switch.`,
+  ];
+}
+
 function frameworkSection(fw, f, c) {
   const ratio = f.cpu.ratio == null ? '—' : `${fmt(f.cpu.ratio, 2)} ×`;
   return [
@@ -169,14 +212,11 @@ function frameworkSection(fw, f, c) {
           `- ${f.modes.batch.label.replace('our wiring, ', '')}: ${signed((f.modes.batch.cpuMsPerReq - f.modes.ours.cpuMsPerReq) * 1000, 0)} µs per request, p99 ${fmt(f.modes.batch.p99, 2)} vs ${fmt(f.modes.ours.p99, 2)} ms.`,
         ]
       : []),
-    ...(f.modes.fotel
-      ? [
-          `- The route named by \`@fastify/otel\` instead of the generated hook: ${signed((f.modes.fotel.cpuMsPerReq - f.modes.ours.cpuMsPerReq) * 1000, 0)} µs per request (tracing's overhead over no OpenTelemetry ${fmt(f.modes.fotel.overheadVsPlain * 1000, 0)} vs ${fmt(f.modes.ours.overheadVsPlain * 1000, 0)} µs, ${fmt(f.modes.fotel.overheadVsPlain / f.modes.ours.overheadVsPlain, 2)} ×), p99 ${fmt(f.modes.fotel.p99, 2)} vs ${fmt(f.modes.ours.p99, 2)} ms: its onRequest/onSend/onResponse hooks, a non-recording "request" span and a context switch per request.`,
-        ]
-      : []),
+    ...fotelLine(f, c),
     memoryNote(fw, f),
     tailLine(fw, f, c),
     '',
+    ...saturatedTable(f),
     ...profileTable(f),
   ];
 }
@@ -239,7 +279,7 @@ export function nodeSection(part) {
     ...zeroStopNote(d),
     '### CPU, memory and tail latency per framework',
     '',
-    `Closed-loop autocannon load on \`${c.route}\` (no sleep; server span + one manual child), ${c.connections} connections, ${c.warmupSec} s warm-up then ${c.durationSec} s measured, every mode started fresh with its own receiver, modes interleaved in rotating order, **median of ${c.reps} runs**. CPU = utime+stime of the service's process group from /proc, per request answered. RSS read right after the load, then split by Node's diagnostic report (\`--report-on-signal\`): JS heap committed (of it compiled code and live objects), Buffers (external), and the rest (native: the node binary, libuv, malloc). The zero-code rows run the same app with its telemetry module replaced by no-ops, under \`node --import @opentelemetry/auto-instrumentations-node/register\` with its defaults (every instrumentation it ships), traces only. Tail: open-loop paced load (bench/lib/paced-load.mjs, latency from when each request was due) at ${c.rate} requests/s for ${c.tailSec} s after ${c.warmupSec} s warm-up, traced against tracing off, medians of ${c.reps}. Profile: one more closed-loop run per mode under \`node --cpu-prof\` (V8's sampler), every sample charged to the innermost npm package on its stack (what a package asks Node to do is its cost), the shares scaled to the CPU per request of that run.`,
+    `Paced open-loop load at ${c.rate} requests/s (bench/lib/paced-load.mjs) on \`${c.route}\` (no sleep; server span + one manual child), ${c.warmupSec} s warm-up then ${c.durationSec} s measured, every mode started fresh with its own receiver, modes interleaved in rotating order, **median of ${c.reps} runs**. CPU = utime+stime of the service's process group from /proc, per request answered. RSS read right after the load, then split by Node's diagnostic report (\`--report-on-signal\`): JS heap committed (of it compiled code and live objects), Buffers (external), and the rest (native: the node binary, libuv, malloc). The zero-code rows run the same app with its telemetry module replaced by no-ops, under \`node --import @opentelemetry/auto-instrumentations-node/register\` with its defaults (every instrumentation it ships), traces only. Tail: open-loop paced load (bench/lib/paced-load.mjs, latency from when each request was due) at ${c.rate} requests/s for ${c.tailSec} s after ${c.warmupSec} s warm-up, traced against tracing off, medians of ${c.reps}. At that rate a process is mostly idle between requests, so the CPU per request includes what waking up costs; the saturation table (closed loop) has none of it. Profile: one more run per mode at the same rate under \`node --cpu-prof\` (V8's sampler), every sample charged to the innermost npm package on its stack (what a package asks Node to do is its cost), the shares scaled to the CPU per request of that run.`,
     '',
     ...(part.load
       ? [

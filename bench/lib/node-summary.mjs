@@ -57,6 +57,22 @@ function summariseTail(tails) {
   return { off, ours, ratio, met: ratio != null && ratio <= NODE_GOALS.tailRatio && ours.errors === 0 };
 }
 
+/** Medians per mode of the closed-loop runs, with the CPU each adds over no OpenTelemetry. */
+function summariseSaturated(runs = []) {
+  const ids = [...new Set(runs.map((r) => r.mode))];
+  const out = Object.fromEntries(
+    ids.map((id) => {
+      const mine = runs.filter((r) => r.mode === id);
+      return [
+        id,
+        { ...medians(mine, ['rps', 'cpuMsPerReq', 'spansPerReq']), cpuMsPerReqAll: mine.map((r) => r.cpuMsPerReq) },
+      ];
+    }),
+  );
+  for (const m of Object.values(out)) m.overheadVsPlain = out.plain ? m.cpuMsPerReq - out.plain.cpuMsPerReq : null;
+  return out;
+}
+
 function summariseFramework(app, m) {
   const modes = summariseModes(m.modes, m.runs);
   const ours = modes.ours.overheadVsPlain;
@@ -68,6 +84,7 @@ function summariseFramework(app, m) {
     defaults: app.defaults,
     modes,
     tail: summariseTail(m.tails),
+    saturated: summariseSaturated(m.saturated),
     profiles: m.profiles,
     cpu: {
       oursUs: ours * 1000,
@@ -90,7 +107,9 @@ export function summariseNode({ ws, cfg, shutdown, measured, spansPerRequest }) 
     node: ws.nodeVersion,
     frameworks,
     shutdown,
-    runs: Object.fromEntries(Object.entries(measured).map(([fw, m]) => [fw, { overhead: m.runs, tail: m.tails }])),
+    runs: Object.fromEntries(
+      Object.entries(measured).map(([fw, m]) => [fw, { overhead: m.runs, tail: m.tails, saturated: m.saturated }]),
+    ),
     goal: {
       target: `0 spans lost on SIGTERM at N = ${cfg.n}, the generated Node services`,
       lost: goalRuns.map((r) => ({ scenario: r.scenario, lost: r.lost })),

@@ -262,6 +262,29 @@ async function tailRun(app, fw, mode, cfg) {
 
 const fmtMs = (x) => (x == null ? '—' : x.toFixed(2));
 
+/** Modes compared at saturation too: CPU per request with no idle time to amortise, which 400 requests/s has. */
+const SATURATED_MODES = ['ours', 'fotel', 'zero', 'plain'];
+// Closed loop outruns a batch processor's default queue (2048): raised so that every mode exports what it records.
+const SATURATED_QUEUE = '1000000';
+
+/** Closed-loop runs (no rate), modes rotated per rep: CPU per request with the process always busy. */
+async function saturatedRuns(app, fw, modes, cfg, log) {
+  const chosen = modes.filter((m) => SATURATED_MODES.includes(m.id));
+  const runs = [];
+  for (let rep = 0; rep < cfg.reps; rep++) {
+    for (const mode of chosen.map((_, i) => chosen[(i + rep) % chosen.length])) {
+      const saturatedMode = { ...mode, env: { ...mode.env, OTEL_BSP_MAX_QUEUE_SIZE: SATURATED_QUEUE } };
+      const r = await overheadRun(app, fw, saturatedMode, { ...cfg, rate: undefined });
+      runs.push({ mode: mode.id, rep, rps: r.rps, cpuMsPerReq: r.cpuMsPerReq, spansPerReq: r.spansPerReq });
+      log(
+        `  [${rep + 1}/${cfg.reps}] ${fw} saturated ${mode.id.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} req/s  ` +
+          `CPU ${(r.cpuMsPerReq * 1000).toFixed(1)} µs/req  ${r.spansPerReq.toFixed(2)} spans/req`,
+      );
+    }
+  }
+  return runs;
+}
+
 async function measureFramework(ws, fw, cfg, log) {
   const app = ws.frameworks[fw];
   const modes = overheadModes(app.defaults, app.variants);
@@ -290,6 +313,7 @@ async function measureFramework(ws, fw, cfg, log) {
       );
     }
   }
+  const saturated = await saturatedRuns(app, fw, modes, cfg, log);
   const profiles = [];
   if (fw === NODE_BENCH_FRAMEWORKS[0]) {
     for (const mode of modes.filter((m) => ['ours', 'zero', 'plain'].includes(m.id))) {
@@ -302,7 +326,7 @@ async function measureFramework(ws, fw, cfg, log) {
       );
     }
   }
-  return { modes, runs, tails, profiles };
+  return { modes, runs, tails, profiles, saturated };
 }
 
 export async function runNode(
