@@ -97,6 +97,8 @@ export async function measureOverhead(svc, collector, cfg, settle = async () => 
   const warm = await loadFor(cfg.warmupSec);
   const cpu0 = svc.cpuSeconds();
   const load = await loadFor(cfg.durationSec);
+  // Closed loop can outrun the exporter: with `drain`, the CPU counts until the backlog has been exported too.
+  if (cfg.drain) await cfg.drain();
   const cpu1 = svc.cpuSeconds();
   // Resident memory of the whole group right after the load: what the service holds while serving.
   const rssMiB = svc.rssMiB();

@@ -150,7 +150,7 @@ function saturatedTable(f) {
   const ids = Object.keys(MODE_NAMES).filter((id) => s[id]);
   if (ids.length === 0) return [];
   return [
-    'At saturation (closed loop, 8 connections, 4 s, every mode with `OTEL_BSP_MAX_QUEUE_SIZE` raised so that nothing is dropped), medians of the same reps:',
+    'At saturation (closed loop, 8 connections, 4 s; every mode with `OTEL_BSP_MAX_QUEUE_SIZE` raised so that its queue drops nothing, and its CPU counted until the backlog the load left has reached the receiver, so every mode pays for exporting what it recorded), medians of the same reps. Spans/request is counted after the stop: a mode that does not flush on SIGTERM loses its last partial batch.',
     '',
     row(['Mode', 'req/s', 'CPU µs/request', 'vs no OTel µs', 'spans/request', 'per run µs']),
     row(['---', '---:', '---:', '---:', '---:', '---']),

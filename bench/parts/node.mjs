@@ -201,7 +201,22 @@ async function shutdownRun(ws, sc, cfg) {
   }
 }
 
-/** One closed-loop run; with `profile`, under `--cpu-prof` (the profile's roles in µs per request). */
+/**
+ * Waits, with the service still running, until its export backlog has reached the receiver (the count has
+ * not moved for a second; at most 60 s). A last partial batch waits for the schedule delay and is left out.
+ */
+async function drainExports(collector) {
+  let count = collector.spanCount();
+  let still = 0;
+  for (let waited = 0; waited < 60_000 && still < 4; waited += 250) {
+    await sleep(250);
+    const now = collector.spanCount();
+    still = now === count ? still + 1 : 0;
+    count = now;
+  }
+}
+
+/** One overhead run: paced at `cfg.rate`, or closed loop without one; with `profile`, under `--cpu-prof` (the profile's roles in µs per request). */
 async function overheadRun(app, fw, mode, cfg, profile = false) {
   const collector = await startCollector('up');
   const label = `node-${profile ? 'profile' : 'overhead'}-${fw}-${mode.id}`;
@@ -214,7 +229,8 @@ async function overheadRun(app, fw, mode, cfg, profile = false) {
       env: { OTEL_SERVICE_NAME: `bench-node-${mode.id}` },
     });
     const afterLoad = async (s) => ({ loadEndUs: profileClockUs(), memory: await memoryAfterLoad(s, report) });
-    const measured = await measureOverhead(svc, collector, cfg, () => settle(collector), afterLoad);
+    const load = cfg.drain ? { ...cfg, drain: () => drainExports(collector) } : cfg;
+    const measured = await measureOverhead(svc, collector, load, () => settle(collector), afterLoad);
     svc = undefined;
     const {
       afterLoad: { loadEndUs, memory },
@@ -274,7 +290,7 @@ async function saturatedRuns(app, fw, modes, cfg, log) {
   for (let rep = 0; rep < cfg.reps; rep++) {
     for (const mode of chosen.map((_, i) => chosen[(i + rep) % chosen.length])) {
       const saturatedMode = { ...mode, env: { ...mode.env, OTEL_BSP_MAX_QUEUE_SIZE: SATURATED_QUEUE } };
-      const r = await overheadRun(app, fw, saturatedMode, { ...cfg, rate: undefined });
+      const r = await overheadRun(app, fw, saturatedMode, { ...cfg, rate: undefined, drain: true });
       runs.push({ mode: mode.id, rep, rps: r.rps, cpuMsPerReq: r.cpuMsPerReq, spansPerReq: r.spansPerReq });
       log(
         `  [${rep + 1}/${cfg.reps}] ${fw} saturated ${mode.id.padEnd(5)} ${r.rps.toFixed(0).padStart(6)} req/s  ` +
