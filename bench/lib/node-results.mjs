@@ -5,7 +5,7 @@ import { fmt, signed } from './stats.mjs';
 import { row, status } from './markdown.mjs';
 
 const us = (ms) => fmt(ms * 1000, 0);
-const MODE_ORDER = ['off', 'ours', 'proto', 'batch', 'fotel', 'zero', 'plain'];
+const MODE_ORDER = ['off', 'ours', 'proto', 'batch', 'unbound', 'fotel', 'zero', 'plain'];
 
 function exitText(r, graceMs) {
   if (r.signal === 'SIGKILL') return 'killed at once';
@@ -122,6 +122,20 @@ function profileTable(f) {
   ];
 }
 
+/** The upstream change measured: the HTTP instrumentation not binding a traced request's emitters. */
+function unboundLine(f, c) {
+  const { unbound, ours } = f.modes;
+  if (!unbound) return [];
+  const s = f.saturated ?? {};
+  const busy =
+    s.unbound && s.ours
+      ? `; at saturation ${fmt(s.unbound.overheadVsPlain * 1000, 1)} vs ${fmt(s.ours.overheadVsPlain * 1000, 1)} µs (${signed((s.unbound.overheadVsPlain - s.ours.overheadVsPlain) * 1000, 1)} µs, ${fmt(s.zero ? s.unbound.overheadVsPlain / s.zero.overheadVsPlain : Number.NaN, 2)} × the zero-code path's)`
+      : '';
+  return [
+    `- Upstream change measured: \`@opentelemetry/instrumentation-http\` binds a traced request's request and response emitters to its context (every listener added later is wrapped, for every request); patched not to, our wiring's overhead over no OpenTelemetry is ${fmt(unbound.overheadVsPlain * 1000, 0)} vs ${fmt(ours.overheadVsPlain * 1000, 0)} µs at ${c.rate} requests/s${busy}. Binding lazily (when a listener needs the context) would keep context propagation for body events and save that.`,
+  ];
+}
+
 /** When the CPU goal is missed: per-span costs, the gap, and where our cost goes by the profile. */
 function cpuMissNote(f) {
   if (f.cpu.met || f.cpu.ratio == null) return [];
@@ -142,7 +156,13 @@ function cpuMissNote(f) {
   ];
 }
 
-const MODE_NAMES = { ours: 'our wiring', fotel: 'route by `@fastify/otel`', zero: 'zero-code', plain: 'no OTel' };
+const MODE_NAMES = {
+  ours: 'our wiring',
+  unbound: 'ours, HTTP instrumentation not binding the emitters',
+  fotel: 'route by `@fastify/otel`',
+  zero: 'zero-code',
+  plain: 'no OTel',
+};
 
 /** The closed-loop comparison: CPU per request with the process always busy (no idle time amortised). */
 function saturatedTable(f) {
@@ -201,6 +221,7 @@ function frameworkSection(fw, f, c) {
       .map((id) => `${id} ${f.modes[id].cpuMsPerReqAll.map((x) => us(x)).join('/')}`)
       .join('; ')}.`,
     ...cpuMissNote(f),
+    ...unboundLine(f, c),
     `- Tracing off (\`OTEL_SDK_DISABLED=true\`) costs ${fmt(f.off.us, 0)} µs per request over no OpenTelemetry (goal ≤ ${NODE_GOALS.offWithinUs} µs: ${status(f.off.met)}): the telemetry module constructs no instrumentation and registers no loader hook, so nothing is patched.`,
     ...(f.modes.proto
       ? [

@@ -216,6 +216,47 @@ async function fastifyOtelVariant(ours, root, env, log) {
   return dir;
 }
 
+/**
+ * The traced-request path of @opentelemetry/instrumentation-http binds the request and the response
+ * emitters to the span's context (every listener added later is wrapped): the lines an upstream change
+ * would make lazy. Matched in its ESM and CommonJS builds; a release where they moved is not patched.
+ */
+const EMITTER_BINDS = [
+  /(setRPCMetadata\)?\(\S*?trace\.setSpan\(ctx, span\), rpcMetadata\), \(\) => \{\n)(\s*\S*context\.bind\(\S*context\.active\(\), request\);\n\s*\S*context\.bind\(\S*context\.active\(\), response\);\n)/,
+];
+
+/**
+ * ours on a copy of its node_modules whose HTTP instrumentation does not bind the request and response
+ * emitters of a traced request: what that upstream change would save (a GET without a body needs no
+ * binding; a real change would bind lazily). Undefined when the lines are not found.
+ */
+async function unboundEmittersVariant(ours, source, root, log) {
+  const dir = copyProject(ours, path.join(root, 'variants/unbound'));
+  cpSync(path.join(source, 'node_modules'), path.join(dir, 'node_modules'), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+  const dist = path.join(dir, 'node_modules', '@opentelemetry', 'instrumentation-http', 'dist');
+  let patched = 0;
+  for (const name of ['http.mjs', 'http.cjs']) {
+    const file = path.join(dist, name);
+    if (!existsSync(file)) continue;
+    const text = read(file);
+    const next = text.replace(
+      EMITTER_BINDS[0],
+      (_, head) => `${head}/* bench: request/response emitters not bound */\n`,
+    );
+    if (next !== text) patched++;
+    writeFileSync(file, next);
+  }
+  if (patched === 0) {
+    log('  instrumentation-http: the emitter binding was not found; the unbound comparison is left out');
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  return dir;
+}
+
 /** One framework's variants: generated (or $BENCH_NODE_SOURCE for the first), rebuilt with the bench route. */
 async function prepareFramework(node, framework, log) {
   const env = nodeEnv(node);
@@ -246,6 +287,7 @@ async function prepareFramework(node, framework, log) {
     timeoutMs: 600_000,
   });
   const fastifyOtel = framework === 'fastify' ? await fastifyOtelVariant(ours, root, env, log) : undefined;
+  const unbound = await unboundEmittersVariant(ours, source, root, log);
   const versions = {
     ...installedVersions(source, [framework, '@opentelemetry/sdk-node', '@opentelemetry/api']),
     ...(fastifyOtel ? installedVersions(fastifyOtel, [FASTIFY_OTEL.name]) : {}),
@@ -261,6 +303,9 @@ async function prepareFramework(node, framework, log) {
       zero: { dir: zero, argv: (flags = []) => [node, ...flags, '--import', ZERO_CODE_REGISTER, ...rest] },
       ...(fastifyOtel
         ? { 'fastify-otel': { dir: fastifyOtel, argv: (flags = []) => [node, ...flags, '--import', preload, ...rest] } }
+        : {}),
+      ...(unbound
+        ? { unbound: { dir: unbound, argv: (flags = []) => [node, ...flags, '--import', preload, ...rest] } }
         : {}),
     },
   };

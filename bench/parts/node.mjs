@@ -98,6 +98,18 @@ export function overheadModes({ protocol, batch }, variants = {}) {
       protocol,
       env: { ...TRACES_ONLY, OTEL_BSP_MAX_EXPORT_BATCH_SIZE: String(otherBatch) },
     },
+    ...(variants.unbound
+      ? [
+          {
+            id: 'unbound',
+            label:
+              'our wiring, `@opentelemetry/instrumentation-http` patched not to bind the request/response emitters (an upstream change, measured)',
+            variant: 'unbound',
+            protocol,
+            env: TRACES_ONLY,
+          },
+        ]
+      : []),
     ...(variants['fastify-otel']
       ? [
           {
@@ -279,7 +291,7 @@ async function tailRun(app, fw, mode, cfg) {
 const fmtMs = (x) => (x == null ? '—' : x.toFixed(2));
 
 /** Modes compared at saturation too: CPU per request with no idle time to amortise, which 400 requests/s has. */
-const SATURATED_MODES = ['ours', 'fotel', 'zero', 'plain'];
+const SATURATED_MODES = ['ours', 'unbound', 'fotel', 'zero', 'plain'];
 // Closed loop outruns a batch processor's default queue (2048): raised so that every mode exports what it records.
 const SATURATED_QUEUE = '1000000';
 
