@@ -13,9 +13,9 @@ async function loadReceiver() {
 }
 
 /** Collector up: the built-in receiver on 127.0.0.1, gRPC (`endpoint`) and OTLP/HTTP (`httpEndpoint`). */
-export async function startUpCollector() {
+export async function startUpCollector(limits = undefined) {
   const { startReceiver } = await loadReceiver();
-  const receiver = await startReceiver({ host: '127.0.0.1', closeGraceMs: 500 });
+  const receiver = await startReceiver({ host: '127.0.0.1', closeGraceMs: 500, limits });
   const unregister = onCleanup(() => receiver.close());
   return {
     kind: 'up',
@@ -85,8 +85,9 @@ export function endpointFor(collector, protocol) {
   return protocol === 'http/protobuf' ? (collector.httpEndpoint ?? collector.endpoint) : collector.endpoint;
 }
 
-export function startCollector(kind) {
-  if (kind === 'up') return startUpCollector();
+/** `limits` (kind 'up'): receiver caps above the CLI's own, for loads that send more than a smoke test does. */
+export function startCollector(kind, limits = undefined) {
+  if (kind === 'up') return startUpCollector(limits);
   if (kind === 'down') return startDownCollector();
   if (kind === 'hanging') return startHangingCollector();
   throw new Error(`unknown collector state ${kind}`);

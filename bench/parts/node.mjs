@@ -230,7 +230,7 @@ async function drainExports(collector) {
 
 /** One overhead run: paced at `cfg.rate`, or closed loop without one; with `profile`, under `--cpu-prof` (the profile's roles in µs per request). */
 async function overheadRun(app, fw, mode, cfg, profile = false) {
-  const collector = await startCollector('up');
+  const collector = await startCollector('up', cfg.drain ? SATURATED_LIMITS : undefined);
   const label = `node-${profile ? 'profile' : 'overhead'}-${fw}-${mode.id}`;
   const report = reportFile(label);
   const prof = profile ? profileFlags(label) : undefined;
@@ -294,6 +294,8 @@ const fmtMs = (x) => (x == null ? '—' : x.toFixed(2));
 const SATURATED_MODES = ['ours', 'unbound', 'fotel', 'zero', 'plain'];
 // Closed loop outruns a batch processor's default queue (2048): raised so that every mode exports what it records.
 const SATURATED_QUEUE = '1000000';
+// ...and sends far more than the receiver keeps for a smoke test (100,000 items): the receiver takes it all.
+const SATURATED_LIMITS = { maxRunItems: 5_000_000, maxRunBytes: 4 * 1024 ** 3 };
 
 /** Closed-loop runs (no rate), modes rotated per rep: CPU per request with the process always busy. */
 async function saturatedRuns(app, fw, modes, cfg, log) {
