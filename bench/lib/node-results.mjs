@@ -157,6 +157,7 @@ function cpuMissNote(f) {
 }
 
 const MODE_NAMES = {
+  off: 'tracing off',
   ours: 'our wiring',
   unbound: 'ours, HTTP instrumentation not binding the emitters',
   fotel: 'route by `@fastify/otel`',
@@ -222,7 +223,7 @@ function frameworkSection(fw, f, c) {
       .join('; ')}.`,
     ...cpuMissNote(f),
     ...unboundLine(f, c),
-    `- Tracing off (\`OTEL_SDK_DISABLED=true\`) costs ${fmt(f.off.us, 0)} µs per request over no OpenTelemetry (goal ≤ ${NODE_GOALS.offWithinUs} µs: ${status(f.off.met)}): the telemetry module constructs no instrumentation and registers no loader hook, so nothing is patched.`,
+    `- Tracing off (\`OTEL_SDK_DISABLED=true\`) costs ${fmt(f.off.us, f.off.atSaturation ? 1 : 0)} µs per request over no OpenTelemetry${f.off.atSaturation ? ` at saturation (${signed(f.off.pacedUs, 0)} µs at ${c.rate} requests/s, where /proc's CPU time, in 10 ms ticks, resolves ${fmt(10_000 / (c.rate * c.durationSec), 1)} µs per request)` : ''} (goal ≤ ${NODE_GOALS.offWithinUs} µs: ${status(f.off.met)}): the telemetry module constructs no instrumentation and registers no loader hook, so nothing is patched.`,
     ...(f.modes.proto
       ? [
           `- ${f.modes.proto.protocol} instead of ${f.modes.ours.protocol}: ${signed((f.modes.proto.cpuMsPerReq - f.modes.ours.cpuMsPerReq) * 1000, 0)} µs per request, p99 ${fmt(f.modes.proto.p99, 2)} vs ${fmt(f.modes.ours.p99, 2)} ms, RSS ${signed(f.modes.proto.memory?.rssMiB - f.modes.ours.memory?.rssMiB, 1)} MiB.`,

@@ -291,7 +291,7 @@ async function tailRun(app, fw, mode, cfg) {
 const fmtMs = (x) => (x == null ? '—' : x.toFixed(2));
 
 /** Modes compared at saturation too: CPU per request with no idle time to amortise, which 400 requests/s has. */
-const SATURATED_MODES = ['ours', 'unbound', 'fotel', 'zero', 'plain'];
+const SATURATED_MODES = ['off', 'ours', 'unbound', 'fotel', 'zero', 'plain'];
 // Closed loop outruns a batch processor's default queue (2048): raised so that every mode exports what it records.
 const SATURATED_QUEUE = '1000000';
 // ...and sends far more than the receiver keeps for a smoke test (100,000 items): the receiver takes it all.
