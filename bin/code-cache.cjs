@@ -19,6 +19,9 @@ const path = require('node:path');
 const os = require('node:os');
 const crypto = require('node:crypto');
 
+/** The cache's folder under os.tmpdir(): kept between runs, as Node's own node-compile-cache is. */
+const CACHE_DIR_NAME = 'create-traced-service-code-cache';
+
 /** How each file was compiled in this process (for tests): 'accepted', 'rejected' or 'none' (no cache yet). */
 const loads = [];
 
@@ -27,7 +30,7 @@ const loads = [];
  * that no one else can write to: cached data is code that runs, and os.tmpdir() may be shared.
  */
 function cacheDirectory() {
-  const base = path.join(os.tmpdir(), 'create-traced-service-code-cache');
+  const base = path.join(os.tmpdir(), CACHE_DIR_NAME);
   const dir = path.join(base, `${process.version}-${process.arch}`);
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -101,4 +104,4 @@ function requireWithCodeCache(entry) {
   return require(entry);
 }
 
-module.exports = { requireWithCodeCache, loads };
+module.exports = { requireWithCodeCache, loads, CACHE_DIR_NAME };

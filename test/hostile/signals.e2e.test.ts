@@ -4,12 +4,17 @@
  * installer gracefully and leave no venv and no temporary files behind.
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT, runCli, scratchDir } from '../support/helpers.js';
 import { descendants, groupAlive, startSession, waitFor, within } from './processes.js';
+
+const { CACHE_DIR_NAME } = createRequire(import.meta.url)(path.join(REPO_ROOT, 'bin', 'code-cache.cjs')) as {
+  CACHE_DIR_NAME: string;
+};
 
 const UV_DIR = path.join(os.homedir(), '.cache', 'create-traced-service-ci', 'bin');
 const PATH = existsSync(UV_DIR) ? `${UV_DIR}${path.delimiter}${process.env.PATH}` : process.env.PATH;
@@ -90,7 +95,14 @@ describe('Ctrl-C during the install', () => {
       expect(session.output()).toMatch(/cancelled/);
       expect(session.output()).not.toMatch(/Install failed/);
       expect(existsSync(venv), 'the half-built .venv').toBe(false);
-      expect(readdirSync(tmp), 'temporary files').toEqual([]);
+      // The CLI's code cache stays (it is meant to); nothing else, and no half-written cache file.
+      expect(
+        readdirSync(tmp).filter((e) => e !== CACHE_DIR_NAME),
+        'temporary files',
+      ).toEqual([]);
+      const cache = path.join(tmp, CACHE_DIR_NAME);
+      const cacheFiles = existsSync(cache) ? readdirSync(cache, { recursive: true }).map(String) : [];
+      expect(cacheFiles.filter((f) => f.endsWith('.tmp'))).toEqual([]);
       expect(existsSync(path.join(root, 'svc', 'app', 'main.py'))).toBe(true);
       for (const p of installer)
         await waitFor(
