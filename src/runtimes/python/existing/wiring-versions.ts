@@ -85,25 +85,13 @@ function releaseRow(rows: Release[], framework: string, pins: Pinned[], line?: O
 }
 
 /**
- * The wiring for the framework version the project pins or locks (see releaseRow). `ownInstrumentor`
- * says where the project's own code calls the framework's instrumentor: that call stays, so the
- * instrumentor's wiring is kept (it instruments the app first, which turns that call into a no-op)
- * rather than FastAPI's own, which would stand aside for it. Throws a one-line UsageError for a
- * release that cannot be wired.
+ * The wiring for the framework version the project pins or locks (see releaseRow). Throws a one-line
+ * UsageError for a release that cannot be wired.
  */
-export function wiringVariant(
-  framework: string,
-  pins: Pinned[],
-  line?: OtelLine,
-  ownInstrumentor?: string,
-): WiringVariant {
+export function wiringVariant(framework: string, pins: Pinned[], line?: OtelLine): WiringVariant {
   const rows = RELEASES[framework];
   if (!rows) return {};
-  const chosen = releaseRow(rows, framework, pins, line);
-  const row =
-    chosen.variant?.nativeTelemetry && ownInstrumentor
-      ? (rows.find((r) => r.variant && !r.variant.nativeTelemetry) ?? chosen)
-      : chosen;
+  const row = releaseRow(rows, framework, pins, line);
   const pin = pins.find((p) => p.name === framework && !p.floor) ?? pins.find((p) => p.name === framework);
   const release = pin ? (pin.floor && pin.spec ? pin.spec : pin.version) : undefined;
   if (row.refuse) {

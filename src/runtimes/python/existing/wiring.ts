@@ -56,13 +56,15 @@ export function frameworkWiring(
   const descriptor = getFramework(options.framework);
   // Decided (or refused) before anything is written.
   const instrumentor = descriptor.existing.instrumentor;
-  const own = ownInstrumentorCall(report, instrumentor);
-  const variant = wiringVariant(options.framework, pins, line, own);
-  const byRelease = own ? wiringVariant(options.framework, pins, line) : variant;
-  const note =
-    byRelease.nativeTelemetry && !variant.nativeTelemetry
-      ? `${own} instruments the app with ${instrumentor}, so add-tracing wires it with ${instrumentor} too (first, which makes that call a no-op); remove that call and run add-tracing again to be traced by FastAPI's own instrumentation (less CPU per request)`
-      : undefined;
+  const byRelease = wiringVariant(options.framework, pins, line);
+  // The project's own instrumentor call stays, so the instrumentor's wiring is kept (it instruments the app
+  // first, which makes that call a no-op) rather than FastAPI's own, which would stand aside for it.
+  const own = byRelease.nativeTelemetry ? ownInstrumentorCall(report, instrumentor) : undefined;
+  const { nativeTelemetry: _native, ...instrumentorWiring } = byRelease;
+  const variant: WiringVariant = own ? instrumentorWiring : byRelease;
+  const note = own
+    ? `${own} instruments the app with ${instrumentor}, so add-tracing wires it with ${instrumentor} too (first, which makes that call a no-op); remove that call and run add-tracing again to be traced by FastAPI's own instrumentation (less CPU per request)`
+    : undefined;
   const use = WSGI.has(options.framework) ? gunicornUse(report) : undefined;
   if (use?.used && use.preload) {
     throw new UsageError(
