@@ -221,9 +221,8 @@ async function fastifyOtelVariant(ours, root, env, log) {
  * emitters to the span's context (every listener added later is wrapped): the lines an upstream change
  * would make lazy. Matched in its ESM and CommonJS builds; a release where they moved is not patched.
  */
-const EMITTER_BINDS = [
-  /(setRPCMetadata\)?\(\S*?trace\.setSpan\(ctx, span\), rpcMetadata\), \(\) => \{\n)(\s*\S*context\.bind\(\S*context\.active\(\), request\);\n\s*\S*context\.bind\(\S*context\.active\(\), response\);\n)/,
-];
+const EMITTER_BINDS =
+  /(setRPCMetadata\)?\(\S*?trace\.setSpan\(ctx, span\), rpcMetadata\), \(\) => \{\n)(\s*\S*context\.bind\(\S*context\.active\(\), request\);\n\s*\S*context\.bind\(\S*context\.active\(\), response\);\n)/;
 
 /**
  * ours on a copy of its node_modules whose HTTP instrumentation does not bind the request and response
@@ -242,10 +241,7 @@ async function unboundEmittersVariant(ours, source, root, log) {
     const file = path.join(dist, name);
     if (!existsSync(file)) continue;
     const text = read(file);
-    const next = text.replace(
-      EMITTER_BINDS[0],
-      (_, head) => `${head}/* bench: request/response emitters not bound */\n`,
-    );
+    const next = text.replace(EMITTER_BINDS, (_, head) => `${head}/* bench: request/response emitters not bound */\n`);
     if (next !== text) patched++;
     writeFileSync(file, next);
   }
