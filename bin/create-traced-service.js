@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The bundle takes Node's built-ins from process.getBuiltinModule (Node >= 20.16): older Nodes get one line.
+// This file takes node:module from process.getBuiltinModule (Node >= 20.16): older Nodes get one line.
 if (typeof process.getBuiltinModule !== 'function') {
   process.stderr.write(`create-traced-service: needs Node ^20.19 or >= 22.12, this is ${process.version}\n`);
   process.exit(1);
